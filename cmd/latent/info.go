@@ -1,0 +1,52 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/debug"
+
+	"github.com/latent-vae/latent/backend"
+)
+
+func runInfo(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("info", "[--backend B]", stderr)
+	backendFlag := fs.String("backend", "", "backend: xla:cpu, xla:cuda, xla:/path/plugin.so or go (default: $GOMLX_BACKEND, else xla:cpu if installed, else go)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	b, err := backend.Open(*backendFlag, stderr)
+	if err != nil {
+		return err
+	}
+	defer b.Finalize()
+	fmt.Fprintf(stdout, "backend:       %s\n", b.Config)
+	fmt.Fprintf(stdout, "description:   %s\n", b.Description())
+	if b.PluginPath != "" {
+		fmt.Fprintf(stdout, "pjrt plugin:   %s\n", b.PluginPath)
+		fmt.Fprintf(stdout, "pjrt api:      v%s\n", b.PJRTVersion)
+	} else {
+		fmt.Fprintf(stdout, "pjrt plugin:   none (pure-Go backend)\n")
+	}
+	for i := 0; i < b.NumDevices(); i++ {
+		fmt.Fprintf(stdout, "device %d:      %s\n", i, b.DeviceDescription(backendsDevice(i)))
+	}
+	fmt.Fprintf(stdout, "go:            %s %s/%s, %d CPUs\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
+	fmt.Fprintf(stdout, "gomlx:         %s\n", moduleVersion("github.com/gomlx/gomlx"))
+	fmt.Fprintf(stdout, "go-xla:        %s\n", moduleVersion("github.com/gomlx/go-xla"))
+	return nil
+}
+
+// moduleVersion reports the version of a dependency built into the binary.
+func moduleVersion(path string) string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	for _, m := range info.Deps {
+		if m.Path == path {
+			return m.Version
+		}
+	}
+	return "unknown"
+}

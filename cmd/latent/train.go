@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"golang.org/x/term"
+
+	"github.com/latent-vae/latent/backend"
+	"github.com/latent-vae/latent/train"
+)
+
+const trainSynopsis = `--out DIR [flags]    train a new run
+       latent train --out DIR --resume       continue a run (its config comes from DIR)`
+
+func runTrain(args []string, stdout, stderr io.Writer) error {
+	cfg := train.DefaultConfig()
+	fs := newFlagSet("train", trainSynopsis, stderr)
+	out := fs.String("out", "", "run folder to create (or, with --resume, to continue)")
+	resume := fs.Bool("resume", false, "continue the run in --out from its latest checkpoint; no other flag needed")
+	backendFlag := fs.String("backend", "", "backend: xla:cpu, xla:cuda, xla:/path/plugin.so or go")
+	widths := fs.String("widths", "32,64", "channels of the encoder's stride-2 convolutions, comma-separated")
+	addTrainFlags(fs, &cfg)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (flags start with --)", fs.Arg(0))
+	}
+	if err := checkResumeFlags(fs, *resume); err != nil {
+		return err
+	}
+	w, err := parseInts(*widths)
+	if err != nil {
+		return fmt.Errorf("--widths: %w", err)
+	}
+	cfg.Model.Widths = w
+	if !*resume && cfg.Epochs == 0 && cfg.Steps == 0 {
+		cfg.Epochs = 10
+	}
+	b, err := backend.Open(*backendFlag, stderr)
+	if err != nil {
+		return err
+	}
+	defer b.Finalize()
+	fmt.Fprintln(stderr, b.Summary())
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	progress := train.NewReporter(stderr, isTerminal(stderr), cfg.LogEvery)
+	res, err := train.Fit(ctx, b, cfg, train.Options{Out: *out, Resume: *resume, Log: stderr, Progress: progress})
+	progress.Close()
+	if err != nil {
+		if errors.Is(err, train.ErrInterrupted) {
+			fmt.Fprintf(stderr, "latent train: %v\n", err)
+			return errExit(130)
+		}
+		return err
+	}
+	fmt.Fprintf(stdout, "trained %s to step %d: test negative ELBO %.2f nats/image (recon %.2f, KL %.2f); %.0f images/s, first step %.2fs\n",
+		*out, res.Step, res.Test.NegELBO, res.Test.Recon, res.Test.KL, res.ImagesSec, res.FirstStep.Seconds())
+	return nil
+}
+
+// addTrainFlags binds cfg's fields to flags.
+func addTrainFlags(fs *flag.FlagSet, cfg *train.Config) {
+	fs.StringVar(&cfg.Data.Spec, "data", cfg.Data.Spec, "data set: mnist, fashion-mnist, kmnist, emnist-<split>, or an image folder")
+	fs.StringVar(&cfg.Data.Dir, "data-dir", "", "folder holding a named set's IDX files (default: ~/.local/share/latent/<name>)")
+	fs.IntVar(&cfg.Data.ImageSize, "image-size", 0, "image folders: resize images to N×N")
+	fs.IntVar(&cfg.Data.Channels, "channels", 0, "image folders: 1 (grey) or 3 (RGB)")
+	fs.Float64Var(&cfg.Data.TestFraction, "test-fraction", 0, "image folders: fraction held out for testing (default 0.1)")
+	fs.BoolVar(&cfg.Data.Binarize, "binarize", false, "dynamically binarize training images (a fresh Bernoulli draw per epoch)")
+	fs.IntVar(&cfg.Data.TrainLimit, "train-limit", 0, "train on the first N training images only (0: all)")
+	fs.IntVar(&cfg.Data.TestLimit, "test-limit", 0, "evaluate on the first N test images only (0: all)")
+	fs.IntVar(&cfg.Model.Latent, "latent", cfg.Model.Latent, "latent dimensions")
+	fs.IntVar(&cfg.Model.Kernel, "kernel", cfg.Model.Kernel, "convolution kernel size (odd)")
+	fs.StringVar(&cfg.Model.Upsample, "upsample", cfg.Model.Upsample, "decoder upsampling: nearest or depth-to-space")
+	fs.StringVar(&cfg.Model.Likelihood, "likelihood", cfg.Model.Likelihood, "bernoulli (grey images) or gaussian (RGB)")
+	fs.Float64Var(&cfg.Model.Beta, "beta", cfg.Model.Beta, "weight of the KL term (β-VAE)")
+	fs.Float64Var(&cfg.LR, "lr", cfg.LR, "Adam learning rate")
+	fs.IntVar(&cfg.BatchSize, "batch-size", cfg.BatchSize, "training batch size")
+	fs.Int64Var(&cfg.Steps, "steps", 0, "total training steps of the run (overrides --epochs)")
+	fs.IntVar(&cfg.Epochs, "epochs", 0, "total training epochs of the run (default 10 when --steps is not given)")
+	fs.Int64Var(&cfg.KLWarmup, "kl-warmup", 0, "steps over which the KL weight rises linearly from 0 to --beta")
+	fs.Int64Var(&cfg.Seed, "seed", cfg.Seed, "random seed (initialisation, batches, noise)")
+	fs.Int64Var(&cfg.SaveEvery, "save-every", cfg.SaveEvery, "steps between checkpoints (also saved at the end and on Ctrl-C)")
+	fs.IntVar(&cfg.Keep, "keep", cfg.Keep, "checkpoints to keep")
+	fs.Int64Var(&cfg.LogEvery, "log-every", cfg.LogEvery, "steps between rows of metrics.csv")
+	fs.IntVar(&cfg.EvalBatch, "eval-batch", cfg.EvalBatch, "batch size of test evaluation")
+	fs.StringVar(&cfg.Init, "init", "", "start from the weights of another run folder (fine-tuning)")
+}
+
+// checkResumeFlags refuses configuration flags alongside --resume: the
+// config comes from the run folder.
+func checkResumeFlags(fs *flag.FlagSet, resume bool) error {
+	if !resume {
+		return nil
+	}
+	var bad []string
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "out", "resume", "backend", "steps", "epochs":
+		default:
+			bad = append(bad, "--"+f.Name)
+		}
+	})
+	if len(bad) > 0 {
+		return fmt.Errorf("%s cannot be changed with --resume: the run's config comes from its folder (only --steps/--epochs may set a new end)", strings.Join(bad, ", "))
+	}
+	return nil
+}
+
+func parseInts(s string) ([]int, error) {
+	var out []int
+	for _, part := range strings.Split(s, ",") {
+		v, err := strconv.Atoi(strings.TrimSpace(part))
+		if err != nil || v <= 0 {
+			return nil, fmt.Errorf("%q is not a list of positive integers", s)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// isTerminal reports whether w is a terminal (progress bars) rather than a pipe or file.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// errExit is an error that carries a process exit code and prints nothing more.
+type errExit int
+
+func (e errExit) Error() string { return "exit " + strconv.Itoa(int(e)) }

@@ -43,9 +43,10 @@ var ErrNone = errors.New("no checkpoint")
 
 // Var is one saved context variable.
 type Var struct {
-	Scope string          `json:"scope"`
-	Name  string          `json:"name"`
-	Value *tensors.Tensor `json:"-"`
+	Scope     string
+	Name      string
+	Trainable bool
+	Value     *tensors.Tensor
 }
 
 // Checkpoint is a loaded checkpoint.
@@ -68,6 +69,8 @@ type varHeader struct {
 	DType  string `json:"dtype"`
 	Dims   []int  `json:"dims"`
 	Length int    `json:"length"`
+	// Trainable is false for state such as the RNG, the step and optimizer moments.
+	Trainable bool `json:"trainable"`
 }
 
 // WriteConfig writes cfg as dir/config.json, atomically.
@@ -118,7 +121,7 @@ func Save(dir string, step int64, cfg any, ctx *context.Context, keep int) (stri
 		}
 		sh := t.Shape()
 		h.Vars = append(h.Vars, varHeader{Scope: v.Scope(), Name: v.Name(), DType: sh.DType.String(),
-			Dims: sh.Dimensions, Length: len(raw)})
+			Dims: sh.Dimensions, Length: len(raw), Trainable: v.Trainable})
 		payload = append(payload, raw)
 	}
 	path := filepath.Join(dir, fmt.Sprintf("%s%010d%s", prefix, step, suffix))
@@ -242,7 +245,7 @@ func decode(data []byte) (*Checkpoint, error) {
 			return nil, err
 		}
 		rest = rest[n:]
-		ck.Vars = append(ck.Vars, Var{Scope: vh.Scope, Name: vh.Name, Value: t})
+		ck.Vars = append(ck.Vars, Var{Scope: vh.Scope, Name: vh.Name, Trainable: vh.Trainable, Value: t})
 	}
 	if len(rest) != 0 {
 		return nil, fmt.Errorf("%d unexpected trailing bytes", len(rest))
@@ -288,7 +291,7 @@ func (c *Checkpoint) RestoreSome(ctx *context.Context, keep func(scope string) b
 			}
 			continue
 		}
-		ctx.InAbsPath(v.Scope).Checked(false).VariableWithValue(v.Name, v.Value)
+		ctx.InAbsPath(v.Scope).Checked(false).VariableWithValue(v.Name, v.Value).SetTrainable(v.Trainable)
 	}
 	return nil
 }

@@ -154,7 +154,8 @@ func Sample(ctx *context.Context, mean, logVar *Node) *Node {
 func ReconNLL(ctx *context.Context, cfg Config, x, out *Node) *Node {
 	var nll *Node
 	if cfg.Likelihood == Gaussian {
-		logSigma := ctx.In("decoder").VariableWithValue("log_sigma", make([]float32, cfg.Channels)).ValueGraph(x.Graph())
+		// A rank-1 variable starts at zero: σ = 1.
+		logSigma := ctx.In("decoder").VariableWithShape("log_sigma", shapes.Make(x.DType(), cfg.Channels)).ValueGraph(x.Graph())
 		logSigma = Reshape(logSigma, 1, 1, 1, cfg.Channels)
 		diff := Div(Sub(x, Sigmoid(out)), Exp(logSigma))
 		nll = AddScalar(Add(MulScalar(Square(diff), 0.5), logSigma), 0.5*math.Log(2*math.Pi))

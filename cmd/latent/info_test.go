@@ -1,0 +1,40 @@
+package main
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+// TestInfoBackendChoice runs `latent info` with the plugin found and with
+// it moved away (an empty plugin search path and home).
+func TestInfoBackendChoice(t *testing.T) {
+	empty := t.TempDir()
+	noPlugin := []string{"PJRT_PLUGIN_LIBRARY_PATH=" + empty, "HOME=" + empty, "LD_LIBRARY_PATH=", "GOMLX_BACKEND="}
+
+	code, out, errOut := runLatent(t, []string{"GOMLX_BACKEND="}, "info")
+	switch {
+	case code != 0 && os.Getenv("CI") == "true":
+		t.Fatalf("latent info with the plugin installed: exit %d: %s", code, errOut)
+	case code != 0 || !strings.Contains(out, "xla:cpu"):
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("latent info: want xla:cpu, got %s %s", out, errOut)
+		}
+		t.Logf("XLA CPU plugin not installed here; skipping the installed case: %s", errOut)
+	default:
+		for _, want := range []string{"pjrt api:      v0.", "TFRT_CPU_0", "gomlx:"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("latent info output lacks %q:\n%s", want, out)
+			}
+		}
+	}
+
+	code, out, errOut = runLatent(t, noPlugin, "info")
+	if code != 0 || !strings.Contains(out, "backend:       go") || !strings.Contains(errOut, "make setup") {
+		t.Errorf("latent info without plugin: exit %d, stdout %q, stderr %q; want the pure-Go backend and a warning naming make setup", code, out, errOut)
+	}
+	code, _, errOut = runLatent(t, noPlugin, "info", "--backend", "xla:cpu")
+	if code == 0 || !strings.Contains(errOut, "make setup") {
+		t.Errorf("latent info --backend xla:cpu without plugin: exit %d, stderr %q; want failure with advice", code, errOut)
+	}
+}

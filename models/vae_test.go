@@ -1,0 +1,149 @@
+package models
+
+import (
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"testing"
+
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // graph ops read best unqualified
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+
+	"github.com/latent-vae/latent/backend"
+)
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name   string
+		modify func(c *Config)
+		want   string // substring of the error; "" for none
+	}{
+		{"default is valid", func(c *Config) {}, ""},
+		{"even kernel", func(c *Config) { c.Kernel = 4 }, "must be odd"},
+		{"size not divisible", func(c *Config) { c.Widths = []int{8, 8, 8} }, "not divisible by 2^3"},
+		{"no widths", func(c *Config) { c.Widths = nil }, "at least one"},
+		{"two channels", func(c *Config) { c.Channels = 2 }, "1 or 3 channels"},
+		{"zero latent", func(c *Config) { c.Latent = 0 }, "latent size 0"},
+		{"unknown upsampling", func(c *Config) { c.Upsample = "bicubic" }, `upsample "bicubic"`},
+		{"depth-to-space needs widths divisible by 4", func(c *Config) { c.Upsample = UpsampleDepthToSpace; c.Widths = []int{6, 8} }, "divisible by 4"},
+		{"unknown likelihood", func(c *Config) { c.Likelihood = "poisson" }, `likelihood "poisson"`},
+		{"negative beta", func(c *Config) { c.Beta = -1 }, "beta"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := DefaultConfig()
+			tc.modify(&c)
+			err := c.Validate()
+			if (err == nil) != (tc.want == "") || (err != nil && !strings.Contains(err.Error(), tc.want)) {
+				t.Errorf("Validate() = %v, want error containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestGradientsMatchFiniteDifferences checks, in float64, the gradient of the
+// negative ELBO with respect to every variable of every layer against
+// central finite differences.
+func TestGradientsMatchFiniteDifferences(t *testing.T) {
+	b, err := backend.Open("xla:cpu", io.Discard)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("XLA CPU backend required in CI: %v", err)
+		}
+		t.Skipf("XLA CPU backend unavailable: %v", err)
+	}
+	defer b.Finalize()
+	base := Config{Height: 8, Width: 8, Channels: 1, Latent: 3, Widths: []int{4, 8}, Kernel: 3,
+		Upsample: UpsampleNearest, Likelihood: Bernoulli, Beta: 1}
+	tests := []struct {
+		name   string
+		modify func(c *Config)
+	}{
+		{"nearest, kernel 3", func(c *Config) {}},
+		{"depth-to-space", func(c *Config) { c.Upsample = UpsampleDepthToSpace }},
+		{"kernel 5, gaussian, RGB", func(c *Config) { c.Kernel, c.Likelihood, c.Channels = 5, Gaussian, 3 }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := base
+			tc.modify(&cfg)
+			checkGradients(t, b, cfg)
+		})
+	}
+}
+
+func checkGradients(t *testing.T, b *backend.Backend, cfg Config) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	const n = 2
+	x := make([]float64, n*cfg.Height*cfg.Width*cfg.Channels)
+	for i := range x {
+		x[i] = rng.Float64()
+	}
+	eps := make([]float64, n*cfg.Latent)
+	for i := range eps {
+		eps[i] = rng.NormFloat64()
+	}
+	xt := tensors.FromFlatDataAndDimensions(x, n, cfg.Height, cfg.Width, cfg.Channels)
+	et := tensors.FromFlatDataAndDimensions(eps, n, cfg.Latent)
+	lossFn := func(ctx *context.Context, x, eps *Node) *Node {
+		mean, logVar := Encode(ctx, cfg, x)
+		z := Add(mean, Mul(Exp(MulScalar(logVar, 0.5)), eps))
+		out := Decode(ctx, cfg, z)
+		return ReduceAllSum(Add(ReconNLL(ctx, cfg, x, out), KL(mean, logVar)))
+	}
+	ctx := context.New()
+	if err := ctx.SetRNGStateFromSeed(5); err != nil {
+		t.Fatal(err)
+	}
+	lossExec := context.MustNewExec(b, ctx.Checked(false), lossFn)
+	loss := func() float64 { return tensors.ToScalar[float64](lossExec.MustExec(xt, et)[0]) }
+	loss() // creates the variables
+	var vars []*context.Variable
+	for v := range ctx.IterVariables() {
+		if v.Trainable {
+			vars = append(vars, v)
+		}
+	}
+	gradExec := context.MustNewExec(b, ctx.Reuse(), func(ctx *context.Context, x, eps *Node) []*Node {
+		nodes := make([]*Node, len(vars))
+		for i, v := range vars {
+			nodes[i] = v.ValueGraph(x.Graph())
+		}
+		return Gradient(lossFn(ctx, x, eps), nodes...)
+	})
+	grads := gradExec.MustExec(xt, et)
+	if len(vars) < 2*(2*len(cfg.Widths)+2) {
+		t.Fatalf("only %d trainable variables", len(vars))
+	}
+	for i, v := range vars {
+		analytic := tensors.MustCopyFlatData[float64](grads[i])
+		values := tensors.MustCopyFlatData[float64](v.MustValue())
+		for range 3 {
+			j := rng.IntN(len(values))
+			numeric := centralDifference(t, v, values, j, loss)
+			if diff := math.Abs(numeric - analytic[j]); diff > 1e-5*(1+math.Abs(numeric)) {
+				t.Errorf("%s[%d]: gradient %.8g, finite difference %.8g", v.ScopeAndName(), j, analytic[j], numeric)
+			}
+		}
+	}
+}
+
+func centralDifference(t *testing.T, v *context.Variable, values []float64, j int, loss func() float64) float64 {
+	const h = 1e-6
+	set := func(delta float64) {
+		p := append([]float64(nil), values...)
+		p[j] += delta
+		if err := v.SetValue(tensors.FromFlatDataAndDimensions(p, v.Shape().Dimensions...)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set(h)
+	up := loss()
+	set(-h)
+	down := loss()
+	set(0)
+	return (up - down) / (2 * h)
+}

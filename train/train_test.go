@@ -1,0 +1,277 @@
+package train
+
+import (
+	"context"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+
+	"github.com/latent-vae/latent/backend"
+	"github.com/latent-vae/latent/checkpoints"
+	"github.com/latent-vae/latent/data"
+)
+
+// openXLA opens the XLA CPU backend; without its plugin the test skips,
+// except under CI where that is a failure.
+func openXLA(t *testing.T) *backend.Backend {
+	t.Helper()
+	b, err := backend.Open("xla:cpu", io.Discard)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("XLA CPU backend required in CI: %v", err)
+		}
+		t.Skipf("XLA CPU backend unavailable: %v", err)
+	}
+	t.Cleanup(b.Finalize)
+	return b
+}
+
+// needMNIST skips (or fails under CI) when the real MNIST files are missing.
+func needMNIST(t *testing.T) {
+	t.Helper()
+	if _, err := data.Load("mnist", data.Options{}); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("MNIST required in CI: %v", err)
+		}
+		t.Skipf("MNIST unavailable: %v", err)
+	}
+}
+
+// tinyConfig is a small model on a slice of real MNIST.
+func tinyConfig() Config {
+	cfg := DefaultConfig()
+	cfg.Model.Widths = []int{8, 16}
+	cfg.Model.Latent = 4
+	cfg.BatchSize = 32
+	cfg.Data.TrainLimit = 320 // 10 steps per epoch
+	cfg.Data.TestLimit = 100
+	cfg.EvalBatch = 100
+	cfg.Steps = 20
+	cfg.SaveEvery = 5
+	return cfg
+}
+
+func fit(t *testing.T, cfg Config, opt Options) Result {
+	t.Helper()
+	res, err := Fit(context.Background(), openXLA(t), cfg, opt)
+	if err != nil {
+		t.Fatalf("Fit(%s): %v", opt.Out, err)
+	}
+	return res
+}
+
+// TestTrainMNISTEndToEnd trains the default model on a slice of real MNIST:
+// the test negative ELBO must fall far below its first-epoch value.
+func TestTrainMNISTEndToEnd(t *testing.T) {
+	needMNIST(t)
+	cfg := DefaultConfig()
+	cfg.Data.TrainLimit, cfg.Data.TestLimit = 6400, 1000
+	cfg.BatchSize, cfg.Steps, cfg.SaveEvery = 64, 300, 0
+	dir := filepath.Join(t.TempDir(), "run")
+	res := fit(t, cfg, Options{Out: dir})
+	rows := readMetrics(t, dir)
+	first := rows[0]["test_neg_elbo"]
+	t.Logf("test neg ELBO: %.1f after 100 steps, %.1f after 300 (%.0f images/s)", first, res.Test.NegELBO, res.ImagesSec)
+	if res.Test.NegELBO > 175 || res.Test.NegELBO > first-20 {
+		t.Errorf("test negative ELBO %.1f after 300 steps: want below 175 and 20 nats below the first epoch's %.1f", res.Test.NegELBO, first)
+	}
+}
+
+// TestResumeMatchesUninterrupted: N steps, stop, resume to 2N gives the
+// parameters of 2N steps in one go.
+func TestResumeMatchesUninterrupted(t *testing.T) {
+	needMNIST(t)
+	cfg := tinyConfig()
+	whole, parts := filepath.Join(t.TempDir(), "whole"), filepath.Join(t.TempDir(), "parts")
+	fit(t, cfg, Options{Out: whole})
+	half := cfg
+	half.Steps = 13 // mid-epoch, between checkpoints
+	fit(t, half, Options{Out: parts})
+	more := Config{Steps: cfg.Steps}
+	fit(t, more, Options{Out: parts, Resume: true})
+	a, b := latest(t, whole), latest(t, parts)
+	if a.Step != 20 || b.Step != 20 {
+		t.Fatalf("final steps %d and %d, want 20", a.Step, b.Step)
+	}
+	compareVars(t, a, b, 1e-5)
+	resumed := map[float64]map[string]float64{}
+	for _, r := range readMetrics(t, parts) {
+		resumed[r["step"]] = r
+	}
+	for _, r := range readMetrics(t, whole) {
+		got, ok := resumed[r["step"]]
+		if !ok || math.Abs(got["test_neg_elbo"]-r["test_neg_elbo"]) > 1e-3 {
+			t.Errorf("metrics.csv step %v: uninterrupted %v, resumed %v", r["step"], r, got)
+		}
+	}
+}
+
+func TestNaNGuardKeepsLastCheckpoint(t *testing.T) {
+	needMNIST(t)
+	cfg := tinyConfig()
+	dir := filepath.Join(t.TempDir(), "run")
+	_, err := Fit(context.Background(), openXLA(t), cfg, Options{Out: dir, InjectNaNAt: 7})
+	if err == nil || !strings.Contains(err.Error(), "step 7") || !strings.Contains(err.Error(), "not finite") {
+		t.Fatalf("Fit with a NaN at step 7: error %v, want one naming step 7", err)
+	}
+	if ck := latest(t, dir); ck.Step != 5 {
+		t.Errorf("latest checkpoint at step %d, want the last good one, 5", ck.Step)
+	}
+}
+
+func TestRunFolderErrors(t *testing.T) {
+	needMNIST(t)
+	cfg := tinyConfig()
+	cfg.Steps = 2
+	dir := filepath.Join(t.TempDir(), "run")
+	fit(t, cfg, Options{Out: dir})
+	b := openXLA(t)
+
+	_, err := Fit(context.Background(), b, cfg, Options{Out: dir})
+	if err == nil || !strings.Contains(err.Error(), "already holds a run") {
+		t.Errorf("training into an existing run: error %v, want a refusal", err)
+	}
+	var saved Config
+	if err := checkpoints.ReadConfig(dir, &saved); err != nil {
+		t.Fatal(err)
+	}
+	saved.Model.Latent = 7
+	if err := checkpoints.WriteConfig(dir, saved); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Fit(context.Background(), b, Config{Steps: 4}, Options{Out: dir, Resume: true})
+	if err == nil || !strings.Contains(err.Error(), "latent: 4 vs 7") {
+		t.Errorf("resuming with a changed model: error %v, want one saying latent differs (4 vs 7)", err)
+	}
+	_, err = Fit(context.Background(), b, Config{}, Options{Out: filepath.Join(dir, "nope"), Resume: true})
+	if err == nil || !strings.Contains(err.Error(), "config.json is missing") {
+		t.Errorf("resuming a folder without a run: error %v", err)
+	}
+}
+
+func TestInitFromAnotherRun(t *testing.T) {
+	needMNIST(t)
+	cfg := tinyConfig()
+	cfg.Steps = 3
+	src := filepath.Join(t.TempDir(), "src")
+	fit(t, cfg, Options{Out: src})
+	tuned := cfg
+	tuned.Init, tuned.Steps, tuned.LR = src, 1, 1e-12
+	dst := filepath.Join(t.TempDir(), "dst")
+	fit(t, tuned, Options{Out: dst})
+	compareVars(t, latest(t, src), latest(t, dst), 1e-4, "/encoder", "/decoder")
+
+	bad := tuned
+	bad.Model.Latent = 5
+	_, err := Fit(context.Background(), openXLA(t), bad, Options{Out: filepath.Join(t.TempDir(), "bad")})
+	if err == nil || !strings.Contains(err.Error(), "differ where weights are shared") {
+		t.Errorf("--init with a different latent size: error %v, want a shape mismatch", err)
+	}
+}
+
+func TestSessionStepIsDeterministic(t *testing.T) {
+	needMNIST(t)
+	cfg := tinyConfig()
+	cfg.Steps = 6
+	var got [2]Result
+	for i := range got {
+		got[i] = fit(t, cfg, Options{Out: filepath.Join(t.TempDir(), "run")})
+	}
+	if got[0].Test != got[1].Test {
+		t.Errorf("same seed, same backend: test losses %+v and %+v differ", got[0].Test, got[1].Test)
+	}
+}
+
+func latest(t *testing.T, dir string) *checkpoints.Checkpoint {
+	t.Helper()
+	ck, _, err := checkpoints.Latest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ck
+}
+
+// compareVars checks that a and b hold the same variables (restricted to
+// scopes with the given prefixes, if any) within tol.
+func compareVars(t *testing.T, a, b *checkpoints.Checkpoint, tol float64, prefixes ...string) {
+	t.Helper()
+	values := func(ck *checkpoints.Checkpoint) map[string][]float32 {
+		out := map[string][]float32{}
+		for _, v := range ck.Vars {
+			if len(prefixes) > 0 && !hasAnyPrefix(v.Scope, prefixes) {
+				continue
+			}
+			if v.Value.DType() == dtypes.Float32 {
+				out[v.Scope+"/"+v.Name] = tensors.MustCopyFlatData[float32](v.Value)
+			}
+		}
+		return out
+	}
+	va, vb := values(a), values(b)
+	if len(va) == 0 || len(va) != len(vb) {
+		t.Fatalf("%d and %d float variables to compare", len(va), len(vb))
+	}
+	for name, x := range va {
+		y, ok := vb[name]
+		if !ok || len(x) != len(y) {
+			t.Errorf("variable %s missing or reshaped", name)
+			continue
+		}
+		for i := range x {
+			if math.Abs(float64(x[i]-y[i])) > tol*(1+math.Abs(float64(x[i]))) {
+				t.Errorf("variable %s[%d]: %g vs %g", name, i, x[i], y[i])
+				break
+			}
+		}
+	}
+}
+
+func hasAnyPrefix(s string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// readMetrics parses metrics.csv into rows of named cells (empty cells: NaN).
+func readMetrics(t *testing.T, dir string) []map[string]float64 {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(dir, MetricsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	if lines[0] != MetricsHeader {
+		t.Fatalf("metrics header %q", lines[0])
+	}
+	cols := strings.Split(lines[0], ",")
+	var rows []map[string]float64
+	for _, line := range lines[1:] {
+		row := map[string]float64{}
+		for i, cell := range strings.Split(line, ",") {
+			v, err := parseCell(cell)
+			if err != nil {
+				t.Fatalf("metrics cell %q: %v", cell, err)
+			}
+			row[cols[i]] = v
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+func parseCell(s string) (float64, error) {
+	if s == "" {
+		return math.NaN(), nil
+	}
+	return strconv.ParseFloat(s, 64)
+}

@@ -124,7 +124,7 @@ func Save(dir string, step int64, cfg any, ctx *context.Context, keep int) (stri
 			Dims: sh.Dimensions, Length: len(raw), Trainable: v.Trainable})
 		payload = append(payload, raw)
 	}
-	path := filepath.Join(dir, fmt.Sprintf("%s%010d%s", prefix, step, suffix))
+	path := filepath.Join(dir, Name(step))
 	err = atomicfile.Write(path, func(w io.Writer) error { return encode(w, h, payload) })
 	if err != nil {
 		return "", err
@@ -151,6 +151,9 @@ func encode(w io.Writer, h header, payload [][]byte) error {
 	_, err = w.Write(sum.Sum(nil))
 	return err
 }
+
+// Name is the file name of the checkpoint of a step; names sort in step order.
+func Name(step int64) string { return fmt.Sprintf("%s%010d%s", prefix, step, suffix) }
 
 // List returns the checkpoint files in dir, oldest first.
 func List(dir string) ([]string, error) {

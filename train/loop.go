@@ -67,6 +67,7 @@ func Fit(ctx context.Context, b backends.Backend, cfg Config, opt Options) (Resu
 	if cfg.Steps <= 0 {
 		return Result{}, errors.New("--steps or --epochs must be positive")
 	}
+	removeTemporaries(opt.Out)
 	if !opt.Resume {
 		if err := os.MkdirAll(opt.Out, 0o755); err != nil {
 			return Result{}, fmt.Errorf("creating run folder: %w", err)
@@ -85,6 +86,15 @@ func Fit(ctx context.Context, b backends.Backend, cfg Config, opt Options) (Resu
 	}
 	l := &loop{cfg: cfg, opt: opt, sess: sess, vars: vars, test: set.Test, perEpoch: perEpoch}
 	return l.run(ctx, batcher, start)
+}
+
+// removeTemporaries deletes the temporary files that a process killed while
+// writing into dir left behind; finished files are never temporary.
+func removeTemporaries(dir string) {
+	tmp, _ := filepath.Glob(filepath.Join(dir, ".*.tmp-*"))
+	for _, f := range tmp {
+		_ = os.Remove(f)
+	}
 }
 
 // prepareRun checks the run folder and, when resuming, reads its config and

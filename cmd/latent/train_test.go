@@ -1,0 +1,117 @@
+package main
+
+import (
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/latent-vae/latent/checkpoints"
+	"github.com/latent-vae/latent/data"
+)
+
+func needMNISTAndXLA(t *testing.T) {
+	t.Helper()
+	_, err := data.Load("mnist", data.Options{})
+	if err == nil {
+		var out string
+		code := 0
+		code, out, _ = runLatent(t, nil, "info", "--backend", "xla:cpu")
+		if code != 0 {
+			err = os.ErrNotExist
+			_ = out
+		}
+	}
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("MNIST and XLA CPU are required in CI: %v", err)
+		}
+		t.Skipf("MNIST or XLA CPU unavailable: %v", err)
+	}
+}
+
+// TestTrainSurvivesSIGKILL kills a training process at random moments (it
+// saves a checkpoint every step, so many kills land during saves); after
+// each kill the latest checkpoint must load and --resume must train on,
+// until the run completes.
+func TestTrainSurvivesSIGKILL(t *testing.T) {
+	needMNISTAndXLA(t)
+	dir := filepath.Join(t.TempDir(), "run")
+	const steps = 600
+	args := []string{"train", "--out", dir, "--steps", "600", "--train-limit", "640", "--test-limit", "64",
+		"--eval-batch", "64", "--widths", "8", "--latent", "2", "--batch-size", "32", "--save-every", "1", "--keep", "2"}
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	var last int64
+	for kill := range 6 {
+		cmd := latentCmd(nil, args...)
+		if kill > 0 {
+			cmd = latentCmd(nil, "train", "--out", dir, "--resume")
+		}
+		var errb strings.Builder
+		cmd.Stderr = &errb
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		waitForNewCheckpoint(t, dir, last)
+		time.Sleep(time.Duration(rng.IntN(1500)) * time.Millisecond)
+		_ = cmd.Process.Signal(syscall.SIGKILL)
+		_ = cmd.Wait()
+		ck, skipped, err := checkpoints.Latest(dir)
+		if err != nil || len(skipped) > 0 {
+			t.Fatalf("after kill %d: latest checkpoint: %v (damaged: %v); stderr:\n%s", kill+1, err, skipped, errb.String())
+		}
+		if ck.Step < last {
+			t.Fatalf("after kill %d: latest checkpoint went back from step %d to %d", kill+1, last, ck.Step)
+		}
+		t.Logf("kill %d: latest checkpoint at step %d", kill+1, ck.Step)
+		last = ck.Step
+	}
+	code, out, errOut := runLatent(t, nil, "train", "--out", dir, "--resume")
+	if code != 0 || !strings.Contains(out, "to step 600") {
+		t.Fatalf("final resume: exit %d\n%s\n%s", code, out, errOut)
+	}
+	leftovers, _ := filepath.Glob(filepath.Join(dir, ".*tmp*"))
+	if len(leftovers) > 0 {
+		t.Errorf("temporary files left in the run folder after a clean finish: %v", leftovers)
+	}
+}
+
+// waitForNewCheckpoint waits until dir holds a checkpoint after step after,
+// so that the kill lands while training and saving.
+func waitForNewCheckpoint(t *testing.T, dir string, after int64) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		files, _ := checkpoints.List(dir)
+		if len(files) > 0 && filepath.Base(files[len(files)-1]) > checkpoints.Name(after) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("no checkpoint after step %d appeared in %s", after, dir)
+}
+
+func TestTrainFlagErrors(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"train"}, "--out"},
+		{[]string{"train", "--out", dir, "--kernel", "4"}, "must be odd"},
+		{[]string{"train", "--out", dir, "--widths", "8,x"}, "--widths"},
+		{[]string{"train", "--out", dir, "--resume", "--lr", "0.1"}, "--lr cannot be changed with --resume"},
+		{[]string{"train", "--out", filepath.Join(dir, "none"), "--resume"}, "config.json is missing"},
+		{[]string{"train", "--out", dir, "--data", filepath.Join(dir, "nothing-here")}, "nothing-here"},
+	}
+	for _, tc := range tests {
+		var out, errb strings.Builder
+		code := run(tc.args, &out, &errb)
+		if code == 0 || !strings.Contains(errb.String(), tc.want) {
+			t.Errorf("latent %v: exit %d, stderr %q; want failure mentioning %q", tc.args, code, errb.String(), tc.want)
+		}
+	}
+}

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/latent-vae/latent/data"
+	"github.com/latent-vae/latent/generate"
+)
+
+// runData implements `latent data`: a summary of a data set and optionally a
+// grid of its first training images; `latent data fetch` downloads a set.
+func runData(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "fetch" {
+		return runDataFetch(args[1:], stdout, stderr)
+	}
+	fs := newFlagSet("data", "[--data SET|FOLDER] [--data-dir DIR] [--image-size N] [--channels C] [--test-fraction F] [--seed S] [--skip-bad] [-o first64.png]\n       latent data fetch NAME [--dir DIR] [--base-url URL]", stderr)
+	spec, opt := dataSetFlags(fs)
+	out := fs.String("o", "", "write a grid of the first 64 training images to this PNG file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	set, err := data.Load(*spec, *opt)
+	if err != nil {
+		return err
+	}
+	printDataSummary(stdout, set)
+	if *out == "" {
+		return nil
+	}
+	n := min(64, set.Train.N)
+	s := set.Train
+	img := generate.Grid(s.Images, n, s.Height, s.Width, s.Channels, 8, 3)
+	if err := generate.WritePNG(*out, img); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s (the first %d training images)\n", *out, n)
+	return nil
+}
+
+// dataSetFlags defines the flags that choose and load a data set: --data
+// and the fields of data.Options.
+func dataSetFlags(fs *flag.FlagSet) (spec *string, opt *data.Options) {
+	spec = fs.String("data", "mnist", "data set: mnist, fashion-mnist, kmnist, emnist-<split>, or a folder of IDX files or images")
+	opt = &data.Options{}
+	fs.StringVar(&opt.Dir, "data-dir", "", "folder holding a named set's files (default: $LATENT_DATA/NAME, ./data/NAME, ~/.local/share/latent/NAME)")
+	fs.IntVar(&opt.ImageSize, "image-size", 0, "image folders: resize images to N×N (0: keep their size, which must then agree)")
+	fs.IntVar(&opt.Channels, "channels", 1, "image folders: 1 (grey) or 3 (RGB)")
+	fs.Float64Var(&opt.TestFraction, "test-fraction", 0.1, "image folders: fraction of images held out for the test split")
+	fs.Int64Var(&opt.Seed, "seed", 0, "image folders: seed of the train/test split")
+	fs.BoolVar(&opt.SkipBad, "skip-bad", false, "image folders: skip corrupt images instead of failing")
+	return spec, opt
+}
+
+// printDataSummary writes the sizes, shape, label counts and pixel statistics of
+// a set.
+func printDataSummary(w io.Writer, set *data.Set) {
+	tr, te := set.Train, set.Test
+	fmt.Fprintf(w, "data set:   %s (%s)\n", set.Name, set.Dir)
+	fmt.Fprintf(w, "train:      %d images\n", tr.N)
+	fmt.Fprintf(w, "test:       %d images\n", te.N)
+	fmt.Fprintf(w, "shape:      %dx%dx%d (HxWxC)\n", tr.Height, tr.Width, tr.Channels)
+	mean, std := tr.MeanStd()
+	fmt.Fprintf(w, "pixels:     mean %.4f, std %.4f (train)\n", mean, std)
+	if set.Name == set.Dir { // a folder given by path
+		fmt.Fprintf(w, "skipped:    %d non-image files, %d corrupt images\n", set.Skipped, set.BadSkipped)
+	}
+	fmt.Fprintf(w, "classes:    %d\n", len(set.Classes))
+	trainCounts, testCounts := tr.LabelCounts(len(set.Classes)), te.LabelCounts(len(set.Classes))
+	fmt.Fprintf(w, "%6s  %-14s %8s %8s\n", "label", "class", "train", "test")
+	for l := range max(len(trainCounts), len(testCounts)) {
+		fmt.Fprintf(w, "%6d  %-14s %8d %8d\n", l, dataClassName(set.Classes, l), countAt(trainCounts, l), countAt(testCounts, l))
+	}
+}
+
+// dataClassName returns the printable name of a label.
+func dataClassName(classes []string, label int) string {
+	switch {
+	case label >= len(classes):
+		return "?"
+	case classes[label] == "":
+		return "(top folder)"
+	}
+	return classes[label]
+}
+
+// countAt returns counts[i], or 0 past its end.
+func countAt(counts []int, i int) int {
+	if i < len(counts) {
+		return counts[i]
+	}
+	return 0
+}
+
+// runDataFetch implements `latent data fetch NAME [--dir DIR] [--base-url URL]`.
+func runDataFetch(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("data fetch", "NAME [--dir DIR] [--base-url URL]   (NAME: mnist, fashion-mnist or kmnist)", stderr)
+	dir := fs.String("dir", "", "folder to download into (default: $LATENT_DATA/NAME, else ~/.local/share/latent/NAME)")
+	baseURL := fs.String("base-url", "", "address to download from (default: the set's canonical address)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return fmt.Errorf("fetch wants a data set name")
+	}
+	name := fs.Arg(0)
+	if err := fs.Parse(fs.Args()[1:]); err != nil { // flags may follow NAME
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if *dir == "" {
+		d, err := data.DefaultDir(name)
+		if err != nil {
+			return err
+		}
+		*dir = d
+	}
+	if err := data.FetchSet(context.Background(), name, *dir, *baseURL, nil); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "fetched %s into %s (checksums verified)\n", name, *dir)
+	return nil
+}

@@ -1,0 +1,42 @@
+// Package data loads the image sets latent trains on — MNIST, Fashion-MNIST,
+// KMNIST and EMNIST from IDX files, or any folder of PNG, JPEG and GIF
+// images — and yields deterministic training batches from them.
+//
+// # IDX sets
+//
+// A named set ("mnist", "fashion-mnist", "kmnist", "emnist-<split>") or a
+// folder holding the four standard MNIST file names is read from IDX files,
+// gzipped or raw, with its own train/test split. EMNIST images, stored
+// transposed, are transposed back to stand upright; an EMNIST mapping file
+// beside them names the classes. FetchSet downloads the sets published as
+// separate files and checks their checksums.
+//
+// # Image folders
+//
+// Any other folder is read as a folder of images, as torchvision's
+// ImageFolder reads one:
+//
+//   - PNG, JPEG and GIF files (by extension, any case) are read recursively,
+//     in sorted path order; other files are skipped and counted in
+//     Set.Skipped, and folders whose names start with "." are not entered.
+//   - The name of the immediate subfolder holding an image is its class.
+//     Images directly in the folder itself belong to the class "", which
+//     sorts first. Labels index the sorted class names; only classes with
+//     at least one image are kept.
+//   - Images are converted to Options.Channels channels (grey by ITU-R 601
+//     luma; transparent pixels are composited over black) and, when
+//     Options.ImageSize is set, resized to ImageSize×ImageSize (stretched,
+//     Catmull-Rom); otherwise all images must be the same size.
+//   - A file that does not decode, or an image of more than 2^25 pixels, is
+//     an error naming it, or with Options.SkipBad is skipped and counted in
+//     Set.BadSkipped.
+//   - A fraction Options.TestFraction of the images, chosen by
+//     Options.Seed (at least one when there are two or more), forms the
+//     test split; both splits keep path order.
+//
+// # Batches
+//
+// A Batcher yields the batch of any training step as a pure function of
+// its seed and the step, so an interrupted run resumes with exactly the
+// batches it would have seen.
+package data

@@ -1,0 +1,185 @@
+package data
+
+import (
+	"context"
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// remoteFile is one published file of a data set and its checksum, written
+// "sha256:<hex>" or "md5:<hex>".
+type remoteFile struct {
+	name string
+	sum  string
+}
+
+// remoteSet is where a data set is published and what its files hold.
+type remoteSet struct {
+	baseURL string
+	files   []remoteFile
+}
+
+// EMNISTURL is where EMNIST is published, as one zip of all its splits.
+const EMNISTURL = "https://biometrics.nist.gov/cs_links/EMNIST/gzip.zip"
+
+// published returns the canonical address and checksums of a named set;
+// dir is only named in errors.
+func published(name, dir string) (remoteSet, error) {
+	switch name {
+	case MNIST:
+		return remoteSet{"https://ossci-datasets.s3.amazonaws.com/mnist/", []remoteFile{
+			{"train-images-idx3-ubyte.gz", "sha256:440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"},
+			{"train-labels-idx1-ubyte.gz", "sha256:3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"},
+			{"t10k-images-idx3-ubyte.gz", "sha256:8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"},
+			{"t10k-labels-idx1-ubyte.gz", "sha256:f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"},
+		}}, nil
+	case FashionMNIST:
+		return remoteSet{"http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/", []remoteFile{
+			{"train-images-idx3-ubyte.gz", "md5:8d4fb7e6c68d591d4c3dfef9ec88bf0d"},
+			{"train-labels-idx1-ubyte.gz", "md5:25c81989df183df01b3e8a0aad5dffbe"},
+			{"t10k-images-idx3-ubyte.gz", "md5:bef4ecab320f06d8554ea6380940ec79"},
+			{"t10k-labels-idx1-ubyte.gz", "md5:bb300cfdad3c16e7a12a480ee83cd310"},
+		}}, nil
+	case KMNIST:
+		return remoteSet{"http://codh.rois.ac.jp/kmnist/dataset/kmnist/", []remoteFile{
+			{"train-images-idx3-ubyte.gz", "md5:bdb82020997e1d708af4cf47b453dcf7"},
+			{"train-labels-idx1-ubyte.gz", "md5:e144d726b3acfaa3e44228e80efcd344"},
+			{"t10k-images-idx3-ubyte.gz", "md5:5c965bf0a639b31b8f53240b1b52f4d7"},
+			{"t10k-labels-idx1-ubyte.gz", "md5:7320c461ea6c1c855c0b718fb2a4b134"},
+		}}, nil
+	}
+	if strings.HasPrefix(name, emnistPrefix) && isNamedSet(name) {
+		return remoteSet{}, fmt.Errorf("fetching %s: EMNIST is published only as one 560 MB zip of all its splits, %s; "+
+			"download and unzip it yourself, then copy %s-{train,test}-{images-idx3,labels-idx1}-ubyte.gz and %s-mapping.txt "+
+			"from its gzip/ folder into %s", name, EMNISTURL, name, name, dir)
+	}
+	return remoteSet{}, fmt.Errorf("fetching %s: unknown data set (want mnist, fashion-mnist or kmnist)", name)
+}
+
+// FetchSet downloads the files of a named set (mnist, fashion-mnist or
+// kmnist) into dir, creating it, from baseURL ("" for the set's canonical
+// address) with client (nil for http.DefaultClient). Each file's checksum is
+// checked against the published one; files already present and correct are
+// kept. A download goes to a temporary file that is renamed into place only
+// once verified.
+func FetchSet(ctx context.Context, name, dir, baseURL string, client *http.Client) error {
+	set, err := published(name, dir)
+	if err != nil {
+		return err
+	}
+	if baseURL == "" {
+		baseURL = set.baseURL
+	}
+	return fetchFiles(ctx, dir, baseURL, client, set.files)
+}
+
+// fetchFiles downloads and verifies each file not already present in dir.
+func fetchFiles(ctx context.Context, dir, baseURL string, client *http.Client, files []remoteFile) error {
+	if client == nil {
+		client = http.DefaultClient
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("creating %s: %w", dir, err)
+	}
+	for _, f := range files {
+		path := filepath.Join(dir, f.name)
+		if got, err := fileSum(path, f.sum); err == nil && got == f.sum {
+			continue
+		}
+		u, err := url.JoinPath(baseURL, f.name)
+		if err != nil {
+			return fmt.Errorf("fetching %s: bad base URL %q: %w", f.name, baseURL, err)
+		}
+		if err := download(ctx, client, u, path, f.sum); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// download fetches u to path through a verified temporary file.
+func download(ctx context.Context, client *http.Client, u, path, want string) (err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return fmt.Errorf("fetching %s: %w", u, err)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("downloading %s: %w", path, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("downloading %s from %s: %s", path, u, resp.Status)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".download-*")
+	if err != nil {
+		return fmt.Errorf("fetching %s: %w", u, err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	h, err := newHash(want)
+	if err != nil {
+		return fmt.Errorf("fetching %s: %w", path, err)
+	}
+	if _, err := io.Copy(io.MultiWriter(tmp, h), resp.Body); err != nil {
+		return fmt.Errorf("fetching %s into %s: %w", u, path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", tmp.Name(), err)
+	}
+	if got := sumString(want, h); got != want {
+		return fmt.Errorf("fetching %s from %s: checksum mismatch: got %s, want %s; the download was removed", path, u, got, want)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("renaming into %s: %w", path, err)
+	}
+	return nil
+}
+
+// fileSum returns the checksum of the file at path in the algorithm of want.
+func fileSum(path, want string) (string, error) {
+	h, err := newHash(want)
+	if err != nil {
+		return "", err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("reading %s: %w", path, err)
+	}
+	defer f.Close()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("reading %s: %w", path, err)
+	}
+	return sumString(want, h), nil
+}
+
+// newHash returns the hash named by the prefix of a checksum.
+func newHash(sum string) (hash.Hash, error) {
+	algo, _, _ := strings.Cut(sum, ":")
+	switch algo {
+	case "sha256":
+		return sha256.New(), nil
+	case "md5":
+		return md5.New(), nil
+	}
+	return nil, fmt.Errorf("unknown checksum algorithm in %q", sum)
+}
+
+// sumString formats h's sum with the algorithm prefix of want.
+func sumString(want string, h hash.Hash) string {
+	algo, _, _ := strings.Cut(want, ":")
+	return algo + ":" + hex.EncodeToString(h.Sum(nil))
+}

@@ -1,0 +1,152 @@
+package data
+
+import (
+	"context"
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// servedSet returns the gzipped files of a small IDX set, by name.
+func servedSet(t *testing.T) map[string][]byte {
+	t.Helper()
+	src := t.TempDir()
+	writeIDXSet(t, src, 20, 10, 3, 3, true)
+	files := map[string][]byte{}
+	for _, n := range standardFiles() {
+		b, err := os.ReadFile(filepath.Join(src, n+".gz"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[n+".gz"] = b
+	}
+	return files
+}
+
+// checksums returns a checksum table of files: sha256 for the image files,
+// md5 for the label files.
+func checksums(files map[string][]byte) []remoteFile {
+	var table []remoteFile
+	for _, n := range standardFiles() {
+		b := files[n+".gz"]
+		if strings.Contains(n, "images") {
+			s := sha256.Sum256(b)
+			table = append(table, remoteFile{n + ".gz", "sha256:" + hex.EncodeToString(s[:])})
+		} else {
+			s := md5.Sum(b)
+			table = append(table, remoteFile{n + ".gz", "md5:" + hex.EncodeToString(s[:])})
+		}
+	}
+	return table
+}
+
+func TestFetch(t *testing.T) {
+	files := servedSet(t)
+	var requests atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		b, ok := files[strings.TrimPrefix(r.URL.Path, "/sets/")]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write(b)
+	}))
+	defer srv.Close()
+	good := checksums(files)
+	wrong := checksums(files)
+	wrong[2].sum = "sha256:" + strings.Repeat("0", 64)
+	missing := append(checksums(files), remoteFile{"extra.gz", "md5:" + strings.Repeat("0", 32)})
+
+	tests := []struct {
+		name     string
+		table    []remoteFile
+		want     []string // error substrings; none for success
+		absent   string   // a file that must not be left in the folder
+		requests int64
+	}{
+		{"good", good, nil, "", 4},
+		{"wrong checksum", wrong, []string{"t10k-images-idx3-ubyte.gz", "checksum mismatch", "the download was removed"}, "t10k-images-idx3-ubyte.gz", 3},
+		{"missing file", missing, []string{"extra.gz", "404 Not Found"}, "extra.gz", 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "new")
+			requests.Store(0)
+			err := fetchFiles(context.Background(), dir, srv.URL+"/sets", srv.Client(), tt.table)
+			if tt.want != nil {
+				wantErr(t, err, tt.want...)
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if got := requests.Load(); got != tt.requests {
+				t.Errorf("%d requests, want %d", got, tt.requests)
+			}
+			entries, _ := os.ReadDir(dir)
+			for _, e := range entries {
+				if strings.HasPrefix(e.Name(), ".") || e.Name() == tt.absent {
+					t.Errorf("%s left in the folder", e.Name())
+				}
+			}
+			if tt.want != nil {
+				return
+			}
+			set, err := Load("fashion-mnist", Options{Dir: dir})
+			if err != nil || set.Train.N != 20 || set.Test.N != 10 {
+				t.Fatalf("loading the fetched set: %v", err)
+			}
+			// A second fetch finds the files verified and downloads nothing.
+			requests.Store(0)
+			if err := fetchFiles(context.Background(), dir, srv.URL+"/sets/", srv.Client(), tt.table); err != nil || requests.Load() != 0 {
+				t.Errorf("second fetch: %v, %d requests; want none", err, requests.Load())
+			}
+		})
+	}
+}
+
+func TestFetchSetErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		want []string
+	}{
+		{"emnist-balanced", []string{"emnist-balanced", EMNISTURL, "emnist-balanced-{train,test}-{images-idx3,labels-idx1}-ubyte.gz", "emnist-balanced-mapping.txt"}},
+		{"cifar", []string{"cifar", "unknown data set"}},
+	}
+	for _, tt := range tests {
+		dir := t.TempDir()
+		err := FetchSet(context.Background(), tt.name, dir, "http://127.0.0.1:1/", nil)
+		wantErr(t, err, tt.want...)
+		if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+			t.Errorf("%s: the folder holds %d files, want none", tt.name, len(entries))
+		}
+	}
+}
+
+// TestPublishedMNISTChecksums checks the MNIST checksum table against the
+// local copy of MNIST, which make setup takes from the same published files.
+func TestPublishedMNISTChecksums(t *testing.T) {
+	dir := mnistDir(t)
+	set, err := published(MNIST, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range set.files {
+		got, err := fileSum(filepath.Join(dir, f.name), f.sum)
+		if err != nil || got != f.sum {
+			t.Errorf("%s: checksum %s (%v), want %s", f.name, got, err, f.sum)
+		}
+	}
+	for _, name := range []string{FashionMNIST, KMNIST} {
+		set, err := published(name, "")
+		if err != nil || len(set.files) != 4 || !strings.HasPrefix(set.baseURL, "http") {
+			t.Errorf("%s: %+v, %v", name, set, err)
+		}
+	}
+}

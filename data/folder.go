@@ -1,0 +1,278 @@
+package data
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	_ "image/gif" // registers the GIF decoder
+	_ "image/jpeg"
+	_ "image/png"
+	"io/fs"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"golang.org/x/image/draw"
+)
+
+// maxImagePixels bounds the width×height of an image in an image folder, so
+// that a corrupt header cannot claim an enormous allocation.
+const maxImagePixels = 1 << 25
+
+// maxImageSize bounds Options.ImageSize.
+const maxImageSize = 4096
+
+// splitStream separates the random stream of the train/test split from
+// those seeded with the same seed elsewhere.
+const splitStream = 0x5eed5b1175b1175
+
+// decoded is one image of an image folder, converted to float32 pixels.
+type decoded struct {
+	pixels []float32
+	w, h   int
+	bad    error // the image did not decode
+	err    error // the file could not be read
+}
+
+// loadFolder reads a folder of images; maxPixels bounds each image's size.
+func loadFolder(root string, opt Options, maxPixels int) (*Set, error) {
+	opt, err := folderOptions(opt)
+	if err != nil {
+		return nil, err
+	}
+	paths, skipped, err := listImages(root)
+	if err != nil {
+		return nil, err
+	}
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("reading %s: the folder holds no PNG, JPEG or GIF images (%d other files skipped)", root, skipped)
+	}
+	images := decodeAll(paths, opt, maxPixels)
+	set := &Set{Name: root, Dir: root, Skipped: skipped}
+	all, err := assemble(root, paths, images, opt, set)
+	if err != nil {
+		return nil, err
+	}
+	train, test := splitIndices(all.N, opt.TestFraction, opt.Seed)
+	set.Train, set.Test = all.pick(train), all.pick(test)
+	return set, nil
+}
+
+// folderOptions checks the image-folder options and fills in defaults.
+func folderOptions(opt Options) (Options, error) {
+	if opt.Channels == 0 {
+		opt.Channels = 1
+	}
+	if opt.Channels != 1 && opt.Channels != 3 {
+		return opt, fmt.Errorf("channels must be 1 or 3, got %d", opt.Channels)
+	}
+	if opt.ImageSize < 0 || opt.ImageSize > maxImageSize {
+		return opt, fmt.Errorf("image size must be between 0 (keep) and %d, got %d", maxImageSize, opt.ImageSize)
+	}
+	if opt.TestFraction == 0 {
+		opt.TestFraction = 0.1
+	}
+	if !(opt.TestFraction > 0 && opt.TestFraction < 1) {
+		return opt, fmt.Errorf("test fraction must be in (0, 1), got %v", opt.TestFraction)
+	}
+	return opt, nil
+}
+
+// listImages returns the sorted paths of the image files under root and
+// the number of other files.
+func listImages(root string) (paths []string, skipped int, err error) {
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", path, err)
+		}
+		if d.IsDir() {
+			if path != root && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if isImageName(d.Name()) {
+			paths = append(paths, path)
+		} else {
+			skipped++
+		}
+		return nil
+	})
+	slices.Sort(paths)
+	return paths, skipped, err
+}
+
+// isImageName reports whether a file name has an image extension.
+func isImageName(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".png", ".jpg", ".jpeg", ".gif":
+		return true
+	}
+	return false
+}
+
+// decodeAll decodes the images at paths on all CPUs, keeping their order.
+func decodeAll(paths []string, opt Options, maxPixels int) []decoded {
+	out := make([]decoded, len(paths))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(paths)) {
+		wg.Go(func() {
+			for i := range next {
+				out[i] = decodeFile(paths[i], opt, maxPixels)
+			}
+		})
+	}
+	for i := range paths {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return out
+}
+
+// decodeFile reads, decodes, resizes and converts one image.
+func decodeFile(path string, opt Options, maxPixels int) decoded {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return decoded{err: fmt.Errorf("reading %s: %w", path, err)}
+	}
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(b))
+	if err != nil {
+		return decoded{bad: fmt.Errorf("decoding %s: %w", path, err)}
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > int64(maxPixels) {
+		return decoded{bad: fmt.Errorf("decoding %s: a %dx%d image is empty or larger than the limit of %d pixels",
+			path, cfg.Width, cfg.Height, maxPixels)}
+	}
+	img, _, err := image.Decode(bytes.NewReader(b))
+	if err != nil {
+		return decoded{bad: fmt.Errorf("decoding %s: %w", path, err)}
+	}
+	if img.Bounds().Empty() {
+		return decoded{bad: fmt.Errorf("decoding %s: the image is empty", path)}
+	}
+	rgba := toRGBA(img, opt.ImageSize)
+	w, h := rgba.Rect.Dx(), rgba.Rect.Dy()
+	return decoded{pixels: rgbaPixels(rgba, opt.Channels), w: w, h: h}
+}
+
+// toRGBA draws img into a new RGBA image, resized to size×size if size > 0.
+func toRGBA(img image.Image, size int) *image.RGBA {
+	b := img.Bounds()
+	if size > 0 {
+		dst := image.NewRGBA(image.Rect(0, 0, size, size))
+		draw.CatmullRom.Scale(dst, dst.Rect, img, b, draw.Src, nil)
+		return dst
+	}
+	dst := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	draw.Draw(dst, dst.Rect, img, b.Min, draw.Src)
+	return dst
+}
+
+// rgbaPixels converts an RGBA image to float32 HWC pixels in [0,1] with 1
+// (luma) or 3 channels.
+func rgbaPixels(img *image.RGBA, channels int) []float32 {
+	n := img.Rect.Dx() * img.Rect.Dy()
+	out := make([]float32, 0, n*channels)
+	for y := range img.Rect.Dy() {
+		row := img.Pix[y*img.Stride : y*img.Stride+4*img.Rect.Dx()]
+		for x := 0; x < len(row); x += 4 {
+			r, g, b := float32(row[x]), float32(row[x+1]), float32(row[x+2])
+			if channels == 1 {
+				// The weights of color.GrayModel.
+				out = append(out, (19595*r+38470*g+7471*b)/(65536*255))
+			} else {
+				out = append(out, r/255, g/255, b/255)
+			}
+		}
+	}
+	return out
+}
+
+// assemble gathers the decoded images into one split, labelled by class, and
+// records the class names and skip counts in set.
+func assemble(root string, paths []string, images []decoded, opt Options, set *Set) (*Split, error) {
+	all := &Split{Channels: opt.Channels}
+	var classOf []string
+	firstPath := ""
+	for i, im := range images {
+		switch {
+		case im.err != nil:
+			return nil, im.err
+		case im.bad != nil && opt.SkipBad:
+			set.BadSkipped++
+			continue
+		case im.bad != nil:
+			return nil, fmt.Errorf("%w (use --skip-bad to skip corrupt images)", im.bad)
+		}
+		if firstPath == "" {
+			firstPath, all.Width, all.Height = paths[i], im.w, im.h
+		} else if im.w != all.Width || im.h != all.Height {
+			return nil, fmt.Errorf("reading %s: the image is %dx%d but %s is %dx%d; set an image size (--image-size) to resize them all",
+				paths[i], im.w, im.h, firstPath, all.Width, all.Height)
+		}
+		all.Images = append(all.Images, im.pixels...)
+		classOf = append(classOf, className(root, paths[i]))
+		all.N++
+	}
+	if all.N == 0 {
+		return nil, fmt.Errorf("reading %s: none of the folder's %d images decoded (%d skipped as corrupt)", root, len(paths), set.BadSkipped)
+	}
+	set.Classes = slices.Compact(slices.Sorted(slices.Values(classOf)))
+	all.Labels = make([]int, all.N)
+	for i, c := range classOf {
+		all.Labels[i], _ = slices.BinarySearch(set.Classes, c)
+	}
+	return all, nil
+}
+
+// className returns the class of the image at path: the name of the
+// immediate subfolder of root holding it, or "" if it lies in root itself.
+func className(root, path string) string {
+	rel, err := filepath.Rel(root, path)
+	if err != nil {
+		return ""
+	}
+	dir, _, found := strings.Cut(filepath.ToSlash(rel), "/")
+	if !found {
+		return ""
+	}
+	return dir
+}
+
+// splitIndices splits 0..n-1 into sorted train and test indices, a seeded
+// fraction frac of them (at least one when n >= 2, never all) for test.
+func splitIndices(n int, frac float64, seed int64) (train, test []int) {
+	nTest := int(math.Round(frac * float64(n)))
+	if n >= 2 {
+		nTest = max(1, min(nTest, n-1))
+	} else {
+		nTest = 0
+	}
+	perm := rand.New(rand.NewPCG(uint64(seed), splitStream)).Perm(n)
+	test, train = perm[:nTest], perm[nTest:]
+	slices.Sort(test)
+	slices.Sort(train)
+	return train, test
+}
+
+// pick returns a new split of the images of s at the given indices.
+func (s *Split) pick(indices []int) *Split {
+	size := s.ImageSize()
+	out := &Split{
+		Images: make([]float32, 0, len(indices)*size),
+		Labels: make([]int, 0, len(indices)),
+		N:      len(indices), Height: s.Height, Width: s.Width, Channels: s.Channels,
+	}
+	for _, i := range indices {
+		out.Images = append(out.Images, s.Image(i)...)
+		out.Labels = append(out.Labels, s.Labels[i])
+	}
+	return out
+}

@@ -1,0 +1,214 @@
+package data
+
+import (
+	"bufio"
+	"compress/gzip"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+)
+
+// IDX element type codes.
+const (
+	// IDXUint8 is the IDX element type of unsigned bytes, the only one the
+	// MNIST family of data sets uses.
+	IDXUint8 = 0x08
+)
+
+// maxIDXElements bounds the number of elements an IDX header may claim.
+const maxIDXElements = 1 << 31
+
+// IDX is one parsed IDX file: its element type, its dimensions (outermost
+// first) and its elements in row-major order.
+type IDX struct {
+	Type byte
+	Dims []int
+	Data []byte
+}
+
+// ReadIDX parses one IDX file from r. The file may be gzipped or raw; gzip is
+// detected by its magic bytes 0x1f 0x8b. Only unsigned-byte elements (type
+// 0x08) of rank 1 to 4 are supported. The dimensions must describe exactly
+// the data present: a header that claims more or less data than the file
+// holds is an error, detected before the claimed size is allocated. name
+// identifies the file in errors.
+func ReadIDX(r io.Reader, name string) (*IDX, error) {
+	br := bufio.NewReader(r)
+	var src io.Reader = br
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: bad gzip header: %w", name, err)
+		}
+		defer zr.Close()
+		src = zr
+	}
+	idx, err := readIDXHeader(src, name)
+	if err != nil {
+		return nil, err
+	}
+	want := int64(1)
+	for _, d := range idx.Dims {
+		want *= int64(d)
+	}
+	idx.Data, err = readN(src, want)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: dimensions %v need %d bytes of data: %w", name, idx.Dims, want, err)
+	}
+	if err := expectEOF(src); err != nil {
+		return nil, fmt.Errorf("reading %s: dimensions %v: %w", name, idx.Dims, err)
+	}
+	return idx, nil
+}
+
+// readIDXHeader reads the magic number and dimensions of an IDX file.
+func readIDXHeader(r io.Reader, name string) (*IDX, error) {
+	var magic [4]byte
+	if n, err := io.ReadFull(r, magic[:]); err != nil {
+		return nil, fmt.Errorf("reading %s: truncated header: got %d of 4 magic bytes: %w", name, n, err)
+	}
+	if magic[0] != 0 || magic[1] != 0 {
+		return nil, fmt.Errorf("reading %s: wrong magic 0x%02X%02X%02X%02X: not an IDX file (want 0x0000 then type and rank)",
+			name, magic[0], magic[1], magic[2], magic[3])
+	}
+	if magic[2] != IDXUint8 {
+		return nil, fmt.Errorf("reading %s: unsupported element type 0x%02X (only 0x08, unsigned byte, is supported)", name, magic[2])
+	}
+	rank := int(magic[3])
+	if rank < 1 || rank > 4 {
+		return nil, fmt.Errorf("reading %s: unsupported rank %d (want 1 to 4)", name, rank)
+	}
+	raw := make([]byte, 4*rank)
+	if n, err := io.ReadFull(r, raw); err != nil {
+		return nil, fmt.Errorf("reading %s: truncated header: got %d of %d dimension bytes: %w", name, n, len(raw), err)
+	}
+	idx := &IDX{Type: magic[2], Dims: make([]int, rank)}
+	total := uint64(1)
+	for i := range idx.Dims {
+		d := binary.BigEndian.Uint32(raw[4*i:])
+		idx.Dims[i] = int(d)
+		total *= uint64(d) // below 2^63: total was at most 2^31 before
+		if total > maxIDXElements {
+			return nil, fmt.Errorf("reading %s: dimensions claim more than %d elements", name, maxIDXElements)
+		}
+	}
+	return idx, nil
+}
+
+// readN reads exactly n bytes from r, growing its buffer only as data
+// arrives, so a header claiming more data than exists allocates no more
+// than about twice what the file really holds.
+func readN(r io.Reader, n int64) ([]byte, error) {
+	buf := make([]byte, 0, min(n, 1<<16))
+	for int64(len(buf)) < n {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, int(min(int64(len(buf)), n-int64(len(buf)))))
+		}
+		m, err := r.Read(buf[len(buf):int(min(int64(cap(buf)), n))])
+		buf = buf[:len(buf)+m]
+		if err == io.EOF {
+			if int64(len(buf)) < n {
+				return nil, fmt.Errorf("truncated: the file holds only %d", len(buf))
+			}
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("after %d bytes: %w", len(buf), err)
+		}
+	}
+	return buf, nil
+}
+
+// expectEOF reports an error if r holds more data, or fails at its end (a
+// gzip stream checks its checksum there).
+func expectEOF(r io.Reader) error {
+	var b [512]byte
+	extra := 0
+	for {
+		n, err := r.Read(b[:])
+		extra += n
+		if extra > 0 {
+			return errors.New("the file holds more data than the dimensions describe")
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("at end of data: %w", err)
+		}
+	}
+}
+
+// readIDXFile opens and parses the IDX file at path.
+func readIDXFile(path string) (*IDX, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	defer f.Close()
+	return ReadIDX(f, path)
+}
+
+// idxImages converts a rank-3 (N, height, width) IDX file to pixels in [0,1].
+// With transpose each image is transposed, as EMNIST stores them.
+func idxImages(idx *IDX, name string, transpose bool) (*Split, error) {
+	if len(idx.Dims) != 3 {
+		return nil, fmt.Errorf("reading %s: an image file must have rank 3 (N, height, width), got rank %d %v", name, len(idx.Dims), idx.Dims)
+	}
+	n, h, w := idx.Dims[0], idx.Dims[1], idx.Dims[2]
+	if n == 0 || h == 0 || w == 0 {
+		return nil, fmt.Errorf("reading %s: no images (dimensions %v)", name, idx.Dims)
+	}
+	if transpose {
+		h, w = w, h
+	}
+	s := &Split{Images: make([]float32, len(idx.Data)), N: n, Height: h, Width: w, Channels: 1}
+	table := byteToUnit()
+	if !transpose {
+		for i, b := range idx.Data {
+			s.Images[i] = table[b]
+		}
+		return s, nil
+	}
+	size := h * w
+	for k := range n {
+		src, dst := idx.Data[k*size:(k+1)*size], s.Images[k*size:(k+1)*size]
+		for y := range h {
+			for x := range w {
+				dst[y*w+x] = table[src[x*h+y]]
+			}
+		}
+	}
+	return s, nil
+}
+
+// idxLabels converts a rank-1 IDX file to labels, checking each is below
+// numClasses (when it is positive) and that there are want of them.
+func idxLabels(idx *IDX, name string, want, numClasses int) ([]int, error) {
+	if len(idx.Dims) != 1 {
+		return nil, fmt.Errorf("reading %s: a label file must have rank 1, got rank %d %v", name, len(idx.Dims), idx.Dims)
+	}
+	if idx.Dims[0] != want {
+		return nil, fmt.Errorf("reading %s: %d labels but %d images", name, idx.Dims[0], want)
+	}
+	labels := make([]int, len(idx.Data))
+	for i, b := range idx.Data {
+		if numClasses > 0 && int(b) >= numClasses {
+			return nil, fmt.Errorf("reading %s: label %d of item %d is out of range (the set has %d classes)", name, b, i, numClasses)
+		}
+		labels[i] = int(b)
+	}
+	return labels, nil
+}
+
+// byteToUnit returns the table mapping a byte to a float32 in [0,1].
+func byteToUnit() *[256]float32 {
+	var t [256]float32
+	for i := range t {
+		t[i] = float32(i) / 255
+	}
+	return &t
+}

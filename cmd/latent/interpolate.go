@@ -1,0 +1,199 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"io"
+
+	"github.com/latent-vae/latent/generate"
+)
+
+// interpOptions are the parsed flags of `latent interpolate`.
+type interpOptions struct {
+	common           genCommon
+	seed             int64
+	temperature      float64
+	fromIndex        int
+	toIndex          int
+	from, to         string
+	data             string
+	method           generate.Method
+	frames, fps      int
+	pairs            int
+	loop             bool
+	strip            string
+	indexed, fromImg bool // which kind of endpoints was chosen
+}
+
+// runInterpolate implements `latent interpolate`: a GIF morphing between
+// two latents — random, the encodings of two test images, or of two image
+// files — optionally several pairs side by side and a PNG strip of frames.
+func runInterpolate(args []string, stdout, stderr io.Writer) error {
+	o, err := parseInterpolate(args, stderr)
+	if err != nil {
+		return err
+	}
+	s, err := openGenSession(o.common, stderr)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	ends, err := interpEndpoints(s, o)
+	if err != nil {
+		return err
+	}
+	m := s.cfg
+	codes := make([]float32, 0, o.frames*o.pairs*m.Latent)
+	for k := range o.pairs { // pair-major: each pair's path in turn
+		codes = append(codes, o.method.Path(ends[2*k], ends[2*k+1], o.frames)...)
+	}
+	images, err := s.decode(codes)
+	if err != nil {
+		return err
+	}
+	size := m.Height * m.Width * m.Channels
+	frames := make([]image.Image, o.frames)
+	for f := range frames {
+		cells := make([]float32, 0, o.pairs*size)
+		for k := range o.pairs {
+			i := k*o.frames + f
+			cells = append(cells, images[i*size:(i+1)*size]...)
+		}
+		frames[f] = generate.Grid(cells, o.pairs, m.Height, m.Width, m.Channels, o.pairs, *o.common.scale)
+	}
+	if o.strip != "" {
+		strip := generate.Grid(images, o.pairs*o.frames, m.Height, m.Width, m.Channels, o.frames, *o.common.scale)
+		if err := generate.WritePNG(o.strip, strip); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote %s: %d frames side by side, one row per pair\n", o.strip, o.frames)
+	}
+	if o.loop {
+		frames = generate.PingPong(frames)
+	}
+	if err := generate.WriteGIF(*o.common.out, frames, o.fps); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s: %d frames at %d fps, %d pair(s) by %s, %dx%d pixels\n", *o.common.out,
+		len(frames), o.fps, o.pairs, o.method, frames[0].Bounds().Dx(), frames[0].Bounds().Dy())
+	return nil
+}
+
+// parseInterpolate parses and checks the flags of `latent interpolate`.
+func parseInterpolate(args []string, stderr io.Writer) (*interpOptions, error) {
+	fs := newFlagSet("interpolate", "--run DIR [-o interp.gif] [--seed S | --from-index I --to-index J | --from a.png --to b.png]\n"+
+		"       [--method slerp|lerp] [--frames 16] [--fps 12] [--loop] [--pairs N] [--strip strip.png] [--scale 3] [--data SET] [--backend B]", stderr)
+	o := &interpOptions{common: genFlags(fs, "interp.gif")}
+	fs.Int64Var(&o.seed, "seed", 1, "seed of random endpoints (used when no indices or files are given)")
+	fs.Float64Var(&o.temperature, "temperature", 1, "standard deviation of random endpoints")
+	fs.IntVar(&o.fromIndex, "from-index", 0, "start at the encoding of this test image (with --to-index)")
+	fs.IntVar(&o.toIndex, "to-index", 0, "end at the encoding of this test image (with --from-index)")
+	fs.StringVar(&o.from, "from", "", "start at the encoding of this image file (with --to)")
+	fs.StringVar(&o.to, "to", "", "end at the encoding of this image file (with --from)")
+	fs.StringVar(&o.data, "data", "", "data set for --from-index/--to-index (default: the run's)")
+	method := fs.String("method", string(generate.MethodSlerp), "interpolation: slerp (great circle) or lerp (straight line)")
+	fs.IntVar(&o.frames, "frames", 16, "frames from one endpoint to the other, both included")
+	fs.IntVar(&o.fps, "fps", 12, "frames per second")
+	fs.BoolVar(&o.loop, "loop", false, "play forward then back (f0..fN-1, fN-2..f1)")
+	fs.IntVar(&o.pairs, "pairs", 1, "interpolations side by side; pair k of index endpoints uses I+k and J+k")
+	fs.StringVar(&o.strip, "strip", "", "also write the frames side by side to this PNG, one row per pair")
+	if err := parseGenFlags(fs, args, o.common); err != nil {
+		return nil, err
+	}
+	var err error
+	if o.method, err = generate.ParseMethod(*method); err != nil {
+		return nil, fmt.Errorf("--method: %w", err)
+	}
+	return o, o.check(flagsSet(fs))
+}
+
+// check validates the options and records which endpoints were chosen.
+func (o *interpOptions) check(set map[string]bool) error {
+	o.indexed = set["from-index"] || set["to-index"]
+	o.fromImg = set["from"] || set["to"]
+	switch {
+	case o.frames < 2 || o.frames > 1000:
+		return fmt.Errorf("--frames %d: want 2 to 1000", o.frames)
+	case o.fps < 1 || o.fps > generate.MaxFPS:
+		return fmt.Errorf("--fps %d: want 1 to %d", o.fps, generate.MaxFPS)
+	case o.pairs < 1 || o.pairs*o.frames > maxGenImages:
+		return fmt.Errorf("--pairs %d: want at least 1 and at most %d images in all (pairs × frames)", o.pairs, maxGenImages)
+	case o.indexed && o.fromImg:
+		return errors.New("--from-index/--to-index and --from/--to: choose one kind of endpoints")
+	case o.indexed && !(set["from-index"] && set["to-index"]):
+		return errors.New("--from-index and --to-index go together")
+	case o.fromImg && (o.from == "" || o.to == ""):
+		return errors.New("--from and --to go together, each naming an image file")
+	case o.fromImg && o.pairs > 1:
+		return errors.New("--pairs: image-file endpoints make one pair; use random or index endpoints for more")
+	case o.indexed && (o.fromIndex < 0 || o.toIndex < 0):
+		return fmt.Errorf("--from-index %d, --to-index %d: indices must be >= 0", o.fromIndex, o.toIndex)
+	case (o.indexed || o.fromImg) && set["seed"]:
+		return errors.New("--seed chooses random endpoints; it cannot go with --from-index or --from")
+	}
+	if err := checkOutPath("--strip", o.strip); err != nil {
+		return err
+	}
+	return checkTemperature(o.temperature)
+}
+
+// interpEndpoints returns the endpoints of every pair: codes 2k and 2k+1
+// are pair k's start and end.
+func interpEndpoints(s *genSession, o *interpOptions) ([][]float32, error) {
+	m := s.cfg
+	var codes []float32
+	switch {
+	case o.fromImg:
+		var images []float32
+		for i, path := range []string{o.from, o.to} {
+			img, err := generate.LoadImage(path, m.Height, m.Width, m.Channels)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", []string{"--from", "--to"}[i], err)
+			}
+			images = append(images, img...)
+		}
+		var err error
+		if codes, err = s.encode(images); err != nil {
+			return nil, err
+		}
+	case o.indexed:
+		test, err := testSplit(s.run.Config, o.data)
+		if err != nil {
+			return nil, err
+		}
+		last := o.pairs - 1
+		for _, f := range []struct {
+			name  string
+			index int
+		}{{"--from-index", o.fromIndex}, {"--to-index", o.toIndex}} {
+			if f.index+last >= test.N {
+				return nil, fmt.Errorf("%s %d: out of range, the test split has %d images (0 to %d)%s",
+					f.name, f.index, test.N, test.N-1, pairsNote(o.pairs))
+			}
+		}
+		var images []float32
+		for k := range o.pairs {
+			images = append(images, test.Image(o.fromIndex+k)...)
+			images = append(images, test.Image(o.toIndex+k)...)
+		}
+		if codes, err = s.encode(images); err != nil {
+			return nil, err
+		}
+	default:
+		codes = generate.RandomLatents(2*o.pairs, m.Latent, o.seed, o.temperature)
+	}
+	ends := make([][]float32, 2*o.pairs)
+	for i := range ends {
+		ends[i] = codes[i*m.Latent : (i+1)*m.Latent]
+	}
+	return ends, nil
+}
+
+// pairsNote explains the index range --pairs needs.
+func pairsNote(pairs int) string {
+	if pairs == 1 {
+		return ""
+	}
+	return fmt.Sprintf("; --pairs %d uses it and the %d after it", pairs, pairs-1)
+}

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/latent-vae/latent/generate"
+)
+
+// reconMaxCols is the widest row `latent reconstruct` draws; more images
+// wrap into further pairs of rows.
+const reconMaxCols = 16
+
+// runReconstruct implements `latent reconstruct`: test images over their
+// reconstructions (encoder mean, decoded, mean image).
+func runReconstruct(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("reconstruct", "--run DIR [--data SET] [-n 32] [-o recon.png] [--scale 3] [--backend B]", stderr)
+	common := genFlags(fs, "recon.png")
+	spec := fs.String("data", "", "data set whose test images to reconstruct (default: the run's; its other data settings apply)")
+	n := fs.Int("n", 32, "number of test images, the first of the test split; more than 16 wrap into further pairs of rows")
+	if err := parseGenFlags(fs, args, common); err != nil {
+		return err
+	}
+	if err := checkCount("-n", *n); err != nil {
+		return err
+	}
+	s, err := openGenSession(common, stderr)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	test, err := testSplit(s.run.Config, *spec)
+	if err != nil {
+		return err
+	}
+	if *n > test.N {
+		return fmt.Errorf("-n %d: the test split has only %d images", *n, test.N)
+	}
+	originals := test.Subset(*n).Images
+	means, err := s.encode(originals)
+	if err != nil {
+		return err
+	}
+	recons, err := s.decode(means)
+	if err != nil {
+		return err
+	}
+	m := s.cfg
+	size := m.Height * m.Width * m.Channels
+	cells, cols := reconLayout(originals, recons, *n, size)
+	img := generate.Grid(cells, len(cells)/size, m.Height, m.Width, m.Channels, cols, *common.scale)
+	if err := generate.WritePNG(*common.out, img); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s: %d test images over their reconstructions, %dx%d pixels\n",
+		*common.out, *n, img.Bounds().Dx(), img.Bounds().Dy())
+	return nil
+}
+
+// reconLayout arranges n originals and their reconstructions (size values
+// each) into grid cells: pairs of rows, originals above reconstructions,
+// with as few columns (at most reconMaxCols) as keeps the number of pairs
+// minimal. Cells left over in the last pair are mid grey, the colour of the
+// grid's separators.
+func reconLayout(originals, recons []float32, n, size int) (cells []float32, cols int) {
+	pairs := (n + reconMaxCols - 1) / reconMaxCols
+	cols = (n + pairs - 1) / pairs
+	blank := slices.Repeat([]float32{128.0 / 255}, size)
+	for p := range pairs {
+		for _, src := range [][]float32{originals, recons} {
+			for i := p * cols; i < (p+1)*cols; i++ {
+				if i < n {
+					cells = append(cells, src[i*size:(i+1)*size]...)
+				} else {
+					cells = append(cells, blank...)
+				}
+			}
+		}
+	}
+	return cells, cols
+}

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"image"
+	"image/color"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // graph ops read best unqualified
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+
+	"github.com/latent-vae/latent/models"
+	"github.com/latent-vae/latent/train"
+)
+
+// genReconstructed reconstructs the first n of pixels (8×8 grey bytes)
+// with the run's model in one graph and one batch, as bytes.
+func genReconstructed(t *testing.T, runDir string, pixels []byte, n int) []byte {
+	t.Helper()
+	b := genSkipWithoutXLA(t)
+	r, err := train.LoadRun(runDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := r.Config.Model
+	exec := context.MustNewExec(b, r.Ctx.Reuse(), func(ctx *context.Context, x *Node) *Node {
+		mean, _ := models.Encode(ctx, cfg, x)
+		return models.MeanImage(models.Decode(ctx, cfg, mean))
+	})
+	x := make([]float32, n*genSide*genSide)
+	for i := range x {
+		x[i] = float32(pixels[i]) / 255
+	}
+	out := tensors.MustCopyFlatData[float32](exec.MustExec(tensors.FromFlatDataAndDimensions(x, n, genSide, genSide, 1))[0])
+	bytes := make([]byte, len(out))
+	for i, v := range out {
+		bytes[i] = uint8(v*255 + 0.5)
+	}
+	return bytes
+}
+
+// genCell returns the pixels of cell (row, col) of a grey grid of 8×8
+// cells at scale 1.
+func genCell(img image.Image, row, col int) []byte {
+	out := make([]byte, 0, genSide*genSide)
+	for y := range genSide {
+		for x := range genSide {
+			g := color.GrayModel.Convert(img.At(col*(genSide+1)+x, row*(genSide+1)+y)).(color.Gray)
+			out = append(out, g.Y)
+		}
+	}
+	return out
+}
+
+// genClose reports whether a and b differ by at most 1 everywhere (float
+// sums in different batch sizes may round differently).
+func genClose(a, b []byte) bool {
+	for i := range a {
+		if d := int(a[i]) - int(b[i]); d < -1 || d > 1 {
+			return false
+		}
+	}
+	return len(a) == len(b)
+}
+
+func TestReconstruct(t *testing.T) {
+	runDir, test := genTestRun(t, 1)
+	out := t.TempDir()
+	want := genReconstructed(t, runDir, test, genTestN)
+	size := genSide * genSide
+	tests := []struct {
+		n, rows, cols int
+	}{
+		{5, 2, 5},   // one pair of rows
+		{12, 2, 12}, // the whole test split
+	}
+	for _, tc := range tests {
+		path := filepath.Join(out, "r"+strconv.Itoa(tc.n)+".png")
+		genMustRun(t, "reconstruct", "--run", runDir, "-n", strconv.Itoa(tc.n), "--scale", "1", "-o", path)
+		img := genReadPNG(t, path)
+		if got, want := img.Bounds().Size(), genGridSize(tc.rows, tc.cols, 1); got != want {
+			t.Errorf("-n %d: %v, want %v", tc.n, got, want)
+			continue
+		}
+		for i := range tc.n {
+			if got := genCell(img, 0, i); string(got) != string(test[i*size:(i+1)*size]) {
+				t.Errorf("-n %d: top cell %d is not test image %d", tc.n, i, i)
+			}
+			if got := genCell(img, 1, i); !genClose(got, want[i*size:(i+1)*size]) {
+				t.Errorf("-n %d: bottom cell %d is not the reconstruction of test image %d", tc.n, i, i)
+			}
+		}
+	}
+	again := filepath.Join(out, "again.png")
+	genMustRun(t, "reconstruct", "--run", runDir, "-n", "12", "--scale", "1", "-o", again)
+	genSameFiles(t, filepath.Join(out, "r12.png"), again)
+}
+
+func TestReconLayout(t *testing.T) {
+	// Image i of n holds the value 1000+i (originals) or 2000+i
+	// (reconstructions); blank cells are mid grey, 128/255.
+	const blank = float32(128.0 / 255)
+	for _, tc := range []struct {
+		n, cols int
+		cells   []float32 // one value per cell
+	}{
+		{3, 3, []float32{1000, 1001, 1002, 2000, 2001, 2002}},
+		{5, 5, nil},
+		{17, 9, []float32{
+			1000, 1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008,
+			2000, 2001, 2002, 2003, 2004, 2005, 2006, 2007, 2008,
+			1009, 1010, 1011, 1012, 1013, 1014, 1015, 1016, blank,
+			2009, 2010, 2011, 2012, 2013, 2014, 2015, 2016, blank}},
+		{16, 16, nil},
+		{20, 10, nil},
+		{21, 11, nil},
+		{33, 11, nil},
+	} {
+		orig, recon := make([]float32, tc.n), make([]float32, tc.n)
+		for i := range tc.n {
+			orig[i], recon[i] = float32(1000+i), float32(2000+i)
+		}
+		cells, cols := reconLayout(orig, recon, tc.n, 1)
+		if cols != tc.cols {
+			t.Errorf("n=%d: %d columns, want %d", tc.n, cols, tc.cols)
+		}
+		if len(cells)%(2*cols) != 0 {
+			t.Fatalf("n=%d: %d cells do not fill pairs of rows of %d", tc.n, len(cells), cols)
+		}
+		if tc.cells != nil && !equalCells(cells, tc.cells) {
+			t.Errorf("n=%d: cells %v, want %v", tc.n, cells, tc.cells)
+		}
+		// Every original sits directly above its reconstruction.
+		seen := 0
+		for i, v := range cells {
+			row, col := i/cols, i%cols
+			if row%2 == 0 && v != blank {
+				seen++
+				if below := cells[(row+1)*cols+col]; below != v+1000 {
+					t.Errorf("n=%d: below original %v is %v", tc.n, v, below)
+				}
+			}
+		}
+		if seen != tc.n {
+			t.Errorf("n=%d: %d originals laid out", tc.n, seen)
+		}
+	}
+}
+
+func equalCells(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestReconstructErrors(t *testing.T) {
+	runDir, _ := genTestRun(t, 1)
+	out := t.TempDir()
+	o := filepath.Join(out, "r.png")
+	tests := []struct {
+		name, want string
+		args       []string
+	}{
+		{"more images than the test split", "only 12", []string{"--run", runDir, "-n", "13", "-o", o}},
+		{"unknown data set", "no-such-set", []string{"--run", runDir, "--data", filepath.Join(out, "no-such-set"), "-o", o}},
+		{"not a run folder", "not a run folder", []string{"--run", out, "-o", o}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			genMustFail(t, out, tc.want, append([]string{"reconstruct"}, tc.args...)...)
+		})
+	}
+}

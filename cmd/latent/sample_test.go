@@ -1,0 +1,257 @@
+package main
+
+import (
+	"bytes"
+	"encoding/binary"
+	"image"
+	"image/png"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // graph ops read best unqualified
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+
+	"github.com/latent-vae/latent/backend"
+	"github.com/latent-vae/latent/checkpoints"
+	"github.com/latent-vae/latent/models"
+	"github.com/latent-vae/latent/train"
+)
+
+// Tiny runs for the generating commands' tests: 8×8 images, one encoder
+// convolution of 4 channels, a 2-d latent, randomly initialised.
+const (
+	genSide     = 8
+	genTrainN   = 20
+	genTestN    = 12
+	genBackendF = "--backend=xla:cpu"
+)
+
+// genSkipWithoutXLA skips (or, with CI=true, fails) when XLA CPU is missing.
+func genSkipWithoutXLA(t *testing.T) *backend.Backend {
+	t.Helper()
+	b, err := backend.Open("xla:cpu", io.Discard)
+	if err != nil {
+		if os.Getenv("CI") != "true" {
+			t.Skipf("XLA CPU backend unavailable: %v", err)
+		}
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Finalize)
+	return b
+}
+
+// genTestRun makes a run folder of a tiny model with channels channels,
+// whose data set is a folder of 8×8 IDX files (genTrainN training and
+// genTestN test images). It returns the run folder and the test images'
+// bytes.
+func genTestRun(t *testing.T, channels int) (runDir string, testImages []byte) {
+	t.Helper()
+	b := genSkipWithoutXLA(t)
+	root := t.TempDir()
+	dataDir, runDir := filepath.Join(root, "data"), filepath.Join(root, "run")
+	for _, d := range []string{dataDir, runDir} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	genWriteIDX(t, filepath.Join(dataDir, "train-images-idx3-ubyte"), genPixels(genTrainN, 1), genTrainN, genSide, genSide)
+	genWriteIDX(t, filepath.Join(dataDir, "train-labels-idx1-ubyte"), make([]byte, genTrainN), genTrainN)
+	testImages = genPixels(genTestN, 2)
+	genWriteIDX(t, filepath.Join(dataDir, "t10k-images-idx3-ubyte"), testImages, genTestN, genSide, genSide)
+	genWriteIDX(t, filepath.Join(dataDir, "t10k-labels-idx1-ubyte"), make([]byte, genTestN), genTestN)
+
+	cfg := train.DefaultConfig()
+	cfg.Model.Height, cfg.Model.Width, cfg.Model.Channels = genSide, genSide, channels
+	cfg.Model.Widths, cfg.Model.Latent = []int{4}, 2
+	cfg.Data = train.DataConfig{Spec: dataDir}
+	ctx := context.New()
+	ctx.SetRNGStateFromSeed(1)
+	create := context.MustNewExec(b, ctx, func(ctx *context.Context, x *Node) *Node {
+		mean, _ := models.Encode(ctx, cfg.Model, x)
+		return models.Decode(ctx, cfg.Model, mean)
+	})
+	create.MustExec(tensors.FromShape(cfg.Model.ImageShape(1)))
+	if err := checkpoints.WriteConfig(runDir, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := checkpoints.Save(runDir, 0, cfg, ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	return runDir, testImages
+}
+
+// genPixels returns n 8×8 images of varied bytes, different per salt.
+func genPixels(n int, salt uint32) []byte {
+	p := make([]byte, n*genSide*genSide)
+	x := salt*2654435761 + 1
+	for i := range p {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		p[i] = byte(x >> 24)
+	}
+	return p
+}
+
+// genWriteIDX writes an unsigned-byte IDX file.
+func genWriteIDX(t *testing.T, path string, data []byte, dims ...int) {
+	t.Helper()
+	var buf bytes.Buffer
+	buf.Write([]byte{0, 0, 0x08, byte(len(dims))})
+	for _, d := range dims {
+		_ = binary.Write(&buf, binary.BigEndian, uint32(d))
+	}
+	buf.Write(data)
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// genLatent runs latent with args and returns its exit code and output.
+func genLatent(args ...string) (code int, stdout, stderr string) {
+	var out, errOut bytes.Buffer
+	code = run(append(args, genBackendF), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// genMustRun runs latent and fails the test unless it succeeds.
+func genMustRun(t *testing.T, args ...string) {
+	t.Helper()
+	if code, _, stderr := genLatent(args...); code != 0 {
+		t.Fatalf("latent %s: exit %d\n%s", strings.Join(args, " "), code, stderr)
+	}
+}
+
+// genMustFail runs latent, expecting a non-zero exit whose message holds
+// want and leaves nothing in outDir (no output, no temporary file).
+func genMustFail(t *testing.T, outDir, want string, args ...string) {
+	t.Helper()
+	code, _, stderr := genLatent(args...)
+	if code == 0 {
+		t.Errorf("latent %s succeeded", strings.Join(args, " "))
+		return
+	}
+	t.Logf("latent %s: %s", args[0], strings.TrimSpace(stderr))
+	if !strings.Contains(stderr, want) {
+		t.Errorf("latent %s: error %q does not mention %q", strings.Join(args, " "), stderr, want)
+	}
+	if entries, _ := os.ReadDir(outDir); len(entries) != 0 {
+		t.Errorf("latent %s left %d files in the output folder, e.g. %s", strings.Join(args, " "), len(entries), entries[0].Name())
+	}
+}
+
+// genReadPNG decodes a PNG file.
+func genReadPNG(t *testing.T, path string) image.Image {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("decoding %s: %v", path, err)
+	}
+	return img
+}
+
+// genSameFiles fails unless the files at a and b hold the same bytes.
+func genSameFiles(t *testing.T, a, b string) {
+	t.Helper()
+	x, err1 := os.ReadFile(a)
+	y, err2 := os.ReadFile(b)
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	if !bytes.Equal(x, y) {
+		t.Errorf("%s and %s differ: the same run, seed and flags should give the same bytes", a, b)
+	}
+}
+
+// genGridSize is the size of a grid of rows×cols cells of side*scale pixels.
+func genGridSize(rows, cols, scale int) image.Point {
+	return image.Pt(cols*genSide*scale+cols-1, rows*genSide*scale+rows-1)
+}
+
+func TestSample(t *testing.T) {
+	runDir, _ := genTestRun(t, 1)
+	out := t.TempDir()
+	a, b, c := filepath.Join(out, "a.png"), filepath.Join(out, "b.png"), filepath.Join(out, "c.png")
+	genMustRun(t, "sample", "--run", runDir, "-n", "10", "--scale", "2", "-o", a)
+	genMustRun(t, "sample", "--run", runDir, "-n", "10", "--scale", "2", "-o", b)
+	genMustRun(t, "sample", "--run", runDir, "-n", "10", "--scale", "2", "-o", c, "--seed", "2")
+	img := genReadPNG(t, a)
+	if got, want := img.Bounds().Size(), genGridSize(3, 4, 2); got != want {
+		t.Errorf("10 samples at scale 2: %v, want %v (4 columns, 3 rows)", got, want)
+	}
+	if _, ok := img.(*image.Gray); !ok {
+		t.Errorf("grey run wrote a %T, want a grey PNG", img)
+	}
+	genSameFiles(t, a, b)
+	if x, y := mustRead(t, a), mustRead(t, c); bytes.Equal(x, y) {
+		t.Error("seeds 1 and 2 gave the same samples")
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestSampleRGB(t *testing.T) {
+	runDir, _ := genTestRun(t, 3)
+	path := filepath.Join(t.TempDir(), "s.png")
+	genMustRun(t, "sample", "--run", runDir, "-n", "4", "--scale", "1", "-o", path)
+	img := genReadPNG(t, path)
+	if got, want := img.Bounds().Size(), genGridSize(2, 2, 1); got != want {
+		t.Errorf("4 samples: %v, want %v", got, want)
+	}
+	if _, ok := img.(*image.Gray); ok {
+		t.Error("RGB run wrote a grey PNG")
+	}
+}
+
+func TestSampleErrors(t *testing.T) {
+	runDir, _ := genTestRun(t, 1)
+	notRun := t.TempDir()
+	out := t.TempDir()
+	o := filepath.Join(out, "s.png")
+	tests := []struct {
+		name, want string
+		args       []string
+	}{
+		{"no run", "--run", []string{"-o", o}},
+		{"not a run folder", "not a run folder", []string{"--run", notRun, "-o", o}},
+		{"missing folder", "not a run folder", []string{"--run", filepath.Join(notRun, "nope"), "-o", o}},
+		{"no samples", "-n 0", []string{"--run", runDir, "-n", "0", "-o", o}},
+		{"negative temperature", "--temperature", []string{"--run", runDir, "--temperature", "-1", "-o", o}},
+		{"zero scale", "--scale 0", []string{"--run", runDir, "--scale", "0", "-o", o}},
+		{"no output folder", "does not exist", []string{"--run", runDir, "-o", filepath.Join(out, "missing", "s.png")}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			genMustFail(t, out, tc.want, append([]string{"sample"}, tc.args...)...)
+		})
+	}
+}
+
+// genWritePNG writes img to path as a PNG file.
+func genWritePNG(path string, img image.Image) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := png.Encode(f, img); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

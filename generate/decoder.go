@@ -1,0 +1,138 @@
+// Package generate turns a trained VAE's latent space into pictures: it
+// decodes latents and encodes images in fixed-size batches through one
+// compiled graph each, interpolates between codes, and writes image grids
+// and animated GIFs.
+package generate
+
+import (
+	"fmt"
+
+	"github.com/gomlx/gomlx/backends"
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // graph ops read best unqualified
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+
+	"github.com/latent-vae/latent/models"
+)
+
+// DefaultBatch is the batch size commands compile their graphs for.
+const DefaultBatch = 64
+
+// batchRunner runs one compiled single-input graph over inputs of any
+// length in fixed-size batches, padding the last one with zeros.
+type batchRunner struct {
+	exec    *context.Exec
+	name    string
+	batch   int
+	inDims  []int // dimensions of one input item
+	inSize  int   // values per input item
+	outSize int   // values per output item
+}
+
+// newBatchRunner builds fn's Exec on ctx.Reuse() and compiles it for
+// inputs [batch, inDims...].
+func newBatchRunner(b backends.Backend, ctx *context.Context, name string, batch int, inDims []int, outSize int,
+	fn func(ctx *context.Context, x *Node) *Node) (*batchRunner, error) {
+	if batch <= 0 {
+		return nil, fmt.Errorf("%s batch size %d: must be positive", name, batch)
+	}
+	exec, err := context.NewExec(b, ctx.Reuse(), fn)
+	if err != nil {
+		return nil, fmt.Errorf("building the %s: %w", name, err)
+	}
+	exec.SetMaxCache(1) // one input shape only: a second compile would be a bug
+	r := &batchRunner{exec: exec, batch: batch, outSize: outSize, inDims: inDims, name: name, inSize: 1}
+	for _, d := range inDims {
+		r.inSize *= d
+	}
+	dims := append([]int{batch}, inDims...)
+	if err := exec.PreCompile(tensors.FromFlatDataAndDimensions(make([]float32, batch*r.inSize), dims...)); err != nil {
+		exec.Finalize()
+		return nil, fmt.Errorf("compiling the %s (is the run's checkpoint for this model?): %w", name, err)
+	}
+	return r, nil
+}
+
+// run feeds in (a whole number of items) through the graph batch by batch.
+func (r *batchRunner) run(in []float32) ([]float32, error) {
+	if len(in)%r.inSize != 0 {
+		return nil, fmt.Errorf("%s: %d input values are not a whole number of items of %d", r.name, len(in), r.inSize)
+	}
+	n := len(in) / r.inSize
+	out := make([]float32, 0, n*r.outSize)
+	dims := append([]int{r.batch}, r.inDims...)
+	buf := make([]float32, r.batch*r.inSize)
+	for start := 0; start < n; start += r.batch {
+		k := min(r.batch, n-start)
+		clear(buf[copy(buf, in[start*r.inSize:(start+k)*r.inSize]):])
+		x := tensors.FromFlatDataAndDimensions(buf, dims...)
+		res, err := r.exec.Exec(x)
+		x.FinalizeAll()
+		if err != nil {
+			return nil, fmt.Errorf("running the %s: %w", r.name, err)
+		}
+		err = tensors.ConstFlatData(res[0], func(flat []float32) { out = append(out, flat[:k*r.outSize]...) })
+		for _, t := range res {
+			t.FinalizeAll()
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading the %s's output: %w", r.name, err)
+		}
+	}
+	return out, nil
+}
+
+// Decoder maps latent codes to mean images through one graph compiled once
+// for a fixed batch size; the last batch of a call is padded.
+type Decoder struct{ r *batchRunner }
+
+// NewDecoder builds and compiles the decoder of cfg, whose variables ctx
+// holds (a loaded run's Ctx), for batches of batch codes.
+func NewDecoder(b backends.Backend, ctx *context.Context, cfg models.Config, batch int) (*Decoder, error) {
+	r, err := newBatchRunner(b, ctx, "decoder", batch, []int{cfg.Latent}, cfg.Height*cfg.Width*cfg.Channels,
+		func(ctx *context.Context, z *Node) *Node { return models.MeanImage(models.Decode(ctx, cfg, z)) })
+	if err != nil {
+		return nil, err
+	}
+	return &Decoder{r}, nil
+}
+
+// Decode maps codes (n*Latent values) to n images, NHWC in [0, 1].
+func (d *Decoder) Decode(codes []float32) ([]float32, error) { return d.r.run(codes) }
+
+// Batch is the batch size the decoder was compiled for.
+func (d *Decoder) Batch() int { return d.r.batch }
+
+// Finalize frees the compiled graph.
+func (d *Decoder) Finalize() { d.r.exec.Finalize() }
+
+// Encoder maps images to their posterior means through one graph compiled
+// once for a fixed batch size; the last batch of a call is padded.
+type Encoder struct{ r *batchRunner }
+
+// NewEncoder builds and compiles the encoder of cfg (posterior mean only),
+// whose variables ctx holds, for batches of batch images.
+func NewEncoder(b backends.Backend, ctx *context.Context, cfg models.Config, batch int) (*Encoder, error) {
+	r, err := newBatchRunner(b, ctx, "encoder", batch, []int{cfg.Height, cfg.Width, cfg.Channels}, cfg.Latent,
+		func(ctx *context.Context, x *Node) *Node {
+			mean, _ := models.Encode(ctx, cfg, x)
+			return mean
+		})
+	if err != nil {
+		return nil, err
+	}
+	return &Encoder{r}, nil
+}
+
+// Encode maps n images (NHWC in [0, 1]) to their posterior means, n*Latent values.
+func (e *Encoder) Encode(images []float32) ([]float32, error) { return e.r.run(images) }
+
+// Batch is the batch size the encoder was compiled for.
+func (e *Encoder) Batch() int { return e.r.batch }
+
+// Finalize frees the compiled graph.
+func (e *Encoder) Finalize() { e.r.exec.Finalize() }
+
+// BatchFor is the batch size to compile for n items: n itself up to
+// DefaultBatch, so small jobs pad nothing and large ones reuse one graph.
+func BatchFor(n int) int { return max(1, min(n, DefaultBatch)) }

@@ -25,7 +25,9 @@ MNIST_DIR   := $(LATENT_DATA)/mnist
 MNIST_FILES := train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz
 GOMOD_STAMP := .cache/go-mod.stamp
 
-BIN := bin/latent
+BIN    := bin/latent
+RUN    ?= runs/mnist
+EPOCHS ?= 10
 
 .PHONY: setup build test demo bench clean
 .DELETE_ON_ERROR:
@@ -60,6 +62,19 @@ test: setup
 	$(GO) test -count=1 -timeout 20m ./...
 	$(GO) test -run '^$$' -fuzz '^FuzzReadIDX$$' -fuzztime 10s ./data
 	$(GO) test -run '^$$' -fuzz '^FuzzLoadFolder$$' -fuzztime 10s ./data
+
+# The main job: train on MNIST (or continue an unfinished run), then write a
+# sample grid and an interpolation GIF.
+demo: build
+	@mkdir -p out
+	if [ -f $(RUN)/config.json ]; then $(BIN) train --out $(RUN) --resume; \
+	else $(BIN) train --data mnist --epochs $(EPOCHS) --out $(RUN); fi
+	$(BIN) sample --run $(RUN) -n 64 --seed 1 -o out/samples.png
+	$(BIN) interpolate --run $(RUN) --from-index 0 --to-index 1 --pairs 4 --loop -o out/interpolation.gif --strip out/interpolation.png
+
+# latent (XLA CPU, pure Go) against PyTorch on the same model, side by side.
+bench: build
+	bash bench/run.sh
 
 clean:
 	rm -rf bin .cache/go-mod.stamp

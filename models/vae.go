@@ -39,6 +39,7 @@ type Config struct {
 	Channels   int     `json:"channels"`
 	Latent     int     `json:"latent"`
 	Widths     []int   `json:"widths"`     // channels of each stride-2 encoder convolution
+	Hidden     int     `json:"hidden"`     // units of a dense layer between convolutions and latent, each side (0: none)
 	Kernel     int     `json:"kernel"`     // odd convolution kernel size
 	Upsample   string  `json:"upsample"`   // UpsampleNearest or UpsampleDepthToSpace
 	Likelihood string  `json:"likelihood"` // Bernoulli or Gaussian
@@ -57,6 +58,8 @@ func (c Config) Validate() error {
 	switch {
 	case c.Height <= 0 || c.Width <= 0 || (c.Channels != 1 && c.Channels != 3):
 		return fmt.Errorf("image shape %dx%dx%d: want positive height and width and 1 or 3 channels", c.Height, c.Width, c.Channels)
+	case c.Hidden < 0:
+		return fmt.Errorf("hidden units %d: must be zero (none) or positive", c.Hidden)
 	case c.Latent <= 0:
 		return fmt.Errorf("latent size %d: must be positive", c.Latent)
 	case len(c.Widths) == 0:
@@ -93,6 +96,9 @@ func Encode(ctx *context.Context, cfg Config, x *Node) (mean, logVar *Node) {
 		h = activations.Relu(h)
 	}
 	h = Reshape(h, h.Shape().Dimensions[0], -1)
+	if cfg.Hidden > 0 {
+		h = activations.Relu(layers.Dense(ctx.In("hidden"), h, true, cfg.Hidden))
+	}
 	out := layers.Dense(ctx.In("posterior"), h, true, 2*cfg.Latent)
 	return Slice(out, AxisRange(), AxisRange(0, cfg.Latent)), Slice(out, AxisRange(), AxisRange(cfg.Latent))
 }
@@ -103,7 +109,11 @@ func Decode(ctx *context.Context, cfg Config, z *Node) *Node {
 	ctx = ctx.In("decoder")
 	n := len(cfg.Widths)
 	h0, w0, c0 := cfg.Height>>n, cfg.Width>>n, cfg.Widths[n-1]
-	h := activations.Relu(layers.Dense(ctx.In("project"), z, true, h0*w0*c0))
+	h := z
+	if cfg.Hidden > 0 {
+		h = activations.Relu(layers.Dense(ctx.In("hidden"), h, true, cfg.Hidden))
+	}
+	h = activations.Relu(layers.Dense(ctx.In("project"), h, true, h0*w0*c0))
 	h = Reshape(h, z.Shape().Dimensions[0], h0, w0, c0)
 	for i := n - 1; i >= 0; i-- {
 		out := cfg.Channels

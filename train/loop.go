@@ -245,10 +245,10 @@ func (l *loop) run(ctx context.Context, batcher *data.Batcher, start int64) (Res
 				ErrInterrupted, done, l.opt.Out)
 		}
 	}
-	if lastSaved != res.Step { // nothing to train: the run had already reached its end
-		return res, l.save(res.Step)
+	if start >= l.cfg.Steps { // the run had already reached its end: report where it stands
+		res.Test, err = l.sess.Evaluate(l.test, l.cfg.Seed+start)
 	}
-	return res, nil
+	return res, err
 }
 
 func (l *loop) save(step int64) error {

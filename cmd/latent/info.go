@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"runtime/debug"
 
+	"github.com/gomlx/gomlx/backends"
+
 	"github.com/latent-vae/latent/backend"
 )
 
@@ -29,7 +31,7 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "pjrt plugin:   none (pure-Go backend)\n")
 	}
 	for i := 0; i < b.NumDevices(); i++ {
-		fmt.Fprintf(stdout, "device %d:      %s\n", i, b.DeviceDescription(backendsDevice(i)))
+		fmt.Fprintf(stdout, "device %d:      %s\n", i, b.DeviceDescription(backends.DeviceNum(i)))
 	}
 	fmt.Fprintf(stdout, "go:            %s %s/%s, %d CPUs\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
 	fmt.Fprintf(stdout, "gomlx:         %s\n", moduleVersion("github.com/gomlx/gomlx"))

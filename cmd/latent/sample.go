@@ -65,7 +65,7 @@ type genCommon struct {
 // genFlags defines --run, --backend, -o (defaulting to out) and --scale.
 func genFlags(fs *flag.FlagSet, out string) genCommon {
 	return genCommon{
-		run:     fs.String("run", "", "run folder (config.json and checkpoints), as `latent train` writes it"),
+		run:     fs.String("run", "", "run folder (config.json and checkpoints) written by latent train"),
 		backend: fs.String("backend", "", "backend: xla:cpu, xla:cuda, xla:/path/plugin.so or go (default: $GOMLX_BACKEND, else xla:cpu if installed, else go)"),
 		out:     fs.String("o", out, "output file"),
 		scale:   fs.Int("scale", 3, "upscale every pixel to a scale×scale block"),

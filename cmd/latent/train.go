@@ -81,6 +81,7 @@ func addTrainFlags(fs *flag.FlagSet, cfg *train.Config) {
 	fs.IntVar(&cfg.Data.TrainLimit, "train-limit", 0, "train on the first N training images only (0: all)")
 	fs.IntVar(&cfg.Data.TestLimit, "test-limit", 0, "evaluate on the first N test images only (0: all)")
 	fs.IntVar(&cfg.Model.Latent, "latent", cfg.Model.Latent, "latent dimensions")
+	fs.IntVar(&cfg.Model.Hidden, "hidden", cfg.Model.Hidden, "units of a dense layer between the convolutions and the latent, each side (0: none)")
 	fs.IntVar(&cfg.Model.Kernel, "kernel", cfg.Model.Kernel, "convolution kernel size (odd)")
 	fs.StringVar(&cfg.Model.Upsample, "upsample", cfg.Model.Upsample, "decoder upsampling: nearest or depth-to-space")
 	fs.StringVar(&cfg.Model.Likelihood, "likelihood", cfg.Model.Likelihood, "bernoulli (grey images) or gaussian (RGB)")

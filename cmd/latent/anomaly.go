@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+
+	"github.com/latent-vae/latent/eval"
+	"github.com/latent-vae/latent/generate"
+	"github.com/latent-vae/latent/internal/atomicfile"
+)
+
+// runAnomaly implements `latent anomaly`: each test image's score is its
+// negative ELBO (reconstruction term averaged over --samples draws of z,
+// plus the exact KL); the scores go out as CSV, the highest-scoring images
+// as a grid, and with --ood the AUROC of telling the run's test images
+// (negatives) from another set's (positives) by score.
+func runAnomaly(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("anomaly", "--run DIR [--data X] [--ood Y] [-k 32] [-o worst.png] [--csv scores.csv] [--samples 1] [--scale 3] [--seed S] [--limit N] [--batch B] [--backend B]", stderr)
+	f := evalFlags(fs)
+	ood := fs.String("ood", "", "out-of-distribution data set whose test images are the positives of an AUROC")
+	k := fs.Int("k", 32, "number of most anomalous images in the grid")
+	out := fs.String("o", "worst.png", "output PNG grid of the most anomalous test images")
+	csvPath := fs.String("csv", "", "write the scores (index,label,score) to this file instead of stdout")
+	samples := fs.Int("samples", 1, "draws of z per image averaged into its score")
+	scale := fs.Int("scale", 3, "upscale every pixel to a scale×scale block")
+	if err := parseEvalFlags(fs, args, f); err != nil {
+		return err
+	}
+	switch {
+	case *k < 1 || *k > 4096:
+		return fmt.Errorf("-k %d: want 1 to 4096", *k)
+	case *samples < 1 || *samples > 1000:
+		return fmt.Errorf("--samples %d: want 1 to 1000", *samples)
+	case *scale < 1 || *scale > 64:
+		return fmt.Errorf("--scale %d: want 1 to 64", *scale)
+	case *out == "":
+		return fmt.Errorf("-o: an output file is required")
+	}
+	run, set, err := loadRunAndData(f)
+	if err != nil {
+		return err
+	}
+	test := limitSplit(set.Test, *f.limit)
+	var oodImages []float32
+	oodName := *ood
+	if *ood != "" {
+		oodSet, err := loadEvalSet(run.Config, *ood, "--ood")
+		if err != nil {
+			return err
+		}
+		oodImages, oodName = limitSplit(oodSet.Test, *f.limit).Images, oodSet.Name
+	}
+	s, err := openEvalSession(run, f, stderr)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	scores, err := anomalyScores(s.model, test.Images, *samples, *f.seed)
+	if err != nil {
+		return err
+	}
+	var oodScores []float64
+	auc := 0.0
+	if oodImages != nil {
+		if oodScores, err = anomalyScores(s.model, oodImages, *samples, *f.seed+1); err != nil {
+			return err
+		}
+		if auc, err = eval.AUROC(scores, oodScores); err != nil {
+			return err
+		}
+	}
+	summary := stdout
+	if *csvPath == "" {
+		summary = stderr // stdout carries the CSV
+	}
+	worst := mostAnomalous(scores, *k)
+	m := s.run.Config.Model
+	size := m.Height * m.Width * m.Channels
+	grid := make([]float32, 0, len(worst)*size)
+	for _, i := range worst {
+		grid = append(grid, test.Image(i)...)
+	}
+	img := generate.Grid(grid, len(worst), m.Height, m.Width, m.Channels, 0, *scale)
+	if err := generate.WritePNG(*out, img); err != nil {
+		return err
+	}
+	if err := writeScores(*csvPath, stdout, test.Labels, scores); err != nil {
+		return err
+	}
+	fmt.Fprintf(summary, "scored %d test images of %s: mean negative ELBO %.3f nats (%d z samples each)\n",
+		len(scores), set.Name, meanScore(scores), *samples)
+	fmt.Fprintf(summary, "wrote %s: the %d highest scores, %.3f to %.3f, most anomalous first\n",
+		*out, len(worst), scores[worst[0]], scores[worst[len(worst)-1]])
+	if *csvPath != "" {
+		fmt.Fprintf(summary, "wrote %s: index,label,score for each test image\n", *csvPath)
+	}
+	if oodScores == nil {
+		return nil
+	}
+	fmt.Fprintf(summary, "AUROC %.4f: %s test images (%d, negatives, mean score %.3f) against %s test images (%d, positives, mean score %.3f)\n",
+		auc, set.Name, len(scores), meanScore(scores), oodName, len(oodScores), meanScore(oodScores))
+	return nil
+}
+
+// anomalyScores returns each image's negative ELBO.
+func anomalyScores(m *eval.Model, images []float32, samples int, seed int64) ([]float64, error) {
+	recon, kl, err := m.ELBO(images, samples, seed)
+	if err != nil {
+		return nil, fmt.Errorf("scoring: %w", err)
+	}
+	for i := range recon {
+		recon[i] += kl[i]
+	}
+	return recon, nil
+}
+
+// mostAnomalous returns the indices of the k highest scores, highest first
+// (ties by index).
+func mostAnomalous(scores []float64, k int) []int {
+	idx := make([]int, len(scores))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return scores[idx[a]] > scores[idx[b]] })
+	return idx[:min(k, len(idx))]
+}
+
+// writeScores writes index,label,score rows to path, or to stdout when path
+// is empty.
+func writeScores(path string, stdout io.Writer, labels []int, scores []float64) error {
+	write := func(w io.Writer) error {
+		bw := bufio.NewWriter(w)
+		fmt.Fprintln(bw, "index,label,score")
+		for i, sc := range scores {
+			fmt.Fprintf(bw, "%d,%d,%s\n", i, labels[i], strconv.FormatFloat(sc, 'f', 4, 64))
+		}
+		return bw.Flush()
+	}
+	if path == "" {
+		return write(stdout)
+	}
+	return atomicfile.Write(path, write)
+}
+
+// meanScore returns the mean of xs.
+func meanScore(xs []float64) float64 {
+	var s float64
+	for _, x := range xs {
+		s += x
+	}
+	return s / float64(max(len(xs), 1))
+}

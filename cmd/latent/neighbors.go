@@ -1,0 +1,113 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/latent-vae/latent/data"
+	"github.com/latent-vae/latent/eval"
+	"github.com/latent-vae/latent/generate"
+)
+
+// runNeighbors implements `latent neighbors`: a test image and its nearest
+// neighbours in latent space (Euclidean distance between posterior means),
+// searched among the training split by default, as one grid row, query first.
+func runNeighbors(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("neighbors", "--run DIR --index I [--data X] [-k 8] [--among train|test] [-o nn.png] [--scale 3] [--limit N] [--batch B] [--backend B]", stderr)
+	f := evalFlags(fs)
+	index := fs.Int("index", -1, "index of the query image in the test split (required)")
+	k := fs.Int("k", 8, "number of neighbours")
+	among := fs.String("among", "train", "split searched for neighbours: train or test (the query itself excluded)")
+	out := fs.String("o", "nn.png", "output PNG file")
+	scale := fs.Int("scale", 3, "upscale every pixel to a scale×scale block")
+	if err := parseEvalFlags(fs, args, f); err != nil {
+		return err
+	}
+	switch {
+	case *index < 0:
+		return errors.New("--index: the query's index in the test split is required (0 or more)")
+	case *k < 1 || *k > 256:
+		return fmt.Errorf("-k %d: want 1 to 256", *k)
+	case *among != "train" && *among != "test":
+		return fmt.Errorf("--among %q: want train or test", *among)
+	case *scale < 1 || *scale > 64:
+		return fmt.Errorf("--scale %d: want 1 to 64", *scale)
+	case *out == "":
+		return errors.New("-o: an output file is required")
+	}
+	run, set, err := loadRunAndData(f)
+	if err != nil {
+		return err
+	}
+	test := limitSplit(set.Test, *f.limit)
+	if *index >= test.N {
+		return fmt.Errorf("--index %d: out of range: the test split of %s has %d images (0 to %d)", *index, set.Name, test.N, test.N-1)
+	}
+	pool, poolName := set.Train, "training"
+	if *among == "test" {
+		pool, poolName = test, "test"
+	}
+	s, err := openEvalSession(run, f, stderr)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	found, err := latentNeighbors(s.model, test.Image(*index), pool, *k, *among == "test", *index)
+	if err != nil {
+		return err
+	}
+	m := s.run.Config.Model
+	row := append([]float32(nil), test.Image(*index)...)
+	for _, nb := range found {
+		row = append(row, pool.Image(nb.Index)...)
+	}
+	img := generate.Grid(row, 1+len(found), m.Height, m.Width, m.Channels, 1+len(found), *scale)
+	if err := generate.WritePNG(*out, img); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s: test image %d (label %s), then its %d nearest %s images in latent space\n",
+		*out, *index, labelName(set, test.Labels[*index]), len(found), poolName)
+	for r, nb := range found {
+		fmt.Fprintf(stdout, "%3d. %s image %d (label %s), distance %.4f\n",
+			r+1, poolName, nb.Index, labelName(set, pool.Labels[nb.Index]), nb.Distance)
+	}
+	return nil
+}
+
+// latentNeighbors returns the k images of pool whose posterior means are
+// nearest query's, leaving out pool image self when exclude is set.
+func latentNeighbors(m *eval.Model, query []float32, pool *data.Split, k int, exclude bool, self int) ([]eval.Neighbor, error) {
+	q, _, err := m.Encode(query)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the query: %w", err)
+	}
+	codes, _, err := m.Encode(pool.Images)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the searched split: %w", err)
+	}
+	extra := 0
+	if exclude {
+		extra = 1
+	}
+	found, err := eval.Nearest(q, codes, k+extra)
+	if err != nil {
+		return nil, err
+	}
+	out := found[:0]
+	for _, nb := range found {
+		if !(exclude && nb.Index == self) && len(out) < k {
+			out = append(out, nb)
+		}
+	}
+	return out, nil
+}
+
+// labelName names a label by the set's classes, or by its number.
+func labelName(set *data.Set, l int) string {
+	if l >= 0 && l < len(set.Classes) {
+		return set.Classes[l]
+	}
+	return strconv.Itoa(l)
+}

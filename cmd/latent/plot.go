@@ -1,0 +1,52 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/latent-vae/latent/internal/atomicfile"
+	"github.com/latent-vae/latent/plots"
+	"github.com/latent-vae/latent/train"
+)
+
+// runPlot implements `latent plot`: training and test negative ELBO,
+// reconstruction and KL against step, from a run's metrics.csv.
+func runPlot(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("plot", "--run DIR [-o curves.png]", stderr)
+	run := fs.String("run", "", "run folder holding metrics.csv, as `latent train` writes it")
+	out := fs.String("o", "curves.png", "output PNG file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	case *run == "":
+		return errors.New("--run: a run folder is required")
+	case *out == "":
+		return errors.New("-o: an output file is required")
+	}
+	if info, err := os.Stat(*run); err != nil {
+		return fmt.Errorf("--run %s: %w", *run, err)
+	} else if !info.IsDir() {
+		return fmt.Errorf("--run %s: not a folder", *run)
+	}
+	m, err := plots.ReadMetrics(filepath.Join(*run, train.MetricsFile))
+	if err != nil {
+		return err
+	}
+	png, err := plots.CurvesPNG(m, filepath.Base(filepath.Clean(*run)))
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.WriteBytes(*out, png); err != nil {
+		return err
+	}
+	steps := m.Columns["step"].Values
+	fmt.Fprintf(stdout, "wrote %s: %d rows of %s, steps %g to %g, %d test evaluations\n", *out, len(steps),
+		m.Path, steps[0], steps[len(steps)-1], len(m.Columns["test_neg_elbo"].Values))
+	return nil
+}

@@ -1,0 +1,159 @@
+package eval
+
+import (
+	"fmt"
+
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+
+	"github.com/latent-vae/latent/models"
+)
+
+// Defaults of Model's knobs.
+const (
+	DefaultBatch = 1000 // decoder passes per graph call
+	DefaultChunk = 100  // importance samples per graph call
+)
+
+// Model runs a trained VAE's evaluation graphs over sets of images, given as
+// NHWC float32 pixels in [0,1], n images back to back. Each graph is
+// compiled once for a fixed batch size; the last batch is padded and the
+// padding dropped. Random draws come from RNG states seeded by the caller,
+// never from the context's RNG variable, so evaluating never changes a run.
+type Model struct {
+	Config models.Config
+	// Batch is the most decoder passes one graph call makes, which bounds
+	// memory: the encoder and ELBO graphs take Batch images, the
+	// importance-weighted graph Batch/Chunk images of Chunk samples each.
+	Batch int
+	// Chunk is the number of importance samples drawn per image and call.
+	Chunk int
+	// Progress, when not nil, is called as each phase ("encode", "elbo",
+	// "iw") starts, with done = 0, and after every batch of images, with
+	// the images done and the images in all.
+	Progress func(phase string, done, total int)
+
+	backend      backends.Backend
+	ctx          *context.Context
+	encode, elbo *context.Exec
+	iw           map[int]*context.Exec // by samples per call
+}
+
+// NewModel prepares the evaluation graphs of the model cfg whose variables
+// ctx holds (a restored run's context). b must be the same backend value
+// that any other graph on ctx's variables runs on: GoMLX will not share a
+// tensor between two backend values, even of one backend.
+func NewModel(b backends.Backend, ctx *context.Context, cfg models.Config) (*Model, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("model config: %w", err)
+	}
+	ctx = ctx.Reuse()
+	m := &Model{Config: cfg, Batch: DefaultBatch, Chunk: DefaultChunk, backend: b, ctx: ctx,
+		iw: map[int]*context.Exec{}}
+	var err error
+	if m.encode, err = context.NewExec(b, ctx, encodeGraph(cfg)); err != nil {
+		return nil, fmt.Errorf("building the encoder graph: %w", err)
+	}
+	if m.elbo, err = context.NewExec(b, ctx, elboGraph(cfg)); err != nil {
+		return nil, fmt.Errorf("building the ELBO graph: %w", err)
+	}
+	return m, nil
+}
+
+// Finalize releases the compiled graphs.
+func (m *Model) Finalize() {
+	m.encode.Finalize()
+	m.elbo.Finalize()
+	for _, e := range m.iw {
+		e.Finalize()
+	}
+}
+
+// ImageSize is the number of values in one image.
+func (m *Model) ImageSize() int { return m.Config.Height * m.Config.Width * m.Config.Channels }
+
+// count returns how many images images holds, checking it is a positive
+// whole number of the model's images.
+func (m *Model) count(images []float32) (int, error) {
+	size := m.ImageSize()
+	if len(images) == 0 || len(images)%size != 0 {
+		return 0, fmt.Errorf("%d pixel values are not a positive whole number of %dx%dx%d images",
+			len(images), m.Config.Height, m.Config.Width, m.Config.Channels)
+	}
+	return len(images) / size, nil
+}
+
+// Encode returns the posterior mean and log-variance of every image, each
+// flat [n*Latent].
+func (m *Model) Encode(images []float32) (means, logVars []float32, err error) {
+	n, err := m.count(images)
+	if err != nil {
+		return nil, nil, err
+	}
+	l := m.Config.Latent
+	means, logVars = make([]float32, n*l), make([]float32, n*l)
+	err = m.forBatches("encode", images, m.batchSize(n, 1), func(x *tensors.Tensor, start, count int) error {
+		outs, err := m.encode.Exec(x)
+		if err != nil {
+			return fmt.Errorf("running the encoder: %w", err)
+		}
+		defer finalize(outs)
+		if err := copyRows(means[start*l:(start+count)*l], outs[0]); err != nil {
+			return err
+		}
+		return copyRows(logVars[start*l:(start+count)*l], outs[1])
+	})
+	return means, logVars, err
+}
+
+// ELBO returns each image's reconstruction term −log p(x|z) and KL(q(z|x) ‖
+// p(z)) in nats: the first averaged over samples draws of z from q(z|x)
+// (samples >= 1) with an RNG seeded by seed, the second exact. The negative
+// ELBO is their sum.
+func (m *Model) ELBO(images []float32, samples int, seed int64) (recon, kl []float64, err error) {
+	n, err := m.count(images)
+	if err != nil {
+		return nil, nil, err
+	}
+	if samples < 1 {
+		return nil, nil, fmt.Errorf("ELBO samples %d: want at least 1", samples)
+	}
+	rng, err := graph.RNGStateFromSeed(seed)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer func() { rng.FinalizeAll() }()
+	recon, kl = make([]float64, n), make([]float64, n)
+	w := 1 / float64(samples)
+	err = m.forBatches("elbo", images, m.batchSize(n, 1), func(x *tensors.Tensor, start, count int) error {
+		for range samples {
+			outs, err := m.elbo.Exec(x, rng)
+			if err != nil {
+				return fmt.Errorf("running the ELBO graph: %w", err)
+			}
+			rng.FinalizeAll()
+			rng = outs[0]
+			err = addRows(recon[start:start+count], outs[1], w)
+			if err == nil {
+				err = addRows(kl[start:start+count], outs[2], w)
+			}
+			finalize(outs[1:])
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return recon, kl, nil
+}
+
+// batchSize is the number of images per graph call when each takes
+// samples decoder passes: at most n, at least 1.
+func (m *Model) batchSize(n, samples int) int {
+	return max(1, min(n, max(m.Batch, 1)/samples))
+}

@@ -1,0 +1,76 @@
+package eval
+
+import (
+	"math"
+	"reflect"
+	"testing"
+)
+
+func TestNearest(t *testing.T) {
+	// Five 2-D codes on a line at x = 0, 1, 2, 3, 4, and one at (1, 0) again.
+	codes := []float32{0, 0, 1, 0, 2, 0, 3, 0, 4, 0, 1, 0}
+	tests := []struct {
+		name    string
+		query   []float32
+		k       int
+		want    []int
+		wantErr bool
+	}{
+		{name: "nearest first", query: []float32{2.9, 0}, k: 3, want: []int{3, 2, 4}},
+		{name: "ties by index", query: []float32{1, 0}, k: 2, want: []int{1, 5}},
+		{name: "k above n", query: []float32{0, 0}, k: 10, want: []int{0, 1, 5, 2, 3, 4}},
+		{name: "off axis", query: []float32{4, 3}, k: 1, want: []int{4}},
+		{name: "k zero", query: []float32{0, 0}, k: 0, wantErr: true},
+		{name: "wrong dimension", query: []float32{0, 0, 0, 0, 0}, k: 1, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Nearest(tt.query, codes, tt.k)
+			if tt.wantErr {
+				if err == nil {
+					t.Fatalf("Nearest gave %v, want an error", got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var idx []int
+			for _, nb := range got {
+				idx = append(idx, nb.Index)
+			}
+			if !reflect.DeepEqual(idx, tt.want) {
+				t.Fatalf("Nearest indices %v, want %v", idx, tt.want)
+			}
+		})
+	}
+	got, _ := Nearest([]float32{4, 3}, codes, 1)
+	if math.Abs(got[0].Distance-3) > 1e-12 {
+		t.Errorf("distance from (4,3) to (4,0) = %v, want 3", got[0].Distance)
+	}
+}
+
+func TestUnitVariancesAndActiveUnits(t *testing.T) {
+	// Three units over four codes: constant, small spread, large spread.
+	codes := []float32{
+		1, 0.00, -2,
+		1, 0.10, 2,
+		1, 0.00, -2,
+		1, 0.10, 2,
+	}
+	v := UnitVariances(codes, 3)
+	want := []float64{0, 0.01 / 3, 16.0 / 3}
+	for u := range want {
+		if math.Abs(v[u]-want[u]) > 1e-6 {
+			t.Errorf("variance of unit %d = %v, want %v", u, v[u], want[u])
+		}
+	}
+	for _, tt := range []struct {
+		threshold float64
+		want      int
+	}{{ActiveThreshold, 1}, {0.001, 2}, {-1, 3}, {100, 0}} {
+		if got := ActiveUnits(v, tt.threshold); got != tt.want {
+			t.Errorf("ActiveUnits(threshold %v) = %d, want %d", tt.threshold, got, tt.want)
+		}
+	}
+}

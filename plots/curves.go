@@ -1,0 +1,191 @@
+package plots
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+)
+
+// curveColumns are the columns of metrics.csv that CurvesPNG plots, besides step.
+func curveColumns() []string {
+	return []string{"train_neg_elbo", "train_recon", "train_kl", "test_neg_elbo", "test_recon", "test_kl"}
+}
+
+// Series is one column of metrics.csv against step, its empty cells left out.
+type Series struct {
+	Steps, Values []float64
+}
+
+// Metrics is a run's metrics.csv: every numeric column by its header name.
+type Metrics struct {
+	Path    string
+	Columns map[string]Series
+}
+
+// ReadMetrics reads a run's metrics.csv. The header must name step and the
+// train_/test_ neg_elbo, recon and kl columns (others are kept too); every
+// row must have one cell per header name, each empty or a number, with a
+// step in every row. Errors name the file and, where it applies, the line.
+func ReadMetrics(path string) (*Metrics, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%s is missing: the run has no training metrics", path)
+		}
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	defer f.Close()
+	m, err := parseMetrics(f)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	m.Path = path
+	return m, nil
+}
+
+// parseMetrics parses a metrics table.
+func parseMetrics(r io.Reader) (*Metrics, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	if err == io.EOF {
+		return nil, errors.New("the file is empty (no header)")
+	}
+	if err != nil {
+		return nil, err
+	}
+	col := map[string]int{}
+	for i, name := range header {
+		col[strings.TrimSpace(name)] = i
+	}
+	for _, name := range append([]string{"step"}, curveColumns()...) {
+		if _, ok := col[name]; !ok {
+			return nil, fmt.Errorf("line 1: header %q has no %s column", strings.Join(header, ","), name)
+		}
+	}
+	m := &Metrics{Columns: map[string]Series{}}
+	for line := 2; ; line++ {
+		row, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := m.addRow(row, header, col["step"]); err != nil {
+			return nil, fmt.Errorf("line %d: %w", line, err)
+		}
+	}
+	if len(m.Columns["step"].Values) == 0 {
+		return nil, errors.New("no rows after the header")
+	}
+	return m, nil
+}
+
+// addRow adds one row's non-empty cells to their columns.
+func (m *Metrics) addRow(row, header []string, stepCol int) error {
+	if len(row) != len(header) {
+		return fmt.Errorf("%d cells, want %d as in the header", len(row), len(header))
+	}
+	cell := strings.TrimSpace(row[stepCol])
+	step, err := strconv.ParseFloat(cell, 64)
+	if err != nil {
+		return fmt.Errorf("step %q is not a number", cell)
+	}
+	for i, name := range header {
+		cell := strings.TrimSpace(row[i])
+		if cell == "" {
+			continue
+		}
+		v, err := strconv.ParseFloat(cell, 64)
+		if err != nil {
+			return fmt.Errorf("%s %q is not a number", name, cell)
+		}
+		s := m.Columns[name]
+		s.Steps, s.Values = append(s.Steps, step), append(s.Values, v)
+		m.Columns[name] = s
+	}
+	return nil
+}
+
+// CurvesPNG draws three panels side by side — negative ELBO,
+// reconstruction and KL, in nats per image — each with the training and
+// test values against step. A panel's test line is left out when the run
+// has no test values; with no values at all it is an error.
+func CurvesPNG(m *Metrics, title string) ([]byte, error) {
+	panels := []struct{ name, column string }{
+		{"negative ELBO", "neg_elbo"}, {"reconstruction", "recon"}, {"KL", "kl"},
+	}
+	row := make([]*plot.Plot, len(panels))
+	for i, pn := range panels {
+		p, err := curvePanel(m, pn.name, pn.column)
+		if err != nil {
+			return nil, err
+		}
+		row[i] = p
+	}
+	row[0].Title.Text = title + "\n" + row[0].Title.Text
+	const w, h = 15 * vg.Inch, 4.5 * vg.Inch
+	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(DPI))
+	dc := draw.New(img)
+	tiles := draw.Tiles{Rows: 1, Cols: len(row), PadX: vg.Points(12), PadY: vg.Points(6),
+		PadLeft: vg.Points(6), PadRight: vg.Points(10), PadTop: vg.Points(6), PadBottom: vg.Points(6)}
+	canvases := plot.Align([][]*plot.Plot{row}, tiles, dc)
+	for i, p := range row {
+		p.Draw(canvases[0][i])
+	}
+	return encodePNG(img)
+}
+
+// curvePanel plots train_<column> and test_<column> against step.
+func curvePanel(m *Metrics, name, column string) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = name
+	p.X.Label.Text = "step"
+	p.Y.Label.Text = "nats per image"
+	lines := 0
+	for i, split := range []string{"train", "test"} {
+		s := m.Columns[split+"_"+column]
+		if len(s.Values) == 0 {
+			continue
+		}
+		xys := make(plotter.XYs, len(s.Values))
+		for j := range s.Values {
+			if !finite(s.Values[j]) {
+				return nil, fmt.Errorf("%s: %s_%s at step %v is %v", m.Path, split, column, s.Steps[j], s.Values[j])
+			}
+			xys[j] = plotter.XY{X: s.Steps[j], Y: s.Values[j]}
+		}
+		l, pts, err := plotter.NewLinePoints(xys)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", m.Path, err)
+		}
+		l.Color, pts.Color = Colour(i, 2), Colour(i, 2)
+		l.Width, pts.Radius = vg.Points(1.5), vg.Points(2)
+		if len(xys) > 40 {
+			p.Add(l)
+		} else {
+			p.Add(l, pts)
+		}
+		p.Legend.Add(split, l)
+		if lines == 0 { // keep the legend off the first line's end
+			p.Legend.Top = s.Values[len(s.Values)-1] <= s.Values[0]
+		}
+		lines++
+	}
+	if lines == 0 {
+		return nil, fmt.Errorf("%s: no train_%s or test_%s values to plot", m.Path, column, column)
+	}
+	p.Add(plotter.NewGrid())
+	return p, nil
+}

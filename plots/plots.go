@@ -1,0 +1,150 @@
+// Package plots draws latent's figures as PNG images: latent maps (2-D
+// scatters coloured by label) and training curves read from a run's
+// metrics.csv.
+package plots
+
+import (
+	"bytes"
+	"fmt"
+	"image/color"
+	"math"
+	"slices"
+	"strconv"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+)
+
+// DPI is the resolution of every PNG the package draws.
+const DPI = 96
+
+// Map is a 2-D scatter of labelled points.
+type Map struct {
+	X, Y    []float64
+	Labels  []int    // one per point
+	Classes []string // names of labels; a label without one is shown as its number
+	Title   string
+	XLabel  string
+	YLabel  string
+}
+
+// PNG draws the map with one colour per label and a legend beside it.
+func (m *Map) PNG() ([]byte, error) {
+	if len(m.X) == 0 || len(m.X) != len(m.Y) || len(m.X) != len(m.Labels) {
+		return nil, fmt.Errorf("map: %d x, %d y and %d labels: want the same positive number", len(m.X), len(m.Y), len(m.Labels))
+	}
+	for i := range m.X {
+		if !finite(m.X[i]) || !finite(m.Y[i]) {
+			return nil, fmt.Errorf("map: point %d is (%v, %v): not finite", i, m.X[i], m.Y[i])
+		}
+	}
+	p := plot.New()
+	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = m.Title, m.XLabel, m.YLabel
+	labels := distinct(m.Labels)
+	legend := plot.NewLegend()
+	legend.Left, legend.Top = true, true
+	for i, l := range labels {
+		var xys plotter.XYs
+		for j := range m.X {
+			if m.Labels[j] == l {
+				xys = append(xys, plotter.XY{X: m.X[j], Y: m.Y[j]})
+			}
+		}
+		s, err := plotter.NewScatter(xys)
+		if err != nil {
+			return nil, fmt.Errorf("map: %w", err)
+		}
+		s.GlyphStyle.Color = Colour(i, len(labels))
+		s.GlyphStyle.Radius = vg.Points(1.2)
+		s.GlyphStyle.Shape = draw.CircleGlyph{}
+		p.Add(s)
+		icon := *s // a bigger dot in the legend
+		icon.GlyphStyle.Radius = vg.Points(3)
+		legend.Add(className(l, m.Classes), &icon)
+	}
+	const w, h, legendW = 8 * vg.Inch, 6.5 * vg.Inch, 1.4 * vg.Inch
+	legend.TextStyle.Font.Size = min(font.Length(11), (h-vg.Inch)/font.Length(len(labels)+1)/1.25)
+	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(DPI))
+	dc := draw.New(img)
+	p.Draw(draw.Crop(dc, 0, -legendW, 0, 0))
+	legend.Draw(draw.Crop(dc, w-legendW+vg.Points(6), 0, 0, -vg.Points(30)))
+	return encodePNG(img)
+}
+
+// distinct returns the distinct values of xs in increasing order.
+func distinct(xs []int) []int {
+	seen := map[int]bool{}
+	var out []int
+	for _, x := range xs {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// className names label l from classes, or by its number.
+func className(l int, classes []string) string {
+	if l >= 0 && l < len(classes) && classes[l] != "" {
+		return classes[l]
+	}
+	return strconv.Itoa(l)
+}
+
+// Colour returns the i-th of n distinct colours: the Tableau 10 palette for
+// up to ten, else hues spaced evenly around the colour wheel with
+// alternating lightness.
+func Colour(i, n int) color.Color {
+	tab10 := [...]uint32{0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd,
+		0x8c564b, 0xe377c2, 0x7f7f7f, 0xbcbd22, 0x17becf}
+	if n <= len(tab10) {
+		c := tab10[i%len(tab10)]
+		return color.RGBA{uint8(c >> 16), uint8(c >> 8), uint8(c), 255}
+	}
+	v := 0.9
+	if i%2 == 1 {
+		v = 0.6
+	}
+	return hsv(360*float64(i)/float64(n), 0.85, v)
+}
+
+// hsv converts a hue in degrees, saturation and value in [0,1] to RGB.
+func hsv(h, s, v float64) color.Color {
+	c := v * s
+	x := c * (1 - math.Abs(math.Mod(h/60, 2)-1))
+	var r, g, b float64
+	switch {
+	case h < 60:
+		r, g = c, x
+	case h < 120:
+		r, g = x, c
+	case h < 180:
+		g, b = c, x
+	case h < 240:
+		g, b = x, c
+	case h < 300:
+		r, b = x, c
+	default:
+		r, b = c, x
+	}
+	m := v - c
+	to := func(f float64) uint8 { return uint8(math.Round(255 * (f + m))) }
+	return color.RGBA{to(r), to(g), to(b), 255}
+}
+
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+// encodePNG encodes a drawn canvas as PNG.
+func encodePNG(img *vgimg.Canvas) ([]byte, error) {
+	var buf bytes.Buffer
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&buf); err != nil {
+		return nil, fmt.Errorf("encoding PNG: %w", err)
+	}
+	return buf.Bytes(), nil
+}

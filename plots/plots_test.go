@@ -1,0 +1,198 @@
+package plots
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const header = "step,epoch,train_neg_elbo,train_recon,train_kl,test_neg_elbo,test_recon,test_kl,images_per_sec,elapsed_s\n"
+
+func TestParseMetrics(t *testing.T) {
+	tests := []struct {
+		name    string
+		text    string
+		wantErr string // substring of the error; "" for success
+		train   int    // train_neg_elbo values
+		test    int    // test_neg_elbo values
+	}{
+		{name: "train and test", text: header +
+			"50,0.1,200,180,20,,,,900,1.5\n100,0.2,150,130,20,140,125,15,950,3\n150,0.3,140,120,20,,,,940,4.5\n",
+			train: 3, test: 1},
+		{name: "no test values", text: header + "50,0.1,200,180,20,,,,900,1.5\n", train: 1},
+		{name: "extra column kept", text: strings.TrimSuffix(header, "\n") + ",lr\n50,0.1,200,180,20,,,,900,1.5,0.001\n", train: 1},
+		{name: "empty file", text: "", wantErr: "empty"},
+		{name: "header only", text: header, wantErr: "no rows"},
+		{name: "missing column", text: "step,train_neg_elbo\n1,2\n", wantErr: "no train_recon column"},
+		{name: "short row", text: header + "50,0.1,200,180\n", wantErr: "line 2: 4 cells, want 10"},
+		{name: "bad number", text: header + "50,0.1,abc,180,20,,,,900,1.5\n", wantErr: `line 2: train_neg_elbo "abc"`},
+		{name: "no step", text: header + ",0.1,200,180,20,,,,900,1.5\n", wantErr: "line 2: step"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := parseMetrics(strings.NewReader(tt.text))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := len(m.Columns["train_neg_elbo"].Values); got != tt.train {
+				t.Errorf("%d train values, want %d", got, tt.train)
+			}
+			if got := len(m.Columns["test_neg_elbo"].Values); got != tt.test {
+				t.Errorf("%d test values, want %d", got, tt.test)
+			}
+		})
+	}
+}
+
+func TestParseMetricsKeepsSteps(t *testing.T) {
+	m, err := parseMetrics(strings.NewReader(header + "50,0.1,200,180,20,,,,900,1.5\n100,0.2,150,130,20,140,125,15,950,3\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := m.Columns["test_kl"]
+	if len(s.Steps) != 1 || s.Steps[0] != 100 || s.Values[0] != 15 {
+		t.Fatalf("test_kl = %+v, want one value 15 at step 100", s)
+	}
+}
+
+func TestReadMetricsNamesFile(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "metrics.csv")
+	if _, err := ReadMetrics(missing); err == nil || !strings.Contains(err.Error(), missing) {
+		t.Errorf("missing file: error %v, want one naming %s", err, missing)
+	}
+	bad := filepath.Join(dir, "bad.csv")
+	if err := os.WriteFile(bad, []byte("step,x\n1,2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadMetrics(bad); err == nil || !strings.Contains(err.Error(), bad) {
+		t.Errorf("malformed file: error %v, want one naming %s", err, bad)
+	}
+}
+
+func TestCurvesPNG(t *testing.T) {
+	m, err := parseMetrics(strings.NewReader(header +
+		"50,0.1,200,180,20,,,,900,1.5\n100,0.2,150,130,20,140,125,15,950,3\n150,0.3,140,120,20,135,121,14,940,4.5\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := decode(t, mustPNG(t)(CurvesPNG(m, "run")))
+	if b := img.Bounds(); b.Dx() != 15*DPI || b.Dy() != 4.5*DPI {
+		t.Errorf("curves are %dx%d pixels, want %dx%d", b.Dx(), b.Dy(), 15*DPI, int(4.5*DPI))
+	}
+	for i, split := range []string{"train", "test"} {
+		if n := countColour(img, Colour(i, 2)); n < 100 {
+			t.Errorf("%s line: %d pixels of its colour, want a drawn line", split, n)
+		}
+	}
+	// Without test values there is no test line.
+	delete(m.Columns, "test_neg_elbo")
+	delete(m.Columns, "test_recon")
+	delete(m.Columns, "test_kl")
+	img = decode(t, mustPNG(t)(CurvesPNG(m, "run")))
+	if n := countColour(img, Colour(1, 2)); n != 0 {
+		t.Errorf("no test values, yet %d pixels of the test colour", n)
+	}
+	delete(m.Columns, "train_kl")
+	if _, err := CurvesPNG(m, "run"); err == nil || !strings.Contains(err.Error(), "train_kl") {
+		t.Errorf("no KL values: error %v, want one naming train_kl", err)
+	}
+}
+
+func TestMapPNG(t *testing.T) {
+	var m Map
+	// Three clusters of labels 0, 1, 2 (named) and 7 (unnamed).
+	for i := range 300 {
+		l := i % 4
+		if l == 3 {
+			l = 7
+		}
+		a := 2 * math.Pi * float64(i) / 300
+		m.X = append(m.X, float64(l)*10+math.Cos(a))
+		m.Y = append(m.Y, math.Sin(a))
+		m.Labels = append(m.Labels, l)
+	}
+	m.Classes = []string{"zero", "one", "two"}
+	m.Title, m.XLabel, m.YLabel = "test", "z1", "z2"
+	img := decode(t, mustPNG(t)(m.PNG()))
+	if b := img.Bounds(); b.Dx() != 8*DPI || b.Dy() != 6.5*DPI {
+		t.Errorf("map is %dx%d pixels, want %dx%d", b.Dx(), b.Dy(), 8*DPI, int(6.5*DPI))
+	}
+	for i := range 4 {
+		if n := countColour(img, Colour(i, 4)); n < 20 {
+			t.Errorf("label #%d: %d pixels of its colour, want its points drawn", i, n)
+		}
+	}
+	if n := countColour(img, Colour(4, 10)); n != 0 {
+		t.Errorf("%d pixels of a fifth label's colour, with four labels", n)
+	}
+	bad := m
+	bad.Y = bad.Y[:10]
+	if _, err := bad.PNG(); err == nil {
+		t.Error("mismatched x and y: no error")
+	}
+	bad = m
+	bad.X = append([]float64{math.NaN()}, m.X[1:]...)
+	if _, err := bad.PNG(); err == nil {
+		t.Error("NaN point: no error")
+	}
+}
+
+func TestColourDistinct(t *testing.T) {
+	for _, n := range []int{2, 10, 11, 47} {
+		seen := map[color.RGBA]int{}
+		for i := range n {
+			c := color.RGBAModel.Convert(Colour(i, n)).(color.RGBA)
+			if j, ok := seen[c]; ok {
+				t.Errorf("n=%d: colours %d and %d are both %v", n, j, i, c)
+			}
+			seen[c] = i
+		}
+	}
+}
+
+func mustPNG(t *testing.T) func([]byte, error) []byte {
+	return func(b []byte, err error) []byte {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+}
+
+func decode(t *testing.T, b []byte) image.Image {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("not a PNG: %v", err)
+	}
+	return img
+}
+
+// countColour counts the pixels of img that are exactly c.
+func countColour(img image.Image, c color.Color) int {
+	want := color.RGBAModel.Convert(c).(color.RGBA)
+	n := 0
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if color.RGBAModel.Convert(img.At(x, y)).(color.RGBA) == want {
+				n++
+			}
+		}
+	}
+	return n
+}

@@ -147,3 +147,38 @@ func centralDifference(t *testing.T, v *context.Variable, values []float64, j in
 	set(0)
 	return (up - down) / (2 * h)
 }
+
+// TestParameterCount checks the benchmark model (Hidden 0) against the
+// 191,265 parameters of the reference architecture (conv 1→32→64 stride 2,
+// dense to a 16-d latent, mirrored decoder), which the PyTorch peer in bench/
+// also asserts.
+func TestParameterCount(t *testing.T) {
+	b, err := backend.Open("xla:cpu", io.Discard)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("XLA CPU backend required in CI: %v", err)
+		}
+		t.Skipf("XLA CPU backend unavailable: %v", err)
+	}
+	defer b.Finalize()
+	cfg := DefaultConfig()
+	cfg.Hidden = 0
+	ctx := context.New()
+	exec := context.MustNewExec(b, ctx, func(ctx *context.Context, x *Node) *Node {
+		mean, _ := Encode(ctx, cfg, x)
+		return Decode(ctx, cfg, mean)
+	})
+	out := exec.MustExec(tensors.FromShape(cfg.ImageShape(2)))[0]
+	if got := out.Shape().Dimensions; len(got) != 4 || got[1] != 28 || got[2] != 28 || got[3] != 1 {
+		t.Errorf("decoder output shape %v, want [2 28 28 1]", got)
+	}
+	total := 0
+	for v := range ctx.IterVariables() {
+		if v.Trainable {
+			total += v.Shape().Size()
+		}
+	}
+	if total != 191265 {
+		t.Errorf("%d trainable parameters, want 191265", total)
+	}
+}

@@ -98,9 +98,9 @@ func Encode(ctx *context.Context, cfg Config, x *Node) (mean, logVar *Node) {
 	}
 	h = Reshape(h, h.Shape().Dimensions[0], -1)
 	if cfg.Hidden > 0 {
-		h = activations.Relu(layers.Dense(ctx.In("hidden"), h, true, cfg.Hidden))
+		h = activations.Relu(dense(ctx.In("hidden"), h, cfg.Hidden))
 	}
-	out := layers.Dense(ctx.In("posterior"), h, true, 2*cfg.Latent)
+	out := dense(ctx.In("posterior"), h, 2*cfg.Latent)
 	return Slice(out, AxisRange(), AxisRange(0, cfg.Latent)), Slice(out, AxisRange(), AxisRange(cfg.Latent))
 }
 
@@ -112,9 +112,9 @@ func Decode(ctx *context.Context, cfg Config, z *Node) *Node {
 	h0, w0, c0 := cfg.Height>>n, cfg.Width>>n, cfg.Widths[n-1]
 	h := z
 	if cfg.Hidden > 0 {
-		h = activations.Relu(layers.Dense(ctx.In("hidden"), h, true, cfg.Hidden))
+		h = activations.Relu(dense(ctx.In("hidden"), h, cfg.Hidden))
 	}
-	h = activations.Relu(layers.Dense(ctx.In("project"), h, true, h0*w0*c0))
+	h = activations.Relu(dense(ctx.In("project"), h, h0*w0*c0))
 	h = Reshape(h, z.Shape().Dimensions[0], h0, w0, c0)
 	for i := n - 1; i >= 0; i-- {
 		out := cfg.Channels
@@ -133,6 +133,17 @@ func Decode(ctx *context.Context, cfg Config, z *Node) *Node {
 		}
 	}
 	return h
+}
+
+// dense is a fully connected layer with bias on x [B, in], written as a 1×1
+// convolution: GoMLX v0.26 differentiates a matrix product by broadcasting
+// and reducing, which materialises a [B, in, out] tensor every step, while a
+// convolution's gradients are convolutions that XLA runs as matrix products.
+func dense(ctx *context.Context, x *Node, units int) *Node {
+	b := x.Shape().Dimensions[0]
+	x = Reshape(x, b, 1, 1, -1)
+	y := layers.Convolution(ctx, x).Channels(units).KernelSize(1).Done()
+	return Reshape(y, b, units)
 }
 
 // Upsample2 doubles height and width of x [B, H, W, C] by repeating pixels

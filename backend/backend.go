@@ -43,6 +43,7 @@ type Backend struct {
 // network is always off.
 func Open(flagValue string, warn io.Writer) (*Backend, error) {
 	xla.EnableAutoInstall(false)
+	keepFreedMemory()
 	config := strings.TrimSpace(flagValue)
 	if config == "" {
 		config = strings.TrimSpace(os.Getenv(EnvVar))

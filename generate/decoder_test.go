@@ -1,9 +1,7 @@
 package generate
 
 import (
-	"io"
 	"math"
-	"os"
 	"testing"
 
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // graph ops read best unqualified
@@ -11,22 +9,12 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context"
 
 	"github.com/latent-vae/latent/backend"
+	"github.com/latent-vae/latent/internal/testenv"
 	"github.com/latent-vae/latent/models"
 )
 
 // testBackend opens XLA CPU, skipping the test when it is missing outside CI.
-func testBackend(tb testing.TB) *backend.Backend {
-	tb.Helper()
-	b, err := backend.Open("xla:cpu", io.Discard)
-	if err != nil {
-		if os.Getenv("CI") != "true" {
-			tb.Skipf("XLA CPU backend unavailable: %v", err)
-		}
-		tb.Fatal(err)
-	}
-	tb.Cleanup(b.Finalize)
-	return b
-}
+func testBackend(tb testing.TB) *backend.Backend { return testenv.XLA(tb) }
 
 // tinyConfig is an 8×8 grey model with a 2-d latent.
 func tinyConfig() models.Config {

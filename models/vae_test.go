@@ -1,10 +1,8 @@
 package models
 
 import (
-	"io"
 	"math"
 	"math/rand/v2"
-	"os"
 	"strings"
 	"testing"
 
@@ -13,6 +11,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context"
 
 	"github.com/latent-vae/latent/backend"
+	"github.com/latent-vae/latent/internal/testenv"
 )
 
 func TestValidate(t *testing.T) {
@@ -48,14 +47,7 @@ func TestValidate(t *testing.T) {
 // negative ELBO with respect to every variable of every layer against
 // central finite differences.
 func TestGradientsMatchFiniteDifferences(t *testing.T) {
-	b, err := backend.Open("xla:cpu", io.Discard)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("XLA CPU backend required in CI: %v", err)
-		}
-		t.Skipf("XLA CPU backend unavailable: %v", err)
-	}
-	defer b.Finalize()
+	b := testenv.XLA(t)
 	base := Config{Height: 8, Width: 8, Channels: 1, Latent: 3, Widths: []int{4, 8}, Kernel: 3,
 		Upsample: UpsampleNearest, Likelihood: Bernoulli, Beta: 1}
 	tests := []struct {
@@ -153,14 +145,7 @@ func centralDifference(t *testing.T, v *context.Variable, values []float64, j in
 // dense to a 16-d latent, mirrored decoder), which the PyTorch peer in bench/
 // also asserts.
 func TestParameterCount(t *testing.T) {
-	b, err := backend.Open("xla:cpu", io.Discard)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("XLA CPU backend required in CI: %v", err)
-		}
-		t.Skipf("XLA CPU backend unavailable: %v", err)
-	}
-	defer b.Finalize()
+	b := testenv.XLA(t)
 	cfg := DefaultConfig()
 	cfg.Hidden = 0
 	ctx := context.New()

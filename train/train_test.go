@@ -2,7 +2,6 @@ package train
 
 import (
 	"context"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -13,36 +12,9 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 
-	"github.com/latent-vae/latent/backend"
 	"github.com/latent-vae/latent/checkpoints"
-	"github.com/latent-vae/latent/data"
+	"github.com/latent-vae/latent/internal/testenv"
 )
-
-// openXLA opens the XLA CPU backend; without its plugin the test skips,
-// except under CI where that is a failure.
-func openXLA(t *testing.T) *backend.Backend {
-	t.Helper()
-	b, err := backend.Open("xla:cpu", io.Discard)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("XLA CPU backend required in CI: %v", err)
-		}
-		t.Skipf("XLA CPU backend unavailable: %v", err)
-	}
-	t.Cleanup(b.Finalize)
-	return b
-}
-
-// needMNIST skips (or fails under CI) when the real MNIST files are missing.
-func needMNIST(t *testing.T) {
-	t.Helper()
-	if _, err := data.Load("mnist", data.Options{}); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("MNIST required in CI: %v", err)
-		}
-		t.Skipf("MNIST unavailable: %v", err)
-	}
-}
 
 // tinyConfig is a small model on a slice of real MNIST.
 func tinyConfig() Config {
@@ -60,7 +32,7 @@ func tinyConfig() Config {
 
 func fit(t *testing.T, cfg Config, opt Options) Result {
 	t.Helper()
-	res, err := Fit(context.Background(), openXLA(t), cfg, opt)
+	res, err := Fit(context.Background(), testenv.XLA(t), cfg, opt)
 	if err != nil {
 		t.Fatalf("Fit(%s): %v", opt.Out, err)
 	}
@@ -70,7 +42,7 @@ func fit(t *testing.T, cfg Config, opt Options) Result {
 // TestTrainMNISTEndToEnd trains the default model on a slice of real MNIST:
 // the test negative ELBO must fall far below its first-epoch value.
 func TestTrainMNISTEndToEnd(t *testing.T) {
-	needMNIST(t)
+	testenv.MNIST(t)
 	cfg := DefaultConfig()
 	cfg.Data.TrainLimit, cfg.Data.TestLimit = 6400, 1000
 	cfg.BatchSize, cfg.Steps, cfg.SaveEvery = 64, 300, 0
@@ -87,7 +59,7 @@ func TestTrainMNISTEndToEnd(t *testing.T) {
 // TestResumeMatchesUninterrupted: N steps, stop, resume to 2N gives the
 // parameters of 2N steps in one go.
 func TestResumeMatchesUninterrupted(t *testing.T) {
-	needMNIST(t)
+	testenv.MNIST(t)
 	cfg := tinyConfig()
 	whole, parts := filepath.Join(t.TempDir(), "whole"), filepath.Join(t.TempDir(), "parts")
 	fit(t, cfg, Options{Out: whole})
@@ -114,10 +86,10 @@ func TestResumeMatchesUninterrupted(t *testing.T) {
 }
 
 func TestNaNGuardKeepsLastCheckpoint(t *testing.T) {
-	needMNIST(t)
+	testenv.MNIST(t)
 	cfg := tinyConfig()
 	dir := filepath.Join(t.TempDir(), "run")
-	_, err := Fit(context.Background(), openXLA(t), cfg, Options{Out: dir, InjectNaNAt: 7})
+	_, err := Fit(context.Background(), testenv.XLA(t), cfg, Options{Out: dir, InjectNaNAt: 7})
 	if err == nil || !strings.Contains(err.Error(), "step 7") || !strings.Contains(err.Error(), "not finite") {
 		t.Fatalf("Fit with a NaN at step 7: error %v, want one naming step 7", err)
 	}
@@ -127,12 +99,12 @@ func TestNaNGuardKeepsLastCheckpoint(t *testing.T) {
 }
 
 func TestRunFolderErrors(t *testing.T) {
-	needMNIST(t)
+	testenv.MNIST(t)
 	cfg := tinyConfig()
 	cfg.Steps = 2
 	dir := filepath.Join(t.TempDir(), "run")
 	fit(t, cfg, Options{Out: dir})
-	b := openXLA(t)
+	b := testenv.XLA(t)
 
 	_, err := Fit(context.Background(), b, cfg, Options{Out: dir})
 	if err == nil || !strings.Contains(err.Error(), "already holds a run") {
@@ -157,7 +129,7 @@ func TestRunFolderErrors(t *testing.T) {
 }
 
 func TestInitFromAnotherRun(t *testing.T) {
-	needMNIST(t)
+	testenv.MNIST(t)
 	cfg := tinyConfig()
 	cfg.Steps = 3
 	src := filepath.Join(t.TempDir(), "src")
@@ -170,14 +142,14 @@ func TestInitFromAnotherRun(t *testing.T) {
 
 	bad := tuned
 	bad.Model.Latent = 5
-	_, err := Fit(context.Background(), openXLA(t), bad, Options{Out: filepath.Join(t.TempDir(), "bad")})
+	_, err := Fit(context.Background(), testenv.XLA(t), bad, Options{Out: filepath.Join(t.TempDir(), "bad")})
 	if err == nil || !strings.Contains(err.Error(), "differ where weights are shared") {
 		t.Errorf("--init with a different latent size: error %v, want a shape mismatch", err)
 	}
 }
 
 func TestSessionStepIsDeterministic(t *testing.T) {
-	needMNIST(t)
+	testenv.MNIST(t)
 	cfg := tinyConfig()
 	cfg.Steps = 6
 	var got [2]Result

@@ -12,8 +12,8 @@ import (
 	"testing"
 
 	"github.com/latent-vae/latent/checkpoints"
-	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/eval/evaltest"
+	"github.com/latent-vae/latent/internal/testenv"
 	"github.com/latent-vae/latent/train"
 )
 
@@ -24,13 +24,7 @@ import (
 func evRun(t *testing.T) string {
 	t.Helper()
 	b := evaltest.Backend(t)
-	set, err := data.Load(data.MNIST, data.Options{})
-	if err != nil {
-		if os.Getenv("CI") != "true" {
-			t.Skipf("MNIST unavailable: %v", err)
-		}
-		t.Fatal(err)
-	}
+	set := testenv.MNIST(t)
 	cfg := train.DefaultConfig()
 	cfg.Model = evaltest.TinyConfig()
 	cfg.Data.TrainLimit, cfg.Data.TestLimit = 500, 200

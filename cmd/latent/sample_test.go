@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"image"
 	"image/png"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/latent-vae/latent/backend"
 	"github.com/latent-vae/latent/checkpoints"
+	"github.com/latent-vae/latent/internal/testenv"
 	"github.com/latent-vae/latent/models"
 	"github.com/latent-vae/latent/train"
 )
@@ -31,18 +31,7 @@ const (
 )
 
 // genSkipWithoutXLA skips (or, with CI=true, fails) when XLA CPU is missing.
-func genSkipWithoutXLA(t *testing.T) *backend.Backend {
-	t.Helper()
-	b, err := backend.Open("xla:cpu", io.Discard)
-	if err != nil {
-		if os.Getenv("CI") != "true" {
-			t.Skipf("XLA CPU backend unavailable: %v", err)
-		}
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Finalize)
-	return b
-}
+func genSkipWithoutXLA(t *testing.T) *backend.Backend { return testenv.XLA(t) }
 
 // genTestRun makes a run folder of a tiny model with channels channels,
 // whose data set is a folder of 8×8 IDX files (genTrainN training and

@@ -2,7 +2,6 @@ package main
 
 import (
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -10,27 +9,13 @@ import (
 	"time"
 
 	"github.com/latent-vae/latent/checkpoints"
-	"github.com/latent-vae/latent/data"
+	"github.com/latent-vae/latent/internal/testenv"
 )
 
 func needMNISTAndXLA(t *testing.T) {
 	t.Helper()
-	_, err := data.Load("mnist", data.Options{})
-	if err == nil {
-		var out string
-		code := 0
-		code, out, _ = runLatent(t, nil, "info", "--backend", "xla:cpu")
-		if code != 0 {
-			err = os.ErrNotExist
-			_ = out
-		}
-	}
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("MNIST and XLA CPU are required in CI: %v", err)
-		}
-		t.Skipf("MNIST or XLA CPU unavailable: %v", err)
-	}
+	testenv.MNIST(t)
+	testenv.XLA(t)
 }
 
 // TestTrainSurvivesSIGKILL kills a training process at random moments (it

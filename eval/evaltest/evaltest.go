@@ -4,9 +4,7 @@ package evaltest
 
 import (
 	"fmt"
-	"io"
 	"math/rand/v2"
-	"os"
 	"testing"
 
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // graph ops read best unqualified
@@ -15,23 +13,13 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
 
 	"github.com/latent-vae/latent/backend"
+	"github.com/latent-vae/latent/internal/testenv"
 	"github.com/latent-vae/latent/models"
 )
 
 // Backend opens the XLA CPU backend for a test. When it cannot be opened the
 // test is skipped, unless $CI is "true", where that is a failure.
-func Backend(t testing.TB) *backend.Backend {
-	t.Helper()
-	b, err := backend.Open("xla:cpu", io.Discard)
-	if err != nil {
-		if os.Getenv("CI") != "true" {
-			t.Skipf("XLA CPU backend unavailable: %v", err)
-		}
-		t.Fatalf("XLA CPU backend unavailable: %v", err)
-	}
-	t.Cleanup(b.Finalize)
-	return b
-}
+func Backend(t testing.TB) *backend.Backend { return testenv.XLA(t) }
 
 // TinyConfig is a small model for 28×28 grey images: two convolutions of 8
 // and 16 channels and a 4-dimensional latent.

@@ -1,0 +1,46 @@
+// Package testenv gives tests the XLA CPU backend and the real MNIST files.
+// Where they are missing a test is skipped with the reason, except with
+// CI=true, where the project's set-up must have installed them and a missing
+// one is a failure.
+package testenv
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"testing"
+
+	"github.com/latent-vae/latent/backend"
+	"github.com/latent-vae/latent/data"
+)
+
+// Missing skips tb with the reason, or fails it when $CI is "true".
+func Missing(tb testing.TB, format string, args ...any) {
+	tb.Helper()
+	msg := fmt.Sprintf(format, args...)
+	if os.Getenv("CI") == "true" {
+		tb.Fatalf("%s (required with CI=true; `make setup` installs it)", msg)
+	}
+	tb.Skipf("%s; run `make setup`", msg)
+}
+
+// XLA opens the XLA CPU backend for the test and finalizes it afterwards.
+func XLA(tb testing.TB) *backend.Backend {
+	tb.Helper()
+	b, err := backend.Open("xla:cpu", io.Discard)
+	if err != nil {
+		Missing(tb, "XLA CPU backend unavailable: %v", err)
+	}
+	tb.Cleanup(b.Finalize)
+	return b
+}
+
+// MNIST loads the real MNIST set.
+func MNIST(tb testing.TB) *data.Set {
+	tb.Helper()
+	set, err := data.Load(data.MNIST, data.Options{})
+	if err != nil {
+		Missing(tb, "MNIST unavailable: %v", err)
+	}
+	return set
+}

@@ -121,13 +121,15 @@ func Decode(ctx *context.Context, cfg Config, z *Node) *Node {
 		if i > 0 {
 			out = cfg.Widths[i-1]
 		}
-		if cfg.Upsample == UpsampleDepthToSpace {
-			h = DepthToSpace2(h)
-		} else {
-			h = Upsample2(h)
+		layer := ctx.In(fmt.Sprintf("conv%d", i))
+		switch {
+		case cfg.Upsample == UpsampleNearest && cfg.Kernel == 3:
+			h = upsampleConv3(layer, h, out) // the same function, 2.25× fewer multiply-adds
+		case cfg.Upsample == UpsampleNearest:
+			h = layers.Convolution(layer, Upsample2(h)).Channels(out).KernelSize(cfg.Kernel).PadSame().Done()
+		default:
+			h = layers.Convolution(layer, DepthToSpace2(h)).Channels(out).KernelSize(cfg.Kernel).PadSame().Done()
 		}
-		h = layers.Convolution(ctx.In(fmt.Sprintf("conv%d", i)), h).
-			Channels(out).KernelSize(cfg.Kernel).PadSame().Done()
 		if i > 0 {
 			h = activations.Relu(h)
 		}

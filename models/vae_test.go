@@ -6,9 +6,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // graph ops read best unqualified
+	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/pkg/ml/layers"
 
 	"github.com/latent-vae/latent/backend"
 	"github.com/latent-vae/latent/internal/testenv"
@@ -165,5 +168,39 @@ func TestParameterCount(t *testing.T) {
 	}
 	if total != 191265 {
 		t.Errorf("%d trainable parameters, want 191265", total)
+	}
+}
+
+// TestUpsampleConv3MatchesUpsampleThenConvolve: the fused decoder block
+// computes exactly nearest upsampling followed by a same-padded 3×3
+// convolution with the same variables.
+func TestUpsampleConv3MatchesUpsampleThenConvolve(t *testing.T) {
+	b := testenv.XLA(t)
+	rng := rand.New(rand.NewPCG(3, 4))
+	const n, h, w, cin, cout = 2, 5, 4, 3, 2
+	x := make([]float64, n*h*w*cin)
+	for i := range x {
+		x[i] = rng.NormFloat64()
+	}
+	ctx := context.New()
+	exec := context.MustNewExec(b, ctx.Checked(false), func(ctx *context.Context, x *Node) []*Node {
+		fused := upsampleConv3(ctx.In("block"), x, cout)
+		plain := layers.Convolution(ctx.In("block"), Upsample2(x)).Channels(cout).KernelSize(3).PadSame().Done()
+		return []*Node{fused, plain}
+	})
+	bias := ctx.In("block").In("conv").VariableWithShape("biases", shapes.Make(dtypes.Float64, cout))
+	out := exec.MustExec(tensors.FromFlatDataAndDimensions(x, n, h, w, cin))
+	if err := bias.SetValue(tensors.FromFlatDataAndDimensions([]float64{0.5, -1}, cout)); err != nil {
+		t.Fatal(err)
+	}
+	out = exec.MustExec(tensors.FromFlatDataAndDimensions(x, n, h, w, cin))
+	fused, plain := tensors.MustCopyFlatData[float64](out[0]), tensors.MustCopyFlatData[float64](out[1])
+	if got := out[0].Shape().Dimensions; got[1] != 2*h || got[2] != 2*w || got[3] != cout {
+		t.Fatalf("fused output shape %v", got)
+	}
+	for i := range plain {
+		if math.Abs(fused[i]-plain[i]) > 1e-9 {
+			t.Fatalf("output %d: fused %v, upsample then convolve %v", i, fused[i], plain[i])
+		}
 	}
 }

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# The GPU half of issue 7's benchmark, for a machine with an NVIDIA GPU, a
+# Python that has PyTorch (CUDA) and JAX's CUDA PJRT plugin installed, and no
+# package registry: nothing is installed or built here.
+#
+# Needs, beside the working tree:
+#   bench/bin/latentbench  built elsewhere:
+#                          go build -o bench/bin/latentbench ./bench/cmd/latentbench
+#   MNIST's gzipped IDX files in $LATENT_DATA/mnist, ./data/mnist or
+#                          ~/.local/share/latent/mnist (cp -r ~/.local/share/latent/mnist data/)
+#
+# It runs latentbench on XLA CUDA (the plugin found inside the installed
+# jax_plugins package, or $XLA_CUDA_PLUGIN), then PyTorch on cuda from
+# latent's initial weights on the same batches, and prints the same table and
+# parity check as bench/run.sh, with PyTorch cuda as the baseline. Raw numbers
+# go to $BENCH_OUT (default bench/results)/gpu-<timestamp>.json.
+#
+# Environment: BENCH_STEPS (200), BENCH_WARMUP (20), BENCH_MAX_DIFF (5),
+# BENCH_OUT, PYTHON (python3), XLA_CUDA_PLUGIN (path to xla_cuda_plugin.so).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+steps=${BENCH_STEPS:-200}
+warmup=${BENCH_WARMUP:-20}
+max_diff=${BENCH_MAX_DIFF:-5}
+out_dir=${BENCH_OUT:-bench/results}
+py=${PYTHON:-python3}
+bin=bench/bin/latentbench
+start=$SECONDS
+
+die() { echo "gpu.sh: $*" >&2; exit 1; }
+
+[[ -x $bin ]] || die "$bin is missing: build it with go build -o $bin ./bench/cmd/latentbench and carry it"
+"$py" -c 'import torch, sys; sys.exit(not torch.cuda.is_available())' ||
+	die "$py: PyTorch with a usable CUDA device is needed"
+
+data_dir=
+for d in ${LATENT_DATA:+"$LATENT_DATA/mnist"} data/mnist "$HOME/.local/share/latent/mnist"; do
+	if [[ -f $d/train-images-idx3-ubyte.gz && -f $d/t10k-images-idx3-ubyte.gz ]]; then
+		data_dir=$d
+		break
+	fi
+done
+[[ -n $data_dir ]] || die "no MNIST: put the gzipped IDX files in data/mnist (cp -r ~/.local/share/latent/mnist data/)"
+
+# The XLA CUDA PJRT plugin, from JAX's installed plugin package.
+plugin=${XLA_CUDA_PLUGIN:-}
+if [[ -z $plugin ]]; then
+	for mod in xla_cuda13 xla_cuda12; do
+		dir=$("$py" -c "import os, jax_plugins.$mod as m; print(os.path.dirname(m.__file__))" 2>/dev/null) || continue
+		if [[ -f $dir/xla_cuda_plugin.so ]]; then
+			plugin=$dir/xla_cuda_plugin.so
+			break
+		fi
+	done
+fi
+if [[ -z $plugin ]]; then
+	plugin=$(find / \( -path /proc -o -path /sys -o -path /dev \) -prune -o \
+		\( -name xla_cuda_plugin.so -o -name pjrt_c_api_cuda_plugin.so \) -print 2>/dev/null | head -n 1 || true)
+fi
+[[ -n $plugin && -f $plugin ]] || die "no xla_cuda_plugin.so found (set XLA_CUDA_PLUGIN to the CUDA PJRT plugin's path)"
+plugin=$(realpath "$plugin")
+
+# go-xla v0.1.4 points XLA_FLAGS' CUDA data folder (ptxas, libdevice) at a
+# folder of its author's machine unless XLA_FLAGS already names one: name the
+# pip-installed NVIDIA folder holding libdevice, or turn go-xla's CUDA checks off.
+if [[ ${XLA_FLAGS:-} != *--xla_gpu_cuda_data_dir* ]]; then
+	site=$(dirname "$(dirname "$(dirname "$plugin")")")
+	libdevice=$(find "$site/nvidia" -path '*/nvvm/libdevice/libdevice.10.bc' 2>/dev/null | head -n 1 || true)
+	if [[ -n $libdevice ]]; then
+		export XLA_FLAGS="${XLA_FLAGS:+$XLA_FLAGS }--xla_gpu_cuda_data_dir=$(dirname "$(dirname "$(dirname "$libdevice")")")"
+	else
+		export GOPJRT_CUDA_CHECKS=0
+	fi
+fi
+echo "gpu.sh: plugin $plugin; XLA_FLAGS=${XLA_FLAGS:-}; data $data_dir" >&2
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader >&2 || true
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+echo "gpu.sh: latent on XLA CUDA, $steps steps ($warmup warm-up)" >&2
+if ! "$bin" --backend "xla:$plugin" --data-dir "$data_dir" --steps "$steps" --warmup "$warmup" \
+	--init-out "$tmp/init.json" --json "$tmp/latent-cuda.json"; then
+	printf '{"system": "latent xla:cuda", "detail": "%s", "train": {"error": "failed: latentbench exited with an error (see above)"}, "decode": {}}\n' \
+		"$plugin" >"$tmp/latent-cuda.json"
+fi
+
+echo "gpu.sh: PyTorch on cuda, $steps steps ($warmup warm-up)" >&2
+init=()
+[[ -f $tmp/init.json ]] && init=(--init-from "$tmp/init.json")
+"$py" bench/torch_vae.py --device cuda --data-dir "$data_dir" --steps "$steps" --warmup "$warmup" \
+	"${init[@]}" --json "$tmp/torch-cuda.json"
+
+mkdir -p "$out_dir"
+"$py" bench/report.py --baseline "$tmp/torch-cuda.json" --max-diff "$max_diff" \
+	--note "gpu.sh: $((SECONDS - start)) s in all" \
+	--out "$out_dir/gpu-$(date +%Y%m%dT%H%M%S).json" "$tmp/latent-cuda.json"

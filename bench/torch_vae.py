@@ -1,0 +1,268 @@
+"""PyTorch twin of latent's benchmark convolutional VAE, for `make bench`.
+
+The model, initialisation, loss, optimiser and data order match latent's
+models.DefaultConfig() without its hidden dense layers (Hidden 0, 191,265
+parameters) trained by train.Session (GoMLX v0.26):
+
+  encoder  conv 3x3 stride 2, 1->32, ReLU; conv 3x3 stride 2, 32->64, ReLU;
+           flatten 7*7*64; dense -> 32 (mean = first 16, log-variance = last 16)
+  sample   z = mean + exp(logvar/2) * eps
+  decoder  dense 16 -> 3136, ReLU, reshape 7x7x64; nearest upsample x2,
+           conv 3x3 64->32, ReLU; nearest upsample x2, conv 3x3 32->1 -> logits
+
+GoMLX's PadSame pads (k-1)//2 before and k//2 after each spatial axis whatever
+the stride, so a 3x3 kernel gets (1, 1): padding=1 here, 28 -> 14 -> 7.
+GoMLX's default initialiser is He normal, std = sqrt(2 / fan_in) with
+fan_in = kh*kw*cin for a kernel and the input size for a dense layer, biases
+zero. GoMLX's Adam uses eps = 1e-7 (PyTorch's default is 1e-8).
+
+The benchmark trains on the first steps*128 MNIST training images in order,
+one batch of 128 per step, times the steps after the warm-up, times a warm
+64-sample decode (median), and evaluates the negative ELBO (sampled z) on the
+first --eval test images. It writes one JSON object. With --init-from it
+starts from the initial weights latentbench wrote, so that the parity check
+compares the implementations rather than two random initialisations (which
+alone moved the negative ELBO after 200 steps by up to ~9 nats).
+"""
+
+import argparse
+import gzip
+import json
+import math
+import os
+import statistics
+import struct
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+HEIGHT = WIDTH = 28
+LATENT = 16
+BATCH = 128
+PARAMS = 191_265  # models.DefaultConfig()
+ADAM_EPS = 1e-7  # optimizers.Adam() in GoMLX v0.26
+DECODE_SAMPLES = 64
+
+
+class VAE(nn.Module):
+    """latent's default conv VAE (NCHW; with one channel the memory layout is NHWC's)."""
+
+    def __init__(self):
+        super().__init__()
+        self.enc0 = nn.Conv2d(1, 32, 3, stride=2, padding=1)
+        self.enc1 = nn.Conv2d(32, 64, 3, stride=2, padding=1)
+        self.posterior = nn.Linear(7 * 7 * 64, 2 * LATENT)
+        self.project = nn.Linear(LATENT, 7 * 7 * 64)
+        self.dec1 = nn.Conv2d(64, 32, 3, padding=1)
+        self.dec0 = nn.Conv2d(32, 1, 3, padding=1)
+        for m in self.modules():
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                fan_in = m.weight[0].numel()  # cin*kh*kw, or in_features
+                nn.init.normal_(m.weight, 0.0, math.sqrt(2.0 / fan_in))
+                nn.init.zeros_(m.bias)
+
+    def encode(self, x):
+        h = F.relu(self.enc0(x))
+        h = F.relu(self.enc1(h))
+        out = self.posterior(h.flatten(1))
+        return out[:, :LATENT], out[:, LATENT:]
+
+    def decode(self, z):
+        h = F.relu(self.project(z)).view(-1, 64, 7, 7)
+        h = F.relu(self.dec1(F.interpolate(h, scale_factor=2, mode="nearest")))
+        return self.dec0(F.interpolate(h, scale_factor=2, mode="nearest"))
+
+    def terms(self, x, generator=None):
+        """Per-image reconstruction NLL (Bernoulli, from logits) and KL, in nats."""
+        mean, logvar = self.encode(x)
+        eps = torch.randn(mean.shape, device=mean.device, generator=generator)
+        logits = self.decode(mean + torch.exp(0.5 * logvar) * eps)
+        recon = (F.softplus(logits) - x * logits).sum((1, 2, 3))
+        kl = 0.5 * (mean.square() + logvar.exp() - logvar - 1).sum(1)
+        return recon, kl
+
+
+def load_latent_weights(model, path):
+    """Copies the initial weights latentbench --init-out wrote (GoMLX layouts) into model.
+
+    Kernels are [kh, kw, cin, cout] in GoMLX and [cout, cin, kh, kw] here; dense
+    weights are [in, out] there (or [1, 1, in, out] where latent writes a dense
+    layer as a 1x1 convolution) and [out, in] here; and latent flattens the
+    7x7x64 feature map in HWC order where this model flattens CHW, so the
+    posterior's input rows and the projection's output columns are permuted.
+    """
+    with open(path) as f:
+        ws = json.load(f)
+
+    def get(scope, name):
+        for layer in ("conv", "dense"):
+            w = ws.pop(f"{scope}/{layer}/{name}", None)
+            if w is not None:
+                return torch.tensor(w["values"], dtype=torch.float32).reshape(w["shape"])
+        raise ValueError(f"{path}: no variable {scope}/conv/{name} or {scope}/dense/{name}")
+
+    def dense(scope):  # weights [in, out] (any leading 1x1) and biases
+        w = get(scope, "weights")
+        return w.reshape(-1, w.shape[-1]), get(scope, "biases")
+
+    def hwc_to_chw(t):  # [..., 7*7*64] in HWC order -> CHW order
+        lead = t.shape[:-1]
+        return t.reshape(*lead, 7, 7, 64).movedim(-1, -3).reshape(*lead, 7 * 7 * 64)
+
+    convs = {"enc0": "/encoder/conv0", "enc1": "/encoder/conv1", "dec1": "/decoder/conv1", "dec0": "/decoder/conv0"}
+    new = {}
+    for mod, scope in convs.items():
+        new[f"{mod}.weight"] = get(scope, "weights").permute(3, 2, 0, 1)
+        new[f"{mod}.bias"] = get(scope, "biases")
+    w, new["posterior.bias"] = dense("/encoder/posterior")
+    new["posterior.weight"] = hwc_to_chw(w.T)
+    w, b = dense("/decoder/project")
+    new["project.weight"], new["project.bias"] = hwc_to_chw(w).T, hwc_to_chw(b)
+    if ws:
+        raise ValueError(f"{path}: unexpected variables {sorted(ws)}")
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if tuple(new[name].shape) != tuple(p.shape):
+                raise ValueError(f"{path}: {name} has shape {tuple(new[name].shape)}, want {tuple(p.shape)}")
+            p.copy_(new[name])
+
+
+def read_idx_images(path, limit):
+    """The first limit images of a gzipped IDX3 file, as float32 [N, 1, 28, 28] in [0, 1]."""
+    with gzip.open(path, "rb") as f:
+        magic, n, rows, cols = struct.unpack(">IIII", f.read(16))
+        if magic != 0x803 or (rows, cols) != (HEIGHT, WIDTH):
+            raise ValueError(f"{path}: not a 28x28 IDX image file (magic {magic:#x}, {rows}x{cols})")
+        if limit > n:
+            raise ValueError(f"{path}: {limit} images wanted, the file has {n}")
+        pixels = np.frombuffer(f.read(limit * rows * cols), dtype=np.uint8)
+    if pixels.size != limit * rows * cols:
+        raise ValueError(f"{path}: truncated")
+    return (pixels.astype(np.float32) / 255).reshape(limit, 1, rows, cols)
+
+
+def sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def train(model, opt, images, device, steps, warmup):
+    """Runs steps Adam steps; returns (images/s after warm-up, first step s, negative ELBO per step)."""
+    first = start = None
+    curve = []
+    for step in range(steps):
+        if step == warmup:
+            sync(device)
+            start = time.perf_counter()
+        t = time.perf_counter()
+        x = torch.from_numpy(images[step * BATCH:(step + 1) * BATCH]).to(device)
+        recon, kl = model.terms(x)
+        loss = (recon + kl).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        # latent's Session.Step returns its losses to the host every step too.
+        curve.append(loss.item())
+        if step == 0:
+            first = time.perf_counter() - t
+    sync(device)
+    timed = steps - warmup
+    return timed * BATCH / (time.perf_counter() - start), first, curve
+
+
+@torch.inference_mode()
+def evaluate(model, images, device, seed):
+    """Mean negative ELBO, reconstruction and KL per image, one sampled z each."""
+    gen = torch.Generator(device=device).manual_seed(seed)
+    recon_sum = kl_sum = 0.0
+    for i in range(0, len(images), 500):
+        recon, kl = model.terms(torch.from_numpy(images[i:i + 500]).to(device), gen)
+        recon_sum += recon.sum().item()
+        kl_sum += kl.sum().item()
+    n = len(images)
+    return (recon_sum + kl_sum) / n, recon_sum / n, kl_sum / n
+
+
+@torch.inference_mode()
+def time_decode(model, device, repeats, seed):
+    """Median milliseconds of decoding 64 latents to images, result on the host."""
+    gen = torch.Generator().manual_seed(seed)
+    z = torch.randn(DECODE_SAMPLES, LATENT, generator=gen)
+    times = []
+    for i in range(3 + repeats):
+        t = time.perf_counter()
+        torch.sigmoid(model.decode(z.to(device))).cpu()
+        if i >= 3:
+            times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--data-dir", default=os.path.expanduser("~/.local/share/latent/mnist"),
+                   help="folder with the gzipped MNIST IDX files")
+    p.add_argument("--device", default="cpu", help="cpu or cuda")
+    p.add_argument("--threads", type=int, default=os.cpu_count(), help="CPU threads (default: the cores)")
+    p.add_argument("--steps", type=int, default=200, help="training steps (batches of 128, in order)")
+    p.add_argument("--warmup", type=int, default=20, help="steps left out of the timing")
+    p.add_argument("--eval", type=int, default=1000, help="test images for the negative ELBO")
+    p.add_argument("--decode-repeats", type=int, default=20)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--init-from", help="start from latent's initial weights (latentbench --init-out)")
+    p.add_argument("--json", required=True, help="where to write the result")
+    a = p.parse_args(argv)
+    if not 0 <= a.warmup < a.steps:
+        p.error(f"--warmup {a.warmup} must be in [0, --steps {a.steps})")
+    if a.eval <= 0 or a.decode_repeats <= 0 or a.threads <= 0:
+        p.error("--eval, --decode-repeats and --threads must be positive")
+    return a
+
+
+def main(argv):
+    a = parse_args(argv)
+    device = torch.device(a.device)
+    if device.type == "cpu":
+        torch.set_num_threads(a.threads)
+    train_images = read_idx_images(os.path.join(a.data_dir, "train-images-idx3-ubyte.gz"), a.steps * BATCH)
+    test_images = read_idx_images(os.path.join(a.data_dir, "t10k-images-idx3-ubyte.gz"), a.eval)
+
+    torch.manual_seed(a.seed)
+    model = VAE()
+    if a.init_from:
+        load_latent_weights(model, a.init_from)
+    model = model.to(device)
+    params = sum(p.numel() for p in model.parameters())
+    if params != PARAMS:
+        raise AssertionError(f"model has {params} parameters, latent's default has {PARAMS}")
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=ADAM_EPS)
+
+    ips, first, curve = train(model, opt, train_images, device, a.steps, a.warmup)
+    neg_elbo, recon, kl = evaluate(model, test_images, device, a.seed)
+    decode_ms = time_decode(model, device, a.decode_repeats, a.seed)
+
+    name = "cuda" if device.type == "cuda" else "cpu"
+    detail = torch.cuda.get_device_name(device) if device.type == "cuda" else f"threads: {torch.get_num_threads()}"
+    out = {
+        "system": f"PyTorch {name}",
+        "detail": f"torch {torch.__version__}, {detail}",
+        "params": params,
+        "init": "latent's initial weights" if a.init_from else f"its own He normal init (seed {a.seed})",
+        "train": {"steps": a.steps, "warmup": a.warmup, "batch": BATCH, "images_per_sec": ips,
+                  "first_step_s": first, "neg_elbo_per_step": curve},
+        "decode": {"samples": DECODE_SAMPLES, "repeats": a.decode_repeats, "median_ms": decode_ms},
+        "eval": {"images": a.eval, "after_steps": a.steps, "neg_elbo": neg_elbo, "recon": recon, "kl": kl},
+    }
+    tmp = a.json + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(out, f, indent=2)
+    os.replace(tmp, a.json)
+    print(f"{out['system']}: {ips:,.0f} img/s, decode {decode_ms:.2f} ms, "
+          f"test neg ELBO {neg_elbo:.2f} after {a.steps} steps", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -69,7 +69,7 @@ func TestAnomalyCommand(t *testing.T) {
 			best, bestScore = i, score
 		}
 	}
-	img := evReadPNG(t, worst)
+	img := readPNG(t, worst)
 	if b := img.Bounds(); b.Dx() != 3*84+2 || b.Dy() != 2*84+1 {
 		t.Errorf("%s is %dx%d, want a 3×2 grid of 84-pixel cells", worst, b.Dx(), b.Dy())
 	}

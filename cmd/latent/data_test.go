@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"image"
-	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -89,15 +88,7 @@ func TestDataMNIST(t *testing.T) {
 			t.Errorf("output does not contain %q:\n%s", want, out.String())
 		}
 	}
-	f, err := os.Open(grid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := readPNG(t, grid)
 	if want := image.Rect(0, 0, 8*84+7, 8*84+7); img.Bounds() != want {
 		t.Errorf("grid is %v, want %v", img.Bounds(), want)
 	}

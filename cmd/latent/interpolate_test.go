@@ -62,7 +62,7 @@ func TestInterpolateRandom(t *testing.T) {
 			if tc.stripRows == 0 {
 				return
 			}
-			if got, want := genReadPNG(t, strip).Bounds().Size(), genGridSize(tc.stripRows, tc.stripColumns, 1); got != want {
+			if got, want := readPNG(t, strip).Bounds().Size(), genGridSize(tc.stripRows, tc.stripColumns, 1); got != want {
 				t.Errorf("strip is %v, want %v (a row of frames per pair)", got, want)
 			}
 			// Run again: the same bytes.
@@ -120,7 +120,7 @@ func TestInterpolateImageEndpoints(t *testing.T) {
 
 	// The strip's first and last frames are the reconstructions of images 2 and 5.
 	want := genReconstructed(t, runDir, test, genTestN)
-	img := genReadPNG(t, strip)
+	img := readPNG(t, strip)
 	for col, i := range map[int]int{0: 2, 4: 5} {
 		if got := genCell(img, 0, col); !genClose(got, want[i*size:(i+1)*size]) {
 			t.Errorf("strip frame %d is not the reconstruction of test image %d", col, i)

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"image"
+	"image/png"
 	"os"
 	"os/exec"
 	"strings"
@@ -57,4 +59,19 @@ func TestUsage(t *testing.T) {
 			t.Errorf("latent %v: exit %d, output %q; want exit %d and %q", tc.args, code, out.String()+errb.String(), tc.wantCode, tc.want)
 		}
 	}
+}
+
+// readPNG decodes the PNG file at path.
+func readPNG(t *testing.T, path string) image.Image {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("decoding %s: %v", path, err)
+	}
+	return img
 }

@@ -1,31 +1,13 @@
 package main
 
 import (
-	"image"
-	"image/png"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/latent-vae/latent/plots"
 )
-
-// evReadPNG decodes the PNG file at path.
-func evReadPNG(t *testing.T, path string) image.Image {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return img
-}
 
 func TestMapCommand(t *testing.T) {
 	dir := evRun(t)
@@ -37,7 +19,7 @@ func TestMapCommand(t *testing.T) {
 	if !strings.Contains(stdout, "100 test images") || !strings.Contains(stdout, "principal components of the 4-D latent") {
 		t.Errorf("stdout %q: want 100 test images on principal components of the 4-D latent", stdout)
 	}
-	if b := evReadPNG(t, out).Bounds(); b.Dx() != 8*plots.DPI {
+	if b := readPNG(t, out).Bounds(); b.Dx() != 8*plots.DPI {
 		t.Errorf("%s is %d pixels wide, want %d", out, b.Dx(), 8*plots.DPI)
 	}
 	out2 := filepath.Join(t.TempDir(), "map.png")

@@ -31,7 +31,7 @@ func TestNeighborsCommand(t *testing.T) {
 		if among == "test" {
 			pool = set.Test
 		}
-		img := evReadPNG(t, out)
+		img := readPNG(t, out)
 		if b := img.Bounds(); b.Dx() != 5*84+4 || b.Dy() != 84 {
 			t.Errorf("--among %s: %s is %dx%d, want one row of 5 cells", among, out, b.Dx(), b.Dy())
 		}

@@ -79,7 +79,7 @@ func TestReconstruct(t *testing.T) {
 	for _, tc := range tests {
 		path := filepath.Join(out, "r"+strconv.Itoa(tc.n)+".png")
 		genMustRun(t, "reconstruct", "--run", runDir, "-n", strconv.Itoa(tc.n), "--scale", "1", "-o", path)
-		img := genReadPNG(t, path)
+		img := readPNG(t, path)
 		if got, want := img.Bounds().Size(), genGridSize(tc.rows, tc.cols, 1); got != want {
 			t.Errorf("-n %d: %v, want %v", tc.n, got, want)
 			continue

@@ -133,21 +133,6 @@ func genMustFail(t *testing.T, outDir, want string, args ...string) {
 	}
 }
 
-// genReadPNG decodes a PNG file.
-func genReadPNG(t *testing.T, path string) image.Image {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatalf("decoding %s: %v", path, err)
-	}
-	return img
-}
-
 // genSameFiles fails unless the files at a and b hold the same bytes.
 func genSameFiles(t *testing.T, a, b string) {
 	t.Helper()
@@ -173,7 +158,7 @@ func TestSample(t *testing.T) {
 	genMustRun(t, "sample", "--run", runDir, "-n", "10", "--scale", "2", "-o", a)
 	genMustRun(t, "sample", "--run", runDir, "-n", "10", "--scale", "2", "-o", b)
 	genMustRun(t, "sample", "--run", runDir, "-n", "10", "--scale", "2", "-o", c, "--seed", "2")
-	img := genReadPNG(t, a)
+	img := readPNG(t, a)
 	if got, want := img.Bounds().Size(), genGridSize(3, 4, 2); got != want {
 		t.Errorf("10 samples at scale 2: %v, want %v (4 columns, 3 rows)", got, want)
 	}
@@ -199,7 +184,7 @@ func TestSampleRGB(t *testing.T) {
 	runDir, _ := genTestRun(t, 3)
 	path := filepath.Join(t.TempDir(), "s.png")
 	genMustRun(t, "sample", "--run", runDir, "-n", "4", "--scale", "1", "-o", path)
-	img := genReadPNG(t, path)
+	img := readPNG(t, path)
 	if got, want := img.Bounds().Size(), genGridSize(2, 2, 1); got != want {
 		t.Errorf("4 samples: %v, want %v", got, want)
 	}

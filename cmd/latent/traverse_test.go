@@ -26,7 +26,7 @@ func TestTraverse(t *testing.T) {
 			args := append([]string{"traverse", "--run", runDir, "--steps", strconv.Itoa(steps), "--scale", "1",
 				"-o", png, "--gif", gifPath}, tc.args...)
 			genMustRun(t, args...)
-			img := genReadPNG(t, png)
+			img := readPNG(t, png)
 			if got, want := img.Bounds().Size(), genGridSize(2, steps, 1); got != want {
 				t.Errorf("traversal is %v, want %v (a row of %d steps per latent dimension)", got, want, steps)
 			}

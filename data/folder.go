@@ -138,35 +138,62 @@ func decodeAll(paths []string, opt Options, maxPixels int) []decoded {
 
 // decodeFile reads, decodes, resizes and converts one image.
 func decodeFile(path string, opt Options, maxPixels int) decoded {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return decoded{err: fmt.Errorf("reading %s: %w", path, err)}
+	img, err, bad := decodeImage(path, maxPixels)
+	if err != nil || bad != nil {
+		return decoded{err: err, bad: bad}
 	}
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(b))
-	if err != nil {
-		return decoded{bad: fmt.Errorf("decoding %s: %w", path, err)}
-	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > int64(maxPixels) {
-		return decoded{bad: fmt.Errorf("decoding %s: a %dx%d image is empty or larger than the limit of %d pixels",
-			path, cfg.Width, cfg.Height, maxPixels)}
-	}
-	img, _, err := image.Decode(bytes.NewReader(b))
-	if err != nil {
-		return decoded{bad: fmt.Errorf("decoding %s: %w", path, err)}
-	}
-	if img.Bounds().Empty() {
-		return decoded{bad: fmt.Errorf("decoding %s: the image is empty", path)}
-	}
-	rgba := toRGBA(img, opt.ImageSize)
+	rgba := toRGBA(img, opt.ImageSize, opt.ImageSize)
 	w, h := rgba.Rect.Dx(), rgba.Rect.Dy()
 	return decoded{pixels: rgbaPixels(rgba, opt.Channels), w: w, h: h}
 }
 
-// toRGBA draws img into a new RGBA image, resized to size×size if size > 0.
-func toRGBA(img image.Image, size int) *image.RGBA {
+// ReadImageFile reads one PNG, JPEG or GIF file converted as image folders
+// are: transparent pixels over black, stretched to w×h by Catmull-Rom when
+// its size differs, grey (ITU-R 601 luma) or RGB for channels 1 or 3. It
+// returns h·w·channels values in [0, 1], HWC.
+func ReadImageFile(path string, h, w, channels int) ([]float32, error) {
+	img, err, bad := decodeImage(path, maxImagePixels)
+	if err == nil {
+		err = bad
+	}
+	if err != nil {
+		return nil, err
+	}
+	return rgbaPixels(toRGBA(img, w, h), channels), nil
+}
+
+// decodeImage reads and decodes an image file. err reports a file that
+// cannot be read, bad one that is not a usable image (corrupt, empty, or
+// over maxPixels, checked from its header before decoding).
+func decodeImage(path string, maxPixels int) (img image.Image, err, bad error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err), nil
+	}
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(b))
+	if err != nil {
+		return nil, nil, fmt.Errorf("decoding %s: %w", path, err)
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > int64(maxPixels) {
+		return nil, nil, fmt.Errorf("decoding %s: a %dx%d image is empty or larger than the limit of %d pixels",
+			path, cfg.Width, cfg.Height, maxPixels)
+	}
+	img, _, err = image.Decode(bytes.NewReader(b))
+	if err != nil {
+		return nil, nil, fmt.Errorf("decoding %s: %w", path, err)
+	}
+	if img.Bounds().Empty() {
+		return nil, nil, fmt.Errorf("decoding %s: the image is empty", path)
+	}
+	return img, nil, nil
+}
+
+// toRGBA draws img into a new RGBA image, stretched to w×h when both are
+// positive and differ from its size.
+func toRGBA(img image.Image, w, h int) *image.RGBA {
 	b := img.Bounds()
-	if size > 0 {
-		dst := image.NewRGBA(image.Rect(0, 0, size, size))
+	if w > 0 && h > 0 && (w != b.Dx() || h != b.Dy()) {
+		dst := image.NewRGBA(image.Rect(0, 0, w, h))
 		draw.CatmullRom.Scale(dst, dst.Rect, img, b, draw.Src, nil)
 		return dst
 	}

@@ -6,6 +6,7 @@ import (
 	"image"
 	"io"
 
+	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/generate"
 )
 
@@ -147,7 +148,7 @@ func interpEndpoints(s *genSession, o *interpOptions) ([][]float32, error) {
 	case o.fromImg:
 		var images []float32
 		for i, path := range []string{o.from, o.to} {
-			img, err := generate.LoadImage(path, m.Height, m.Width, m.Channels)
+			img, err := data.ReadImageFile(path, m.Height, m.Width, m.Channels)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", []string{"--from", "--to"}[i], err)
 			}

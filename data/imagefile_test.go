@@ -1,4 +1,4 @@
-package generate
+package data
 
 import (
 	"image"
@@ -25,7 +25,7 @@ func writeTestPNG(t *testing.T, path string, img image.Image) {
 	}
 }
 
-func TestLoadImage(t *testing.T) {
+func TestReadImageFile(t *testing.T) {
 	dir := t.TempDir()
 	// A 4×2 image: left half pure red, right half white, one transparent pixel.
 	img := image.NewNRGBA(image.Rect(0, 0, 4, 2))
@@ -42,7 +42,7 @@ func TestLoadImage(t *testing.T) {
 	path := filepath.Join(dir, "a.png")
 	writeTestPNG(t, path, img)
 
-	rgb, err := LoadImage(path, 2, 4, 3)
+	rgb, err := ReadImageFile(path, 2, 4, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func TestLoadImage(t *testing.T) {
 			t.Fatalf("RGB pixels = %v, want %v (transparent over black)", rgb, want)
 		}
 	}
-	grey, err := LoadImage(path, 2, 4, 1)
+	grey, err := ReadImageFile(path, 2, 4, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func TestLoadImage(t *testing.T) {
 		t.Errorf("grey pixels = %v, want red at luma 0.299, white 1, transparent 0", grey)
 	}
 	// Resizing: 4×2 → 2×2 halves the width, keeping the colour halves apart.
-	small, err := LoadImage(path, 2, 2, 3)
+	small, err := ReadImageFile(path, 2, 2, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,16 +69,16 @@ func TestLoadImage(t *testing.T) {
 	}
 }
 
-func TestLoadImageErrors(t *testing.T) {
+func TestReadImageFileErrors(t *testing.T) {
 	dir := t.TempDir()
 	notImage := filepath.Join(dir, "x.png")
 	if err := os.WriteFile(notImage, []byte("not a picture"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, path := range []string{filepath.Join(dir, "missing.png"), notImage} {
-		_, err := LoadImage(path, 8, 8, 1)
+		_, err := ReadImageFile(path, 8, 8, 1)
 		if err == nil {
-			t.Errorf("LoadImage(%s) succeeded", path)
+			t.Errorf("ReadImageFile(%s) succeeded", path)
 		} else if !strings.Contains(err.Error(), path) {
 			t.Errorf("error %q does not name %s", err, path)
 		}

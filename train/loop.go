@@ -26,7 +26,7 @@ var ErrInterrupted = errors.New("interrupted")
 type Options struct {
 	Out      string    // the run folder
 	Resume   bool      // continue the run in Out from its latest checkpoint
-	Log      io.Writer // progress and messages (stderr)
+	Log      io.Writer // messages such as where a resumed run starts (stderr); nil for none
 	Progress Reporter  // per-step progress display; nil for none
 	// InjectNaNAt, when positive, poisons the batch of that step (tests of the NaN guard).
 	InjectNaNAt int64
@@ -79,6 +79,9 @@ func Fit(ctx context.Context, b backends.Backend, cfg Config, opt Options) (Resu
 	vars, start, err := initialState(b, cfg, ck)
 	if err != nil {
 		return Result{}, err
+	}
+	if opt.Log != nil && ck != nil {
+		fmt.Fprintf(opt.Log, "resuming %s at step %d of %d from %s\n", opt.Out, start, cfg.Steps, filepath.Base(ck.Path))
 	}
 	sess, err := NewSession(b, cfg, vars)
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -32,6 +33,10 @@ func TestInfoBackendChoice(t *testing.T) {
 	code, out, errOut = runLatent(t, noPlugin, "info")
 	if code != 0 || !strings.Contains(out, "backend:       go") || !strings.Contains(errOut, "make setup") {
 		t.Errorf("latent info without plugin: exit %d, stdout %q, stderr %q; want the pure-Go backend and a warning naming make setup", code, out, errOut)
+	}
+	code, _, errOut = runLatent(t, noPlugin, "train", "--out", filepath.Join(empty, "run"), "--steps", "1")
+	if code == 0 || !strings.Contains(errOut, "cannot train") || !strings.Contains(errOut, "make setup") {
+		t.Errorf("latent train without plugin: exit %d, stderr %q; want a clear refusal with advice", code, errOut)
 	}
 	code, _, errOut = runLatent(t, noPlugin, "info", "--backend", "xla:cpu")
 	if code == 0 || !strings.Contains(errOut, "make setup") {

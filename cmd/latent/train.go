@@ -52,6 +52,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	defer b.Finalize()
 	fmt.Fprintln(stderr, b.Summary())
+	if b.PluginPath == "" {
+		return fmt.Errorf("the pure-Go backend of GoMLX v0.26 cannot train convolutions (it lacks the Reverse op their gradients need); train on XLA: %s", backend.Advice)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

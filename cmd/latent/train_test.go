@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"math/rand/v2"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -98,5 +100,42 @@ func TestTrainFlagErrors(t *testing.T) {
 		if code == 0 || !strings.Contains(errb.String(), tc.want) {
 			t.Errorf("latent %v: exit %d, stderr %q; want failure mentioning %q", tc.args, code, errb.String(), tc.want)
 		}
+	}
+}
+
+// TestTrainSIGTERMSavesAndResumes: SIGTERM stops training after the current
+// step with a checkpoint of it and advice to resume, which then finishes.
+func TestTrainSIGTERMSavesAndResumes(t *testing.T) {
+	needMNISTAndXLA(t)
+	dir := filepath.Join(t.TempDir(), "run")
+	cmd := latentCmd(nil, "train", "--out", dir, "--steps", "100000", "--train-limit", "640", "--test-limit", "64",
+		"--eval-batch", "64", "--widths", "8", "--latent", "2", "--hidden", "0", "--batch-size", "32", "--save-every", "5")
+	var errb strings.Builder
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitForNewCheckpoint(t, dir, 0)
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	code := -1
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	}
+	if code != 130 || !strings.Contains(errb.String(), "--resume") {
+		t.Fatalf("after SIGTERM: exit %d (want 130), stderr:\n%s", code, errb.String())
+	}
+	ck, _, err := checkpoints.Latest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(errb.String(), fmt.Sprintf("interrupted at step %d", ck.Step)) {
+		t.Errorf("the last checkpoint (step %d) is not the step training stopped at:\n%s", ck.Step, errb.String())
+	}
+	code, out, errOut := runLatent(t, nil, "train", "--out", dir, "--resume", "--steps", fmt.Sprint(ck.Step+3))
+	if code != 0 || !strings.Contains(out, fmt.Sprintf("to step %d", ck.Step+3)) || !strings.Contains(errOut, fmt.Sprintf("resuming %s at step %d", dir, ck.Step)) {
+		t.Errorf("resume after SIGTERM: exit %d\n%s\n%s", code, out, errOut)
 	}
 }

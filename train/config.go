@@ -2,6 +2,7 @@ package train
 
 import (
 	"fmt"
+	"path/filepath"
 
 	"github.com/gomlx/gomlx/pkg/ml/context"
 
@@ -75,6 +76,29 @@ func (c Config) LoadData() (*data.Set, error) {
 	return set, nil
 }
 
+// LoadDataAs loads the data set spec with the run's other data settings
+// (the run's own set when spec is empty or the same) and checks that every
+// non-empty split holds images of the model's shape. Errors do not name
+// spec: callers prefix the flag that gave it.
+func (c Config) LoadDataAs(spec string) (*data.Set, error) {
+	if spec != "" && spec != c.Data.Spec {
+		c.Data.Spec = spec
+		c.Data.Dir = "" // the run's folder belongs to its own data set
+	}
+	set, err := c.LoadData()
+	if err != nil {
+		return nil, err
+	}
+	m := c.Model
+	for _, s := range []*data.Split{set.Train, set.Test} {
+		if s.N > 0 && (s.Height != m.Height || s.Width != m.Width || s.Channels != m.Channels) {
+			return nil, fmt.Errorf("its images are %dx%dx%d (height×width×channels) but the model takes %dx%dx%d",
+				s.Height, s.Width, s.Channels, m.Height, m.Width, m.Channels)
+		}
+	}
+	return set, nil
+}
+
 // Run is a trained run loaded for inference.
 type Run struct {
 	Dir    string
@@ -88,6 +112,9 @@ func LoadRun(dir string) (*Run, error) {
 	var cfg Config
 	if err := checkpoints.ReadConfig(dir, &cfg); err != nil {
 		return nil, err
+	}
+	if err := cfg.Model.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: model: %w", filepath.Join(dir, checkpoints.ConfigFile), err)
 	}
 	ck, _, err := checkpoints.Latest(dir)
 	if err != nil {

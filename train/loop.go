@@ -49,12 +49,19 @@ func Fit(ctx context.Context, b backends.Backend, cfg Config, opt Options) (Resu
 	if err != nil {
 		return Result{}, err
 	}
-	set, err := cfg.LoadData()
-	if err != nil {
-		return Result{}, err
+	if !opt.Resume { // a new model takes its image shape from the data
+		set, err := cfg.LoadData()
+		if err != nil {
+			return Result{}, err
+		}
+		cfg.Model.Height, cfg.Model.Width, cfg.Model.Channels = set.Train.Height, set.Train.Width, set.Train.Channels
+		if err := cfg.Model.Validate(); err != nil {
+			return Result{}, err
+		}
 	}
-	if err := checkShape(cfg, set); err != nil {
-		return Result{}, err
+	set, err := cfg.LoadDataAs("")
+	if err != nil {
+		return Result{}, fmt.Errorf("--data %s: %w", cfg.Data.Spec, err)
 	}
 	batcher, err := data.NewBatcher(set.Train, cfg.BatchSize, cfg.Seed, cfg.Data.Binarize)
 	if err != nil {
@@ -111,7 +118,7 @@ func prepareRun(cfg Config, opt Options) (Config, *checkpoints.Checkpoint, error
 		if statErr == nil {
 			return cfg, nil, fmt.Errorf("--out %s already holds a run; continue it with --resume or choose another folder", opt.Out)
 		}
-		return cfg, nil, cfg.Model.Validate()
+		return cfg, nil, nil
 	}
 	var saved Config
 	if err := checkpoints.ReadConfig(opt.Out, &saved); err != nil {
@@ -135,15 +142,6 @@ func prepareRun(cfg Config, opt Options) (Config, *checkpoints.Checkpoint, error
 		return saved, nil, fmt.Errorf("checkpoint %s does not match %s: %s", ck.Path, checkpoints.ConfigFile, diff)
 	}
 	return saved, ck, nil
-}
-
-func checkShape(cfg Config, set *data.Set) error {
-	m, s := cfg.Model, set.Train
-	if m.Height != s.Height || m.Width != s.Width || m.Channels != s.Channels {
-		return fmt.Errorf("data %s has %dx%dx%d images but the model expects %dx%dx%d (set --image-size/--channels)",
-			cfg.Data.Spec, s.Height, s.Width, s.Channels, m.Height, m.Width, m.Channels)
-	}
-	return nil
 }
 
 // initialState returns the variables to train and the first step: restored

@@ -2,6 +2,9 @@ package train
 
 import (
 	"context"
+	"fmt"
+	"image"
+	"image/png"
 	"math"
 	"os"
 	"path/filepath"
@@ -246,4 +249,51 @@ func parseCell(s string) (float64, error) {
 		return math.NaN(), nil
 	}
 	return strconv.ParseFloat(s, 64)
+}
+
+// TestNewRunTakesImageShapeFromData trains on a folder of 8×8 RGB images:
+// the run's model takes that shape, whatever the default config says.
+func TestNewRunTakesImageShapeFromData(t *testing.T) {
+	b := testenv.XLA(t)
+	folder := t.TempDir()
+	for i := range 24 {
+		class := filepath.Join(folder, []string{"red", "blue"}[i%2])
+		if err := os.MkdirAll(class, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		img := image.NewRGBA(image.Rect(0, 0, 8, 8))
+		for p := range img.Pix {
+			img.Pix[p] = uint8(i*10 + p)
+		}
+		f, err := os.Create(filepath.Join(class, fmt.Sprintf("%02d.png", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := png.Encode(f, img); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+	}
+	cfg := DefaultConfig()
+	cfg.Data = DataConfig{Spec: folder, Channels: 3}
+	cfg.Model.Widths, cfg.Model.Hidden, cfg.Model.Latent = []int{4}, 0, 2
+	cfg.BatchSize, cfg.Steps, cfg.EvalBatch = 8, 2, 8
+	dir := filepath.Join(t.TempDir(), "run")
+	if _, err := Fit(context.Background(), b, cfg, Options{Out: dir}); err != nil {
+		t.Fatal(err)
+	}
+	var saved Config
+	if err := checkpoints.ReadConfig(dir, &saved); err != nil {
+		t.Fatal(err)
+	}
+	if m := saved.Model; m.Height != 8 || m.Width != 8 || m.Channels != 3 {
+		t.Errorf("saved model shape %dx%dx%d, want the data's 8x8x3", m.Height, m.Width, m.Channels)
+	}
+	odd := cfg
+	odd.Data.ImageSize = 6 // two halvings need a multiple of 4
+	odd.Model.Widths = []int{4, 4}
+	_, err := Fit(context.Background(), b, odd, Options{Out: filepath.Join(t.TempDir(), "odd")})
+	if err == nil || !strings.Contains(err.Error(), "6x6 is not divisible by 2^2") {
+		t.Errorf("6x6 images with two halvings: error %v, want one saying the size is not divisible", err)
+	}
 }

@@ -1,20 +1,19 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"text/tabwriter"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/latent-vae/latent/backend"
-	"github.com/latent-vae/latent/checkpoints"
 	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/eval"
 	"github.com/latent-vae/latent/train"
@@ -180,16 +179,13 @@ func loadRunAndData(f evalCommon) (*train.Run, *data.Set, error) {
 // loadRunFolder loads the run in dir, with errors that name --run.
 func loadRunFolder(dir string) (*train.Run, error) {
 	if info, err := os.Stat(dir); err != nil {
-		return nil, fmt.Errorf("--run %s: %w", dir, err)
+		return nil, fmt.Errorf("--run %s: not a run folder: %w", dir, err)
 	} else if !info.IsDir() {
-		return nil, fmt.Errorf("--run %s: not a folder", dir)
+		return nil, fmt.Errorf("--run %s: not a run folder: not a folder", dir)
 	}
 	run, err := train.LoadRun(dir)
 	if err != nil {
 		return nil, fmt.Errorf("--run: %w", err)
-	}
-	if err := run.Config.Model.Validate(); err != nil {
-		return nil, fmt.Errorf("--run: %s: model: %w", filepath.Join(run.Dir, checkpoints.ConfigFile), err)
 	}
 	return run, nil
 }
@@ -198,26 +194,17 @@ func loadRunFolder(dir string) (*train.Run, error) {
 // other data settings), and checks both splits hold images of the model's
 // shape; errors name flag.
 func loadEvalSet(cfg train.Config, spec, flag string) (*data.Set, error) {
-	if spec != "" && spec != cfg.Data.Spec {
-		cfg.Data.Spec = spec
-		cfg.Data.Dir = "" // the run's folder belongs to its own data set
-	}
-	set, err := cfg.LoadData()
+	name := cmp.Or(spec, cfg.Data.Spec)
+	set, err := cfg.LoadDataAs(spec)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", flag, cfg.Data.Spec, err)
+		return nil, fmt.Errorf("%s %s: %w", flag, name, err)
 	}
-	m := cfg.Model
 	for _, sp := range []struct {
 		name  string
 		split *data.Split
 	}{{"training", set.Train}, {"test", set.Test}} {
-		s := sp.split
-		if s.N == 0 {
-			return nil, fmt.Errorf("%s %s: the %s split is empty", flag, cfg.Data.Spec, sp.name)
-		}
-		if s.Height != m.Height || s.Width != m.Width || s.Channels != m.Channels {
-			return nil, fmt.Errorf("%s %s: its images are %dx%dx%d (height×width×channels) but the model takes %dx%dx%d",
-				flag, cfg.Data.Spec, s.Height, s.Width, s.Channels, m.Height, m.Width, m.Channels)
+		if sp.split.N == 0 {
+			return nil, fmt.Errorf("%s %s: the %s split is empty", flag, name, sp.name)
 		}
 	}
 	return set, nil

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,7 +11,6 @@ import (
 	"path/filepath"
 
 	"github.com/latent-vae/latent/backend"
-	"github.com/latent-vae/latent/checkpoints"
 	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/generate"
 	"github.com/latent-vae/latent/models"
@@ -139,12 +139,9 @@ type genSession struct {
 // openGenSession loads the run in --run, then opens --backend and prints
 // its summary on stderr.
 func openGenSession(c genCommon, stderr io.Writer) (*genSession, error) {
-	run, err := train.LoadRun(*c.run)
+	run, err := loadRunFolder(*c.run)
 	if err != nil {
-		return nil, fmt.Errorf("--run: %w", err)
-	}
-	if err := run.Config.Model.Validate(); err != nil {
-		return nil, fmt.Errorf("--run: %s: model: %w", filepath.Join(run.Dir, checkpoints.ConfigFile), err)
+		return nil, err
 	}
 	b, err := backend.Open(*c.backend, stderr)
 	if err != nil {
@@ -184,21 +181,12 @@ func (s *genSession) encode(images []float32) ([]float32, error) {
 // --data flag) when given, keeping the run's other data settings, and
 // checks its images have the model's shape.
 func testSplit(cfg train.Config, spec string) (*data.Split, error) {
-	if spec != "" && spec != cfg.Data.Spec {
-		cfg.Data.Spec = spec
-		cfg.Data.Dir = "" // the run's folder belongs to its own data set
-	}
-	set, err := cfg.LoadData()
+	set, err := cfg.LoadDataAs(spec)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("data set %s: %w", cmp.Or(spec, cfg.Data.Spec), err)
 	}
-	t, m := set.Test, cfg.Model
-	if t.Height != m.Height || t.Width != m.Width || t.Channels != m.Channels {
-		return nil, fmt.Errorf("data set %s: test images are %dx%dx%d but the model takes %dx%dx%d",
-			set.Name, t.Height, t.Width, t.Channels, m.Height, m.Width, m.Channels)
-	}
-	if t.N == 0 {
+	if set.Test.N == 0 {
 		return nil, fmt.Errorf("data set %s: the test split is empty", set.Name)
 	}
-	return t, nil
+	return set.Test, nil
 }

@@ -7,6 +7,8 @@ package eval
 import (
 	"fmt"
 	"math"
+
+	"github.com/latent-vae/latent/models"
 )
 
 // ActiveThreshold is the variance across the data of a unit's posterior mean
@@ -16,9 +18,7 @@ const ActiveThreshold = 0.01
 // Result is a model's evaluation on a set of images. Every term is a mean
 // over the images, in nats per image.
 type Result struct {
-	NegELBO float64 `json:"neg_elbo"` // Recon + KL
-	Recon   float64 `json:"recon"`    // −log p(x|z), z drawn from q(z|x)
-	KL      float64 `json:"kl"`       // KL(q(z|x) ‖ N(0, I))
+	models.Losses // the negative ELBO and its terms, one z drawn per image
 	// IWNLL is −log p(x) estimated with IWK importance samples; nil when
 	// IWK is 0 (not measured).
 	IWNLL       *float64 `json:"iw_nll"`
@@ -43,13 +43,12 @@ func Evaluate(m *Model, images []float32, k int, seed int64) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	recon, kl, err := m.ELBO(images, 1, seed)
+	losses, err := m.MeanELBO(images, seed)
 	if err != nil {
 		return nil, err
 	}
-	r := &Result{Recon: mean(recon), KL: mean(kl), IWK: k, Latent: m.Config.Latent, Images: n,
+	r := &Result{Losses: losses, IWK: k, Latent: m.Config.Latent, Images: n,
 		ActiveUnits: ActiveUnits(UnitVariances(means, m.Config.Latent), ActiveThreshold)}
-	r.NegELBO = r.Recon + r.KL
 	if k > 0 {
 		ll, err := m.LogLikelihood(images, k, seed+1)
 		if err != nil {

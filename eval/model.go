@@ -8,6 +8,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 
+	"github.com/latent-vae/latent/internal/batched"
 	"github.com/latent-vae/latent/models"
 )
 
@@ -99,11 +100,11 @@ func (m *Model) Encode(images []float32) (means, logVars []float32, err error) {
 		if err != nil {
 			return fmt.Errorf("running the encoder: %w", err)
 		}
-		defer finalize(outs)
-		if err := copyRows(means[start*l:(start+count)*l], outs[0]); err != nil {
+		defer batched.Finalize(outs)
+		if err := batched.Rows(means[start*l:(start+count)*l], outs[0]); err != nil {
 			return err
 		}
-		return copyRows(logVars[start*l:(start+count)*l], outs[1])
+		return batched.Rows(logVars[start*l:(start+count)*l], outs[1])
 	})
 	return means, logVars, err
 }
@@ -135,11 +136,11 @@ func (m *Model) ELBO(images []float32, samples int, seed int64) (recon, kl []flo
 			}
 			rng.FinalizeAll()
 			rng = outs[0]
-			err = addRows(recon[start:start+count], outs[1], w)
+			err = batched.AddRows(recon[start:start+count], outs[1], w)
 			if err == nil {
-				err = addRows(kl[start:start+count], outs[2], w)
+				err = batched.AddRows(kl[start:start+count], outs[2], w)
 			}
-			finalize(outs[1:])
+			batched.Finalize(outs[1:])
 			if err != nil {
 				return err
 			}
@@ -156,4 +157,16 @@ func (m *Model) ELBO(images []float32, samples int, seed int64) (recon, kl []flo
 // samples decoder passes: at most n, at least 1.
 func (m *Model) batchSize(n, samples int) int {
 	return max(1, min(n, max(m.Batch, 1)/samples))
+}
+
+// MeanELBO returns the mean negative ELBO of images and its terms, in nats
+// per image, with one z per image drawn with an RNG seeded by seed.
+func (m *Model) MeanELBO(images []float32, seed int64) (models.Losses, error) {
+	recon, kl, err := m.ELBO(images, 1, seed)
+	if err != nil {
+		return models.Losses{}, err
+	}
+	l := models.Losses{Recon: mean(recon), KL: mean(kl)}
+	l.NegELBO = l.Recon + l.KL
+	return l, nil
 }

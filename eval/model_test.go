@@ -8,7 +8,8 @@ import (
 
 	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/eval"
-	"github.com/latent-vae/latent/eval/evaltest"
+	"github.com/latent-vae/latent/internal/testenv"
+	"github.com/latent-vae/latent/internal/testrun"
 )
 
 // testImages are the images the trained-model tests use.
@@ -30,8 +31,8 @@ func loadTestImages(t *testing.T, nTrain, nTest int) testImages {
 			t.Fatalf("loading MNIST: %v", err)
 		}
 		t.Logf("MNIST unavailable (%v): using synthetic squares", err)
-		return testImages{source: "synthetic squares", train: evaltest.Blobs(nTrain, 1),
-			test: evaltest.Blobs(nTest, 2), ood: invert(evaltest.Blobs(nTest, 3)),
+		return testImages{source: "synthetic squares", train: testrun.Blobs(nTrain, 1),
+			test: testrun.Blobs(nTest, 2), ood: invert(testrun.Blobs(nTest, 3)),
 			oodSource: "inverted squares"}
 	}
 	low := func(l int) bool { return l <= 4 }
@@ -63,14 +64,11 @@ func invert(images []float32) []float32 {
 // TestTrainedModel trains a tiny VAE once and checks the likelihood bounds,
 // anomaly scores and encoder batching on it.
 func TestTrainedModel(t *testing.T) {
-	b := evaltest.Backend(t)
+	b := testenv.XLA(t)
 	imgs := loadTestImages(t, 2000, 400)
-	cfg := evaltest.TinyConfig()
+	cfg := testrun.TinyConfig()
 	start := time.Now()
-	ctx, loss, err := evaltest.Train(b, cfg, imgs.train, 200, 64, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, loss := testrun.Train(t, b, cfg, imgs.train, 200, 64, 1)
 	t.Logf("trained on %s: 200 steps in %v, last batch neg ELBO %.2f", imgs.source, time.Since(start).Round(time.Millisecond), loss)
 	m, err := eval.NewModel(b, ctx, cfg)
 	if err != nil {

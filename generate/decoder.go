@@ -12,6 +12,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 
+	"github.com/latent-vae/latent/internal/batched"
 	"github.com/latent-vae/latent/models"
 )
 
@@ -58,26 +59,20 @@ func (r *batchRunner) run(in []float32) ([]float32, error) {
 	if len(in)%r.inSize != 0 {
 		return nil, fmt.Errorf("%s: %d input values are not a whole number of items of %d", r.name, len(in), r.inSize)
 	}
-	n := len(in) / r.inSize
-	out := make([]float32, 0, n*r.outSize)
-	dims := append([]int{r.batch}, r.inDims...)
-	buf := make([]float32, r.batch*r.inSize)
-	for start := 0; start < n; start += r.batch {
-		k := min(r.batch, n-start)
-		clear(buf[copy(buf, in[start*r.inSize:(start+k)*r.inSize]):])
-		x := tensors.FromFlatDataAndDimensions(buf, dims...)
+	out := make([]float32, len(in)/r.inSize*r.outSize)
+	err := batched.Each(in, r.inDims, r.batch, func(x *tensors.Tensor, start, count int) error {
 		res, err := r.exec.Exec(x)
-		x.FinalizeAll()
 		if err != nil {
-			return nil, fmt.Errorf("running the %s: %w", r.name, err)
+			return fmt.Errorf("running the %s: %w", r.name, err)
 		}
-		err = tensors.ConstFlatData(res[0], func(flat []float32) { out = append(out, flat[:k*r.outSize]...) })
-		for _, t := range res {
-			t.FinalizeAll()
+		defer batched.Finalize(res)
+		if err := batched.Rows(out[start*r.outSize:(start+count)*r.outSize], res[0]); err != nil {
+			return fmt.Errorf("reading the %s's output: %w", r.name, err)
 		}
-		if err != nil {
-			return nil, fmt.Errorf("reading the %s's output: %w", r.name, err)
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/internal/testenv"
+	"github.com/latent-vae/latent/runs"
 )
 
 // BenchmarkTrainStep times one Adam step of batch 128 on real MNIST on XLA
@@ -18,9 +19,9 @@ func BenchmarkTrainStep(b *testing.B) {
 	for _, tc := range []struct {
 		name   string
 		hidden int
-	}{{"default", DefaultConfig().Model.Hidden}, {"hidden0", 0}} {
+	}{{"default", runs.DefaultConfig().Model.Hidden}, {"hidden0", 0}} {
 		b.Run(tc.name, func(b *testing.B) {
-			cfg := DefaultConfig()
+			cfg := runs.DefaultConfig()
 			cfg.Model.Hidden = tc.hidden
 			ctx := context.New()
 			if err := ctx.SetRNGStateFromSeed(1); err != nil {

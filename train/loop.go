@@ -2,10 +2,10 @@ package train
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"time"
@@ -15,71 +15,69 @@ import (
 
 	"github.com/latent-vae/latent/checkpoints"
 	"github.com/latent-vae/latent/data"
+	"github.com/latent-vae/latent/eval"
+	"github.com/latent-vae/latent/models"
+	"github.com/latent-vae/latent/runs"
 )
 
 // ErrInterrupted is returned by Fit when its context was cancelled (Ctrl-C or
 // SIGTERM); a checkpoint of the last finished step has been saved.
 var ErrInterrupted = errors.New("interrupted")
 
-// Options are how one invocation of Fit trains; unlike Config they are not
-// saved with the run.
+// ErrRunExists is returned by Fit when a new run's folder already holds a run.
+var ErrRunExists = errors.New("already holds a run")
+
+// Options are how one invocation of Fit trains; unlike the config they are
+// not saved with the run.
 type Options struct {
 	Out      string    // the run folder
 	Resume   bool      // continue the run in Out from its latest checkpoint
 	Log      io.Writer // messages such as where a resumed run starts (stderr); nil for none
 	Progress Reporter  // per-step progress display; nil for none
-	// InjectNaNAt, when positive, poisons the batch of that step (tests of the NaN guard).
-	InjectNaNAt int64
+
+	poisonStep int64 // when positive, the batch of that step gets a NaN (tests of the NaN guard)
 }
 
 // Result is what a finished Fit reports.
 type Result struct {
-	Step      int64   // steps completed
-	Test      Losses  // the last test-split evaluation
-	ImagesSec float64 // training throughput of this invocation, after the first step
+	Step      int64         // steps completed
+	Test      models.Losses // the last test-split evaluation
+	ImagesSec float64       // training throughput of this invocation, after the first step
 	FirstStep time.Duration
 }
 
-// Fit trains cfg's model into opt.Out until cfg.Steps steps are done,
-// evaluating the test split at each epoch's end, logging metrics.csv, and
-// saving checkpoints every cfg.SaveEvery steps, at the end and when ctx is
-// cancelled. With opt.Resume the config and state come from opt.Out.
-func Fit(ctx context.Context, b backends.Backend, cfg Config, opt Options) (Result, error) {
+// Fit trains cfg's model into opt.Out until cfg.Steps steps are done (or,
+// when Steps is 0, cfg.Epochs epochs), evaluating the test split at each
+// epoch's end, logging metrics.csv, and saving checkpoints every
+// cfg.SaveEvery steps, at the end and when ctx is cancelled. With
+// opt.Resume the config and state come from opt.Out; a positive Steps or
+// Epochs in cfg then sets a new end.
+func Fit(ctx context.Context, b backends.Backend, cfg runs.Config, opt Options) (Result, error) {
 	cfg, ck, err := prepareRun(cfg, opt)
 	if err != nil {
 		return Result{}, err
 	}
-	if !opt.Resume { // a new model takes its image shape from the data
-		set, err := cfg.LoadData()
-		if err != nil {
-			return Result{}, err
-		}
-		cfg.Model.Height, cfg.Model.Width, cfg.Model.Channels = set.Train.Height, set.Train.Width, set.Train.Channels
-		if err := cfg.Model.Validate(); err != nil {
-			return Result{}, err
-		}
-	}
-	set, err := cfg.LoadDataAs("")
+	set, err := loadData(&cfg, ck == nil && !opt.Resume, opt.Log)
 	if err != nil {
-		return Result{}, fmt.Errorf("--data %s: %w", cfg.Data.Spec, err)
+		return Result{}, err
 	}
 	batcher, err := data.NewBatcher(set.Train, cfg.BatchSize, cfg.Seed, cfg.Data.Binarize)
 	if err != nil {
 		return Result{}, err
 	}
 	perEpoch := int64(batcher.StepsPerEpoch())
-	if cfg.Epochs > 0 {
+	if cfg.Steps <= 0 {
 		cfg.Steps = int64(cfg.Epochs) * perEpoch
 	}
 	if cfg.Steps <= 0 {
-		return Result{}, errors.New("--steps or --epochs must be positive")
+		return Result{}, errors.New("the run's length must be positive: give a number of steps or epochs")
 	}
 	removeTemporaries(opt.Out)
 	if !opt.Resume {
 		if err := os.MkdirAll(opt.Out, 0o755); err != nil {
 			return Result{}, fmt.Errorf("creating run folder: %w", err)
 		}
-		if err := checkpoints.WriteConfig(opt.Out, cfg); err != nil {
+		if err := runs.WriteConfig(opt.Out, cfg); err != nil {
 			return Result{}, err
 		}
 	}
@@ -90,12 +88,35 @@ func Fit(ctx context.Context, b backends.Backend, cfg Config, opt Options) (Resu
 	if opt.Log != nil && ck != nil {
 		fmt.Fprintf(opt.Log, "resuming %s at step %d of %d from %s\n", opt.Out, start, cfg.Steps, filepath.Base(ck.Path))
 	}
-	sess, err := NewSession(b, cfg, vars)
+	l, err := newLoop(b, cfg, opt, vars, set.Test, perEpoch)
 	if err != nil {
 		return Result{}, err
 	}
-	l := &loop{cfg: cfg, opt: opt, sess: sess, vars: vars, test: set.Test, perEpoch: perEpoch}
+	defer l.finalize()
 	return l.run(ctx, batcher, start)
+}
+
+// loadData loads the run's data set once. A new run takes its model's image
+// shape from the data; a resumed one checks the data still fits its model.
+func loadData(cfg *runs.Config, fresh bool, log io.Writer) (*data.Set, error) {
+	set, err := cfg.Data.Load()
+	if err != nil {
+		return nil, err
+	}
+	if log != nil {
+		fmt.Fprintf(log, "data set %s: %d training and %d test images of %dx%dx%d\n", set.Name,
+			set.Train.N, set.Test.N, set.Train.Height, set.Train.Width, set.Train.Channels)
+	}
+	if fresh {
+		cfg.Model.Height, cfg.Model.Width, cfg.Model.Channels = set.Train.Height, set.Train.Width, set.Train.Channels
+		if err := cfg.Model.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	if err := cfg.CheckImages(set); err != nil {
+		return nil, fmt.Errorf("data set %s: %w", cfg.Data.Spec, err)
+	}
+	return set, nil
 }
 
 // removeTemporaries deletes the temporary files that a process killed while
@@ -109,44 +130,43 @@ func removeTemporaries(dir string) {
 
 // prepareRun checks the run folder and, when resuming, reads its config and
 // latest checkpoint (a nil checkpoint means a fresh run).
-func prepareRun(cfg Config, opt Options) (Config, *checkpoints.Checkpoint, error) {
+func prepareRun(cfg runs.Config, opt Options) (runs.Config, *checkpoints.Checkpoint, error) {
 	if opt.Out == "" {
-		return cfg, nil, errors.New("--out: a run folder is required")
+		return cfg, nil, errors.New("no run folder given")
 	}
-	_, statErr := os.Stat(filepath.Join(opt.Out, checkpoints.ConfigFile))
+	_, statErr := os.Stat(filepath.Join(opt.Out, runs.ConfigFile))
 	if !opt.Resume {
 		if statErr == nil {
-			return cfg, nil, fmt.Errorf("--out %s already holds a run; continue it with --resume or choose another folder", opt.Out)
+			return cfg, nil, fmt.Errorf("%s %w", opt.Out, ErrRunExists)
 		}
 		return cfg, nil, nil
 	}
-	var saved Config
-	if err := checkpoints.ReadConfig(opt.Out, &saved); err != nil {
-		return cfg, nil, fmt.Errorf("--resume: %w", err)
+	saved, err := runs.ReadConfig(opt.Out)
+	if err != nil {
+		return cfg, nil, fmt.Errorf("resuming: %w", err)
 	}
 	if cfg.Steps > 0 || cfg.Epochs > 0 { // a resumed run may be given a new end
 		saved.Steps, saved.Epochs = cfg.Steps, cfg.Epochs
 	}
-	ck, _, err := checkpoints.Latest(opt.Out)
+	ck, skipped, err := checkpoints.Latest(opt.Out)
+	if opt.Log != nil {
+		for _, s := range skipped {
+			fmt.Fprintf(opt.Log, "warning: skipping a damaged checkpoint: %s\n", s)
+		}
+	}
 	if errors.Is(err, checkpoints.ErrNone) {
 		return saved, nil, nil // crashed before its first checkpoint: start over
 	}
 	if err != nil {
 		return saved, nil, err
 	}
-	var ckCfg Config
-	if err := json.Unmarshal(ck.Config, &ckCfg); err != nil {
-		return saved, nil, fmt.Errorf("checkpoint %s: config: %w", ck.Path, err)
-	}
-	if diff := Diff(ckCfg.Model, saved.Model); diff != "" {
-		return saved, nil, fmt.Errorf("checkpoint %s does not match %s: %s", ck.Path, checkpoints.ConfigFile, diff)
-	}
-	return saved, ck, nil
+	return saved, ck, runs.CheckCheckpoint(ck, saved)
 }
 
 // initialState returns the variables to train and the first step: restored
-// from ck when resuming, else fresh (seeded), with --init's weights if set.
-func initialState(b backends.Backend, cfg Config, ck *checkpoints.Checkpoint) (*gctx.Context, int64, error) {
+// from ck when resuming, else fresh (seeded), with the init run's weights if
+// the config names one.
+func initialState(b backends.Backend, cfg runs.Config, ck *checkpoints.Checkpoint) (*gctx.Context, int64, error) {
 	vars := gctx.New()
 	if ck != nil {
 		if err := ck.Restore(vars); err != nil {
@@ -167,12 +187,32 @@ func initialState(b backends.Backend, cfg Config, ck *checkpoints.Checkpoint) (*
 
 // loop is one invocation's training state.
 type loop struct {
-	cfg      Config
+	cfg      runs.Config
 	opt      Options
 	sess     *Session
+	eval     *eval.Model // the test split's ELBO
 	vars     *gctx.Context
 	test     *data.Split
 	perEpoch int64
+}
+
+func newLoop(b backends.Backend, cfg runs.Config, opt Options, vars *gctx.Context, test *data.Split, perEpoch int64) (*loop, error) {
+	sess, err := NewSession(b, cfg, vars)
+	if err != nil {
+		return nil, err
+	}
+	ev, err := eval.NewModel(b, vars, cfg.Model)
+	if err != nil {
+		sess.Finalize()
+		return nil, err
+	}
+	ev.Batch = cfg.EvalBatch
+	return &loop{cfg: cfg, opt: opt, sess: sess, eval: ev, vars: vars, test: test, perEpoch: perEpoch}, nil
+}
+
+func (l *loop) finalize() {
+	l.sess.Finalize()
+	l.eval.Finalize()
 }
 
 func (l *loop) run(ctx context.Context, batcher *data.Batcher, start int64) (Result, error) {
@@ -190,7 +230,7 @@ func (l *loop) run(ctx context.Context, batcher *data.Batcher, start int64) (Res
 	var stepTime time.Duration // time in training steps after this invocation's first
 	for step := start; step < l.cfg.Steps; step++ {
 		images := (<-stream).Images
-		if l.opt.InjectNaNAt > 0 && step+1 == l.opt.InjectNaNAt {
+		if l.opt.poisonStep > 0 && step+1 == l.opt.poisonStep {
 			images = poison(images)
 		}
 		t0 := time.Now()
@@ -206,25 +246,20 @@ func (l *loop) run(ctx context.Context, batcher *data.Batcher, start int64) (Res
 			res.ImagesSec = float64(int64(l.cfg.BatchSize)*(done-start-1)) / stepTime.Seconds()
 		}
 		if !losses.IsFinite() {
-			return res, fmt.Errorf("step %d: negative ELBO %v (reconstruction %v, KL %v) is not finite; "+
-				"training stopped, the last good checkpoint (step %d) is kept in %s",
-				done, losses.NegELBO, losses.Recon, losses.KL, lastSaved, l.opt.Out)
+			return res, nonFinite(done, losses, lastSaved, l.opt.Out)
 		}
 		res.Step = done
 		acc.add(losses)
 		if l.opt.Progress != nil {
 			l.opt.Progress.Step(done, l.cfg.Steps, losses, res.ImagesSec)
 		}
-		var test *Losses
+		var test *models.Losses
 		if done%l.perEpoch == 0 || done == l.cfg.Steps {
-			ev, err := l.sess.Evaluate(l.test, l.cfg.Seed+done)
+			ev, err := l.evaluate(done)
 			if err != nil {
 				return res, err
 			}
 			test, res.Test = &ev, ev
-			if l.opt.Progress != nil {
-				l.opt.Progress.Eval(done, float64(done)/float64(l.perEpoch), ev)
-			}
 		}
 		if done%max(l.cfg.LogEvery, 1) == 0 || test != nil {
 			row := metricsRow{Step: done, Epoch: float64(done) / float64(l.perEpoch), Train: acc.mean(),
@@ -236,51 +271,69 @@ func (l *loop) run(ctx context.Context, batcher *data.Batcher, start int64) (Res
 		}
 		interrupted := ctx.Err() != nil
 		if (l.cfg.SaveEvery > 0 && done%l.cfg.SaveEvery == 0) || done == l.cfg.Steps || interrupted {
-			if err := l.save(done); err != nil {
+			if _, err := checkpoints.Save(l.opt.Out, done, l.cfg, l.vars, l.cfg.Keep); err != nil {
 				return res, err
 			}
 			lastSaved = done
 		}
 		if interrupted && done < l.cfg.Steps {
-			return res, fmt.Errorf("%w at step %d; checkpoint saved, continue with: latent train --out %s --resume",
-				ErrInterrupted, done, l.opt.Out)
+			return res, fmt.Errorf("%w at step %d; checkpoint saved", ErrInterrupted, done)
 		}
 	}
 	if start >= l.cfg.Steps { // the run had already reached its end: report where it stands
-		res.Test, err = l.sess.Evaluate(l.test, l.cfg.Seed+start)
+		res.Test, err = l.evaluate(start)
 	}
 	return res, err
 }
 
-func (l *loop) save(step int64) error {
-	_, err := checkpoints.Save(l.opt.Out, step, l.cfg, l.vars, l.cfg.Keep)
-	return err
+// evaluate returns the test split's mean negative ELBO and its terms with
+// one sampled z per image, drawn from a seed of the run and step (never
+// from the run's RNG state, so evaluating does not change training).
+func (l *loop) evaluate(done int64) (models.Losses, error) {
+	ev, err := l.eval.MeanELBO(l.test.Images, l.cfg.Seed+done)
+	if err != nil {
+		return ev, fmt.Errorf("evaluating the test split at step %d: %w", done, err)
+	}
+	if l.opt.Progress != nil {
+		l.opt.Progress.Eval(done, float64(done)/float64(l.perEpoch), ev)
+	}
+	return ev, nil
+}
+
+// nonFinite is the error of a step whose loss is NaN or infinite.
+func nonFinite(step int64, l models.Losses, lastSaved int64, dir string) error {
+	kept := fmt.Sprintf("the last good checkpoint (step %d) is kept in %s", lastSaved, dir)
+	if lastSaved == 0 {
+		kept = "no checkpoint had been saved yet"
+	}
+	return fmt.Errorf("step %d: negative ELBO %v (reconstruction %v, KL %v) is not finite; training stopped, %s",
+		step, l.NegELBO, l.Recon, l.KL, kept)
 }
 
 // poison returns a copy of images with a NaN in it.
 func poison(images []float32) []float32 {
 	out := append([]float32(nil), images...)
-	out[0] = float32(nanValue())
+	out[0] = float32(math.NaN())
 	return out
 }
 
 // meanLosses accumulates losses to report their mean.
 type meanLosses struct {
-	sum Losses
+	sum models.Losses
 	n   int
 }
 
-func (m *meanLosses) add(l Losses) {
+func (m *meanLosses) add(l models.Losses) {
 	m.sum.NegELBO += l.NegELBO
 	m.sum.Recon += l.Recon
 	m.sum.KL += l.KL
 	m.n++
 }
 
-func (m *meanLosses) mean() *Losses {
+func (m *meanLosses) mean() *models.Losses {
 	if m.n == 0 {
 		return nil
 	}
 	n := float64(m.n)
-	return &Losses{NegELBO: m.sum.NegELBO / n, Recon: m.sum.Recon / n, KL: m.sum.KL / n}
+	return &models.Losses{NegELBO: m.sum.NegELBO / n, Recon: m.sum.Recon / n, KL: m.sum.KL / n}
 }

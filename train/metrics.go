@@ -5,33 +5,28 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/latent-vae/latent/internal/atomicfile"
+	"github.com/latent-vae/latent/models"
+	"github.com/latent-vae/latent/runs"
 )
-
-// MetricsFile is the name of a run's per-step metrics table.
-const MetricsFile = "metrics.csv"
-
-// MetricsHeader is the first line of metrics.csv.
-const MetricsHeader = "step,epoch,train_neg_elbo,train_recon,train_kl,test_neg_elbo,test_recon,test_kl,images_per_sec,elapsed_s"
 
 type metricsRow struct {
 	Step      int64
 	Epoch     float64
-	Train     *Losses // mean over the steps since the previous row
-	Test      *Losses // nil where the test split was not evaluated
+	Train     *models.Losses // mean over the steps since the previous row
+	Test      *models.Losses // nil where the test split was not evaluated
 	ImagesSec float64
 	Elapsed   float64
 }
 
 func (r metricsRow) String() string {
 	cells := []string{strconv.FormatInt(r.Step, 10), strconv.FormatFloat(r.Epoch, 'f', 3, 64)}
-	for _, l := range []*Losses{r.Train, r.Test} {
+	for _, l := range []*models.Losses{r.Train, r.Test} {
 		if l == nil {
 			cells = append(cells, "", "", "")
 			continue
@@ -50,12 +45,12 @@ type metricsWriter struct{ f *os.File }
 // (written after the checkpoint a resumed run continues from) are dropped
 // first, so the table never holds a step twice.
 func openMetrics(dir string, start int64) (*metricsWriter, error) {
-	path := filepath.Join(dir, MetricsFile)
+	path := filepath.Join(dir, runs.MetricsFile)
 	kept, err := keptRows(path, start)
 	if err != nil {
 		return nil, err
 	}
-	content := MetricsHeader + "\n" + strings.Join(kept, "")
+	content := strings.Join(runs.MetricsColumns(), ",") + "\n" + strings.Join(kept, "")
 	if err := atomicfile.WriteBytes(path, []byte(content)); err != nil {
 		return nil, err
 	}
@@ -103,5 +98,3 @@ func (w *metricsWriter) write(r metricsRow) error {
 }
 
 func (w *metricsWriter) Close() error { return w.f.Close() }
-
-func nanValue() float64 { return math.NaN() }

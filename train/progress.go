@@ -5,14 +5,16 @@ import (
 	"io"
 
 	"github.com/schollz/progressbar/v3"
+
+	"github.com/latent-vae/latent/models"
 )
 
 // Reporter shows training progress.
 type Reporter interface {
 	// Step is called after each training step with the batch's losses.
-	Step(done, total int64, l Losses, imagesSec float64)
+	Step(done, total int64, l models.Losses, imagesSec float64)
 	// Eval is called after each test-split evaluation.
-	Eval(done int64, epoch float64, test Losses)
+	Eval(done int64, epoch float64, test models.Losses)
 	// Close ends the display.
 	Close()
 }
@@ -33,14 +35,14 @@ type lines struct {
 	every int64
 }
 
-func (p *lines) Step(done, total int64, l Losses, imagesSec float64) {
+func (p *lines) Step(done, total int64, l models.Losses, imagesSec float64) {
 	if done%p.every == 0 || done == total {
 		fmt.Fprintf(p.w, "step %d/%d  neg ELBO %.2f  recon %.2f  KL %.2f  %.0f img/s\n",
 			done, total, l.NegELBO, l.Recon, l.KL, imagesSec)
 	}
 }
 
-func (p *lines) Eval(done int64, epoch float64, t Losses) {
+func (p *lines) Eval(done int64, epoch float64, t models.Losses) {
 	fmt.Fprintf(p.w, "epoch %.2f (step %d)  test neg ELBO %.2f nats  recon %.2f  KL %.2f\n",
 		epoch, done, t.NegELBO, t.Recon, t.KL)
 }
@@ -52,7 +54,7 @@ type bar struct {
 	bar *progressbar.ProgressBar
 }
 
-func (p *bar) Step(done, total int64, l Losses, imagesSec float64) {
+func (p *bar) Step(done, total int64, l models.Losses, imagesSec float64) {
 	if p.bar.GetMax64() != total {
 		p.bar.ChangeMax64(total)
 	}
@@ -60,7 +62,7 @@ func (p *bar) Step(done, total int64, l Losses, imagesSec float64) {
 	_ = p.bar.Set64(done)
 }
 
-func (p *bar) Eval(done int64, epoch float64, t Losses) {
+func (p *bar) Eval(done int64, epoch float64, t models.Losses) {
 	_ = p.bar.Clear()
 	fmt.Fprintf(p.w, "epoch %.2f (step %d)  test neg ELBO %.2f nats  recon %.2f  KL %.2f\n",
 		epoch, done, t.NegELBO, t.Recon, t.KL)

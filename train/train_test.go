@@ -17,11 +17,12 @@ import (
 
 	"github.com/latent-vae/latent/checkpoints"
 	"github.com/latent-vae/latent/internal/testenv"
+	"github.com/latent-vae/latent/runs"
 )
 
 // tinyConfig is a small model on a slice of real MNIST.
-func tinyConfig() Config {
-	cfg := DefaultConfig()
+func tinyConfig() runs.Config {
+	cfg := runs.DefaultConfig()
 	cfg.Model.Widths = []int{8, 16}
 	cfg.Model.Latent = 4
 	cfg.BatchSize = 32
@@ -33,7 +34,7 @@ func tinyConfig() Config {
 	return cfg
 }
 
-func fit(t *testing.T, cfg Config, opt Options) Result {
+func fit(t *testing.T, cfg runs.Config, opt Options) Result {
 	t.Helper()
 	res, err := Fit(context.Background(), testenv.XLA(t), cfg, opt)
 	if err != nil {
@@ -46,13 +47,21 @@ func fit(t *testing.T, cfg Config, opt Options) Result {
 // the test negative ELBO must fall far below its first-epoch value.
 func TestTrainMNISTEndToEnd(t *testing.T) {
 	testenv.MNIST(t)
-	cfg := DefaultConfig()
+	cfg := runs.DefaultConfig()
 	cfg.Data.TrainLimit, cfg.Data.TestLimit = 6400, 1000
 	cfg.BatchSize, cfg.Steps, cfg.SaveEvery = 64, 300, 0
 	dir := filepath.Join(t.TempDir(), "run")
 	res := fit(t, cfg, Options{Out: dir})
-	rows := readMetrics(t, dir)
-	first := rows[0]["test_neg_elbo"]
+	first, firstStep := math.NaN(), 0.0
+	for _, r := range readMetrics(t, dir) {
+		if v := r["test_neg_elbo"]; !math.IsNaN(v) {
+			first, firstStep = v, r["step"]
+			break
+		}
+	}
+	if firstStep != 100 {
+		t.Fatalf("first test evaluation at step %v, want 100 (the first epoch's end)", firstStep)
+	}
 	t.Logf("test neg ELBO: %.1f after 100 steps, %.1f after 300 (%.0f images/s)", first, res.Test.NegELBO, res.ImagesSec)
 	if res.Test.NegELBO > 175 || res.Test.NegELBO > first-20 {
 		t.Errorf("test negative ELBO %.1f after 300 steps: want below 175 and 20 nats below the first epoch's %.1f", res.Test.NegELBO, first)
@@ -69,7 +78,7 @@ func TestResumeMatchesUninterrupted(t *testing.T) {
 	half := cfg
 	half.Steps = 13 // mid-epoch, between checkpoints
 	fit(t, half, Options{Out: parts})
-	more := Config{Steps: cfg.Steps}
+	more := runs.Config{Steps: cfg.Steps}
 	fit(t, more, Options{Out: parts, Resume: true})
 	a, b := latest(t, whole), latest(t, parts)
 	if a.Step != 20 || b.Step != 20 {
@@ -92,7 +101,7 @@ func TestNaNGuardKeepsLastCheckpoint(t *testing.T) {
 	testenv.MNIST(t)
 	cfg := tinyConfig()
 	dir := filepath.Join(t.TempDir(), "run")
-	_, err := Fit(context.Background(), testenv.XLA(t), cfg, Options{Out: dir, InjectNaNAt: 7})
+	_, err := Fit(context.Background(), testenv.XLA(t), cfg, Options{Out: dir, poisonStep: 7})
 	if err == nil || !strings.Contains(err.Error(), "step 7") || !strings.Contains(err.Error(), "not finite") {
 		t.Fatalf("Fit with a NaN at step 7: error %v, want one naming step 7", err)
 	}
@@ -113,19 +122,19 @@ func TestRunFolderErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "already holds a run") {
 		t.Errorf("training into an existing run: error %v, want a refusal", err)
 	}
-	var saved Config
-	if err := checkpoints.ReadConfig(dir, &saved); err != nil {
+	saved, err := runs.ReadConfig(dir)
+	if err != nil {
 		t.Fatal(err)
 	}
 	saved.Model.Latent = 7
-	if err := checkpoints.WriteConfig(dir, saved); err != nil {
+	if err := runs.WriteConfig(dir, saved); err != nil {
 		t.Fatal(err)
 	}
-	_, err = Fit(context.Background(), b, Config{Steps: 4}, Options{Out: dir, Resume: true})
+	_, err = Fit(context.Background(), b, runs.Config{Steps: 4}, Options{Out: dir, Resume: true})
 	if err == nil || !strings.Contains(err.Error(), "latent: 4 vs 7") {
 		t.Errorf("resuming with a changed model: error %v, want one saying latent differs (4 vs 7)", err)
 	}
-	_, err = Fit(context.Background(), b, Config{}, Options{Out: filepath.Join(dir, "nope"), Resume: true})
+	_, err = Fit(context.Background(), b, runs.Config{}, Options{Out: filepath.Join(dir, "nope"), Resume: true})
 	if err == nil || !strings.Contains(err.Error(), "config.json is missing") {
 		t.Errorf("resuming a folder without a run: error %v", err)
 	}
@@ -220,12 +229,12 @@ func hasAnyPrefix(s string, prefixes []string) bool {
 // readMetrics parses metrics.csv into rows of named cells (empty cells: NaN).
 func readMetrics(t *testing.T, dir string) []map[string]float64 {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(dir, MetricsFile))
+	raw, err := os.ReadFile(filepath.Join(dir, runs.MetricsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
-	if lines[0] != MetricsHeader {
+	if lines[0] != strings.Join(runs.MetricsColumns(), ",") {
 		t.Fatalf("metrics header %q", lines[0])
 	}
 	cols := strings.Split(lines[0], ",")
@@ -274,16 +283,16 @@ func TestNewRunTakesImageShapeFromData(t *testing.T) {
 		}
 		f.Close()
 	}
-	cfg := DefaultConfig()
-	cfg.Data = DataConfig{Spec: folder, Channels: 3}
+	cfg := runs.DefaultConfig()
+	cfg.Data = runs.DataConfig{Spec: folder, Channels: 3, TestFraction: 0.1, SplitSeed: 1}
 	cfg.Model.Widths, cfg.Model.Hidden, cfg.Model.Latent = []int{4}, 0, 2
 	cfg.BatchSize, cfg.Steps, cfg.EvalBatch = 8, 2, 8
 	dir := filepath.Join(t.TempDir(), "run")
 	if _, err := Fit(context.Background(), b, cfg, Options{Out: dir}); err != nil {
 		t.Fatal(err)
 	}
-	var saved Config
-	if err := checkpoints.ReadConfig(dir, &saved); err != nil {
+	saved, err := runs.ReadConfig(dir)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if m := saved.Model; m.Height != 8 || m.Width != 8 || m.Channels != 3 {
@@ -292,8 +301,66 @@ func TestNewRunTakesImageShapeFromData(t *testing.T) {
 	odd := cfg
 	odd.Data.ImageSize = 6 // two halvings need a multiple of 4
 	odd.Model.Widths = []int{4, 4}
-	_, err := Fit(context.Background(), b, odd, Options{Out: filepath.Join(t.TempDir(), "odd")})
+	_, err = Fit(context.Background(), b, odd, Options{Out: filepath.Join(t.TempDir(), "odd")})
 	if err == nil || !strings.Contains(err.Error(), "6x6 is not divisible by 2^2") {
 		t.Errorf("6x6 images with two halvings: error %v, want one saying the size is not divisible", err)
+	}
+}
+
+// TestStepsOverrideEpochs: --steps sets the run's length even when
+// --epochs is given too.
+func TestStepsOverrideEpochs(t *testing.T) {
+	testenv.MNIST(t)
+	cfg := tinyConfig() // 10 steps per epoch
+	cfg.Steps, cfg.Epochs = 7, 1
+	res := fit(t, cfg, Options{Out: filepath.Join(t.TempDir(), "run")})
+	if res.Step != 7 {
+		t.Errorf("Steps 7 with Epochs 1: trained %d steps, want 7", res.Step)
+	}
+	cfg.Steps, cfg.Epochs = 0, 2
+	if res := fit(t, cfg, Options{Out: filepath.Join(t.TempDir(), "run")}); res.Step != 20 {
+		t.Errorf("Epochs 2 alone: trained %d steps, want 20", res.Step)
+	}
+}
+
+// TestFitLoadsDataOnce: a new run reads its data set once (it takes the
+// image shape from that same load), and says so.
+func TestFitLoadsDataOnce(t *testing.T) {
+	testenv.MNIST(t)
+	cfg := tinyConfig()
+	cfg.Steps = 1
+	var log strings.Builder
+	fit(t, cfg, Options{Out: filepath.Join(t.TempDir(), "run"), Log: &log})
+	if n := strings.Count(log.String(), "data set mnist: 320 training and 100 test images of 28x28x1"); n != 1 {
+		t.Errorf("the data set was loaded %d times, want once; log:\n%s", n, log.String())
+	}
+}
+
+// TestResumeSaysWhenItSkipsADamagedCheckpoint: the newest checkpoint is
+// damaged; resuming falls back to the one before and says so.
+func TestResumeSaysWhenItSkipsADamagedCheckpoint(t *testing.T) {
+	testenv.MNIST(t)
+	cfg := tinyConfig()
+	cfg.Steps = 10
+	dir := filepath.Join(t.TempDir(), "run")
+	fit(t, cfg, Options{Out: dir})
+	newest := filepath.Join(dir, checkpoints.Name(10))
+	raw, err := os.ReadFile(newest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw[len(raw)/2] ^= 0xff
+	if err := os.WriteFile(newest, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var log strings.Builder
+	res := fit(t, runs.Config{Steps: 12}, Options{Out: dir, Resume: true, Log: &log})
+	if res.Step != 12 {
+		t.Errorf("resumed run ended at step %d, want 12", res.Step)
+	}
+	for _, want := range []string{"skipping a damaged checkpoint", checkpoints.Name(10), "at step 5 of 12"} {
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("resume log lacks %q:\n%s", want, log.String())
+		}
 	}
 }

@@ -22,10 +22,10 @@ func runAnomaly(args []string, stdout, stderr io.Writer) error {
 	f := evalFlags(fs)
 	ood := fs.String("ood", "", "out-of-distribution data set whose test images are the positives of an AUROC")
 	k := fs.Int("k", 32, "number of most anomalous images in the grid")
-	out := fs.String("o", "worst.png", "output PNG grid of the most anomalous test images")
+	out := outFlag(fs, "worst.png", "a PNG grid of the most anomalous test images")
 	csvPath := fs.String("csv", "", "write the scores (index,label,score) to this file instead of stdout")
 	samples := fs.Int("samples", 1, "draws of z per image averaged into its score")
-	scale := fs.Int("scale", 3, "upscale every pixel to a scale×scale block")
+	scale := scaleFlag(fs)
 	if err := parseEvalFlags(fs, args, f); err != nil {
 		return err
 	}
@@ -34,12 +34,18 @@ func runAnomaly(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("-k %d: want 1 to 4096", *k)
 	case *samples < 1 || *samples > 1000:
 		return fmt.Errorf("--samples %d: want 1 to 1000", *samples)
-	case *scale < 1 || *scale > 64:
-		return fmt.Errorf("--scale %d: want 1 to 64", *scale)
 	case *out == "":
 		return fmt.Errorf("-o: an output file is required")
 	}
-	run, set, err := loadRunAndData(f)
+	if err := checkScale(*scale); err != nil {
+		return err
+	}
+	s, err := openSession(*f.run, *f.backend, stderr)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	set, err := s.dataSet(*f.data, "--data")
 	if err != nil {
 		return err
 	}
@@ -47,25 +53,24 @@ func runAnomaly(args []string, stdout, stderr io.Writer) error {
 	var oodImages []float32
 	oodName := *ood
 	if *ood != "" {
-		oodSet, err := loadEvalSet(run.Config, *ood, "--ood")
+		oodSet, err := s.dataSet(*ood, "--ood")
 		if err != nil {
 			return err
 		}
 		oodImages, oodName = limitSplit(oodSet.Test, *f.limit).Images, oodSet.Name
 	}
-	s, err := openEvalSession(run, f, stderr)
+	model, err := s.evalModel(*f.batch)
 	if err != nil {
 		return err
 	}
-	defer s.close()
-	scores, err := anomalyScores(s.model, test.Images, *samples, *f.seed)
+	scores, err := anomalyScores(model, test.Images, *samples, *f.seed)
 	if err != nil {
 		return err
 	}
 	var oodScores []float64
 	auc := 0.0
 	if oodImages != nil {
-		if oodScores, err = anomalyScores(s.model, oodImages, *samples, *f.seed+1); err != nil {
+		if oodScores, err = anomalyScores(model, oodImages, *samples, *f.seed+1); err != nil {
 			return err
 		}
 		if auc, err = eval.AUROC(scores, oodScores); err != nil {

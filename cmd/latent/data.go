@@ -8,6 +8,7 @@ import (
 
 	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/generate"
+	"github.com/latent-vae/latent/runs"
 )
 
 // runData implements `latent data`: a summary of a data set and optionally a
@@ -16,16 +17,11 @@ func runData(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "fetch" {
 		return runDataFetch(args[1:], stdout, stderr)
 	}
-	fs := newFlagSet("data", "[--data SET|FOLDER] [--data-dir DIR] [--image-size N] [--channels C] [--test-fraction F] [--seed S] [--skip-bad] [-o first64.png]\n       latent data fetch NAME [--dir DIR] [--base-url URL]", stderr)
-	spec, opt := dataSetFlags(fs)
-	out := fs.String("o", "", "write a grid of the first 64 training images to this PNG file")
-	if err := fs.Parse(args); err != nil {
+	fs, d, out := dataFlagSet(stderr)
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
-	}
-	set, err := data.Load(*spec, *opt)
+	set, err := d.Load()
 	if err != nil {
 		return err
 	}
@@ -43,18 +39,14 @@ func runData(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// dataSetFlags defines the flags that choose and load a data set: --data
-// and the fields of data.Options.
-func dataSetFlags(fs *flag.FlagSet) (spec *string, opt *data.Options) {
-	spec = fs.String("data", "mnist", "data set: mnist, fashion-mnist, kmnist, emnist-<split>, or a folder of IDX files or images")
-	opt = &data.Options{}
-	fs.StringVar(&opt.Dir, "data-dir", "", "folder holding a named set's files (default: $LATENT_DATA/NAME, ./data/NAME, ~/.local/share/latent/NAME)")
-	fs.IntVar(&opt.ImageSize, "image-size", 0, "image folders: resize images to N×N (0: keep their size, which must then agree)")
-	fs.IntVar(&opt.Channels, "channels", 1, "image folders: 1 (grey) or 3 (RGB)")
-	fs.Float64Var(&opt.TestFraction, "test-fraction", 0.1, "image folders: fraction of images held out for the test split")
-	fs.Int64Var(&opt.Seed, "seed", 0, "image folders: seed of the train/test split")
-	fs.BoolVar(&opt.SkipBad, "skip-bad", false, "image folders: skip corrupt images instead of failing")
-	return spec, opt
+// dataFlagSet is the flag set of `latent data`: the data flags that
+// `latent train` shares, and -o.
+func dataFlagSet(stderr io.Writer) (*flag.FlagSet, *runs.DataConfig, *string) {
+	fs := newFlagSet("data", "[--data SET|FOLDER] [--data-dir DIR] [--image-size N] [--channels C] [--test-fraction F] [--split-seed S] [--skip-bad] [-o first64.png]\n       latent data fetch NAME [--dir DIR] [--base-url URL]", stderr)
+	d := runs.DefaultDataConfig()
+	bindDataFlags(fs, &d)
+	out := outFlag(fs, "", "a grid of the first 64 training images as PNG (default: none)")
+	return fs, &d, out
 }
 
 // printDataSummary writes the sizes, shape, label counts and pixel statistics of

@@ -2,9 +2,12 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"image"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -91,5 +94,38 @@ func TestDataMNIST(t *testing.T) {
 	img := readPNG(t, grid)
 	if want := image.Rect(0, 0, 8*84+7, 8*84+7); img.Bounds() != want {
 		t.Errorf("grid is %v, want %v", img.Bounds(), want)
+	}
+}
+
+// TestDataAndTrainSplitAFolderAlike: `latent data` and `latent train` bind
+// the same data flags, so given the same folder they hold out the same
+// test images (they once split with different seeds).
+func TestDataAndTrainSplitAFolderAlike(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 40 {
+		img := image.NewGray(image.Rect(0, 0, 4, 4))
+		for p := range img.Pix {
+			img.Pix[p] = uint8(i*5 + p)
+		}
+		writePNGFile(t, filepath.Join(dir, fmt.Sprintf("%02d.png", i)), img)
+	}
+	dataFS, d, _ := dataFlagSet(io.Discard)
+	trainFS, a := trainFlagSet(io.Discard)
+	if err := dataFS.Parse([]string{"--data", dir}); err != nil {
+		t.Fatal(err)
+	}
+	if err := trainFS.Parse([]string{"--data", dir, "--out", filepath.Join(dir, "run")}); err != nil {
+		t.Fatal(err)
+	}
+	fromData, err := d.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromTrain, err := a.cfg.Data.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fromData.Test.N != 4 || !slices.Equal(fromData.Test.Images, fromTrain.Test.Images) {
+		t.Errorf("latent data holds out %d test images, latent train %d, and they differ", fromData.Test.N, fromTrain.Test.N)
 	}
 }

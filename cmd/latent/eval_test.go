@@ -12,35 +12,32 @@ import (
 	"testing"
 
 	"github.com/latent-vae/latent/checkpoints"
-	"github.com/latent-vae/latent/eval/evaltest"
 	"github.com/latent-vae/latent/internal/testenv"
-	"github.com/latent-vae/latent/train"
+	"github.com/latent-vae/latent/internal/testrun"
+	"github.com/latent-vae/latent/runs"
 )
 
 // evRun writes a run folder for the evaluation commands' tests: a tiny model
-// (evaltest.TinyConfig) trained for 30 steps on MNIST, whose config limits
+// (testrun.TinyConfig) trained for 30 steps on MNIST, whose config limits
 // the data to 500 training and 200 test images, with a checkpoint at step 30
 // and a metrics.csv. Without MNIST or XLA it skips, except under CI.
 func evRun(t *testing.T) string {
 	t.Helper()
-	b := evaltest.Backend(t)
+	b := testenv.XLA(t)
 	set := testenv.MNIST(t)
-	cfg := train.DefaultConfig()
-	cfg.Model = evaltest.TinyConfig()
+	cfg := runs.DefaultConfig()
+	cfg.Model = testrun.TinyConfig()
 	cfg.Data.TrainLimit, cfg.Data.TestLimit = 500, 200
 	cfg.Steps, cfg.BatchSize = 30, 32
-	ctx, _, err := evaltest.Train(b, cfg.Model, set.Train.Subset(500).Images, int(cfg.Steps), cfg.BatchSize, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, _ := testrun.Train(t, b, cfg.Model, set.Train.Subset(500).Images, int(cfg.Steps), cfg.BatchSize, 1)
 	dir := t.TempDir()
-	if err := checkpoints.WriteConfig(dir, cfg); err != nil {
+	if err := runs.WriteConfig(dir, cfg); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := checkpoints.Save(dir, cfg.Steps, cfg, ctx, 3); err != nil {
 		t.Fatal(err)
 	}
-	evWriteFile(t, filepath.Join(dir, train.MetricsFile), train.MetricsHeader+"\n"+
+	evWriteFile(t, filepath.Join(dir, runs.MetricsFile), metricsHeader()+
 		"10,0.6,300,280,20,,,,100,1\n20,1.3,250,230,20,,,,100,2\n30,1.9,220,200,20,225,205,20,100,3\n")
 	return dir
 }
@@ -191,3 +188,6 @@ func TestEvalErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) { evMustFail(t, tt.want, "", tt.args...) })
 	}
 }
+
+// metricsHeader is the first line of metrics.csv, with its newline.
+func metricsHeader() string { return strings.Join(runs.MetricsColumns(), ",") + "\n" }

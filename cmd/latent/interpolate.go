@@ -35,7 +35,7 @@ func runInterpolate(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	s, err := openGenSession(o.common, stderr)
+	s, err := openSession(*o.common.run, *o.common.backend, stderr)
 	if err != nil {
 		return err
 	}
@@ -141,7 +141,7 @@ func (o *interpOptions) check(set map[string]bool) error {
 
 // interpEndpoints returns the endpoints of every pair: codes 2k and 2k+1
 // are pair k's start and end.
-func interpEndpoints(s *genSession, o *interpOptions) ([][]float32, error) {
+func interpEndpoints(s *session, o *interpOptions) ([][]float32, error) {
 	m := s.cfg
 	var codes []float32
 	switch {
@@ -159,7 +159,7 @@ func interpEndpoints(s *genSession, o *interpOptions) ([][]float32, error) {
 			return nil, err
 		}
 	case o.indexed:
-		test, err := testSplit(s.run.Config, o.data)
+		test, err := s.testSplit(o.data)
 		if err != nil {
 			return nil, err
 		}

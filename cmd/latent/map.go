@@ -17,14 +17,19 @@ import (
 func runMap(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("map", "--run DIR [--data X] [-o map.png] [--limit N] [--batch B] [--backend B]", stderr)
 	f := evalFlags(fs)
-	out := fs.String("o", "map.png", "output PNG file")
+	out := outFlag(fs, "map.png", "the map as PNG")
 	if err := parseEvalFlags(fs, args, f); err != nil {
 		return err
 	}
 	if *out == "" {
 		return errors.New("-o: an output file is required")
 	}
-	run, set, err := loadRunAndData(f)
+	s, err := openSession(*f.run, *f.backend, stderr)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	set, err := s.dataSet(*f.data, "--data")
 	if err != nil {
 		return err
 	}
@@ -32,12 +37,11 @@ func runMap(args []string, stdout, stderr io.Writer) error {
 	if test.N < 2 {
 		return fmt.Errorf("--data %s: a map needs at least 2 test images, got %d", set.Name, test.N)
 	}
-	s, err := openEvalSession(run, f, stderr)
+	model, err := s.evalModel(*f.batch)
 	if err != nil {
 		return err
 	}
-	defer s.close()
-	means, _, err := s.model.Encode(test.Images)
+	means, _, err := model.Encode(test.Images)
 	if err != nil {
 		return fmt.Errorf("encoding the test split: %w", err)
 	}

@@ -20,8 +20,8 @@ func runNeighbors(args []string, stdout, stderr io.Writer) error {
 	index := fs.Int("index", -1, "index of the query image in the test split (required)")
 	k := fs.Int("k", 8, "number of neighbours")
 	among := fs.String("among", "train", "split searched for neighbours: train or test (the query itself excluded)")
-	out := fs.String("o", "nn.png", "output PNG file")
-	scale := fs.Int("scale", 3, "upscale every pixel to a scale×scale block")
+	out := outFlag(fs, "nn.png", "the query and its neighbours as PNG")
+	scale := scaleFlag(fs)
 	if err := parseEvalFlags(fs, args, f); err != nil {
 		return err
 	}
@@ -32,12 +32,18 @@ func runNeighbors(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("-k %d: want 1 to 256", *k)
 	case *among != "train" && *among != "test":
 		return fmt.Errorf("--among %q: want train or test", *among)
-	case *scale < 1 || *scale > 64:
-		return fmt.Errorf("--scale %d: want 1 to 64", *scale)
 	case *out == "":
 		return errors.New("-o: an output file is required")
 	}
-	run, set, err := loadRunAndData(f)
+	if err := checkScale(*scale); err != nil {
+		return err
+	}
+	s, err := openSession(*f.run, *f.backend, stderr)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	set, err := s.dataSet(*f.data, "--data")
 	if err != nil {
 		return err
 	}
@@ -49,12 +55,11 @@ func runNeighbors(args []string, stdout, stderr io.Writer) error {
 	if *among == "test" {
 		pool, poolName = test, "test"
 	}
-	s, err := openEvalSession(run, f, stderr)
+	model, err := s.evalModel(*f.batch)
 	if err != nil {
 		return err
 	}
-	defer s.close()
-	found, err := latentNeighbors(s.model, test.Image(*index), pool, *k, *among == "test", *index)
+	found, err := latentNeighbors(model, test.Image(*index), pool, *k, *among == "test", *index)
 	if err != nil {
 		return err
 	}

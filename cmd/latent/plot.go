@@ -9,7 +9,7 @@ import (
 
 	"github.com/latent-vae/latent/internal/atomicfile"
 	"github.com/latent-vae/latent/plots"
-	"github.com/latent-vae/latent/train"
+	"github.com/latent-vae/latent/runs"
 )
 
 // runPlot implements `latent plot`: training and test negative ELBO,
@@ -34,7 +34,7 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 	} else if !info.IsDir() {
 		return fmt.Errorf("--run %s: not a folder", *run)
 	}
-	m, err := plots.ReadMetrics(filepath.Join(*run, train.MetricsFile))
+	m, err := plots.ReadMetrics(filepath.Join(*run, runs.MetricsFile))
 	if err != nil {
 		return err
 	}

@@ -25,12 +25,12 @@ func runReconstruct(args []string, stdout, stderr io.Writer) error {
 	if err := checkCount("-n", *n); err != nil {
 		return err
 	}
-	s, err := openGenSession(common, stderr)
+	s, err := openSession(*common.run, *common.backend, stderr)
 	if err != nil {
 		return err
 	}
 	defer s.close()
-	test, err := testSplit(s.run.Config, *spec)
+	test, err := s.testSplit(*spec)
 	if err != nil {
 		return err
 	}

@@ -10,15 +10,13 @@ import (
 	"strings"
 	"testing"
 
-	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // graph ops read best unqualified
-	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 
 	"github.com/latent-vae/latent/backend"
 	"github.com/latent-vae/latent/checkpoints"
 	"github.com/latent-vae/latent/internal/testenv"
 	"github.com/latent-vae/latent/models"
-	"github.com/latent-vae/latent/train"
+	"github.com/latent-vae/latent/runs"
 )
 
 // Tiny runs for the generating commands' tests: 8×8 images, one encoder
@@ -53,18 +51,18 @@ func genTestRun(t *testing.T, channels int) (runDir string, testImages []byte) {
 	genWriteIDX(t, filepath.Join(dataDir, "t10k-images-idx3-ubyte"), testImages, genTestN, genSide, genSide)
 	genWriteIDX(t, filepath.Join(dataDir, "t10k-labels-idx1-ubyte"), make([]byte, genTestN), genTestN)
 
-	cfg := train.DefaultConfig()
+	cfg := runs.DefaultConfig()
 	cfg.Model.Height, cfg.Model.Width, cfg.Model.Channels = genSide, genSide, channels
 	cfg.Model.Widths, cfg.Model.Latent = []int{4}, 2
-	cfg.Data = train.DataConfig{Spec: dataDir}
+	cfg.Data = runs.DataConfig{Spec: dataDir, TestFraction: 0.1, SplitSeed: 1}
 	ctx := context.New()
-	ctx.SetRNGStateFromSeed(1)
-	create := context.MustNewExec(b, ctx, func(ctx *context.Context, x *Node) *Node {
-		mean, _ := models.Encode(ctx, cfg.Model, x)
-		return models.Decode(ctx, cfg.Model, mean)
-	})
-	create.MustExec(tensors.FromShape(cfg.Model.ImageShape(1)))
-	if err := checkpoints.WriteConfig(runDir, cfg); err != nil {
+	if err := ctx.SetRNGStateFromSeed(1); err != nil {
+		t.Fatal(err)
+	}
+	if err := models.CreateVariables(b, ctx, cfg.Model); err != nil {
+		t.Fatal(err)
+	}
+	if err := runs.WriteConfig(runDir, cfg); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := checkpoints.Save(runDir, 0, cfg, ctx, 3); err != nil {

@@ -15,38 +15,43 @@ import (
 	"golang.org/x/term"
 
 	"github.com/latent-vae/latent/backend"
+	"github.com/latent-vae/latent/runs"
 	"github.com/latent-vae/latent/train"
 )
 
 const trainSynopsis = `--out DIR [flags]    train a new run
        latent train --out DIR --resume       continue a run (its config comes from DIR)`
 
-func runTrain(args []string, stdout, stderr io.Writer) error {
-	cfg := train.DefaultConfig()
+// trainArgs are the flags of `latent train`.
+type trainArgs struct {
+	cfg         runs.Config
+	out, widths string
+	backend     *string
+	resume      bool
+}
+
+// trainFlagSet is the flag set of `latent train`, bound to a trainArgs
+// holding the default configuration.
+func trainFlagSet(stderr io.Writer) (*flag.FlagSet, *trainArgs) {
+	a := &trainArgs{cfg: runs.DefaultConfig()}
 	fs := newFlagSet("train", trainSynopsis, stderr)
-	out := fs.String("out", "", "run folder to create (or, with --resume, to continue)")
-	resume := fs.Bool("resume", false, "continue the run in --out from its latest checkpoint; no other flag needed")
-	backendFlag := fs.String("backend", "", "backend: xla:cpu, xla:cuda, xla:/path/plugin.so or go")
-	widths := fs.String("widths", "32,64", "channels of the encoder's stride-2 convolutions, comma-separated")
-	addTrainFlags(fs, &cfg)
-	if err := fs.Parse(args); err != nil {
+	fs.StringVar(&a.out, "out", "", "run folder to create (or, with --resume, to continue)")
+	fs.BoolVar(&a.resume, "resume", false, "continue the run in --out from its latest checkpoint; no other flag needed")
+	a.backend = backendFlag(fs)
+	fs.StringVar(&a.widths, "widths", "32,64", "channels of the encoder's stride-2 convolutions, comma-separated")
+	addTrainFlags(fs, &a.cfg)
+	return fs, a
+}
+
+func runTrain(args []string, stdout, stderr io.Writer) error {
+	fs, a := trainFlagSet(stderr)
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q (flags start with --)", fs.Arg(0))
-	}
-	if err := checkResumeFlags(fs, *resume); err != nil {
+	if err := a.check(fs); err != nil {
 		return err
 	}
-	w, err := parseInts(*widths)
-	if err != nil {
-		return fmt.Errorf("--widths: %w", err)
-	}
-	cfg.Model.Widths = w
-	if !*resume && cfg.Epochs == 0 && cfg.Steps == 0 {
-		cfg.Epochs = 10
-	}
-	b, err := backend.Open(*backendFlag, stderr)
+	b, err := backend.Open(*a.backend, stderr)
 	if err != nil {
 		return err
 	}
@@ -58,28 +63,51 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	progress := train.NewReporter(stderr, isTerminal(stderr), cfg.LogEvery)
-	res, err := train.Fit(ctx, b, cfg, train.Options{Out: *out, Resume: *resume, Log: stderr, Progress: progress})
+	progress := train.NewReporter(stderr, isTerminal(stderr), a.cfg.LogEvery)
+	res, err := train.Fit(ctx, b, a.cfg, train.Options{Out: a.out, Resume: a.resume, Log: stderr, Progress: progress})
 	progress.Close()
-	if err != nil {
-		if errors.Is(err, train.ErrInterrupted) {
-			fmt.Fprintf(stderr, "latent train: %v\n", err)
-			return errExit(130)
-		}
+	switch {
+	case errors.Is(err, train.ErrInterrupted):
+		fmt.Fprintf(stderr, "latent train: %v; continue with: latent train --out %s --resume\n", err, a.out)
+		return errExit(130)
+	case errors.Is(err, train.ErrRunExists):
+		return fmt.Errorf("--out %w; continue it with --resume or choose another folder", err)
+	case err != nil:
 		return err
 	}
 	fmt.Fprintf(stdout, "trained %s to step %d: test negative ELBO %.2f nats/image (recon %.2f, KL %.2f); %.0f images/s, first step %.2fs\n",
-		*out, res.Step, res.Test.NegELBO, res.Test.Recon, res.Test.KL, res.ImagesSec, res.FirstStep.Seconds())
+		a.out, res.Step, res.Test.NegELBO, res.Test.Recon, res.Test.KL, res.ImagesSec, res.FirstStep.Seconds())
+	return nil
+}
+
+// check validates the parsed flags and completes the config: the widths,
+// and 10 epochs for a new run given no length.
+func (a *trainArgs) check(fs *flag.FlagSet) error {
+	if err := checkResumeFlags(fs, a.resume); err != nil {
+		return err
+	}
+	w, err := parseInts(a.widths)
+	if err != nil {
+		return fmt.Errorf("--widths: %w", err)
+	}
+	a.cfg.Model.Widths = w
+	switch {
+	case a.out == "":
+		return errors.New("--out: a run folder is required")
+	case a.cfg.Steps < 0:
+		return fmt.Errorf("--steps %d: must be positive", a.cfg.Steps)
+	case a.cfg.Epochs < 0:
+		return fmt.Errorf("--epochs %d: must be positive", a.cfg.Epochs)
+	}
+	if !a.resume && a.cfg.Epochs == 0 && a.cfg.Steps == 0 {
+		a.cfg.Epochs = 10
+	}
 	return nil
 }
 
 // addTrainFlags binds cfg's fields to flags.
-func addTrainFlags(fs *flag.FlagSet, cfg *train.Config) {
-	fs.StringVar(&cfg.Data.Spec, "data", cfg.Data.Spec, "data set: mnist, fashion-mnist, kmnist, emnist-<split>, or an image folder")
-	fs.StringVar(&cfg.Data.Dir, "data-dir", "", "folder holding a named set's IDX files (default: ~/.local/share/latent/<name>)")
-	fs.IntVar(&cfg.Data.ImageSize, "image-size", 0, "image folders: resize images to N×N")
-	fs.IntVar(&cfg.Data.Channels, "channels", 0, "image folders: 1 (grey) or 3 (RGB)")
-	fs.Float64Var(&cfg.Data.TestFraction, "test-fraction", 0, "image folders: fraction held out for testing (default 0.1)")
+func addTrainFlags(fs *flag.FlagSet, cfg *runs.Config) {
+	bindDataFlags(fs, &cfg.Data)
 	fs.BoolVar(&cfg.Data.Binarize, "binarize", false, "dynamically binarize training images (a fresh Bernoulli draw per epoch)")
 	fs.IntVar(&cfg.Data.TrainLimit, "train-limit", 0, "train on the first N training images only (0: all)")
 	fs.IntVar(&cfg.Data.TestLimit, "test-limit", 0, "evaluate on the first N test images only (0: all)")

@@ -47,7 +47,7 @@ func runTraverse(args []string, stdout, stderr io.Writer) error {
 	if err := checkTemperature(*temperature); err != nil {
 		return err
 	}
-	s, err := openGenSession(common, stderr)
+	s, err := openSession(*common.run, *common.backend, stderr)
 	if err != nil {
 		return err
 	}
@@ -93,8 +93,8 @@ func runTraverse(args []string, stdout, stderr io.Writer) error {
 }
 
 // traverseBase is the encoder mean of test image index.
-func traverseBase(s *genSession, spec string, index int) ([]float32, error) {
-	test, err := testSplit(s.run.Config, spec)
+func traverseBase(s *session, spec string, index int) ([]float32, error) {
+	test, err := s.testSplit(spec)
 	if err != nil {
 		return nil, err
 	}

@@ -32,8 +32,10 @@ import (
 
 	"github.com/latent-vae/latent/backend"
 	"github.com/latent-vae/latent/data"
+	"github.com/latent-vae/latent/eval"
 	"github.com/latent-vae/latent/internal/atomicfile"
 	"github.com/latent-vae/latent/models"
+	"github.com/latent-vae/latent/runs"
 	"github.com/latent-vae/latent/train"
 )
 
@@ -58,14 +60,14 @@ type options struct {
 
 // result is the JSON written to --json; bench/torch_vae.py writes the same.
 type result struct {
-	System string        `json:"system"`
-	Detail string        `json:"detail"`
-	Params int           `json:"params,omitempty"`
-	Train  trainResult   `json:"train"`
-	Decode decodeResult  `json:"decode"`
-	Eval   *evalResult   `json:"eval,omitempty"`
-	Notes  []string      `json:"notes,omitempty"`
-	Config *train.Config `json:"config,omitempty"`
+	System string       `json:"system"`
+	Detail string       `json:"detail"`
+	Params int          `json:"params,omitempty"`
+	Train  trainResult  `json:"train"`
+	Decode decodeResult `json:"decode"`
+	Eval   *evalResult  `json:"eval,omitempty"`
+	Notes  []string     `json:"notes,omitempty"`
+	Config *runs.Config `json:"config,omitempty"`
 }
 
 // trainResult is the training part of a result.
@@ -149,7 +151,7 @@ func run(args []string, stderr io.Writer) error {
 	defer b.Finalize()
 	fmt.Fprintln(stderr, b.Summary())
 
-	cfg := train.DefaultConfig()
+	cfg := runs.DefaultConfig()
 	cfg.Model.Hidden = 0 // the benchmark model: convolutions straight to the latent
 	cfg.Steps, cfg.KLWarmup, cfg.EvalBatch = int64(o.steps), 0, 500
 	set, err := data.Load(data.MNIST, data.Options{Dir: o.dataDir})
@@ -223,7 +225,7 @@ func summarize(w io.Writer, r result) {
 // become error strings in the result, so that one unsupported backend does
 // not stop the whole benchmark; the error returned is for a benchmark that
 // cannot be run at all.
-func benchmark(b *backend.Backend, cfg train.Config, o options, trainSet, test *data.Split) (result, error) {
+func benchmark(b *backend.Backend, cfg runs.Config, o options, trainSet, test *data.Split) (result, error) {
 	res := result{
 		Params: benchParams,
 		Train:  trainResult{Steps: o.steps, Warmup: o.warmup, Batch: cfg.BatchSize},
@@ -233,7 +235,7 @@ func benchmark(b *backend.Backend, cfg train.Config, o options, trainSet, test *
 	if err != nil {
 		return res, err
 	}
-	err = initVariables(b, cfg.Model, ctx)
+	err = catch(func() error { return models.CreateVariables(b, ctx, cfg.Model) })
 	if n := countParams(ctx); err == nil && n != benchParams {
 		return res, fmt.Errorf("the model has %d parameters, PyTorch's twin %d", n, benchParams)
 	}
@@ -242,9 +244,8 @@ func benchmark(b *backend.Backend, cfg train.Config, o options, trainSet, test *
 			return res, err
 		}
 	}
-	var sess *train.Session
 	if err == nil {
-		sess, err = trainSteps(b, cfg, ctx, trainSet, &res.Train)
+		err = trainSteps(b, cfg, ctx, trainSet, &res.Train)
 	}
 	if err != nil {
 		res.Train.Error = failure(b, err)
@@ -253,7 +254,7 @@ func benchmark(b *backend.Backend, cfg train.Config, o options, trainSet, test *
 			return res, err
 		}
 	} else {
-		res.Eval, err = evaluate(sess, test, o.steps, o.seed)
+		res.Eval, err = evaluate(b, ctx, cfg.Model, test, o.steps, o.seed)
 		if err != nil {
 			res.Notes = append(res.Notes, "evaluation "+failure(b, err))
 		}
@@ -278,32 +279,21 @@ func newContext(seed int64) (*context.Context, error) {
 }
 
 // evaluate is the negative ELBO on test after steps training steps.
-func evaluate(sess *train.Session, test *data.Split, steps int, seed int64) (*evalResult, error) {
-	var l train.Losses
-	if err := catch(func() (err error) { l, err = sess.Evaluate(test, seed); return err }); err != nil {
+func evaluate(b *backend.Backend, ctx *context.Context, m models.Config, test *data.Split, steps int, seed int64) (*evalResult, error) {
+	var l models.Losses
+	err := catch(func() error {
+		ev, err := eval.NewModel(b, ctx, m)
+		if err != nil {
+			return err
+		}
+		defer ev.Finalize()
+		l, err = ev.MeanELBO(test.Images, seed)
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	return &evalResult{Images: test.N, AfterSteps: steps, NegELBO: l.NegELBO, Recon: l.Recon, KL: l.KL}, nil
-}
-
-// initVariables creates the model's variables in ctx, initialised as
-// NewSession would, by running the deterministic forward pass once: their
-// values can then be written out before the first training step.
-func initVariables(b *backend.Backend, m models.Config, ctx *context.Context) error {
-	return catch(func() error {
-		exec, err := context.NewExec(b, ctx, func(ctx *context.Context, x *Node) *Node {
-			mean, _ := models.Encode(ctx, m, x)
-			return models.Decode(ctx, m, mean)
-		})
-		if err != nil {
-			return err
-		}
-		out, err := exec.Exec(tensors.FromShape(m.ImageShape(1)))
-		if err != nil {
-			return err
-		}
-		return out[0].FinalizeAll()
-	})
 }
 
 // weight is one trainable variable in the --init-out JSON.
@@ -343,11 +333,14 @@ func writeWeights(path string, ctx *context.Context) error {
 
 // trainSteps runs r.Steps training steps on the first r.Steps batches of
 // trainSet, in order, and fills r's timing and loss curve.
-func trainSteps(b *backend.Backend, cfg train.Config, ctx *context.Context, trainSet *data.Split, r *trainResult) (*train.Session, error) {
+func trainSteps(b *backend.Backend, cfg runs.Config, ctx *context.Context, trainSet *data.Split, r *trainResult) error {
 	var sess *train.Session
 	err := catch(func() (err error) { sess, err = train.NewSession(b, cfg, ctx); return err })
+	if err == nil {
+		defer sess.Finalize()
+	}
 	if err != nil {
-		return nil, err
+		return err
 	}
 	per := trainSet.Height * trainSet.Width * trainSet.Channels * cfg.BatchSize
 	var start time.Time
@@ -364,7 +357,7 @@ func trainSteps(b *backend.Backend, cfg train.Config, ctx *context.Context, trai
 			return err
 		})
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if step == 0 {
 			r.FirstStepS = time.Since(t).Seconds()
@@ -372,7 +365,7 @@ func trainSteps(b *backend.Backend, cfg train.Config, ctx *context.Context, trai
 	}
 	timed := float64((r.Steps - r.Warmup) * cfg.BatchSize)
 	r.ImagesPerSec = timed / time.Since(start).Seconds()
-	return sess, nil
+	return nil
 }
 
 // timeDecode returns the median milliseconds of decoding 64 latents to

@@ -85,7 +85,7 @@ func checkGradients(t *testing.T, b *backend.Backend, cfg Config) {
 	et := tensors.FromFlatDataAndDimensions(eps, n, cfg.Latent)
 	lossFn := func(ctx *context.Context, x, eps *Node) *Node {
 		mean, logVar := Encode(ctx, cfg, x)
-		z := Add(mean, Mul(Exp(MulScalar(logVar, 0.5)), eps))
+		z := Reparameterize(mean, logVar, eps)
 		out := Decode(ctx, cfg, z)
 		return ReduceAllSum(Add(ReconNLL(ctx, cfg, x, out), KL(mean, logVar)))
 	}
@@ -152,11 +152,11 @@ func TestParameterCount(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Hidden = 0
 	ctx := context.New()
-	exec := context.MustNewExec(b, ctx, func(ctx *context.Context, x *Node) *Node {
-		mean, _ := Encode(ctx, cfg, x)
-		return Decode(ctx, cfg, mean)
-	})
-	out := exec.MustExec(tensors.FromShape(cfg.ImageShape(2)))[0]
+	if err := CreateVariables(b, ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	decode := context.MustNewExec(b, ctx.Reuse(), func(ctx *context.Context, z *Node) *Node { return Decode(ctx, cfg, z) })
+	out := decode.MustExec(tensors.FromShape(shapes.Make(dtypes.Float32, 2, cfg.Latent)))[0]
 	if got := out.Shape().Dimensions; len(got) != 4 || got[1] != 28 || got[2] != 28 || got[3] != 1 {
 		t.Errorf("decoder output shape %v, want [2 28 28 1]", got)
 	}

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+
+	"github.com/latent-vae/latent/eval"
+	"github.com/latent-vae/latent/runs"
+)
+
+// The flags several commands share, each defined once here.
+
+// backendFlag defines --backend.
+func backendFlag(fs *flag.FlagSet) *string {
+	return fs.String("backend", "", "backend: xla:cpu, xla:cuda, xla:/path/plugin.so or go "+
+		"(default: $GOMLX_BACKEND, else xla:cpu when its plugin is installed, else go with a warning)")
+}
+
+// runFlag defines --run.
+func runFlag(fs *flag.FlagSet) *string {
+	return fs.String("run", "", "run folder (config.json and checkpoints) written by latent train")
+}
+
+// outFlag defines -o, the output file, defaulting to def; what says what
+// is written there.
+func outFlag(fs *flag.FlagSet, def, what string) *string {
+	return fs.String("o", def, "output file: "+what)
+}
+
+// scaleFlag defines --scale.
+func scaleFlag(fs *flag.FlagSet) *int {
+	return fs.Int("scale", 3, "upscale every pixel to a scale×scale block (1 to 64)")
+}
+
+// bindDataFlags binds the flags that choose and read a data set to d's
+// fields: `latent data` and `latent train` share them, so both read a
+// folder into the same split.
+func bindDataFlags(fs *flag.FlagSet, d *runs.DataConfig) {
+	fs.StringVar(&d.Spec, "data", d.Spec, "data set: mnist, fashion-mnist, kmnist, emnist-<split>, or a folder of IDX files or images")
+	fs.StringVar(&d.Dir, "data-dir", d.Dir, "folder holding a named set's files (default: $LATENT_DATA/NAME, ./data/NAME, else ~/.local/share/latent/NAME)")
+	fs.IntVar(&d.ImageSize, "image-size", d.ImageSize, "image folders: resize images to N×N (0: keep their size, which must then agree)")
+	fs.IntVar(&d.Channels, "channels", d.Channels, "image folders: 1 (grey) or 3 (RGB)")
+	fs.Float64Var(&d.TestFraction, "test-fraction", d.TestFraction, "image folders: fraction of images held out for the test split")
+	fs.Int64Var(&d.SplitSeed, "split-seed", d.SplitSeed, "image folders: seed of the train/test split")
+	fs.BoolVar(&d.SkipBad, "skip-bad", d.SkipBad, "image folders: skip corrupt images instead of failing")
+}
+
+// parseArgs parses args into fs, which takes flags only.
+func parseArgs(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q (flags start with --)", fs.Args())
+	}
+	return nil
+}
+
+// genCommon holds the flags of the commands that draw images from a run.
+type genCommon struct {
+	run, backend, out *string
+	scale             *int
+}
+
+// genFlags defines --run, --backend, -o (defaulting to out) and --scale.
+func genFlags(fs *flag.FlagSet, out string) genCommon {
+	return genCommon{run: runFlag(fs), backend: backendFlag(fs), out: outFlag(fs, out, "the image"), scale: scaleFlag(fs)}
+}
+
+// parseGenFlags parses args and checks the shared flags.
+func parseGenFlags(fs *flag.FlagSet, args []string, c genCommon) error {
+	if err := parseArgs(fs, args); err != nil {
+		return err
+	}
+	switch {
+	case *c.run == "":
+		return errors.New("--run: a run folder is required")
+	case *c.out == "":
+		return errors.New("-o: an output file is required")
+	}
+	if err := checkScale(*c.scale); err != nil {
+		return err
+	}
+	return checkOutPath("-o", *c.out)
+}
+
+// evalCommon holds the flags of the commands that measure a run on a data set.
+type evalCommon struct {
+	run, data, backend *string
+	batch, limit       *int
+	seed               *int64
+}
+
+// evalFlags defines --run, --data, --backend, --batch, --limit and --seed.
+func evalFlags(fs *flag.FlagSet) evalCommon {
+	return evalCommon{
+		run:     runFlag(fs),
+		data:    fs.String("data", "", "data set to evaluate on (default: the run's own); folder sets are read with the run's image size and channels"),
+		backend: backendFlag(fs),
+		batch:   fs.Int("batch", eval.DefaultBatch, "decoder passes per graph call, which bounds memory"),
+		limit:   fs.Int("limit", 0, "use only the first N test images (0: all)"),
+		seed:    fs.Int64("seed", 1, "seed of the random draws"),
+	}
+}
+
+// parseEvalFlags parses args and checks the shared flags.
+func parseEvalFlags(fs *flag.FlagSet, args []string, f evalCommon) error {
+	if err := parseArgs(fs, args); err != nil {
+		return err
+	}
+	switch {
+	case *f.run == "":
+		return errors.New("--run: a run folder is required")
+	case *f.batch < 1:
+		return fmt.Errorf("--batch %d: want at least 1", *f.batch)
+	case *f.limit < 0:
+		return fmt.Errorf("--limit %d: want 0 (all) or more", *f.limit)
+	}
+	return nil
+}
+
+// checkScale checks --scale.
+func checkScale(scale int) error {
+	if scale < 1 || scale > 64 {
+		return fmt.Errorf("--scale %d: want 1 to 64", scale)
+	}
+	return nil
+}
+
+// maxGenImages bounds how many images one command decodes.
+const maxGenImages = 1 << 16
+
+// checkCount checks an image count given by flag name.
+func checkCount(name string, n int) error {
+	if n < 1 || n > maxGenImages {
+		return fmt.Errorf("%s %d: want 1 to %d", name, n, maxGenImages)
+	}
+	return nil
+}
+
+// checkTemperature checks --temperature.
+func checkTemperature(t float64) error {
+	if !(t >= 0) || math.IsInf(t, 0) {
+		return fmt.Errorf("--temperature %v: want a finite value >= 0", t)
+	}
+	return nil
+}
+
+// checkOutPath checks, before any work, that the folder of an output file
+// given by flag name exists, and that path is not a folder.
+func checkOutPath(name, path string) error {
+	if path == "" {
+		return nil
+	}
+	dir := filepath.Dir(path)
+	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+		return fmt.Errorf("%s %s: the folder %s does not exist", name, path, dir)
+	}
+	if info, err := os.Stat(path); err == nil && info.IsDir() {
+		return fmt.Errorf("%s %s: is a folder, want a file name", name, path)
+	}
+	return nil
+}
+
+// flagsSet returns the names of the flags given on the command line.
+func flagsSet(fs *flag.FlagSet) map[string]bool {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	return set
+}

@@ -1,0 +1,81 @@
+// Package testrun trains tiny models for tests, with latent's own training
+// step, so that tests of evaluation and generation have a trained model.
+package testrun
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/gomlx/gomlx/pkg/ml/context"
+
+	"github.com/latent-vae/latent/backend"
+	"github.com/latent-vae/latent/models"
+	"github.com/latent-vae/latent/runs"
+	"github.com/latent-vae/latent/train"
+)
+
+// TinyConfig is a small model for 28×28 grey images: two convolutions of 8
+// and 16 channels and a 4-dimensional latent.
+func TinyConfig() models.Config {
+	cfg := models.DefaultConfig()
+	cfg.Widths = []int{8, 16}
+	cfg.Latent = 4
+	return cfg
+}
+
+// Train trains a fresh model m for steps steps of train.Session (Adam,
+// learning rate 1e-3) on random batches of batch images drawn from images
+// (NHWC, n of them back to back), and returns the context holding its
+// variables and the last batch's negative ELBO.
+func Train(tb testing.TB, b *backend.Backend, m models.Config, images []float32, steps, batch int, seed int64) (*context.Context, float64) {
+	tb.Helper()
+	size := m.Height * m.Width * m.Channels
+	n := len(images) / size
+	if n == 0 || len(images)%size != 0 {
+		tb.Fatalf("%d values are not a whole number of %dx%dx%d images", len(images), m.Height, m.Width, m.Channels)
+	}
+	cfg := runs.DefaultConfig()
+	cfg.Model, cfg.BatchSize, cfg.Seed = m, batch, seed
+	ctx := context.New()
+	if err := ctx.SetRNGStateFromSeed(seed); err != nil {
+		tb.Fatal(err)
+	}
+	sess, err := train.NewSession(b, cfg, ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer sess.Finalize()
+	rng := rand.New(rand.NewPCG(uint64(seed), 7))
+	buf := make([]float32, batch*size)
+	var loss float64
+	for step := range steps {
+		for i := range batch {
+			j := rng.IntN(n)
+			copy(buf[i*size:(i+1)*size], images[j*size:(j+1)*size])
+		}
+		l, err := sess.Step(buf, int64(step))
+		if err != nil {
+			tb.Fatal(fmt.Errorf("training a test model: %w", err))
+		}
+		loss = l.NegELBO
+	}
+	return ctx, loss
+}
+
+// Blobs returns n synthetic 28×28 grey images: each a bright square of
+// random size at a random place, so a model has something to learn.
+func Blobs(n int, seed int64) []float32 {
+	rng := rand.New(rand.NewPCG(uint64(seed), 11))
+	images := make([]float32, n*28*28)
+	for k := range n {
+		s := 6 + rng.IntN(10)
+		y0, x0 := rng.IntN(28-s), rng.IntN(28-s)
+		for y := y0; y < y0+s; y++ {
+			for x := x0; x < x0+s; x++ {
+				images[k*784+y*28+x] = 1
+			}
+		}
+	}
+	return images
+}

@@ -94,7 +94,9 @@ func TestCheckPlugin(t *testing.T) {
 		{"folder", func(t *testing.T) string { return t.TempDir() }, "not a regular file"},
 		{"tiny", func(t *testing.T) string { return writeFile(t, []byte("\x7fELF")) }, "only 4 bytes"},
 		{"random bytes", func(t *testing.T) string { return writeFile(t, randomBytes(64<<10)) }, "not a readable ELF"},
-		{"ELF magic then garbage", func(t *testing.T) string { return writeFile(t, append([]byte("\x7fELF\x02\x01\x01"), randomBytes(64<<10)...)) }, "ELF"},
+		{"ELF magic then garbage", func(t *testing.T) string {
+			return writeFile(t, append([]byte("\x7fELF\x02\x01\x01"), randomBytes(64<<10)...))
+		}, "ELF"},
 		{"library without GetPjrtApi", func(t *testing.T) string {
 			return cLibrary(t, "other", "int other(void) { return 1; }\n")
 		}, "does not export GetPjrtApi"},

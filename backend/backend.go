@@ -40,9 +40,10 @@ type Backend struct {
 	// PluginPath and PJRTVersion describe the PJRT plugin; empty for the pure-Go backend.
 	PluginPath  string
 	PJRTVersion string
-	// Fallback is true when XLA was wanted by default but was not found.
+	// Fallback is true when XLA was wanted by default but its plugin was
+	// missing or failed CheckPlugin.
 	Fallback bool
-	xla      bool
+	xla      bool // an XLA backend, which can train
 }
 
 // Open opens the backend named by choice, or by $GOMLX_BACKEND when choice

@@ -88,6 +88,7 @@ func TestWritePermissions(t *testing.T) {
 		{"private file stays private", 0o600, 0o600},
 		{"shared file stays shared", 0o664, 0o664},
 		{"executable stays executable", 0o755, 0o755},
+		{"read-only stays read-only", 0o444, 0o444},
 		{"new file follows the umask", 0, 0o600},
 	}
 	for i, tc := range tests {

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
 )
 
 // craft builds a checkpoint file from a raw JSON header and tensor data, with
@@ -82,6 +84,25 @@ func TestLoadCraftedHeaders(t *testing.T) {
 				t.Errorf("Load error = %v, want one naming %s and %q", err, path, tc.want)
 			}
 		})
+	}
+}
+
+// TestLoadEveryDType: every dtype a model can hold loads back.
+func TestLoadEveryDType(t *testing.T) {
+	for dt := range storable {
+		path := filepath.Join(t.TempDir(), Name(1))
+		header := oneVar(dt.String(), "[3]", 3*dt.Size())
+		if err := os.WriteFile(path, craft(header, make([]byte, 3*dt.Size())), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if ck, err := Load(path); err != nil || ck.Vars[0].Value.Shape().DType != dt {
+			t.Errorf("%s: Load = %v", dt, err)
+		}
+	}
+	for _, dt := range []string{"Uint64", "Float32", "Int64", "Bool", "BFloat16", "Complex128"} {
+		if d, _ := dtypes.DTypeString(dt); !storable[d] {
+			t.Errorf("%s is not storable", dt)
+		}
 	}
 }
 

@@ -43,9 +43,16 @@ func CheckPlugin(path string) error {
 	return nil
 }
 
-// elfMachines maps GOARCH to the ELF machine its libraries are built for.
-var elfMachines = map[string]elf.Machine{
-	"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64, "ppc64le": elf.EM_PPC64, "s390x": elf.EM_S390, "riscv64": elf.EM_RISCV,
+// elfMachine is the ELF machine of libraries for this GOARCH; false when
+// latent does not know it.
+func elfMachine() (elf.Machine, bool) {
+	switch runtime.GOARCH {
+	case "amd64":
+		return elf.EM_X86_64, true
+	case "arm64":
+		return elf.EM_AARCH64, true
+	}
+	return 0, false
 }
 
 // checkELF checks the ELF structure of a file of the given size.
@@ -63,7 +70,7 @@ func checkELF(path string, size int64) (err error) {
 	if f.Class != elf.ELFCLASS64 || f.Type != elf.ET_DYN {
 		return fmt.Errorf("not a 64-bit ELF shared library (%s, %s)", f.Class, f.Type)
 	}
-	if want, ok := elfMachines[runtime.GOARCH]; ok && f.Machine != want {
+	if want, ok := elfMachine(); ok && f.Machine != want {
 		return fmt.Errorf("built for %s, this machine is %s", f.Machine, runtime.GOARCH)
 	}
 	for _, p := range f.Progs {

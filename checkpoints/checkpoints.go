@@ -358,7 +358,7 @@ func parseHeader(raw []byte) (*fileHeader, error) {
 // copies its bytes into a new tensor.
 func readVar(ve varEntry, rest []byte) (*tensors.Tensor, error) {
 	dt, err := dtypes.DTypeString(ve.DType)
-	if err != nil || !storable[dt] {
+	if err != nil || !storable(dt) {
 		return nil, fmt.Errorf("unknown dtype %q", ve.DType)
 	}
 	if len(ve.Dims) > maxRank {
@@ -381,13 +381,17 @@ func readVar(ve varEntry, rest []byte) (*tensors.Tensor, error) {
 	return t, nil
 }
 
-// storable holds the dtypes a checkpoint may hold: those with a Go type of
+// storable reports whether a checkpoint may hold dt: it has a Go type of
 // whole bytes (GoMLX panics on the others, such as InvalidDType or Int4).
-var storable = map[dtypes.DType]bool{
-	dtypes.Bool: true, dtypes.Int8: true, dtypes.Int16: true, dtypes.Int32: true, dtypes.Int64: true,
-	dtypes.Uint8: true, dtypes.Uint16: true, dtypes.Uint32: true, dtypes.Uint64: true,
-	dtypes.Float16: true, dtypes.BFloat16: true, dtypes.Float32: true, dtypes.Float64: true,
-	dtypes.Complex64: true, dtypes.Complex128: true,
+func storable(dt dtypes.DType) bool {
+	switch dt {
+	case dtypes.Bool, dtypes.Int8, dtypes.Int16, dtypes.Int32, dtypes.Int64,
+		dtypes.Uint8, dtypes.Uint16, dtypes.Uint32, dtypes.Uint64,
+		dtypes.Float16, dtypes.BFloat16, dtypes.Float32, dtypes.Float64,
+		dtypes.Complex64, dtypes.Complex128:
+		return true
+	}
+	return false
 }
 
 // elements returns the product of dims, an error if a dimension is negative

@@ -89,7 +89,10 @@ func TestLoadCraftedHeaders(t *testing.T) {
 
 // TestLoadEveryDType: every dtype a model can hold loads back.
 func TestLoadEveryDType(t *testing.T) {
-	for dt := range storable {
+	for _, dt := range dtypes.DTypeValues() {
+		if !storable(dt) {
+			continue
+		}
 		path := filepath.Join(t.TempDir(), Name(1))
 		header := oneVar(dt.String(), "[3]", 3*dt.Size())
 		if err := os.WriteFile(path, craft(header, make([]byte, 3*dt.Size())), 0o644); err != nil {
@@ -100,7 +103,7 @@ func TestLoadEveryDType(t *testing.T) {
 		}
 	}
 	for _, dt := range []string{"Uint64", "Float32", "Int64", "Bool", "BFloat16", "Complex128"} {
-		if d, _ := dtypes.DTypeString(dt); !storable[d] {
+		if d, _ := dtypes.DTypeString(dt); !storable(d) {
 			t.Errorf("%s is not storable", dt)
 		}
 	}

@@ -64,6 +64,7 @@ test: setup
 	$(GO) test -count=1 -timeout 20m ./...
 	$(GO) test -run '^$$' -fuzz '^FuzzReadIDX$$' -fuzztime 200000x ./data
 	$(GO) test -run '^$$' -fuzz '^FuzzLoadFolder$$' -fuzztime 30000x ./data
+	$(GO) test -run '^$$' -fuzz '^FuzzReadCheckpoint$$' -fuzztime 50000x ./checkpoints
 
 # The main job: train on MNIST (or continue an unfinished run), then write a
 # sample grid and an interpolation GIF.

@@ -17,12 +17,20 @@ import (
 )
 
 // EnvVar is the environment variable GoMLX reads for its backend; latent
-// honours it when --backend is not given.
+// honours it when no backend is chosen explicitly.
 const EnvVar = "GOMLX_BACKEND"
+
+// PluginPathEnvVar names the folders (":"-separated) searched for PJRT
+// plugins by name, in place of the default ones.
+const PluginPathEnvVar = "PJRT_PLUGIN_LIBRARY_PATH"
 
 // Advice tells a user how to get the XLA CPU plugin.
 const Advice = "run `make setup` to install the XLA CPU PJRT plugin into ~/.local/lib/go-xla " +
 	"(or set PJRT_PLUGIN_LIBRARY_PATH to a folder holding pjrt_c_api_cpu_plugin.so)"
+
+// CUDAAdvice tells a user how to get a CUDA plugin.
+const CUDAAdvice = "install a CUDA PJRT plugin, such as xla_cuda_plugin.so from the jax-cuda13-pjrt wheel on PyPI, " +
+	"and choose it by path as the backend xla:/path/to/xla_cuda_plugin.so"
 
 // Backend is an opened backend and what was chosen.
 type Backend struct {
@@ -32,77 +40,124 @@ type Backend struct {
 	// PluginPath and PJRTVersion describe the PJRT plugin; empty for the pure-Go backend.
 	PluginPath  string
 	PJRTVersion string
-	// Fallback is true when XLA was wanted by default but was not found.
+	// Fallback is true when XLA was wanted by default but its plugin was
+	// missing or failed CheckPlugin.
 	Fallback bool
+	xla      bool // an XLA backend, which can train
 }
 
-// Open opens the backend named by flagValue, or by $GOMLX_BACKEND when
-// flagValue is empty. With neither set it opens XLA CPU when its plugin is
-// found, else the pure-Go backend with a warning on warn. An explicit XLA
-// choice that cannot be honoured is an error. GoMLX's auto-install from the
-// network is always off.
-func Open(flagValue string, warn io.Writer) (*Backend, error) {
+// Open opens the backend named by choice, or by $GOMLX_BACKEND when choice
+// is empty. With neither set it opens XLA CPU when its plugin is found and
+// passes CheckPlugin, else the pure-Go backend with a warning on warn naming
+// the reason. An explicit XLA choice that cannot be honoured is an error
+// naming the choice (as "backend ..." or "$GOMLX_BACKEND ...") and what is
+// wrong; callers add the flag it came from. A plugin is checked with
+// CheckPlugin before it is loaded, and loaded by path, so no other plugin
+// file is opened. GoMLX's auto-install from the network is always off.
+func Open(choice string, warn io.Writer) (*Backend, error) {
 	xla.EnableAutoInstall(false)
 	keepFreedMemory()
-	config := strings.TrimSpace(flagValue)
+	config := strings.TrimSpace(choice)
+	label := fmt.Sprintf("backend %q", config)
 	if config == "" {
 		config = strings.TrimSpace(os.Getenv(EnvVar))
+		label = fmt.Sprintf("$%s %q", EnvVar, config)
 	}
 	if config == "" {
-		if _, ok := pjrt.AvailablePlugins()["cpu"]; ok {
-			return openXLA("xla:cpu")
-		}
-		fmt.Fprintf(warn, "warning: XLA CPU plugin not found, using the slow pure-Go backend; %s\n", Advice)
-		b, err := openGo("go")
-		if b != nil {
-			b.Fallback = true
-		}
-		return b, err
+		return openDefault(warn)
 	}
 	name, _, _ := strings.Cut(config, ":")
 	switch name {
 	case "xla", "stablehlo", "hlo", "shlo":
-		return openXLA(config)
+		return openXLA(config, label)
 	case "go":
-		return openGo(config)
+		return openGo(config, label)
 	}
-	return nil, fmt.Errorf("--backend %q: unknown backend, want xla:cpu, xla:cuda, xla:/path/to/plugin.so or go", config)
+	return nil, fmt.Errorf("%s: unknown backend, want xla:cpu, xla:cuda, xla:/path/to/plugin.so or go", label)
 }
 
-func openXLA(config string) (*Backend, error) {
-	_, plugin, _ := strings.Cut(config, ":")
-	if plugin == "" {
-		plugin = "cpu"
-		config = "xla:cpu"
-	}
-	pluginName, _, _ := strings.Cut(plugin, ",")
-	if !filepath.IsAbs(pluginName) {
-		if _, ok := pjrt.AvailablePlugins()[pluginName]; !ok {
-			return nil, fmt.Errorf("--backend %s: PJRT plugin %q not found; %s", config, pluginName, Advice)
+// openDefault opens XLA CPU if its plugin is present and sound, else the
+// pure-Go backend with a warning.
+func openDefault(warn io.Writer) (*Backend, error) {
+	path, found := findPlugin("cpu")
+	if found {
+		err := CheckPlugin(path)
+		if err == nil {
+			return openXLA("xla:cpu", `backend "xla:cpu"`)
 		}
-	} else if _, err := os.Stat(pluginName); err != nil {
-		return nil, fmt.Errorf("--backend %s: %w", config, err)
+		fmt.Fprintf(warn, "warning: %v; using the slow pure-Go backend; %s\n", err, Advice)
+	} else {
+		fmt.Fprintf(warn, "warning: XLA CPU plugin not found, using the slow pure-Go backend; %s\n", Advice)
 	}
-	b, err := backends.NewWithConfig(config)
+	b, err := openGo("go", `backend "go"`)
+	if b != nil {
+		b.Fallback = true
+	}
+	return b, err
+}
+
+// openXLA finds and checks the plugin named in config, then loads it by path.
+func openXLA(config, label string) (*Backend, error) {
+	kind, spec, _ := strings.Cut(config, ":")
+	if spec == "" {
+		spec = "cpu"
+		config = kind + ":cpu"
+	}
+	plugin, options, _ := strings.Cut(spec, ",")
+	path := plugin
+	if !filepath.IsAbs(plugin) {
+		var found bool
+		if path, found = findPlugin(plugin); !found {
+			return nil, fmt.Errorf("%s: PJRT plugin %q not found in %s; %s",
+				label, plugin, strings.Join(pluginDirs(), ", "), adviceFor(plugin))
+		}
+	}
+	if err := CheckPlugin(path); err != nil {
+		return nil, fmt.Errorf("%s: %w; %s", label, err, adviceFor(plugin))
+	}
+	if plugin == "cpu" && !strings.Contains(options, "shared_buffers") {
+		options = strings.TrimPrefix(options+",shared_buffers", ",") // GoMLX's default for "cpu" by name
+	}
+	load := kind + ":" + path
+	if options != "" {
+		load += "," + options
+	}
+	b, err := backends.NewWithConfig(load)
 	if err != nil {
-		return nil, fmt.Errorf("--backend %s: %w; %s", config, err, Advice)
+		return nil, fmt.Errorf("%s: %w; %s", label, err, adviceFor(plugin))
 	}
-	out := &Backend{Backend: b, Config: config}
-	if p, err := pjrt.GetPlugin(pluginName); err == nil {
+	out := &Backend{Backend: b, Config: config, PluginPath: path, xla: true}
+	if p, err := pjrt.GetPlugin(path); err == nil {
 		major, minor := p.Version()
-		out.PluginPath = p.Path()
 		out.PJRTVersion = fmt.Sprintf("%d.%d", major, minor)
 	}
 	return out, nil
 }
 
-func openGo(config string) (*Backend, error) {
+// adviceFor tells how to get the plugin named or located by plugin.
+func adviceFor(plugin string) string {
+	base := strings.ToLower(filepath.Base(plugin))
+	switch {
+	case strings.Contains(base, "cuda"):
+		return CUDAAdvice
+	case strings.Contains(base, "cpu"):
+		return Advice
+	}
+	return "choose a PJRT plugin by path as the backend xla:/path/to/plugin.so, or " + Advice
+}
+
+func openGo(config, label string) (*Backend, error) {
 	b, err := backends.NewWithConfig(config)
 	if err != nil {
-		return nil, fmt.Errorf("--backend %s: %w", config, err)
+		return nil, fmt.Errorf("%s: %w", label, err)
 	}
 	return &Backend{Backend: b, Config: config}, nil
 }
+
+// CanTrain reports whether the backend can train latent's models: XLA can;
+// the pure-Go backend of GoMLX v0.26 lacks the Reverse op that the gradients
+// of convolutions need.
+func (b *Backend) CanTrain() bool { return b.xla }
 
 // Summary is the one line every command prints on stderr: which backend runs.
 func (b *Backend) Summary() string {

@@ -23,8 +23,8 @@ func TestXLACPUSmoke(t *testing.T) {
 		t.Skipf("XLA CPU plugin missing (run make setup): %v", err)
 	}
 	defer b.Finalize()
-	if b.PluginPath == "" || b.PJRTVersion == "" {
-		t.Errorf("plugin path %q, PJRT version %q: want both", b.PluginPath, b.PJRTVersion)
+	if b.PluginPath == "" || b.PJRTVersion == "" || !b.CanTrain() {
+		t.Errorf("plugin path %q, PJRT version %q, can train %v: want both, and training", b.PluginPath, b.PJRTVersion, b.CanTrain())
 	}
 	t.Logf("%s", b.Summary())
 

@@ -57,7 +57,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	defer b.Finalize()
 	fmt.Fprintln(stderr, b.Summary())
-	if b.PluginPath == "" {
+	if !b.CanTrain() {
 		return fmt.Errorf("the pure-Go backend of GoMLX v0.26 cannot train convolutions (it lacks the Reverse op their gradients need); train on XLA: %s", backend.Advice)
 	}
 

@@ -1,6 +1,6 @@
-// Package checkpoints saves and restores a run: its config.json and its
-// checkpoints, each one file holding every context variable (weights,
-// optimizer state, global step, RNG state) with the config and step.
+// Package checkpoints saves and restores a run's checkpoints, each one file
+// holding every context variable (weights, optimizer state, global step, RNG
+// state) with the run's config and step.
 //
 // Every file is written to a temporary file, synced and renamed, and each
 // checkpoint ends with a SHA-256 of its contents: a crash at any moment leaves
@@ -57,9 +57,6 @@ import (
 
 	"github.com/latent-vae/latent/internal/atomicfile"
 )
-
-// ConfigFile is the name of a run's configuration inside its folder.
-const ConfigFile = "config.json"
 
 const (
 	magic   = "LATENTCK"
@@ -131,33 +128,6 @@ type varEntry struct {
 	Length int    `json:"length"`
 	// Trainable is false for state such as the RNG, the step and optimizer moments.
 	Trainable bool `json:"trainable"`
-}
-
-// WriteConfig writes cfg as dir/config.json, atomically.
-func WriteConfig(dir string, cfg any) error {
-	data, err := json.MarshalIndent(cfg, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encoding config: %w", err)
-	}
-	return atomicfile.WriteBytes(filepath.Join(dir, ConfigFile), append(data, '\n'))
-}
-
-// ReadConfig decodes dir/config.json into cfg, rejecting unknown fields.
-func ReadConfig(dir string, cfg any) error {
-	path := filepath.Join(dir, ConfigFile)
-	data, err := os.ReadFile(path)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("%s is not a run folder: %s is missing", dir, ConfigFile)
-		}
-		return fmt.Errorf("reading %s: %w", path, err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(cfg); err != nil {
-		return fmt.Errorf("reading %s: %w", path, err)
-	}
-	return nil
 }
 
 // Save writes every variable of ctx, with cfg and step, as a new checkpoint

@@ -95,25 +95,8 @@ func TestKeepAndDamage(t *testing.T) {
 	}
 }
 
-func TestLatestEmptyAndConfig(t *testing.T) {
-	dir := t.TempDir()
-	if _, _, err := Latest(dir); !errors.Is(err, ErrNone) {
+func TestLatestEmpty(t *testing.T) {
+	if _, _, err := Latest(t.TempDir()); !errors.Is(err, ErrNone) {
 		t.Errorf("Latest on an empty folder: %v, want ErrNone", err)
-	}
-	var cfg testConfig
-	if err := ReadConfig(dir, &cfg); err == nil || !strings.Contains(err.Error(), "config.json is missing") {
-		t.Errorf("ReadConfig without a config: %v", err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, ConfigFile), []byte(`{"latent": 3, "surprise": 1}`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := ReadConfig(dir, &cfg); err == nil || !strings.Contains(err.Error(), "surprise") {
-		t.Errorf("ReadConfig with an unknown field: %v, want it named", err)
-	}
-	if err := WriteConfig(dir, testConfig{Latent: 9}); err != nil {
-		t.Fatal(err)
-	}
-	if err := ReadConfig(dir, &cfg); err != nil || cfg.Latent != 9 {
-		t.Errorf("ReadConfig after WriteConfig: %+v, %v", cfg, err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/latent-vae/latent/checkpoints"
 	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/eval"
+	"github.com/latent-vae/latent/internal/runlock"
 	"github.com/latent-vae/latent/models"
 	"github.com/latent-vae/latent/runs"
 )
@@ -52,7 +53,25 @@ type Result struct {
 // cfg.SaveEvery steps, at the end and when ctx is cancelled. With
 // opt.Resume the config and state come from opt.Out; a positive Steps or
 // Epochs in cfg then sets a new end.
-func Fit(ctx context.Context, b backends.Backend, cfg runs.Config, opt Options) (Result, error) {
+func Fit(ctx context.Context, b backends.Backend, cfg runs.Config, opt Options) (res Result, err error) {
+	if opt.Out == "" {
+		return Result{}, errors.New("no run folder given")
+	}
+	created, err := claimFolder(opt.Out, opt.Resume)
+	if err != nil {
+		return Result{}, err
+	}
+	lock, err := runlock.Acquire(opt.Out)
+	if err != nil {
+		return Result{}, err
+	}
+	defer lock.Release()
+	started := false // config.json written: the folder holds a run
+	defer func() {
+		if err != nil && created && !started {
+			os.RemoveAll(opt.Out) // a failed first start leaves nothing behind
+		}
+	}()
 	cfg, ck, err := prepareRun(cfg, opt)
 	if err != nil {
 		return Result{}, err
@@ -72,28 +91,55 @@ func Fit(ctx context.Context, b backends.Backend, cfg runs.Config, opt Options) 
 	if cfg.Steps <= 0 {
 		return Result{}, errors.New("the run's length must be positive: give a number of steps or epochs")
 	}
-	removeTemporaries(opt.Out)
-	if !opt.Resume {
-		if err := os.MkdirAll(opt.Out, 0o755); err != nil {
-			return Result{}, fmt.Errorf("creating run folder: %w", err)
-		}
-		if err := runs.WriteConfig(opt.Out, cfg); err != nil {
-			return Result{}, err
-		}
-	}
 	vars, start, err := initialState(b, cfg, ck)
 	if err != nil {
 		return Result{}, err
-	}
-	if opt.Log != nil && ck != nil {
-		fmt.Fprintf(opt.Log, "resuming %s at step %d of %d from %s\n", opt.Out, start, cfg.Steps, filepath.Base(ck.Path))
 	}
 	l, err := newLoop(b, cfg, opt, vars, set.Test, perEpoch)
 	if err != nil {
 		return Result{}, err
 	}
 	defer l.finalize()
+	removeTemporaries(opt.Out)
+	if !opt.Resume {
+		if err := runs.WriteConfig(opt.Out, cfg); err != nil {
+			return Result{}, err
+		}
+	}
+	started = true
+	if opt.Log != nil && ck != nil {
+		fmt.Fprintf(opt.Log, "resuming %s at step %d of %d from %s\n", opt.Out, start, cfg.Steps, filepath.Base(ck.Path))
+	}
 	return l.run(ctx, batcher, start)
+}
+
+// claimFolder makes sure dir can hold this run before anything is written:
+// to resume, it must be a run folder; a new run needs a new or empty folder
+// (a lock file left by an earlier failed start counts as empty), which it
+// creates. It reports whether it created the folder.
+func claimFolder(dir string, resume bool) (created bool, err error) {
+	entries, err := os.ReadDir(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist) && !resume:
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return false, fmt.Errorf("creating run folder: %w", err)
+		}
+		return true, nil
+	case err != nil:
+		return false, fmt.Errorf("run folder %s: %w", dir, err)
+	case resume:
+		return false, nil // prepareRun reads its config
+	}
+	for _, e := range entries {
+		switch e.Name() {
+		case runs.ConfigFile:
+			return false, fmt.Errorf("%s %w", dir, ErrRunExists)
+		case runlock.FileName:
+		default:
+			return false, fmt.Errorf("%s is not empty and holds no run (it has %s): choose a new or empty folder", dir, e.Name())
+		}
+	}
+	return false, nil
 }
 
 // loadData loads the run's data set once. A new run takes its model's image
@@ -131,14 +177,7 @@ func removeTemporaries(dir string) {
 // prepareRun checks the run folder and, when resuming, reads its config and
 // latest checkpoint (a nil checkpoint means a fresh run).
 func prepareRun(cfg runs.Config, opt Options) (runs.Config, *checkpoints.Checkpoint, error) {
-	if opt.Out == "" {
-		return cfg, nil, errors.New("no run folder given")
-	}
-	_, statErr := os.Stat(filepath.Join(opt.Out, runs.ConfigFile))
 	if !opt.Resume {
-		if statErr == nil {
-			return cfg, nil, fmt.Errorf("%s %w", opt.Out, ErrRunExists)
-		}
 		return cfg, nil, nil
 	}
 	saved, err := runs.ReadConfig(opt.Out)

@@ -4,10 +4,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
 
+	"github.com/latent-vae/latent/backend"
 	"github.com/latent-vae/latent/eval"
 	"github.com/latent-vae/latent/runs"
 )
@@ -18,6 +20,17 @@ import (
 func backendFlag(fs *flag.FlagSet) *string {
 	return fs.String("backend", "", "backend: xla:cpu, xla:cuda, xla:/path/plugin.so or go "+
 		"(default: $GOMLX_BACKEND, else xla:cpu when its plugin is installed, else go with a warning)")
+}
+
+// openBackend opens the backend given by --backend (name), else by
+// $GOMLX_BACKEND or the default. Its errors name their source as "backend
+// …" or "$GOMLX_BACKEND …"; a flag's gets the flag's dashes.
+func openBackend(name string, stderr io.Writer) (*backend.Backend, error) {
+	b, err := backend.Open(name, stderr)
+	if err != nil && name != "" {
+		return nil, fmt.Errorf("--%w", err)
+	}
+	return b, err
 }
 
 // runFlag defines --run.

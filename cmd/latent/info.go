@@ -7,17 +7,15 @@ import (
 	"runtime/debug"
 
 	"github.com/gomlx/gomlx/backends"
-
-	"github.com/latent-vae/latent/backend"
 )
 
 func runInfo(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("info", "[--backend B]", stderr)
-	backendFlag := fs.String("backend", "", "backend: xla:cpu, xla:cuda, xla:/path/plugin.so or go (default: $GOMLX_BACKEND, else xla:cpu if installed, else go)")
-	if err := fs.Parse(args); err != nil {
+	name := backendFlag(fs)
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
-	b, err := backend.Open(*backendFlag, stderr)
+	b, err := openBackend(*name, stderr)
 	if err != nil {
 		return err
 	}

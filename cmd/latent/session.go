@@ -35,7 +35,7 @@ func openSession(runDir, backendName string, stderr io.Writer) (*session, error)
 	if err != nil {
 		return nil, err
 	}
-	b, err := backend.Open(backendName, stderr)
+	b, err := openBackend(backendName, stderr)
 	if err != nil {
 		return nil, err
 	}

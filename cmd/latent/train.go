@@ -51,7 +51,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err := a.check(fs); err != nil {
 		return err
 	}
-	b, err := backend.Open(*a.backend, stderr)
+	b, err := openBackend(*a.backend, stderr)
 	if err != nil {
 		return err
 	}

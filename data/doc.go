@@ -8,7 +8,11 @@
 // folder holding the four standard MNIST file names is read from IDX files,
 // gzipped or raw, with its own train/test split. EMNIST images, stored
 // transposed, are transposed back to stand upright; an EMNIST mapping file
-// beside them names the classes. FetchSet downloads the sets published as
+// beside them names the classes. Before any data is read, each file's header
+// is checked against the file's size (a raw file must hold exactly the data
+// it claims, a gzipped one at most 1032 times its own size, deflate's largest
+// ratio) and the image count against the label count, so a corrupt header
+// costs no large allocation. FetchSet downloads the sets published as
 // separate files and checks their checksums.
 //
 // # Image folders

@@ -1,9 +1,12 @@
 package data
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -124,6 +127,57 @@ func TestLoadIDXErrors(t *testing.T) {
 			wantErr(t, err, append(tt.want, tt.file)...)
 		})
 	}
+}
+
+// TestLoadIDXBoundsAllocation checks that a header claiming more than its
+// file holds, or an image count its labels disagree with, is an error found
+// from the headers, before the data is read.
+func TestLoadIDXBoundsAllocation(t *testing.T) {
+	names := standardFiles()
+	tests := []struct {
+		name  string
+		files map[string][]byte // replacing those of a good set
+		file  string            // the file the error must name
+		want  []string
+	}{
+		{"labels disagree with images", map[string][]byte{
+			names[0]: idxBytes(IDXUint8, []int{10000, 28, 28}, make([]byte, 10000*28*28)),
+			names[1]: idxBytes(IDXUint8, []int{3}, []byte{1, 2, 3}),
+		}, names[1], []string{"3 labels but 10000 images in", names[0]}},
+		{"raw images overclaim", map[string][]byte{
+			names[0]: idxBytes(IDXUint8, []int{2000000, 28, 28}, make([]byte, 8<<20)),
+		}, names[0], []string{"need 1568000000 bytes", fmt.Sprintf("holds %d after its header", 8<<20)}},
+		{"gzipped images overclaim", map[string][]byte{
+			names[0] + ".gz": gzipBytes(t, idxBytes(IDXUint8, []int{2000000, 28, 28}, make([]byte, 16<<20))),
+		}, names[0] + ".gz", []string{"claim 1568000000 bytes", "gzip file can hold"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeIDXSet(t, dir, 12, 5, 4, 3, false)
+			for name, b := range tt.files {
+				if gz, ok := strings.CutSuffix(name, ".gz"); ok {
+					os.Remove(filepath.Join(dir, gz))
+				}
+				writeFile(t, dir, name, b)
+			}
+			var err error
+			n := allocated(func() { _, err = Load("mnist", Options{Dir: dir}) })
+			wantErr(t, err, append(tt.want, tt.file)...)
+			if n > 1<<20 {
+				t.Errorf("%d bytes allocated before the error, want under 1 MiB", n)
+			}
+		})
+	}
+}
+
+// allocated returns the bytes allocated while f runs.
+func allocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
 }
 
 func TestLoadNamedNotFound(t *testing.T) {

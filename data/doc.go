@@ -23,6 +23,10 @@
 //   - PNG, JPEG and GIF files (by extension, any case) are read recursively,
 //     in sorted path order; other files are skipped and counted in
 //     Set.Skipped, and folders whose names start with "." are not entered.
+//   - Symbolic links to files and folders are followed; a folder reached
+//     again, through a link loop or a second link, is not read again. Named
+//     pipes, sockets and devices are never opened: they are skipped and
+//     counted in Set.Skipped.
 //   - The name of the immediate subfolder holding an image is its class.
 //     Images directly in the folder itself belong to the class "", which
 //     sorts first. Labels index the sorted class names; only classes with

@@ -12,8 +12,9 @@
 // is checked against the file's size (a raw file must hold exactly the data
 // it claims, a gzipped one at most 1032 times its own size, deflate's largest
 // ratio) and the image count against the label count, so a corrupt header
-// costs no large allocation. FetchSet downloads the sets published as
-// separate files and checks their checksums.
+// costs no large allocation. Fetch downloads the sets published as separate
+// files and checks their checksums, with timeouts on connecting, on the
+// response headers and on each wait for more of a file.
 //
 // # Image folders
 //

@@ -88,6 +88,21 @@ func Load(spec string, opt Options) (*Set, error) {
 	return loadFolder(spec, opt, maxImagePixels)
 }
 
+// AbsSpec returns the data set spec as Load reads it from any working
+// folder: a named set (mnist, fashion-mnist, kmnist, emnist-<split>, or ""
+// for mnist) unchanged, and any other spec, a folder's path, made absolute
+// and cleaned, its symbolic links kept.
+func AbsSpec(spec string) (string, error) {
+	if spec == "" || isNamedSet(spec) {
+		return spec, nil
+	}
+	abs, err := filepath.Abs(spec)
+	if err != nil {
+		return "", fmt.Errorf("data set %s: %w", spec, err)
+	}
+	return abs, nil
+}
+
 // isNamedSet reports whether spec names a known IDX set.
 func isNamedSet(spec string) bool {
 	switch spec {

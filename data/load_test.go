@@ -257,3 +257,34 @@ func TestSplitHelpers(t *testing.T) {
 		t.Errorf("LabelCounts(0) = %v, want [1 0 3]", got)
 	}
 }
+
+func TestAbsSpec(t *testing.T) {
+	wd := t.TempDir()
+	t.Chdir(wd)
+	tests := []struct{ spec, want string }{
+		{"", ""},
+		{"mnist", "mnist"},
+		{"fashion-mnist", "fashion-mnist"},
+		{"kmnist", "kmnist"},
+		{"emnist-letters", "emnist-letters"},
+		{"emnist-nosuch", filepath.Join(wd, "emnist-nosuch")}, // not a named set: Load reads it as a folder
+		{"pets", filepath.Join(wd, "pets")},
+		{"./pets/../cats/", filepath.Join(wd, "cats")},
+		{"/srv/pets", "/srv/pets"},
+	}
+	for _, tt := range tests {
+		if got, err := AbsSpec(tt.spec); err != nil || got != tt.want {
+			t.Errorf("AbsSpec(%q) = %q, %v; want %q", tt.spec, got, err, tt.want)
+		}
+	}
+	// A folder given relative to one working folder loads from another.
+	writeIDXSet(t, filepath.Join(wd, "pets"), 4, 2, 2, 2, false)
+	spec, err := AbsSpec("pets")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir())
+	if set, err := Load(spec, Options{}); err != nil || set.Train.N != 4 {
+		t.Errorf("loading %s from another folder: %v", spec, err)
+	}
+}

@@ -104,6 +104,16 @@ func FuzzReadIDX(f *testing.F) {
 	f.Add([]byte{0x1f, 0x8b})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		idx, err := ReadIDX(bytes.NewReader(b), "fuzz")
+		// Knowing the size refuses early what ReadIDX refuses, and more
+		// only for a gzipped file.
+		s, sizedErr := newIDXStream(bytes.NewReader(b), "fuzz", int64(len(b)))
+		if sizedErr == nil {
+			_, sizedErr = s.readData()
+		}
+		gzipped := len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b
+		if (err != nil && sizedErr == nil) || (err == nil && sizedErr != nil && !gzipped) {
+			t.Fatalf("without the size: %v; with it: %v", err, sizedErr)
+		}
 		if err != nil {
 			return
 		}

@@ -8,8 +8,13 @@
 // folder holding the four standard MNIST file names is read from IDX files,
 // gzipped or raw, with its own train/test split. EMNIST images, stored
 // transposed, are transposed back to stand upright; an EMNIST mapping file
-// beside them names the classes. FetchSet downloads the sets published as
-// separate files and checks their checksums.
+// beside them names the classes. Before any data is read, each file's header
+// is checked against the file's size (a raw file must hold exactly the data
+// it claims, a gzipped one at most 1032 times its own size, deflate's largest
+// ratio) and the image count against the label count, so a corrupt header
+// costs no large allocation. Fetch downloads the sets published as separate
+// files and checks their checksums, with timeouts on connecting, on the
+// response headers and on each wait for more of a file.
 //
 // # Image folders
 //
@@ -19,6 +24,10 @@
 //   - PNG, JPEG and GIF files (by extension, any case) are read recursively,
 //     in sorted path order; other files are skipped and counted in
 //     Set.Skipped, and folders whose names start with "." are not entered.
+//   - Symbolic links to files and folders are followed; a folder reached
+//     again, through a link loop or a second link, is not read again. Named
+//     pipes, sockets and devices are never opened: they are skipped and
+//     counted in Set.Skipped.
 //   - The name of the immediate subfolder holding an image is its class.
 //     Images directly in the folder itself belong to the class "", which
 //     sorts first. Labels index the sorted class names; only classes with

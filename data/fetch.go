@@ -8,11 +8,15 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
+
+	"github.com/latent-vae/latent/internal/atomicfile"
 )
 
 // remoteFile is one published file of a data set and its checksum, written
@@ -65,28 +69,74 @@ func published(name, dir string) (remoteSet, error) {
 	return remoteSet{}, fmt.Errorf("fetching %s: unknown data set (want mnist, fashion-mnist or kmnist)", name)
 }
 
-// FetchSet downloads the files of a named set (mnist, fashion-mnist or
-// kmnist) into dir, creating it, from baseURL ("" for the set's canonical
-// address) with client (nil for http.DefaultClient). Each file's checksum is
-// checked against the published one; files already present and correct are
-// kept. A download goes to a temporary file that is renamed into place only
-// once verified.
-func FetchSet(ctx context.Context, name, dir, baseURL string, client *http.Client) error {
+// FetchOptions control Fetch. A zero duration takes its default.
+type FetchOptions struct {
+	BaseURL string       // address of the set's files; "" for its canonical address
+	Client  *http.Client // nil for a client with the connection timeouts below
+
+	DialTimeout   time.Duration // connecting to the server (default 30 s)
+	TLSTimeout    time.Duration // the TLS handshake (default 30 s)
+	HeaderTimeout time.Duration // the response headers, once the request is sent (default 60 s)
+	IdleTimeout   time.Duration // each wait for more of a file's body, with any client (default 60 s)
+}
+
+// withDefaults returns o with its zero durations set to their defaults.
+func (o FetchOptions) withDefaults() FetchOptions {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&o.DialTimeout, 30*time.Second)
+	def(&o.TLSTimeout, 30*time.Second)
+	def(&o.HeaderTimeout, 60*time.Second)
+	def(&o.IdleTimeout, 60*time.Second)
+	return o
+}
+
+// client returns o.Client, or a new client with o's connection timeouts and
+// a function that releases its idle connections.
+func (o FetchOptions) client() (*http.Client, func()) {
+	if o.Client != nil {
+		return o.Client, func() {}
+	}
+	tr := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: o.DialTimeout}).DialContext,
+		TLSHandshakeTimeout:   o.TLSTimeout,
+		ResponseHeaderTimeout: o.HeaderTimeout,
+		ForceAttemptHTTP2:     true,
+	}
+	return &http.Client{Transport: tr}, tr.CloseIdleConnections
+}
+
+// Fetch downloads the files of a named set (mnist, fashion-mnist or kmnist)
+// into dir, creating it. Each file's checksum is checked against the
+// published one; files already present and correct are kept. A download is
+// written to a temporary file renamed into place only once verified, and
+// fails, rather than waiting for ever, on a server that does not connect,
+// answer or keep sending within opt's timeouts.
+func Fetch(ctx context.Context, name, dir string, opt FetchOptions) error {
 	set, err := published(name, dir)
 	if err != nil {
 		return err
 	}
-	if baseURL == "" {
-		baseURL = set.baseURL
+	if opt.BaseURL == "" {
+		opt.BaseURL = set.baseURL
 	}
-	return fetchFiles(ctx, dir, baseURL, client, set.files)
+	return fetchFiles(ctx, dir, opt, set.files)
+}
+
+// FetchSet is Fetch from baseURL with client (nil for the default timeouts).
+func FetchSet(ctx context.Context, name, dir, baseURL string, client *http.Client) error {
+	return Fetch(ctx, name, dir, FetchOptions{BaseURL: baseURL, Client: client})
 }
 
 // fetchFiles downloads and verifies each file not already present in dir.
-func fetchFiles(ctx context.Context, dir, baseURL string, client *http.Client, files []remoteFile) error {
-	if client == nil {
-		client = http.DefaultClient
-	}
+func fetchFiles(ctx context.Context, dir string, opt FetchOptions, files []remoteFile) error {
+	opt = opt.withDefaults()
+	client, release := opt.client()
+	defer release()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("creating %s: %w", dir, err)
 	}
@@ -95,19 +145,26 @@ func fetchFiles(ctx context.Context, dir, baseURL string, client *http.Client, f
 		if got, err := fileSum(path, f.sum); err == nil && got == f.sum {
 			continue
 		}
-		u, err := url.JoinPath(baseURL, f.name)
+		u, err := url.JoinPath(opt.BaseURL, f.name)
 		if err != nil {
-			return fmt.Errorf("fetching %s: bad base URL %q: %w", f.name, baseURL, err)
+			return fmt.Errorf("fetching %s: bad base URL %q: %w", f.name, opt.BaseURL, err)
 		}
-		if err := download(ctx, client, u, path, f.sum); err != nil {
+		if err := download(ctx, client, opt.IdleTimeout, u, path, f.sum); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// download fetches u to path through a verified temporary file.
-func download(ctx context.Context, client *http.Client, u, path, want string) (err error) {
+// download fetches u to path, atomically, if its checksum is want. It fails
+// when the body stalls for longer than idle.
+func download(ctx context.Context, client *http.Client, idle time.Duration, u, path, want string) error {
+	h, err := newHash(want)
+	if err != nil {
+		return fmt.Errorf("fetching %s: %w", path, err)
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return fmt.Errorf("fetching %s: %w", u, err)
@@ -120,33 +177,42 @@ func download(ctx context.Context, client *http.Client, u, path, want string) (e
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("downloading %s from %s: %s", path, u, resp.Status)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".download-*")
-	if err != nil {
-		return fmt.Errorf("fetching %s: %w", u, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
+	body := newIdleReader(resp.Body, idle, func() {
+		cancel(fmt.Errorf("the server sent nothing for %v", idle))
+	})
+	return atomicfile.Write(path, func(w io.Writer) error {
+		if _, err := io.Copy(io.MultiWriter(w, h), body); err != nil {
+			if cause := context.Cause(ctx); cause != nil {
+				err = cause
+			}
+			return fmt.Errorf("downloading %s: %w", u, err)
 		}
-	}()
-	h, err := newHash(want)
-	if err != nil {
-		return fmt.Errorf("fetching %s: %w", path, err)
-	}
-	if _, err := io.Copy(io.MultiWriter(tmp, h), resp.Body); err != nil {
-		return fmt.Errorf("fetching %s into %s: %w", u, path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", tmp.Name(), err)
-	}
-	if got := sumString(want, h); got != want {
-		return fmt.Errorf("fetching %s from %s: checksum mismatch: got %s, want %s; the download was removed", path, u, got, want)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("renaming into %s: %w", path, err)
-	}
-	return nil
+		if got := sumString(want, h); got != want {
+			return fmt.Errorf("fetching %s: checksum mismatch: got %s, want %s; the download was removed", u, got, want)
+		}
+		return nil
+	})
+}
+
+// idleReader calls stall when a Read waits longer than idle.
+type idleReader struct {
+	r     io.Reader
+	idle  time.Duration
+	timer *time.Timer
+}
+
+// newIdleReader returns r with stall armed during each Read.
+func newIdleReader(r io.Reader, idle time.Duration, stall func()) *idleReader {
+	t := time.AfterFunc(idle, stall)
+	t.Stop()
+	return &idleReader{r: r, idle: idle, timer: t}
+}
+
+// Read reads from the underlying reader, calling stall if it waits too long.
+func (r *idleReader) Read(p []byte) (int, error) {
+	r.timer.Reset(r.idle)
+	defer r.timer.Stop()
+	return r.r.Read(p)
 }
 
 // fileSum returns the checksum of the file at path in the algorithm of want.

@@ -9,9 +9,11 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // servedSet returns the gzipped files of a small IDX set, by name.
@@ -80,7 +82,7 @@ func TestFetch(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "new")
 			requests.Store(0)
-			err := fetchFiles(context.Background(), dir, srv.URL+"/sets", srv.Client(), tt.table)
+			err := fetchFiles(context.Background(), dir, FetchOptions{BaseURL: srv.URL + "/sets", Client: srv.Client()}, tt.table)
 			if tt.want != nil {
 				wantErr(t, err, tt.want...)
 			} else if err != nil {
@@ -104,7 +106,7 @@ func TestFetch(t *testing.T) {
 			}
 			// A second fetch finds the files verified and downloads nothing.
 			requests.Store(0)
-			if err := fetchFiles(context.Background(), dir, srv.URL+"/sets/", srv.Client(), tt.table); err != nil || requests.Load() != 0 {
+			if err := fetchFiles(context.Background(), dir, FetchOptions{BaseURL: srv.URL + "/sets/"}, tt.table); err != nil || requests.Load() != 0 {
 				t.Errorf("second fetch: %v, %d requests; want none", err, requests.Load())
 			}
 		})
@@ -148,5 +150,68 @@ func TestPublishedMNISTChecksums(t *testing.T) {
 		if err != nil || len(set.files) != 4 || !strings.HasPrefix(set.baseURL, "http") {
 			t.Errorf("%s: %+v, %v", name, set, err)
 		}
+	}
+}
+
+func TestFetchTimeouts(t *testing.T) {
+	payload := []byte("twenty bytes of data")
+	sum := md5.Sum(payload)
+	table := []remoteFile{{"f.gz", "md5:" + hex.EncodeToString(sum[:])}}
+	tests := []struct {
+		name  string
+		serve func(w http.ResponseWriter, stop <-chan struct{}) // serves payload, or stalls until stop
+		want  []string                                          // error substrings; none for success
+	}{
+		{"headers never come", func(w http.ResponseWriter, stop <-chan struct{}) {
+			<-stop
+		}, []string{"f.gz", "timeout awaiting response headers"}},
+		{"body stalls", func(w http.ResponseWriter, stop <-chan struct{}) {
+			w.Header().Set("Content-Length", strconv.Itoa(len(payload)))
+			w.Write(payload[:4])
+			w.(http.Flusher).Flush()
+			<-stop
+		}, []string{"f.gz", "the server sent nothing for 300ms"}},
+		// 600 ms in all, longer than the idle timeout, but never idle for long.
+		{"slow but steady body", func(w http.ResponseWriter, stop <-chan struct{}) {
+			w.Header().Set("Content-Length", strconv.Itoa(len(payload)))
+			for i := range payload {
+				w.Write(payload[i : i+1])
+				w.(http.Flusher).Flush()
+				time.Sleep(30 * time.Millisecond)
+			}
+		}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stop := make(chan struct{})
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				stalled := make(chan struct{})
+				go func() {
+					defer close(stalled)
+					select {
+					case <-r.Context().Done():
+					case <-stop:
+					}
+				}()
+				tt.serve(w, stalled)
+			}))
+			defer srv.Close()
+			defer close(stop)
+			dir := t.TempDir()
+			opt := FetchOptions{BaseURL: srv.URL, HeaderTimeout: 300 * time.Millisecond, IdleTimeout: 300 * time.Millisecond}
+			var err error
+			within(t, 5*time.Second, func() { err = fetchFiles(context.Background(), dir, opt, table) })
+			entries, _ := os.ReadDir(dir)
+			if tt.want == nil {
+				if err != nil || len(entries) != 1 {
+					t.Fatalf("error %v, %d files; want f.gz alone", err, len(entries))
+				}
+				return
+			}
+			wantErr(t, err, tt.want...)
+			if len(entries) != 0 {
+				t.Errorf("%s left in the folder", entries[0].Name())
+			}
+		})
 	}
 }

@@ -84,27 +84,77 @@ func folderOptions(opt Options) (Options, error) {
 }
 
 // listImages returns the sorted paths of the image files under root and
-// the number of other files.
+// the number of other files. Symbolic links to files and folders are
+// followed; a folder reached again (through a link loop, or a second link to
+// it) is not listed again. Only regular files are listed as images: named
+// pipes, sockets and devices are counted as other files, never opened.
 func listImages(root string) (paths []string, skipped int, err error) {
-	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return fmt.Errorf("reading %s: %w", path, err)
+	w := &folderWalk{seen: map[dirID]bool{}}
+	if err := w.dir(root); err != nil {
+		return nil, 0, err
+	}
+	slices.Sort(w.paths)
+	return w.paths, w.skipped, nil
+}
+
+// folderWalk gathers the image files of a folder tree.
+type folderWalk struct {
+	seen    map[dirID]bool // the folders listed so far
+	paths   []string       // image files
+	skipped int            // other files
+}
+
+// dir lists the folder at path, unless it has been listed already.
+func (w *folderWalk) dir(path string) error {
+	info, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", path, err)
+	}
+	id, err := folderID(path, info)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", path, err)
+	}
+	if w.seen[id] {
+		return nil
+	}
+	w.seen[id] = true
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", path, err)
+	}
+	for _, e := range entries {
+		if err := w.entry(filepath.Join(path, e.Name()), e); err != nil {
+			return err
 		}
-		if d.IsDir() {
-			if path != root && strings.HasPrefix(d.Name(), ".") {
-				return filepath.SkipDir
-			}
+	}
+	return nil
+}
+
+// entry adds one entry of a folder: an image file, another file, or a
+// folder to list unless its name starts with ".".
+func (w *folderWalk) entry(path string, e fs.DirEntry) error {
+	mode := e.Type()
+	if mode&fs.ModeSymlink != 0 {
+		info, err := os.Stat(path)
+		switch {
+		case err != nil && isImageName(e.Name()):
+			return fmt.Errorf("reading %s: %w", path, err)
+		case err != nil: // a broken link, not to an image
+			w.skipped++
 			return nil
 		}
-		if isImageName(d.Name()) {
-			paths = append(paths, path)
-		} else {
-			skipped++
-		}
-		return nil
-	})
-	slices.Sort(paths)
-	return paths, skipped, err
+		mode = info.Mode().Type()
+	}
+	switch {
+	case mode.IsDir() && strings.HasPrefix(e.Name(), "."): // not entered
+	case mode.IsDir():
+		return w.dir(path)
+	case mode.IsRegular() && isImageName(e.Name()):
+		w.paths = append(w.paths, path)
+	default:
+		w.skipped++
+	}
+	return nil
 }
 
 // isImageName reports whether a file name has an image extension.
@@ -166,6 +216,13 @@ func ReadImageFile(path string, h, w, channels int) ([]float32, error) {
 // cannot be read, bad one that is not a usable image (corrupt, empty, or
 // over maxPixels, checked from its header before decoding).
 func decodeImage(path string, maxPixels int) (img image.Image, err, bad error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err), nil
+	}
+	if !info.Mode().IsRegular() { // opening a named pipe would block
+		return nil, fmt.Errorf("reading %s: not a regular file (mode %v)", path, info.Mode().Type()), nil
+	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err), nil

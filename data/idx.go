@@ -21,6 +21,10 @@ const (
 // maxIDXElements bounds the number of elements an IDX header may claim.
 const maxIDXElements = 1 << 31
 
+// maxGzipRatio bounds how many bytes one byte of a gzip file may expand to:
+// deflate's largest ratio is about 1032:1.
+const maxGzipRatio = 1032
+
 // IDX is one parsed IDX file: its element type, its dimensions (outermost
 // first) and its elements in row-major order.
 type IDX struct {
@@ -36,30 +40,90 @@ type IDX struct {
 // holds is an error, detected before the claimed size is allocated. name
 // identifies the file in errors.
 func ReadIDX(r io.Reader, name string) (*IDX, error) {
+	s, err := newIDXStream(r, name, -1)
+	if err != nil {
+		return nil, err
+	}
+	return s.readData()
+}
+
+// idxStream is an IDX file whose header has been read and checked: its
+// type and dimensions, and a reader positioned at its data.
+type idxStream struct {
+	name string
+	idx  *IDX // Type and Dims; Data is read by readData
+	src  io.Reader
+}
+
+// newIDXStream reads the header of the IDX file r, gzipped or raw. size is
+// the length of r in bytes, or -1 if unknown. When it is known, the data the
+// header claims is checked against it before any is read: a raw file must
+// hold exactly that much after its header, and a gzipped one at most
+// maxGzipRatio times its own size.
+func newIDXStream(r io.Reader, name string, size int64) (*idxStream, error) {
 	br := bufio.NewReader(r)
-	var src io.Reader = br
+	s := &idxStream{name: name, src: br}
+	gzipped := false
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, fmt.Errorf("reading %s: bad gzip header: %w", name, err)
 		}
-		defer zr.Close()
-		src = zr
+		s.src, gzipped = zr, true
 	}
-	idx, err := readIDXHeader(src, name)
-	if err != nil {
+	var err error
+	if s.idx, err = readIDXHeader(s.src, name); err != nil {
 		return nil, err
 	}
-	want := int64(1)
-	for _, d := range idx.Dims {
-		want *= int64(d)
+	if size >= 0 {
+		if err := s.checkSize(size, gzipped); err != nil {
+			return nil, err
+		}
 	}
-	idx.Data, err = readN(src, want)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: dimensions %v need %d bytes of data: %w", name, idx.Dims, want, err)
+	return s, nil
+}
+
+// dataSize returns the number of bytes of data the header claims.
+func (s *idxStream) dataSize() int64 {
+	n := int64(1)
+	for _, d := range s.idx.Dims {
+		n *= int64(d)
 	}
-	if err := expectEOF(src); err != nil {
-		return nil, fmt.Errorf("reading %s: dimensions %v: %w", name, idx.Dims, err)
+	return n
+}
+
+// checkSize checks the data the header claims against the file's size.
+func (s *idxStream) checkSize(size int64, gzipped bool) error {
+	header := int64(4 + 4*len(s.idx.Dims))
+	want := s.dataSize()
+	if gzipped {
+		if limit := size * maxGzipRatio; header+want > limit {
+			return fmt.Errorf("reading %s: dimensions %v claim %d bytes of data, more than a %d-byte gzip file can hold (%d at a ratio of %d:1)",
+				s.name, s.idx.Dims, want, size, limit, maxGzipRatio)
+		}
+		return nil
+	}
+	switch have := size - header; {
+	case want > have:
+		return fmt.Errorf("reading %s: truncated: dimensions %v need %d bytes of data but the file holds %d after its header",
+			s.name, s.idx.Dims, want, have)
+	case want < have:
+		return fmt.Errorf("reading %s: dimensions %v need %d bytes of data but the file holds %d after its header: more data than the dimensions describe",
+			s.name, s.idx.Dims, want, have)
+	}
+	return nil
+}
+
+// readData reads the data the header describes and checks that the file
+// ends there.
+func (s *idxStream) readData() (*IDX, error) {
+	var err error
+	idx := s.idx
+	if idx.Data, err = readN(s.src, s.dataSize()); err != nil {
+		return nil, fmt.Errorf("reading %s: dimensions %v need %d bytes of data: %w", s.name, idx.Dims, s.dataSize(), err)
+	}
+	if err := expectEOF(s.src); err != nil {
+		return nil, fmt.Errorf("reading %s: dimensions %v: %w", s.name, idx.Dims, err)
 	}
 	return idx, nil
 }
@@ -142,26 +206,51 @@ func expectEOF(r io.Reader) error {
 	}
 }
 
-// readIDXFile opens and parses the IDX file at path.
-func readIDXFile(path string) (*IDX, error) {
+// openIDX opens the IDX file at path and reads its header, checked against
+// the file's size. The caller closes the returned file.
+func openIDX(path string) (*idxStream, *os.File, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, err)
+		return nil, nil, fmt.Errorf("reading %s: %w", path, err)
 	}
-	defer f.Close()
-	return ReadIDX(f, path)
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	s, err := newIDXStream(f, path, info.Size())
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return s, f, nil
 }
 
-// idxImages converts a rank-3 (N, height, width) IDX file to pixels in [0,1].
-// With transpose each image is transposed, as EMNIST stores them.
-func idxImages(idx *IDX, name string, transpose bool) (*Split, error) {
-	if len(idx.Dims) != 3 {
-		return nil, fmt.Errorf("reading %s: an image file must have rank 3 (N, height, width), got rank %d %v", name, len(idx.Dims), idx.Dims)
+// checkIDXPair checks the headers of an image file and its label file
+// against each other before either's data is read: images of rank 3 (N,
+// height, width), none of them empty, and labels of rank 1, one per image.
+func checkIDXPair(images, labels *idxStream) error {
+	dims := images.idx.Dims
+	if len(dims) != 3 {
+		return fmt.Errorf("reading %s: an image file must have rank 3 (N, height, width), got rank %d %v", images.name, len(dims), dims)
 	}
+	if dims[0] == 0 || dims[1] == 0 || dims[2] == 0 {
+		return fmt.Errorf("reading %s: no images (dimensions %v)", images.name, dims)
+	}
+	if l := labels.idx.Dims; len(l) != 1 {
+		return fmt.Errorf("reading %s: a label file must have rank 1, got rank %d %v", labels.name, len(l), l)
+	}
+	if n := labels.idx.Dims[0]; n != dims[0] {
+		return fmt.Errorf("reading %s: %d labels but %d images in %s", labels.name, n, dims[0], images.name)
+	}
+	return nil
+}
+
+// idxImages converts a rank-3 (N, height, width) IDX file, checked by
+// checkIDXPair, to pixels in [0,1]. With transpose each image is
+// transposed, as EMNIST stores them.
+func idxImages(idx *IDX, transpose bool) *Split {
 	n, h, w := idx.Dims[0], idx.Dims[1], idx.Dims[2]
-	if n == 0 || h == 0 || w == 0 {
-		return nil, fmt.Errorf("reading %s: no images (dimensions %v)", name, idx.Dims)
-	}
 	if transpose {
 		h, w = w, h
 	}
@@ -171,7 +260,7 @@ func idxImages(idx *IDX, name string, transpose bool) (*Split, error) {
 		for i, b := range idx.Data {
 			s.Images[i] = table[b]
 		}
-		return s, nil
+		return s
 	}
 	size := h * w
 	for k := range n {
@@ -182,18 +271,12 @@ func idxImages(idx *IDX, name string, transpose bool) (*Split, error) {
 			}
 		}
 	}
-	return s, nil
+	return s
 }
 
 // idxLabels converts a rank-1 IDX file to labels, checking each is below
-// numClasses (when it is positive) and that there are want of them.
-func idxLabels(idx *IDX, name string, want, numClasses int) ([]int, error) {
-	if len(idx.Dims) != 1 {
-		return nil, fmt.Errorf("reading %s: a label file must have rank 1, got rank %d %v", name, len(idx.Dims), idx.Dims)
-	}
-	if idx.Dims[0] != want {
-		return nil, fmt.Errorf("reading %s: %d labels but %d images", name, idx.Dims[0], want)
-	}
+// numClasses (when it is positive).
+func idxLabels(idx *IDX, name string, numClasses int) ([]int, error) {
 	labels := make([]int, len(idx.Data))
 	for i, b := range idx.Data {
 		if numClasses > 0 && int(b) >= numClasses {

@@ -2,6 +2,7 @@ package data
 
 import (
 	"bytes"
+	"fmt"
 	"slices"
 	"testing"
 )
@@ -74,10 +75,7 @@ func TestReadIDXErrors(t *testing.T) {
 func TestIDXImages(t *testing.T) {
 	// Two 2x3 images stored transposed (as EMNIST does): each 3x2 in the file.
 	idx := &IDX{Type: IDXUint8, Dims: []int{2, 3, 2}, Data: []byte{0, 3, 1, 4, 2, 5, 255, 0, 0, 0, 0, 0}}
-	s, err := idxImages(idx, "x", true)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := idxImages(idx, true)
 	if s.N != 2 || s.Height != 2 || s.Width != 3 || s.Channels != 1 {
 		t.Fatalf("got %d images of %dx%dx%d, want 2 of 2x3x1", s.N, s.Height, s.Width, s.Channels)
 	}
@@ -89,10 +87,7 @@ func TestIDXImages(t *testing.T) {
 	if got := s.Image(1)[0]; got != 1 {
 		t.Errorf("second image's first pixel = %v, want 1", got)
 	}
-	plain, err := idxImages(idx, "x", false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	plain := idxImages(idx, false)
 	if plain.Height != 3 || plain.Width != 2 || plain.Images[1] != 3.0/255 {
 		t.Errorf("untransposed: %dx%d, pixel 1 = %v; want 3x2, 3/255", plain.Height, plain.Width, plain.Images[1])
 	}
@@ -109,6 +104,16 @@ func FuzzReadIDX(f *testing.F) {
 	f.Add([]byte{0x1f, 0x8b})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		idx, err := ReadIDX(bytes.NewReader(b), "fuzz")
+		// Knowing the size refuses early what ReadIDX refuses, and more
+		// only for a gzipped file.
+		s, sizedErr := newIDXStream(bytes.NewReader(b), "fuzz", int64(len(b)))
+		if sizedErr == nil {
+			_, sizedErr = s.readData()
+		}
+		gzipped := len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b
+		if (err != nil && sizedErr == nil) || (err == nil && sizedErr != nil && !gzipped) {
+			t.Fatalf("without the size: %v; with it: %v", err, sizedErr)
+		}
 		if err != nil {
 			return
 		}
@@ -120,4 +125,42 @@ func FuzzReadIDX(f *testing.F) {
 			t.Fatalf("dims %v but %d bytes of data", idx.Dims, len(idx.Data))
 		}
 	})
+}
+
+func TestOpenIDXChecksSize(t *testing.T) {
+	good := idxBytes(IDXUint8, []int{2, 3, 3}, seq(18, 0))
+	// 1 MB of zeros gzips to about 1 kB, which bounds the data to about 1 MB.
+	zeros := gzipBytes(t, idxBytes(IDXUint8, []int{1 << 20}, make([]byte, 1<<20)))
+	overclaim := gzipBytes(t, idxBytes(IDXUint8, []int{1 << 30}, make([]byte, 1<<20)))
+	tests := []struct {
+		name  string
+		input []byte
+		want  []string // error substrings; none for success
+	}{
+		{"raw, exact", good, nil},
+		{"gzipped", gzipBytes(t, good), nil},
+		{"gzipped zeros within the ratio", zeros, nil},
+		{"raw, short", good[:len(good)-3], []string{"truncated", "need 18 bytes", "holds 15 after its header"}},
+		{"raw, long", append(slices.Clone(good), 0), []string{"need 18 bytes", "holds 19 after its header"}},
+		{"raw, overclaiming", idxBytes(IDXUint8, []int{2000000, 28, 28}, seq(100, 0)), []string{"need 1568000000 bytes", "holds 100 after"}},
+		{"gzipped, overclaiming", overclaim, []string{"claim 1073741824 bytes", fmt.Sprintf("a %d-byte gzip file", len(overclaim)), "1032:1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeFile(t, t.TempDir(), "f.idx", tt.input)
+			s, f, err := openIDX(path)
+			if tt.want != nil {
+				wantErr(t, err, append(tt.want, path)...)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			idx, err := s.readData()
+			if err != nil || int64(len(idx.Data)) != s.dataSize() {
+				t.Errorf("read %d bytes (%v), want %d", len(idx.Data), err, s.dataSize())
+			}
+		})
+	}
 }

@@ -88,6 +88,21 @@ func Load(spec string, opt Options) (*Set, error) {
 	return loadFolder(spec, opt, maxImagePixels)
 }
 
+// AbsSpec returns the data set spec as Load reads it from any working
+// folder: a named set (mnist, fashion-mnist, kmnist, emnist-<split>, or ""
+// for mnist) unchanged, and any other spec, a folder's path, made absolute
+// and cleaned, its symbolic links kept.
+func AbsSpec(spec string) (string, error) {
+	if spec == "" || isNamedSet(spec) {
+		return spec, nil
+	}
+	abs, err := filepath.Abs(spec)
+	if err != nil {
+		return "", fmt.Errorf("data set %s: %w", spec, err)
+	}
+	return abs, nil
+}
+
 // isNamedSet reports whether spec names a known IDX set.
 func isNamedSet(spec string) bool {
 	switch spec {
@@ -230,21 +245,32 @@ func loadIDXSet(name, dir string, files [4]string, emnist bool) (*Set, error) {
 	return set, nil
 }
 
-// loadIDXSplit reads one split from its image and label files.
+// loadIDXSplit reads one split from its image and label files. Both
+// headers are read and checked, against their files' sizes and against each
+// other, before any data is.
 func loadIDXSplit(imagePath, labelPath string, transpose bool, numClasses int) (*Split, error) {
-	idx, err := readIDXFile(imagePath)
+	images, f, err := openIDX(imagePath)
 	if err != nil {
 		return nil, err
 	}
-	s, err := idxImages(idx, imagePath, transpose)
+	defer f.Close()
+	labels, g, err := openIDX(labelPath)
 	if err != nil {
 		return nil, err
 	}
-	idx, err = readIDXFile(labelPath)
+	defer g.Close()
+	if err := checkIDXPair(images, labels); err != nil {
+		return nil, err
+	}
+	idx, err := images.readData()
 	if err != nil {
 		return nil, err
 	}
-	if s.Labels, err = idxLabels(idx, labelPath, s.N, numClasses); err != nil {
+	s := idxImages(idx, transpose)
+	if idx, err = labels.readData(); err != nil {
+		return nil, err
+	}
+	if s.Labels, err = idxLabels(idx, labelPath, numClasses); err != nil {
 		return nil, err
 	}
 	return s, nil

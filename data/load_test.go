@@ -1,9 +1,12 @@
 package data
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -126,6 +129,57 @@ func TestLoadIDXErrors(t *testing.T) {
 	}
 }
 
+// TestLoadIDXBoundsAllocation checks that a header claiming more than its
+// file holds, or an image count its labels disagree with, is an error found
+// from the headers, before the data is read.
+func TestLoadIDXBoundsAllocation(t *testing.T) {
+	names := standardFiles()
+	tests := []struct {
+		name  string
+		files map[string][]byte // replacing those of a good set
+		file  string            // the file the error must name
+		want  []string
+	}{
+		{"labels disagree with images", map[string][]byte{
+			names[0]: idxBytes(IDXUint8, []int{10000, 28, 28}, make([]byte, 10000*28*28)),
+			names[1]: idxBytes(IDXUint8, []int{3}, []byte{1, 2, 3}),
+		}, names[1], []string{"3 labels but 10000 images in", names[0]}},
+		{"raw images overclaim", map[string][]byte{
+			names[0]: idxBytes(IDXUint8, []int{2000000, 28, 28}, make([]byte, 8<<20)),
+		}, names[0], []string{"need 1568000000 bytes", fmt.Sprintf("holds %d after its header", 8<<20)}},
+		{"gzipped images overclaim", map[string][]byte{
+			names[0] + ".gz": gzipBytes(t, idxBytes(IDXUint8, []int{2000000, 28, 28}, make([]byte, 16<<20))),
+		}, names[0] + ".gz", []string{"claim 1568000000 bytes", "gzip file can hold"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeIDXSet(t, dir, 12, 5, 4, 3, false)
+			for name, b := range tt.files {
+				if gz, ok := strings.CutSuffix(name, ".gz"); ok {
+					os.Remove(filepath.Join(dir, gz))
+				}
+				writeFile(t, dir, name, b)
+			}
+			var err error
+			n := allocated(func() { _, err = Load("mnist", Options{Dir: dir}) })
+			wantErr(t, err, append(tt.want, tt.file)...)
+			if n > 1<<20 {
+				t.Errorf("%d bytes allocated before the error, want under 1 MiB", n)
+			}
+		})
+	}
+}
+
+// allocated returns the bytes allocated while f runs.
+func allocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
 func TestLoadNamedNotFound(t *testing.T) {
 	data := t.TempDir()
 	t.Setenv("LATENT_DATA", data)
@@ -201,5 +255,36 @@ func TestSplitHelpers(t *testing.T) {
 	}
 	if got := s.LabelCounts(0); !slices.Equal(got, []int{1, 0, 3}) {
 		t.Errorf("LabelCounts(0) = %v, want [1 0 3]", got)
+	}
+}
+
+func TestAbsSpec(t *testing.T) {
+	wd := t.TempDir()
+	t.Chdir(wd)
+	tests := []struct{ spec, want string }{
+		{"", ""},
+		{"mnist", "mnist"},
+		{"fashion-mnist", "fashion-mnist"},
+		{"kmnist", "kmnist"},
+		{"emnist-letters", "emnist-letters"},
+		{"emnist-nosuch", filepath.Join(wd, "emnist-nosuch")}, // not a named set: Load reads it as a folder
+		{"pets", filepath.Join(wd, "pets")},
+		{"./pets/../cats/", filepath.Join(wd, "cats")},
+		{"/srv/pets", "/srv/pets"},
+	}
+	for _, tt := range tests {
+		if got, err := AbsSpec(tt.spec); err != nil || got != tt.want {
+			t.Errorf("AbsSpec(%q) = %q, %v; want %q", tt.spec, got, err, tt.want)
+		}
+	}
+	// A folder given relative to one working folder loads from another.
+	writeIDXSet(t, filepath.Join(wd, "pets"), 4, 2, 2, 2, false)
+	spec, err := AbsSpec("pets")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir())
+	if set, err := Load(spec, Options{}); err != nil || set.Train.N != 4 {
+		t.Errorf("loading %s from another folder: %v", spec, err)
 	}
 }

@@ -121,7 +121,9 @@ func (m *Metrics) addRow(row, header []string, stepCol int) error {
 // CurvesPNG draws three panels side by side — negative ELBO,
 // reconstruction and KL, in nats per image — each with the training and
 // test values against step. A panel's test line is left out when the run
-// has no test values; with no values at all it is an error.
+// has no test values; with no values at all it is an error. Values that
+// are not finite or beyond ±1e300 are left out, and the panel's title says
+// how many.
 func CurvesPNG(m *Metrics, title string) ([]byte, error) {
 	panels := []struct{ name, column string }{
 		{"negative ELBO", "neg_elbo"}, {"reconstruction", "recon"}, {"KL", "kl"},
@@ -149,22 +151,21 @@ func CurvesPNG(m *Metrics, title string) ([]byte, error) {
 
 // curvePanel plots train_<column> and test_<column> against step.
 func curvePanel(m *Metrics, name, column string) (*plot.Plot, error) {
-	p := plot.New()
+	p := newPlot()
 	p.Title.Text = name
 	p.X.Label.Text = "step"
 	p.Y.Label.Text = "nats per image"
-	lines := 0
+	series, lines, dropped := 0, 0, 0
 	for i, split := range []string{"train", "test"} {
 		s := m.Columns[split+"_"+column]
 		if len(s.Values) == 0 {
 			continue
 		}
-		xys := make(plotter.XYs, len(s.Values))
-		for j := range s.Values {
-			if !finite(s.Values[j]) {
-				return nil, fmt.Errorf("%s: %s_%s at step %v is %v", m.Path, split, column, s.Steps[j], s.Values[j])
-			}
-			xys[j] = plotter.XY{X: s.Steps[j], Y: s.Values[j]}
+		series++
+		xys := curveXYs(s)
+		dropped += len(s.Values) - len(xys)
+		if len(xys) == 0 {
+			continue
 		}
 		l, pts, err := plotter.NewLinePoints(xys)
 		if err != nil {
@@ -179,13 +180,29 @@ func curvePanel(m *Metrics, name, column string) (*plot.Plot, error) {
 		}
 		p.Legend.Add(split, l)
 		if lines == 0 { // keep the legend off the first line's end
-			p.Legend.Top = s.Values[len(s.Values)-1] <= s.Values[0]
+			p.Legend.Top = xys[len(xys)-1].Y <= xys[0].Y
 		}
 		lines++
 	}
-	if lines == 0 {
+	if series == 0 {
 		return nil, fmt.Errorf("%s: no train_%s or test_%s values to plot", m.Path, column, column)
 	}
+	if dropped > 0 {
+		p.Title.Text += fmt.Sprintf("\n(%d values not finite or beyond ±%g, not drawn)", dropped, maxPlotted)
+	}
 	p.Add(plotter.NewGrid())
+	fitRange(&p.X)
+	fitRange(&p.Y)
 	return p, nil
+}
+
+// curveXYs returns the points of s that can be plotted.
+func curveXYs(s Series) plotter.XYs {
+	xys := make(plotter.XYs, 0, len(s.Values))
+	for j, v := range s.Values {
+		if plottable(s.Steps[j]) && plottable(v) {
+			xys = append(xys, plotter.XY{X: s.Steps[j], Y: v})
+		}
+	}
+	return xys
 }

@@ -38,11 +38,11 @@ func (m *Map) PNG() ([]byte, error) {
 		return nil, fmt.Errorf("map: %d x, %d y and %d labels: want the same positive number", len(m.X), len(m.Y), len(m.Labels))
 	}
 	for i := range m.X {
-		if !finite(m.X[i]) || !finite(m.Y[i]) {
-			return nil, fmt.Errorf("map: point %d is (%v, %v): not finite", i, m.X[i], m.Y[i])
+		if !plottable(m.X[i]) || !plottable(m.Y[i]) {
+			return nil, fmt.Errorf("map: point %d is (%v, %v): not finite or beyond ±%g", i, m.X[i], m.Y[i], maxPlotted)
 		}
 	}
-	p := plot.New()
+	p := newPlot()
 	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = m.Title, m.XLabel, m.YLabel
 	labels := distinct(m.Labels)
 	legend := plot.NewLegend()
@@ -66,6 +66,8 @@ func (m *Map) PNG() ([]byte, error) {
 		icon.GlyphStyle.Radius = vg.Points(3)
 		legend.Add(className(l, m.Classes), &icon)
 	}
+	fitRange(&p.X)
+	fitRange(&p.Y)
 	const w, h, legendW = 8 * vg.Inch, 6.5 * vg.Inch, 1.4 * vg.Inch
 	legend.TextStyle.Font.Size = min(font.Length(11), (h-vg.Inch)/font.Length(len(labels)+1)/1.25)
 	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(DPI))
@@ -138,7 +140,52 @@ func hsv(h, s, v float64) color.Color {
 	return color.RGBA{to(r), to(g), to(b), 255}
 }
 
-func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+// maxPlotted bounds the magnitude of a plotted value, so that the span of
+// an axis stays finite: gonum/plot's tick marker loops for ever on an
+// infinite span.
+const maxPlotted = 1e300
+
+// plottable reports whether x is finite and within ±maxPlotted.
+func plottable(x float64) bool { return math.Abs(x) <= maxPlotted }
+
+// newPlot returns a plot whose axes use boundedTicks.
+func newPlot() *plot.Plot {
+	p := plot.New()
+	p.X.Tick.Marker, p.Y.Tick.Marker = boundedTicks{}, boundedTicks{}
+	return p
+}
+
+// fitRange gives an axis with no data the range [0, 1], and widens one
+// whose data are a single value, which gonum/plot's widening by ±1 cannot
+// separate beyond 2^53.
+func fitRange(a *plot.Axis) {
+	switch {
+	case a.Min > a.Max:
+		a.Min, a.Max = 0, 1
+	case a.Min == a.Max:
+		pad := max(1, math.Abs(a.Min)/1000)
+		a.Min, a.Max = a.Min-pad, a.Max+pad
+	}
+}
+
+// boundedTicks is gonum/plot's default tick marker for a finite, non-empty
+// range; on any other, where that marker panics or never returns, it marks
+// the range's finite ends.
+type boundedTicks struct{}
+
+// Ticks returns the ticks of the range [lo, hi].
+func (boundedTicks) Ticks(lo, hi float64) []plot.Tick {
+	if span := hi - lo; span > 0 && !math.IsInf(span, 0) {
+		return plot.DefaultTicks{}.Ticks(lo, hi)
+	}
+	var ticks []plot.Tick
+	for _, v := range []float64{lo, hi} {
+		if !math.IsNaN(v) && !math.IsInf(v, 0) && (len(ticks) == 0 || ticks[0].Value != v) {
+			ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'g', 4, 64)})
+		}
+	}
+	return ticks
+}
 
 // encodePNG encodes a drawn canvas as PNG.
 func encodePNG(img *vgimg.Canvas) ([]byte, error) {

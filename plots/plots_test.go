@@ -2,6 +2,7 @@ package plots
 
 import (
 	"bytes"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -10,6 +11,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"gonum.org/v1/plot"
 )
 
 const header = "step,epoch,train_neg_elbo,train_recon,train_kl,test_neg_elbo,test_recon,test_kl,images_per_sec,elapsed_s\n"
@@ -195,4 +199,118 @@ func countColour(img image.Image, c color.Color) int {
 		}
 	}
 	return n
+}
+
+func TestCurvesPNGExtremeValues(t *testing.T) {
+	nan, inf := math.NaN(), math.Inf(1)
+	tests := []struct {
+		name    string
+		steps   []float64 // nil: 1, 2, 3, …
+		values  []float64
+		dropped int
+	}{
+		{"huge of both signs", nil, []float64{1e300, -1e300, 5}, 0},
+		{"NaN", nil, []float64{3, nan, 2}, 1},
+		{"infinities", nil, []float64{inf, -inf, 3, 2}, 2},
+		{"beyond 1e300", nil, []float64{1e308, -1e308, 1, 2}, 2},
+		{"all equal", nil, []float64{5, 5, 5}, 0},
+		{"all equal and huge", nil, []float64{1e300, 1e300}, 0},
+		{"all equal and tiny", nil, []float64{1e-310, 1e-310}, 0},
+		{"one point", nil, []float64{7}, 0},
+		{"all NaN", nil, []float64{nan, nan}, 2},
+		{"huge steps", []float64{-1e308, 0, 1e308}, []float64{1, 2, 3}, 2},
+		{"one huge step", []float64{1e300}, []float64{1}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			steps := tt.steps
+			for i := len(steps); i < len(tt.values); i++ {
+				steps = append(steps, float64(i+1))
+			}
+			m := &Metrics{Path: "metrics.csv", Columns: map[string]Series{}}
+			for _, c := range []string{"train_neg_elbo", "train_recon", "train_kl"} {
+				m.Columns[c] = Series{Steps: steps, Values: tt.values}
+			}
+			var img image.Image
+			within(t, 10*time.Second, func() { img = decode(t, mustPNG(t)(CurvesPNG(m, "run"))) })
+			drawn := len(tt.values) > tt.dropped
+			if n := countColour(img, Colour(0, 2)); (n > 0) != drawn {
+				t.Errorf("%d pixels of the train colour; want a line drawn: %v", n, drawn)
+			}
+			p, err := curvePanel(m, "KL", "kl")
+			if err != nil {
+				t.Fatal(err)
+			}
+			note := fmt.Sprintf("(%d values not finite or beyond ±1e+300, not drawn)", tt.dropped)
+			if got := strings.Contains(p.Title.Text, note); got != (tt.dropped > 0) {
+				t.Errorf("title %q: note %q shown %v, want %v", p.Title.Text, note, got, tt.dropped > 0)
+			}
+		})
+	}
+}
+
+func TestMapPNGExtremeValues(t *testing.T) {
+	tests := []struct {
+		name    string
+		x, y    []float64
+		wantErr bool
+	}{
+		{"huge of both signs", []float64{1e300, -1e300}, []float64{-1e300, 1e300}, false},
+		{"one point", []float64{3}, []float64{4}, false},
+		{"all equal and huge", []float64{1e300, 1e300}, []float64{-1e300, -1e300}, false},
+		{"beyond 1e300", []float64{1e308, -1e308}, []float64{0, 1}, true},
+		{"infinite", []float64{math.Inf(1), 0}, []float64{0, 1}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := Map{X: tt.x, Y: tt.y, Labels: make([]int, len(tt.x))}
+			var err error
+			var b []byte
+			within(t, 10*time.Second, func() { b, err = m.PNG() })
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("error %v, want one: %v", err, tt.wantErr)
+			}
+			if err == nil && countColour(decode(t, b), Colour(0, 1)) == 0 {
+				t.Error("no point drawn")
+			}
+		})
+	}
+}
+
+func TestBoundedTicks(t *testing.T) {
+	tests := []struct {
+		lo, hi float64
+		want   int // ticks; -1 for gonum's own (several)
+	}{
+		{0, 10, -1},
+		{-1e300, 1e300, -1},
+		{-1e308, 1e308, 2}, // the span overflows
+		{5, 5, 1},
+		{3, 2, 2},
+		{math.NaN(), 1, 1},
+		{math.Inf(-1), math.Inf(1), 0},
+	}
+	for _, tt := range tests {
+		var ticks []plot.Tick
+		within(t, 10*time.Second, func() { ticks = boundedTicks{}.Ticks(tt.lo, tt.hi) })
+		if (tt.want < 0 && len(ticks) < 3) || (tt.want >= 0 && len(ticks) != tt.want) {
+			t.Errorf("Ticks(%v, %v) = %d ticks, want %d (-1: gonum's)", tt.lo, tt.hi, len(ticks), tt.want)
+		}
+	}
+}
+
+// within runs f, failing the test if it has not returned after d, as when
+// a tick computation loops.
+func within(t *testing.T, d time.Duration, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	select {
+	case <-done:
+	case <-time.After(d):
+		t.Fatalf("still running after %v", d)
+	}
 }

@@ -21,7 +21,7 @@ import (
 const EnvVar = "GOMLX_BACKEND"
 
 // Advice tells a user how to get the XLA CPU plugin.
-const Advice = "run `make setup` to install the XLA CPU PJRT plugin into ~/.local/lib/go-xla " +
+const Advice = "run `latent setup` (or `make setup` in a clone) to install the XLA CPU PJRT plugin into ~/.local/lib/go-xla " +
 	"(or set PJRT_PLUGIN_LIBRARY_PATH to a folder holding pjrt_c_api_cpu_plugin.so)"
 
 // Backend is an opened backend and what was chosen.

@@ -11,9 +11,15 @@ import (
 )
 
 // Write calls fill with a temporary file in path's folder and, if fill
-// succeeds, syncs it and renames it to path. On any error the temporary file
-// is removed and path is left untouched.
-func Write(path string, fill func(w io.Writer) error) (err error) {
+// succeeds, syncs it and renames it to path (mode 0644). On any error the
+// temporary file is removed and path is left untouched.
+func Write(path string, fill func(w io.Writer) error) error {
+	return WriteMode(path, 0o644, fill)
+}
+
+// WriteMode is Write giving the new file the permission bits mode, such as
+// 0755 for a shared library or program.
+func WriteMode(path string, mode os.FileMode, fill func(w io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -34,7 +40,7 @@ func Write(path string, fill func(w io.Writer) error) (err error) {
 	if err = tmp.Close(); err != nil {
 		return fmt.Errorf("closing %s: %w", path, err)
 	}
-	if err = os.Chmod(tmp.Name(), 0o644); err != nil {
+	if err = os.Chmod(tmp.Name(), mode); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	if err = os.Rename(tmp.Name(), path); err != nil {

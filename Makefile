@@ -23,6 +23,12 @@ MNIST_DIR   := $(LATENT_DATA)/mnist
 MNIST_FILES := train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz
 GOMOD_STAMP := .cache/go-mod.stamp
 
+# numpy for the test of examples/python/latent_decoder.py against latent's decoder.
+PYTHON        ?= python3
+PYVENV        := .cache/pyvenv
+NUMPY_VERSION := 2.4.6
+PYVENV_STAMP  := $(PYVENV)/.numpy-$(NUMPY_VERSION)
+
 BIN    := bin/latent
 RUN    ?= runs/mnist
 EPOCHS ?= 10
@@ -49,14 +55,20 @@ build: setup
 	$(GO) build -o $(BIN) ./cmd/latent
 
 # Unit tests, the XLA CPU smoke test, an end-to-end training test on real
-# MNIST and a short fuzz run of the file readers. The fuzz budgets are counts,
+# MNIST, the numpy decoder example against latent's (in .cache/pyvenv) and a short fuzz run of the file readers. The fuzz budgets are counts,
 # not durations: Go 1.26's fuzz coordinator can fail a duration-bounded run
 # with a spurious "context deadline exceeded" (golang/go#75804).
-test: setup
+test: setup $(PYVENV_STAMP)
 	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 20m ./...
+	LATENT_PYTHON=$(CURDIR)/$(PYVENV)/bin/python $(GO) test -count=1 -timeout 20m ./...
 	$(GO) test -run '^$$' -fuzz '^FuzzReadIDX$$' -fuzztime 200000x ./data
 	$(GO) test -run '^$$' -fuzz '^FuzzLoadFolder$$' -fuzztime 30000x ./data
+
+$(PYVENV_STAMP):
+	rm -rf $(PYVENV)
+	$(PYTHON) -m venv $(PYVENV)
+	$(PYVENV)/bin/pip install --quiet --disable-pip-version-check numpy==$(NUMPY_VERSION)
+	touch $@
 
 # The main job: train on MNIST (or continue an unfinished run), then write a
 # sample grid and an interpolation GIF.

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -15,6 +16,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/latent-vae/latent/internal/atomicfile"
 )
@@ -106,6 +108,10 @@ func parseIndex(contentType string, body []byte, base *url.URL) (wheel, error) {
 // download fetches w into a temporary file in opt.Dir and checks its size
 // and SHA-256. The caller removes the returned file.
 func download(ctx context.Context, opt Options, w wheel) (_ *os.File, n int64, err error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stall := time.AfterFunc(opt.StallTimeout, func() { cancel(errStalled) })
+	defer stall.Stop()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, w.url, nil)
 	if err != nil {
 		return nil, 0, fmt.Errorf("downloading %s: %w", w.url, err)
@@ -130,9 +136,9 @@ func download(ctx context.Context, opt Options, w wheel) (_ *os.File, n int64, e
 		}
 	}()
 	sum := sha256.New()
-	n, err = io.Copy(io.MultiWriter(f, sum), resp.Body)
+	n, err = io.Copy(io.MultiWriter(f, sum), &stallReader{resp.Body, stall, opt.StallTimeout})
 	if err != nil || (want > 0 && n != want) {
-		return nil, n, truncated(w.url, n, want, err, opt)
+		return nil, n, truncated(w.url, n, want, context.Cause(ctx), err, opt)
 	}
 	if got := hex.EncodeToString(sum.Sum(nil)); got != strings.ToLower(opt.SHA256) {
 		return nil, n, fmt.Errorf("%s has SHA-256 %s, want %s: the download is damaged or is not the pinned wheel, and nothing was installed; run it again, or %s",
@@ -141,9 +147,29 @@ func download(ctx context.Context, opt Options, w wheel) (_ *os.File, n int64, e
 	return f, n, nil
 }
 
-func truncated(url string, n, want int64, err error, opt Options) error {
+// errStalled cancels a download that received nothing for Options.StallTimeout.
+var errStalled = errors.New("stalled")
+
+// stallReader restarts the stall timer at every read that brings data.
+type stallReader struct {
+	r     io.Reader
+	timer *time.Timer
+	d     time.Duration
+}
+
+func (s *stallReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if n > 0 {
+		s.timer.Reset(s.d)
+	}
+	return n, err
+}
+
+func truncated(url string, n, want int64, cause, err error, opt Options) error {
 	why := "the connection ended early"
 	switch {
+	case errors.Is(cause, errStalled):
+		why = fmt.Sprintf("nothing received for %v", opt.StallTimeout)
 	case err != nil && timedOut(err):
 		why = fmt.Sprintf("timed out (%v for the whole install)", opt.Timeout)
 	case err != nil:

@@ -43,15 +43,18 @@ const DefaultIndexURL = "https://pypi.org/simple"
 const (
 	DefaultTimeout        = 15 * time.Minute // the whole install, download included
 	DefaultConnectTimeout = 30 * time.Second // connecting, TLS handshake, waiting for response headers
+	DefaultStallTimeout   = 60 * time.Second // a download receiving nothing for this long is abandoned
 )
 
 // Options say where and from where to install. The zero value installs the
 // pinned wheel from PyPI into DefaultDir.
 type Options struct {
-	Dir      string       // destination folder; empty: DefaultDir()
-	IndexURL string       // simple index base URL; empty: DefaultIndexURL
-	Client   *http.Client // empty: a client with DefaultConnectTimeout
-	Timeout  time.Duration
+	Dir      string        // destination folder; empty: DefaultDir()
+	IndexURL string        // simple index base URL; empty: DefaultIndexURL
+	Client   *http.Client  // empty: a client with DefaultConnectTimeout
+	Timeout  time.Duration // the whole install; 0: DefaultTimeout
+	// StallTimeout abandons a download that receives nothing for this long; 0: DefaultStallTimeout.
+	StallTimeout time.Duration
 	// SHA256 is the expected checksum of the wheel (hex); empty: WheelSHA256.
 	SHA256 string
 	Force  bool      // reinstall even when the stamp says it is installed
@@ -131,6 +134,9 @@ func (opt Options) withDefaults() (Options, error) {
 	}
 	if opt.Timeout <= 0 {
 		opt.Timeout = DefaultTimeout
+	}
+	if opt.StallTimeout <= 0 {
+		opt.StallTimeout = DefaultStallTimeout
 	}
 	if opt.SHA256 == "" {
 		opt.SHA256 = WheelSHA256

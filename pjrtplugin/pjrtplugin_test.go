@@ -52,6 +52,7 @@ type index struct {
 	wheel    []byte
 	html     bool // answer with a PEP 503 HTML page instead of PEP 691 JSON
 	truncate bool // send half the wheel under its full Content-Length
+	stall    bool // send half the wheel, then nothing until the client leaves
 	status   int  // answer the wheel's URL with this status when non-zero
 	hits     atomic.Int64
 }
@@ -75,6 +76,15 @@ func (ix *index) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		w.Header().Set("Content-Length", fmt.Sprint(len(ix.wheel)))
+		if ix.stall {
+			w.Write(ix.wheel[:len(ix.wheel)/2])
+			w.(http.Flusher).Flush()
+			select {
+			case <-r.Context().Done():
+			case <-time.After(10 * time.Second):
+			}
+			return
+		}
 		if ix.truncate {
 			w.Write(ix.wheel[:len(ix.wheel)/2])
 			return // the server closes the connection short of Content-Length
@@ -124,6 +134,7 @@ func TestInstall(t *testing.T) {
 		{"good wheel from an HTML index", &index{wheel: good, html: true}, sha(good), "", ""},
 		{"wrong checksum", &index{wheel: good}, sha([]byte("another wheel")), "", "SHA-256"},
 		{"truncated download", &index{wheel: good, truncate: true}, sha(good), "", "truncated after"},
+		{"stalled download", &index{wheel: good, stall: true}, sha(good), "", "nothing received for 500ms"},
 		{"refused download", &index{wheel: good, status: http.StatusForbidden}, sha(good), "", "403 Forbidden"},
 		{"member missing", &index{wheel: noMember}, sha(noMember), "", "holds no " + Member},
 		{"not an index", &index{wheel: good}, sha(good), "/nothing-here", "404 Not Found"},
@@ -134,7 +145,7 @@ func TestInstall(t *testing.T) {
 			srv := httptest.NewServer(tc.ix)
 			defer srv.Close()
 			dir := filepath.Join(t.TempDir(), "go-xla")
-			opt := Options{Dir: dir, IndexURL: srv.URL + "/simple", SHA256: tc.sum, Timeout: 20 * time.Second}
+			opt := Options{Dir: dir, IndexURL: srv.URL + "/simple", SHA256: tc.sum, Timeout: 20 * time.Second, StallTimeout: 500 * time.Millisecond}
 			switch tc.url {
 			case "closed":
 				opt.IndexURL = closedURL(t)

@@ -5,17 +5,15 @@
 SHELL := /bin/bash
 GO    ?= go
 
-# XLA PJRT CPU plugin, from Google's wheel on PyPI (pinned and checksummed).
+# XLA PJRT CPU plugin: `latent setup` finds Google's pinned wheel on PyPI,
+# checks its SHA-256 and extracts the plugin, in Go (the pin and checksum
+# live in pjrtplugin/pjrtplugin.go; these two lines name its stamp file).
 XLA_CPU_WHEEL   := xla-cpu-pjrt
 XLA_CPU_VERSION := 0.0.1
-XLA_CPU_FILE    := xla_cpu_pjrt-0.0.1-py3-none-manylinux_2_27_x86_64.whl
-XLA_CPU_SHA256  := 55837b6b7b47daa717f2d9a5a03563ea0ceaa338d06a81a1e2d3f060d960decc
-XLA_CPU_MEMBER  := xla_plugins/xla_cpu_pjrt/xla_cpu_pjrt.so
 GOXLA_DIR       := $(HOME)/.local/lib/go-xla
-PLUGIN          := $(GOXLA_DIR)/pjrt_c_api_cpu_plugin.so
-WHEELS          := .cache/wheels
-# The stamp names the pinned wheel, so a machine that already has this plugin
-# (from any clone) downloads nothing; a new pin reinstalls it.
+# `latent setup` writes this stamp beside the plugin. It names the pinned
+# wheel, so a machine that already has this plugin (from any clone) downloads
+# nothing; a new pin reinstalls it.
 PLUGIN_STAMP := $(GOXLA_DIR)/.$(XLA_CPU_WHEEL)-$(XLA_CPU_VERSION).installed
 
 
@@ -24,6 +22,12 @@ LATENT_DATA ?= $(HOME)/.local/share/latent
 MNIST_DIR   := $(LATENT_DATA)/mnist
 MNIST_FILES := train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz
 GOMOD_STAMP := .cache/go-mod.stamp
+
+# numpy for the test of examples/python/latent_decoder.py against latent's decoder.
+PYTHON        ?= python3
+PYVENV        := .cache/pyvenv
+NUMPY_VERSION := 2.4.6
+PYVENV_STAMP  := $(PYVENV)/.numpy-$(NUMPY_VERSION)
 
 BIN    := bin/latent
 RUN    ?= runs/mnist
@@ -34,14 +38,9 @@ EPOCHS ?= 10
 
 setup: $(PLUGIN_STAMP) $(addprefix $(MNIST_DIR)/,$(MNIST_FILES)) $(GOMOD_STAMP)
 
-$(PLUGIN_STAMP):
-	@mkdir -p $(WHEELS) $(GOXLA_DIR)
-	test -f $(WHEELS)/$(XLA_CPU_FILE) || pip download --quiet --no-deps --only-binary=:all: --dest $(WHEELS) "$(XLA_CPU_WHEEL)==$(XLA_CPU_VERSION)"
-	echo "$(XLA_CPU_SHA256)  $(WHEELS)/$(XLA_CPU_FILE)" | sha256sum --check --quiet || { rm -f $(WHEELS)/$(XLA_CPU_FILE); echo "checksum mismatch for $(XLA_CPU_FILE)" >&2; exit 1; }
-	unzip -p $(WHEELS)/$(XLA_CPU_FILE) $(XLA_CPU_MEMBER) > $(PLUGIN).tmp
-	chmod 755 $(PLUGIN).tmp && mv $(PLUGIN).tmp $(PLUGIN)
-	touch $@
-	@echo "installed XLA CPU PJRT plugin: $(PLUGIN)"
+$(PLUGIN_STAMP): | $(GOMOD_STAMP)
+	$(GO) build -o $(BIN) ./cmd/latent
+	$(BIN) setup --dir $(GOXLA_DIR)
 
 $(GOMOD_STAMP): go.mod go.sum
 	$(GO) mod download
@@ -56,15 +55,21 @@ build: setup
 	$(GO) build -o $(BIN) ./cmd/latent
 
 # Unit tests, the XLA CPU smoke test, an end-to-end training test on real
-# MNIST and a short fuzz run of the file readers. The fuzz budgets are counts,
+# MNIST, the numpy decoder example against latent's (in .cache/pyvenv) and a short fuzz run of the file readers. The fuzz budgets are counts,
 # not durations: Go 1.26's fuzz coordinator can fail a duration-bounded run
 # with a spurious "context deadline exceeded" (golang/go#75804).
-test: setup
+test: setup $(PYVENV_STAMP)
 	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 20m ./...
+	LATENT_PYTHON=$(CURDIR)/$(PYVENV)/bin/python $(GO) test -count=1 -timeout 20m ./...
 	$(GO) test -run '^$$' -fuzz '^FuzzReadIDX$$' -fuzztime 200000x ./data
 	$(GO) test -run '^$$' -fuzz '^FuzzLoadFolder$$' -fuzztime 30000x ./data
 	$(GO) test -run '^$$' -fuzz '^FuzzReadCheckpoint$$' -fuzztime 50000x ./checkpoints
+
+$(PYVENV_STAMP):
+	rm -rf $(PYVENV)
+	$(PYTHON) -m venv $(PYVENV)
+	$(PYVENV)/bin/pip install --quiet --disable-pip-version-check numpy==$(NUMPY_VERSION)
+	touch $@
 
 # The main job: train on MNIST (or continue an unfinished run), then write a
 # sample grid and an interpolation GIF.

@@ -25,7 +25,7 @@ const EnvVar = "GOMLX_BACKEND"
 const PluginPathEnvVar = "PJRT_PLUGIN_LIBRARY_PATH"
 
 // Advice tells a user how to get the XLA CPU plugin.
-const Advice = "run `make setup` to install the XLA CPU PJRT plugin into ~/.local/lib/go-xla " +
+const Advice = "run `latent setup` (or `make setup` in a clone) to install the XLA CPU PJRT plugin into ~/.local/lib/go-xla " +
 	"(or set PJRT_PLUGIN_LIBRARY_PATH to a folder holding pjrt_c_api_cpu_plugin.so)"
 
 // CUDAAdvice tells a user how to get a CUDA plugin.

@@ -127,11 +127,6 @@ func Fetch(ctx context.Context, name, dir string, opt FetchOptions) error {
 	return fetchFiles(ctx, dir, opt, set.files)
 }
 
-// FetchSet is Fetch from baseURL with client (nil for the default timeouts).
-func FetchSet(ctx context.Context, name, dir, baseURL string, client *http.Client) error {
-	return Fetch(ctx, name, dir, FetchOptions{BaseURL: baseURL, Client: client})
-}
-
 // fetchFiles downloads and verifies each file not already present in dir.
 func fetchFiles(ctx context.Context, dir string, opt FetchOptions, files []remoteFile) error {
 	opt = opt.withDefaults()

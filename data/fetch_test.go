@@ -123,7 +123,7 @@ func TestFetchSetErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		dir := t.TempDir()
-		err := FetchSet(context.Background(), tt.name, dir, "http://127.0.0.1:1/", nil)
+		err := Fetch(context.Background(), tt.name, dir, FetchOptions{BaseURL: "http://127.0.0.1:1/"})
 		wantErr(t, err, tt.want...)
 		if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 			t.Errorf("%s: the folder holds %d files, want none", tt.name, len(entries))

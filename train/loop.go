@@ -76,6 +76,16 @@ func Fit(ctx context.Context, b backends.Backend, cfg runs.Config, opt Options) 
 	if err != nil {
 		return Result{}, err
 	}
+	if !opt.Resume { // saved paths must not depend on the working folder
+		if cfg.Data, err = cfg.Data.Absolute(); err != nil {
+			return Result{}, err
+		}
+		if cfg.Init != "" {
+			if cfg.Init, err = filepath.Abs(cfg.Init); err != nil {
+				return Result{}, fmt.Errorf("init run %s: %w", cfg.Init, err)
+			}
+		}
+	}
 	set, err := loadData(&cfg, ck == nil && !opt.Resume, opt.Log)
 	if err != nil {
 		return Result{}, err

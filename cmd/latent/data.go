@@ -115,7 +115,7 @@ func runDataFetch(args []string, stdout, stderr io.Writer) error {
 		}
 		*dir = d
 	}
-	if err := data.FetchSet(context.Background(), name, *dir, *baseURL, nil); err != nil {
+	if err := data.Fetch(context.Background(), name, *dir, data.FetchOptions{BaseURL: *baseURL}); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "fetched %s into %s (checksums verified)\n", name, *dir)

@@ -51,7 +51,19 @@ func WriteBytes(path string, data []byte) error {
 // removed as soon as ctx is cancelled, even while fill runs (fill's further
 // writes go to the removed file), path is left untouched and the error wraps
 // the context's cause.
-func WriteContext(ctx context.Context, path string, fill func(w io.Writer) error) (err error) {
+func WriteContext(ctx context.Context, path string, fill func(w io.Writer) error) error {
+	return write(ctx, path, 0o666, fill)
+}
+
+// WriteMode is Write that creates a new file with the permission bits mode
+// less the umask, such as 0755 for a shared library; a replaced file keeps
+// its own.
+func WriteMode(path string, mode fs.FileMode, fill func(w io.Writer) error) error {
+	return write(context.Background(), path, mode.Perm(), fill)
+}
+
+// write is WriteContext creating a new file with perm less the umask.
+func write(ctx context.Context, path string, perm fs.FileMode, fill func(w io.Writer) error) (err error) {
 	if err := context.Cause(ctx); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
@@ -61,7 +73,6 @@ func WriteContext(ctx context.Context, path string, fill func(w io.Writer) error
 	}
 	dir := filepath.Dir(target)
 	sweep(dir, filepath.Base(target))
-	perm := fs.FileMode(0o666)
 	if existing != nil {
 		perm = existing.Mode().Perm()
 	}

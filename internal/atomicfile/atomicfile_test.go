@@ -40,3 +40,19 @@ func TestWrite(t *testing.T) {
 		})
 	}
 }
+
+func TestWriteModeSetsPermissions(t *testing.T) {
+	for _, mode := range []os.FileMode{0o755, 0o600} {
+		path := filepath.Join(t.TempDir(), "lib.so")
+		if err := WriteMode(path, mode, func(w io.Writer) error { _, err := io.WriteString(w, "x"); return err }); err != nil {
+			t.Fatal(err)
+		}
+		info, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := info.Mode().Perm(); got != mode {
+			t.Errorf("mode = %v, want %v", got, mode)
+		}
+	}
+}

@@ -19,9 +19,9 @@ func Missing(tb testing.TB, format string, args ...any) {
 	tb.Helper()
 	msg := fmt.Sprintf(format, args...)
 	if os.Getenv("CI") == "true" {
-		tb.Fatalf("%s (required with CI=true; `make setup` installs it)", msg)
+		tb.Fatalf("%s (required with CI=true; `make setup` installs it, `latent setup` the XLA plugin)", msg)
 	}
-	tb.Skipf("%s; run `make setup`", msg)
+	tb.Skipf("%s; run `make setup` (or `latent setup` for the XLA plugin)", msg)
 }
 
 // XLA opens the XLA CPU backend for the test and finalizes it afterwards.

@@ -1,0 +1,227 @@
+package main
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // graph ops read best unqualified
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+
+	"github.com/latent-vae/latent/backend"
+	"github.com/latent-vae/latent/checkpoints"
+	"github.com/latent-vae/latent/generate"
+	"github.com/latent-vae/latent/internal/testenv"
+	"github.com/latent-vae/latent/models"
+	"github.com/latent-vae/latent/runs"
+)
+
+// pythonDecoder is the numpy decoder the export is checked against.
+const pythonDecoder = "../../examples/python/latent_decoder.py"
+
+// TestExportMatchesPythonDecoder exports tiny random models of each decoder
+// variant and checks that examples/python/latent_decoder.py decodes the same
+// latents to the same images as latent's own decoder.
+func TestExportMatchesPythonDecoder(t *testing.T) {
+	b := testenv.XLA(t)
+	python := pythonWithNumpy(t)
+	base := models.Config{Height: 8, Width: 8, Channels: 1, Latent: 3, Widths: []int{4, 8}, Hidden: 6,
+		Kernel: 3, Upsample: models.UpsampleNearest, Likelihood: models.Bernoulli, Beta: 1}
+	tests := []struct {
+		name   string
+		edit   func(c *models.Config)
+		latent string // file format of the latents: "json" or "npy"
+	}{
+		{"nearest, 3x3 (phase convolution)", func(c *models.Config) {}, "json"},
+		{"nearest, 5x5, one block, no hidden", func(c *models.Config) { c.Widths, c.Kernel, c.Hidden = []int{4}, 5, 0 }, "npy"},
+		{"depth-to-space, 5x5, RGB, gaussian", func(c *models.Config) {
+			c.Upsample, c.Kernel, c.Channels, c.Likelihood = models.UpsampleDepthToSpace, 5, 3, models.Gaussian
+		}, "npy"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := base
+			tc.edit(&cfg)
+			dir := t.TempDir()
+			runDir := randomRun(t, b, cfg, filepath.Join(dir, "run"))
+			model := filepath.Join(dir, "model.safetensors")
+			var out, errb bytes.Buffer
+			if code := run([]string{"export", "--run", runDir, "-o", model}, &out, &errb); code != 0 {
+				t.Fatalf("latent export: exit %d: %s", code, errb.String())
+			}
+			const n = 5
+			z := generate.RandomLatents(n, cfg.Latent, 3, 2)
+			want := decodeRun(t, b, runDir, z)
+			latents := filepath.Join(dir, "z."+tc.latent)
+			writeLatents(t, latents, z, cfg.Latent)
+			images := filepath.Join(dir, "images.npy")
+			cmd := exec.Command(python, pythonDecoder, model, latents, "-o", images)
+			if msg, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("%s: %v\n%s", pythonDecoder, err, msg)
+			}
+			got, dims := readNpyFloat32(t, images)
+			if wantDims := []int{n, cfg.Height, cfg.Width, cfg.Channels}; fmt.Sprint(dims) != fmt.Sprint(wantDims) {
+				t.Fatalf("python images have shape %v, want %v", dims, wantDims)
+			}
+			maxDiff := 0.0
+			for i := range want {
+				maxDiff = max(maxDiff, math.Abs(float64(got[i]-want[i])))
+			}
+			t.Logf("max |python − latent| = %.3g over %d pixels", maxDiff, len(want))
+			if maxDiff > 1e-4 {
+				t.Errorf("python decoder differs from latent's by up to %g, want ≤ 1e-4", maxDiff)
+			}
+		})
+	}
+}
+
+// pythonWithNumpy returns $LATENT_PYTHON (make test's .cache/pyvenv) or
+// python3, if it imports numpy; otherwise the test is skipped (failed with CI=true).
+func pythonWithNumpy(t *testing.T) string {
+	t.Helper()
+	python := os.Getenv("LATENT_PYTHON")
+	if python == "" {
+		python = "python3"
+	}
+	if msg, err := exec.Command(python, "-c", "import numpy").CombinedOutput(); err != nil {
+		testenv.Missing(t, "python with numpy unavailable (%s: %v %s; make test sets LATENT_PYTHON to its .cache/pyvenv)",
+			python, err, strings.TrimSpace(string(msg)))
+	}
+	return python
+}
+
+// randomRun writes a run folder whose checkpoint holds cfg's encoder and
+// decoder with every weight and bias drawn at random.
+func randomRun(t *testing.T, b *backend.Backend, cfg models.Config, dir string) string {
+	t.Helper()
+	ctx := context.New()
+	create := context.MustNewExec(b, ctx, func(ctx *context.Context, x *Node) *Node {
+		mean, _ := models.Encode(ctx, cfg, x)
+		return models.Decode(ctx, cfg, mean)
+	})
+	create.MustExec(tensors.FromShape(cfg.ImageShape(1)))
+	rng := rand.New(rand.NewPCG(1, 2))
+	for v := range ctx.IterVariables() {
+		vals := make([]float32, v.Shape().Size())
+		for i := range vals {
+			vals[i] = float32(rng.NormFloat64() * 0.4)
+		}
+		if err := v.SetValue(tensors.FromFlatDataAndDimensions(vals, v.Shape().Dimensions...)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rc := runs.DefaultConfig()
+	rc.Model = cfg
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := runs.WriteConfig(dir, rc); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := checkpoints.Save(dir, 1, rc, ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// decodeRun decodes z with latent's own decoder of the run in dir.
+func decodeRun(t *testing.T, b *backend.Backend, dir string, z []float32) []float32 {
+	t.Helper()
+	r, err := runs.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := generate.NewDecoder(b, r.Ctx, r.Config.Model, len(z)/r.Config.Model.Latent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Finalize()
+	images, err := d.Decode(z)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return images
+}
+
+// writeLatents writes z [n, dim] as a JSON list of lists or a .npy file,
+// by path's extension.
+func writeLatents(t *testing.T, path string, z []float32, dim int) {
+	t.Helper()
+	var data []byte
+	if strings.HasSuffix(path, ".json") {
+		rows := make([][]float32, 0, len(z)/dim)
+		for i := 0; i < len(z); i += dim {
+			rows = append(rows, z[i:i+dim])
+		}
+		data, _ = json.Marshal(rows)
+	} else {
+		hdr := fmt.Sprintf("{'descr': '<f4', 'fortran_order': False, 'shape': (%d, %d), }", len(z)/dim, dim)
+		hdr += strings.Repeat(" ", 63-(10+len(hdr))%64) + "\n" // pad so data starts 64-aligned
+		data = append([]byte("\x93NUMPY\x01\x00"), byte(len(hdr)), byte(len(hdr)>>8))
+		data = append(data, hdr...)
+		data, _ = binary.Append(data, binary.LittleEndian, z)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// readNpyFloat32 reads a little-endian float32 .npy file (format 1.0).
+func readNpyFloat32(t *testing.T, path string) (vals []float32, dims []int) {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil || len(raw) < 10 || string(raw[:8]) != "\x93NUMPY\x01\x00" {
+		t.Fatalf("%s: not a version 1.0 .npy file (%v)", path, err)
+	}
+	hlen := int(binary.LittleEndian.Uint16(raw[8:10]))
+	hdr := string(raw[10 : 10+hlen])
+	if !strings.Contains(hdr, "'descr': '<f4'") || !strings.Contains(hdr, "'fortran_order': False") {
+		t.Fatalf("%s: header %q, want C-ordered <f4", path, hdr)
+	}
+	shape := hdr[strings.Index(hdr, "'shape': (")+len("'shape': (") : strings.Index(hdr, ")")]
+	for _, f := range strings.Split(shape, ",") {
+		var d int
+		if _, err := fmt.Sscan(strings.TrimSpace(f), &d); err == nil {
+			dims = append(dims, d)
+		}
+	}
+	vals = make([]float32, (len(raw)-10-hlen)/4)
+	if _, err := binary.Decode(raw[10+hlen:], binary.LittleEndian, vals); err != nil {
+		t.Fatal(err)
+	}
+	return vals, dims
+}
+
+func TestExportErrors(t *testing.T) {
+	notRun := t.TempDir()
+	tests := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--help"}, 0, "safetensors"},
+		{[]string{}, 1, "--run: a run folder is required"},
+		{[]string{"--run", notRun}, 1, "--run: " + notRun + " is not a run folder"},
+		{[]string{"--run", notRun, "-o", filepath.Join(notRun, "no", "m.safetensors")}, 1, "-o " + filepath.Join(notRun, "no", "m.safetensors") + ": the folder"},
+		{[]string{"--run", notRun, "extra"}, 1, "unexpected arguments"},
+	}
+	for _, tc := range tests {
+		var out, errb bytes.Buffer
+		code := run(append([]string{"export"}, tc.args...), &out, &errb)
+		if all := out.String() + errb.String(); code != tc.code || !strings.Contains(all, tc.want) {
+			t.Errorf("latent export %v: exit %d, output %q; want exit %d and %q", tc.args, code, all, tc.code, tc.want)
+		}
+	}
+	if entries, _ := os.ReadDir(notRun); len(entries) != 0 {
+		t.Errorf("failed exports left %d files in %s", len(entries), notRun)
+	}
+}

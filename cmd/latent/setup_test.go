@@ -1,0 +1,58 @@
+package main
+
+import (
+	"bytes"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/latent-vae/latent/pjrtplugin"
+)
+
+func TestSetup(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + l.Addr().String() + "/simple" // nothing listens there
+	l.Close()
+	installed := t.TempDir()
+	for _, name := range []string{pjrtplugin.PluginName, pjrtplugin.StampName} {
+		if err := os.WriteFile(filepath.Join(installed, name), []byte("x"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	file := filepath.Join(t.TempDir(), "file")
+	os.WriteFile(file, nil, 0o644)
+	empty := filepath.Join(t.TempDir(), "go-xla")
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		want     []string // substrings of stdout+stderr
+	}{
+		{"help", []string{"--help"}, 0, []string{"--index-url", "--force", "--dir"}},
+		{"already installed, no network touched", []string{"--dir", installed, "--index-url", closed}, 0, []string{"already installed", installed}},
+		{"no network", []string{"--dir", empty, "--index-url", closed}, 1, []string{"could not reach 127.0.0.1", "PJRT_PLUGIN_LIBRARY_PATH", "copy " + pjrtplugin.PluginName}},
+		{"force goes to the network", []string{"--dir", installed, "--index-url", closed, "--force"}, 1, []string{"could not reach"}},
+		{"dir is a file", []string{"--dir", file}, 1, []string{"--dir " + file + ": is a file"}},
+		{"stray argument", []string{"now"}, 1, []string{"unexpected arguments"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := run(append([]string{"setup"}, tc.args...), &out, &errb)
+			all := out.String() + errb.String()
+			for _, w := range tc.want {
+				if code != tc.wantCode || !strings.Contains(all, w) {
+					t.Errorf("latent setup %v: exit %d, output %q; want exit %d and %q", tc.args, code, all, tc.wantCode, w)
+				}
+			}
+		})
+	}
+	if names, _ := os.ReadDir(empty); len(names) != 0 {
+		t.Errorf("a failed setup left %d files in %s", len(names), empty)
+	}
+}

@@ -1,0 +1,64 @@
+// Command decode shows latent as a library: it loads a run trained by
+// `latent train` and decodes one latent code to a PNG.
+//
+//	go run ./examples/decode --run runs/mnist -o decoded.png 0.5 -1.2
+//
+// The arguments are the code's first coordinates; the rest are 0, the
+// prior's mean.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"strconv"
+
+	"github.com/latent-vae/latent/backend"
+	"github.com/latent-vae/latent/generate"
+	"github.com/latent-vae/latent/runs"
+)
+
+func main() {
+	runDir := flag.String("run", "runs/mnist", "run folder written by latent train")
+	out := flag.String("o", "decoded.png", "output PNG")
+	scale := flag.Int("scale", 4, "upscale every pixel to a scale×scale block")
+	flag.Parse()
+
+	run, err := runs.Load(*runDir)
+	if err != nil {
+		log.Fatal(err)
+	}
+	cfg := run.Config.Model
+	z := make([]float32, cfg.Latent)
+	if flag.NArg() > len(z) {
+		log.Fatalf("%d coordinates given, the model has %d latent dimensions", flag.NArg(), len(z))
+	}
+	for i, arg := range flag.Args() {
+		v, err := strconv.ParseFloat(arg, 32)
+		if err != nil {
+			log.Fatalf("coordinate %d: %v", i, err)
+		}
+		z[i] = float32(v)
+	}
+
+	b, err := backend.Open("", os.Stderr) // $GOMLX_BACKEND, else XLA CPU if installed, else pure Go
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer b.Finalize()
+	dec, err := generate.NewDecoder(b, run.Ctx, cfg, 1)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer dec.Finalize()
+	pixels, err := dec.Decode(z) // NHWC in [0, 1]
+	if err != nil {
+		log.Fatal(err)
+	}
+	img := generate.Grid(pixels, 1, cfg.Height, cfg.Width, cfg.Channels, 1, *scale)
+	if err := generate.WritePNG(*out, img); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("decoded %v to %s\n", z, *out)
+}

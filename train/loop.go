@@ -96,6 +96,9 @@ func Fit(ctx context.Context, b backends.Backend, cfg runs.Config, opt Options) 
 	}
 	perEpoch := int64(batcher.StepsPerEpoch())
 	if cfg.Steps <= 0 {
+		if cfg.Epochs > 0 && int64(cfg.Epochs) > math.MaxInt64/perEpoch {
+			return Result{}, fmt.Errorf("%d epochs of %d steps overflow the step counter", cfg.Epochs, perEpoch)
+		}
 		cfg.Steps = int64(cfg.Epochs) * perEpoch
 	}
 	if cfg.Steps <= 0 {
@@ -128,17 +131,21 @@ func Fit(ctx context.Context, b backends.Backend, cfg runs.Config, opt Options) 
 // (a lock file left by an earlier failed start counts as empty), which it
 // creates. It reports whether it created the folder.
 func claimFolder(dir string, resume bool) (created bool, err error) {
+	if resume {
+		if _, err := runs.ReadConfig(dir); err != nil {
+			return false, fmt.Errorf("resuming: %w", err)
+		}
+		return false, nil
+	}
 	entries, err := os.ReadDir(dir)
 	switch {
-	case errors.Is(err, os.ErrNotExist) && !resume:
+	case errors.Is(err, os.ErrNotExist):
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return false, fmt.Errorf("creating run folder: %w", err)
 		}
 		return true, nil
 	case err != nil:
 		return false, fmt.Errorf("run folder %s: %w", dir, err)
-	case resume:
-		return false, nil // prepareRun reads its config
 	}
 	for _, e := range entries {
 		switch e.Name() {

@@ -155,10 +155,24 @@ func checkCount(name string, n int) error {
 	return nil
 }
 
-// checkTemperature checks --temperature.
+// checkTemperature checks --temperature: latents are float32.
 func checkTemperature(t float64) error {
-	if !(t >= 0) || math.IsInf(t, 0) {
-		return fmt.Errorf("--temperature %v: want a finite value >= 0", t)
+	if !(t >= 0) || t > math.MaxFloat32 {
+		return fmt.Errorf("--temperature %v: want a value from 0 to %g (float32's largest)", t, math.MaxFloat32)
+	}
+	return nil
+}
+
+// maxGridPixels bounds the pixels of one picture a command draws (about
+// 1 GB as RGBA).
+const maxGridPixels = 1 << 28
+
+// checkGridSize refuses a grid of n images of h×w pixels, each scaled by
+// scale, larger than maxGridPixels, naming the flags that set its size.
+func checkGridSize(n, h, w, scale int, flags string) error {
+	if px := float64(n) * float64(h*w) * float64(scale*scale); px > maxGridPixels {
+		return fmt.Errorf("%s: %d images of %dx%d pixels at scale %d make %.3g pixels, more than the %d one picture may have",
+			flags, n, h, w, scale, px, maxGridPixels)
 	}
 	return nil
 }

@@ -30,6 +30,9 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	}
 	defer s.close()
 	m := s.cfg
+	if err := checkGridSize(*n, m.Height, m.Width, *common.scale, "-n and --scale"); err != nil {
+		return err
+	}
 	images, err := s.decode(generate.RandomLatents(*n, m.Latent, *seed, *temperature))
 	if err != nil {
 		return err

@@ -207,6 +207,8 @@ func TestSampleErrors(t *testing.T) {
 		{"negative temperature", "--temperature", []string{"--run", runDir, "--temperature", "-1", "-o", o}},
 		{"zero scale", "--scale 0", []string{"--run", runDir, "--scale", "0", "-o", o}},
 		{"no output folder", "does not exist", []string{"--run", runDir, "-o", filepath.Join(out, "missing", "s.png")}},
+		{"temperature beyond float32", "--temperature 1e+39", []string{"--run", runDir, "--temperature", "1e39", "-o", o}},
+		{"a grid too large", "-n and --scale", []string{"--run", runDir, "-n", "65536", "--scale", "64", "-o", o}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -226,4 +228,44 @@ func genWritePNG(path string, img image.Image) error {
 		return err
 	}
 	return f.Close()
+}
+
+// TestSampleReportsAChangedOrDamagedRun: a config.json edited to another
+// model is refused naming the field; a damaged newest checkpoint is passed
+// over with a warning on stderr.
+func TestSampleReportsAChangedOrDamagedRun(t *testing.T) {
+	runDir, _ := genTestRun(t, 1)
+	o := filepath.Join(t.TempDir(), "s.png")
+	cfg, err := runs.ReadConfig(runDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.New()
+	if err := models.CreateVariables(genSkipWithoutXLA(t), ctx, cfg.Model); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := checkpoints.Save(runDir, 5, cfg, ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	newest := filepath.Join(runDir, checkpoints.Name(5))
+	raw, err := os.ReadFile(newest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(newest, raw[:len(raw)-3], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := evLatent("sample", "--run", runDir, "-n", "4", "-o", o)
+	if code != 0 || !strings.Contains(errOut, "skipping a damaged checkpoint") || !strings.Contains(errOut, newest) {
+		t.Errorf("sample past a damaged checkpoint: exit %d, stderr:\n%s", code, errOut)
+	}
+	edited := cfg
+	edited.Model.Latent = 3
+	if err := runs.WriteConfig(runDir, edited); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut = evLatent("sample", "--run", runDir, "-n", "4", "-o", o)
+	if code == 0 || !strings.Contains(errOut, "latent: 2 vs 3") {
+		t.Errorf("sample with config.json edited to another latent size: exit %d, stderr:\n%s", code, errOut)
+	}
 }

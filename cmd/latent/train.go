@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"strconv"
@@ -91,16 +92,41 @@ func (a *trainArgs) check(fs *flag.FlagSet) error {
 		return fmt.Errorf("--widths: %w", err)
 	}
 	a.cfg.Model.Widths = w
-	switch {
-	case a.out == "":
+	if a.out == "" {
 		return errors.New("--out: a run folder is required")
-	case a.cfg.Steps < 0:
-		return fmt.Errorf("--steps %d: must be positive", a.cfg.Steps)
-	case a.cfg.Epochs < 0:
-		return fmt.Errorf("--epochs %d: must be positive", a.cfg.Epochs)
+	}
+	if err := checkTrainNumbers(a.cfg); err != nil {
+		return err
 	}
 	if !a.resume && a.cfg.Epochs == 0 && a.cfg.Steps == 0 {
 		a.cfg.Epochs = 10
+	}
+	return nil
+}
+
+// checkTrainNumbers refuses numbers the trainer cannot use, naming the
+// flag: non-finite or negative rates and weights (GoMLX would take a
+// negative learning rate as "use the default"), and negative counts.
+func checkTrainNumbers(c runs.Config) error {
+	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	switch {
+	case !finite(c.LR) || c.LR <= 0:
+		return fmt.Errorf("--lr %v: want a finite learning rate above 0", c.LR)
+	case !finite(c.Model.Beta) || c.Model.Beta < 0:
+		return fmt.Errorf("--beta %v: want a finite weight of 0 or more", c.Model.Beta)
+	case c.BatchSize < 1:
+		return fmt.Errorf("--batch-size %d: want at least 1", c.BatchSize)
+	case c.EvalBatch < 1:
+		return fmt.Errorf("--eval-batch %d: want at least 1", c.EvalBatch)
+	}
+	for _, f := range []struct {
+		name string
+		v    int64
+	}{{"--steps", c.Steps}, {"--epochs", int64(c.Epochs)}, {"--kl-warmup", c.KLWarmup},
+		{"--save-every", c.SaveEvery}, {"--keep", int64(c.Keep)}, {"--log-every", c.LogEvery}} {
+		if f.v < 0 {
+			return fmt.Errorf("%s %d: want 0 or more", f.name, f.v)
+		}
 	}
 	return nil
 }

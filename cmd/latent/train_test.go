@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -12,6 +15,7 @@ import (
 
 	"github.com/latent-vae/latent/checkpoints"
 	"github.com/latent-vae/latent/internal/testenv"
+	"github.com/latent-vae/latent/runs"
 )
 
 func needMNISTAndXLA(t *testing.T) {
@@ -93,6 +97,13 @@ func TestTrainFlagErrors(t *testing.T) {
 		{[]string{"train", "--out", dir, "--resume", "--lr", "0.1"}, "--lr cannot be changed with --resume"},
 		{[]string{"train", "--out", filepath.Join(dir, "none"), "--resume"}, "config.json is missing"},
 		{[]string{"train", "--out", dir, "--data", filepath.Join(dir, "nothing-here")}, "nothing-here"},
+		{[]string{"train", "--out", dir, "--lr", "NaN"}, "--lr NaN"},
+		{[]string{"train", "--out", dir, "--lr", "-0.001"}, "--lr -0.001"},
+		{[]string{"train", "--out", dir, "--lr", "0"}, "--lr 0"},
+		{[]string{"train", "--out", dir, "--beta", "+Inf"}, "--beta +Inf"},
+		{[]string{"train", "--out", dir, "--epochs", "-2"}, "--epochs -2"},
+		{[]string{"train", "--out", dir, "--batch-size", "0"}, "--batch-size 0"},
+		{[]string{"train", "--out", dir, "--backend", "nonsense"}, `--backend "nonsense": unknown backend`},
 	}
 	for _, tc := range tests {
 		var out, errb strings.Builder
@@ -137,5 +148,116 @@ func TestTrainSIGTERMSavesAndResumes(t *testing.T) {
 	code, out, errOut := runLatent(t, nil, "train", "--out", dir, "--resume", "--steps", fmt.Sprint(ck.Step+3))
 	if code != 0 || !strings.Contains(out, fmt.Sprintf("to step %d", ck.Step+3)) || !strings.Contains(errOut, fmt.Sprintf("resuming %s at step %d", dir, ck.Step)) {
 		t.Errorf("resume after SIGTERM: exit %d\n%s\n%s", code, out, errOut)
+	}
+}
+
+// tinyTrainArgs train a tiny model on a slice of MNIST in a few seconds.
+func tinyTrainArgs(dir string, more ...string) []string {
+	return append([]string{"train", "--out", dir, "--train-limit", "640", "--test-limit", "64", "--eval-batch", "64",
+		"--widths", "8", "--latent", "2", "--hidden", "0", "--batch-size", "32"}, more...)
+}
+
+// TestTrainRefusesAResumeWithNoLoadableCheckpoint: with every checkpoint
+// damaged, --resume fails naming each file, and changes nothing (it once
+// restarted from step 0 and overwrote them).
+func TestTrainRefusesAResumeWithNoLoadableCheckpoint(t *testing.T) {
+	needMNISTAndXLA(t)
+	dir := filepath.Join(t.TempDir(), "run")
+	if code, _, errOut := runLatent(t, nil, tinyTrainArgs(dir, "--steps", "4", "--save-every", "2")...); code != 0 {
+		t.Fatalf("training: exit %d\n%s", code, errOut)
+	}
+	files, _ := checkpoints.List(dir)
+	if len(files) != 2 {
+		t.Fatalf("checkpoints %v, want 2", files)
+	}
+	before := map[string][]byte{}
+	for _, f := range append(files, filepath.Join(dir, runs.MetricsFile)) {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasSuffix(f, ".latent") {
+			raw[len(raw)-1] ^= 1
+			if err := os.WriteFile(f, raw, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		before[f] = raw
+	}
+	code, _, errOut := evLatent("train", "--out", dir, "--resume")
+	if code == 0 {
+		t.Fatalf("resume with only damaged checkpoints succeeded:\n%s", errOut)
+	}
+	for _, f := range files {
+		if !strings.Contains(errOut, f) {
+			t.Errorf("the error does not name %s:\n%s", f, errOut)
+		}
+	}
+	for f, want := range before {
+		if got, err := os.ReadFile(f); err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s changed by the refused resume (%v)", f, err)
+		}
+	}
+}
+
+// TestTrainOneWriterPerRunFolder: a second trainer on a run folder is
+// refused with the first one's pid; the kernel drops the lock when the
+// first is killed, and the run resumes.
+func TestTrainOneWriterPerRunFolder(t *testing.T) {
+	needMNISTAndXLA(t)
+	dir := filepath.Join(t.TempDir(), "run")
+	first := latentCmd(nil, tinyTrainArgs(dir, "--steps", "100000", "--save-every", "5")...)
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer first.Process.Kill()
+	waitForNewCheckpoint(t, dir, 0)
+	code, _, errOut := evLatent("train", "--out", dir, "--resume")
+	if want := fmt.Sprintf("being trained by process %d", first.Process.Pid); code == 0 || !strings.Contains(errOut, want) {
+		t.Errorf("second trainer: exit %d, stderr %q; want a refusal saying %q", code, errOut, want)
+	}
+	_ = first.Process.Signal(syscall.SIGKILL)
+	_ = first.Wait()
+	ck, _, err := checkpoints.Latest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := evLatent("train", "--out", dir, "--resume", "--steps", fmt.Sprint(ck.Step+2))
+	if code != 0 || !strings.Contains(out, fmt.Sprintf("to step %d", ck.Step+2)) {
+		t.Errorf("resume after the first trainer was killed: exit %d\n%s\n%s", code, out, errOut)
+	}
+}
+
+// TestTrainFolderRules: a new run refuses a non-empty folder that is not a
+// run (touching nothing in it), and a start that fails leaves no folder
+// behind to block the retry.
+func TestTrainFolderRules(t *testing.T) {
+	needMNISTAndXLA(t)
+	root := t.TempDir()
+	other := filepath.Join(root, "photos")
+	if err := os.Mkdir(other, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	keep := filepath.Join(other, "ckpt-0000000001.latent")
+	if err := os.WriteFile(keep, []byte("mine"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := evLatent(tinyTrainArgs(other, "--steps", "1")...)
+	if code == 0 || !strings.Contains(errOut, "not empty and holds no run") {
+		t.Errorf("training into a non-run folder: exit %d, stderr %q", code, errOut)
+	}
+	if raw, err := os.ReadFile(keep); err != nil || string(raw) != "mine" {
+		t.Errorf("a file in the refused folder changed: %q, %v", raw, err)
+	}
+	fresh := filepath.Join(root, "fresh")
+	code, _, errOut = evLatent(tinyTrainArgs(fresh, "--steps", "1", "--init", filepath.Join(root, "no-such-run"))...)
+	if code == 0 || !strings.Contains(errOut, "no-such-run") {
+		t.Fatalf("a bad --init: exit %d, stderr %q", code, errOut)
+	}
+	if _, err := os.Stat(fresh); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a failed first start left %s behind (%v)", fresh, err)
+	}
+	if code, out, errOut := evLatent(tinyTrainArgs(fresh, "--steps", "1")...); code != 0 || !strings.Contains(out, "to step 1") {
+		t.Errorf("retry after a failed start: exit %d\n%s\n%s", code, out, errOut)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/latent-vae/latent/runs"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -16,9 +17,16 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 )
 
-// curveColumns are the columns of metrics.csv that CurvesPNG plots, besides step.
+// curveColumns are the columns of metrics.csv that CurvesPNG plots, besides
+// step: every split's loss terms, as runs names them.
 func curveColumns() []string {
-	return []string{"train_neg_elbo", "train_recon", "train_kl", "test_neg_elbo", "test_recon", "test_kl"}
+	var cols []string
+	for _, split := range runs.MetricsSplits() {
+		for _, term := range runs.MetricsTerms() {
+			cols = append(cols, split+"_"+term)
+		}
+	}
+	return cols
 }
 
 // Series is one column of metrics.csv against step, its empty cells left out.

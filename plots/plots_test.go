@@ -13,10 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/latent-vae/latent/runs"
 	"gonum.org/v1/plot"
 )
 
-const header = "step,epoch,train_neg_elbo,train_recon,train_kl,test_neg_elbo,test_recon,test_kl,images_per_sec,elapsed_s\n"
+// header is metrics.csv's first line as runs defines it.
+var header = strings.Join(runs.MetricsColumns(), ",") + "\n"
 
 func TestParseMetrics(t *testing.T) {
 	tests := []struct {

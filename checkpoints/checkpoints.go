@@ -385,18 +385,10 @@ func elements(dims []int, limit int) (int, error) {
 	return n, nil
 }
 
-// Restore creates every saved variable in ctx, which must not hold them yet.
-// Build graphs on ctx.Reuse() afterwards.
+// Restore creates every saved variable in ctx, or sets it where ctx holds
+// it already with the same shape. Build graphs on ctx.Reuse() afterwards.
 func (c *Checkpoint) Restore(ctx *context.Context) error {
-	return c.RestoreSome(ctx, func(string) bool { return true })
-}
-
-// RestoreSome creates in ctx the saved variables whose scope keep accepts.
-func (c *Checkpoint) RestoreSome(ctx *context.Context, keep func(scope string) bool) error {
 	for _, v := range c.Vars {
-		if !keep(v.Scope) {
-			continue
-		}
 		if existing := ctx.GetVariableByScopeAndName(v.Scope, v.Name); existing != nil {
 			if !existing.Shape().Equal(v.Value.Shape()) {
 				return fmt.Errorf("variable %s/%s: checkpoint has shape %s, the model has %s",

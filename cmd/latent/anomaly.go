@@ -40,16 +40,11 @@ func runAnomaly(args []string, stdout, stderr io.Writer) error {
 	if err := checkScale(*scale); err != nil {
 		return err
 	}
-	s, err := openSession(*f.run, *f.backend, stderr)
+	s, set, test, err := openEvalSession(f, stderr)
 	if err != nil {
 		return err
 	}
 	defer s.close()
-	set, err := s.dataSet(*f.data, "--data")
-	if err != nil {
-		return err
-	}
-	test := limitSplit(set.Test, *f.limit)
 	var oodImages []float32
 	oodName := *ood
 	if *ood != "" {

@@ -28,16 +28,11 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	case *chunk < 1:
 		return fmt.Errorf("--chunk %d: want at least 1", *chunk)
 	}
-	s, err := openSession(*f.run, *f.backend, stderr)
+	s, set, test, err := openEvalSession(f, stderr)
 	if err != nil {
 		return err
 	}
 	defer s.close()
-	set, err := s.dataSet(*f.data, "--data")
-	if err != nil {
-		return err
-	}
-	test := limitSplit(set.Test, *f.limit)
 	model, err := s.evalModel(*f.batch)
 	if err != nil {
 		return err

@@ -73,6 +73,21 @@ func parseArgs(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// parseRunOut parses args for a command that reads the run in --run and
+// writes -o, checking both are given and -o's folder exists.
+func parseRunOut(fs *flag.FlagSet, args []string, run, out *string) error {
+	if err := parseArgs(fs, args); err != nil {
+		return err
+	}
+	switch {
+	case *run == "":
+		return errors.New("--run: a run folder is required")
+	case *out == "":
+		return errors.New("-o: an output file is required")
+	}
+	return checkOutPath("-o", *out)
+}
+
 // genCommon holds the flags of the commands that draw images from a run.
 type genCommon struct {
 	run, backend, out *string
@@ -86,19 +101,10 @@ func genFlags(fs *flag.FlagSet, out string) genCommon {
 
 // parseGenFlags parses args and checks the shared flags.
 func parseGenFlags(fs *flag.FlagSet, args []string, c genCommon) error {
-	if err := parseArgs(fs, args); err != nil {
+	if err := parseRunOut(fs, args, c.run, c.out); err != nil {
 		return err
 	}
-	switch {
-	case *c.run == "":
-		return errors.New("--run: a run folder is required")
-	case *c.out == "":
-		return errors.New("-o: an output file is required")
-	}
-	if err := checkScale(*c.scale); err != nil {
-		return err
-	}
-	return checkOutPath("-o", *c.out)
+	return checkScale(*c.scale)
 }
 
 // evalCommon holds the flags of the commands that measure a run on a data set.

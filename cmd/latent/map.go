@@ -24,16 +24,11 @@ func runMap(args []string, stdout, stderr io.Writer) error {
 	if *out == "" {
 		return errors.New("-o: an output file is required")
 	}
-	s, err := openSession(*f.run, *f.backend, stderr)
+	s, set, test, err := openEvalSession(f, stderr)
 	if err != nil {
 		return err
 	}
 	defer s.close()
-	set, err := s.dataSet(*f.data, "--data")
-	if err != nil {
-		return err
-	}
-	test := limitSplit(set.Test, *f.limit)
 	if test.N < 2 {
 		return fmt.Errorf("--data %s: a map needs at least 2 test images, got %d", set.Name, test.N)
 	}

@@ -38,16 +38,11 @@ func runNeighbors(args []string, stdout, stderr io.Writer) error {
 	if err := checkScale(*scale); err != nil {
 		return err
 	}
-	s, err := openSession(*f.run, *f.backend, stderr)
+	s, set, test, err := openEvalSession(f, stderr)
 	if err != nil {
 		return err
 	}
 	defer s.close()
-	set, err := s.dataSet(*f.data, "--data")
-	if err != nil {
-		return err
-	}
-	test := limitSplit(set.Test, *f.limit)
 	if *index >= test.N {
 		return fmt.Errorf("--index %d: out of range: the test split of %s has %d images (0 to %d)", *index, set.Name, test.N, test.N-1)
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -16,18 +15,10 @@ import (
 // reconstruction and KL against step, from a run's metrics.csv.
 func runPlot(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("plot", "--run DIR [-o curves.png]", stderr)
-	run := fs.String("run", "", "run folder holding metrics.csv, as `latent train` writes it")
-	out := fs.String("o", "curves.png", "output PNG file")
-	if err := fs.Parse(args); err != nil {
+	run := runFlag(fs)
+	out := outFlag(fs, "curves.png", "the curves as PNG")
+	if err := parseRunOut(fs, args, run, out); err != nil {
 		return err
-	}
-	switch {
-	case fs.NArg() > 0:
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
-	case *run == "":
-		return errors.New("--run: a run folder is required")
-	case *out == "":
-		return errors.New("-o: an output file is required")
 	}
 	if info, err := os.Stat(*run); err != nil {
 		return fmt.Errorf("--run %s: %w", *run, err)

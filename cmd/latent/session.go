@@ -46,6 +46,22 @@ func openSession(runDir, backendName string, stderr io.Writer) (*session, error)
 	return &session{b: b, run: run, cfg: m, stderr: stderr}, nil
 }
 
+// openEvalSession opens the session of an evaluation command's flags with
+// its data set (--data, else the run's) and test split (the first --limit
+// images).
+func openEvalSession(f evalCommon, stderr io.Writer) (*session, *data.Set, *data.Split, error) {
+	s, err := openSession(*f.run, *f.backend, stderr)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	set, err := s.dataSet(*f.data, "--data")
+	if err != nil {
+		s.close()
+		return nil, nil, nil, err
+	}
+	return s, set, limitSplit(set.Test, *f.limit), nil
+}
+
 func (s *session) close() {
 	if s.model != nil {
 		s.model.Finalize()

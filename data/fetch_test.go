@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/latent-vae/latent/internal/timeout"
 )
 
 // servedSet returns the gzipped files of a small IDX set, by name.
@@ -200,7 +202,7 @@ func TestFetchTimeouts(t *testing.T) {
 			dir := t.TempDir()
 			opt := FetchOptions{BaseURL: srv.URL, HeaderTimeout: 300 * time.Millisecond, IdleTimeout: 300 * time.Millisecond}
 			var err error
-			within(t, 5*time.Second, func() { err = fetchFiles(context.Background(), dir, opt, table) })
+			timeout.Within(t, 5*time.Second, func() { err = fetchFiles(context.Background(), dir, opt, table) })
 			entries, _ := os.ReadDir(dir)
 			if tt.want == nil {
 				if err != nil || len(entries) != 1 {

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/latent-vae/latent/internal/timeout"
 )
 
 // symlink makes a symbolic link at dir/name pointing to target.
@@ -73,7 +75,7 @@ func TestLoadFolderSymlinks(t *testing.T) {
 			for _, dir := range []string{root, filepath.Join(elsewhere, "data")} {
 				var set *Set
 				var err error
-				within(t, 5*time.Second, func() { set, err = Load(dir, Options{}) })
+				timeout.Within(t, 5*time.Second, func() { set, err = Load(dir, Options{}) })
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -110,13 +112,13 @@ func TestLoadFolderSkipsSpecialFiles(t *testing.T) {
 	symlink(t, "/dev/null", root, "dog/device.png")
 
 	var set *Set
-	within(t, 5*time.Second, func() { set, err = Load(root, Options{}) })
+	timeout.Within(t, 5*time.Second, func() { set, err = Load(root, Options{}) })
 	if err != nil {
 		t.Fatal(err)
 	}
 	if n := set.Train.N + set.Test.N; n != 2 || set.Skipped != 3 {
 		t.Errorf("%d images, %d skipped; want 2 images and the pipe, socket and device skipped", n, set.Skipped)
 	}
-	within(t, 5*time.Second, func() { _, err = ReadImageFile(fifo, 4, 4, 1) })
+	timeout.Within(t, 5*time.Second, func() { _, err = ReadImageFile(fifo, 4, 4, 1) })
 	wantErr(t, err, fifo, "not a regular file")
 }

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // idxBytes encodes a raw IDX file.
@@ -111,20 +110,4 @@ func mnistDir(t *testing.T) string {
 		t.Skipf("MNIST files missing from %s; run make setup", dir)
 	}
 	return dir
-}
-
-// within runs f, failing the test if it has not returned after d, as when
-// it blocks opening a named pipe or waiting on a stalled server.
-func within(t *testing.T, d time.Duration, f func()) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		f()
-	}()
-	select {
-	case <-done:
-	case <-time.After(d):
-		t.Fatalf("still running after %v", d)
-	}
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/latent-vae/latent/internal/timeout"
 	"github.com/latent-vae/latent/runs"
 	"gonum.org/v1/plot"
 )
@@ -234,7 +235,7 @@ func TestCurvesPNGExtremeValues(t *testing.T) {
 				m.Columns[c] = Series{Steps: steps, Values: tt.values}
 			}
 			var img image.Image
-			within(t, 10*time.Second, func() { img = decode(t, mustPNG(t)(CurvesPNG(m, "run"))) })
+			timeout.Within(t, 10*time.Second, func() { img = decode(t, mustPNG(t)(CurvesPNG(m, "run"))) })
 			drawn := len(tt.values) > tt.dropped
 			if n := countColour(img, Colour(0, 2)); (n > 0) != drawn {
 				t.Errorf("%d pixels of the train colour; want a line drawn: %v", n, drawn)
@@ -268,7 +269,7 @@ func TestMapPNGExtremeValues(t *testing.T) {
 			m := Map{X: tt.x, Y: tt.y, Labels: make([]int, len(tt.x))}
 			var err error
 			var b []byte
-			within(t, 10*time.Second, func() { b, err = m.PNG() })
+			timeout.Within(t, 10*time.Second, func() { b, err = m.PNG() })
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("error %v, want one: %v", err, tt.wantErr)
 			}
@@ -294,25 +295,9 @@ func TestBoundedTicks(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var ticks []plot.Tick
-		within(t, 10*time.Second, func() { ticks = boundedTicks{}.Ticks(tt.lo, tt.hi) })
+		timeout.Within(t, 10*time.Second, func() { ticks = boundedTicks{}.Ticks(tt.lo, tt.hi) })
 		if (tt.want < 0 && len(ticks) < 3) || (tt.want >= 0 && len(ticks) != tt.want) {
 			t.Errorf("Ticks(%v, %v) = %d ticks, want %d (-1: gonum's)", tt.lo, tt.hi, len(ticks), tt.want)
 		}
-	}
-}
-
-// within runs f, failing the test if it has not returned after d, as when
-// a tick computation loops.
-func within(t *testing.T, d time.Duration, f func()) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		f()
-	}()
-	select {
-	case <-done:
-	case <-time.After(d):
-		t.Fatalf("still running after %v", d)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -38,6 +39,9 @@ func runAnomaly(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("-o: an output file is required")
 	}
 	if err := checkScale(*scale); err != nil {
+		return err
+	}
+	if err := errors.Join(checkOutPath("-o", *out), checkOutPath("--csv", *csvPath)); err != nil {
 		return err
 	}
 	s, set, test, err := openEvalSession(f, stderr)

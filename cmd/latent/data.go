@@ -21,6 +21,9 @@ func runData(args []string, stdout, stderr io.Writer) error {
 	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
+	if err := checkOutPath("-o", *out); err != nil {
+		return err
+	}
 	set, err := d.Load()
 	if err != nil {
 		return err

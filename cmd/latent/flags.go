@@ -196,6 +196,9 @@ func checkOutPath(name, path string) error {
 	if info, err := os.Stat(path); err == nil && info.IsDir() {
 		return fmt.Errorf("%s %s: is a folder, want a file name", name, path)
 	}
+	if runs.IsOwnFile(path) {
+		return fmt.Errorf("%s %s: is one of its run folder's own files; write outputs elsewhere", name, path)
+	}
 	return nil
 }
 

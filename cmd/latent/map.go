@@ -24,6 +24,9 @@ func runMap(args []string, stdout, stderr io.Writer) error {
 	if *out == "" {
 		return errors.New("-o: an output file is required")
 	}
+	if err := checkOutPath("-o", *out); err != nil {
+		return err
+	}
 	s, set, test, err := openEvalSession(f, stderr)
 	if err != nil {
 		return err

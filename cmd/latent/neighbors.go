@@ -38,6 +38,9 @@ func runNeighbors(args []string, stdout, stderr io.Writer) error {
 	if err := checkScale(*scale); err != nil {
 		return err
 	}
+	if err := checkOutPath("-o", *out); err != nil {
+		return err
+	}
 	s, set, test, err := openEvalSession(f, stderr)
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/gomlx/gomlx/pkg/ml/context"
@@ -267,5 +268,31 @@ func TestSampleReportsAChangedOrDamagedRun(t *testing.T) {
 	code, _, errOut = evLatent("sample", "--run", runDir, "-n", "4", "-o", o)
 	if code == 0 || !strings.Contains(errOut, "latent: 2 vs 3") {
 		t.Errorf("sample with config.json edited to another latent size: exit %d, stderr:\n%s", code, errOut)
+	}
+}
+
+// TestOutputsTouchOnlyWhatIsOurs: -o never replaces a named pipe, and
+// never one of a run folder's own files.
+func TestOutputsTouchOnlyWhatIsOurs(t *testing.T) {
+	runDir, _ := genTestRun(t, 1)
+	config := filepath.Join(runDir, runs.ConfigFile)
+	before, err := os.ReadFile(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := genLatent("sample", "--run", runDir, "-n", "4", "-o", config)
+	if code == 0 || !strings.Contains(errOut, "run folder's own files") {
+		t.Errorf("sample -o RUN/config.json: exit %d, stderr %q", code, errOut)
+	}
+	if after, _ := os.ReadFile(config); !bytes.Equal(before, after) {
+		t.Errorf("sample -o RUN/config.json changed the run's config")
+	}
+	fifo := filepath.Join(t.TempDir(), "pipe.png")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut = genLatent("sample", "--run", runDir, "-n", "4", "-o", fifo)
+	if info, err := os.Lstat(fifo); code == 0 || !strings.Contains(errOut, "named pipe") || err != nil || info.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("sample -o FIFO: exit %d, stderr %q; the pipe must stay (%v)", code, errOut, err)
 	}
 }

@@ -293,13 +293,13 @@ func assemble(root string, paths []string, images []decoded, opt Options, set *S
 			set.BadSkipped++
 			continue
 		case im.bad != nil:
-			return nil, fmt.Errorf("%w (use --skip-bad to skip corrupt images)", im.bad)
+			return nil, fmt.Errorf("%w: %w", ErrCorruptImage, im.bad)
 		}
 		if firstPath == "" {
 			firstPath, all.Width, all.Height = paths[i], im.w, im.h
 		} else if im.w != all.Width || im.h != all.Height {
-			return nil, fmt.Errorf("reading %s: the image is %dx%d but %s is %dx%d; set an image size (--image-size) to resize them all",
-				paths[i], im.w, im.h, firstPath, all.Width, all.Height)
+			return nil, fmt.Errorf("reading %s: the image is %dx%d but %s is %dx%d: %w",
+				paths[i], im.w, im.h, firstPath, all.Width, all.Height, ErrSizesDiffer)
 		}
 		all.Images = append(all.Images, im.pixels...)
 		classOf = append(classOf, className(root, paths[i]))

@@ -34,6 +34,14 @@ type Options struct {
 	SkipBad      bool    // image folders: skip corrupt images instead of failing
 }
 
+// Errors of image folders that options can resolve.
+var (
+	// ErrCorruptImage: an image did not decode; Options.SkipBad skips such images.
+	ErrCorruptImage = errors.New("corrupt image")
+	// ErrSizesDiffer: the images differ in size; Options.ImageSize resizes them all.
+	ErrSizesDiffer = errors.New("images differ in size")
+)
+
 // Named IDX sets.
 const (
 	MNIST        = "mnist"

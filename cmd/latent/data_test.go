@@ -32,7 +32,7 @@ func TestDataErrors(t *testing.T) {
 		code int
 		want []string
 	}{
-		{"corrupt image", []string{"data", "--data", bad}, 1, []string{"latent data: ", badPNG, "decoding"}},
+		{"corrupt image", []string{"data", "--data", bad}, 1, []string{"latent data: ", badPNG, "decoding", "--skip-bad skips corrupt images"}},
 		{"empty folder", []string{"data", "--data", empty}, 1, []string{empty, "no PNG, JPEG or GIF images"}},
 		{"missing folder", []string{"data", "--data", filepath.Join(dir, "nope")}, 1, []string{filepath.Join(dir, "nope"), "no such folder"}},
 		{"bad channels", []string{"data", "--data", bad, "--channels", "2"}, 1, []string{"channels must be 1 or 3"}},

@@ -17,6 +17,8 @@ import (
 	"io"
 	"os"
 	"sort"
+
+	"github.com/latent-vae/latent/data"
 )
 
 // command is one subcommand of latent.
@@ -68,7 +70,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if errors.As(err, &code) {
 			return int(code)
 		}
-		fmt.Fprintf(stderr, "latent %s: %v\n", args[0], err)
+		fmt.Fprintf(stderr, "latent %s: %v%s\n", args[0], err, advice(err))
 		return 1
 	}
 	return 0
@@ -119,4 +121,16 @@ func printFlags(w io.Writer, fs *flag.FlagSet) {
 		}
 		fmt.Fprintln(w)
 	})
+}
+
+// advice names the flag that resolves an error the libraries report without
+// naming flags.
+func advice(err error) string {
+	switch {
+	case errors.Is(err, data.ErrCorruptImage):
+		return " (--skip-bad skips corrupt images)"
+	case errors.Is(err, data.ErrSizesDiffer):
+		return " (--image-size N resizes them all to N×N)"
+	}
+	return ""
 }

@@ -28,7 +28,7 @@ import (
 
 	"github.com/latent-vae/latent/checkpoints"
 	"github.com/latent-vae/latent/internal/atomicfile"
-	"github.com/latent-vae/latent/runs"
+	"github.com/latent-vae/latent/rundir"
 )
 
 // modulePath is latent's module, whose version goes into the metadata.
@@ -51,7 +51,7 @@ type Summary struct {
 // Run writes the weights of the latest checkpoint in runDir, with its model
 // configuration, to path as a safetensors file, atomically.
 func Run(runDir, path string) (Summary, error) {
-	cfg, ck, _, err := runs.LoadCheckpoint(runDir)
+	cfg, ck, _, err := rundir.LoadCheckpoint(runDir)
 	if err != nil {
 		return Summary{}, err
 	}

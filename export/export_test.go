@@ -15,7 +15,7 @@ import (
 
 	"github.com/latent-vae/latent/checkpoints"
 	"github.com/latent-vae/latent/models"
-	"github.com/latent-vae/latent/runs"
+	"github.com/latent-vae/latent/rundir"
 )
 
 // header is a parsed safetensors header.
@@ -93,9 +93,9 @@ func makeRun(t *testing.T, model models.Config) string {
 	add("/optimizers/adam/decoder/project/conv", "weights_1st_moment", false, 1, 1, 2, 16)
 	add("/encoder", "frozen", false, 2)
 	ctx.InAbsPath("/").Checked(false).VariableWithValue("global_step", tensors.FromValue(int64(7))).SetTrainable(false)
-	cfg := runs.DefaultConfig()
+	cfg := rundir.DefaultConfig()
 	cfg.Model = model
-	if err := runs.WriteConfig(dir, cfg); err != nil {
+	if err := rundir.WriteConfig(dir, cfg); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := checkpoints.Save(dir, 7, cfg, ctx, 0); err != nil {
@@ -148,9 +148,9 @@ func TestRunErrors(t *testing.T) {
 	good := makeRun(t, model)
 	noCkpt := t.TempDir()
 	writeConfig := func(dir string, m models.Config) {
-		cfg := runs.DefaultConfig()
+		cfg := rundir.DefaultConfig()
 		cfg.Model = m
-		if err := runs.WriteConfig(dir, cfg); err != nil {
+		if err := rundir.WriteConfig(dir, cfg); err != nil {
 			t.Fatal(err)
 		}
 	}

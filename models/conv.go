@@ -96,4 +96,3 @@ func DepthToSpace2(x *Node) *Node {
 	x = TransposeAllDims(x, 0, 1, 3, 2, 4, 5)
 	return Reshape(x, b, 2*h, 2*w, c)
 }
-

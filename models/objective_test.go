@@ -33,7 +33,7 @@ func TestIWBoundWithOneSampleIsTheELBO(t *testing.T) {
 		z := Add(mean, Mul(Exp(MulScalar(logVar, 0.5)), eps))
 		recon := ReconNLL(ctx, cfg, x, Decode(ctx, cfg, z))
 		logQ := MulScalar(ReduceSum(Add(Square(eps), logVar), -1), -0.5) // without the log 2π terms,
-		logP := MulScalar(ReduceSum(Square(z), -1), -0.5)                 // which cancel
+		logP := MulScalar(ReduceSum(Square(z), -1), -0.5)                // which cancel
 		return Add(recon, Sub(logQ, logP)), bound
 	})
 	x := make([]float32, 4*64)

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/latent-vae/latent/runs"
+	"github.com/latent-vae/latent/rundir"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -21,8 +21,8 @@ import (
 // step: every split's loss terms, as runs names them.
 func curveColumns() []string {
 	var cols []string
-	for _, split := range runs.MetricsSplits() {
-		for _, term := range runs.MetricsTerms() {
+	for _, split := range rundir.MetricsSplits() {
+		for _, term := range rundir.MetricsTerms() {
 			cols = append(cols, split+"_"+term)
 		}
 	}

@@ -14,12 +14,12 @@ import (
 	"time"
 
 	"github.com/latent-vae/latent/internal/timeout"
-	"github.com/latent-vae/latent/runs"
+	"github.com/latent-vae/latent/rundir"
 	"gonum.org/v1/plot"
 )
 
 // header is metrics.csv's first line as runs defines it.
-var header = strings.Join(runs.MetricsColumns(), ",") + "\n"
+var header = strings.Join(rundir.MetricsColumns(), ",") + "\n"
 
 func TestParseMetrics(t *testing.T) {
 	tests := []struct {

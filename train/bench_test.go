@@ -7,7 +7,7 @@ import (
 
 	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/internal/testenv"
-	"github.com/latent-vae/latent/runs"
+	"github.com/latent-vae/latent/rundir"
 )
 
 // BenchmarkTrainStep times one Adam step of batch 128 on real MNIST on XLA
@@ -19,9 +19,9 @@ func BenchmarkTrainStep(b *testing.B) {
 	for _, tc := range []struct {
 		name   string
 		hidden int
-	}{{"default", runs.DefaultConfig().Model.Hidden}, {"hidden0", 0}} {
+	}{{"default", rundir.DefaultConfig().Model.Hidden}, {"hidden0", 0}} {
 		b.Run(tc.name, func(b *testing.B) {
-			cfg := runs.DefaultConfig()
+			cfg := rundir.DefaultConfig()
 			cfg.Model.Hidden = tc.hidden
 			ctx := context.New()
 			if err := ctx.SetRNGStateFromSeed(1); err != nil {

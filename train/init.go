@@ -9,13 +9,13 @@ import (
 
 	"github.com/latent-vae/latent/checkpoints"
 	"github.com/latent-vae/latent/models"
-	"github.com/latent-vae/latent/runs"
+	"github.com/latent-vae/latent/rundir"
 )
 
 // initFrom creates the model's variables in vars and overwrites them with
 // the weights of the run cfg.Init (fine-tuning). Every variable the two
 // models share must have the same shape.
-func initFrom(b backends.Backend, cfg runs.Config, vars *gctx.Context) error {
+func initFrom(b backends.Backend, cfg rundir.Config, vars *gctx.Context) error {
 	ck, _, err := checkpoints.Latest(cfg.Init)
 	if err != nil {
 		return fmt.Errorf("init run %s: %w", cfg.Init, err)

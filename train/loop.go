@@ -18,7 +18,7 @@ import (
 	"github.com/latent-vae/latent/eval"
 	"github.com/latent-vae/latent/internal/runlock"
 	"github.com/latent-vae/latent/models"
-	"github.com/latent-vae/latent/runs"
+	"github.com/latent-vae/latent/rundir"
 )
 
 // ErrInterrupted is returned by Fit when its context was cancelled (Ctrl-C or
@@ -53,7 +53,7 @@ type Result struct {
 // cfg.SaveEvery steps, at the end and when ctx is cancelled. With
 // opt.Resume the config and state come from opt.Out; a positive Steps or
 // Epochs in cfg then sets a new end.
-func Fit(ctx context.Context, b backends.Backend, cfg runs.Config, opt Options) (res Result, err error) {
+func Fit(ctx context.Context, b backends.Backend, cfg rundir.Config, opt Options) (res Result, err error) {
 	if opt.Out == "" {
 		return Result{}, errors.New("no run folder given")
 	}
@@ -115,7 +115,7 @@ func Fit(ctx context.Context, b backends.Backend, cfg runs.Config, opt Options) 
 	defer l.finalize()
 	removeTemporaries(opt.Out)
 	if !opt.Resume {
-		if err := runs.WriteConfig(opt.Out, cfg); err != nil {
+		if err := rundir.WriteConfig(opt.Out, cfg); err != nil {
 			return Result{}, err
 		}
 	}
@@ -132,7 +132,7 @@ func Fit(ctx context.Context, b backends.Backend, cfg runs.Config, opt Options) 
 // creates. It reports whether it created the folder.
 func claimFolder(dir string, resume bool) (created bool, err error) {
 	if resume {
-		if _, err := runs.ReadConfig(dir); err != nil {
+		if _, err := rundir.ReadConfig(dir); err != nil {
 			return false, fmt.Errorf("resuming: %w", err)
 		}
 		return false, nil
@@ -149,7 +149,7 @@ func claimFolder(dir string, resume bool) (created bool, err error) {
 	}
 	for _, e := range entries {
 		switch e.Name() {
-		case runs.ConfigFile:
+		case rundir.ConfigFile:
 			return false, fmt.Errorf("%s %w", dir, ErrRunExists)
 		case runlock.FileName:
 		default:
@@ -161,7 +161,7 @@ func claimFolder(dir string, resume bool) (created bool, err error) {
 
 // loadData loads the run's data set once. A new run takes its model's image
 // shape from the data; a resumed one checks the data still fits its model.
-func loadData(cfg *runs.Config, fresh bool, log io.Writer) (*data.Set, error) {
+func loadData(cfg *rundir.Config, fresh bool, log io.Writer) (*data.Set, error) {
 	set, err := cfg.Data.Load()
 	if err != nil {
 		return nil, err
@@ -193,11 +193,11 @@ func removeTemporaries(dir string) {
 
 // prepareRun checks the run folder and, when resuming, reads its config and
 // latest checkpoint (a nil checkpoint means a fresh run).
-func prepareRun(cfg runs.Config, opt Options) (runs.Config, *checkpoints.Checkpoint, error) {
+func prepareRun(cfg rundir.Config, opt Options) (rundir.Config, *checkpoints.Checkpoint, error) {
 	if !opt.Resume {
 		return cfg, nil, nil
 	}
-	saved, err := runs.ReadConfig(opt.Out)
+	saved, err := rundir.ReadConfig(opt.Out)
 	if err != nil {
 		return cfg, nil, fmt.Errorf("resuming: %w", err)
 	}
@@ -216,13 +216,13 @@ func prepareRun(cfg runs.Config, opt Options) (runs.Config, *checkpoints.Checkpo
 	if err != nil {
 		return saved, nil, err
 	}
-	return saved, ck, runs.CheckCheckpoint(ck, saved)
+	return saved, ck, rundir.CheckCheckpoint(ck, saved)
 }
 
 // initialState returns the variables to train and the first step: restored
 // from ck when resuming, else fresh (seeded), with the init run's weights if
 // the config names one.
-func initialState(b backends.Backend, cfg runs.Config, ck *checkpoints.Checkpoint) (*gctx.Context, int64, error) {
+func initialState(b backends.Backend, cfg rundir.Config, ck *checkpoints.Checkpoint) (*gctx.Context, int64, error) {
 	vars := gctx.New()
 	if ck != nil {
 		if err := ck.Restore(vars); err != nil {
@@ -243,7 +243,7 @@ func initialState(b backends.Backend, cfg runs.Config, ck *checkpoints.Checkpoin
 
 // loop is one invocation's training state.
 type loop struct {
-	cfg      runs.Config
+	cfg      rundir.Config
 	opt      Options
 	sess     *Session
 	eval     *eval.Model // the test split's ELBO
@@ -252,7 +252,7 @@ type loop struct {
 	perEpoch int64
 }
 
-func newLoop(b backends.Backend, cfg runs.Config, opt Options, vars *gctx.Context, test *data.Split, perEpoch int64) (*loop, error) {
+func newLoop(b backends.Backend, cfg rundir.Config, opt Options, vars *gctx.Context, test *data.Split, perEpoch int64) (*loop, error) {
 	sess, err := NewSession(b, cfg, vars)
 	if err != nil {
 		return nil, err

@@ -12,7 +12,7 @@ import (
 
 	"github.com/latent-vae/latent/internal/atomicfile"
 	"github.com/latent-vae/latent/models"
-	"github.com/latent-vae/latent/runs"
+	"github.com/latent-vae/latent/rundir"
 )
 
 type metricsRow struct {
@@ -45,12 +45,12 @@ type metricsWriter struct{ f *os.File }
 // (written after the checkpoint a resumed run continues from) are dropped
 // first, so the table never holds a step twice.
 func openMetrics(dir string, start int64) (*metricsWriter, error) {
-	path := filepath.Join(dir, runs.MetricsFile)
+	path := filepath.Join(dir, rundir.MetricsFile)
 	kept, err := keptRows(path, start)
 	if err != nil {
 		return nil, err
 	}
-	content := strings.Join(runs.MetricsColumns(), ",") + "\n" + strings.Join(kept, "")
+	content := strings.Join(rundir.MetricsColumns(), ",") + "\n" + strings.Join(kept, "")
 	if err := atomicfile.WriteBytes(path, []byte(content)); err != nil {
 		return nil, err
 	}

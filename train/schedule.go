@@ -1,10 +1,10 @@
 package train
 
-import "github.com/latent-vae/latent/runs"
+import "github.com/latent-vae/latent/rundir"
 
 // KLWeight is the KL term's weight at a step: the model's β, reached
 // linearly over the first cfg.KLWarmup steps.
-func KLWeight(cfg runs.Config, step int64) float64 {
+func KLWeight(cfg rundir.Config, step int64) float64 {
 	if cfg.KLWarmup <= 0 || step >= cfg.KLWarmup {
 		return cfg.Model.Beta
 	}

@@ -2,7 +2,7 @@
 // loop with checkpoints, metrics and resume (loop.go), the KL schedule
 // (schedule.go), fine-tuning from another run (init.go), the metrics table
 // (metrics.go) and progress display (progress.go). The objective comes from
-// models; the run's configuration and folder from runs.
+// models; the run's configuration and folder from rundir.
 package train
 
 import (
@@ -15,20 +15,20 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
 
 	"github.com/latent-vae/latent/models"
-	"github.com/latent-vae/latent/runs"
+	"github.com/latent-vae/latent/rundir"
 )
 
 // Session holds the compiled training step of one model, compiled once and
 // reused for every batch.
 type Session struct {
-	cfg  runs.Config
+	cfg  rundir.Config
 	step *context.Exec
 }
 
 // NewSession builds the training step for cfg on ctx. ctx holds the run's
 // variables (fresh, or restored from a checkpoint) and the RNG state used
 // for the reparameterisation noise.
-func NewSession(b backends.Backend, cfg runs.Config, ctx *context.Context) (*Session, error) {
+func NewSession(b backends.Backend, cfg rundir.Config, ctx *context.Context) (*Session, error) {
 	if err := cfg.Model.Validate(); err != nil {
 		return nil, fmt.Errorf("model config: %w", err)
 	}

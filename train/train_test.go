@@ -17,12 +17,12 @@ import (
 
 	"github.com/latent-vae/latent/checkpoints"
 	"github.com/latent-vae/latent/internal/testenv"
-	"github.com/latent-vae/latent/runs"
+	"github.com/latent-vae/latent/rundir"
 )
 
 // tinyConfig is a small model on a slice of real MNIST.
-func tinyConfig() runs.Config {
-	cfg := runs.DefaultConfig()
+func tinyConfig() rundir.Config {
+	cfg := rundir.DefaultConfig()
 	cfg.Model.Widths = []int{8, 16}
 	cfg.Model.Latent = 4
 	cfg.BatchSize = 32
@@ -34,7 +34,7 @@ func tinyConfig() runs.Config {
 	return cfg
 }
 
-func fit(t *testing.T, cfg runs.Config, opt Options) Result {
+func fit(t *testing.T, cfg rundir.Config, opt Options) Result {
 	t.Helper()
 	res, err := Fit(context.Background(), testenv.XLA(t), cfg, opt)
 	if err != nil {
@@ -47,7 +47,7 @@ func fit(t *testing.T, cfg runs.Config, opt Options) Result {
 // the test negative ELBO must fall far below its first-epoch value.
 func TestTrainMNISTEndToEnd(t *testing.T) {
 	testenv.MNIST(t)
-	cfg := runs.DefaultConfig()
+	cfg := rundir.DefaultConfig()
 	cfg.Data.TrainLimit, cfg.Data.TestLimit = 6400, 1000
 	cfg.BatchSize, cfg.Steps, cfg.SaveEvery = 64, 300, 0
 	dir := filepath.Join(t.TempDir(), "run")
@@ -78,7 +78,7 @@ func TestResumeMatchesUninterrupted(t *testing.T) {
 	half := cfg
 	half.Steps = 13 // mid-epoch, between checkpoints
 	fit(t, half, Options{Out: parts})
-	more := runs.Config{Steps: cfg.Steps}
+	more := rundir.Config{Steps: cfg.Steps}
 	fit(t, more, Options{Out: parts, Resume: true})
 	a, b := latest(t, whole), latest(t, parts)
 	if a.Step != 20 || b.Step != 20 {
@@ -122,19 +122,19 @@ func TestRunFolderErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "already holds a run") {
 		t.Errorf("training into an existing run: error %v, want a refusal", err)
 	}
-	saved, err := runs.ReadConfig(dir)
+	saved, err := rundir.ReadConfig(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	saved.Model.Latent = 7
-	if err := runs.WriteConfig(dir, saved); err != nil {
+	if err := rundir.WriteConfig(dir, saved); err != nil {
 		t.Fatal(err)
 	}
-	_, err = Fit(context.Background(), b, runs.Config{Steps: 4}, Options{Out: dir, Resume: true})
+	_, err = Fit(context.Background(), b, rundir.Config{Steps: 4}, Options{Out: dir, Resume: true})
 	if err == nil || !strings.Contains(err.Error(), "latent: 4 vs 7") {
 		t.Errorf("resuming with a changed model: error %v, want one saying latent differs (4 vs 7)", err)
 	}
-	_, err = Fit(context.Background(), b, runs.Config{}, Options{Out: filepath.Join(dir, "nope"), Resume: true})
+	_, err = Fit(context.Background(), b, rundir.Config{}, Options{Out: filepath.Join(dir, "nope"), Resume: true})
 	if err == nil || !strings.Contains(err.Error(), "config.json is missing") {
 		t.Errorf("resuming a folder without a run: error %v", err)
 	}
@@ -229,12 +229,12 @@ func hasAnyPrefix(s string, prefixes []string) bool {
 // readMetrics parses metrics.csv into rows of named cells (empty cells: NaN).
 func readMetrics(t *testing.T, dir string) []map[string]float64 {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(dir, runs.MetricsFile))
+	raw, err := os.ReadFile(filepath.Join(dir, rundir.MetricsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
-	if lines[0] != strings.Join(runs.MetricsColumns(), ",") {
+	if lines[0] != strings.Join(rundir.MetricsColumns(), ",") {
 		t.Fatalf("metrics header %q", lines[0])
 	}
 	cols := strings.Split(lines[0], ",")
@@ -283,15 +283,15 @@ func TestNewRunTakesImageShapeFromData(t *testing.T) {
 		}
 		f.Close()
 	}
-	cfg := runs.DefaultConfig()
-	cfg.Data = runs.DataConfig{Spec: folder, Channels: 3, TestFraction: 0.1, SplitSeed: 1}
+	cfg := rundir.DefaultConfig()
+	cfg.Data = rundir.DataConfig{Spec: folder, Channels: 3, TestFraction: 0.1, SplitSeed: 1}
 	cfg.Model.Widths, cfg.Model.Hidden, cfg.Model.Latent = []int{4}, 0, 2
 	cfg.BatchSize, cfg.Steps, cfg.EvalBatch = 8, 2, 8
 	dir := filepath.Join(t.TempDir(), "run")
 	if _, err := Fit(context.Background(), b, cfg, Options{Out: dir}); err != nil {
 		t.Fatal(err)
 	}
-	saved, err := runs.ReadConfig(dir)
+	saved, err := rundir.ReadConfig(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -354,7 +354,7 @@ func TestResumeSaysWhenItSkipsADamagedCheckpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	var log strings.Builder
-	res := fit(t, runs.Config{Steps: 12}, Options{Out: dir, Resume: true, Log: &log})
+	res := fit(t, rundir.Config{Steps: 12}, Options{Out: dir, Resume: true, Log: &log})
 	if res.Step != 12 {
 		t.Errorf("resumed run ended at step %d, want 12", res.Step)
 	}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/generate"
-	"github.com/latent-vae/latent/runs"
+	"github.com/latent-vae/latent/rundir"
 )
 
 // runData implements `latent data`: a summary of a data set and optionally a
@@ -44,9 +44,9 @@ func runData(args []string, stdout, stderr io.Writer) error {
 
 // dataFlagSet is the flag set of `latent data`: the data flags that
 // `latent train` shares, and -o.
-func dataFlagSet(stderr io.Writer) (*flag.FlagSet, *runs.DataConfig, *string) {
+func dataFlagSet(stderr io.Writer) (*flag.FlagSet, *rundir.DataConfig, *string) {
 	fs := newFlagSet("data", "[--data SET|FOLDER] [--data-dir DIR] [--image-size N] [--channels C] [--test-fraction F] [--split-seed S] [--skip-bad] [-o first64.png]\n       latent data fetch NAME [--dir DIR] [--base-url URL]", stderr)
-	d := runs.DefaultDataConfig()
+	d := rundir.DefaultDataConfig()
 	bindDataFlags(fs, &d)
 	out := outFlag(fs, "", "a grid of the first 64 training images as PNG (default: none)")
 	return fs, &d, out

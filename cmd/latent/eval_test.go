@@ -14,7 +14,7 @@ import (
 	"github.com/latent-vae/latent/checkpoints"
 	"github.com/latent-vae/latent/internal/testenv"
 	"github.com/latent-vae/latent/internal/testrun"
-	"github.com/latent-vae/latent/runs"
+	"github.com/latent-vae/latent/rundir"
 )
 
 // evRun writes a run folder for the evaluation commands' tests: a tiny model
@@ -25,19 +25,19 @@ func evRun(t *testing.T) string {
 	t.Helper()
 	b := testenv.XLA(t)
 	set := testenv.MNIST(t)
-	cfg := runs.DefaultConfig()
+	cfg := rundir.DefaultConfig()
 	cfg.Model = testrun.TinyConfig()
 	cfg.Data.TrainLimit, cfg.Data.TestLimit = 500, 200
 	cfg.Steps, cfg.BatchSize = 30, 32
 	ctx, _ := testrun.Train(t, b, cfg.Model, set.Train.Subset(500).Images, int(cfg.Steps), cfg.BatchSize, 1)
 	dir := t.TempDir()
-	if err := runs.WriteConfig(dir, cfg); err != nil {
+	if err := rundir.WriteConfig(dir, cfg); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := checkpoints.Save(dir, cfg.Steps, cfg, ctx, 3); err != nil {
 		t.Fatal(err)
 	}
-	evWriteFile(t, filepath.Join(dir, runs.MetricsFile), metricsHeader()+
+	evWriteFile(t, filepath.Join(dir, rundir.MetricsFile), metricsHeader()+
 		"10,0.6,300,280,20,,,,100,1\n20,1.3,250,230,20,,,,100,2\n30,1.9,220,200,20,225,205,20,100,3\n")
 	return dir
 }
@@ -190,4 +190,4 @@ func TestEvalErrors(t *testing.T) {
 }
 
 // metricsHeader is the first line of metrics.csv, with its newline.
-func metricsHeader() string { return strings.Join(runs.MetricsColumns(), ",") + "\n" }
+func metricsHeader() string { return strings.Join(rundir.MetricsColumns(), ",") + "\n" }

@@ -22,7 +22,7 @@ import (
 	"github.com/latent-vae/latent/generate"
 	"github.com/latent-vae/latent/internal/testenv"
 	"github.com/latent-vae/latent/models"
-	"github.com/latent-vae/latent/runs"
+	"github.com/latent-vae/latent/rundir"
 )
 
 // pythonDecoder is the numpy decoder the export is checked against.
@@ -119,12 +119,12 @@ func randomRun(t *testing.T, b *backend.Backend, cfg models.Config, dir string) 
 			t.Fatal(err)
 		}
 	}
-	rc := runs.DefaultConfig()
+	rc := rundir.DefaultConfig()
 	rc.Model = cfg
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := runs.WriteConfig(dir, rc); err != nil {
+	if err := rundir.WriteConfig(dir, rc); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := checkpoints.Save(dir, 1, rc, ctx, 1); err != nil {
@@ -136,7 +136,7 @@ func randomRun(t *testing.T, b *backend.Backend, cfg models.Config, dir string) 
 // decodeRun decodes z with latent's own decoder of the run in dir.
 func decodeRun(t *testing.T, b *backend.Backend, dir string, z []float32) []float32 {
 	t.Helper()
-	r, err := runs.Load(dir)
+	r, err := rundir.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 
 	"github.com/latent-vae/latent/backend"
 	"github.com/latent-vae/latent/eval"
-	"github.com/latent-vae/latent/runs"
+	"github.com/latent-vae/latent/rundir"
 )
 
 // The flags several commands share, each defined once here.
@@ -52,7 +52,7 @@ func scaleFlag(fs *flag.FlagSet) *int {
 // bindDataFlags binds the flags that choose and read a data set to d's
 // fields: `latent data` and `latent train` share them, so both read a
 // folder into the same split.
-func bindDataFlags(fs *flag.FlagSet, d *runs.DataConfig) {
+func bindDataFlags(fs *flag.FlagSet, d *rundir.DataConfig) {
 	fs.StringVar(&d.Spec, "data", d.Spec, "data set: mnist, fashion-mnist, kmnist, emnist-<split>, or a folder of IDX files or images")
 	fs.StringVar(&d.Dir, "data-dir", d.Dir, "folder holding a named set's files (default: $LATENT_DATA/NAME, ./data/NAME, else ~/.local/share/latent/NAME)")
 	fs.IntVar(&d.ImageSize, "image-size", d.ImageSize, "image folders: resize images to N×N (0: keep their size, which must then agree)")
@@ -196,7 +196,7 @@ func checkOutPath(name, path string) error {
 	if info, err := os.Stat(path); err == nil && info.IsDir() {
 		return fmt.Errorf("%s %s: is a folder, want a file name", name, path)
 	}
-	if runs.IsOwnFile(path) {
+	if rundir.IsOwnFile(path) {
 		return fmt.Errorf("%s %s: is one of its run folder's own files; write outputs elsewhere", name, path)
 	}
 	return nil

@@ -8,7 +8,7 @@ import (
 
 	"github.com/latent-vae/latent/internal/atomicfile"
 	"github.com/latent-vae/latent/plots"
-	"github.com/latent-vae/latent/runs"
+	"github.com/latent-vae/latent/rundir"
 )
 
 // runPlot implements `latent plot`: training and test negative ELBO,
@@ -25,7 +25,7 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 	} else if !info.IsDir() {
 		return fmt.Errorf("--run %s: not a folder", *run)
 	}
-	m, err := plots.ReadMetrics(filepath.Join(*run, runs.MetricsFile))
+	m, err := plots.ReadMetrics(filepath.Join(*run, rundir.MetricsFile))
 	if err != nil {
 		return err
 	}

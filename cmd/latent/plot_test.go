@@ -8,12 +8,12 @@ import (
 	"testing"
 
 	"github.com/latent-vae/latent/plots"
-	"github.com/latent-vae/latent/runs"
+	"github.com/latent-vae/latent/rundir"
 )
 
 func TestPlotCommand(t *testing.T) {
 	dir := t.TempDir()
-	evWriteFile(t, filepath.Join(dir, runs.MetricsFile), metricsHeader()+
+	evWriteFile(t, filepath.Join(dir, rundir.MetricsFile), metricsHeader()+
 		"50,0.1,200,180,20,,,,900,1.5\n100,0.2,150,130,20,140,125,15,950,3\n150,0.3,140,120,20,,,,940,4.5\n")
 	out := filepath.Join(t.TempDir(), "curves.png")
 	code, stdout, stderr := evLatent("plot", "--run", dir, "-o", out)
@@ -40,9 +40,9 @@ func TestPlotCommand(t *testing.T) {
 func TestPlotErrors(t *testing.T) {
 	noMetrics := t.TempDir()
 	malformed := t.TempDir()
-	evWriteFile(t, filepath.Join(malformed, runs.MetricsFile), metricsHeader()+"50,0.1,abc,180,20,,,,900,1.5\n")
+	evWriteFile(t, filepath.Join(malformed, rundir.MetricsFile), metricsHeader()+"50,0.1,abc,180,20,,,,900,1.5\n")
 	truncated := t.TempDir()
-	evWriteFile(t, filepath.Join(truncated, runs.MetricsFile), metricsHeader()+"50,0.1,200\n")
+	evWriteFile(t, filepath.Join(truncated, rundir.MetricsFile), metricsHeader()+"50,0.1,200\n")
 	missing := filepath.Join(t.TempDir(), "nope")
 	tests := []struct {
 		name string
@@ -50,9 +50,9 @@ func TestPlotErrors(t *testing.T) {
 		want string
 	}{
 		{"missing run folder", missing, missing},
-		{"missing metrics.csv", noMetrics, filepath.Join(noMetrics, runs.MetricsFile) + " is missing"},
-		{"bad number", malformed, filepath.Join(malformed, runs.MetricsFile) + `: line 2: train_neg_elbo "abc"`},
-		{"short row", truncated, filepath.Join(truncated, runs.MetricsFile) + ": line 2: 3 cells, want 10"},
+		{"missing metrics.csv", noMetrics, filepath.Join(noMetrics, rundir.MetricsFile) + " is missing"},
+		{"bad number", malformed, filepath.Join(malformed, rundir.MetricsFile) + `: line 2: train_neg_elbo "abc"`},
+		{"short row", truncated, filepath.Join(truncated, rundir.MetricsFile) + ": line 2: 3 cells, want 10"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -12,7 +12,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context"
 
 	"github.com/latent-vae/latent/models"
-	"github.com/latent-vae/latent/runs"
+	"github.com/latent-vae/latent/rundir"
 )
 
 // genReconstructed reconstructs the first n of pixels (8×8 grey bytes)
@@ -20,7 +20,7 @@ import (
 func genReconstructed(t *testing.T, runDir string, pixels []byte, n int) []byte {
 	t.Helper()
 	b := genSkipWithoutXLA(t)
-	r, err := runs.Load(runDir)
+	r, err := rundir.Load(runDir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/latent-vae/latent/checkpoints"
 	"github.com/latent-vae/latent/internal/testenv"
 	"github.com/latent-vae/latent/models"
-	"github.com/latent-vae/latent/runs"
+	"github.com/latent-vae/latent/rundir"
 )
 
 // Tiny runs for the generating commands' tests: 8×8 images, one encoder
@@ -52,10 +52,10 @@ func genTestRun(t *testing.T, channels int) (runDir string, testImages []byte) {
 	genWriteIDX(t, filepath.Join(dataDir, "t10k-images-idx3-ubyte"), testImages, genTestN, genSide, genSide)
 	genWriteIDX(t, filepath.Join(dataDir, "t10k-labels-idx1-ubyte"), make([]byte, genTestN), genTestN)
 
-	cfg := runs.DefaultConfig()
+	cfg := rundir.DefaultConfig()
 	cfg.Model.Height, cfg.Model.Width, cfg.Model.Channels = genSide, genSide, channels
 	cfg.Model.Widths, cfg.Model.Latent = []int{4}, 2
-	cfg.Data = runs.DataConfig{Spec: dataDir, TestFraction: 0.1, SplitSeed: 1}
+	cfg.Data = rundir.DataConfig{Spec: dataDir, TestFraction: 0.1, SplitSeed: 1}
 	ctx := context.New()
 	if err := ctx.SetRNGStateFromSeed(1); err != nil {
 		t.Fatal(err)
@@ -63,7 +63,7 @@ func genTestRun(t *testing.T, channels int) (runDir string, testImages []byte) {
 	if err := models.CreateVariables(b, ctx, cfg.Model); err != nil {
 		t.Fatal(err)
 	}
-	if err := runs.WriteConfig(runDir, cfg); err != nil {
+	if err := rundir.WriteConfig(runDir, cfg); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := checkpoints.Save(runDir, 0, cfg, ctx, 3); err != nil {
@@ -237,7 +237,7 @@ func genWritePNG(path string, img image.Image) error {
 func TestSampleReportsAChangedOrDamagedRun(t *testing.T) {
 	runDir, _ := genTestRun(t, 1)
 	o := filepath.Join(t.TempDir(), "s.png")
-	cfg, err := runs.ReadConfig(runDir)
+	cfg, err := rundir.ReadConfig(runDir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,7 +262,7 @@ func TestSampleReportsAChangedOrDamagedRun(t *testing.T) {
 	}
 	edited := cfg
 	edited.Model.Latent = 3
-	if err := runs.WriteConfig(runDir, edited); err != nil {
+	if err := rundir.WriteConfig(runDir, edited); err != nil {
 		t.Fatal(err)
 	}
 	code, _, errOut = evLatent("sample", "--run", runDir, "-n", "4", "-o", o)
@@ -275,7 +275,7 @@ func TestSampleReportsAChangedOrDamagedRun(t *testing.T) {
 // never one of a run folder's own files.
 func TestOutputsTouchOnlyWhatIsOurs(t *testing.T) {
 	runDir, _ := genTestRun(t, 1)
-	config := filepath.Join(runDir, runs.ConfigFile)
+	config := filepath.Join(runDir, rundir.ConfigFile)
 	before, err := os.ReadFile(config)
 	if err != nil {
 		t.Fatal(err)

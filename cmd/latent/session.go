@@ -14,14 +14,14 @@ import (
 	"github.com/latent-vae/latent/eval"
 	"github.com/latent-vae/latent/generate"
 	"github.com/latent-vae/latent/models"
-	"github.com/latent-vae/latent/runs"
+	"github.com/latent-vae/latent/rundir"
 )
 
 // session is a trained run loaded on an opened backend: what every command
 // that encodes, decodes or evaluates works with.
 type session struct {
 	b      *backend.Backend
-	run    *runs.Run
+	run    *rundir.Run
 	cfg    models.Config
 	stderr io.Writer
 	model  *eval.Model // built by evalModel
@@ -71,13 +71,13 @@ func (s *session) close() {
 
 // loadRun loads the run in dir, with errors that name --run, and warns on
 // stderr about each damaged checkpoint it passed over.
-func loadRun(dir string, stderr io.Writer) (*runs.Run, error) {
+func loadRun(dir string, stderr io.Writer) (*rundir.Run, error) {
 	if info, err := os.Stat(dir); err != nil {
 		return nil, fmt.Errorf("--run %s: not a run folder: %w", dir, err)
 	} else if !info.IsDir() {
 		return nil, fmt.Errorf("--run %s: not a run folder: not a folder", dir)
 	}
-	run, err := runs.Load(dir)
+	run, err := rundir.Load(dir)
 	if err != nil {
 		return nil, fmt.Errorf("--run: %w", err)
 	}

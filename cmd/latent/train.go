@@ -16,7 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/latent-vae/latent/backend"
-	"github.com/latent-vae/latent/runs"
+	"github.com/latent-vae/latent/rundir"
 	"github.com/latent-vae/latent/train"
 )
 
@@ -25,7 +25,7 @@ const trainSynopsis = `--out DIR [flags]    train a new run
 
 // trainArgs are the flags of `latent train`.
 type trainArgs struct {
-	cfg         runs.Config
+	cfg         rundir.Config
 	out, widths string
 	backend     *string
 	resume      bool
@@ -34,7 +34,7 @@ type trainArgs struct {
 // trainFlagSet is the flag set of `latent train`, bound to a trainArgs
 // holding the default configuration.
 func trainFlagSet(stderr io.Writer) (*flag.FlagSet, *trainArgs) {
-	a := &trainArgs{cfg: runs.DefaultConfig()}
+	a := &trainArgs{cfg: rundir.DefaultConfig()}
 	fs := newFlagSet("train", trainSynopsis, stderr)
 	fs.StringVar(&a.out, "out", "", "run folder to create (or, with --resume, to continue)")
 	fs.BoolVar(&a.resume, "resume", false, "continue the run in --out from its latest checkpoint; no other flag needed")
@@ -107,7 +107,7 @@ func (a *trainArgs) check(fs *flag.FlagSet) error {
 // checkTrainNumbers refuses numbers the trainer cannot use, naming the
 // flag: non-finite or negative rates and weights (GoMLX would take a
 // negative learning rate as "use the default"), and negative counts.
-func checkTrainNumbers(c runs.Config) error {
+func checkTrainNumbers(c rundir.Config) error {
 	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 	switch {
 	case !finite(c.LR) || c.LR <= 0:
@@ -132,7 +132,7 @@ func checkTrainNumbers(c runs.Config) error {
 }
 
 // addTrainFlags binds cfg's fields to flags.
-func addTrainFlags(fs *flag.FlagSet, cfg *runs.Config) {
+func addTrainFlags(fs *flag.FlagSet, cfg *rundir.Config) {
 	bindDataFlags(fs, &cfg.Data)
 	fs.BoolVar(&cfg.Data.Binarize, "binarize", false, "dynamically binarize training images (a fresh Bernoulli draw per epoch)")
 	fs.IntVar(&cfg.Data.TrainLimit, "train-limit", 0, "train on the first N training images only (0: all)")

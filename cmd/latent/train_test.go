@@ -15,7 +15,7 @@ import (
 
 	"github.com/latent-vae/latent/checkpoints"
 	"github.com/latent-vae/latent/internal/testenv"
-	"github.com/latent-vae/latent/runs"
+	"github.com/latent-vae/latent/rundir"
 )
 
 func needMNISTAndXLA(t *testing.T) {
@@ -171,7 +171,7 @@ func TestTrainRefusesAResumeWithNoLoadableCheckpoint(t *testing.T) {
 		t.Fatalf("checkpoints %v, want 2", files)
 	}
 	before := map[string][]byte{}
-	for _, f := range append(files, filepath.Join(dir, runs.MetricsFile)) {
+	for _, f := range append(files, filepath.Join(dir, rundir.MetricsFile)) {
 		raw, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)

@@ -16,7 +16,7 @@ import (
 
 	"github.com/latent-vae/latent/backend"
 	"github.com/latent-vae/latent/generate"
-	"github.com/latent-vae/latent/runs"
+	"github.com/latent-vae/latent/rundir"
 )
 
 func main() {
@@ -25,7 +25,7 @@ func main() {
 	scale := flag.Int("scale", 4, "upscale every pixel to a scale×scale block")
 	flag.Parse()
 
-	run, err := runs.Load(*runDir)
+	run, err := rundir.Load(*runDir)
 	if err != nil {
 		log.Fatal(err)
 	}

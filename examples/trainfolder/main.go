@@ -16,7 +16,7 @@ import (
 
 	"github.com/latent-vae/latent/backend"
 	"github.com/latent-vae/latent/models"
-	"github.com/latent-vae/latent/runs"
+	"github.com/latent-vae/latent/rundir"
 	"github.com/latent-vae/latent/train"
 )
 
@@ -30,7 +30,7 @@ func main() {
 		log.Fatal("--data: a folder of images is required")
 	}
 
-	cfg := runs.DefaultConfig()
+	cfg := rundir.DefaultConfig()
 	cfg.Data.Spec, cfg.Data.ImageSize, cfg.Data.Channels = *folder, *size, 3
 	cfg.Model.Likelihood = models.Gaussian // RGB pixels: a Gaussian with a learned scale
 	cfg.Epochs = *epochs

@@ -11,7 +11,7 @@ import (
 
 	"github.com/latent-vae/latent/backend"
 	"github.com/latent-vae/latent/models"
-	"github.com/latent-vae/latent/runs"
+	"github.com/latent-vae/latent/rundir"
 	"github.com/latent-vae/latent/train"
 )
 
@@ -35,7 +35,7 @@ func Train(tb testing.TB, b *backend.Backend, m models.Config, images []float32,
 	if n == 0 || len(images)%size != 0 {
 		tb.Fatalf("%d values are not a whole number of %dx%dx%d images", len(images), m.Height, m.Width, m.Channels)
 	}
-	cfg := runs.DefaultConfig()
+	cfg := rundir.DefaultConfig()
 	cfg.Model, cfg.BatchSize, cfg.Seed = m, batch, seed
 	ctx := context.New()
 	if err := ctx.SetRNGStateFromSeed(seed); err != nil {

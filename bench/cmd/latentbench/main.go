@@ -35,7 +35,7 @@ import (
 	"github.com/latent-vae/latent/eval"
 	"github.com/latent-vae/latent/internal/atomicfile"
 	"github.com/latent-vae/latent/models"
-	"github.com/latent-vae/latent/runs"
+	"github.com/latent-vae/latent/rundir"
 	"github.com/latent-vae/latent/train"
 )
 
@@ -60,14 +60,14 @@ type options struct {
 
 // result is the JSON written to --json; bench/torch_vae.py writes the same.
 type result struct {
-	System string       `json:"system"`
-	Detail string       `json:"detail"`
-	Params int          `json:"params,omitempty"`
-	Train  trainResult  `json:"train"`
-	Decode decodeResult `json:"decode"`
-	Eval   *evalResult  `json:"eval,omitempty"`
-	Notes  []string     `json:"notes,omitempty"`
-	Config *runs.Config `json:"config,omitempty"`
+	System string         `json:"system"`
+	Detail string         `json:"detail"`
+	Params int            `json:"params,omitempty"`
+	Train  trainResult    `json:"train"`
+	Decode decodeResult   `json:"decode"`
+	Eval   *evalResult    `json:"eval,omitempty"`
+	Notes  []string       `json:"notes,omitempty"`
+	Config *rundir.Config `json:"config,omitempty"`
 }
 
 // trainResult is the training part of a result.
@@ -151,7 +151,7 @@ func run(args []string, stderr io.Writer) error {
 	defer b.Finalize()
 	fmt.Fprintln(stderr, b.Summary())
 
-	cfg := runs.DefaultConfig()
+	cfg := rundir.DefaultConfig()
 	cfg.Model.Hidden = 0 // the benchmark model: convolutions straight to the latent
 	cfg.Steps, cfg.KLWarmup, cfg.EvalBatch = int64(o.steps), 0, 500
 	set, err := data.Load(data.MNIST, data.Options{Dir: o.dataDir})
@@ -225,7 +225,7 @@ func summarize(w io.Writer, r result) {
 // become error strings in the result, so that one unsupported backend does
 // not stop the whole benchmark; the error returned is for a benchmark that
 // cannot be run at all.
-func benchmark(b *backend.Backend, cfg runs.Config, o options, trainSet, test *data.Split) (result, error) {
+func benchmark(b *backend.Backend, cfg rundir.Config, o options, trainSet, test *data.Split) (result, error) {
 	res := result{
 		Params: benchParams,
 		Train:  trainResult{Steps: o.steps, Warmup: o.warmup, Batch: cfg.BatchSize},
@@ -333,7 +333,7 @@ func writeWeights(path string, ctx *context.Context) error {
 
 // trainSteps runs r.Steps training steps on the first r.Steps batches of
 // trainSet, in order, and fills r's timing and loss curve.
-func trainSteps(b *backend.Backend, cfg runs.Config, ctx *context.Context, trainSet *data.Split, r *trainResult) error {
+func trainSteps(b *backend.Backend, cfg rundir.Config, ctx *context.Context, trainSet *data.Split, r *trainResult) error {
 	var sess *train.Session
 	err := catch(func() (err error) { sess, err = train.NewSession(b, cfg, ctx); return err })
 	if err == nil {

@@ -1,0 +1,173 @@
+// Package runs is the home of a run folder: its configuration (one struct,
+// saved as config.json and inside every checkpoint), the names of its files,
+// the columns of its metrics table, and loading a trained run with its
+// weights for sampling and evaluation. Commands that only read a run import
+// this package, not the trainer.
+package rundir
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/latent-vae/latent/data"
+	"github.com/latent-vae/latent/internal/atomicfile"
+	"github.com/latent-vae/latent/models"
+)
+
+// ConfigFile is the name of a run's configuration inside its folder.
+const ConfigFile = "config.json"
+
+// Config is everything a run needs, saved as config.json in its folder and in
+// every checkpoint, so that resuming, sampling and evaluating need only the
+// run folder.
+type Config struct {
+	Model models.Config `json:"model"`
+	Data  DataConfig    `json:"data"`
+
+	Seed      int64   `json:"seed"`
+	LR        float64 `json:"lr"`
+	BatchSize int     `json:"batch_size"`
+	// Steps is the run's total number of training steps (given, or Epochs
+	// times the steps per epoch); a resumed run stops there too.
+	Steps     int64  `json:"steps"`
+	Epochs    int    `json:"epochs,omitempty"`
+	KLWarmup  int64  `json:"kl_warmup"`      // steps over which the KL weight rises linearly from 0 to Beta
+	SaveEvery int64  `json:"save_every"`     // steps between checkpoints (0: only at the end)
+	Keep      int    `json:"keep"`           // checkpoints kept
+	LogEvery  int64  `json:"log_every"`      // steps between rows of metrics.csv
+	EvalBatch int    `json:"eval_batch"`     // batch size of test-split evaluation
+	Init      string `json:"init,omitempty"` // run folder whose weights started this run
+}
+
+// DataConfig says which images a run uses and how they are read; `latent
+// data` and `latent train` bind the same fields to the same flags, so both
+// see the same split of a folder.
+type DataConfig struct {
+	Spec         string  `json:"spec"` // "mnist", "fashion-mnist", …, or a folder
+	Dir          string  `json:"dir,omitempty"`
+	ImageSize    int     `json:"image_size,omitempty"`
+	Channels     int     `json:"channels,omitempty"`
+	TestFraction float64 `json:"test_fraction,omitempty"`
+	// SplitSeed seeds an image folder's train/test split. Runs saved before
+	// it existed split with their run seed, and keep doing so.
+	SplitSeed  int64 `json:"split_seed"`
+	SkipBad    bool  `json:"skip_bad,omitempty"`    // image folders: skip corrupt images
+	Binarize   bool  `json:"binarize,omitempty"`    // dynamic binarization of training batches
+	TrainLimit int   `json:"train_limit,omitempty"` // use only the first N training images (0: all)
+	TestLimit  int   `json:"test_limit,omitempty"`  // use only the first N test images (0: all)
+}
+
+// DefaultConfig is the configuration of `latent train` without flags.
+func DefaultConfig() Config {
+	return Config{
+		Model: models.DefaultConfig(),
+		Data:  DefaultDataConfig(),
+		Seed:  1, LR: 1e-3, BatchSize: 128,
+		SaveEvery: 500, Keep: 3, LogEvery: 50, EvalBatch: 500,
+	}
+}
+
+// DefaultDataConfig is MNIST, and for folders a 0.1 test fraction split
+// with seed 1.
+func DefaultDataConfig() DataConfig {
+	return DataConfig{Spec: data.MNIST, Channels: 1, TestFraction: 0.1, SplitSeed: 1}
+}
+
+// Load loads the data set, limited as the config says.
+func (d DataConfig) Load() (*data.Set, error) {
+	set, err := data.Load(d.Spec, data.Options{Dir: d.Dir, ImageSize: d.ImageSize, Channels: d.Channels,
+		TestFraction: d.TestFraction, Seed: d.SplitSeed, SkipBad: d.SkipBad})
+	if err != nil {
+		return nil, err
+	}
+	if d.TrainLimit > 0 && d.TrainLimit < set.Train.N {
+		set.Train = set.Train.Subset(d.TrainLimit)
+	}
+	if d.TestLimit > 0 && d.TestLimit < set.Test.N {
+		set.Test = set.Test.Subset(d.TestLimit)
+	}
+	return set, nil
+}
+
+// Absolute returns d with its folder paths made absolute, so that a run
+// saved with relative paths reads the same images from any working folder.
+func (d DataConfig) Absolute() (DataConfig, error) {
+	spec, err := data.AbsSpec(d.Spec)
+	if err != nil {
+		return d, err
+	}
+	d.Spec = spec
+	if d.Dir != "" {
+		if d.Dir, err = filepath.Abs(d.Dir); err != nil {
+			return d, fmt.Errorf("data folder %s: %w", d.Dir, err)
+		}
+	}
+	return d, nil
+}
+
+// LoadDataAs loads the data set spec with the run's other data settings
+// (the run's own set when spec is empty or the same) and checks that its
+// images have the model's shape. Errors do not name spec: callers prefix
+// the flag that gave it.
+func (c Config) LoadDataAs(spec string) (*data.Set, error) {
+	d := c.Data
+	if spec != "" && spec != d.Spec {
+		d.Spec = spec
+		d.Dir = "" // the run's folder belongs to its own data set
+	}
+	set, err := d.Load()
+	if err != nil {
+		return nil, err
+	}
+	return set, c.CheckImages(set)
+}
+
+// WriteConfig writes cfg as dir/config.json, atomically.
+func WriteConfig(dir string, cfg Config) error {
+	raw, err := json.MarshalIndent(cfg, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding config: %w", err)
+	}
+	return atomicfile.WriteBytes(filepath.Join(dir, ConfigFile), append(raw, '\n'))
+}
+
+// ReadConfig reads dir/config.json, rejecting unknown fields.
+func ReadConfig(dir string) (Config, error) {
+	path := filepath.Join(dir, ConfigFile)
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return Config{}, fmt.Errorf("%s is not a run folder: %s is missing", dir, ConfigFile)
+		}
+		return Config{}, fmt.Errorf("reading %s: %w", path, err)
+	}
+	cfg, err := DecodeConfig(raw)
+	if err != nil {
+		return Config{}, fmt.Errorf("reading %s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+// DecodeConfig decodes a config as config.json and checkpoints hold it,
+// rejecting unknown fields and filling what older runs did not record.
+func DecodeConfig(raw []byte) (Config, error) {
+	var cfg Config
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cfg); err != nil {
+		return Config{}, err
+	}
+	var recorded struct {
+		Data struct {
+			SplitSeed *int64 `json:"split_seed"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(raw, &recorded); err == nil && recorded.Data.SplitSeed == nil {
+		cfg.Data.SplitSeed = cfg.Seed
+	}
+	return cfg, nil
+}

@@ -147,12 +147,11 @@ func claimFolder(dir string, resume bool) (created bool, err error) {
 	case err != nil:
 		return false, fmt.Errorf("run folder %s: %w", dir, err)
 	}
+	if _, err := os.Stat(filepath.Join(dir, rundir.ConfigFile)); err == nil {
+		return false, fmt.Errorf("%s %w", dir, ErrRunExists)
+	}
 	for _, e := range entries {
-		switch e.Name() {
-		case rundir.ConfigFile:
-			return false, fmt.Errorf("%s %w", dir, ErrRunExists)
-		case runlock.FileName:
-		default:
+		if e.Name() != runlock.FileName {
 			return false, fmt.Errorf("%s is not empty and holds no run (it has %s): choose a new or empty folder", dir, e.Name())
 		}
 	}

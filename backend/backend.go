@@ -4,6 +4,7 @@
 package backend
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -63,6 +64,10 @@ func Open(choice string, warn io.Writer) (*Backend, error) {
 // ignores XLA_FLAGS=--xla_force_host_platform_device_count.
 const CPUDeviceCountOption = "cpu_device_count"
 
+// ErrTooFewDevices is wrapped by OpenDevices' error when the backend has
+// fewer devices than asked for.
+var ErrTooFewDevices = errors.New("too few devices")
+
 // OpenDevices is Open for a backend with at least devices devices. With
 // devices > 1 an XLA CPU plugin is created with exactly that many host
 // devices (CPUDeviceCountOption), so that data-parallel programs can be
@@ -79,7 +84,7 @@ func OpenDevices(choice string, devices int, warn io.Writer) (*Backend, error) {
 	}
 	if n := b.NumDevices(); n < devices {
 		b.Finalize()
-		return nil, fmt.Errorf("backend %q presents %d device(s), fewer than the %d asked for", b.Config, n, devices)
+		return nil, fmt.Errorf("%w: backend %q presents %d, fewer than the %d asked for", ErrTooFewDevices, b.Config, n, devices)
 	}
 	return b, nil
 }

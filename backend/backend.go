@@ -89,6 +89,7 @@ func OpenDevices(choice string, devices int, warn io.Writer) (*Backend, error) {
 	return b, nil
 }
 
+// open is OpenDevices before the device count is checked.
 func open(choice string, devices int, warn io.Writer) (*Backend, error) {
 	xla.EnableAutoInstall(false)
 	keepFreedMemory()

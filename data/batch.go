@@ -80,7 +80,7 @@ func (b *Batcher) Batch(step int64) Batch {
 		Epoch:  epoch,
 	}
 	for _, i := range indices {
-		out.Images = append(out.Images, b.split.Image(i)...)
+		out.Images = b.split.AppendImage(out.Images, i)
 		out.Labels = append(out.Labels, b.split.Labels[i])
 	}
 	if b.binarize {

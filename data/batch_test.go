@@ -17,7 +17,8 @@ func testSplit(n int) *Split {
 		if n > 1 {
 			v = float32(i) / float32(n-1)
 		}
-		s.Images = append(s.Images, v, v, v, v)
+		q := Quantize(v)
+		s.Pixels = append(s.Pixels, q, q, q, q)
 		s.Labels[i] = i
 	}
 	return s
@@ -93,7 +94,7 @@ func TestBatchEpochs(t *testing.T) {
 		for i := range 10 {
 			batch := b.Batch(int64(epoch*10 + i))
 			for j, l := range batch.Labels {
-				if want := float32(l) / 102; batch.Images[4*j] != want {
+				if want := float32(Quantize(float32(l)/102)) / 255; batch.Images[4*j] != want {
 					t.Fatalf("epoch %d: image with label %d has pixel %v, want %v", epoch, l, batch.Images[4*j], want)
 				}
 			}
@@ -112,9 +113,9 @@ func TestBatchEpochs(t *testing.T) {
 }
 
 func TestBatchBinarize(t *testing.T) {
-	s := &Split{N: 64, Height: 8, Width: 8, Channels: 1, Labels: make([]int, 64), Images: make([]float32, 64*64)}
-	for i := range s.Images {
-		s.Images[i] = float32(i%5) / 4 // grey levels 0, .25, .5, .75, 1
+	s := &Split{N: 64, Height: 8, Width: 8, Channels: 1, Labels: make([]int, 64), Pixels: make([]uint8, 64*64)}
+	for i := range s.Pixels {
+		s.Pixels[i] = Quantize(float32(i%5) / 4) // grey levels 0, .25, .5, .75, 1
 	}
 	for i := range s.Labels {
 		s.Labels[i] = i
@@ -148,7 +149,7 @@ func TestBatchBinarize(t *testing.T) {
 			}
 		}
 	}
-	if s.Images[1] != 0.25 {
+	if s.Pixels[1] != Quantize(0.25) {
 		t.Errorf("binarizing changed the split")
 	}
 }

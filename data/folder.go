@@ -31,9 +31,9 @@ const maxImageSize = 4096
 // those seeded with the same seed elsewhere.
 const splitStream = 0x5eed5b1175b1175
 
-// decoded is one image of an image folder, converted to float32 pixels.
+// decoded is one image of an image folder, converted to 8-bit pixels.
 type decoded struct {
-	pixels []float32
+	pixels []uint8
 	w, h   int
 	bad    error // the image did not decode
 	err    error // the file could not be read
@@ -209,7 +209,8 @@ func ReadImageFile(path string, h, w, channels int) ([]float32, error) {
 	if err != nil {
 		return nil, err
 	}
-	return rgbaPixels(toRGBA(img, w, h), channels), nil
+	px := rgbaPixels(toRGBA(img, w, h), channels)
+	return appendUnit(make([]float32, 0, len(px)), px), nil
 }
 
 // decodeImage reads and decodes an image file. err reports a file that
@@ -259,20 +260,19 @@ func toRGBA(img image.Image, w, h int) *image.RGBA {
 	return dst
 }
 
-// rgbaPixels converts an RGBA image to float32 HWC pixels in [0,1] with 1
-// (luma) or 3 channels.
-func rgbaPixels(img *image.RGBA, channels int) []float32 {
+// rgbaPixels converts an RGBA image to 8-bit HWC pixels with 1 (luma, as
+// color.GrayModel computes it) or 3 channels.
+func rgbaPixels(img *image.RGBA, channels int) []uint8 {
 	n := img.Rect.Dx() * img.Rect.Dy()
-	out := make([]float32, 0, n*channels)
+	out := make([]uint8, 0, n*channels)
 	for y := range img.Rect.Dy() {
 		row := img.Pix[y*img.Stride : y*img.Stride+4*img.Rect.Dx()]
 		for x := 0; x < len(row); x += 4 {
-			r, g, b := float32(row[x]), float32(row[x+1]), float32(row[x+2])
+			r, g, b := uint32(row[x]), uint32(row[x+1]), uint32(row[x+2])
 			if channels == 1 {
-				// The weights of color.GrayModel.
-				out = append(out, (19595*r+38470*g+7471*b)/(65536*255))
+				out = append(out, uint8((19595*r+38470*g+7471*b+1<<15)>>16))
 			} else {
-				out = append(out, r/255, g/255, b/255)
+				out = append(out, row[x], row[x+1], row[x+2])
 			}
 		}
 	}
@@ -301,7 +301,7 @@ func assemble(root string, paths []string, images []decoded, opt Options, set *S
 			return nil, fmt.Errorf("reading %s: the image is %dx%d but %s is %dx%d: %w",
 				paths[i], im.w, im.h, firstPath, all.Width, all.Height, ErrSizesDiffer)
 		}
-		all.Images = append(all.Images, im.pixels...)
+		all.Pixels = append(all.Pixels, im.pixels...)
 		classOf = append(classOf, className(root, paths[i]))
 		all.N++
 	}
@@ -350,12 +350,12 @@ func splitIndices(n int, frac float64, seed int64) (train, test []int) {
 func (s *Split) pick(indices []int) *Split {
 	size := s.ImageSize()
 	out := &Split{
-		Images: make([]float32, 0, len(indices)*size),
+		Pixels: make([]uint8, 0, len(indices)*size),
 		Labels: make([]int, 0, len(indices)),
 		N:      len(indices), Height: s.Height, Width: s.Width, Channels: s.Channels,
 	}
 	for _, i := range indices {
-		out.Images = append(out.Images, s.Image(i)...)
+		out.Pixels = append(out.Pixels, s.Pixels[i*size:(i+1)*size]...)
 		out.Labels = append(out.Labels, s.Labels[i])
 	}
 	return out

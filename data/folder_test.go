@@ -88,9 +88,9 @@ func TestLoadFolder(t *testing.T) {
 				t.Errorf("%d train + %d test images, want %d + %d", tr.N, te.N, 6-tt.nTest, tt.nTest)
 			}
 			for _, s := range []*Split{tr, te} {
-				if s.Height != tt.h || s.Width != tt.w || s.Channels != tt.c || len(s.Images) != s.N*tt.h*tt.w*tt.c {
+				if s.Height != tt.h || s.Width != tt.w || s.Channels != tt.c || len(s.Pixels) != s.N*tt.h*tt.w*tt.c {
 					t.Errorf("split of %d images of %dx%dx%d holding %d values, want %dx%dx%d",
-						s.N, s.Height, s.Width, s.Channels, len(s.Images), tt.h, tt.w, tt.c)
+						s.N, s.Height, s.Width, s.Channels, len(s.Pixels), tt.h, tt.w, tt.c)
 				}
 			}
 			all := slices.Concat(tr.Labels, te.Labels)
@@ -253,8 +253,8 @@ func FuzzLoadFolder(f *testing.F) {
 			return
 		}
 		s := set.Train
-		if set.Train.N+set.Test.N != 1 || len(s.Images) != s.N*s.Height*s.Width*s.Channels {
-			t.Fatalf("loaded %d+%d images, %d values for %dx%dx%d", set.Train.N, set.Test.N, len(s.Images), s.Height, s.Width, s.Channels)
+		if set.Train.N+set.Test.N != 1 || len(s.Pixels) != s.N*s.Height*s.Width*s.Channels {
+			t.Fatalf("loaded %d+%d images, %d values for %dx%dx%d", set.Train.N, set.Test.N, len(s.Pixels), s.Height, s.Width, s.Channels)
 		}
 	})
 }

@@ -246,28 +246,22 @@ func checkIDXPair(images, labels *idxStream) error {
 	return nil
 }
 
-// idxImages converts a rank-3 (N, height, width) IDX file, checked by
-// checkIDXPair, to pixels in [0,1]. With transpose each image is
+// idxImages makes a split of a rank-3 (N, height, width) IDX file, checked
+// by checkIDXPair, keeping its bytes. With transpose each image is
 // transposed, as EMNIST stores them.
 func idxImages(idx *IDX, transpose bool) *Split {
 	n, h, w := idx.Dims[0], idx.Dims[1], idx.Dims[2]
-	if transpose {
-		h, w = w, h
-	}
-	s := &Split{Images: make([]float32, len(idx.Data)), N: n, Height: h, Width: w, Channels: 1}
-	table := byteToUnit()
 	if !transpose {
-		for i, b := range idx.Data {
-			s.Images[i] = table[b]
-		}
-		return s
+		return &Split{Pixels: idx.Data, N: n, Height: h, Width: w, Channels: 1}
 	}
+	h, w = w, h
+	s := &Split{Pixels: make([]uint8, len(idx.Data)), N: n, Height: h, Width: w, Channels: 1}
 	size := h * w
 	for k := range n {
-		src, dst := idx.Data[k*size:(k+1)*size], s.Images[k*size:(k+1)*size]
+		src, dst := idx.Data[k*size:(k+1)*size], s.Pixels[k*size:(k+1)*size]
 		for y := range h {
 			for x := range w {
-				dst[y*w+x] = table[src[x*h+y]]
+				dst[y*w+x] = src[x*h+y]
 			}
 		}
 	}

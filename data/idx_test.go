@@ -88,8 +88,8 @@ func TestIDXImages(t *testing.T) {
 		t.Errorf("second image's first pixel = %v, want 1", got)
 	}
 	plain := idxImages(idx, false)
-	if plain.Height != 3 || plain.Width != 2 || plain.Images[1] != 3.0/255 {
-		t.Errorf("untransposed: %dx%d, pixel 1 = %v; want 3x2, 3/255", plain.Height, plain.Width, plain.Images[1])
+	if plain.Height != 3 || plain.Width != 2 || plain.Image(0)[1] != 3.0/255 {
+		t.Errorf("untransposed: %dx%d, pixel 1 = %v; want 3x2, 3/255", plain.Height, plain.Width, plain.Image(0)[1])
 	}
 }
 

@@ -2,6 +2,7 @@ package data
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -25,14 +26,14 @@ func TestLoadMNIST(t *testing.T) {
 		if s.N != tt.n || s.Height != 28 || s.Width != 28 || s.Channels != 1 {
 			t.Errorf("got %d images of %dx%dx%d, want %d of 28x28x1", s.N, s.Height, s.Width, s.Channels, tt.n)
 		}
-		if len(s.Images) != tt.n*28*28 || len(s.Labels) != tt.n {
-			t.Errorf("got %d pixels and %d labels for %d images", len(s.Images), len(s.Labels), tt.n)
+		if len(s.Pixels) != tt.n*28*28 || len(s.Labels) != tt.n {
+			t.Errorf("got %d pixels and %d labels for %d images", len(s.Pixels), len(s.Labels), tt.n)
 		}
 		counts := s.LabelCounts(10)
 		if len(counts) != 10 || slices.Min(counts) < tt.n/20 {
 			t.Errorf("label counts %v: want 10 labels 0-9, each common", counts)
 		}
-		if lo, hi := slices.Min(s.Images), slices.Max(s.Images); lo != 0 || hi != 1 {
+		if lo, hi := slices.Min(s.Pixels), slices.Max(s.Pixels); lo != 0 || hi != 255 {
 			t.Errorf("pixels span [%v, %v], want [0, 1]", lo, hi)
 		}
 	}
@@ -236,19 +237,22 @@ func TestLoadEMNIST(t *testing.T) {
 }
 
 func TestSplitHelpers(t *testing.T) {
-	s := &Split{Images: []float32{0, 1, 0, 1, 1, 1, 0.5, 0.5}, Labels: []int{2, 0, 2, 2}, N: 4, Height: 1, Width: 2, Channels: 1}
-	if got := s.Image(2); !slices.Equal(got, []float32{1, 1}) || cap(got) != 2 {
-		t.Errorf("Image(2) = %v (cap %d), want [1 1] (cap 2)", got, cap(got))
+	s := &Split{Pixels: []uint8{0, 255, 0, 255, 255, 255, 51, 51}, Labels: []int{2, 0, 2, 2}, N: 4, Height: 1, Width: 2, Channels: 1}
+	if got := s.Image(2); !slices.Equal(got, []float32{1, 1}) {
+		t.Errorf("Image(2) = %v, want [1 1]", got)
+	}
+	if got := s.Images(); len(got) != 8 || got[6] != 0.2 {
+		t.Errorf("Images() = %v, want 8 values ending in 0.2", got)
 	}
 	tests := []struct{ n, want int }{{2, 2}, {0, 0}, {-1, 0}, {9, 4}}
 	for _, tt := range tests {
 		sub := s.Subset(tt.n)
-		if sub.N != tt.want || len(sub.Images) != 2*tt.want || len(sub.Labels) != tt.want || s.N != 4 {
-			t.Errorf("Subset(%d): N %d, %d pixels, %d labels; want %d images", tt.n, sub.N, len(sub.Images), len(sub.Labels), tt.want)
+		if sub.N != tt.want || len(sub.Pixels) != 2*tt.want || len(sub.Labels) != tt.want || s.N != 4 {
+			t.Errorf("Subset(%d): N %d, %d pixels, %d labels; want %d images", tt.n, sub.N, len(sub.Pixels), len(sub.Labels), tt.want)
 		}
 	}
-	if mean, std := s.MeanStd(); mean != 0.625 || std < 0.4145 || std > 0.4146 {
-		t.Errorf("MeanStd = %v, %v; want 0.625, 0.41458", mean, std)
+	if mean, std := s.MeanStd(); math.Abs(mean-0.55) > 1e-12 || math.Abs(std-0.455522) > 1e-6 {
+		t.Errorf("MeanStd = %v, %v; want 0.55, 0.455522", mean, std)
 	}
 	if got := s.LabelCounts(4); !slices.Equal(got, []int{1, 0, 3, 0}) {
 		t.Errorf("LabelCounts(4) = %v, want [1 0 3 0]", got)

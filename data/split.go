@@ -2,21 +2,29 @@ package data
 
 import "math"
 
-// Split is one split of an image set: NHWC float32 pixels in [0,1].
+// Split is one split of an image set: N images of Height×Width×Channels
+// pixels, NHWC, stored as bytes, the byte v standing for the value v/255 in
+// [0,1]. Bytes take a quarter of float32's memory; images are 8-bit.
 type Split struct {
-	Images                     []float32 // N*Height*Width*Channels
-	Labels                     []int     // N
+	Pixels                     []uint8 // N*Height*Width*Channels
+	Labels                     []int   // N
 	N, Height, Width, Channels int
 }
 
 // ImageSize returns the number of values in one image: Height*Width*Channels.
 func (s *Split) ImageSize() int { return s.Height * s.Width * s.Channels }
 
-// Image returns the i-th image's pixels, a subslice of s.Images.
-func (s *Split) Image(i int) []float32 {
+// Image returns the i-th image's pixels in [0,1], newly allocated.
+func (s *Split) Image(i int) []float32 { return s.AppendImage(nil, i) }
+
+// AppendImage appends the i-th image's pixels in [0,1] to dst.
+func (s *Split) AppendImage(dst []float32, i int) []float32 {
 	size := s.ImageSize()
-	return s.Images[i*size : (i+1)*size : (i+1)*size]
+	return appendUnit(dst, s.Pixels[i*size:(i+1)*size])
 }
+
+// Images returns every image's pixels in [0,1], back to back, newly allocated.
+func (s *Split) Images() []float32 { return appendUnit(make([]float32, 0, len(s.Pixels)), s.Pixels) }
 
 // Subset returns a split of the first n images (all of them if n exceeds
 // N, none if n is negative). It shares its pixels and labels with s.
@@ -24,22 +32,27 @@ func (s *Split) Subset(n int) *Split {
 	n = max(0, min(n, s.N))
 	sub := *s
 	sub.N = n
-	sub.Images = s.Images[: n*s.ImageSize() : n*s.ImageSize()]
+	sub.Pixels = s.Pixels[: n*s.ImageSize() : n*s.ImageSize()]
 	sub.Labels = s.Labels[:n:n]
 	return &sub
 }
 
 // MeanStd returns the mean and standard deviation of all pixel values.
 func (s *Split) MeanStd() (mean, std float64) {
-	if len(s.Images) == 0 {
+	if len(s.Pixels) == 0 {
 		return 0, 0
 	}
-	var sum, sumSq float64
-	for _, v := range s.Images {
-		sum += float64(v)
-		sumSq += float64(v) * float64(v)
+	var counts [256]int
+	for _, v := range s.Pixels {
+		counts[v]++
 	}
-	n := float64(len(s.Images))
+	var sum, sumSq float64
+	for v, c := range counts {
+		x := float64(v) / 255
+		sum += float64(c) * x
+		sumSq += float64(c) * x * x
+	}
+	n := float64(len(s.Pixels))
 	mean = sum / n
 	return mean, math.Sqrt(max(0, sumSq/n-mean*mean))
 }
@@ -55,4 +68,19 @@ func (s *Split) LabelCounts(numClasses int) []int {
 		counts[l]++
 	}
 	return counts
+}
+
+// Quantize returns the byte that stands for v in [0,1] (clamped), rounded
+// to the nearest of the 256 levels.
+func Quantize(v float32) uint8 {
+	return uint8(math.Round(float64(min(max(v, 0), 1)) * 255))
+}
+
+// appendUnit appends the values of bytes in [0,1] to dst.
+func appendUnit(dst []float32, bytes []uint8) []float32 {
+	table := byteToUnit()
+	for _, b := range bytes {
+		dst = append(dst, table[b])
+	}
+	return dst
 }

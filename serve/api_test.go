@@ -78,7 +78,7 @@ func fakeTest() *data.Split {
 	s := &data.Split{N: fakeN, Height: fakeSide, Width: fakeSide, Channels: 1}
 	for i := range fakeN {
 		for p := range fakeSize {
-			s.Images = append(s.Images, float32((i*7+p*3)%11)/10)
+			s.Pixels = append(s.Pixels, data.Quantize(float32((i*7+p*3)%11)/10))
 		}
 		s.Labels = append(s.Labels, i%3)
 	}

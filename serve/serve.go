@@ -84,10 +84,11 @@ func New(run Run, opt Options) (*Server, error) {
 	}
 	s := &Server{run: run, opt: opt, latent: run.Config.Latent}
 	var err error
-	if s.means, s.logVars, err = run.Model.Encode(run.Test.Images); err != nil {
+	images := run.Test.Images()
+	if s.means, s.logVars, err = run.Model.Encode(images); err != nil {
 		return nil, fmt.Errorf("encoding the test split: %w", err)
 	}
-	recon, kl, err := run.Model.ELBO(run.Test.Images, 1, opt.Seed)
+	recon, kl, err := run.Model.ELBO(images, 1, opt.Seed)
 	if err != nil {
 		return nil, fmt.Errorf("scoring the test split: %w", err)
 	}

@@ -48,9 +48,9 @@ func xlaRun(tb testing.TB, cfg models.Config, n, batch int) (Run, *generate.Deco
 	tb.Cleanup(model.Finalize)
 	test := &data.Split{N: n, Height: cfg.Height, Width: cfg.Width, Channels: cfg.Channels, Labels: make([]int, n)}
 	rng := rand.New(rand.NewPCG(1, 2))
-	test.Images = make([]float32, n*test.ImageSize())
-	for i := range test.Images {
-		test.Images[i] = rng.Float32()
+	test.Pixels = make([]uint8, n*test.ImageSize())
+	for i := range test.Pixels {
+		test.Pixels[i] = uint8(rng.IntN(256))
 	}
 	for i := range test.Labels {
 		test.Labels[i] = i % 10

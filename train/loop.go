@@ -255,7 +255,7 @@ type loop struct {
 	sess     *Session
 	eval     *eval.Model // the test split's ELBO
 	vars     *gctx.Context
-	test     *data.Split
+	test     []float32 // the test split's pixels, evaluated at each epoch's end
 	perEpoch int64
 }
 
@@ -270,7 +270,7 @@ func newLoop(b backends.Backend, cfg rundir.Config, opt Options, vars *gctx.Cont
 		return nil, err
 	}
 	ev.Batch = cfg.EvalBatch
-	return &loop{cfg: cfg, opt: opt, sess: sess, eval: ev, vars: vars, test: test, perEpoch: perEpoch}, nil
+	return &loop{cfg: cfg, opt: opt, sess: sess, eval: ev, vars: vars, test: test.Images(), perEpoch: perEpoch}, nil
 }
 
 func (l *loop) finalize() {
@@ -353,7 +353,7 @@ func (l *loop) run(ctx context.Context, batcher *data.Batcher, start int64) (Res
 // one sampled z per image, drawn from a seed of the run and step (never
 // from the run's RNG state, so evaluating does not change training).
 func (l *loop) evaluate(done int64) (models.Losses, error) {
-	ev, err := l.eval.MeanELBO(l.test.Images, l.cfg.Seed+done)
+	ev, err := l.eval.MeanELBO(l.test, l.cfg.Seed+done)
 	if err != nil {
 		return ev, fmt.Errorf("evaluating the test split at step %d: %w", done, err)
 	}

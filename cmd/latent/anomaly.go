@@ -56,13 +56,13 @@ func runAnomaly(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		oodImages, oodName = limitSplit(oodSet.Test, *f.limit).Images, oodSet.Name
+		oodImages, oodName = limitSplit(oodSet.Test, *f.limit).Images(), oodSet.Name
 	}
 	model, err := s.evalModel(*f.batch)
 	if err != nil {
 		return err
 	}
-	scores, err := anomalyScores(model, test.Images, *samples, *f.seed)
+	scores, err := anomalyScores(model, test.Images(), *samples, *f.seed)
 	if err != nil {
 		return err
 	}

@@ -34,7 +34,7 @@ func runData(args []string, stdout, stderr io.Writer) error {
 	}
 	n := min(64, set.Train.N)
 	s := set.Train
-	img := generate.Grid(s.Images, n, s.Height, s.Width, s.Channels, 8, 3)
+	img := generate.Grid(s.Subset(n).Images(), n, s.Height, s.Width, s.Channels, 8, 3)
 	if err := generate.WritePNG(*out, img); err != nil {
 		return err
 	}

@@ -125,7 +125,7 @@ func TestDataAndTrainSplitAFolderAlike(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fromData.Test.N != 4 || !slices.Equal(fromData.Test.Images, fromTrain.Test.Images) {
+	if fromData.Test.N != 4 || !slices.Equal(fromData.Test.Pixels, fromTrain.Test.Pixels) {
 		t.Errorf("latent data holds out %d test images, latent train %d, and they differ", fromData.Test.N, fromTrain.Test.N)
 	}
 }

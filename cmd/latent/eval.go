@@ -37,7 +37,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	images := test.Images
+	images := test.Images()
 	if *binarize {
 		images = data.Binarize(images, *f.seed)
 	}

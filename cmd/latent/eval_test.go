@@ -29,7 +29,7 @@ func evRun(t *testing.T) string {
 	cfg.Model = testrun.TinyConfig()
 	cfg.Data.TrainLimit, cfg.Data.TestLimit = 500, 200
 	cfg.Steps, cfg.BatchSize = 30, 32
-	ctx, _ := testrun.Train(t, b, cfg.Model, set.Train.Subset(500).Images, int(cfg.Steps), cfg.BatchSize, 1)
+	ctx, _ := testrun.Train(t, b, cfg.Model, set.Train.Subset(500).Images(), int(cfg.Steps), cfg.BatchSize, 1)
 	dir := t.TempDir()
 	if err := rundir.WriteConfig(dir, cfg); err != nil {
 		t.Fatal(err)

@@ -39,7 +39,7 @@ func runMap(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	means, _, err := model.Encode(test.Images)
+	means, _, err := model.Encode(test.Images())
 	if err != nil {
 		return fmt.Errorf("encoding the test split: %w", err)
 	}

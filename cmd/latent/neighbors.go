@@ -86,7 +86,7 @@ func latentNeighbors(m *eval.Model, query []float32, pool *data.Split, k int, ex
 	if err != nil {
 		return nil, fmt.Errorf("encoding the query: %w", err)
 	}
-	codes, _, err := m.Encode(pool.Images)
+	codes, _, err := m.Encode(pool.Images())
 	if err != nil {
 		return nil, fmt.Errorf("encoding the searched split: %w", err)
 	}

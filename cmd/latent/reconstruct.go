@@ -37,7 +37,7 @@ func runReconstruct(args []string, stdout, stderr io.Writer) error {
 	if *n > test.N {
 		return fmt.Errorf("-n %d: the test split has only %d images", *n, test.N)
 	}
-	originals := test.Subset(*n).Images
+	originals := test.Subset(*n).Images()
 	means, err := s.encode(originals)
 	if err != nil {
 		return err

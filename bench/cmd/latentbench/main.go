@@ -287,7 +287,7 @@ func evaluate(b *backend.Backend, ctx *context.Context, m models.Config, test *d
 			return err
 		}
 		defer ev.Finalize()
-		l, err = ev.MeanELBO(test.Images, seed)
+		l, err = ev.MeanELBO(test.Images(), seed)
 		return err
 	})
 	if err != nil {
@@ -342,7 +342,8 @@ func trainSteps(b *backend.Backend, cfg rundir.Config, ctx *context.Context, tra
 	if err != nil {
 		return err
 	}
-	per := trainSet.Height * trainSet.Width * trainSet.Channels * cfg.BatchSize
+	per := trainSet.ImageSize() * cfg.BatchSize
+	images := trainSet.Subset(r.Steps * cfg.BatchSize).Images() // the batches, in order
 	var start time.Time
 	for step := range r.Steps {
 		if step == r.Warmup {
@@ -350,7 +351,7 @@ func trainSteps(b *backend.Backend, cfg rundir.Config, ctx *context.Context, tra
 		}
 		t := time.Now()
 		err := catch(func() error {
-			l, err := sess.Step(trainSet.Images[step*per:(step+1)*per], int64(step))
+			l, err := sess.Step(images[step*per:(step+1)*per], int64(step))
 			if err == nil {
 				r.Curve = append(r.Curve, l.NegELBO)
 			}

@@ -50,7 +50,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if err := a.check(fs); err != nil {
-		return err
+		return usageErr(err)
 	}
 	b, err := openBackend(*a.backend, stderr)
 	if err != nil {

@@ -33,7 +33,7 @@ BIN    := bin/latent
 RUN    ?= runs/mnist
 EPOCHS ?= 10
 
-.PHONY: setup build test demo bench clean
+.PHONY: setup build test demo bench clean chromium
 .DELETE_ON_ERROR:
 
 setup: $(PLUGIN_STAMP) $(addprefix $(MNIST_DIR)/,$(MNIST_FILES)) $(GOMOD_STAMP)
@@ -54,11 +54,22 @@ $(MNIST_DIR)/%.gz: | $(GOMOD_STAMP)
 build: setup
 	$(GO) build -o $(BIN) ./cmd/latent
 
+# Headless Chromium for `latent serve`'s browser test, from Debian's package
+# (apt-get; sudo when not root). Nothing happens when it is installed.
+CHROMIUM := /usr/bin/chromium
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends chromium; \
+	fi
+
 # Unit tests, the XLA CPU smoke test, an end-to-end training test on real
-# MNIST, the numpy decoder example against latent's (in .cache/pyvenv) and a short fuzz run of the file readers. The fuzz budgets are counts,
-# not durations: Go 1.26's fuzz coordinator can fail a duration-bounded run
-# with a spurious "context deadline exceeded" (golang/go#75804).
-test: setup $(PYVENV_STAMP)
+# MNIST, `latent serve` in headless Chromium, the numpy decoder example against
+# latent's (in .cache/pyvenv) and a short fuzz run of the file readers. The
+# fuzz budgets are counts, not durations: Go 1.26's fuzz coordinator can fail
+# a duration-bounded run with a spurious "context deadline exceeded"
+# (golang/go#75804).
+test: setup $(PYVENV_STAMP) chromium
 	$(GO) vet ./...
 	LATENT_PYTHON=$(CURDIR)/$(PYVENV)/bin/python $(GO) test -count=1 -timeout 20m ./...
 	$(GO) test -run '^$$' -fuzz '^FuzzReadIDX$$' -fuzztime 200000x ./data

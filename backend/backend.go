@@ -4,6 +4,7 @@
 package backend
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -55,6 +56,41 @@ type Backend struct {
 // CheckPlugin before it is loaded, and loaded by path, so no other plugin
 // file is opened. GoMLX's auto-install from the network is always off.
 func Open(choice string, warn io.Writer) (*Backend, error) {
+	return OpenDevices(choice, 0, warn)
+}
+
+// CPUDeviceCountOption is the PJRT client option that sets how many host
+// devices the XLA CPU plugin presents (4 when not given). The plugin
+// ignores XLA_FLAGS=--xla_force_host_platform_device_count.
+const CPUDeviceCountOption = "cpu_device_count"
+
+// ErrTooFewDevices is wrapped by OpenDevices' error when the backend has
+// fewer devices than asked for.
+var ErrTooFewDevices = errors.New("too few devices")
+
+// OpenDevices is Open for a backend with at least devices devices. With
+// devices > 1 an XLA CPU plugin is created with exactly that many host
+// devices (CPUDeviceCountOption), so that data-parallel programs can be
+// run and tested without accelerators; any other backend must present at
+// least that many, else the error names how many it has. With devices 0
+// or 1 the backend presents its default devices.
+func OpenDevices(choice string, devices int, warn io.Writer) (*Backend, error) {
+	if devices < 0 {
+		return nil, fmt.Errorf("%d devices: must be positive", devices)
+	}
+	b, err := open(choice, devices, warn)
+	if err != nil {
+		return nil, err
+	}
+	if n := b.NumDevices(); n < devices {
+		b.Finalize()
+		return nil, fmt.Errorf("%w: backend %q presents %d, fewer than the %d asked for", ErrTooFewDevices, b.Config, n, devices)
+	}
+	return b, nil
+}
+
+// open is OpenDevices before the device count is checked.
+func open(choice string, devices int, warn io.Writer) (*Backend, error) {
 	xla.EnableAutoInstall(false)
 	keepFreedMemory()
 	config := strings.TrimSpace(choice)
@@ -64,12 +100,12 @@ func Open(choice string, warn io.Writer) (*Backend, error) {
 		label = fmt.Sprintf("$%s %q", EnvVar, config)
 	}
 	if config == "" {
-		return openDefault(warn)
+		return openDefault(devices, warn)
 	}
 	name, _, _ := strings.Cut(config, ":")
 	switch name {
 	case "xla", "stablehlo", "hlo", "shlo":
-		return openXLA(config, label)
+		return openXLA(config, label, devices)
 	case "go":
 		return openGo(config, label)
 	}
@@ -78,12 +114,12 @@ func Open(choice string, warn io.Writer) (*Backend, error) {
 
 // openDefault opens XLA CPU if its plugin is present and sound, else the
 // pure-Go backend with a warning.
-func openDefault(warn io.Writer) (*Backend, error) {
+func openDefault(devices int, warn io.Writer) (*Backend, error) {
 	path, found := findPlugin("cpu")
 	if found {
 		err := CheckPlugin(path)
 		if err == nil {
-			return openXLA("xla:cpu", `backend "xla:cpu"`)
+			return openXLA("xla:cpu", `backend "xla:cpu"`, devices)
 		}
 		fmt.Fprintf(warn, "warning: %v; using the slow pure-Go backend; %s\n", err, Advice)
 	} else {
@@ -96,8 +132,9 @@ func openDefault(warn io.Writer) (*Backend, error) {
 	return b, err
 }
 
-// openXLA finds and checks the plugin named in config, then loads it by path.
-func openXLA(config, label string) (*Backend, error) {
+// openXLA finds and checks the plugin named in config, then loads it by
+// path; a CPU plugin is asked for devices host devices when devices > 1.
+func openXLA(config, label string, devices int) (*Backend, error) {
 	kind, spec, _ := strings.Cut(config, ":")
 	if spec == "" {
 		spec = "cpu"
@@ -118,11 +155,15 @@ func openXLA(config, label string) (*Backend, error) {
 	if plugin == "cpu" && !strings.Contains(options, "shared_buffers") {
 		options = strings.TrimPrefix(options+",shared_buffers", ",") // GoMLX's default for "cpu" by name
 	}
-	load := kind + ":" + path
+	load := path
 	if options != "" {
 		load += "," + options
 	}
-	b, err := backends.NewWithConfig(load)
+	var client pjrt.NamedValuesMap
+	if devices > 1 && isCPUPlugin(plugin) {
+		client = pjrt.NamedValuesMap{CPUDeviceCountOption: int64(devices)}
+	}
+	b, err := xla.NewWithOptions(load, client)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w; %s", label, err, adviceFor(plugin))
 	}
@@ -148,6 +189,12 @@ func PluginVersion(path string) (string, error) {
 	}
 	major, minor := p.Version()
 	return fmt.Sprintf("%d.%d", major, minor), nil
+}
+
+// isCPUPlugin reports whether the plugin named or located by plugin is XLA
+// CPU's.
+func isCPUPlugin(plugin string) bool {
+	return plugin == "cpu" || strings.Contains(strings.ToLower(filepath.Base(plugin)), "cpu")
 }
 
 // adviceFor tells how to get the plugin named or located by plugin.

@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"errors"
 	"io"
 	"math"
 	"os"
@@ -115,5 +116,35 @@ func TestOpenRejectsUnknownBackend(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "unknown backend") || !strings.Contains(err.Error(), name) {
 			t.Errorf("Open(%q) error = %v, want an unknown-backend error naming it", name, err)
 		}
+	}
+}
+
+// TestOpenDevices: XLA CPU presents as many host devices as asked for
+// (through the cpu_device_count client option); a backend that cannot is
+// an error wrapping ErrTooFewDevices.
+func TestOpenDevices(t *testing.T) {
+	b, err := Open("xla:cpu", io.Discard)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("XLA CPU plugin missing in CI: %v", err)
+		}
+		t.Skipf("XLA CPU plugin missing (run make setup): %v", err)
+	}
+	b.Finalize()
+	for _, n := range []int{2, 3, 6} {
+		b, err := OpenDevices("xla:cpu", n, io.Discard)
+		if err != nil {
+			t.Fatalf("OpenDevices(xla:cpu, %d): %v", n, err)
+		}
+		if got := b.NumDevices(); got != n {
+			t.Errorf("OpenDevices(xla:cpu, %d): %d devices", n, got)
+		}
+		b.Finalize()
+	}
+	if _, err := OpenDevices("go", 2, io.Discard); !errors.Is(err, ErrTooFewDevices) || !strings.Contains(err.Error(), `"go" presents 1`) {
+		t.Errorf("OpenDevices(go, 2): error %v, want ErrTooFewDevices naming the 1 device", err)
+	}
+	if _, err := OpenDevices("xla:cpu", -1, io.Discard); err == nil {
+		t.Error("OpenDevices(xla:cpu, -1): no error")
 	}
 }

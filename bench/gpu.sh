@@ -6,6 +6,8 @@
 # Needs, beside the working tree:
 #   bench/bin/latentbench  built elsewhere:
 #                          go build -o bench/bin/latentbench ./bench/cmd/latentbench
+#   bench/bin/latent       optional, for the multi-GPU table (more than one GPU):
+#                          go build -o bench/bin/latent ./cmd/latent
 #   MNIST's gzipped IDX files in $LATENT_DATA/mnist, ./data/mnist or
 #                          ~/.local/share/latent/mnist (cp -r ~/.local/share/latent/mnist data/)
 #
@@ -13,7 +15,10 @@
 # jax_plugins package, or $XLA_CUDA_PLUGIN), then PyTorch on cuda from
 # latent's initial weights on the same batches, and prints the same table and
 # parity check as bench/run.sh, with PyTorch cuda as the baseline. Raw numbers
-# go to $BENCH_OUT (default bench/results)/gpu-<timestamp>.json.
+# go to $BENCH_OUT (default bench/results)/gpu-<timestamp>.json. With more than
+# one GPU it then trains with `latent train --devices N` for N = 1, 2, 4, … and
+# all (128 images per device per step) and prints images/s per device count,
+# also saved as gpu-devices-<timestamp>.txt.
 #
 # Environment: BENCH_STEPS (200), BENCH_WARMUP (20), BENCH_MAX_DIFF (5),
 # BENCH_OUT, PYTHON (python3), XLA_CUDA_PLUGIN (path to xla_cuda_plugin.so).
@@ -96,3 +101,23 @@ mkdir -p "$out_dir"
 "$py" bench/report.py --baseline "$tmp/torch-cuda.json" --max-diff "$max_diff" \
 	--note "gpu.sh: $((SECONDS - start)) s in all" \
 	--out "$out_dir/gpu-$(date +%Y%m%dT%H%M%S).json" "$tmp/latent-cuda.json"
+
+# Data-parallel training: images/s per device count, 128 images per device.
+gpus=$(nvidia-smi -L 2>/dev/null | grep -c '^GPU' || true)
+if ((gpus > 1)) && [[ -x bench/bin/latent ]]; then
+	table=$out_dir/gpu-devices-$(date +%Y%m%dT%H%M%S).txt
+	counts=()
+	for ((n = 1; n < gpus; n *= 2)); do counts+=("$n"); done
+	counts+=(all)
+	printf '%-8s %-7s %s\n' devices batch images/s | tee "$table"
+	for n in "${counts[@]}"; do
+		k=$n
+		[[ $n == all ]] && k=$gpus
+		line=$(bench/bin/latent train --backend "xla:$plugin" --devices "$n" --data-dir "$data_dir" \
+			--out "$tmp/devices-$n" --steps "$steps" --batch-size $((128 * k)) --test-limit 1000 --save-every 0 2>/dev/null |
+			grep -o '[0-9.]* images/s' || echo 'failed images/s')
+		printf '%-8s %-7s %s\n' "$n" $((128 * k)) "${line% images/s}" | tee -a "$table"
+	done
+elif ((gpus > 1)); then
+	echo "gpu.sh: $gpus GPUs but no bench/bin/latent: build it to measure --devices" >&2
+fi

@@ -35,6 +35,11 @@ type Options struct {
 	Resume   bool      // continue the run in Out from its latest checkpoint
 	Log      io.Writer // messages such as where a resumed run starts (stderr); nil for none
 	Progress Reporter  // per-step progress display; nil for none
+	// Devices is how many of the backend's devices each step's batch is
+	// split over (data-parallel, see NewParallelSession); 0 means 1. It is
+	// not part of the run: a run saved on N devices resumes on any M that
+	// divides its batch size.
+	Devices int
 
 	poisonStep int64 // when positive, the batch of that step gets a NaN (tests of the NaN guard)
 }
@@ -74,6 +79,9 @@ func Fit(ctx context.Context, b backends.Backend, cfg rundir.Config, opt Options
 	}()
 	cfg, ck, err := prepareRun(cfg, opt)
 	if err != nil {
+		return Result{}, err
+	}
+	if err := CheckDevices(b, cfg.BatchSize, max(opt.Devices, 1)); err != nil {
 		return Result{}, err
 	}
 	if !opt.Resume { // saved paths must not depend on the working folder
@@ -252,7 +260,7 @@ type loop struct {
 }
 
 func newLoop(b backends.Backend, cfg rundir.Config, opt Options, vars *gctx.Context, test *data.Split, perEpoch int64) (*loop, error) {
-	sess, err := NewSession(b, cfg, vars)
+	sess, err := NewParallelSession(b, cfg, vars, max(opt.Devices, 1))
 	if err != nil {
 		return nil, err
 	}

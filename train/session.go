@@ -6,9 +6,11 @@
 package train
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/distributed"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // graph ops read best unqualified
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
@@ -18,19 +20,39 @@ import (
 	"github.com/latent-vae/latent/rundir"
 )
 
+// BatchAxis is the name of the device mesh axis that a data-parallel
+// session splits each batch over.
+const BatchAxis = "batch"
+
 // Session holds the compiled training step of one model, compiled once and
 // reused for every batch.
 type Session struct {
-	cfg  rundir.Config
-	step *context.Exec
+	cfg     rundir.Config
+	step    *context.Exec
+	devices int
 }
 
-// NewSession builds the training step for cfg on ctx. ctx holds the run's
-// variables (fresh, or restored from a checkpoint) and the RNG state used
-// for the reparameterisation noise.
+// NewSession builds the training step for cfg on ctx, on one device. ctx
+// holds the run's variables (fresh, or restored from a checkpoint) and the
+// RNG state used for the reparameterisation noise.
 func NewSession(b backends.Backend, cfg rundir.Config, ctx *context.Context) (*Session, error) {
+	return NewParallelSession(b, cfg, ctx, 1)
+}
+
+// NewParallelSession builds the training step for cfg on ctx, data-parallel
+// over the first devices devices of b: each batch is split along its first
+// axis into devices equal parts, one per device, the variables and the
+// optimizer state are replicated on every device, and XLA partitions the
+// one program and reduces the gradients (GoMLX's AutoSharding). The step is
+// the one-device step: the noise is drawn for the whole batch from ctx's RNG,
+// so the losses do not depend on devices beyond float rounding. devices must
+// divide cfg.BatchSize.
+func NewParallelSession(b backends.Backend, cfg rundir.Config, ctx *context.Context, devices int) (*Session, error) {
 	if err := cfg.Model.Validate(); err != nil {
 		return nil, fmt.Errorf("model config: %w", err)
+	}
+	if err := CheckDevices(b, cfg.BatchSize, devices); err != nil {
+		return nil, err
 	}
 	opt := optimizers.Adam().LearningRate(cfg.LR).Done()
 	m := cfg.Model
@@ -43,20 +65,76 @@ func NewSession(b backends.Backend, cfg rundir.Config, ctx *context.Context) (*S
 	if err != nil {
 		return nil, fmt.Errorf("building the training step: %w", err)
 	}
-	return &Session{cfg: cfg, step: step}, nil
+	if devices > 1 {
+		batch, err := BatchSharding(devices)
+		if err != nil {
+			step.Finalize()
+			return nil, err
+		}
+		// The images are split along the batch axis; the KL weight, the
+		// variables and the outputs are replicated.
+		step.AutoSharding(batch.Mesh).WithInputShardingSpecs(batch, nil)
+	}
+	return &Session{cfg: cfg, step: step, devices: devices}, nil
 }
+
+// ErrDevices is wrapped by the errors of a device count that cannot train
+// a run: more devices than the backend has, or a batch that does not split
+// evenly over them.
+var ErrDevices = errors.New("cannot split the batch over the devices")
+
+// CheckDevices checks that a batch of batchSize images can be split over
+// devices devices of b.
+func CheckDevices(b backends.Backend, batchSize, devices int) error {
+	switch {
+	case devices < 1:
+		return fmt.Errorf("%w: %d devices, want at least 1", ErrDevices, devices)
+	case devices > b.NumDevices():
+		return fmt.Errorf("%w: %d devices asked for, but the backend presents %d", ErrDevices, devices, b.NumDevices())
+	case batchSize%devices != 0:
+		return fmt.Errorf("%w: the batch size %d does not divide by %d devices (each device takes an equal share)", ErrDevices, batchSize, devices)
+	}
+	return nil
+}
+
+// BatchSharding is the sharding of a data-parallel session's images: their
+// first axis split over a one-axis mesh of devices devices named BatchAxis.
+func BatchSharding(devices int) (*distributed.ShardingSpec, error) {
+	mesh, err := distributed.NewDeviceMesh([]int{devices}, []string{BatchAxis})
+	if err != nil {
+		return nil, fmt.Errorf("device mesh of %d devices: %w", devices, err)
+	}
+	return distributed.NewShardingSpec(mesh, distributed.AxisSpec{BatchAxis})
+}
+
+// Devices is the number of devices the session's steps run on.
+func (s *Session) Devices() int { return s.devices }
 
 // Step runs one Adam step on a batch of cfg.BatchSize images (NHWC, flat) as
 // global step number step (counted from 0), and returns the batch's losses.
 func (s *Session) Step(images []float32, step int64) (models.Losses, error) {
 	m := s.cfg.Model
-	n := len(images) / (m.Height * m.Width * m.Channels)
-	x := tensors.FromFlatDataAndDimensions(images, n, m.Height, m.Width, m.Channels)
-	w := tensors.FromScalar(float32(KLWeight(s.cfg, step)))
-	out, err := s.step.Exec(x, w)
-	x.FinalizeAll()
+	size := m.Height * m.Width * m.Channels
+	n := len(images) / size
+	if n%s.devices != 0 {
+		return models.Losses{}, fmt.Errorf("training step %d: %d images do not divide by %d devices", step, n, s.devices)
+	}
+	w := float32(KLWeight(s.cfg, step))
+	per := n / s.devices
+	args := make([]any, 0, 2*s.devices) // device by device: its images, the KL weight
+	for d := range s.devices {
+		shard := images[d*per*size : (d+1)*per*size]
+		args = append(args, tensors.FromFlatDataAndDimensions(shard, per, m.Height, m.Width, m.Channels), w)
+	}
+	out, err := s.step.Exec(args...)
+	for i := 0; i < len(args); i += 2 {
+		args[i].(*tensors.Tensor).FinalizeAll()
+	}
 	if err != nil {
 		return models.Losses{}, fmt.Errorf("training step %d: %w", step, err)
+	}
+	for _, t := range out[3:] { // the other devices' copies of the replicated losses
+		t.FinalizeAll()
 	}
 	return models.Losses{NegELBO: scalar(out[0]), Recon: scalar(out[1]), KL: scalar(out[2])}, nil
 }

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/latent-vae/latent/backend"
@@ -26,11 +28,38 @@ func backendFlag(fs *flag.FlagSet) *string {
 // $GOMLX_BACKEND or the default. Its errors name their source as "backend
 // …" or "$GOMLX_BACKEND …"; a flag's gets the flag's dashes.
 func openBackend(name string, stderr io.Writer) (*backend.Backend, error) {
-	b, err := backend.Open(name, stderr)
-	if err != nil && name != "" {
+	return openBackendDevices(name, 0, stderr)
+}
+
+// openBackendDevices is openBackend for a backend of at least devices
+// devices (from --devices; see backend.OpenDevices).
+func openBackendDevices(name string, devices int, stderr io.Writer) (*backend.Backend, error) {
+	b, err := backend.OpenDevices(name, devices, stderr)
+	switch {
+	case errors.Is(err, backend.ErrTooFewDevices):
+		return nil, fmt.Errorf("--devices %d: %w", devices, err)
+	case err != nil && name != "":
 		return nil, fmt.Errorf("--%w", err)
 	}
 	return b, err
+}
+
+// devicesFlag defines --devices.
+func devicesFlag(fs *flag.FlagSet, usage string) *string {
+	return fs.String("devices", "1", usage+`: a number, or "all" for every device the backend presents `+
+		"(XLA CPU: 4 host devices by default; a number above 1 sets how many it presents)")
+}
+
+// parseDevices reads a --devices value: a positive number, or 0 for "all".
+func parseDevices(s string) (int, error) {
+	if s == "all" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("--devices %q: want a positive number of devices or all", s)
+	}
+	return n, nil
 }
 
 // runFlag defines --run.

@@ -10,12 +10,17 @@ import (
 )
 
 func runInfo(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("info", "[--backend B]", stderr)
+	fs := newFlagSet("info", "[--backend B] [--devices N]", stderr)
 	name := backendFlag(fs)
+	devicesValue := devicesFlag(fs, "devices to open the backend with, as latent train --devices does")
 	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
-	b, err := openBackend(*name, stderr)
+	devices, err := parseDevices(*devicesValue)
+	if err != nil {
+		return err
+	}
+	b, err := openBackendDevices(*name, devices, stderr)
 	if err != nil {
 		return err
 	}

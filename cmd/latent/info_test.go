@@ -30,6 +30,13 @@ func TestInfoBackendChoice(t *testing.T) {
 		}
 	}
 
+	if code == 0 {
+		code, out, errOut = runLatent(t, []string{"GOMLX_BACKEND="}, "info", "--devices", "3")
+		if n := strings.Count(out, "TFRT_CPU_"); code != 0 || n != 3 {
+			t.Errorf("latent info --devices 3: exit %d, %d CPU devices listed, want 3:\n%s%s", code, n, out, errOut)
+		}
+	}
+
 	code, out, errOut = runLatent(t, noPlugin, "info")
 	if code != 0 || !strings.Contains(out, "backend:       go") || !strings.Contains(errOut, "make setup") {
 		t.Errorf("latent info without plugin: exit %d, stdout %q, stderr %q; want the pure-Go backend and a warning naming make setup", code, out, errOut)

@@ -42,6 +42,7 @@ func commands() map[string]command {
 		"plot":        {"plot training curves from a run's metrics.csv", runPlot},
 		"anomaly":     {"score images by negative ELBO; AUROC against another set", runAnomaly},
 		"neighbors":   {"an image and its nearest neighbours in latent space", runNeighbors},
+		"serve":       {"explore the latent space in the browser: map, sliders, interpolation, drawing", runServe},
 		"export":      {"write a run's weights as a safetensors file for use outside latent", runExport},
 		"setup":       {"install the XLA CPU PJRT plugin from PyPI into ~/.local/lib/go-xla", runSetup},
 		"version":     {"print latent's version, GoMLX's, go-xla's and the PJRT plugin's", runVersion},

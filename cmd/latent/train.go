@@ -25,10 +25,12 @@ const trainSynopsis = `--out DIR [flags]    train a new run
 
 // trainArgs are the flags of `latent train`.
 type trainArgs struct {
-	cfg         rundir.Config
-	out, widths string
-	backend     *string
-	resume      bool
+	cfg          rundir.Config
+	out, widths  string
+	backend      *string
+	devicesValue *string
+	devices      int // parsed --devices: 0 for all
+	resume       bool
 }
 
 // trainFlagSet is the flag set of `latent train`, bound to a trainArgs
@@ -39,6 +41,7 @@ func trainFlagSet(stderr io.Writer) (*flag.FlagSet, *trainArgs) {
 	fs.StringVar(&a.out, "out", "", "run folder to create (or, with --resume, to continue)")
 	fs.BoolVar(&a.resume, "resume", false, "continue the run in --out from its latest checkpoint; no other flag needed")
 	a.backend = backendFlag(fs)
+	a.devicesValue = devicesFlag(fs, "devices to train on, data-parallel: each takes an equal share of every batch")
 	fs.StringVar(&a.widths, "widths", "32,64", "channels of the encoder's stride-2 convolutions, comma-separated")
 	addTrainFlags(fs, &a.cfg)
 	return fs, a
@@ -52,7 +55,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err := a.check(fs); err != nil {
 		return usageErr(err)
 	}
-	b, err := openBackend(*a.backend, stderr)
+	b, err := openBackendDevices(*a.backend, a.devices, stderr)
 	if err != nil {
 		return err
 	}
@@ -61,11 +64,18 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if !b.CanTrain() {
 		return fmt.Errorf("the pure-Go backend of GoMLX v0.26 cannot train convolutions (it lacks the Reverse op their gradients need); train on XLA: %s", backend.Advice)
 	}
+	devices := a.devices
+	if devices == 0 {
+		devices = b.NumDevices()
+	}
+	if devices > 1 {
+		fmt.Fprintf(stderr, "training data-parallel on %d devices\n", devices)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	progress := train.NewReporter(stderr, isTerminal(stderr), a.cfg.LogEvery)
-	res, err := train.Fit(ctx, b, a.cfg, train.Options{Out: a.out, Resume: a.resume, Log: stderr, Progress: progress})
+	res, err := train.Fit(ctx, b, a.cfg, train.Options{Out: a.out, Resume: a.resume, Log: stderr, Progress: progress, Devices: devices})
 	progress.Close()
 	switch {
 	case errors.Is(err, train.ErrInterrupted):
@@ -73,6 +83,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return errExit(130)
 	case errors.Is(err, train.ErrRunExists):
 		return fmt.Errorf("--out %w; continue it with --resume or choose another folder", err)
+	case errors.Is(err, train.ErrDevices):
+		return fmt.Errorf("--devices %s: %w", *a.devicesValue, err)
 	case err != nil:
 		return err
 	}
@@ -85,6 +97,10 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 // and 10 epochs for a new run given no length.
 func (a *trainArgs) check(fs *flag.FlagSet) error {
 	if err := checkResumeFlags(fs, a.resume); err != nil {
+		return err
+	}
+	var err error
+	if a.devices, err = parseDevices(*a.devicesValue); err != nil {
 		return err
 	}
 	w, err := parseInts(a.widths)
@@ -165,7 +181,7 @@ func checkResumeFlags(fs *flag.FlagSet, resume bool) error {
 	var bad []string
 	fs.Visit(func(f *flag.Flag) {
 		switch f.Name {
-		case "out", "resume", "backend", "steps", "epochs":
+		case "out", "resume", "backend", "devices", "steps", "epochs":
 		default:
 			bad = append(bad, "--"+f.Name)
 		}

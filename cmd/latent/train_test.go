@@ -261,3 +261,65 @@ func TestTrainFolderRules(t *testing.T) {
 		t.Errorf("retry after a failed start: exit %d\n%s\n%s", code, out, errOut)
 	}
 }
+// TestTrainDevicesSIGKILLResumesOnOneDevice kills a run training on two
+// host devices; its latest checkpoint must load and --resume --devices 1
+// must finish the run.
+func TestTrainDevicesSIGKILLResumesOnOneDevice(t *testing.T) {
+	needMNISTAndXLA(t)
+	dir := filepath.Join(t.TempDir(), "run")
+	cmd := latentCmd(nil, "train", "--out", dir, "--devices", "2", "--steps", "60", "--train-limit", "640", "--test-limit", "64",
+		"--eval-batch", "64", "--widths", "8", "--latent", "2", "--batch-size", "32", "--save-every", "1", "--keep", "2")
+	var errb strings.Builder
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitForNewCheckpoint(t, dir, 1)
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	_ = cmd.Wait()
+	if !strings.Contains(errb.String(), "training data-parallel on 2 devices") {
+		t.Errorf("the killed run did not say it trained on 2 devices:\n%s", errb.String())
+	}
+	ck, skipped, err := checkpoints.Latest(dir)
+	if err != nil || len(skipped) > 0 {
+		t.Fatalf("after the kill: latest checkpoint: %v (damaged: %v); stderr:\n%s", err, skipped, errb.String())
+	}
+	if ck.Step >= 60 {
+		t.Fatalf("the run finished (step %d) before it was killed: make it longer", ck.Step)
+	}
+	code, out, errOut := runLatent(t, nil, "train", "--out", dir, "--resume", "--devices", "1")
+	if code != 0 || !strings.Contains(out, "to step 60") || !strings.Contains(errOut, fmt.Sprintf("at step %d", ck.Step)) ||
+		strings.Contains(errOut, "data-parallel") {
+		t.Fatalf("resuming the 2-device run on one device from step %d: exit %d\n%s\n%s", ck.Step, code, out, errOut)
+	}
+}
+
+// TestTrainDevicesErrors: --devices must be a number or all, must divide
+// the batch size, may not exceed what the backend presents, and may be
+// given with --resume.
+func TestTrainDevicesErrors(t *testing.T) {
+	testenv.XLA(t)
+	dir := t.TempDir()
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--devices", "two"}, `--devices "two": want a positive number`},
+		{[]string{"--devices", "0"}, `--devices "0"`},
+		{[]string{"--devices", "4", "--batch-size", "30"}, "--devices 4: cannot split the batch over the devices: the batch size 30 does not divide by 4 devices"},
+		{[]string{"--devices", "2", "--backend", "go"}, "--devices 2: too few devices"},
+		{[]string{"--devices", "2", "--resume", "--out", dir}, "config.json is missing"}, // allowed with --resume
+	}
+	for _, tc := range tests {
+		out := filepath.Join(dir, "run")
+		args := append([]string{"train", "--out", out, "--steps", "1"}, tc.args...) // a later --out wins
+		var stdout, stderr strings.Builder
+		code := run(args, &stdout, &stderr)
+		if code == 0 || !strings.Contains(stderr.String(), tc.want) {
+			t.Errorf("latent %v: exit %d, stderr %q; want failure mentioning %q", args, code, stderr.String(), tc.want)
+		}
+		if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("latent %v left %s behind", args, out)
+		}
+	}
+}

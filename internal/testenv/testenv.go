@@ -35,6 +35,18 @@ func XLA(tb testing.TB) *backend.Backend {
 	return b
 }
 
+// XLADevices opens the XLA CPU backend with devices host devices, for tests
+// of data-parallel training, and finalizes it afterwards.
+func XLADevices(tb testing.TB, devices int) *backend.Backend {
+	tb.Helper()
+	b, err := backend.OpenDevices("xla:cpu", devices, io.Discard)
+	if err != nil {
+		Missing(tb, "XLA CPU backend with %d devices unavailable: %v", devices, err)
+	}
+	tb.Cleanup(b.Finalize)
+	return b
+}
+
 // MNIST loads the real MNIST set.
 func MNIST(tb testing.TB) *data.Set {
 	tb.Helper()

@@ -1,0 +1,164 @@
+// Package serve is latent's latent-space explorer: an HTTP handler serving
+// an embedded page (map of the test set's latent means, per-dimension
+// sliders, interpolation, draw-or-upload encoding) and the JSON API behind
+// it, for one trained run. Concurrent decode requests share graph calls.
+package serve
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/latent-vae/latent/data"
+	"github.com/latent-vae/latent/models"
+)
+
+// Decoder maps latent codes to images (NHWC in [0, 1]) through a graph
+// compiled for batches of Batch codes; *generate.Decoder is one.
+type Decoder interface {
+	Decode(codes []float32) ([]float32, error)
+	Batch() int
+}
+
+// Model encodes and scores images; *eval.Model is one.
+type Model interface {
+	Encode(images []float32) (means, logVars []float32, err error)
+	ELBO(images []float32, samples int, seed int64) (recon, kl []float64, err error)
+}
+
+// Run is what the explorer shows: a trained model and a test split.
+type Run struct {
+	Name    string // how the page names the run, e.g. its folder
+	Step    int64  // training step of the checkpoint
+	Config  models.Config
+	Decoder Decoder
+	Model   Model
+	Test    *data.Split
+	Classes []string // label names (may be empty: labels are shown as numbers)
+}
+
+// Defaults of Options.
+const (
+	DefaultWindow  = 2 * time.Millisecond // decode collection window
+	DefaultMaxBody = 1 << 20              // bytes of a request body
+)
+
+// Options tune a Server; zero fields take the defaults.
+type Options struct {
+	Window  time.Duration // how long a decode waits for others to share its graph call
+	MaxBody int64         // the largest request body accepted, in bytes
+	Seed    int64         // seed of the z drawn for ELBO scores
+}
+
+// Server is the explorer of one run. Its handler is safe for concurrent use.
+type Server struct {
+	run     Run
+	opt     Options
+	latent  int
+	means   []float32 // test set's posterior means, flat [n*latent]
+	logVars []float32
+	scores  []float64 // test set's negative ELBO, by index
+	sorted  []float64 // scores ascending
+	points  [][2]float64
+	proj    *projection
+	dims    []dim
+	decoder *batcher
+	mu      sync.Mutex // serializes the Model's graph calls
+}
+
+// New encodes and scores run's test split (for the map, the sliders'
+// order and the anomaly percentiles) and starts the decode batcher. Close
+// stops it.
+func New(run Run, opt Options) (*Server, error) {
+	if err := checkRun(run); err != nil {
+		return nil, err
+	}
+	if opt.Window <= 0 {
+		opt.Window = DefaultWindow
+	}
+	if opt.MaxBody <= 0 {
+		opt.MaxBody = DefaultMaxBody
+	}
+	s := &Server{run: run, opt: opt, latent: run.Config.Latent}
+	var err error
+	if s.means, s.logVars, err = run.Model.Encode(run.Test.Images); err != nil {
+		return nil, fmt.Errorf("encoding the test split: %w", err)
+	}
+	recon, kl, err := run.Model.ELBO(run.Test.Images, 1, opt.Seed)
+	if err != nil {
+		return nil, fmt.Errorf("scoring the test split: %w", err)
+	}
+	s.scores = make([]float64, len(recon))
+	for i := range recon {
+		s.scores[i] = recon[i] + kl[i]
+	}
+	s.sorted = slices.Sorted(slices.Values(s.scores))
+	if s.proj, err = newProjection(s.means, s.latent); err != nil {
+		return nil, err
+	}
+	if err := s.warmUp(); err != nil {
+		return nil, err
+	}
+	s.points = s.proj.project(s.means)
+	s.dims = dimsByActivity(s.means, s.latent)
+	m := run.Config
+	s.decoder = newBatcher(run.Decoder.Decode, m.Latent, m.Height*m.Width*m.Channels, run.Decoder.Batch(), opt.Window)
+	return s, nil
+}
+
+// warmUp encodes and scores one image, so that the graphs for single
+// images (an upload, a drawing) are compiled before the first request.
+func (s *Server) warmUp() error {
+	one := s.run.Test.Image(0)
+	if _, _, err := s.run.Model.Encode(one); err != nil {
+		return fmt.Errorf("encoding one image: %w", err)
+	}
+	_, _, err := s.scoreOf(one)
+	return err
+}
+
+// checkRun reports what is missing or inconsistent in run.
+func checkRun(run Run) error {
+	m := run.Config
+	switch {
+	case run.Decoder == nil || run.Model == nil:
+		return errors.New("serve: the run needs a decoder and a model")
+	case run.Decoder.Batch() < 1:
+		return fmt.Errorf("serve: decoder batch size %d: must be positive", run.Decoder.Batch())
+	case run.Test == nil || run.Test.N < 2:
+		return errors.New("serve: the map needs at least 2 test images")
+	case run.Test.Height != m.Height || run.Test.Width != m.Width || run.Test.Channels != m.Channels:
+		return fmt.Errorf("serve: test images are %dx%dx%d but the model takes %dx%dx%d",
+			run.Test.Height, run.Test.Width, run.Test.Channels, m.Height, m.Width, m.Channels)
+	case len(run.Test.Labels) != run.Test.N:
+		return fmt.Errorf("serve: %d labels for %d test images", len(run.Test.Labels), run.Test.N)
+	}
+	return m.Validate()
+}
+
+// Close stops the decode batcher; requests still waiting fail.
+func (s *Server) Close() { s.decoder.Close() }
+
+// Handler returns the explorer's routes: the page at /, the API at /api/.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	for _, r := range s.routes() {
+		mux.HandleFunc(r.method+" "+r.path, handler(r.handle))
+	}
+	mux.HandleFunc("/api/", s.notFound)
+	mux.Handle("/", staticHandler())
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, s.opt.MaxBody)
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// imageSize is the number of values in one image.
+func (s *Server) imageSize() int {
+	m := s.run.Config
+	return m.Height * m.Width * m.Channels
+}

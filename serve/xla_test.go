@@ -1,0 +1,149 @@
+package serve
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/png"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"sync"
+	"testing"
+
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // graph ops read best unqualified
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+
+	"github.com/latent-vae/latent/data"
+	"github.com/latent-vae/latent/eval"
+	"github.com/latent-vae/latent/generate"
+	"github.com/latent-vae/latent/internal/testenv"
+	"github.com/latent-vae/latent/models"
+)
+
+// xlaRun is a randomly initialised model of cfg on XLA CPU with n random
+// test images, its decoder compiled for batch codes.
+func xlaRun(tb testing.TB, cfg models.Config, n, batch int) (Run, *generate.Decoder, *eval.Model) {
+	tb.Helper()
+	b := testenv.XLA(tb)
+	ctx := context.New()
+	ctx.SetRNGStateFromSeed(1)
+	create := context.MustNewExec(b, ctx, func(ctx *context.Context, x *Node) *Node {
+		mean, _ := models.Encode(ctx, cfg, x)
+		return models.Decode(ctx, cfg, mean)
+	})
+	create.MustExec(tensors.FromShape(cfg.ImageShape(1)))
+	dec, err := generate.NewDecoder(b, ctx, cfg, batch)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(dec.Finalize)
+	model, err := eval.NewModel(b, ctx, cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(model.Finalize)
+	test := &data.Split{N: n, Height: cfg.Height, Width: cfg.Width, Channels: cfg.Channels, Labels: make([]int, n)}
+	rng := rand.New(rand.NewPCG(1, 2))
+	test.Images = make([]float32, n*test.ImageSize())
+	for i := range test.Images {
+		test.Images[i] = rng.Float32()
+	}
+	for i := range test.Labels {
+		test.Labels[i] = i % 10
+	}
+	return Run{Name: "random", Config: cfg, Decoder: dec, Model: model, Test: test}, dec, model
+}
+
+// TestRealGraphs serves real (random) grey and RGB models: the API's
+// answers equal the graphs' own, an RGB PNG upload is read as its pixels,
+// and decodes batched with others equal decodes alone.
+func TestRealGraphs(t *testing.T) {
+	for _, c := range []struct{ channels, latent int }{{1, 3}, {3, 2}} {
+		t.Run(fmt.Sprintf("%d channels, %d-D latent", c.channels, c.latent), func(t *testing.T) {
+			cfg := models.Config{Height: 8, Width: 8, Channels: c.channels, Latent: c.latent, Widths: []int{4},
+				Kernel: 3, Upsample: models.UpsampleNearest, Likelihood: models.Bernoulli, Beta: 1}
+			testRealGraphs(t, cfg)
+		})
+	}
+}
+
+func testRealGraphs(t *testing.T, cfg models.Config) {
+	run, dec, model := xlaRun(t, cfg, 20, 4)
+	s, err := New(run, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	h := s.Handler()
+
+	img := run.Test.Image(3)
+	var enc encodeResponse
+	decodeBody(t, do(h, "POST", "/api/encode", "", jsonOf(t, map[string]any{"pixels": img})), &enc)
+	mean, _, err := model.Encode(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recon, err := dec.Decode(mean)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(enc.Mean, mean) || !slices.Equal(enc.Reconstruction, pixelBytes(recon)) || enc.Neighbors[0].Index != 3 {
+		t.Errorf("encode: mean %v, want %v; reconstruction equal: %v; nearest %d, want 3",
+			enc.Mean, mean, slices.Equal(enc.Reconstruction, pixelBytes(recon)), enc.Neighbors[0].Index)
+	}
+
+	if cfg.Channels == 3 {
+		var up encodeResponse
+		decodeBody(t, do(h, "POST", "/api/encode", "image/png", rgbPNG(t, img, cfg.Width, cfg.Height)), &up)
+		if up.Neighbors[0].Index != 3 {
+			t.Errorf("RGB PNG of test image 3: nearest test image %d", up.Neighbors[0].Index)
+		}
+	}
+
+	codes := generate.RandomLatents(24, cfg.Latent, 5, 1)
+	alone, err := dec.Decode(codes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 24 {
+		wg.Go(func() {
+			var got struct{ Image []int }
+			rec := do(h, http.MethodPost, "/api/decode", "", jsonOf(t, map[string]any{"z": codes[cfg.Latent*i : cfg.Latent*(i+1)]}))
+			if rec.Code != http.StatusOK {
+				t.Errorf("decode %d: %d %s", i, rec.Code, rec.Body)
+				return
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+				t.Errorf("decode %d: %v", i, err)
+				return
+			}
+			size := run.Test.ImageSize()
+			if want := pixelBytes(alone[size*i : size*(i+1)]); !slices.Equal(got.Image, want) {
+				t.Errorf("code %d decoded with others differs from decoded alone", i)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// rgbPNG encodes RGB pixels in [0, 1] as a PNG.
+func rgbPNG(t *testing.T, pixels []float32, w, h int) string {
+	t.Helper()
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for i := range w * h {
+		img.Pix[4*i+3] = 255
+		for c := range 3 {
+			img.Pix[4*i+c] = uint8(math.Round(float64(pixels[3*i+c]) * 255))
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}

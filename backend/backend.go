@@ -168,11 +168,27 @@ func openXLA(config, label string, devices int) (*Backend, error) {
 		return nil, fmt.Errorf("%s: %w; %s", label, err, adviceFor(plugin))
 	}
 	out := &Backend{Backend: b, Config: config, PluginPath: path, xla: true}
-	if p, err := pjrt.GetPlugin(path); err == nil {
-		major, minor := p.Version()
-		out.PJRTVersion = fmt.Sprintf("%d.%d", major, minor)
-	}
+	out.PJRTVersion, _ = PluginVersion(path)
 	return out, nil
+}
+
+// LocatePlugin returns the path of the PJRT plugin named name ("cpu",
+// "cuda") where Open looks for it, without loading or checking it; false
+// when there is none.
+func LocatePlugin(name string) (string, bool) { return findPlugin(name) }
+
+// PluginVersion checks the PJRT plugin at path with CheckPlugin, loads it
+// and returns the PJRT C API version it implements, "major.minor".
+func PluginVersion(path string) (string, error) {
+	if err := CheckPlugin(path); err != nil {
+		return "", err
+	}
+	p, err := pjrt.GetPlugin(path)
+	if err != nil {
+		return "", fmt.Errorf("loading PJRT plugin %s: %w", path, err)
+	}
+	major, minor := p.Version()
+	return fmt.Sprintf("%d.%d", major, minor), nil
 }
 
 // isCPUPlugin reports whether the plugin named or located by plugin is XLA

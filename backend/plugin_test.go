@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -213,5 +214,23 @@ func TestCanTrain(t *testing.T) {
 	defer b.Finalize()
 	if b.CanTrain() {
 		t.Error("the pure-Go backend claims it can train")
+	}
+}
+
+// TestPluginVersion checks what `latent version` reports: the installed
+// plugin's PJRT API version, an error for a file that is no plugin, and no
+// plugin found where the search path holds none.
+func TestPluginVersion(t *testing.T) {
+	v, err := PluginVersion(realPlugin(t))
+	if err != nil || !regexp.MustCompile(`^\d+\.\d+$`).MatchString(v) {
+		t.Errorf("PluginVersion of the installed plugin: %q, %v; want major.minor", v, err)
+	}
+	notPlugin := writeFile(t, randomBytes(minPluginSize*2))
+	if v, err := PluginVersion(notPlugin); err == nil {
+		t.Errorf("PluginVersion of random bytes: %q, want an error", v)
+	}
+	t.Setenv(PluginPathEnvVar, t.TempDir())
+	if path, ok := LocatePlugin("cpu"); ok {
+		t.Errorf("LocatePlugin in an empty folder: %s", path)
 	}
 }

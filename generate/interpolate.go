@@ -131,16 +131,16 @@ func Traversal(base []float32, steps int, span float64) []float32 {
 	for d := range dim {
 		for s := range steps {
 			code := clone(base)
-			code[d] = float32(float64(base[d]) + sweepOffset(s, steps, span))
+			code[d] = float32(float64(base[d]) + SweepOffset(s, steps, span))
 			out = append(out, code...)
 		}
 	}
 	return out
 }
 
-// sweepOffset is the offset of step s of steps evenly spaced over
+// SweepOffset is the offset of step s of steps evenly spaced over
 // [−span, +span]; a single step sits at the centre.
-func sweepOffset(s, steps int, span float64) float64 {
+func SweepOffset(s, steps int, span float64) float64 {
 	if steps <= 1 {
 		return 0
 	}

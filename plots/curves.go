@@ -14,11 +14,10 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
 )
 
-// curveColumns are the columns of metrics.csv that CurvesPNG plots, besides
-// step: every split's loss terms, as runs names them.
+// curveColumns are the columns of metrics.csv that Curves plots, besides
+// step: every split's loss terms, as rundir names them.
 func curveColumns() []string {
 	var cols []string
 	for _, split := range rundir.MetricsSplits() {
@@ -126,13 +125,14 @@ func (m *Metrics) addRow(row, header []string, stepCol int) error {
 	return nil
 }
 
-// CurvesPNG draws three panels side by side — negative ELBO,
-// reconstruction and KL, in nats per image — each with the training and
-// test values against step. A panel's test line is left out when the run
-// has no test values; with no values at all it is an error. Values that
-// are not finite or beyond ±1e300 are left out, and the panel's title says
-// how many.
-func CurvesPNG(m *Metrics, title string) ([]byte, error) {
+// Curves draws, in format (FormatPNG, FormatSVG or FormatPDF), three
+// panels side by side — negative ELBO, reconstruction and KL, in nats per
+// image — each with the training and test values against step. A panel's
+// test line is left out when the run has no test values; with no values at
+// all it is an error. Values that are not finite or beyond ±1e300 are left
+// out, and the panel's title says how many. A series of a few points draws
+// them as large dots, so that a single test evaluation shows.
+func Curves(m *Metrics, title, format string) ([]byte, error) {
 	panels := []struct{ name, column string }{
 		{"negative ELBO", "neg_elbo"}, {"reconstruction", "recon"}, {"KL", "kl"},
 	}
@@ -146,16 +146,27 @@ func CurvesPNG(m *Metrics, title string) ([]byte, error) {
 	}
 	row[0].Title.Text = title + "\n" + row[0].Title.Text
 	const w, h = 15 * vg.Inch, 4.5 * vg.Inch
-	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(DPI))
-	dc := draw.New(img)
+	c, err := newCanvas(format, w, h)
+	if err != nil {
+		return nil, err
+	}
+	dc := draw.New(c)
 	tiles := draw.Tiles{Rows: 1, Cols: len(row), PadX: vg.Points(12), PadY: vg.Points(6),
 		PadLeft: vg.Points(6), PadRight: vg.Points(10), PadTop: vg.Points(6), PadBottom: vg.Points(6)}
 	canvases := plot.Align([][]*plot.Plot{row}, tiles, dc)
 	for i, p := range row {
 		p.Draw(canvases[0][i])
 	}
-	return encodePNG(img)
+	return encode(c, format)
 }
+
+// Points of a series with at most fewPoints are drawn as dots of radius
+// fewPointsRadius; longer series as smaller rings, or as a line alone
+// beyond 40 points.
+const (
+	fewPoints       = 3
+	fewPointsRadius = vg.Length(4)
+)
 
 // curvePanel plots train_<column> and test_<column> against step.
 func curvePanel(m *Metrics, name, column string) (*plot.Plot, error) {
@@ -181,12 +192,16 @@ func curvePanel(m *Metrics, name, column string) (*plot.Plot, error) {
 		}
 		l.Color, pts.Color = Colour(i, 2), Colour(i, 2)
 		l.Width, pts.Radius = vg.Points(1.5), vg.Points(2)
+		if len(xys) <= fewPoints {
+			pts.Shape, pts.Radius = draw.CircleGlyph{}, fewPointsRadius
+		}
 		if len(xys) > 40 {
 			p.Add(l)
+			p.Legend.Add(split, l)
 		} else {
 			p.Add(l, pts)
+			p.Legend.Add(split, l, pts)
 		}
-		p.Legend.Add(split, l)
 		if lines == 0 { // keep the legend off the first line's end
 			p.Legend.Top = xys[len(xys)-1].Y <= xys[0].Y
 		}

@@ -1,15 +1,17 @@
-// Package plots draws latent's figures as PNG images: latent maps (2-D
-// scatters coloured by label) and training curves read from a run's
+// Package plots draws latent's figures as PNG, SVG or PDF: latent maps
+// (2-D scatters coloured by label) and training curves read from a run's
 // metrics.csv.
 package plots
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"image/color"
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -17,10 +19,44 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgpdf"
+	"gonum.org/v1/plot/vg/vgsvg"
 )
 
 // DPI is the resolution of every PNG the package draws.
 const DPI = 96
+
+// The formats the package draws figures in.
+const (
+	FormatPNG = "png"
+	FormatSVG = "svg"
+	FormatPDF = "pdf"
+)
+
+// Formats lists the formats the package draws figures in, PNG first.
+func Formats() []string { return []string{FormatPNG, FormatSVG, FormatPDF} }
+
+// newCanvas returns a w×h canvas that writes format.
+func newCanvas(format string, w, h vg.Length) (vg.CanvasWriterTo, error) {
+	switch format {
+	case FormatPNG:
+		return vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(DPI))}, nil
+	case FormatSVG:
+		return vgsvg.New(w, h), nil
+	case FormatPDF:
+		return vgpdf.New(w, h), nil
+	}
+	return nil, fmt.Errorf("figure format %q: want png, svg or pdf", format)
+}
+
+// encode returns what a drawn canvas writes.
+func encode(c vg.CanvasWriterTo, format string) ([]byte, error) {
+	var buf bytes.Buffer
+	if _, err := c.WriteTo(&buf); err != nil {
+		return nil, fmt.Errorf("encoding %s: %w", strings.ToUpper(format), err)
+	}
+	return buf.Bytes(), nil
+}
 
 // Map is a 2-D scatter of labelled points.
 type Map struct {
@@ -30,10 +66,17 @@ type Map struct {
 	Title   string
 	XLabel  string
 	YLabel  string
+	// LegendTitle heads the legend; "label" when empty.
+	LegendTitle string
 }
 
-// PNG draws the map with one colour per label and a legend beside it.
-func (m *Map) PNG() ([]byte, error) {
+// pointAlpha is the opacity of a map's points, so that dense clusters
+// show their density and overlapping classes both show.
+const pointAlpha = 0.5
+
+// Draw draws the map in format (FormatPNG, FormatSVG or FormatPDF), one
+// translucent colour per label, with a titled legend beside it.
+func (m *Map) Draw(format string) ([]byte, error) {
 	if len(m.X) == 0 || len(m.X) != len(m.Y) || len(m.X) != len(m.Labels) {
 		return nil, fmt.Errorf("map: %d x, %d y and %d labels: want the same positive number", len(m.X), len(m.Y), len(m.Labels))
 	}
@@ -58,23 +101,37 @@ func (m *Map) PNG() ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("map: %w", err)
 		}
-		s.GlyphStyle.Color = Colour(i, len(labels))
+		s.GlyphStyle.Color = translucent(Colour(i, len(labels)), pointAlpha)
 		s.GlyphStyle.Radius = vg.Points(1.2)
 		s.GlyphStyle.Shape = draw.CircleGlyph{}
 		p.Add(s)
-		icon := *s // a bigger dot in the legend
+		icon := *s // a bigger, opaque dot in the legend
 		icon.GlyphStyle.Radius = vg.Points(3)
+		icon.GlyphStyle.Color = Colour(i, len(labels))
 		legend.Add(className(l, m.Classes), &icon)
 	}
 	fitRange(&p.X)
 	fitRange(&p.Y)
 	const w, h, legendW = 8 * vg.Inch, 6.5 * vg.Inch, 1.4 * vg.Inch
-	legend.TextStyle.Font.Size = min(font.Length(11), (h-vg.Inch)/font.Length(len(labels)+1)/1.25)
-	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(DPI))
-	dc := draw.New(img)
+	legend.TextStyle.Font.Size = min(font.Length(11), (h-vg.Inch)/font.Length(len(labels)+2)/1.25)
+	c, err := newCanvas(format, w, h)
+	if err != nil {
+		return nil, err
+	}
+	dc := draw.New(c)
 	p.Draw(draw.Crop(dc, 0, -legendW, 0, 0))
-	legend.Draw(draw.Crop(dc, w-legendW+vg.Points(6), 0, 0, -vg.Points(30)))
-	return encodePNG(img)
+	area := draw.Crop(dc, w-legendW+vg.Points(6), 0, 0, -vg.Points(30))
+	title := legend.TextStyle
+	title.YAlign = draw.YTop
+	area.FillText(title, vg.Point{X: area.Min.X, Y: area.Max.Y}, cmp.Or(m.LegendTitle, "label"))
+	legend.Draw(draw.Crop(area, 0, 0, 0, -1.5*title.Font.Size))
+	return encode(c, format)
+}
+
+// translucent returns c with opacity alpha in [0, 1].
+func translucent(c color.Color, alpha float64) color.Color {
+	r, g, b, _ := c.RGBA()
+	return color.NRGBA{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8), uint8(math.Round(255 * alpha))}
 }
 
 // distinct returns the distinct values of xs in increasing order.
@@ -170,28 +227,75 @@ func fitRange(a *plot.Axis) {
 
 // boundedTicks is gonum/plot's default tick marker for a finite, non-empty
 // range; on any other, where that marker panics or never returns, it marks
-// the range's finite ends.
+// the range's finite ends. Either way its labels are written by
+// labelTicks, so that every axis of every panel reads alike.
 type boundedTicks struct{}
 
 // Ticks returns the ticks of the range [lo, hi].
 func (boundedTicks) Ticks(lo, hi float64) []plot.Tick {
-	if span := hi - lo; span > 0 && !math.IsInf(span, 0) {
-		return plot.DefaultTicks{}.Ticks(lo, hi)
-	}
 	var ticks []plot.Tick
-	for _, v := range []float64{lo, hi} {
-		if !math.IsNaN(v) && !math.IsInf(v, 0) && (len(ticks) == 0 || ticks[0].Value != v) {
-			ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'g', 4, 64)})
+	if span := hi - lo; span > 0 && !math.IsInf(span, 0) {
+		ticks = plot.DefaultTicks{}.Ticks(lo, hi)
+	} else {
+		for _, v := range []float64{lo, hi} {
+			if !math.IsNaN(v) && !math.IsInf(v, 0) && (len(ticks) == 0 || ticks[0].Value != v) {
+				ticks = append(ticks, plot.Tick{Value: v, Label: "x"})
+			}
 		}
 	}
+	labelTicks(ticks)
 	return ticks
 }
 
-// encodePNG encodes a drawn canvas as PNG.
-func encodePNG(img *vgimg.Canvas) ([]byte, error) {
-	var buf bytes.Buffer
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&buf); err != nil {
-		return nil, fmt.Errorf("encoding PNG: %w", err)
+// labelTicks labels the major ticks (those with a label) in one format:
+// plain decimals with the fewest digits after the point that write every
+// major tick exactly (to a thousandth of their spacing), or, where the
+// largest magnitude is 1e6 or more or below 1e-3, the shortest scientific
+// notation.
+func labelTicks(ticks []plot.Tick) {
+	var majors []float64
+	for _, t := range ticks {
+		if t.Label != "" {
+			majors = append(majors, t.Value)
+		}
 	}
-	return buf.Bytes(), nil
+	if len(majors) == 0 {
+		return
+	}
+	largest, step := 0.0, math.Inf(1)
+	for i, v := range majors {
+		largest = max(largest, math.Abs(v))
+		if i > 0 {
+			step = min(step, math.Abs(v-majors[i-1]))
+		}
+	}
+	if math.IsInf(step, 0) || step == 0 {
+		step = max(largest, 1)
+	}
+	scientific := largest >= 1e6 || (largest > 0 && largest < 1e-3)
+	decimals := 0
+	for ; decimals < 12; decimals++ {
+		exact := true
+		for _, v := range majors {
+			p := math.Pow(10, float64(decimals))
+			exact = exact && math.Abs(math.Round(v*p)/p-v) <= step/1000
+		}
+		if exact {
+			break
+		}
+	}
+	for i := range ticks {
+		if ticks[i].Label == "" {
+			continue
+		}
+		v := ticks[i].Value
+		if v == 0 { // no "-0"
+			v = 0
+		}
+		if scientific {
+			ticks[i].Label = strconv.FormatFloat(v, 'e', -1, 64)
+		} else {
+			ticks[i].Label = strconv.FormatFloat(v, 'f', decimals, 64)
+		}
+	}
 }

@@ -95,7 +95,7 @@ func TestCurvesPNG(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	img := decode(t, mustPNG(t)(CurvesPNG(m, "run")))
+	img := decode(t, mustPNG(t)(Curves(m, "run", FormatPNG)))
 	if b := img.Bounds(); b.Dx() != 15*DPI || b.Dy() != 4.5*DPI {
 		t.Errorf("curves are %dx%d pixels, want %dx%d", b.Dx(), b.Dy(), 15*DPI, int(4.5*DPI))
 	}
@@ -108,12 +108,12 @@ func TestCurvesPNG(t *testing.T) {
 	delete(m.Columns, "test_neg_elbo")
 	delete(m.Columns, "test_recon")
 	delete(m.Columns, "test_kl")
-	img = decode(t, mustPNG(t)(CurvesPNG(m, "run")))
+	img = decode(t, mustPNG(t)(Curves(m, "run", FormatPNG)))
 	if n := countColour(img, Colour(1, 2)); n != 0 {
 		t.Errorf("no test values, yet %d pixels of the test colour", n)
 	}
 	delete(m.Columns, "train_kl")
-	if _, err := CurvesPNG(m, "run"); err == nil || !strings.Contains(err.Error(), "train_kl") {
+	if _, err := Curves(m, "run", FormatPNG); err == nil || !strings.Contains(err.Error(), "train_kl") {
 		t.Errorf("no KL values: error %v, want one naming train_kl", err)
 	}
 }
@@ -133,7 +133,7 @@ func TestMapPNG(t *testing.T) {
 	}
 	m.Classes = []string{"zero", "one", "two"}
 	m.Title, m.XLabel, m.YLabel = "test", "z1", "z2"
-	img := decode(t, mustPNG(t)(m.PNG()))
+	img := decode(t, mustPNG(t)(m.Draw(FormatPNG)))
 	if b := img.Bounds(); b.Dx() != 8*DPI || b.Dy() != 6.5*DPI {
 		t.Errorf("map is %dx%d pixels, want %dx%d", b.Dx(), b.Dy(), 8*DPI, int(6.5*DPI))
 	}
@@ -147,12 +147,12 @@ func TestMapPNG(t *testing.T) {
 	}
 	bad := m
 	bad.Y = bad.Y[:10]
-	if _, err := bad.PNG(); err == nil {
+	if _, err := bad.Draw(FormatPNG); err == nil {
 		t.Error("mismatched x and y: no error")
 	}
 	bad = m
 	bad.X = append([]float64{math.NaN()}, m.X[1:]...)
-	if _, err := bad.PNG(); err == nil {
+	if _, err := bad.Draw(FormatPNG); err == nil {
 		t.Error("NaN point: no error")
 	}
 }
@@ -235,7 +235,7 @@ func TestCurvesPNGExtremeValues(t *testing.T) {
 				m.Columns[c] = Series{Steps: steps, Values: tt.values}
 			}
 			var img image.Image
-			timeout.Within(t, 10*time.Second, func() { img = decode(t, mustPNG(t)(CurvesPNG(m, "run"))) })
+			timeout.Within(t, 10*time.Second, func() { img = decode(t, mustPNG(t)(Curves(m, "run", FormatPNG))) })
 			drawn := len(tt.values) > tt.dropped
 			if n := countColour(img, Colour(0, 2)); (n > 0) != drawn {
 				t.Errorf("%d pixels of the train colour; want a line drawn: %v", n, drawn)
@@ -269,7 +269,7 @@ func TestMapPNGExtremeValues(t *testing.T) {
 			m := Map{X: tt.x, Y: tt.y, Labels: make([]int, len(tt.x))}
 			var err error
 			var b []byte
-			timeout.Within(t, 10*time.Second, func() { b, err = m.PNG() })
+			timeout.Within(t, 10*time.Second, func() { b, err = m.Draw(FormatPNG) })
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("error %v, want one: %v", err, tt.wantErr)
 			}
@@ -298,6 +298,139 @@ func TestBoundedTicks(t *testing.T) {
 		timeout.Within(t, 10*time.Second, func() { ticks = boundedTicks{}.Ticks(tt.lo, tt.hi) })
 		if (tt.want < 0 && len(ticks) < 3) || (tt.want >= 0 && len(ticks) != tt.want) {
 			t.Errorf("Ticks(%v, %v) = %d ticks, want %d (-1: gonum's)", tt.lo, tt.hi, len(ticks), tt.want)
+		}
+	}
+}
+
+// TestMapTranslucentTitledLegend checks that a map's points are drawn
+// translucent (their colour blended with the white background where they
+// do not overlap) and that its legend has a title.
+func TestMapTranslucentTitledLegend(t *testing.T) {
+	var m Map
+	for i := range 200 {
+		l := i % 2
+		a := 2 * math.Pi * float64(i) / 200
+		m.X = append(m.X, float64(l)*10+3*math.Cos(a))
+		m.Y = append(m.Y, 3*math.Sin(a))
+		m.Labels = append(m.Labels, l)
+	}
+	img := decode(t, mustPNG(t)(m.Draw(FormatPNG)))
+	for i := range 2 {
+		c := color.RGBAModel.Convert(Colour(i, 2)).(color.RGBA)
+		blend := func(v uint8) uint8 { return uint8((255*(255-128) + int(v)*128 + 127) / 255) }
+		want := color.RGBA{blend(c.R), blend(c.G), blend(c.B), 255}
+		if n := countNear(img, want, 2); n < 50 {
+			t.Errorf("label %d: %d pixels of its colour at half opacity over white, want translucent points", i, n)
+		}
+	}
+	titled := func(title string) []byte {
+		m.LegendTitle = title
+		return mustPNG(t)(m.Draw(FormatPNG))
+	}
+	if bytes.Equal(titled("class"), titled("digit")) {
+		t.Error("legend titles class and digit drew the same map: no legend title")
+	}
+	if !bytes.Equal(titled(""), titled("label")) {
+		t.Error(`an empty legend title should default to "label"`)
+	}
+}
+
+// countNear counts the pixels of img within tol of c in every channel.
+func countNear(img image.Image, c color.RGBA, tol int) int {
+	n := 0
+	b := img.Bounds()
+	near := func(a, b uint8) bool { return int(a)-int(b) <= tol && int(b)-int(a) <= tol }
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			p := color.RGBAModel.Convert(img.At(x, y)).(color.RGBA)
+			if near(p.R, c.R) && near(p.G, c.G) && near(p.B, c.B) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// TestFigureFormats checks that figures come out in the format asked for.
+func TestFigureFormats(t *testing.T) {
+	m, err := parseMetrics(strings.NewReader(header + "50,0.1,200,180,20,190,170,20,900,1.5\n100,0.2,150,130,20,,,,950,3\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	scatter := &Map{X: []float64{0, 1}, Y: []float64{1, 0}, Labels: []int{0, 1}}
+	for format, magic := range map[string]string{FormatPNG: "\x89PNG", FormatSVG: "<?xml", FormatPDF: "%PDF-"} {
+		curves, err := Curves(m, "run", format)
+		if err != nil || !bytes.HasPrefix(curves, []byte(magic)) {
+			t.Errorf("curves as %s: %.8q, %v; want %q first", format, curves, err, magic)
+		}
+		mp, err := scatter.Draw(format)
+		if err != nil || !bytes.HasPrefix(mp, []byte(magic)) {
+			t.Errorf("map as %s: %.8q, %v; want %q first", format, mp, err, magic)
+		}
+	}
+	if _, err := Curves(m, "run", "bmp"); err == nil || !strings.Contains(err.Error(), "bmp") {
+		t.Errorf("curves as bmp: %v, want an error naming bmp", err)
+	}
+}
+
+// TestSingleTestPointVisible checks that a run's one test evaluation is
+// drawn as a dot large enough to see in every panel, beside a training
+// line of many points.
+func TestSingleTestPointVisible(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(header)
+	for s := 1; s <= 60; s++ {
+		test := ",,"
+		if s == 60 {
+			test = "150,130,20"
+		}
+		fmt.Fprintf(&b, "%d,0.1,%d,%d,20,%s,900,1\n", s, 300-2*s, 280-2*s, test)
+	}
+	m, err := parseMetrics(strings.NewReader(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := decode(t, mustPNG(t)(Curves(m, "run", FormatPNG)))
+	// A dot of radius 4 points at 96 DPI covers about 85 pixels; three
+	// panels, each with the dot and its legend entry.
+	if n := countColour(img, Colour(1, 2)); n < 400 {
+		t.Errorf("%d pixels of the test colour, want the single test point drawn as a large dot in each panel", n)
+	}
+}
+
+// TestTickLabels checks that every axis labels its ticks alike: plain
+// decimals, the same number of digits after the point on one axis, no
+// "-0", and scientific notation only from a million.
+func TestTickLabels(t *testing.T) {
+	tests := []struct {
+		lo, hi     float64
+		scientific bool
+	}{
+		{0, 20000, false}, {0, 3000, false}, {0.5, 3, false}, {-1, 1, false}, {100, 300, false}, {0, 0.05, false}, {0, 2e6, true},
+	}
+	for _, tt := range tests {
+		var labels []string
+		for _, tick := range (boundedTicks{}).Ticks(tt.lo, tt.hi) {
+			if tick.Label != "" {
+				labels = append(labels, tick.Label)
+			}
+		}
+		decimals := -1
+		for _, l := range labels {
+			if strings.Contains(l, "e") != tt.scientific || l == "-0" || strings.HasPrefix(l, "-0.0") && strings.Trim(l, "-0.") == "" {
+				t.Errorf("[%g, %g]: label %q among %q", tt.lo, tt.hi, l, labels)
+			}
+			if tt.scientific {
+				continue
+			}
+			d := 0
+			if _, frac, ok := strings.Cut(l, "."); ok {
+				d = len(frac)
+			}
+			if decimals >= 0 && d != decimals {
+				t.Errorf("[%g, %g]: labels %q mix %d and %d decimals", tt.lo, tt.hi, labels, decimals, d)
+			}
+			decimals = d
 		}
 	}
 }

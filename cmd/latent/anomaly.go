@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -20,10 +19,10 @@ import (
 // (negatives) from another set's (positives) by score.
 func runAnomaly(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("anomaly", "--run DIR [--data X] [--ood Y] [-k 32] [-o worst.png] [--csv scores.csv] [--samples 1] [--scale 3] [--seed S] [--limit N] [--batch B] [--backend B]", stderr)
-	f := evalFlags(fs)
+	f := evalFlags(fs, true)
 	ood := fs.String("ood", "", "out-of-distribution data set whose test images are the positives of an AUROC")
 	k := fs.Int("k", 32, "number of most anomalous images in the grid")
-	out := outFlag(fs, "worst.png", "a PNG grid of the most anomalous test images")
+	out := outFlag(fs, "worst.png", "a grid of the most anomalous test images", formatPNG)
 	csvPath := fs.String("csv", "", "write the scores (index,label,score) to this file instead of stdout")
 	samples := fs.Int("samples", 1, "draws of z per image averaged into its score")
 	scale := scaleFlag(fs)
@@ -32,16 +31,19 @@ func runAnomaly(args []string, stdout, stderr io.Writer) error {
 	}
 	switch {
 	case *k < 1 || *k > 4096:
-		return fmt.Errorf("-k %d: want 1 to 4096", *k)
+		return usagef("-k %d: want 1 to 4096", *k)
 	case *samples < 1 || *samples > 1000:
-		return fmt.Errorf("--samples %d: want 1 to 1000", *samples)
-	case *out == "":
-		return fmt.Errorf("-o: an output file is required")
+		return usagef("--samples %d: want 1 to 1000", *samples)
+	case *out == stdoutPath && *csvPath == "":
+		return usagef("-o -: stdout carries the scores unless --csv names a file")
 	}
 	if err := checkScale(*scale); err != nil {
 		return err
 	}
-	if err := errors.Join(checkOutPath("-o", *out), checkOutPath("--csv", *csvPath)); err != nil {
+	if _, err := checkOut("-o", *out, formatPNG); err != nil {
+		return err
+	}
+	if err := checkOutPath("--csv", *csvPath); err != nil {
 		return err
 	}
 	s, set, test, err := openEvalSession(f, stderr)
@@ -76,7 +78,7 @@ func runAnomaly(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	summary := stdout
+	summary := summaryTo(*out, stdout, stderr)
 	if *csvPath == "" {
 		summary = stderr // stdout carries the CSV
 	}
@@ -88,7 +90,7 @@ func runAnomaly(args []string, stdout, stderr io.Writer) error {
 		grid = append(grid, test.Image(i)...)
 	}
 	img := generate.Grid(grid, len(worst), m.Height, m.Width, m.Channels, 0, *scale)
-	if err := generate.WritePNG(*out, img); err != nil {
+	if err := writePNG(*out, stdout, img); err != nil {
 		return err
 	}
 	if err := writeScores(*csvPath, stdout, test.Labels, scores); err != nil {
@@ -97,7 +99,7 @@ func runAnomaly(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(summary, "scored %d test images of %s: mean negative ELBO %.3f nats (%d z samples each)\n",
 		len(scores), set.Name, meanScore(scores), *samples)
 	fmt.Fprintf(summary, "wrote %s: the %d highest scores, %.3f to %.3f, most anomalous first\n",
-		*out, len(worst), scores[worst[0]], scores[worst[len(worst)-1]])
+		outName(*out), len(worst), scores[worst[0]], scores[worst[len(worst)-1]])
 	if *csvPath != "" {
 		fmt.Fprintf(summary, "wrote %s: index,label,score for each test image\n", *csvPath)
 	}

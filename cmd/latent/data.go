@@ -21,24 +21,27 @@ func runData(args []string, stdout, stderr io.Writer) error {
 	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
-	if err := checkOutPath("-o", *out); err != nil {
-		return err
+	if *out != "" {
+		if _, err := checkOut("-o", *out, formatPNG); err != nil {
+			return err
+		}
 	}
 	set, err := d.Load()
 	if err != nil {
 		return err
 	}
-	printDataSummary(stdout, set)
+	summary := summaryTo(*out, stdout, stderr)
+	printDataSummary(summary, set)
 	if *out == "" {
 		return nil
 	}
 	n := min(64, set.Train.N)
 	s := set.Train
 	img := generate.Grid(s.Subset(n).Images(), n, s.Height, s.Width, s.Channels, 8, 3)
-	if err := generate.WritePNG(*out, img); err != nil {
+	if err := writePNG(*out, stdout, img); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s (the first %d training images)\n", *out, n)
+	fmt.Fprintf(summary, "wrote %s (the first %d training images)\n", outName(*out), n)
 	return nil
 }
 
@@ -48,7 +51,7 @@ func dataFlagSet(stderr io.Writer) (*flag.FlagSet, *rundir.DataConfig, *string) 
 	fs := newFlagSet("data", "[--data SET|FOLDER] [--data-dir DIR] [--image-size N] [--channels C] [--test-fraction F] [--split-seed S] [--skip-bad] [-o first64.png]\n       latent data fetch NAME [--dir DIR] [--base-url URL]", stderr)
 	d := rundir.DefaultDataConfig()
 	bindDataFlags(fs, &d)
-	out := outFlag(fs, "", "a grid of the first 64 training images as PNG (default: none)")
+	out := outFlag(fs, "", "a grid of the first 64 training images (default: none)", formatPNG)
 	return fs, &d, out
 }
 
@@ -97,19 +100,15 @@ func runDataFetch(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("data fetch", "NAME [--dir DIR] [--base-url URL]   (NAME: mnist, fashion-mnist or kmnist)", stderr)
 	dir := fs.String("dir", "", "folder to download into (default: $LATENT_DATA/NAME, else ~/.local/share/latent/NAME)")
 	baseURL := fs.String("base-url", "", "address to download from (default: the set's canonical address)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
-		fs.Usage()
-		return fmt.Errorf("fetch wants a data set name")
+		return usagef("fetch wants a data set name: mnist, fashion-mnist or kmnist")
 	}
 	name := fs.Arg(0)
-	if err := fs.Parse(fs.Args()[1:]); err != nil { // flags may follow NAME
+	if err := parseArgs(fs, fs.Args()[1:]); err != nil { // flags may follow NAME
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	if *dir == "" {
 		d, err := data.DefaultDir(name)

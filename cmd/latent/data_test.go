@@ -36,9 +36,9 @@ func TestDataErrors(t *testing.T) {
 		{"empty folder", []string{"data", "--data", empty}, 1, []string{empty, "no PNG, JPEG or GIF images"}},
 		{"missing folder", []string{"data", "--data", filepath.Join(dir, "nope")}, 1, []string{filepath.Join(dir, "nope"), "no such folder"}},
 		{"bad channels", []string{"data", "--data", bad, "--channels", "2"}, 1, []string{"channels must be 1 or 3"}},
-		{"unknown flag", []string{"data", "--frobnicate"}, 1, []string{"flag provided but not defined"}},
+		{"unknown flag", []string{"data", "--frobnicate"}, 2, []string{"flag provided but not defined: --frobnicate", "latent data --help"}},
 		{"help", []string{"data", "--help"}, 0, []string{"Usage: latent data", "-image-size"}},
-		{"fetch without a name", []string{"data", "fetch"}, 1, []string{"fetch wants a data set name"}},
+		{"fetch without a name", []string{"data", "fetch"}, 2, []string{"fetch wants a data set name"}},
 		{"fetch emnist", []string{"data", "fetch", "emnist-digits", "--dir", dir}, 1, []string{"gzip.zip", "emnist-digits-mapping.txt", dir}},
 		{"fetch help", []string{"data", "fetch", "--help"}, 0, []string{"Usage: latent data fetch", "-base-url"}},
 	}
@@ -49,9 +49,13 @@ func TestDataErrors(t *testing.T) {
 			if code != tt.code {
 				t.Errorf("exit code %d, want %d; stderr:\n%s", code, tt.code, errb.String())
 			}
+			where, text := "stderr", errb.String()
+			if tt.code == 0 { // help goes to stdout
+				where, text = "stdout", out.String()
+			}
 			for _, w := range tt.want {
-				if !strings.Contains(errb.String(), w) {
-					t.Errorf("stderr does not mention %q:\n%s", w, errb.String())
+				if !strings.Contains(text, w) {
+					t.Errorf("%s does not mention %q:\n%s", where, w, text)
 				}
 			}
 		})

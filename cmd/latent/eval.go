@@ -14,7 +14,7 @@ import (
 // units and the importance-weighted NLL of a run on a test split.
 func runEval(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("eval", "--run DIR [--data X] [--iw K] [--binarize] [--json] [--batch B] [--chunk C] [--seed S] [--limit N] [--backend B]", stderr)
-	f := evalFlags(fs)
+	f := evalFlags(fs, true)
 	k := fs.Int("iw", 1000, "importance samples per image for the IW bound on the NLL (0: skip it)")
 	binarize := fs.Bool("binarize", false, "evaluate on dynamically binarized test images (each pixel 1 with its value as probability, seeded by --seed), the IWAE paper's protocol")
 	asJSON := fs.Bool("json", false, "print the result as JSON instead of a table")
@@ -24,9 +24,9 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	}
 	switch {
 	case *k < 0 || *k > 1_000_000:
-		return fmt.Errorf("--iw %d: want 0 (skip) to 1000000", *k)
+		return usagef("--iw %d: want 0 (skip) to 1000000", *k)
 	case *chunk < 1:
-		return fmt.Errorf("--chunk %d: want at least 1", *chunk)
+		return usagef("--chunk %d: want at least 1", *chunk)
 	}
 	s, set, test, err := openEvalSession(f, stderr)
 	if err != nil {

@@ -12,9 +12,12 @@ import (
 func runExport(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("export", "--run DIR [-o model.safetensors]", stderr)
 	run := runFlag(fs)
-	out := outFlag(fs, "model.safetensors", "the weights in safetensors format")
-	if err := parseRunOut(fs, args, run, out); err != nil {
+	out := fs.String("o", "model.safetensors", "output file: the weights (.safetensors)")
+	if _, err := parseRunOut(fs, args, run, out, "safetensors"); err != nil {
 		return err
+	}
+	if *out == stdoutPath {
+		return usagef("-o -: export writes a file, not stdout")
 	}
 	sum, err := export.Run(*run, *out)
 	if err != nil {

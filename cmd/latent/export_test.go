@@ -209,10 +209,11 @@ func TestExportErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"--help"}, 0, "safetensors"},
-		{[]string{}, 1, "--run: a run folder is required"},
+		{[]string{}, 2, "--run: a run folder is required"},
 		{[]string{"--run", notRun}, 1, "--run: " + notRun + " is not a run folder"},
-		{[]string{"--run", notRun, "-o", filepath.Join(notRun, "no", "m.safetensors")}, 1, "-o " + filepath.Join(notRun, "no", "m.safetensors") + ": the folder"},
-		{[]string{"--run", notRun, "extra"}, 1, "unexpected arguments"},
+		{[]string{"--run", notRun, "-o", filepath.Join(notRun, "no", "m.safetensors")}, 2, "-o " + filepath.Join(notRun, "no", "m.safetensors") + ": the folder"},
+		{[]string{"--run", notRun, "extra"}, 2, "unexpected arguments"},
+		{[]string{"--run", notRun, "-o", filepath.Join(notRun, "m.bin")}, 2, "unknown extension .bin; want .safetensors"},
 	}
 	for _, tc := range tests {
 		var out, errb bytes.Buffer

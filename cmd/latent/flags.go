@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/latent-vae/latent/backend"
 	"github.com/latent-vae/latent/eval"
@@ -66,10 +67,20 @@ func runFlag(fs *flag.FlagSet) *string {
 	return fs.String("run", "", "run folder (config.json and checkpoints) written by latent train")
 }
 
+// runDataDefault ends the usage of a run command's --data: what its
+// default is, and what it keeps from the run.
+const runDataDefault = " (default: the run's own; folders are read with the run's image size and channels)"
+
+// runDataFlag defines --data for a command that loads a run: the data set
+// used for what use says.
+func runDataFlag(fs *flag.FlagSet, use string) *string {
+	return fs.String("data", "", use+runDataDefault)
+}
+
 // outFlag defines -o, the output file, defaulting to def; what says what
-// is written there.
-func outFlag(fs *flag.FlagSet, def, what string) *string {
-	return fs.String("o", def, "output file: "+what)
+// is written there, and formats the extensions it takes (see outFormat).
+func outFlag(fs *flag.FlagSet, def, what string, formats ...string) *string {
+	return fs.String("o", def, fmt.Sprintf("output file: %s (%s; - writes it to stdout)", what, extList(formats)))
 }
 
 // scaleFlag defines --scale.
@@ -90,46 +101,38 @@ func bindDataFlags(fs *flag.FlagSet, d *rundir.DataConfig) {
 	fs.BoolVar(&d.SkipBad, "skip-bad", d.SkipBad, "image folders: skip corrupt images instead of failing")
 }
 
-// parseArgs parses args into fs, which takes flags only.
-func parseArgs(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q (flags start with --)", fs.Args())
-	}
-	return nil
-}
-
 // parseRunOut parses args for a command that reads the run in --run and
-// writes -o, checking both are given and -o's folder exists.
-func parseRunOut(fs *flag.FlagSet, args []string, run, out *string) error {
+// writes -o in one of formats, checking both are given and -o's folder
+// exists; it returns -o's format.
+func parseRunOut(fs *flag.FlagSet, args []string, run, out *string, formats ...string) (string, error) {
 	if err := parseArgs(fs, args); err != nil {
-		return err
+		return "", err
 	}
-	switch {
-	case *run == "":
-		return errors.New("--run: a run folder is required")
-	case *out == "":
-		return errors.New("-o: an output file is required")
+	if *run == "" {
+		return "", usagef("--run: a run folder is required")
 	}
-	return checkOutPath("-o", *out)
+	return checkOut("-o", *out, formats...)
 }
 
 // genCommon holds the flags of the commands that draw images from a run.
 type genCommon struct {
 	run, backend, out *string
 	scale             *int
+	format            string // of -o: png or gif
 }
 
-// genFlags defines --run, --backend, -o (defaulting to out) and --scale.
+// genFlags defines --run, --backend, -o and --scale. The output defaults
+// to out, whose extension (png or gif) is the one format -o takes.
 func genFlags(fs *flag.FlagSet, out string) genCommon {
-	return genCommon{run: runFlag(fs), backend: backendFlag(fs), out: outFlag(fs, out, "the image"), scale: scaleFlag(fs)}
+	format := strings.TrimPrefix(filepath.Ext(out), ".")
+	what := map[string]string{formatPNG: "the image", formatGIF: "the animation"}[format]
+	return genCommon{run: runFlag(fs), backend: backendFlag(fs), out: outFlag(fs, out, what, format),
+		scale: scaleFlag(fs), format: format}
 }
 
 // parseGenFlags parses args and checks the shared flags.
 func parseGenFlags(fs *flag.FlagSet, args []string, c genCommon) error {
-	if err := parseRunOut(fs, args, c.run, c.out); err != nil {
+	if _, err := parseRunOut(fs, args, c.run, c.out, c.format); err != nil {
 		return err
 	}
 	return checkScale(*c.scale)
@@ -142,16 +145,20 @@ type evalCommon struct {
 	seed               *int64
 }
 
-// evalFlags defines --run, --data, --backend, --batch, --limit and --seed.
-func evalFlags(fs *flag.FlagSet) evalCommon {
-	return evalCommon{
+// evalFlags defines --run, --data, --backend, --batch, --limit and, for
+// commands that draw random samples (random), --seed.
+func evalFlags(fs *flag.FlagSet, random bool) evalCommon {
+	c := evalCommon{
 		run:     runFlag(fs),
-		data:    fs.String("data", "", "data set to evaluate on (default: the run's own); folder sets are read with the run's image size and channels"),
+		data:    runDataFlag(fs, "data set to evaluate on"),
 		backend: backendFlag(fs),
 		batch:   fs.Int("batch", eval.DefaultBatch, "decoder passes per graph call, which bounds memory"),
 		limit:   fs.Int("limit", 0, "use only the first N test images (0: all)"),
-		seed:    fs.Int64("seed", 1, "seed of the random draws"),
 	}
+	if random {
+		c.seed = fs.Int64("seed", 1, "seed of the random draws")
+	}
+	return c
 }
 
 // parseEvalFlags parses args and checks the shared flags.
@@ -161,11 +168,11 @@ func parseEvalFlags(fs *flag.FlagSet, args []string, f evalCommon) error {
 	}
 	switch {
 	case *f.run == "":
-		return errors.New("--run: a run folder is required")
+		return usagef("--run: a run folder is required")
 	case *f.batch < 1:
-		return fmt.Errorf("--batch %d: want at least 1", *f.batch)
+		return usagef("--batch %d: want at least 1", *f.batch)
 	case *f.limit < 0:
-		return fmt.Errorf("--limit %d: want 0 (all) or more", *f.limit)
+		return usagef("--limit %d: want 0 (all) or more", *f.limit)
 	}
 	return nil
 }
@@ -173,7 +180,7 @@ func parseEvalFlags(fs *flag.FlagSet, args []string, f evalCommon) error {
 // checkScale checks --scale.
 func checkScale(scale int) error {
 	if scale < 1 || scale > 64 {
-		return fmt.Errorf("--scale %d: want 1 to 64", scale)
+		return usagef("--scale %d: want 1 to 64", scale)
 	}
 	return nil
 }
@@ -184,7 +191,7 @@ const maxGenImages = 1 << 16
 // checkCount checks an image count given by flag name.
 func checkCount(name string, n int) error {
 	if n < 1 || n > maxGenImages {
-		return fmt.Errorf("%s %d: want 1 to %d", name, n, maxGenImages)
+		return usagef("%s %d: want 1 to %d", name, n, maxGenImages)
 	}
 	return nil
 }
@@ -192,7 +199,7 @@ func checkCount(name string, n int) error {
 // checkTemperature checks --temperature: latents are float32.
 func checkTemperature(t float64) error {
 	if !(t >= 0) || t > math.MaxFloat32 {
-		return fmt.Errorf("--temperature %v: want a value from 0 to %g (float32's largest)", t, math.MaxFloat32)
+		return usagef("--temperature %v: want a value from 0 to %g (float32's largest)", t, math.MaxFloat32)
 	}
 	return nil
 }
@@ -205,27 +212,28 @@ const maxGridPixels = 1 << 28
 // scale, larger than maxGridPixels, naming the flags that set its size.
 func checkGridSize(n, h, w, scale int, flags string) error {
 	if px := float64(n) * float64(h*w) * float64(scale*scale); px > maxGridPixels {
-		return fmt.Errorf("%s: %d images of %dx%d pixels at scale %d make %.3g pixels, more than the %d one picture may have",
+		return usagef("%s: %d images of %dx%d pixels at scale %d make %.3g pixels, more than the %d one picture may have",
 			flags, n, h, w, scale, px, maxGridPixels)
 	}
 	return nil
 }
 
 // checkOutPath checks, before any work, that the folder of an output file
-// given by flag name exists, and that path is not a folder.
+// given by flag name exists, and that path is not a folder. "" (none) and
+// "-" (stdout) pass.
 func checkOutPath(name, path string) error {
-	if path == "" {
+	if path == "" || path == stdoutPath {
 		return nil
 	}
 	dir := filepath.Dir(path)
 	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
-		return fmt.Errorf("%s %s: the folder %s does not exist", name, path, dir)
+		return usagef("%s %s: the folder %s does not exist", name, path, dir)
 	}
 	if info, err := os.Stat(path); err == nil && info.IsDir() {
-		return fmt.Errorf("%s %s: is a folder, want a file name", name, path)
+		return usagef("%s %s: is a folder, want a file name", name, path)
 	}
 	if rundir.IsOwnFile(path) {
-		return fmt.Errorf("%s %s: is one of its run folder's own files; write outputs elsewhere", name, path)
+		return usagef("%s %s: is one of its run folder's own files; write outputs elsewhere", name, path)
 	}
 	return nil
 }

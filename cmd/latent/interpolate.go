@@ -68,15 +68,18 @@ func runInterpolate(args []string, stdout, stderr io.Writer) error {
 		if err := generate.WritePNG(o.strip, strip); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "wrote %s: %d frames side by side, one row per pair\n", o.strip, o.frames)
+		fmt.Fprintf(summaryTo(*o.common.out, stdout, stderr), "wrote %s: %d frames side by side, one row per pair\n", o.strip, o.frames)
 	}
 	if o.loop {
 		frames = generate.PingPong(frames)
 	}
-	if err := generate.WriteGIF(*o.common.out, frames, o.fps); err != nil {
+	err = writeOutput(*o.common.out, stdout, func(w io.Writer) error {
+		return generate.EncodeGIF(w, frames, generate.Delay(o.fps), 0)
+	})
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s: %d frames at %d fps, %d pair(s) by %s, %dx%d pixels\n", *o.common.out,
+	fmt.Fprintf(summaryTo(*o.common.out, stdout, stderr), "wrote %s: %d frames at %d fps, %d pair(s) by %s, %dx%d pixels\n", outName(*o.common.out),
 		len(frames), o.fps, o.pairs, o.method, frames[0].Bounds().Dx(), frames[0].Bounds().Dy())
 	return nil
 }
@@ -92,21 +95,22 @@ func parseInterpolate(args []string, stderr io.Writer) (*interpOptions, error) {
 	fs.IntVar(&o.toIndex, "to-index", 0, "end at the encoding of this test image (with --from-index)")
 	fs.StringVar(&o.from, "from", "", "start at the encoding of this image file (with --to)")
 	fs.StringVar(&o.to, "to", "", "end at the encoding of this image file (with --from)")
-	fs.StringVar(&o.data, "data", "", "data set for --from-index/--to-index (default: the run's)")
+	data := runDataFlag(fs, "data set of --from-index and --to-index")
 	method := fs.String("method", string(generate.MethodSlerp), "interpolation: slerp (great circle) or lerp (straight line)")
 	fs.IntVar(&o.frames, "frames", 16, "frames from one endpoint to the other, both included")
 	fs.IntVar(&o.fps, "fps", 12, "frames per second")
 	fs.BoolVar(&o.loop, "loop", false, "play forward then back (f0..fN-1, fN-2..f1)")
 	fs.IntVar(&o.pairs, "pairs", 1, "interpolations side by side; pair k of index endpoints uses I+k and J+k")
-	fs.StringVar(&o.strip, "strip", "", "also write the frames side by side to this PNG, one row per pair")
+	fs.StringVar(&o.strip, "strip", "", "also write the frames side by side to this .png file, one row per pair")
 	if err := parseGenFlags(fs, args, o.common); err != nil {
 		return nil, err
 	}
+	o.data = *data
 	var err error
 	if o.method, err = generate.ParseMethod(*method); err != nil {
-		return nil, fmt.Errorf("--method: %w", err)
+		return nil, usagef("--method: %w", err)
 	}
-	return o, o.check(flagsSet(fs))
+	return o, usageErr(o.check(flagsSet(fs)))
 }
 
 // check validates the options and records which endpoints were chosen.
@@ -133,7 +137,7 @@ func (o *interpOptions) check(set map[string]bool) error {
 	case (o.indexed || o.fromImg) && set["seed"]:
 		return errors.New("--seed chooses random endpoints; it cannot go with --from-index or --from")
 	}
-	if err := checkOutPath("--strip", o.strip); err != nil {
+	if err := checkSideOut("--strip", o.strip, formatPNG); err != nil {
 		return err
 	}
 	return checkTemperature(o.temperature)

@@ -6,8 +6,9 @@
 //
 //	latent <command> [flags]
 //
-// Run `latent help` for the list of commands and `latent <command> --help`
-// for each command's flags.
+// Run `latent help` for the list of commands and `latent help <command>` or
+// `latent <command> --help` for each command's flags. Help goes to stdout;
+// usage errors exit with status 2, other errors with 1.
 package main
 
 import (
@@ -37,13 +38,15 @@ func commands() map[string]command {
 		"interpolate": {"write a GIF morphing between two latents or images", runInterpolate},
 		"traverse":    {"sweep each latent dimension around a base code", runTraverse},
 		"eval":        {"negative ELBO, KL, active units and importance-weighted NLL on the test split", runEval},
-		"map":         {"plot the test set's latent means in 2-D, coloured by label", runMap},
+		"map":         {"plot the test set's latent means in 2-D, coloured by label; --manifold decodes a grid of a 2-D latent", runMap},
 		"plot":        {"plot training curves from a run's metrics.csv", runPlot},
 		"anomaly":     {"score images by negative ELBO; AUROC against another set", runAnomaly},
 		"neighbors":   {"an image and its nearest neighbours in latent space", runNeighbors},
 		"serve":       {"explore the latent space in the browser: map, sliders, interpolation, drawing", runServe},
 		"export":      {"write a run's weights as a safetensors file for use outside latent", runExport},
 		"setup":       {"install the XLA CPU PJRT plugin from PyPI into ~/.local/lib/go-xla", runSetup},
+		"version":     {"print latent's version, GoMLX's, go-xla's and the PJRT plugin's", runVersion},
+		"completion":  {"print a shell completion script: completion bash|zsh|fish", runCompletion},
 	}
 }
 
@@ -51,77 +54,132 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// run runs the command line args and returns the exit status.
 func run(args []string, stdout, stderr io.Writer) int {
 	cmds := commands()
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 {
+		usage(stdout, cmds)
+		return 0
+	}
+	name := args[0]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		return runHelp(args[1:], stdout, stderr, cmds)
+	case "-version", "--version":
+		name = "version"
+	}
+	cmd, ok := cmds[name]
+	if !ok {
+		fmt.Fprintf(stderr, "latent: unknown command %q%s\nRun 'latent help' for the list of commands.\n", name, suggestion(name, cmds))
+		return 2
+	}
+	cmdErr := stderr
+	if quietArg(args[1:]) {
+		q := &quietWriter{w: stderr}
+		defer q.flush()
+		cmdErr = q
+	}
+	return exitStatus(name, cmd.run(args[1:], stdout, cmdErr), stdout, stderr)
+}
+
+// runHelp implements `latent help [command]`: the list of commands, or one
+// command's flags, on stdout.
+func runHelp(args []string, stdout, stderr io.Writer, cmds map[string]command) int {
+	if len(args) == 0 {
 		usage(stdout, cmds)
 		return 0
 	}
 	cmd, ok := cmds[args[0]]
-	if !ok {
-		fmt.Fprintf(stderr, "latent: unknown command %q\n", args[0])
-		usage(stderr, cmds)
+	if !ok || len(args) > 1 {
+		fmt.Fprintf(stderr, "latent help: want one command name, got %q%s\n", args, suggestion(args[0], cmds))
 		return 2
 	}
-	if err := cmd.run(args[1:], stdout, stderr); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		var code errExit
-		if errors.As(err, &code) {
-			return int(code)
-		}
-		fmt.Fprintf(stderr, "latent %s: %v%s\n", args[0], err, advice(err))
-		return 1
+	return exitStatus(args[0], cmd.run([]string{"--help"}, stdout, stderr), stdout, stderr)
+}
+
+// exitStatus reports a command's error and returns the exit status: 0 (help
+// is printed on stdout), 2 for a usage error, the code of an errExit, else 1.
+func exitStatus(name string, err error, stdout, stderr io.Writer) int {
+	var help helpRequest
+	var bad usageError
+	var code errExit
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &help):
+		help.fs.SetOutput(stdout)
+		help.fs.Usage()
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &code):
+		return int(code)
+	case errors.As(err, &bad):
+		fmt.Fprintf(stderr, "latent %s: %v\nRun 'latent %s --help' for usage.\n", name, err, name)
+		return 2
 	}
-	return 0
+	fmt.Fprintf(stderr, "latent %s: %v%s\n", name, err, advice(err))
+	return 1
 }
 
 func usage(w io.Writer, cmds map[string]command) {
 	fmt.Fprintln(w, "latent trains convolutional VAEs and makes their latent space visible.")
-	fmt.Fprintln(w, "\nUsage: latent <command> [flags]   (latent <command> --help for its flags)")
+	fmt.Fprintln(w, "\nUsage: latent <command> [flags]   (latent help <command>, or latent <command> --help, for its flags)")
 	fmt.Fprintln(w, "\nCommands:")
+	for _, n := range commandNames(cmds) {
+		fmt.Fprintf(w, "  %-12s %s\n", n, cmds[n].summary)
+	}
+	fmt.Fprintln(w, "\nEvery command takes --quiet (no progress or informational lines on stderr).")
+}
+
+// commandNames returns the names of cmds in order.
+func commandNames(cmds map[string]command) []string {
 	names := make([]string, 0, len(cmds))
 	for n := range cmds {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-12s %s\n", n, cmds[n].summary)
-	}
+	return names
 }
 
-// newFlagSet returns a flag set for a subcommand whose usage and errors go to
-// stderr; its parse errors are returned rather than exiting.
-func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("latent "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: latent %s %s\n\nFlags:\n", name, synopsis)
-		printFlags(stderr, fs)
+// suggestion returns "; did you mean X?" naming the command nearest name
+// by edit distance (or the one name starts), or "" when none is near.
+func suggestion(name string, cmds map[string]command) string {
+	best, bestDist := "", 3 // suggest at most two edits away
+	for _, n := range commandNames(cmds) {
+		d := editDistance(name, n)
+		if len(name) >= 3 && len(name) < len(n) && n[:len(name)] == name {
+			d = 1 // a prefix: "recon" for reconstruct
+		}
+		if d < bestDist && d < len(n) {
+			best, bestDist = n, d
+		}
 	}
-	return fs
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf("; did you mean %q?", best)
 }
 
-// printFlags lists a flag set GNU-style: --name TYPE, then the usage and the
-// default where it is not the zero value.
-func printFlags(w io.Writer, fs *flag.FlagSet) {
-	fs.VisitAll(func(f *flag.Flag) {
-		dash := "--"
-		if len(f.Name) == 1 {
-			dash = "-"
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			sub := prev[j-1]
+			if a[i-1] != b[j-1] {
+				sub++
+			}
+			cur[j] = min(sub, prev[j]+1, cur[j-1]+1)
 		}
-		arg, usage := flag.UnquoteUsage(f)
-		line := "  " + dash + f.Name
-		if arg != "" {
-			line += " " + arg
-		}
-		fmt.Fprintf(w, "%s\n      %s", line, usage)
-		if d := f.DefValue; d != "" && d != "0" && d != "false" {
-			fmt.Fprintf(w, " (default %s)", d)
-		}
-		fmt.Fprintln(w)
-	})
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // advice names the flag that resolves an error the libraries report without

@@ -1,33 +1,51 @@
 package main
 
 import (
-	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
+	"strconv"
 
 	"github.com/latent-vae/latent/eval"
-	"github.com/latent-vae/latent/internal/atomicfile"
+	"github.com/latent-vae/latent/generate"
 	"github.com/latent-vae/latent/plots"
 )
 
+// The probabilities whose standard normal quantiles span --manifold's
+// grid, as in Keras's VAE example.
+const manifoldLo, manifoldHi = 0.05, 0.95
+
+// mapArgs are the flags of `latent map`.
+type mapArgs struct {
+	eval     evalCommon
+	out      *string
+	manifold *bool
+	cells    *int
+	scale    *int
+	format   string
+}
+
 // runMap implements `latent map`: the test split's posterior means in 2-D
 // (the latent itself when it has two dimensions, else its first two
-// principal components), coloured by label.
+// principal components), coloured by label; with --manifold, the images
+// decoded from a grid over a 2-D latent.
 func runMap(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("map", "--run DIR [--data X] [-o map.png] [--limit N] [--batch B] [--backend B]", stderr)
-	f := evalFlags(fs)
-	out := outFlag(fs, "map.png", "the map as PNG")
-	if err := parseEvalFlags(fs, args, f); err != nil {
+	fs := newFlagSet("map", "--run DIR [--data X] [-o map.png|map.svg|map.pdf] [--limit N] [--batch B] [--backend B]\n"+
+		"       latent map --run DIR --manifold [--manifold-n 20] [--scale 2] [-o manifold.png]", stderr)
+	a := mapFlags(fs)
+	if err := a.parse(fs, args); err != nil {
 		return err
 	}
-	if *out == "" {
-		return errors.New("-o: an output file is required")
+	if *a.manifold {
+		s, err := openSession(*a.eval.run, *a.eval.backend, stderr)
+		if err != nil {
+			return err
+		}
+		defer s.close()
+		return writeManifold(s, a, stdout, stderr)
 	}
-	if err := checkOutPath("-o", *out); err != nil {
-		return err
-	}
-	s, set, test, err := openEvalSession(f, stderr)
+	s, set, test, err := openEvalSession(a.eval, stderr)
 	if err != nil {
 		return err
 	}
@@ -35,7 +53,7 @@ func runMap(args []string, stdout, stderr io.Writer) error {
 	if test.N < 2 {
 		return fmt.Errorf("--data %s: a map needs at least 2 test images, got %d", set.Name, test.N)
 	}
-	model, err := s.evalModel(*f.batch)
+	model, err := s.evalModel(*a.eval.batch)
 	if err != nil {
 		return err
 	}
@@ -47,16 +65,85 @@ func runMap(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	m.Labels, m.Classes = test.Labels, set.Classes
+	m.Labels, m.Classes, m.LegendTitle = test.Labels, set.Classes, "label"
+	if len(set.Classes) > 0 {
+		m.LegendTitle = "class"
+	}
 	m.Title = fmt.Sprintf("%s (step %d): latent means of %d %s test images", filepath.Base(s.run.Dir), s.run.Step, test.N, set.Name)
-	png, err := m.PNG()
+	fig, err := m.Draw(a.format)
 	if err != nil {
 		return err
 	}
-	if err := atomicfile.WriteBytes(*out, png); err != nil {
+	if err := writeBytes(*a.out, stdout, fig); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s: %d test images of %s, %s\n", *out, test.N, set.Name, how)
+	fmt.Fprintf(summaryTo(*a.out, stdout, stderr), "wrote %s: %d test images of %s, %s\n", outName(*a.out), test.N, set.Name, how)
+	return nil
+}
+
+// mapFlags defines the flags of `latent map`.
+func mapFlags(fs *flag.FlagSet) *mapArgs {
+	return &mapArgs{
+		eval:     evalFlags(fs, false),
+		out:      outFlag(fs, "map.png", "the map (with --manifold: the grid, .png only)", plots.Formats()...),
+		manifold: fs.Bool("manifold", false, "decode an N×N grid over a 2-D latent instead (z at Gaussian quantiles 0.05 to 0.95, as in Keras's VAE example)"),
+		cells:    fs.Int("manifold-n", 20, "--manifold: images along each side of the grid (2 to 100)"),
+		scale:    fs.Int("scale", 2, "--manifold: upscale every pixel to a scale×scale block (1 to 64)"),
+	}
+}
+
+// parse parses and checks the flags.
+func (a *mapArgs) parse(fs *flag.FlagSet, args []string) error {
+	if err := parseEvalFlags(fs, args, a.eval); err != nil {
+		return err
+	}
+	set := flagsSet(fs)
+	formats := plots.Formats()
+	switch {
+	case *a.manifold:
+		formats = []string{formatPNG}
+		if set["data"] || set["limit"] {
+			return usagef("--manifold decodes a grid of latents; --data and --limit choose the test images of the scatter")
+		}
+	case set["manifold-n"] || set["scale"]:
+		return usagef("--manifold-n and --scale go with --manifold")
+	}
+	if *a.cells < 2 || *a.cells > 100 {
+		return usagef("--manifold-n %d: want 2 to 100", *a.cells)
+	}
+	if err := checkScale(*a.scale); err != nil {
+		return err
+	}
+	var err error
+	a.format, err = checkOut("-o", *a.out, formats...)
+	return err
+}
+
+// writeManifold writes the images decoded from an n×n grid over the run's
+// 2-D latent, labelled with their z values.
+func writeManifold(s *session, a *mapArgs, stdout, stderr io.Writer) error {
+	m := s.cfg
+	if m.Latent != 2 {
+		return fmt.Errorf("--manifold: the run's latent has %d dimensions, want 2 (use the scatter, or traverse)", m.Latent)
+	}
+	n := *a.cells
+	codes, values := generate.Manifold(n, manifoldLo, manifoldHi)
+	images, err := s.decode(codes)
+	if err != nil {
+		return err
+	}
+	grid := generate.Grid(images, n*n, m.Height, m.Width, m.Channels, n, *a.scale)
+	cols, rows := make([]string, n), make([][]string, n)
+	for i, v := range values {
+		cols[i] = strconv.FormatFloat(v, 'f', 2, 64)
+		rows[n-1-i] = []string{cols[i]}
+	}
+	img := generate.Label(grid, m.Width**a.scale, m.Height**a.scale, generate.Labels{Rows: rows, Cols: cols, Corner: `z2\z1`})
+	if err := writePNG(*a.out, stdout, img); err != nil {
+		return err
+	}
+	fmt.Fprintf(summaryTo(*a.out, stdout, stderr), "wrote %s: %d×%d images decoded from z1, z2 at the N(0,1) quantiles of %g to %g (%.2f to %.2f), %dx%d pixels\n",
+		outName(*a.out), n, n, manifoldLo, manifoldHi, values[0], values[n-1], img.Bounds().Dx(), img.Bounds().Dy())
 	return nil
 }
 

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,6 +24,15 @@ func TestMapCommand(t *testing.T) {
 	if b := readPNG(t, out).Bounds(); b.Dx() != 8*plots.DPI {
 		t.Errorf("%s is %d pixels wide, want %d", out, b.Dx(), 8*plots.DPI)
 	}
+	svg := filepath.Join(t.TempDir(), "map.svg")
+	if code, stdout, stderr := evLatent("map", "--run", dir, "--limit", "100", "-o", svg); code != 0 || !strings.Contains(stdout, "wrote "+svg) {
+		t.Fatalf("latent map -o %s: exit %d: %s", svg, code, stderr)
+	}
+	if b, err := os.ReadFile(svg); err != nil || !bytes.HasPrefix(b, []byte("<?xml")) || !bytes.Contains(b, []byte("<svg")) {
+		t.Errorf("%s is not SVG (%v)", svg, err)
+	}
+	manifold := filepath.Join(t.TempDir(), "manifold.png")
+	evMustFail(t, "--manifold: the run's latent has 4 dimensions, want 2", manifold, "map", "--run", dir, "--manifold", "-o", manifold)
 	out2 := filepath.Join(t.TempDir(), "map.png")
 	evMustFail(t, "at least 2 test images", out2, "map", "--run", dir, "--limit", "1", "-o", out2)
 	missing := filepath.Join(t.TempDir(), "nope")

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -16,29 +15,29 @@ import (
 // searched among the training split by default, as one grid row, query first.
 func runNeighbors(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("neighbors", "--run DIR --index I [--data X] [-k 8] [--among train|test] [-o nn.png] [--scale 3] [--limit N] [--batch B] [--backend B]", stderr)
-	f := evalFlags(fs)
-	index := fs.Int("index", -1, "index of the query image in the test split (required)")
+	f := evalFlags(fs, false)
+	index := fs.Int("index", 0, "index of the query image in the test split (required)")
 	k := fs.Int("k", 8, "number of neighbours")
 	among := fs.String("among", "train", "split searched for neighbours: train or test (the query itself excluded)")
-	out := outFlag(fs, "nn.png", "the query and its neighbours as PNG")
+	out := outFlag(fs, "nn.png", "the query and its neighbours", formatPNG)
 	scale := scaleFlag(fs)
 	if err := parseEvalFlags(fs, args, f); err != nil {
 		return err
 	}
 	switch {
+	case !flagsSet(fs)["index"]:
+		return usagef("--index: the query's index in the test split is required (0 or more)")
 	case *index < 0:
-		return errors.New("--index: the query's index in the test split is required (0 or more)")
+		return usagef("--index %d: want 0 or more", *index)
 	case *k < 1 || *k > 256:
-		return fmt.Errorf("-k %d: want 1 to 256", *k)
+		return usagef("-k %d: want 1 to 256", *k)
 	case *among != "train" && *among != "test":
-		return fmt.Errorf("--among %q: want train or test", *among)
-	case *out == "":
-		return errors.New("-o: an output file is required")
+		return usagef("--among %q: want train or test", *among)
 	}
 	if err := checkScale(*scale); err != nil {
 		return err
 	}
-	if err := checkOutPath("-o", *out); err != nil {
+	if _, err := checkOut("-o", *out, formatPNG); err != nil {
 		return err
 	}
 	s, set, test, err := openEvalSession(f, stderr)
@@ -67,13 +66,14 @@ func runNeighbors(args []string, stdout, stderr io.Writer) error {
 		row = append(row, pool.Image(nb.Index)...)
 	}
 	img := generate.Grid(row, 1+len(found), m.Height, m.Width, m.Channels, 1+len(found), *scale)
-	if err := generate.WritePNG(*out, img); err != nil {
+	if err := writePNG(*out, stdout, img); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s: test image %d (label %s), then its %d nearest %s images in latent space\n",
-		*out, *index, labelName(set, test.Labels[*index]), len(found), poolName)
+	summary := summaryTo(*out, stdout, stderr)
+	fmt.Fprintf(summary, "wrote %s: test image %d (label %s), then its %d nearest %s images in latent space\n",
+		outName(*out), *index, labelName(set, test.Labels[*index]), len(found), poolName)
 	for r, nb := range found {
-		fmt.Fprintf(stdout, "%3d. %s image %d (label %s), distance %.4f\n",
+		fmt.Fprintf(summary, "%3d. %s image %d (label %s), distance %.4f\n",
 			r+1, poolName, nb.Index, labelName(set, pool.Labels[nb.Index]), nb.Distance)
 	}
 	return nil

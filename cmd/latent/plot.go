@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/latent-vae/latent/internal/atomicfile"
 	"github.com/latent-vae/latent/plots"
 	"github.com/latent-vae/latent/rundir"
 )
@@ -14,10 +13,11 @@ import (
 // runPlot implements `latent plot`: training and test negative ELBO,
 // reconstruction and KL against step, from a run's metrics.csv.
 func runPlot(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("plot", "--run DIR [-o curves.png]", stderr)
+	fs := newFlagSet("plot", "--run DIR [-o curves.png|curves.svg|curves.pdf]", stderr)
 	run := runFlag(fs)
-	out := outFlag(fs, "curves.png", "the curves as PNG")
-	if err := parseRunOut(fs, args, run, out); err != nil {
+	out := outFlag(fs, "curves.png", "the curves", plots.Formats()...)
+	format, err := parseRunOut(fs, args, run, out, plots.Formats()...)
+	if err != nil {
 		return err
 	}
 	if info, err := os.Stat(*run); err != nil {
@@ -29,15 +29,15 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	png, err := plots.CurvesPNG(m, filepath.Base(filepath.Clean(*run)))
+	fig, err := plots.Curves(m, filepath.Base(filepath.Clean(*run)), format)
 	if err != nil {
 		return err
 	}
-	if err := atomicfile.WriteBytes(*out, png); err != nil {
+	if err := writeBytes(*out, stdout, fig); err != nil {
 		return err
 	}
 	steps := m.Columns["step"].Values
-	fmt.Fprintf(stdout, "wrote %s: %d rows of %s, steps %g to %g, %d test evaluations\n", *out, len(steps),
+	fmt.Fprintf(summaryTo(*out, stdout, stderr), "wrote %s: %d rows of %s, steps %g to %g, %d test evaluations\n", outName(*out), len(steps),
 		m.Path, steps[0], steps[len(steps)-1], len(m.Columns["test_neg_elbo"].Values))
 	return nil
 }

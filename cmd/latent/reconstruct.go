@@ -17,7 +17,7 @@ const reconMaxCols = 16
 func runReconstruct(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("reconstruct", "--run DIR [--data SET] [-n 32] [-o recon.png] [--scale 3] [--backend B]", stderr)
 	common := genFlags(fs, "recon.png")
-	spec := fs.String("data", "", "data set whose test images to reconstruct (default: the run's; its other data settings apply)")
+	spec := runDataFlag(fs, "data set whose test images to reconstruct")
 	n := fs.Int("n", 32, "number of test images, the first of the test split; more than 16 wrap into further pairs of rows")
 	if err := parseGenFlags(fs, args, common); err != nil {
 		return err
@@ -49,12 +49,17 @@ func runReconstruct(args []string, stdout, stderr io.Writer) error {
 	m := s.cfg
 	size := m.Height * m.Width * m.Channels
 	cells, cols := reconLayout(originals, recons, *n, size)
-	img := generate.Grid(cells, len(cells)/size, m.Height, m.Width, m.Channels, cols, *common.scale)
-	if err := generate.WritePNG(*common.out, img); err != nil {
+	grid := generate.Grid(cells, len(cells)/size, m.Height, m.Width, m.Channels, cols, *common.scale)
+	rows := make([][]string, 0, 2*len(cells)/size/cols)
+	for range len(cells) / size / cols / 2 {
+		rows = append(rows, []string{"input"}, []string{"recon"})
+	}
+	img := generate.Label(grid, m.Width**common.scale, m.Height**common.scale, generate.Labels{Rows: rows})
+	if err := writePNG(*common.out, stdout, img); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s: %d test images over their reconstructions, %dx%d pixels\n",
-		*common.out, *n, img.Bounds().Dx(), img.Bounds().Dy())
+	fmt.Fprintf(summaryTo(*common.out, stdout, stderr), "wrote %s: %d test images (rows labelled input) over their reconstructions (recon), %dx%d pixels\n",
+		outName(*common.out), *n, img.Bounds().Dx(), img.Bounds().Dy())
 	return nil
 }
 

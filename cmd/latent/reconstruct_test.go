@@ -79,11 +79,12 @@ func TestReconstruct(t *testing.T) {
 	for _, tc := range tests {
 		path := filepath.Join(out, "r"+strconv.Itoa(tc.n)+".png")
 		genMustRun(t, "reconstruct", "--run", runDir, "-n", strconv.Itoa(tc.n), "--scale", "1", "-o", path)
-		img := readPNG(t, path)
-		if got, want := img.Bounds().Size(), genGridSize(tc.rows, tc.cols, 1); got != want {
-			t.Errorf("-n %d: %v, want %v", tc.n, got, want)
-			continue
+		labelled := readPNG(t, path)
+		img, left, top := genUnlabel(t, labelled, tc.rows, tc.cols)
+		if want := 5*7 + 8; left != want || top != 0 { // "input", "recon" in a 7-pixel font, 4 pixels either side
+			t.Errorf("-n %d: label bands %d wide (left), %d high (top), want %d and 0", tc.n, left, top, want)
 		}
+		genLabelled(t, labelled, tc.rows, tc.cols, left, top)
 		for i := range tc.n {
 			if got := genCell(img, 0, i); string(got) != string(test[i*size:(i+1)*size]) {
 				t.Errorf("-n %d: top cell %d is not test image %d", tc.n, i, i)

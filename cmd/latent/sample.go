@@ -38,10 +38,10 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	img := generate.Grid(images, *n, m.Height, m.Width, m.Channels, 0, *common.scale)
-	if err := generate.WritePNG(*common.out, img); err != nil {
+	if err := writePNG(*common.out, stdout, img); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s: %d samples at temperature %g, %dx%d pixels\n",
-		*common.out, *n, *temperature, img.Bounds().Dx(), img.Bounds().Dy())
+	fmt.Fprintf(summaryTo(*common.out, stdout, stderr), "wrote %s: %d samples at temperature %g, %dx%d pixels\n",
+		outName(*common.out), *n, *temperature, img.Bounds().Dx(), img.Bounds().Dy())
 	return nil
 }

@@ -25,7 +25,7 @@ const serveBatch = 16
 // the browser, until Ctrl-C or SIGTERM.
 func runServe(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("serve", "--run DIR [--addr 127.0.0.1:8080] [--data X] [--limit N] [--backend B]", stderr)
-	f := evalFlags(fs)
+	f := evalFlags(fs, true)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)")
 	if err := parseEvalFlags(fs, args, f); err != nil {
 		return err

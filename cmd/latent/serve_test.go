@@ -168,8 +168,8 @@ func TestServeDataErrors(t *testing.T) {
 
 func TestServeHelp(t *testing.T) {
 	var out, errb bytes.Buffer
-	if code := run([]string{"serve", "--help"}, &out, &errb); code != 0 || !strings.Contains(errb.String(), "--addr") {
-		t.Errorf("latent serve --help: exit %d, %q", code, errb.String())
+	if code := run([]string{"serve", "--help"}, &out, &errb); code != 0 || !strings.Contains(out.String(), "--addr") {
+		t.Errorf("latent serve --help: exit %d, stdout %q; want the flags on stdout", code, out.String())
 	}
 	out.Reset()
 	if run(nil, &out, &errb); !strings.Contains(out.String(), "serve ") {

@@ -18,11 +18,8 @@ func runSetup(args []string, stdout, stderr io.Writer) error {
 	dir := fs.String("dir", "", "folder to install "+pjrtplugin.PluginName+" into (default ~/.local/lib/go-xla, where XLA plugins are searched)")
 	index := fs.String("index-url", pjrtplugin.DefaultIndexURL, "Python package index (simple API) holding the "+pjrtplugin.Package+" wheel")
 	force := fs.Bool("force", false, "download and install again even if the plugin is installed")
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	if info, err := os.Stat(*dir); *dir != "" && err == nil && !info.IsDir() {
 		return fmt.Errorf("--dir %s: is a file, want a folder", *dir)

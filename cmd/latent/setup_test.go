@@ -38,7 +38,7 @@ func TestSetup(t *testing.T) {
 		{"no network", []string{"--dir", empty, "--index-url", closed}, 1, []string{"could not reach 127.0.0.1", "PJRT_PLUGIN_LIBRARY_PATH", "copy " + pjrtplugin.PluginName}},
 		{"force goes to the network", []string{"--dir", installed, "--index-url", closed, "--force"}, 1, []string{"could not reach"}},
 		{"dir is a file", []string{"--dir", file}, 1, []string{"--dir " + file + ": is a file"}},
-		{"stray argument", []string{"now"}, 1, []string{"unexpected arguments"}},
+		{"stray argument", []string{"now"}, 2, []string{"unexpected arguments"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -53,7 +53,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if err := a.check(fs); err != nil {
-		return err
+		return usageErr(err)
 	}
 	b, err := openBackendDevices(*a.backend, a.devices, stderr)
 	if err != nil {

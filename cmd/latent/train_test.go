@@ -261,6 +261,7 @@ func TestTrainFolderRules(t *testing.T) {
 		t.Errorf("retry after a failed start: exit %d\n%s\n%s", code, out, errOut)
 	}
 }
+
 // TestTrainDevicesSIGKILLResumesOnOneDevice kills a run training on two
 // host devices; its latest checkpoint must load and --resume --devices 1
 // must finish the run.

@@ -1,112 +1,237 @@
 package main
 
 import (
-	"errors"
+	"cmp"
 	"fmt"
 	"image"
 	"io"
 	"math"
+	"slices"
+	"strconv"
+	"strings"
 
+	"github.com/latent-vae/latent/eval"
 	"github.com/latent-vae/latent/generate"
 )
 
+// traverseKLImages is how many test images (the first) the per-dimension
+// KL that orders `latent traverse`'s rows is averaged over.
+const traverseKLImages = 1000
+
+// traverseArgs are the parsed flags of `latent traverse`.
+type traverseArgs struct {
+	common            genCommon
+	steps, index, fps int
+	span, temperature float64
+	seed              int64
+	order, gif        string
+	spec              *string
+	loop, seeded      bool
+}
+
 // runTraverse implements `latent traverse`: every latent dimension swept
-// from −range to +range around a base code, one row per dimension, and
-// optionally a GIF of the sweep.
+// from −range to +range around a base code, one row per dimension, rows in
+// decreasing order of their KL, labelled with the dimension, its KL and
+// each column's offset; optionally a GIF of the sweep.
 func runTraverse(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("traverse", "--run DIR [-o traverse.png] [--steps 9] [--range 3] [--seed S | --index I] [--gif traverse.gif] [--fps 6] [--loop] [--scale 3] [--data SET] [--backend B]", stderr)
-	common := genFlags(fs, "traverse.png")
-	steps := fs.Int("steps", 9, "values per dimension, evenly spaced from −range to +range")
-	span := fs.Float64("range", 3, "sweep each dimension from base−range to base+range")
-	seed := fs.Int64("seed", 0, "base code drawn from N(0, T²I) with this seed (default base: the zero vector)")
-	temperature := fs.Float64("temperature", 1, "standard deviation of a --seed base code")
-	index := fs.Int("index", 0, "base code: the encoder mean of this test image")
-	spec := fs.String("data", "", "data set for --index (default: the run's)")
-	gifPath := fs.String("gif", "", "also write an animation of the sweep: frame t shows every dimension at step t")
-	fps := fs.Int("fps", 6, "frames per second of --gif")
-	loop := fs.Bool("loop", false, "--gif plays forward then back")
-	if err := parseGenFlags(fs, args, common); err != nil {
+	a, err := parseTraverse(args, stderr)
+	if err != nil {
 		return err
 	}
-	set := flagsSet(fs)
-	switch {
-	case *steps < 2 || *steps > 1000:
-		return fmt.Errorf("--steps %d: want 2 to 1000", *steps)
-	case !(*span > 0) || math.IsInf(*span, 0):
-		return fmt.Errorf("--range %v: want a finite value > 0", *span)
-	case set["seed"] && set["index"]:
-		return errors.New("--seed and --index choose different base codes: give one")
-	case set["index"] && *index < 0:
-		return fmt.Errorf("--index %d: must be >= 0", *index)
-	case *fps < 1 || *fps > generate.MaxFPS:
-		return fmt.Errorf("--fps %d: want 1 to %d", *fps, generate.MaxFPS)
-	}
-	if err := checkOutPath("--gif", *gifPath); err != nil {
-		return err
-	}
-	if err := checkTemperature(*temperature); err != nil {
-		return err
-	}
-	s, err := openSession(*common.run, *common.backend, stderr)
+	s, err := openSession(*a.common.run, *a.common.backend, stderr)
 	if err != nil {
 		return err
 	}
 	defer s.close()
 	m := s.cfg
-	if m.Latent**steps > maxGenImages {
-		return fmt.Errorf("--steps %d: %d latent dimensions × steps exceeds %d images", *steps, m.Latent, maxGenImages)
+	if m.Latent*a.steps > maxGenImages {
+		return usagef("--steps %d: %d latent dimensions × steps exceeds %d images", a.steps, m.Latent, maxGenImages)
 	}
-	base := make([]float32, m.Latent)
-	switch {
-	case set["seed"]:
-		base = generate.RandomLatents(1, m.Latent, *seed, *temperature)
-	case set["index"]:
-		if base, err = traverseBase(s, *spec, *index); err != nil {
-			return err
-		}
-	}
-	images, err := s.decode(generate.Traversal(base, *steps, *span))
+	base, kl, err := traverseStats(s, a)
 	if err != nil {
 		return err
 	}
-	var frames []image.Image
-	if *gifPath != "" {
-		frames = traverseFrames(images, m.Latent, *steps, m.Height, m.Width, m.Channels, *common.scale)
-		if *loop {
-			frames = generate.PingPong(frames)
-		}
-	}
-	img := generate.Grid(images, m.Latent**steps, m.Height, m.Width, m.Channels, *steps, *common.scale)
-	if err := generate.WritePNG(*common.out, img); err != nil {
+	images, err := s.decode(generate.Traversal(base, a.steps, a.span))
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s: %d dimensions × %d steps over ±%g, %dx%d pixels\n",
-		*common.out, m.Latent, *steps, *span, img.Bounds().Dx(), img.Bounds().Dy())
-	if *gifPath == "" {
+	order := traverseOrder(m.Latent, kl, a.order)
+	images = permuteRows(images, order, a.steps*m.Height*m.Width*m.Channels)
+	grid := generate.Grid(images, m.Latent*a.steps, m.Height, m.Width, m.Channels, a.steps, *a.common.scale)
+	img := generate.Label(grid, m.Width**a.common.scale, m.Height**a.common.scale, traverseLabels(order, kl, a.steps, a.span))
+	if err := writePNG(*a.common.out, stdout, img); err != nil {
+		return err
+	}
+	summary := summaryTo(*a.common.out, stdout, stderr)
+	fmt.Fprintf(summary, "wrote %s: %d dimensions × %d steps over ±%g around %s, rows by %s, %dx%d pixels\n",
+		outName(*a.common.out), m.Latent, a.steps, a.span, a.baseName(), orderName(a.order), img.Bounds().Dx(), img.Bounds().Dy())
+	if kl != nil {
+		rows := make([]string, len(order))
+		for r, d := range order {
+			rows[r] = fmt.Sprintf("z%d (KL %.4f)", d+1, kl[d])
+		}
+		fmt.Fprintf(summary, "rows: %s\n", strings.Join(rows, ", "))
+	}
+	if a.gif == "" {
 		return nil
 	}
-	if err := generate.WriteGIF(*gifPath, frames, *fps); err != nil {
+	frames := traverseFrames(images, m.Latent, a.steps, m.Height, m.Width, m.Channels, *a.common.scale)
+	if a.loop {
+		frames = generate.PingPong(frames)
+	}
+	if err := generate.WriteGIF(a.gif, frames, a.fps); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s: %d frames at %d fps\n", *gifPath, len(frames), *fps)
+	fmt.Fprintf(summary, "wrote %s: %d frames at %d fps\n", a.gif, len(frames), a.fps)
 	return nil
 }
 
-// traverseBase is the encoder mean of test image index.
-func traverseBase(s *session, spec string, index int) ([]float32, error) {
-	test, err := s.testSplit(spec)
-	if err != nil {
+// parseTraverse parses and checks the flags of `latent traverse`.
+func parseTraverse(args []string, stderr io.Writer) (*traverseArgs, error) {
+	fs := newFlagSet("traverse", "--run DIR [-o traverse.png] [--steps 9] [--range 3] [--index I | --seed S [--temperature T]] [--order kl|dim]\n"+
+		"       [--gif traverse.gif] [--fps 6] [--loop] [--scale 3] [--data SET] [--backend B]", stderr)
+	a := &traverseArgs{common: genFlags(fs, "traverse.png")}
+	fs.IntVar(&a.steps, "steps", 9, "values per dimension, evenly spaced from −range to +range")
+	fs.Float64Var(&a.span, "range", 3, "sweep each dimension from base−range to base+range")
+	fs.IntVar(&a.index, "index", 0, "base code: the encoder mean of this test image (the default base)")
+	fs.Int64Var(&a.seed, "seed", 0, "base code drawn from N(0, T²I) with this seed instead (--temperature 0: the zero vector)")
+	fs.Float64Var(&a.temperature, "temperature", 1, "standard deviation of a --seed base code")
+	a.spec = runDataFlag(fs, "data set of the base image and of the KL that orders the rows")
+	fs.StringVar(&a.order, "order", "kl", "row order: kl (largest mean KL over the first 1000 test images first) or dim (z1 first)")
+	fs.StringVar(&a.gif, "gif", "", "also write an animation of the sweep to this .gif file: frame t shows every dimension at step t")
+	fs.IntVar(&a.fps, "fps", 6, "frames per second of --gif")
+	fs.BoolVar(&a.loop, "loop", false, "--gif plays forward then back")
+	if err := parseGenFlags(fs, args, a.common); err != nil {
 		return nil, err
 	}
-	if index >= test.N {
-		return nil, fmt.Errorf("--index %d: out of range, the test split has %d images (0 to %d)", index, test.N, test.N-1)
+	set := flagsSet(fs)
+	a.seeded = set["seed"]
+	switch {
+	case a.steps < 2 || a.steps > 1000:
+		return nil, usagef("--steps %d: want 2 to 1000", a.steps)
+	case !(a.span > 0) || math.IsInf(a.span, 0):
+		return nil, usagef("--range %v: want a finite value > 0", a.span)
+	case a.seeded && set["index"]:
+		return nil, usagef("--seed and --index choose different base codes: give one")
+	case a.index < 0:
+		return nil, usagef("--index %d: must be >= 0", a.index)
+	case a.order != "kl" && a.order != "dim":
+		return nil, usagef("--order %q: want kl or dim", a.order)
+	case a.fps < 1 || a.fps > generate.MaxFPS:
+		return nil, usagef("--fps %d: want 1 to %d", a.fps, generate.MaxFPS)
 	}
-	return s.encode(test.Image(index))
+	if err := checkSideOut("--gif", a.gif, formatGIF); err != nil {
+		return nil, err
+	}
+	return a, checkTemperature(a.temperature)
 }
 
-// traverseFrames turns a traversal's images (dimension-major, steps per
-// dimension) into one frame per step, each a grid of every dimension's
-// image at that step.
+// baseName says which base code the traversal sweeps around.
+func (a *traverseArgs) baseName() string {
+	if a.seeded {
+		return fmt.Sprintf("a code drawn with seed %d at temperature %g", a.seed, a.temperature)
+	}
+	return fmt.Sprintf("test image %d's code", a.index)
+}
+
+// orderName says how the rows are ordered.
+func orderName(order string) string {
+	if order == "dim" {
+		return "dimension"
+	}
+	return fmt.Sprintf("decreasing KL (mean over up to %d test images)", traverseKLImages)
+}
+
+// traverseStats returns the base code and, unless the rows keep the
+// dimensions' order with a random base (which needs no data), each
+// dimension's KL averaged over the first test images.
+func traverseStats(s *session, a *traverseArgs) (base []float32, kl []float64, err error) {
+	if a.seeded {
+		base = generate.RandomLatents(1, s.cfg.Latent, a.seed, a.temperature)
+		if a.order == "dim" {
+			return base, nil, nil
+		}
+	}
+	test, err := s.testSplit(*a.spec)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !a.seeded && a.index >= test.N {
+		return nil, nil, fmt.Errorf("--index %d: out of range, the test split has %d images (0 to %d)", a.index, test.N, test.N-1)
+	}
+	model, err := s.evalModel(eval.DefaultBatch)
+	if err != nil {
+		return nil, nil, err
+	}
+	means, logVars, err := model.Encode(limitSplit(test, traverseKLImages).Images())
+	if err != nil {
+		return nil, nil, fmt.Errorf("encoding the test split: %w", err)
+	}
+	if !a.seeded {
+		if base, err = s.encode(test.Image(a.index)); err != nil {
+			return nil, nil, err
+		}
+	}
+	return base, unitKL(means, logVars, s.cfg.Latent), nil
+}
+
+// unitKL returns each latent dimension's KL(q(z_d|x) ‖ N(0, 1)) averaged
+// over the images whose posterior means and log-variances are given (flat,
+// latent per image).
+func unitKL(means, logVars []float32, latent int) []float64 {
+	kl := make([]float64, latent)
+	n := len(means) / latent
+	for i, mu := range means {
+		lv := float64(logVars[i])
+		kl[i%latent] += 0.5 * (float64(mu)*float64(mu) + math.Exp(lv) - lv - 1) / float64(n)
+	}
+	return kl
+}
+
+// traverseOrder returns the latent dimensions in row order: by decreasing
+// kl (ties by dimension), or as they are for "dim".
+func traverseOrder(latent int, kl []float64, order string) []int {
+	dims := make([]int, latent)
+	for d := range dims {
+		dims[d] = d
+	}
+	if order == "kl" {
+		slices.SortStableFunc(dims, func(a, b int) int { return cmp.Compare(kl[b], kl[a]) })
+	}
+	return dims
+}
+
+// permuteRows returns the rows of images (rowSize values each) in order.
+func permuteRows(images []float32, order []int, rowSize int) []float32 {
+	out := make([]float32, 0, len(order)*rowSize)
+	for _, d := range order {
+		out = append(out, images[d*rowSize:(d+1)*rowSize]...)
+	}
+	return out
+}
+
+// traverseLabels labels each row with its dimension (z1 is the first) and
+// KL, when known, and each column with its offset from the base.
+func traverseLabels(order []int, kl []float64, steps int, span float64) generate.Labels {
+	l := generate.Labels{Rows: make([][]string, len(order)), Cols: make([]string, steps), Corner: "offset"}
+	for r, d := range order {
+		l.Rows[r] = []string{"z" + strconv.Itoa(d+1)}
+		if kl != nil {
+			l.Rows[r] = append(l.Rows[r], fmt.Sprintf("KL %.2f", kl[d]))
+		}
+	}
+	for i := range steps {
+		v := generate.SweepOffset(i, steps, span)
+		l.Cols[i] = strconv.FormatFloat(v, 'g', 3, 64)
+		if v > 0 {
+			l.Cols[i] = "+" + l.Cols[i]
+		}
+	}
+	return l
+}
+
+// traverseFrames turns a traversal's images (row-major, steps per row)
+// into one frame per step, each a grid of every row's image at that step.
 func traverseFrames(images []float32, dims, steps, h, w, c, scale int) []image.Image {
 	size := h * w * c
 	frames := make([]image.Image, steps)

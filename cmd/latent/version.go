@@ -1,0 +1,45 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/debug"
+
+	"github.com/latent-vae/latent/backend"
+)
+
+// runVersion implements `latent version` (and `latent --version`): latent's
+// version with GoMLX's, go-xla's and the XLA CPU PJRT plugin's, when found.
+func runVersion(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("version", "", stderr)
+	if err := parseArgs(fs, args); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "latent %s\n", latentVersion())
+	fmt.Fprintf(stdout, "go:          %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(stdout, "gomlx:       %s\n", moduleVersion("github.com/gomlx/gomlx"))
+	fmt.Fprintf(stdout, "go-xla:      %s\n", moduleVersion("github.com/gomlx/go-xla"))
+	path, found := backend.LocatePlugin("cpu")
+	if !found {
+		fmt.Fprintf(stdout, "pjrt plugin: none found (%s)\n", backend.Advice)
+		return nil
+	}
+	fmt.Fprintf(stdout, "pjrt plugin: %s\n", path)
+	if v, err := backend.PluginVersion(path); err != nil {
+		fmt.Fprintf(stdout, "pjrt api:    unknown (%v)\n", err)
+	} else {
+		fmt.Fprintf(stdout, "pjrt api:    v%s\n", v)
+	}
+	return nil
+}
+
+// latentVersion is the version of latent's module built into the binary,
+// or "devel" for a build from a work tree.
+func latentVersion() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok || info.Main.Version == "" || info.Main.Version == "(devel)" {
+		return "devel"
+	}
+	return info.Main.Version
+}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/latent-vae/latent/eval"
 	"github.com/latent-vae/latent/generate"
-	"github.com/latent-vae/latent/internal/atomicfile"
 )
 
 // runAnomaly implements `latent anomaly`: each test image's score is its
@@ -148,7 +147,7 @@ func writeScores(path string, stdout io.Writer, labels []int, scores []float64) 
 	if path == "" {
 		return write(stdout)
 	}
-	return atomicfile.Write(path, write)
+	return writeOutput(path, stdout, write)
 }
 
 // meanScore returns the mean of xs.

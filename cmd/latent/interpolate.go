@@ -65,7 +65,7 @@ func runInterpolate(args []string, stdout, stderr io.Writer) error {
 	}
 	if o.strip != "" {
 		strip := generate.Grid(images, o.pairs*o.frames, m.Height, m.Width, m.Channels, o.frames, *o.common.scale)
-		if err := generate.WritePNG(o.strip, strip); err != nil {
+		if err := writePNG(o.strip, stdout, strip); err != nil {
 			return err
 		}
 		fmt.Fprintf(summaryTo(*o.common.out, stdout, stderr), "wrote %s: %d frames side by side, one row per pair\n", o.strip, o.frames)
@@ -73,9 +73,7 @@ func runInterpolate(args []string, stdout, stderr io.Writer) error {
 	if o.loop {
 		frames = generate.PingPong(frames)
 	}
-	err = writeOutput(*o.common.out, stdout, func(w io.Writer) error {
-		return generate.EncodeGIF(w, frames, generate.Delay(o.fps), 0)
-	})
+	err = writeGIF(*o.common.out, stdout, frames, o.fps)
 	if err != nil {
 		return err
 	}

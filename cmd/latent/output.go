@@ -1,13 +1,18 @@
 package main
 
 import (
+	"context"
 	"image"
 	"image/png"
 	"io"
+	"os"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 
+	"github.com/latent-vae/latent/generate"
 	"github.com/latent-vae/latent/internal/atomicfile"
 )
 
@@ -77,12 +82,29 @@ func extList(formats []string) string {
 }
 
 // writeOutput writes what write produces to path atomically, or to stdout
-// when path is stdoutPath.
+// when path is stdoutPath. Ctrl-C or SIGTERM during the write removes the
+// temporary file, leaves path as it was and exits 130: an interrupted
+// command leaves no litter. (Outside writes the signals keep their default:
+// no temporary file exists then.)
 func writeOutput(path string, stdout io.Writer, write func(io.Writer) error) error {
 	if path == stdoutPath {
 		return write(stdout)
 	}
-	return atomicfile.Write(path, write)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := atomicfile.WriteContext(ctx, path, write)
+	if ctx.Err() != nil {
+		return errExit(130)
+	}
+	return err
+}
+
+// writeGIF writes frames as a looping GIF at fps to path, or to stdout for
+// stdoutPath.
+func writeGIF(path string, stdout io.Writer, frames []image.Image, fps int) error {
+	return writeOutput(path, stdout, func(w io.Writer) error {
+		return generate.EncodeGIF(w, frames, generate.Delay(fps), 0)
+	})
 }
 
 // writePNG writes img as PNG to path, or to stdout for stdoutPath.

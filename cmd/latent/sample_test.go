@@ -3,13 +3,16 @@ package main
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"image"
 	"image/png"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/gomlx/gomlx/pkg/ml/context"
 
@@ -294,5 +297,38 @@ func TestOutputsTouchOnlyWhatIsOurs(t *testing.T) {
 	code, _, errOut = genLatent("sample", "--run", runDir, "-n", "4", "-o", fifo)
 	if info, err := os.Lstat(fifo); code == 0 || !strings.Contains(errOut, "named pipe") || err != nil || info.Mode()&os.ModeNamedPipe == 0 {
 		t.Errorf("sample -o FIFO: exit %d, stderr %q; the pipe must stay (%v)", code, errOut, err)
+	}
+}
+
+// TestInterruptedOutputLeavesNoLitter: Ctrl-C while sample writes its
+// picture removes the temporary file, leaves no output and exits 130.
+func TestInterruptedOutputLeavesNoLitter(t *testing.T) {
+	runDir, _ := genTestRun(t, 1)
+	out := t.TempDir()
+	cmd := latentCmd(nil, "sample", "--run", runDir, "-n", "65536", "--scale", "8", "-o", filepath.Join(out, "s.png"))
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		if tmp, _ := filepath.Glob(filepath.Join(out, ".s.png.tmp-*")); len(tmp) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("sample never started writing")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 130 {
+		t.Errorf("sample interrupted while writing: %v, want exit status 130", err)
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 0 {
+		t.Errorf("an interrupted sample left %s in the output folder", entries[0].Name())
 	}
 }

@@ -79,7 +79,7 @@ func runTraverse(args []string, stdout, stderr io.Writer) error {
 	if a.loop {
 		frames = generate.PingPong(frames)
 	}
-	if err := generate.WriteGIF(a.gif, frames, a.fps); err != nil {
+	if err := writeGIF(a.gif, stdout, frames, a.fps); err != nil {
 		return err
 	}
 	fmt.Fprintf(summary, "wrote %s: %d frames at %d fps\n", a.gif, len(frames), a.fps)

@@ -88,6 +88,9 @@ func runAnomaly(args []string, stdout, stderr io.Writer) error {
 	for _, i := range worst {
 		grid = append(grid, test.Image(i)...)
 	}
+	if err := checkGridSize(len(worst), m.Height, m.Width, *scale, "-k and --scale"); err != nil {
+		return err
+	}
 	img := generate.Grid(grid, len(worst), m.Height, m.Width, m.Channels, 0, *scale)
 	if err := writePNG(*out, stdout, img); err != nil {
 		return err

@@ -45,6 +45,9 @@ func runInterpolate(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	m := s.cfg
+	if err := checkGridSize(o.frames*o.pairs, m.Height, m.Width, *o.common.scale, "--frames, --pairs and --scale"); err != nil {
+		return err
+	}
 	codes := make([]float32, 0, o.frames*o.pairs*m.Latent)
 	for k := range o.pairs { // pair-major: each pair's path in turn
 		codes = append(codes, o.method.Path(ends[2*k], ends[2*k+1], o.frames)...)

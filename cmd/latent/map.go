@@ -132,6 +132,9 @@ func writeManifold(s *session, a *mapArgs, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := checkGridSize(n*n, m.Height, m.Width, *a.scale, "--manifold-n and --scale"); err != nil {
+		return err
+	}
 	grid := generate.Grid(images, n*n, m.Height, m.Width, m.Channels, n, *a.scale)
 	cols, rows := make([]string, n), make([][]string, n)
 	for i, v := range values {

@@ -65,6 +65,9 @@ func runNeighbors(args []string, stdout, stderr io.Writer) error {
 	for _, nb := range found {
 		row = append(row, pool.Image(nb.Index)...)
 	}
+	if err := checkGridSize(1+len(found), m.Height, m.Width, *scale, "-k and --scale"); err != nil {
+		return err
+	}
 	img := generate.Grid(row, 1+len(found), m.Height, m.Width, m.Channels, 1+len(found), *scale)
 	if err := writePNG(*out, stdout, img); err != nil {
 		return err

@@ -49,6 +49,9 @@ func runReconstruct(args []string, stdout, stderr io.Writer) error {
 	m := s.cfg
 	size := m.Height * m.Width * m.Channels
 	cells, cols := reconLayout(originals, recons, *n, size)
+	if err := checkGridSize(len(cells)/size, m.Height, m.Width, *common.scale, "-n and --scale"); err != nil {
+		return err
+	}
 	grid := generate.Grid(cells, len(cells)/size, m.Height, m.Width, m.Channels, cols, *common.scale)
 	rows := make([][]string, 0, 2*len(cells)/size/cols)
 	for range len(cells) / size / cols / 2 {

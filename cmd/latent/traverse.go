@@ -57,6 +57,9 @@ func runTraverse(args []string, stdout, stderr io.Writer) error {
 	}
 	order := traverseOrder(m.Latent, kl, a.order)
 	images = permuteRows(images, order, a.steps*m.Height*m.Width*m.Channels)
+	if err := checkGridSize(m.Latent*a.steps, m.Height, m.Width, *a.common.scale, "--steps and --scale"); err != nil {
+		return err
+	}
 	grid := generate.Grid(images, m.Latent*a.steps, m.Height, m.Width, m.Channels, a.steps, *a.common.scale)
 	img := generate.Label(grid, m.Width**a.common.scale, m.Height**a.common.scale, traverseLabels(order, kl, a.steps, a.span))
 	if err := writePNG(*a.common.out, stdout, img); err != nil {

@@ -31,8 +31,8 @@ func loadTestImages(t *testing.T, nTrain, nTest int) testImages {
 			t.Fatalf("loading MNIST: %v", err)
 		}
 		t.Logf("MNIST unavailable (%v): using synthetic squares", err)
-		return testImages{source: "synthetic squares", train: testrun.Blobs(nTrain, 1),
-			test: testrun.Blobs(nTest, 2), ood: invert(testrun.Blobs(nTest, 3)),
+		return testImages{source: "synthetic squares", train: testenv.Blobs(nTrain, 1),
+			test: testenv.Blobs(nTest, 2), ood: invert(testenv.Blobs(nTest, 3)),
 			oodSource: "inverted squares"}
 	}
 	low := func(l int) bool { return l <= 4 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,7 +63,7 @@ func sessionLosses(t *testing.T, b backends.Backend, devices, steps int) ([]floa
 	}
 	defer sess.Finalize()
 	size := cfg.BatchSize * 28 * 28
-	images := squares(cfg.BatchSize*steps, 5)
+	images := testenv.Blobs(cfg.BatchSize*steps, 5)
 	losses := make([]float64, steps)
 	for step := range steps {
 		l, err := sess.Step(images[step*size:(step+1)*size], int64(step))
@@ -183,23 +182,6 @@ func TestCheckpointsMoveBetweenDeviceCounts(t *testing.T) {
 		}
 		compareVars(t, latest(t, whole), latest(t, parts), lossTol)
 	}
-}
-
-// squares returns n 28×28 grey images, each a bright square of a random
-// size at a random place.
-func squares(n int, seed uint64) []float32 {
-	rng := rand.New(rand.NewPCG(seed, 11))
-	images := make([]float32, n*28*28)
-	for k := range n {
-		s := 6 + rng.IntN(10)
-		y0, x0 := rng.IntN(28-s), rng.IntN(28-s)
-		for y := y0; y < y0+s; y++ {
-			for x := x0; x < x0+s; x++ {
-				images[k*784+y*28+x] = 1
-			}
-		}
-	}
-	return images
 }
 
 func fitOn(t *testing.T, b backends.Backend, cfg rundir.Config, opt Options) Result {

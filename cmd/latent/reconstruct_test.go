@@ -4,6 +4,7 @@ import (
 	"image"
 	"image/color"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -130,7 +131,7 @@ func TestReconLayout(t *testing.T) {
 		if len(cells)%(2*cols) != 0 {
 			t.Fatalf("n=%d: %d cells do not fill pairs of rows of %d", tc.n, len(cells), cols)
 		}
-		if tc.cells != nil && !equalCells(cells, tc.cells) {
+		if tc.cells != nil && !slices.Equal(cells, tc.cells) {
 			t.Errorf("n=%d: cells %v, want %v", tc.n, cells, tc.cells)
 		}
 		// Every original sits directly above its reconstruction.
@@ -148,18 +149,6 @@ func TestReconLayout(t *testing.T) {
 			t.Errorf("n=%d: %d originals laid out", tc.n, seen)
 		}
 	}
-}
-
-func equalCells(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestReconstructErrors(t *testing.T) {

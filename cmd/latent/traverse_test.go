@@ -7,6 +7,7 @@ import (
 	"math"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -213,7 +214,7 @@ func TestTraverseOrder(t *testing.T) {
 		{[]float64{0.1, 2, 0.5}, "dim", []int{0, 1, 2}},
 	}
 	for _, tc := range tests {
-		if got := traverseOrder(len(tc.kl), tc.kl, tc.order); !slicesEqual(got, tc.want) {
+		if got := traverseOrder(len(tc.kl), tc.kl, tc.order); !slices.Equal(got, tc.want) {
 			t.Errorf("traverseOrder(%v, %s) = %v, want %v", tc.kl, tc.order, got, tc.want)
 		}
 	}
@@ -222,18 +223,6 @@ func TestTraverseOrder(t *testing.T) {
 	if want := []float64{(0.5 + 4.5) / 2, (0.5*(4-math.Log(4)-1) + 0) / 2}; math.Abs(kl[0]-want[0]) > 1e-6 || math.Abs(kl[1]-want[1]) > 1e-6 {
 		t.Errorf("unitKL = %v, want %v", kl, want)
 	}
-}
-
-func slicesEqual(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestTraverseErrors(t *testing.T) {

@@ -62,20 +62,3 @@ func Train(tb testing.TB, b *backend.Backend, m models.Config, images []float32,
 	}
 	return ctx, loss
 }
-
-// Blobs returns n synthetic 28×28 grey images: each a bright square of
-// random size at a random place, so a model has something to learn.
-func Blobs(n int, seed int64) []float32 {
-	rng := rand.New(rand.NewPCG(uint64(seed), 11))
-	images := make([]float32, n*28*28)
-	for k := range n {
-		s := 6 + rng.IntN(10)
-		y0, x0 := rng.IntN(28-s), rng.IntN(28-s)
-		for y := y0; y < y0+s; y++ {
-			for x := x0; x < x0+s; x++ {
-				images[k*784+y*28+x] = 1
-			}
-		}
-	}
-	return images
-}

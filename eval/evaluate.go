@@ -24,8 +24,11 @@ type Result struct {
 	IWNLL       *float64 `json:"iw_nll"`
 	IWK         int      `json:"iw_k"`
 	ActiveUnits int      `json:"active_units"`
-	Latent      int      `json:"latent"`
-	Images      int      `json:"images"`
+	// ActiveLayers counts the active units of each stochastic layer, the
+	// top first, for models with more than one; nil otherwise.
+	ActiveLayers []int `json:"active_layers,omitempty"`
+	Latent       int   `json:"latent"`
+	Images       int   `json:"images"`
 }
 
 // Evaluate measures m on images: the ELBO with one sampled z per image, the
@@ -47,8 +50,15 @@ func Evaluate(m *Model, images []float32, k int, seed int64) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	variances := UnitVariances(means, m.Config.Latent)
 	r := &Result{Losses: losses, IWK: k, Latent: m.Config.Latent, Images: n,
-		ActiveUnits: ActiveUnits(UnitVariances(means, m.Config.Latent), ActiveThreshold)}
+		ActiveUnits: ActiveUnits(variances, ActiveThreshold)}
+	if g := m.Config.Layers(); g > 1 {
+		per := m.Config.Latent / g
+		for j := range g {
+			r.ActiveLayers = append(r.ActiveLayers, ActiveUnits(variances[j*per:(j+1)*per], ActiveThreshold))
+		}
+	}
 	if k > 0 {
 		ll, err := m.LogLikelihood(images, k, seed+1)
 		if err != nil {

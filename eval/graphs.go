@@ -17,13 +17,14 @@ func encodeGraph(cfg models.Config) func(ctx *context.Context, x *Node) (*Node, 
 	}
 }
 
-// elboGraph maps images [B,H,W,C] and an RNG state to the next state and
-// the objective's two terms per image [B].
+// elboGraph maps images [B,H,W,C] and an RNG state to the next state, the
+// reconstruction term per image [B] and the KL of each stochastic layer per
+// image [B, Layers].
 func elboGraph(cfg models.Config) func(ctx *context.Context, x, rng *Node) (*Node, *Node, *Node) {
 	return func(ctx *context.Context, x, rng *Node) (*Node, *Node, *Node) {
 		noise := models.StateNoise(rng)
 		t := models.ELBO(ctx, cfg, x, noise)
-		return noise.State(), t.Recon, t.KL
+		return noise.State(), t.Recon, Stack(t.LayerKL(), 1)
 	}
 }
 

@@ -110,10 +110,28 @@ func (m *Model) Encode(images []float32) (means, logVars []float32, err error) {
 }
 
 // ELBO returns each image's reconstruction term −log p(x|z) and KL(q(z|x) ‖
-// p(z)) in nats: the first averaged over samples draws of z from q(z|x)
-// (samples >= 1) with an RNG seeded by seed, the second exact. The negative
-// ELBO is their sum.
+// p(z)) in nats, averaged over samples draws of z from q(z|x) (samples >= 1)
+// with an RNG seeded by seed. The KL is in closed form: exact for a model
+// of one stochastic layer; for a hierarchy, each layer's KL is given the
+// layers drawn above it. The negative ELBO is their sum.
 func (m *Model) ELBO(images []float32, samples int, seed int64) (recon, kl []float64, err error) {
+	recon, layers, err := m.elboTerms(images, samples, seed)
+	if err != nil {
+		return nil, nil, err
+	}
+	g := m.Config.Layers()
+	kl = make([]float64, len(recon))
+	for i := range kl {
+		for _, v := range layers[i*g : (i+1)*g] {
+			kl[i] += v
+		}
+	}
+	return recon, kl, nil
+}
+
+// elboTerms is ELBO with the KL of each stochastic layer: layerKL holds,
+// image after image, Layers() values, the top layer first.
+func (m *Model) elboTerms(images []float32, samples int, seed int64) (recon, layerKL []float64, err error) {
 	n, err := m.count(images)
 	if err != nil {
 		return nil, nil, err
@@ -126,7 +144,8 @@ func (m *Model) ELBO(images []float32, samples int, seed int64) (recon, kl []flo
 		return nil, nil, err
 	}
 	defer func() { rng.FinalizeAll() }()
-	recon, kl = make([]float64, n), make([]float64, n)
+	g := m.Config.Layers()
+	recon, layerKL = make([]float64, n), make([]float64, n*g)
 	w := 1 / float64(samples)
 	err = m.forBatches("elbo", images, m.batchSize(n, 1), func(x *tensors.Tensor, start, count int) error {
 		for range samples {
@@ -138,7 +157,7 @@ func (m *Model) ELBO(images []float32, samples int, seed int64) (recon, kl []flo
 			rng = outs[0]
 			err = batched.AddRows(recon[start:start+count], outs[1], w)
 			if err == nil {
-				err = batched.AddRows(kl[start:start+count], outs[2], w)
+				err = batched.AddRows(layerKL[start*g:(start+count)*g], outs[2], w)
 			}
 			batched.Finalize(outs[1:])
 			if err != nil {
@@ -150,7 +169,7 @@ func (m *Model) ELBO(images []float32, samples int, seed int64) (recon, kl []flo
 	if err != nil {
 		return nil, nil, err
 	}
-	return recon, kl, nil
+	return recon, layerKL, nil
 }
 
 // batchSize is the number of images per graph call when each takes
@@ -160,13 +179,25 @@ func (m *Model) batchSize(n, samples int) int {
 }
 
 // MeanELBO returns the mean negative ELBO of images and its terms, in nats
-// per image, with one z per image drawn with an RNG seeded by seed.
+// per image, with one z per image drawn with an RNG seeded by seed; for a
+// model of several stochastic layers, with the mean KL of each.
 func (m *Model) MeanELBO(images []float32, seed int64) (models.Losses, error) {
-	recon, kl, err := m.ELBO(images, 1, seed)
+	recon, layerKL, err := m.elboTerms(images, 1, seed)
 	if err != nil {
 		return models.Losses{}, err
 	}
-	l := models.Losses{Recon: mean(recon), KL: mean(kl)}
+	g, n := m.Config.Layers(), len(recon)
+	l := models.Losses{Recon: mean(recon)}
+	for j := range g {
+		var s float64
+		for i := range n {
+			s += layerKL[i*g+j]
+		}
+		l.KL += s / float64(n)
+		if g > 1 {
+			l.KLLayers = append(l.KLLayers, s/float64(n))
+		}
+	}
 	l.NegELBO = l.Recon + l.KL
 	return l, nil
 }

@@ -3,8 +3,9 @@
 // 8-byte little-endian header length, a JSON header giving each tensor's
 // dtype, shape and byte range, then the tensors' little-endian data.
 //
-// Only the model's weights are written: the trainable variables under the
-// encoder and decoder scopes, not the optimizer's moments, the step or the
+// Only the model's weights are written (the moving averages of a run
+// trained with them): the trainable variables under the encoder, decoder
+// and topdown scopes, not the optimizer's moments, the step or the
 // RNG state. A tensor's name is its variable's scope and name without the
 // leading slash, such as "decoder/conv0/conv/weights". The header's
 // __metadata__ holds the model configuration as JSON under "model", the
@@ -25,8 +26,8 @@ import (
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
 
-	"github.com/latent-vae/latent/checkpoints"
 	"github.com/latent-vae/latent/internal/atomicfile"
 	"github.com/latent-vae/latent/rundir"
 )
@@ -51,44 +52,53 @@ type Summary struct {
 // Run writes the weights of the latest checkpoint in runDir, with its model
 // configuration, to path as a safetensors file, atomically.
 func Run(runDir, path string) (Summary, error) {
-	cfg, ck, _, err := rundir.LoadCheckpoint(runDir)
+	run, err := rundir.Load(runDir)
 	if err != nil {
 		return Summary{}, err
 	}
-	model, err := json.Marshal(cfg.Model)
+	model, err := json.Marshal(run.Config.Model)
 	if err != nil {
 		return Summary{}, err
 	}
-	ts := Weights(ck)
+	ts, err := Weights(run.Ctx)
+	if err != nil {
+		return Summary{}, err
+	}
 	if len(ts) == 0 {
-		return Summary{}, fmt.Errorf("checkpoint %s holds no encoder or decoder weights", ck.Path)
+		return Summary{}, fmt.Errorf("run %s holds no encoder or decoder weights", runDir)
 	}
-	meta := map[string]string{"model": string(model), "step": strconv.FormatInt(ck.Step, 10), "latent_version": Version()}
+	meta := map[string]string{"model": string(model), "step": strconv.FormatInt(run.Step, 10), "latent_version": Version()}
 	n, err := WriteSafetensors(path, ts, meta)
 	if err != nil {
 		return Summary{}, err
 	}
-	s := Summary{Step: ck.Step, Tensors: len(ts), Bytes: n}
+	s := Summary{Step: run.Step, Tensors: len(ts), Bytes: n}
 	for _, t := range ts {
 		s.Params += t.Value.Shape().Size()
 	}
 	return s, nil
 }
 
-// Weights returns ck's trainable variables under the encoder and decoder
-// scopes, named scope/name without the leading slash, sorted by name.
-func Weights(ck *checkpoints.Checkpoint) []Tensor {
+// Weights returns the model's weights in ctx, a loaded run's variables (its
+// moving averages when the run keeps them, see rundir.Load): the trainable
+// variables under the encoder, decoder and (ladder) topdown scopes, named
+// scope/name without the leading slash, sorted by name.
+func Weights(ctx *context.Context) ([]Tensor, error) {
 	var out []Tensor
-	for _, v := range ck.Vars {
-		scope := strings.TrimPrefix(v.Scope, "/")
+	for v := range ctx.IterVariables() {
+		scope := strings.TrimPrefix(v.Scope(), "/")
 		top, _, _ := strings.Cut(scope, "/")
-		if !v.Trainable || (top != "encoder" && top != "decoder") {
+		if !v.Trainable || (top != "encoder" && top != "decoder" && top != "topdown") {
 			continue
 		}
-		out = append(out, Tensor{Name: scope + "/" + v.Name, Value: v.Value})
+		value, err := v.Value()
+		if err != nil {
+			return nil, fmt.Errorf("variable %s: %w", v.ScopeAndName(), err)
+		}
+		out = append(out, Tensor{Name: scope + "/" + v.Name(), Value: value})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
+	return out, nil
 }
 
 // Version is latent's module version as built into the running binary, or

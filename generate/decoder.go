@@ -85,7 +85,7 @@ type Decoder struct{ r *batchRunner }
 // holds (a loaded run's Ctx), for batches of batch codes.
 func NewDecoder(b backends.Backend, ctx *context.Context, cfg models.Config, batch int) (*Decoder, error) {
 	r, err := newBatchRunner(b, ctx, "decoder", batch, []int{cfg.Latent}, cfg.Height*cfg.Width*cfg.Channels,
-		func(ctx *context.Context, z *Node) *Node { return models.MeanImage(models.Decode(ctx, cfg, z)) })
+		func(ctx *context.Context, z *Node) *Node { return models.MeanImage(cfg, models.Decode(ctx, cfg, z)) })
 	if err != nil {
 		return nil, err
 	}

@@ -32,7 +32,7 @@ func newModel(tb testing.TB, b *backend.Backend, cfg models.Config) (*context.Co
 	ctx.SetRNGStateFromSeed(1)
 	ref := context.MustNewExec(b, ctx, func(ctx *context.Context, x, z *Node) (*Node, *Node) {
 		mean, _ := models.Encode(ctx, cfg, x)
-		return mean, models.MeanImage(models.Decode(ctx, cfg, z))
+		return mean, models.MeanImage(cfg, models.Decode(ctx, cfg, z))
 	})
 	run := func(x, z []float32, n int) ([]float32, []float32) {
 		out := ref.MustExec(tensors.FromFlatDataAndDimensions(x, n, cfg.Height, cfg.Width, cfg.Channels),

@@ -1,10 +1,14 @@
 // Package models holds latent's latent-variable models as GoMLX graphs and
 // their one objective.
 //
-// A model is described by Config (saved with every run); conv.go holds its
-// encoder and decoder networks, objective.go the reparameterisation, the
-// per-image terms of the negative ELBO and the importance-weighted bound
-// that training, evaluation and anomaly scores all call.
+// A model is described by Config (saved with every run). Config.Model picks
+// its networks from the family (network.go): conv (conv.go), resnet
+// (resnet.go) or the hierarchical ladder (ladder.go). objective.go holds
+// what every model shares: the reparameterisation, a pass of k draws per
+// image over every stochastic layer, the per-image terms of the negative
+// ELBO (the KL per layer and unit) and the importance-weighted bound that
+// training, evaluation and anomaly scores all call; likelihood.go the
+// likelihoods p(x|z).
 package models
 
 import (
@@ -25,10 +29,29 @@ const (
 const (
 	Bernoulli = "bernoulli" // decoder outputs logits; for grey images in [0, 1]
 	Gaussian  = "gaussian"  // decoder outputs means through a sigmoid, with a learned per-channel scale
+	// DiscreteLogistic is a discretised logistic over 256 levels per channel
+	// (Salimans et al., 2017, one component): the decoder outputs a mean
+	// and a log-scale per channel.
+	DiscreteLogistic = "logistic"
 )
 
-// Config describes a convolutional VAE. It is saved with every run.
+// Networks of the model family (Config.Model).
+const (
+	Conv   = "conv"   // stride-2 convolutions and a mirrored decoder (conv.go); also the empty name
+	ResNet = "resnet" // residual convolutional blocks in encoder and decoder (resnet.go)
+	Ladder = "ladder" // a hierarchy of stochastic layers with top-down inference (ladder.go)
+)
+
+// Normalisations of the residual blocks (Config.Norm).
+const (
+	NormNone  = ""      // no normalisation
+	NormLayer = "layer" // layer normalisation over each pixel's channels
+)
+
+// Config describes a VAE of the family. It is saved with every run; a
+// config without a model name (saved before the family existed) is Conv.
 type Config struct {
+	Model      string  `json:"model,omitempty"` // Conv (or empty), ResNet or Ladder
 	Height     int     `json:"height"`
 	Width      int     `json:"width"`
 	Channels   int     `json:"channels"`
@@ -39,13 +62,61 @@ type Config struct {
 	Upsample   string  `json:"upsample"`   // UpsampleNearest or UpsampleDepthToSpace
 	Likelihood string  `json:"likelihood"` // Bernoulli or Gaussian
 	Beta       float64 `json:"beta"`       // weight of the KL term
+	// Blocks is the number of residual blocks at each resolution (ResNet,
+	// Ladder): at least 1.
+	Blocks int `json:"blocks,omitempty"`
+	// Norm is the residual blocks' normalisation: NormNone or NormLayer.
+	Norm string `json:"norm,omitempty"`
+	// Groups is the number of stochastic layers of a Ladder (at least 2),
+	// each of Latent/Groups dimensions; 0 for the other models (one layer).
+	Groups int `json:"groups,omitempty"`
+}
+
+// Network is the model's name, Conv for a config saved without one.
+func (c Config) Network() string {
+	if c.Model == "" {
+		return Conv
+	}
+	return c.Model
+}
+
+// Layers is the number of stochastic layers (latent groups): Groups for a
+// Ladder, else 1. A code of Latent values holds Layers groups of
+// Latent/Layers values, the top layer first.
+func (c Config) Layers() int {
+	if c.Network() == Ladder {
+		return c.Groups
+	}
+	return 1
+}
+
+// OutChannels is the number of values the decoder outputs per pixel: the
+// likelihood's parameters.
+func (c Config) OutChannels() int {
+	if c.Likelihood == DiscreteLogistic {
+		return 2 * c.Channels
+	}
+	return c.Channels
 }
 
 // DefaultConfig is the model for MNIST-sized grey images: 1,659,169
 // parameters (191,265 with Hidden 0, the model of the project's benchmarks).
 func DefaultConfig() Config {
-	return Config{Height: 28, Width: 28, Channels: 1, Latent: 16, Widths: []int{32, 64}, Hidden: 256,
+	return Config{Model: Conv, Height: 28, Width: 28, Channels: 1, Latent: 16, Widths: []int{32, 64}, Hidden: 256,
 		Kernel: 3, Upsample: UpsampleNearest, Likelihood: Bernoulli, Beta: 1}
+}
+
+// WithFamilyDefaults returns c with the fields its network needs and c
+// leaves at zero filled in: one residual block per resolution for ResNet
+// and Ladder, two stochastic layers for Ladder.
+func WithFamilyDefaults(c Config) Config {
+	if net := c.Network(); net != Conv && c.Blocks == 0 {
+		c.Blocks = 1
+	}
+	if c.Network() == Ladder && c.Groups == 0 {
+		c.Groups = 2
+	}
+	return c
 }
 
 // Validate reports the first problem with c, naming the field.
@@ -66,10 +137,13 @@ func (c Config) Validate() error {
 		return fmt.Errorf("kernel size %d: must be odd (GoMLX v0.26's convolution gradient is wrong for even kernels)", c.Kernel)
 	case c.Upsample != UpsampleNearest && c.Upsample != UpsampleDepthToSpace:
 		return fmt.Errorf("upsample %q: want %q or %q", c.Upsample, UpsampleNearest, UpsampleDepthToSpace)
-	case c.Likelihood != Bernoulli && c.Likelihood != Gaussian:
-		return fmt.Errorf("likelihood %q: want %q or %q", c.Likelihood, Bernoulli, Gaussian)
+	case c.Likelihood != Bernoulli && c.Likelihood != Gaussian && c.Likelihood != DiscreteLogistic:
+		return fmt.Errorf("likelihood %q: want %q, %q or %q", c.Likelihood, Bernoulli, Gaussian, DiscreteLogistic)
 	case c.Beta < 0 || math.IsNaN(c.Beta):
 		return fmt.Errorf("beta %v: must be non-negative", c.Beta)
+	}
+	if err := c.validateFamily(); err != nil {
+		return err
 	}
 	if c.Upsample == UpsampleDepthToSpace {
 		for _, w := range c.Widths {
@@ -77,6 +151,30 @@ func (c Config) Validate() error {
 				return fmt.Errorf("widths %v: depth-to-space needs every width divisible by 4", c.Widths)
 			}
 		}
+	}
+	return nil
+}
+
+// validateFamily checks the fields that only some networks use.
+func (c Config) validateFamily() error {
+	net := c.Network()
+	switch {
+	case net != Conv && net != ResNet && net != Ladder:
+		return fmt.Errorf("model %q: want %q, %q or %q", c.Model, Conv, ResNet, Ladder)
+	case net == Conv && (c.Blocks != 0 || c.Norm != NormNone):
+		return fmt.Errorf("blocks %d, norm %q: only the %q and %q models have residual blocks", c.Blocks, c.Norm, ResNet, Ladder)
+	case net != Conv && c.Blocks < 1:
+		return fmt.Errorf("blocks %d: the %q model needs at least one residual block per resolution", c.Blocks, net)
+	case c.Norm != NormNone && c.Norm != NormLayer:
+		return fmt.Errorf("norm %q: want none (empty) or %q", c.Norm, NormLayer)
+	case net == Ladder && c.Groups < 2:
+		return fmt.Errorf("groups %d: a ladder needs at least 2 stochastic layers", c.Groups)
+	case net == Ladder && c.Latent%c.Groups != 0:
+		return fmt.Errorf("latent size %d is not divisible into %d stochastic layers", c.Latent, c.Groups)
+	case net == Ladder && c.Hidden <= 0:
+		return fmt.Errorf("hidden units %d: a ladder's top-down path needs positive hidden units", c.Hidden)
+	case net != Ladder && c.Groups != 0:
+		return fmt.Errorf("groups %d: only the %q model has several stochastic layers", c.Groups, Ladder)
 	}
 	return nil
 }

@@ -1,6 +1,6 @@
 package models
 
-// The convolutional VAE's networks: an encoder of stride-2 convolutions
+// The conv model's networks: an encoder of stride-2 convolutions
 // followed by a dense layer to the mean and log-variance of a diagonal
 // Gaussian posterior, and a mirrored decoder that upsamples
 // (nearest-neighbour or depth-to-space) and then convolves. GoMLX v0.26
@@ -16,9 +16,9 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/layers/activations"
 )
 
-// Encode maps images [B, H, W, C] in [0, 1] to the posterior's mean and
-// log-variance, each [B, Latent].
-func Encode(ctx *context.Context, cfg Config, x *Node) (mean, logVar *Node) {
+// convEncode maps images [B, H, W, C] in [0, 1] to the posterior's mean
+// and log-variance, each [B, Latent].
+func convEncode(ctx *context.Context, cfg Config, x *Node) (mean, logVar *Node) {
 	ctx = ctx.In("encoder")
 	h := x
 	for i, w := range cfg.Widths {
@@ -26,17 +26,29 @@ func Encode(ctx *context.Context, cfg Config, x *Node) (mean, logVar *Node) {
 			Channels(w).KernelSize(cfg.Kernel).Strides(2).PadSame().Done()
 		h = activations.Relu(h)
 	}
+	return posteriorHead(ctx, cfg, h)
+}
+
+// posteriorHead maps encoder features [B, h, w, c] to the posterior's mean
+// and log-variance [B, Latent], through the dense hidden layer if any.
+func posteriorHead(ctx *context.Context, cfg Config, h *Node) (mean, logVar *Node) {
 	h = Reshape(h, h.Shape().Dimensions[0], -1)
 	if cfg.Hidden > 0 {
 		h = activations.Relu(dense(ctx.In("hidden"), h, cfg.Hidden))
 	}
-	out := dense(ctx.In("posterior"), h, 2*cfg.Latent)
-	return Slice(out, AxisRange(), AxisRange(0, cfg.Latent)), Slice(out, AxisRange(), AxisRange(cfg.Latent))
+	return splitHalves(dense(ctx.In("posterior"), h, 2*cfg.Latent))
 }
 
-// Decode maps latents [B, Latent] to the likelihood's parameters [B, H, W, C]:
-// logits for Bernoulli, pre-sigmoid means for Gaussian.
-func Decode(ctx *context.Context, cfg Config, z *Node) *Node {
+// splitHalves splits x [B, 2n] into its first and second n columns.
+func splitHalves(x *Node) (*Node, *Node) {
+	n := x.Shape().Dimensions[1] / 2
+	return Slice(x, AxisRange(), AxisRange(0, n)), Slice(x, AxisRange(), AxisRange(n))
+}
+
+// convDecode maps latents [B, Latent] to the likelihood's parameters
+// [B, H, W, OutChannels]: logits for Bernoulli, pre-sigmoid means for
+// Gaussian.
+func convDecode(ctx *context.Context, cfg Config, z *Node) *Node {
 	ctx = ctx.In("decoder")
 	n := len(cfg.Widths)
 	h0, w0, c0 := cfg.Height>>n, cfg.Width>>n, cfg.Widths[n-1]
@@ -47,24 +59,29 @@ func Decode(ctx *context.Context, cfg Config, z *Node) *Node {
 	h = activations.Relu(dense(ctx.In("project"), h, h0*w0*c0))
 	h = Reshape(h, z.Shape().Dimensions[0], h0, w0, c0)
 	for i := n - 1; i >= 0; i-- {
-		out := cfg.Channels
+		out := cfg.OutChannels()
 		if i > 0 {
 			out = cfg.Widths[i-1]
 		}
-		layer := ctx.In(fmt.Sprintf("conv%d", i))
-		switch {
-		case cfg.Upsample == UpsampleNearest && cfg.Kernel == 3:
-			h = upsampleConv3(layer, h, out) // the same function, 2.25× fewer multiply-adds
-		case cfg.Upsample == UpsampleNearest:
-			h = layers.Convolution(layer, Upsample2(h)).Channels(out).KernelSize(cfg.Kernel).PadSame().Done()
-		default:
-			h = layers.Convolution(layer, DepthToSpace2(h)).Channels(out).KernelSize(cfg.Kernel).PadSame().Done()
-		}
+		h = upConv(ctx.In(fmt.Sprintf("conv%d", i)), cfg, h, out)
 		if i > 0 {
 			h = activations.Relu(h)
 		}
 	}
 	return h
+}
+
+// upConv doubles the height and width of h and convolves it to out
+// channels, as cfg.Upsample says.
+func upConv(ctx *context.Context, cfg Config, h *Node, out int) *Node {
+	switch {
+	case cfg.Upsample == UpsampleNearest && cfg.Kernel == 3:
+		return upsampleConv3(ctx, h, out) // the same function, 2.25× fewer multiply-adds
+	case cfg.Upsample == UpsampleNearest:
+		return layers.Convolution(ctx, Upsample2(h)).Channels(out).KernelSize(cfg.Kernel).PadSame().Done()
+	default:
+		return layers.Convolution(ctx, DepthToSpace2(h)).Channels(out).KernelSize(cfg.Kernel).PadSame().Done()
+	}
 }
 
 // dense is a fully connected layer with bias on x [B, in], written as a 1×1

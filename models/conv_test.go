@@ -33,6 +33,18 @@ func TestValidate(t *testing.T) {
 		{"depth-to-space needs widths divisible by 4", func(c *Config) { c.Upsample = UpsampleDepthToSpace; c.Widths = []int{6, 8} }, "divisible by 4"},
 		{"unknown likelihood", func(c *Config) { c.Likelihood = "poisson" }, `likelihood "poisson"`},
 		{"negative beta", func(c *Config) { c.Beta = -1 }, "beta"},
+		{"empty model name is conv", func(c *Config) { c.Model = "" }, ""},
+		{"unknown model", func(c *Config) { c.Model = "flow" }, `model "flow"`},
+		{"conv has no blocks", func(c *Config) { c.Blocks = 2 }, "only the"},
+		{"resnet needs blocks", func(c *Config) { c.Model = ResNet }, "at least one residual block"},
+		{"resnet", func(c *Config) { c.Model, c.Blocks, c.Norm = ResNet, 2, NormLayer }, ""},
+		{"unknown norm", func(c *Config) { c.Model, c.Blocks, c.Norm = ResNet, 1, "batch" }, `norm "batch"`},
+		{"ladder needs two layers", func(c *Config) { c.Model, c.Blocks, c.Groups = Ladder, 1, 1 }, "at least 2"},
+		{"ladder latent divisible", func(c *Config) { c.Model, c.Blocks, c.Groups = Ladder, 1, 3 }, "not divisible into 3"},
+		{"ladder needs hidden units", func(c *Config) { c.Model, c.Blocks, c.Groups, c.Hidden = Ladder, 1, 2, 0 }, "hidden units 0"},
+		{"ladder", func(c *Config) { c.Model, c.Blocks, c.Groups = Ladder, 1, 4 }, ""},
+		{"groups only for ladder", func(c *Config) { c.Groups = 2 }, "only the"},
+		{"logistic", func(c *Config) { c.Likelihood = DiscreteLogistic }, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -46,70 +58,105 @@ func TestValidate(t *testing.T) {
 	}
 }
 
-// TestGradientsMatchFiniteDifferences checks, in float64, the gradient of the
-// negative ELBO with respect to every variable of every layer against
-// central finite differences.
+func TestWithFamilyDefaults(t *testing.T) {
+	for _, tc := range []struct {
+		model          string
+		blocks, groups int
+	}{{Conv, 0, 0}, {"", 0, 0}, {ResNet, 1, 0}, {Ladder, 1, 2}} {
+		c := DefaultConfig()
+		c.Model = tc.model
+		c = WithFamilyDefaults(c)
+		if c.Blocks != tc.blocks || c.Groups != tc.groups {
+			t.Errorf("%q: blocks %d, groups %d; want %d, %d", tc.model, c.Blocks, c.Groups, tc.blocks, tc.groups)
+		}
+		if err := c.Validate(); err != nil {
+			t.Errorf("%q with defaults: %v", tc.model, err)
+		}
+	}
+}
+
+// TestGradientsMatchFiniteDifferences checks, in float64, the gradient of
+// the objective (the negative ELBO, or the negative IW bound) with respect
+// to every variable of every layer of every model against central finite
+// differences. The noise comes from a fixed RNG state, so the objective is
+// a deterministic function of the variables.
 func TestGradientsMatchFiniteDifferences(t *testing.T) {
 	b := testenv.XLA(t)
-	base := Config{Height: 8, Width: 8, Channels: 1, Latent: 3, Widths: []int{4, 8}, Kernel: 3,
+	base := Config{Height: 8, Width: 8, Channels: 1, Latent: 4, Widths: []int{4, 8}, Kernel: 3,
 		Upsample: UpsampleNearest, Likelihood: Bernoulli, Beta: 1}
 	tests := []struct {
 		name   string
+		iw     int // importance samples of the IW bound; 0 for the ELBO
 		modify func(c *Config)
 	}{
-		{"nearest, kernel 3", func(c *Config) {}},
-		{"depth-to-space", func(c *Config) { c.Upsample = UpsampleDepthToSpace }},
-		{"kernel 5, gaussian, RGB", func(c *Config) { c.Kernel, c.Likelihood, c.Channels = 5, Gaussian, 3 }},
+		{"nearest, kernel 3", 0, func(c *Config) {}},
+		{"depth-to-space", 0, func(c *Config) { c.Upsample = UpsampleDepthToSpace }},
+		{"kernel 5, gaussian, RGB", 0, func(c *Config) { c.Kernel, c.Likelihood, c.Channels = 5, Gaussian, 3 }},
+		{"discretised logistic, RGB", 0, func(c *Config) { c.Likelihood, c.Channels = DiscreteLogistic, 3 }},
+		{"IW bound, K=3", 3, func(c *Config) {}},
+		{"resnet, layer norm", 0, func(c *Config) { c.Model, c.Blocks, c.Norm, c.Hidden = ResNet, 1, NormLayer, 5 }},
+		{"resnet, 2 blocks, kernel 5, depth-to-space", 0, func(c *Config) {
+			c.Model, c.Blocks, c.Kernel, c.Upsample = ResNet, 2, 5, UpsampleDepthToSpace
+		}},
+		{"ladder, 2 layers", 0, func(c *Config) { c.Model, c.Blocks, c.Groups, c.Hidden = Ladder, 1, 2, 6 }},
+		{"ladder, 3 layers", 0, func(c *Config) { c.Model, c.Blocks, c.Groups, c.Hidden, c.Latent = Ladder, 1, 3, 6, 6 }},
+		{"ladder, 2 layers, IW bound K=3", 3, func(c *Config) { c.Model, c.Blocks, c.Groups, c.Hidden = Ladder, 1, 2, 6 }},
+		{"ladder, 3 layers, IW bound K=3", 3, func(c *Config) {
+			c.Model, c.Blocks, c.Groups, c.Hidden, c.Latent = Ladder, 1, 3, 6, 6
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := base
 			tc.modify(&cfg)
-			checkGradients(t, b, cfg)
+			if err := cfg.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			checkGradients(t, b, cfg, tc.iw)
 		})
 	}
 }
 
-func checkGradients(t *testing.T, b *backend.Backend, cfg Config) {
+// checkGradients compares the gradient of cfg's objective on two random
+// images with finite differences at three entries of every variable; iw > 0
+// takes the negative IW bound with iw samples instead of the negative ELBO.
+func checkGradients(t *testing.T, b *backend.Backend, cfg Config, iw int) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	const n = 2
 	x := make([]float64, n*cfg.Height*cfg.Width*cfg.Channels)
 	for i := range x {
-		x[i] = rng.Float64()
-	}
-	eps := make([]float64, n*cfg.Latent)
-	for i := range eps {
-		eps[i] = rng.NormFloat64()
+		x[i] = float64(rng.IntN(256)) / 255
 	}
 	xt := tensors.FromFlatDataAndDimensions(x, n, cfg.Height, cfg.Width, cfg.Channels)
-	et := tensors.FromFlatDataAndDimensions(eps, n, cfg.Latent)
-	lossFn := func(ctx *context.Context, x, eps *Node) *Node {
-		mean, logVar := Encode(ctx, cfg, x)
-		z := Reparameterize(mean, logVar, eps)
-		out := Decode(ctx, cfg, z)
-		return ReduceAllSum(Add(ReconNLL(ctx, cfg, x, out), KL(mean, logVar)))
+	state := mustRNG(t, 9)
+	lossFn := func(ctx *context.Context, x, state *Node) *Node {
+		if iw > 0 {
+			return Neg(ReduceAllSum(IWBound(IWLogWeights(ctx, cfg, x, iw, StateNoise(state)))))
+		}
+		return ReduceAllSum(ELBO(ctx, cfg, x, StateNoise(state)).NegELBO())
 	}
 	ctx := context.New()
 	if err := ctx.SetRNGStateFromSeed(5); err != nil {
 		t.Fatal(err)
 	}
 	lossExec := context.MustNewExec(b, ctx.Checked(false), lossFn)
-	loss := func() float64 { return tensors.ToScalar[float64](lossExec.MustExec(xt, et)[0]) }
+	loss := func() float64 { return tensors.ToScalar[float64](lossExec.MustExec(xt, state)[0]) }
 	loss() // creates the variables
+	perturb(t, ctx, rng, 0.1)
 	var vars []*context.Variable
 	for v := range ctx.IterVariables() {
 		if v.Trainable {
 			vars = append(vars, v)
 		}
 	}
-	gradExec := context.MustNewExec(b, ctx.Reuse(), func(ctx *context.Context, x, eps *Node) []*Node {
+	gradExec := context.MustNewExec(b, ctx.Reuse(), func(ctx *context.Context, x, state *Node) []*Node {
 		nodes := make([]*Node, len(vars))
 		for i, v := range vars {
 			nodes[i] = v.ValueGraph(x.Graph())
 		}
-		return Gradient(lossFn(ctx, x, eps), nodes...)
+		return Gradient(lossFn(ctx, x, state), nodes...)
 	})
-	grads := gradExec.MustExec(xt, et)
+	grads := gradExec.MustExec(xt, state)
 	if len(vars) < 2*(2*len(cfg.Widths)+2) {
 		t.Fatalf("only %d trainable variables", len(vars))
 	}
@@ -122,6 +169,36 @@ func checkGradients(t *testing.T, b *backend.Backend, cfg Config) {
 			if diff := math.Abs(numeric - analytic[j]); diff > 1e-5*(1+math.Abs(numeric)) {
 				t.Errorf("%s[%d]: gradient %.8g, finite difference %.8g", v.ScopeAndName(), j, analytic[j], numeric)
 			}
+		}
+	}
+}
+
+// perturb adds independent normal noise of standard deviation scale to
+// every trainable variable of ctx, so that the objective is checked at a
+// generic point: zero-initialised biases and heads would put ReLUs exactly
+// at their kinks (a dead row feeds a zero bias to the next ReLU), where
+// finite differences measure half a derivative.
+func perturb(t *testing.T, ctx *context.Context, rng *rand.Rand, scale float64) {
+	for v := range ctx.IterVariables() {
+		if !v.Trainable {
+			continue
+		}
+		var noisy *tensors.Tensor
+		if v.Shape().DType == dtypes.Float32 {
+			values := tensors.MustCopyFlatData[float32](v.MustValue())
+			for i := range values {
+				values[i] += float32(scale * rng.NormFloat64())
+			}
+			noisy = tensors.FromFlatDataAndDimensions(values, v.Shape().Dimensions...)
+		} else {
+			values := tensors.MustCopyFlatData[float64](v.MustValue())
+			for i := range values {
+				values[i] += scale * rng.NormFloat64()
+			}
+			noisy = tensors.FromFlatDataAndDimensions(values, v.Shape().Dimensions...)
+		}
+		if err := v.SetValue(noisy); err != nil {
+			t.Fatal(err)
 		}
 	}
 }

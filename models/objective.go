@@ -55,45 +55,139 @@ func Reparameterize(mean, logVar, eps *Node) *Node {
 	return Add(mean, Mul(Exp(MulScalar(logVar, 0.5)), eps))
 }
 
-// Terms are the objective's per-image terms [B], in nats.
+// Group is one stochastic layer of a Pass, in code coordinates: the
+// posterior's Mean and LogVar [B, 1 or k, L_g] (one per image, or one per
+// draw when the layer's posterior depends on the layers drawn above it),
+// the noise Eps and the code Z = Mean + exp(LogVar/2)·Eps [B, k, L_g]. The
+// prior of a code is N(0, I) (see network.go).
+type Group struct {
+	Mean, LogVar, Eps, Z *Node
+}
+
+// Pass is one pass of a model over images x [B, H, W, C]: k codes drawn per
+// image from the posterior, and the reconstruction term of each draw.
+type Pass struct {
+	K      int
+	Groups []Group // one per stochastic layer, the top first
+	Out    *Node   // the decoder's output for every draw [B·k, H, W, OutChannels]
+	Recon  *Node   // −log p(x|z) per draw [B, k]
+}
+
+// Sample encodes images x [B, H, W, C], draws k codes per image from noise,
+// decodes them and measures each draw's reconstruction: every term of the
+// objective comes from a Pass.
+func Sample(ctx *context.Context, cfg Config, x *Node, k int, noise *Noise) Pass {
+	groups, out := networkOf(cfg).draw(ctx, cfg, x, k, noise)
+	b := x.Shape().Dimensions[0]
+	xs := x
+	if k > 1 {
+		xs = BroadcastToDims(ExpandAxes(x, 1), b, k, cfg.Height, cfg.Width, cfg.Channels)
+		xs = Reshape(xs, b*k, cfg.Height, cfg.Width, cfg.Channels)
+	}
+	return Pass{K: k, Groups: groups, Out: out, Recon: Reshape(ReconNLL(ctx, cfg, xs, out), b, k)}
+}
+
+// Terms are the objective's per-image terms [B], in nats, averaged over a
+// Pass's draws.
 type Terms struct {
-	Recon *Node // −log p(x|z) at one sampled z
-	KL    *Node // KL(q(z|x) ‖ p(z))
+	Recon *Node // −log p(x|z) at the sampled z
+	KL    *Node // KL(q(z|x) ‖ p(z)), the sum over the stochastic layers
+	// KLUnits holds, per stochastic layer (top first), the KL of each of
+	// its units [B, L_g], in code coordinates; they sum to KL.
+	KLUnits []*Node
+}
+
+// Terms returns the pass's per-image terms: the reconstruction averaged
+// over the draws, and the KL in closed form per layer (for a layer whose
+// posterior depends on the layers above, averaged over the draws).
+func (p Pass) Terms() Terms {
+	t := Terms{Recon: meanOverDraws(p.Recon)}
+	for _, g := range p.Groups {
+		units := meanOverDraws(KLUnits(g.Mean, g.LogVar))
+		t.KLUnits = append(t.KLUnits, units)
+		if kl := ReduceSum(units, -1); t.KL == nil {
+			t.KL = kl
+		} else {
+			t.KL = Add(t.KL, kl)
+		}
+	}
+	return t
+}
+
+// meanOverDraws averages x [B, k, …] over its draws (axis 1).
+func meanOverDraws(x *Node) *Node {
+	if x.Shape().Dimensions[1] == 1 {
+		return Squeeze(x, 1)
+	}
+	return ReduceMean(x, 1)
+}
+
+// LayerKL is the KL of each stochastic layer per image, [B] each, top first.
+func (t Terms) LayerKL() []*Node {
+	out := make([]*Node, len(t.KLUnits))
+	for i, u := range t.KLUnits {
+		out[i] = ReduceSum(u, -1)
+	}
+	return out
 }
 
 // NegELBO is Recon + KL per image [B]: the number users compare.
 func (t Terms) NegELBO() *Node { return Add(t.Recon, t.KL) }
 
 // Loss is the training loss: the batch mean of Recon + klWeight·KL, where
-// klWeight (a scalar node) is β, or its warm-up value.
-func (t Terms) Loss(klWeight *Node) *Node {
-	return ReduceAllMean(Add(t.Recon, Mul(klWeight, t.KL)))
+// klWeight (a scalar node) is β, or its warm-up value. With freeBits > 0
+// each latent unit is a group of free bits (Kingma et al., 2016): its KL,
+// averaged over the batch, counts as at least freeBits nats.
+func (t Terms) Loss(klWeight *Node, freeBits float64) *Node {
+	if freeBits <= 0 {
+		return ReduceAllMean(Add(t.Recon, Mul(klWeight, t.KL)))
+	}
+	var kl *Node
+	for _, u := range t.KLUnits {
+		s := ReduceAllSum(MaxScalar(ReduceMean(u, 0), freeBits))
+		if kl == nil {
+			kl = s
+		} else {
+			kl = Add(kl, s)
+		}
+	}
+	return Add(ReduceAllMean(t.Recon), Mul(klWeight, kl))
 }
 
 // ELBO encodes images x [B, H, W, C], draws one z per image from noise,
 // decodes it and returns the per-image terms of the negative ELBO.
 func ELBO(ctx *context.Context, cfg Config, x *Node, noise *Noise) Terms {
-	mean, logVar := Encode(ctx, cfg, x)
-	z := Reparameterize(mean, logVar, noise.Normal(x.Graph(), mean.Shape()))
-	return Terms{Recon: ReconNLL(ctx, cfg, x, Decode(ctx, cfg, z)), KL: KL(mean, logVar)}
+	return Sample(ctx, cfg, x, 1, noise).Terms()
 }
 
 // IWLogWeights encodes images x [B, H, W, C], draws k z per image from noise
 // and returns the importance log-weights [B, k]:
 // log p(x|z_j) + log p(z_j) − log q(z_j|x).
 func IWLogWeights(ctx *context.Context, cfg Config, x *Node, k int, noise *Noise) *Node {
-	mean, logVar := Encode(ctx, cfg, x) // [B, L]
-	b, l := mean.Shape().Dimensions[0], mean.Shape().Dimensions[1]
-	eps := noise.Normal(x.Graph(), shapes.Make(mean.DType(), b, k, l))
-	z := Reparameterize(mean, logVar, eps) // [B, k, L]
-	out := Decode(ctx, cfg, Reshape(z, b*k, l))
-	xs := BroadcastToDims(ExpandAxes(x, 1), b, k, cfg.Height, cfg.Width, cfg.Channels)
-	xs = Reshape(xs, b*k, cfg.Height, cfg.Width, cfg.Channels)
-	logPxz := Neg(Reshape(ReconNLL(ctx, cfg, xs, out), b, k))
-	// log N(z; 0, I) and log N(z; mean, σ²), using (z − mean)/σ = ε.
-	logPz := MulScalar(ReduceSum(AddScalar(Square(z), log2Pi), -1), -0.5)
-	logQz := MulScalar(ReduceSum(AddScalar(Add(Square(eps), ExpandAxes(logVar, 1)), log2Pi), -1), -0.5)
-	return Sub(Add(logPxz, logPz), logQz)
+	return Sample(ctx, cfg, x, k, noise).LogWeights(nil)
+}
+
+// LogWeights are the pass's importance log-weights [B, k]:
+// log p(x|z_j) + w·(log p(z_j) − log q(z_j|x)), with log p and log q summed
+// over the stochastic layers, where w is klWeight (a scalar node; nil
+// for 1, the log-weights of the bound). In code coordinates every layer's
+// prior is N(0, I); the whitening's Jacobian cancels between p and q.
+func (p Pass) LogWeights(klWeight *Node) *Node {
+	var logPQ *Node
+	for _, g := range p.Groups {
+		// log N(z; 0, I) − log N(z; mean, σ²), using (z − mean)/σ = ε; the
+		// log 2π terms cancel.
+		d := MulScalar(ReduceSum(Sub(Square(g.Z), Add(Square(g.Eps), g.LogVar)), -1), -0.5)
+		if logPQ == nil {
+			logPQ = d
+		} else {
+			logPQ = Add(logPQ, d)
+		}
+	}
+	if klWeight != nil {
+		logPQ = Mul(klWeight, logPQ)
+	}
+	return Sub(logPQ, p.Recon)
 }
 
 // IWBound is the importance-weighted lower bound on log p(x) per image [B]
@@ -109,31 +203,14 @@ func IWBound(logWeights *Node) *Node {
 // log2Pi is log(2π), the constant of a Gaussian log-density.
 const log2Pi = 1.8378770664093453
 
-// ReconNLL is −log p(x|out) per image [B], in nats, summed over pixels; out
-// is the decoder's output for x.
-func ReconNLL(ctx *context.Context, cfg Config, x, out *Node) *Node {
-	var nll *Node
-	if cfg.Likelihood == Gaussian {
-		// A rank-1 variable starts at zero: σ = 1.
-		logSigma := ctx.In("decoder").VariableWithShape("log_sigma", shapes.Make(x.DType(), cfg.Channels)).ValueGraph(x.Graph())
-		logSigma = Reshape(logSigma, 1, 1, 1, cfg.Channels)
-		diff := Div(Sub(x, Sigmoid(out)), Exp(logSigma))
-		nll = AddScalar(Add(MulScalar(Square(diff), 0.5), logSigma), 0.5*log2Pi)
-	} else {
-		// softplus(l) − x·l, the Bernoulli negative log-likelihood from logits.
-		nll = Sub(Softplus(out), Mul(x, out))
-	}
-	return ReduceSum(nll, 1, 2, 3)
-}
-
 // KL is KL(q(z|x) ‖ N(0, I)) per image [B], in nats.
-func KL(mean, logVar *Node) *Node {
-	t := Sub(Add(Square(mean), Exp(logVar)), AddScalar(logVar, 1))
-	return MulScalar(ReduceSum(t, -1), 0.5)
-}
+func KL(mean, logVar *Node) *Node { return ReduceSum(KLUnits(mean, logVar), -1) }
 
-// MeanImage maps the decoder's output to the image it predicts, in [0, 1].
-func MeanImage(out *Node) *Node { return Sigmoid(out) }
+// KLUnits is KL(q(z|x) ‖ N(0, I)) per latent unit, the shape of mean.
+func KLUnits(mean, logVar *Node) *Node {
+	t := Sub(Add(Square(mean), Exp(logVar)), AddScalar(logVar, 1))
+	return MulScalar(t, 0.5)
+}
 
 // Losses are the objective's terms as numbers: a batch's or a split's means,
 // in nats per image.
@@ -141,11 +218,14 @@ type Losses struct {
 	NegELBO float64 `json:"neg_elbo"` // Recon + KL (β = 1), the number users compare
 	Recon   float64 `json:"recon"`    // −log p(x|z), z drawn from q(z|x)
 	KL      float64 `json:"kl"`       // KL(q(z|x) ‖ p(z))
+	// KLLayers is the KL of each stochastic layer, top first, for models
+	// with more than one; nil otherwise.
+	KLLayers []float64 `json:"kl_layers,omitempty"`
 }
 
 // IsFinite reports whether every term is a finite number.
 func (l Losses) IsFinite() bool {
-	for _, v := range []float64{l.NegELBO, l.Recon, l.KL} {
+	for _, v := range append([]float64{l.NegELBO, l.Recon, l.KL}, l.KLLayers...) {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return false
 		}

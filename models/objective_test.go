@@ -2,6 +2,7 @@ package models
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // graph ops read best unqualified
@@ -55,4 +56,69 @@ func mustRNG(t *testing.T, seed int64) *tensors.Tensor {
 		t.Fatal(err)
 	}
 	return rng
+}
+
+// TestLogWeightsAgreeWithTerms: for every model, the importance
+// log-weights of a pass, averaged over many draws, estimate minus its
+// negative ELBO: the mean of log p(z) − log q(z|x) over the draws (summed
+// over the stochastic layers) must match minus the closed-form KL, which
+// for the ladder is each layer's KL given the draws above it.
+func TestLogWeightsAgreeWithTerms(t *testing.T) {
+	b := testenv.XLA(t)
+	base := Config{Height: 8, Width: 8, Channels: 1, Latent: 6, Widths: []int{4}, Hidden: 8, Kernel: 3,
+		Upsample: UpsampleNearest, Likelihood: Bernoulli, Beta: 1}
+	models := map[string]func(c *Config){
+		"conv":             func(c *Config) {},
+		"resnet":           func(c *Config) { c.Model, c.Blocks = ResNet, 1 },
+		"ladder, 3 layers": func(c *Config) { c.Model, c.Blocks, c.Groups = Ladder, 1, 3 },
+	}
+	const k = 4000
+	for name, modify := range models {
+		t.Run(name, func(t *testing.T) {
+			cfg := base
+			modify(&cfg)
+			ctx := context.New()
+			if err := CreateVariables(b, ctx, cfg); err != nil {
+				t.Fatal(err)
+			}
+			perturb(t, ctx, rand.New(rand.NewPCG(5, 6)), 0.3) // posteriors away from the priors
+			exec := context.MustNewExec(b, ctx.Reuse(), func(ctx *context.Context, x *Node) (*Node, *Node, *Node) {
+				p := Sample(ctx, cfg, x, k, StateNoise(Const(x.Graph(), mustRNG(t, 3))))
+				terms := p.Terms()
+				return ReduceMean(p.LogWeights(nil), 1), terms.NegELBO(), terms.KL
+			})
+			x := make([]float32, 3*64)
+			for i := range x {
+				x[i] = float32(i%5) / 4
+			}
+			out := exec.MustExec(tensors.FromFlatDataAndDimensions(x, 3, 8, 8, 1))
+			w, negELBO, kl := tensors.MustCopyFlatData[float32](out[0]), tensors.MustCopyFlatData[float32](out[1]),
+				tensors.MustCopyFlatData[float32](out[2])
+			for i := range w {
+				if kl[i] <= 0.01 {
+					t.Errorf("image %d: KL %v: the test needs a posterior away from the prior", i, kl[i])
+				}
+				if d := float64(w[i] + negELBO[i]); math.Abs(d) > 0.05*(1+float64(kl[i])) {
+					t.Errorf("image %d: mean log-weight %v, negative ELBO %v (KL %v): want their sum near 0", i, w[i], negELBO[i], kl[i])
+				}
+			}
+		})
+	}
+}
+
+// TestFreeBits: with free bits each unit's batch-mean KL counts as at
+// least the given nats; without them the loss is the mean of Recon +
+// w·KL.
+func TestFreeBits(t *testing.T) {
+	b := testenv.XLA(t)
+	exec := MustNewExec(b, func(recon, units, w *Node) (*Node, *Node) {
+		t := Terms{Recon: recon, KL: ReduceSum(units, -1), KLUnits: []*Node{units}}
+		return t.Loss(w, 0), t.Loss(w, 0.5)
+	})
+	out := exec.MustExec([]float32{1, 3}, [][]float32{{0.1, 2}, {0.3, 4}}, float32(2))
+	plain, free := tensors.ToScalar[float32](out[0]), tensors.ToScalar[float32](out[1])
+	// plain: mean(1 + 2·2.1, 3 + 2·4.3) = 8.4; free: 2 + 2·(max(0.5, 0.2) + max(0.5, 3)) = 9.
+	if math.Abs(float64(plain)-8.4) > 1e-5 || math.Abs(float64(free)-9) > 1e-5 {
+		t.Errorf("loss without free bits %v (want 8.4), with 0.5 free bits %v (want 9)", plain, free)
+	}
 }

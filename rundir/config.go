@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 
@@ -41,6 +42,53 @@ type Config struct {
 	LogEvery  int64  `json:"log_every"`      // steps between rows of metrics.csv
 	EvalBatch int    `json:"eval_batch"`     // batch size of test-split evaluation
 	Init      string `json:"init,omitempty"` // run folder whose weights started this run
+
+	Objective Objective `json:"objective,omitzero"`
+}
+
+// Learning-rate schedules (Objective.LRSchedule).
+const (
+	ConstantLR = ""       // the learning rate throughout, after the warm-up
+	CosineLR   = "cosine" // cosine decay to zero over the run's steps, after the warm-up
+)
+
+// Objective is how a run's loss and weights are formed beyond the model's
+// ELBO; its zero value is the plain ELBO with a constant learning rate (the
+// only objective of runs saved before it existed).
+type Objective struct {
+	// IWTrain, when above 1, trains on the importance-weighted bound with
+	// that many samples per image (IWAE, Burda et al. 2016).
+	IWTrain int `json:"iw_train,omitempty"`
+	// FreeBits, when positive, is the least KL in nats that each latent
+	// unit's batch-mean KL counts for in the loss (Kingma et al. 2016).
+	FreeBits float64 `json:"free_bits,omitempty"`
+	// LRSchedule is ConstantLR or CosineLR.
+	LRSchedule string `json:"lr_schedule,omitempty"`
+	// WarmupSteps is the number of first steps over which the learning
+	// rate rises linearly to LR.
+	WarmupSteps int64 `json:"warmup_steps,omitempty"`
+	// EMA, in (0, 1), keeps an exponential moving average of the weights
+	// with this decay, which evaluation and sampling use (see Load).
+	EMA float64 `json:"ema,omitempty"`
+}
+
+// Validate reports the first problem with o, naming the field.
+func (o Objective) Validate() error {
+	switch {
+	case o.IWTrain < 0:
+		return fmt.Errorf("IW training samples %d: want 0 or 1 (the ELBO) or more", o.IWTrain)
+	case o.FreeBits < 0 || math.IsNaN(o.FreeBits) || math.IsInf(o.FreeBits, 0):
+		return fmt.Errorf("free bits %v: want a non-negative number of nats", o.FreeBits)
+	case o.FreeBits > 0 && o.IWTrain > 1:
+		return errors.New("free bits shape the ELBO's KL term: they cannot be combined with training on the IW bound")
+	case o.LRSchedule != ConstantLR && o.LRSchedule != CosineLR:
+		return fmt.Errorf("learning-rate schedule %q: want constant (empty) or %q", o.LRSchedule, CosineLR)
+	case o.WarmupSteps < 0:
+		return fmt.Errorf("warm-up steps %d: must not be negative", o.WarmupSteps)
+	case o.EMA < 0 || o.EMA >= 1 || math.IsNaN(o.EMA):
+		return fmt.Errorf("EMA decay %v: want 0 (none) or a number in (0, 1)", o.EMA)
+	}
+	return nil
 }
 
 // DataConfig says which images a run uses and how they are read; `latent

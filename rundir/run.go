@@ -2,10 +2,12 @@ package rundir
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 
 	"github.com/latent-vae/latent/checkpoints"
@@ -53,6 +55,28 @@ func IsOwnFile(path string) bool {
 	return false
 }
 
+// LayerKLColumns are the columns that metrics.csv adds, after
+// MetricsColumns, for a model of several stochastic layers: the KL of each
+// layer (1 the top), training means then test values. None for one layer,
+// whose KL is the kl columns'.
+func LayerKLColumns(layers int) []string {
+	if layers < 2 {
+		return nil
+	}
+	var cols []string
+	for _, split := range MetricsSplits() {
+		for i := range layers {
+			cols = append(cols, fmt.Sprintf("%s_kl%d", split, i+1))
+		}
+	}
+	return cols
+}
+
+// EMAScope is the scope of a run's weight averages (Objective.EMA): the
+// average of the variable at scope S is the variable of the same name at
+// scope EMAScope+S. It starts at zero and is updated after every step.
+const EMAScope = "/ema"
+
 // Run is a trained run loaded for inference.
 type Run struct {
 	Dir    string
@@ -61,6 +85,9 @@ type Run struct {
 	Ctx    *context.Context // variables restored; build graphs on Ctx.Reuse()
 	// Skipped describes newer checkpoints that were damaged and passed over.
 	Skipped []string
+	// Averaged is true when Ctx's weights are the run's moving averages
+	// (Objective.EMA), which Load puts in place of the trained weights.
+	Averaged bool
 }
 
 // Load reads dir's config.json, checks its model, and restores its latest
@@ -74,7 +101,46 @@ func Load(dir string) (*Run, error) {
 	if err := ck.Restore(ctx); err != nil {
 		return nil, fmt.Errorf("run %s: %w", dir, err)
 	}
-	return &Run{Dir: dir, Config: cfg, Step: ck.Step, Ctx: ctx, Skipped: skipped}, nil
+	r := &Run{Dir: dir, Config: cfg, Step: ck.Step, Ctx: ctx, Skipped: skipped}
+	if cfg.Objective.EMA > 0 && ck.Step > 0 {
+		if err := UseAverages(ctx, cfg.Objective.EMA, ck.Step); err != nil {
+			return nil, fmt.Errorf("run %s: %w", dir, err)
+		}
+		r.Averaged = true
+	}
+	return r, nil
+}
+
+// UseAverages sets every trainable variable of ctx to its moving average
+// under EMAScope after steps updates with decay, divided by
+// 1 − decay^steps to undo the average's start at zero. Every trainable
+// variable must have its average.
+func UseAverages(ctx *context.Context, decay float64, steps int64) error {
+	scale := 1 / (1 - math.Pow(decay, float64(steps)))
+	for v := range ctx.IterVariables() {
+		if !v.Trainable || strings.HasPrefix(v.Scope(), EMAScope+context.ScopeSeparator) {
+			continue
+		}
+		avg := ctx.GetVariableByScopeAndName(EMAScope+v.Scope(), v.Name())
+		if avg == nil {
+			return fmt.Errorf("variable %s has no moving average", v.ScopeAndName())
+		}
+		value, err := avg.Value()
+		if err != nil {
+			return fmt.Errorf("moving average of %s: %w", v.ScopeAndName(), err)
+		}
+		flat, err := tensors.CopyFlatData[float32](value)
+		if err != nil {
+			return fmt.Errorf("moving average of %s: %w", v.ScopeAndName(), err)
+		}
+		for i := range flat {
+			flat[i] = float32(float64(flat[i]) * scale)
+		}
+		if err := v.SetValue(tensors.FromFlatDataAndDimensions(flat, value.Shape().Dimensions...)); err != nil {
+			return fmt.Errorf("setting %s to its moving average: %w", v.ScopeAndName(), err)
+		}
+	}
+	return nil
 }
 
 // LoadCheckpoint reads dir's config.json, checks its model, and reads its

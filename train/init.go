@@ -27,7 +27,7 @@ func initFrom(b backends.Backend, cfg rundir.Config, vars *gctx.Context) error {
 	var mismatched []string
 	for _, v := range ck.Vars {
 		own := vars.GetVariableByScopeAndName(v.Scope, v.Name)
-		if own == nil || !(strings.HasPrefix(v.Scope, "/encoder") || strings.HasPrefix(v.Scope, "/decoder")) {
+		if own == nil || !v.Trainable { // the weights, not the optimiser state, RNG or averages
 			continue
 		}
 		if !own.Shape().Equal(v.Value.Shape()) {

@@ -279,7 +279,7 @@ func (l *loop) finalize() {
 }
 
 func (l *loop) run(ctx context.Context, batcher *data.Batcher, start int64) (Result, error) {
-	metrics, err := openMetrics(l.opt.Out, start)
+	metrics, err := openMetrics(l.opt.Out, start, l.cfg.Model.Layers())
 	if err != nil {
 		return Result{}, err
 	}
@@ -326,7 +326,7 @@ func (l *loop) run(ctx context.Context, batcher *data.Batcher, start int64) (Res
 		}
 		if done%max(l.cfg.LogEvery, 1) == 0 || test != nil {
 			row := metricsRow{Step: done, Epoch: float64(done) / float64(l.perEpoch), Train: acc.mean(),
-				Test: test, ImagesSec: res.ImagesSec, Elapsed: time.Since(began).Seconds()}
+				Test: test, ImagesSec: res.ImagesSec, Elapsed: time.Since(began).Seconds(), Layers: l.cfg.Model.Layers()}
 			if err := metrics.write(row); err != nil {
 				return res, err
 			}
@@ -390,6 +390,12 @@ func (m *meanLosses) add(l models.Losses) {
 	m.sum.NegELBO += l.NegELBO
 	m.sum.Recon += l.Recon
 	m.sum.KL += l.KL
+	if m.sum.KLLayers == nil && len(l.KLLayers) > 0 {
+		m.sum.KLLayers = make([]float64, len(l.KLLayers))
+	}
+	for i, v := range l.KLLayers {
+		m.sum.KLLayers[i] += v
+	}
 	m.n++
 }
 
@@ -398,5 +404,9 @@ func (m *meanLosses) mean() *models.Losses {
 		return nil
 	}
 	n := float64(m.n)
-	return &models.Losses{NegELBO: m.sum.NegELBO / n, Recon: m.sum.Recon / n, KL: m.sum.KL / n}
+	l := &models.Losses{NegELBO: m.sum.NegELBO / n, Recon: m.sum.Recon / n, KL: m.sum.KL / n}
+	for _, v := range m.sum.KLLayers {
+		l.KLLayers = append(l.KLLayers, v/n)
+	}
+	return l
 }

@@ -22,6 +22,7 @@ type metricsRow struct {
 	Test      *models.Losses // nil where the test split was not evaluated
 	ImagesSec float64
 	Elapsed   float64
+	Layers    int // stochastic layers of the model: above 1, the per-layer KL columns follow
 }
 
 func (r metricsRow) String() string {
@@ -36,21 +37,34 @@ func (r metricsRow) String() string {
 		}
 	}
 	cells = append(cells, strconv.FormatFloat(r.ImagesSec, 'f', 1, 64), strconv.FormatFloat(r.Elapsed, 'f', 2, 64))
+	if r.Layers > 1 {
+		for _, l := range []*models.Losses{r.Train, r.Test} {
+			for i := range r.Layers {
+				cell := ""
+				if l != nil && i < len(l.KLLayers) {
+					cell = strconv.FormatFloat(l.KLLayers[i], 'f', 4, 64)
+				}
+				cells = append(cells, cell)
+			}
+		}
+	}
 	return strings.Join(cells, ",")
 }
 
 type metricsWriter struct{ f *os.File }
 
-// openMetrics opens dir/metrics.csv for appending. Rows after step start
-// (written after the checkpoint a resumed run continues from) are dropped
-// first, so the table never holds a step twice.
-func openMetrics(dir string, start int64) (*metricsWriter, error) {
+// openMetrics opens dir/metrics.csv, for a model of layers stochastic
+// layers, for appending. Rows after step start (written after the
+// checkpoint a resumed run continues from) are dropped first, so the table
+// never holds a step twice.
+func openMetrics(dir string, start int64, layers int) (*metricsWriter, error) {
 	path := filepath.Join(dir, rundir.MetricsFile)
 	kept, err := keptRows(path, start)
 	if err != nil {
 		return nil, err
 	}
-	content := strings.Join(rundir.MetricsColumns(), ",") + "\n" + strings.Join(kept, "")
+	header := append(rundir.MetricsColumns(), rundir.LayerKLColumns(layers)...)
+	content := strings.Join(header, ",") + "\n" + strings.Join(kept, "")
 	if err := atomicfile.WriteBytes(path, []byte(content)); err != nil {
 		return nil, err
 	}

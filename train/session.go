@@ -1,6 +1,6 @@
 // Package train trains latent's models: the training step (this file), the
 // loop with checkpoints, metrics and resume (loop.go), the KL schedule
-// (schedule.go), fine-tuning from another run (init.go), the metrics table
+// and learning-rate schedules (schedule.go), fine-tuning from another run (init.go), the metrics table
 // (metrics.go) and progress display (progress.go). The objective comes from
 // models; the run's configuration and folder from rundir.
 package train
@@ -14,6 +14,7 @@ import (
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // graph ops read best unqualified
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/pkg/ml/context/initializers"
 	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
 
 	"github.com/latent-vae/latent/models"
@@ -34,7 +35,10 @@ type Session struct {
 
 // NewSession builds the training step for cfg on ctx, on one device. ctx
 // holds the run's variables (fresh, or restored from a checkpoint) and the
-// RNG state used for the reparameterisation noise.
+// RNG state used for the reparameterisation noise. The step minimises the
+// negative ELBO (with free bits when cfg.Objective says so) or the negative
+// importance-weighted bound, at the learning rate of LearningRate, and
+// updates the weights' moving average when the run keeps one.
 func NewSession(b backends.Backend, cfg rundir.Config, ctx *context.Context) (*Session, error) {
 	return NewParallelSession(b, cfg, ctx, 1)
 }
@@ -51,16 +55,34 @@ func NewParallelSession(b backends.Backend, cfg rundir.Config, ctx *context.Cont
 	if err := cfg.Model.Validate(); err != nil {
 		return nil, fmt.Errorf("model config: %w", err)
 	}
+	if err := cfg.Objective.Validate(); err != nil {
+		return nil, fmt.Errorf("objective: %w", err)
+	}
 	if err := CheckDevices(b, cfg.BatchSize, devices); err != nil {
 		return nil, err
 	}
 	opt := optimizers.Adam().LearningRate(cfg.LR).Done()
-	m := cfg.Model
-	step, err := context.NewExec(b, ctx.Checked(false), func(ctx *context.Context, x, klWeight *Node) []*Node {
-		t := models.ELBO(ctx, m, x, models.ContextNoise(ctx))
-		opt.UpdateGraph(ctx, x.Graph(), t.Loss(klWeight))
+	m, o := cfg.Model, cfg.Objective
+	step, err := context.NewExec(b, ctx.Checked(false), func(ctx *context.Context, x, klWeight, lr *Node) []*Node {
+		optimizers.LearningRateVar(ctx, lr.DType(), cfg.LR).SetValueGraph(lr)
+		p := models.Sample(ctx, m, x, max(o.IWTrain, 1), models.ContextNoise(ctx))
+		t := p.Terms()
+		loss := t.Loss(klWeight, o.FreeBits)
+		if o.IWTrain > 1 {
+			loss = Neg(ReduceAllMean(models.IWBound(p.LogWeights(klWeight))))
+		}
+		opt.UpdateGraph(ctx, x.Graph(), loss)
+		if o.EMA > 0 {
+			updateAverages(ctx, x.Graph(), o.EMA)
+		}
 		r, k := ReduceAllMean(t.Recon), ReduceAllMean(t.KL)
-		return []*Node{Add(r, k), r, k}
+		outs := []*Node{Add(r, k), r, k}
+		if m.Layers() > 1 {
+			for _, l := range t.LayerKL() {
+				outs = append(outs, ReduceAllMean(l))
+			}
+		}
+		return outs
 	})
 	if err != nil {
 		return nil, fmt.Errorf("building the training step: %w", err)
@@ -72,8 +94,8 @@ func NewParallelSession(b backends.Backend, cfg rundir.Config, ctx *context.Cont
 			return nil, err
 		}
 		// The images are split along the batch axis; the KL weight, the
-		// variables and the outputs are replicated.
-		step.AutoSharding(batch.Mesh).WithInputShardingSpecs(batch, nil)
+		// learning rate, the variables and the outputs are replicated.
+		step.AutoSharding(batch.Mesh).WithInputShardingSpecs(batch, nil, nil)
 	}
 	return &Session{cfg: cfg, step: step, devices: devices}, nil
 }
@@ -110,6 +132,24 @@ func BatchSharding(devices int) (*distributed.ShardingSpec, error) {
 // Devices is the number of devices the session's steps run on.
 func (s *Session) Devices() int { return s.devices }
 
+// updateAverages moves each trainable variable's average (a variable of the
+// same name under rundir.EMAScope, starting at zero) towards its value after
+// the step: a ← decay·a + (1 − decay)·v. rundir.Load divides the averages by
+// 1 − decay^steps, which removes the zero start's bias.
+func updateAverages(ctx *context.Context, g *Graph, decay float64) {
+	var vars []*context.Variable
+	for v := range ctx.IterVariables() {
+		if v.Trainable && v.InUseByGraph(g) {
+			vars = append(vars, v)
+		}
+	}
+	for _, v := range vars {
+		a := ctx.InAbsPath(rundir.EMAScope+v.Scope()).WithInitializer(initializers.Zero).
+			VariableWithShape(v.Name(), v.Shape()).SetTrainable(false)
+		a.SetValueGraph(Add(MulScalar(a.ValueGraph(g), decay), MulScalar(v.ValueGraph(g), 1-decay)))
+	}
+}
+
 // Step runs one Adam step on a batch of cfg.BatchSize images (NHWC, flat) as
 // global step number step (counted from 0), and returns the batch's losses.
 func (s *Session) Step(images []float32, step int64) (models.Losses, error) {
@@ -120,23 +160,32 @@ func (s *Session) Step(images []float32, step int64) (models.Losses, error) {
 		return models.Losses{}, fmt.Errorf("training step %d: %d images do not divide by %d devices", step, n, s.devices)
 	}
 	w := float32(KLWeight(s.cfg, step))
+	lr := float32(LearningRate(s.cfg, step))
 	per := n / s.devices
-	args := make([]any, 0, 2*s.devices) // device by device: its images, the KL weight
+	args := make([]any, 0, 3*s.devices) // device by device: its images, the KL weight, the learning rate
 	for d := range s.devices {
 		shard := images[d*per*size : (d+1)*per*size]
-		args = append(args, tensors.FromFlatDataAndDimensions(shard, per, m.Height, m.Width, m.Channels), w)
+		args = append(args, tensors.FromFlatDataAndDimensions(shard, per, m.Height, m.Width, m.Channels), w, lr)
 	}
 	out, err := s.step.Exec(args...)
-	for i := 0; i < len(args); i += 2 {
+	for i := 0; i < len(args); i += 3 {
 		args[i].(*tensors.Tensor).FinalizeAll()
 	}
 	if err != nil {
 		return models.Losses{}, fmt.Errorf("training step %d: %w", step, err)
 	}
-	for _, t := range out[3:] { // the other devices' copies of the replicated losses
+	outputs := 3 // the ELBO's terms, then each layer's KL for a hierarchy
+	if m.Layers() > 1 {
+		outputs += m.Layers()
+	}
+	for _, t := range out[outputs:] { // the other devices' copies of the replicated losses
 		t.FinalizeAll()
 	}
-	return models.Losses{NegELBO: scalar(out[0]), Recon: scalar(out[1]), KL: scalar(out[2])}, nil
+	l := models.Losses{NegELBO: scalar(out[0]), Recon: scalar(out[1]), KL: scalar(out[2])}
+	for _, t := range out[3:outputs] {
+		l.KLLayers = append(l.KLLayers, scalar(t))
+	}
+	return l, nil
 }
 
 // Finalize frees the compiled step.

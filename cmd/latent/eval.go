@@ -46,7 +46,9 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("evaluating %s: %w", s.run.Dir, err)
 	}
-	out := evalReport{Result: *r, Binarized: *binarize, Step: s.run.Step, Run: s.run.Dir, Data: set.Name, Seed: *f.seed}
+	out := evalReport{Result: *r, Binarized: *binarize, Step: s.run.Step, Run: s.run.Dir, Data: set.Name, Seed: *f.seed,
+		Model: s.run.Config.Model.Network(), Layers: s.run.Config.Model.Layers(), Averaged: s.run.Averaged}
+	out.Protocol = protocol(*binarize, s.run.Config.Data.Binarize)
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -63,6 +65,23 @@ type evalReport struct {
 	Run       string `json:"run"`
 	Data      string `json:"data"`
 	Seed      int64  `json:"seed"`
+	Model     string `json:"model"`
+	Layers    int    `json:"stochastic_layers"`
+	Averaged  bool   `json:"ema_weights"` // the run's moving-average weights were evaluated
+	Protocol  string `json:"protocol"`
+}
+
+// protocol names the test images' likelihood protocol of the numbers, and
+// warns when it differs from the training images'.
+func protocol(binarized, trainedBinarized bool) string {
+	p := "grey: test pixels in [0, 1] scored as they are (not comparable with binarized-MNIST papers)"
+	if binarized {
+		p = "binarized: dynamically binarized test images, as the IWAE paper and its successors report"
+	}
+	if binarized != trainedBinarized {
+		p += "; note: the run was trained on " + map[bool]string{true: "binarized", false: "grey"}[trainedBinarized] + " images"
+	}
+	return p
 }
 
 // table prints the report as aligned text.
@@ -73,12 +92,24 @@ func (r evalReport) table(w io.Writer) error {
 		images += fmt.Sprintf(", dynamically binarized (seed %d)", r.Seed)
 	}
 	fmt.Fprintf(tw, "run\t%s (step %d)\n", r.Run, r.Step)
+	weights := ""
+	if r.Averaged {
+		weights = ", moving-average (EMA) weights"
+	}
+	fmt.Fprintf(tw, "model\t%s, %d stochastic layer(s)%s\n", r.Model, r.Layers, weights)
 	fmt.Fprintf(tw, "data\t%s: %d %s\n", r.Data, r.Images, images)
+	fmt.Fprintf(tw, "protocol\t%s\n", r.Protocol)
 	fmt.Fprintf(tw, "active units\t%d of %d (variance of the posterior mean across images > %g)\n",
 		r.ActiveUnits, r.Latent, eval.ActiveThreshold)
+	for i, a := range r.ActiveLayers {
+		fmt.Fprintf(tw, "  layer %d\t%d of %d\n", i+1, a, r.Latent/len(r.ActiveLayers))
+	}
 	fmt.Fprintf(tw, "negative ELBO\t%.3f\tnats/image (one sampled z per image)\n", r.NegELBO)
 	fmt.Fprintf(tw, "  reconstruction\t%.3f\tnats/image\n", r.Recon)
 	fmt.Fprintf(tw, "  KL\t%.3f\tnats/image\n", r.KL)
+	for i, kl := range r.KLLayers {
+		fmt.Fprintf(tw, "    layer %d\t%.3f\tnats/image (given the layers above; 1 is the top)\n", i+1, kl)
+	}
 	if r.IWNLL != nil {
 		fmt.Fprintf(tw, "IW NLL (K=%d)\t%.3f\tnats/image (importance-weighted bound on −log p(x))\n", r.IWK, *r.IWNLL)
 	}

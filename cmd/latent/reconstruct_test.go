@@ -28,7 +28,7 @@ func genReconstructed(t *testing.T, runDir string, pixels []byte, n int) []byte 
 	cfg := r.Config.Model
 	exec := context.MustNewExec(b, r.Ctx.Reuse(), func(ctx *context.Context, x *Node) *Node {
 		mean, _ := models.Encode(ctx, cfg, x)
-		return models.MeanImage(models.Decode(ctx, cfg, mean))
+		return models.MeanImage(cfg, models.Decode(ctx, cfg, mean))
 	})
 	x := make([]float32, n*genSide*genSide)
 	for i := range x {

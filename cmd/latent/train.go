@@ -16,6 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/latent-vae/latent/backend"
+	"github.com/latent-vae/latent/models"
 	"github.com/latent-vae/latent/rundir"
 	"github.com/latent-vae/latent/train"
 )
@@ -108,6 +109,16 @@ func (a *trainArgs) check(fs *flag.FlagSet) error {
 		return fmt.Errorf("--widths: %w", err)
 	}
 	a.cfg.Model.Widths = w
+	if a.cfg.Objective.LRSchedule == "constant" {
+		a.cfg.Objective.LRSchedule = rundir.ConstantLR
+	}
+	if a.cfg.Model.Norm == "none" {
+		a.cfg.Model.Norm = models.NormNone
+	}
+	a.cfg.Model = models.WithFamilyDefaults(a.cfg.Model)
+	if err := a.cfg.Objective.Validate(); err != nil {
+		return fmt.Errorf("--iw-train, --free-bits, --lr-schedule, --warmup-steps or --ema: %w", err)
+	}
 	if a.out == "" {
 		return errors.New("--out: a run folder is required")
 	}
@@ -153,11 +164,20 @@ func addTrainFlags(fs *flag.FlagSet, cfg *rundir.Config) {
 	fs.BoolVar(&cfg.Data.Binarize, "binarize", false, "dynamically binarize training images (a fresh Bernoulli draw per epoch)")
 	fs.IntVar(&cfg.Data.TrainLimit, "train-limit", 0, "train on the first N training images only (0: all)")
 	fs.IntVar(&cfg.Data.TestLimit, "test-limit", 0, "evaluate on the first N test images only (0: all)")
+	fs.StringVar(&cfg.Model.Model, "model", cfg.Model.Model, "network: conv, resnet (residual blocks) or ladder (hierarchical, --groups stochastic layers)")
+	fs.IntVar(&cfg.Model.Blocks, "blocks", 0, "resnet and ladder: residual blocks per resolution (0: 1)")
+	fs.StringVar(&cfg.Model.Norm, "norm", "", "resnet and ladder: normalisation of the residual blocks, none (empty) or layer")
+	fs.IntVar(&cfg.Model.Groups, "groups", 0, "ladder: stochastic layers, each of --latent/--groups dimensions (0: 2)")
+	fs.IntVar(&cfg.Objective.IWTrain, "iw-train", 0, "train on the importance-weighted bound with K samples per image (IWAE; 0 or 1: the ELBO)")
+	fs.Float64Var(&cfg.Objective.FreeBits, "free-bits", 0, "free bits: each latent unit's batch-mean KL counts as at least NATS in the loss (0: off)")
+	fs.StringVar(&cfg.Objective.LRSchedule, "lr-schedule", "", "learning-rate schedule: constant (empty) or cosine (decay to 0 at the run's end)")
+	fs.Int64Var(&cfg.Objective.WarmupSteps, "warmup-steps", 0, "steps over which the learning rate rises linearly to --lr")
+	fs.Float64Var(&cfg.Objective.EMA, "ema", 0, "keep a moving average of the weights with this decay (e.g. 0.999), used by eval, sample and the other commands (0: off)")
 	fs.IntVar(&cfg.Model.Latent, "latent", cfg.Model.Latent, "latent dimensions")
 	fs.IntVar(&cfg.Model.Hidden, "hidden", cfg.Model.Hidden, "units of a dense layer between the convolutions and the latent, each side (0: none)")
 	fs.IntVar(&cfg.Model.Kernel, "kernel", cfg.Model.Kernel, "convolution kernel size (odd)")
 	fs.StringVar(&cfg.Model.Upsample, "upsample", cfg.Model.Upsample, "decoder upsampling: nearest or depth-to-space")
-	fs.StringVar(&cfg.Model.Likelihood, "likelihood", cfg.Model.Likelihood, "bernoulli (grey images) or gaussian (RGB)")
+	fs.StringVar(&cfg.Model.Likelihood, "likelihood", cfg.Model.Likelihood, "bernoulli (grey or binarized images), gaussian, or logistic (discretised, for 8-bit RGB or grey)")
 	fs.Float64Var(&cfg.Model.Beta, "beta", cfg.Model.Beta, "weight of the KL term (β-VAE)")
 	fs.Float64Var(&cfg.LR, "lr", cfg.LR, "Adam learning rate")
 	fs.IntVar(&cfg.BatchSize, "batch-size", cfg.BatchSize, "training batch size")

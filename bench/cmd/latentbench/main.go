@@ -375,7 +375,7 @@ func timeDecode(b *backend.Backend, m models.Config, ctx *context.Context, repea
 	var exec *context.Exec
 	err := catch(func() (err error) {
 		exec, err = context.NewExec(b, ctx, func(ctx *context.Context, z *Node) *Node {
-			return models.MeanImage(models.Decode(ctx, m, z))
+			return models.MeanImage(m, models.Decode(ctx, m, z))
 		})
 		return err
 	})

@@ -208,7 +208,6 @@ def parse_args(argv):
     p.add_argument("--eval", type=int, default=1000, help="test images for the negative ELBO")
     p.add_argument("--decode-repeats", type=int, default=20)
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--round", type=int, default=1, help="the round of an interleaved benchmark, for the report")
     p.add_argument("--init-from", help="start from latent's initial weights (latentbench --init-out)")
     p.add_argument("--json", required=True, help="where to write the result")
     a = p.parse_args(argv)
@@ -233,12 +232,11 @@ def main(argv):
 
     dev = jax.devices()[0]
     out = {
-        "system": f"JAX {dev.platform}",
+        "system": f"JAX {dev.platform} jit",
         "detail": f"jax {jax.__version__}, jaxlib {jax.lib.__version__}, optax {optax.__version__}, jit, "
                   f"{dev.device_kind}",
         "form": "jit",
         "hidden": a.hidden,
-        "round": a.round,
         "params": n,
         "init": "latent's initial weights" if a.init_from else f"its own He normal init (seed {a.seed})",
         "train": {"steps": a.steps, "warmup": a.warmup, "batch": BATCH, "images_per_sec": ips,

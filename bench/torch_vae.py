@@ -227,7 +227,6 @@ def parse_args(argv):
     p.add_argument("--form", default="eager", choices=FORMS, help="how PyTorch runs the model")
     p.add_argument("--hidden", type=int, default=0, choices=sorted(PARAMS),
                    help="hidden dense units: 0, the benchmark model; 256, the default model")
-    p.add_argument("--round", type=int, default=1, help="the round of an interleaved benchmark, for the report")
     p.add_argument("--threads", type=int, default=os.cpu_count(), help="CPU threads (default: the cores)")
     p.add_argument("--steps", type=int, default=200, help="training steps (batches of 128, in order)")
     p.add_argument("--warmup", type=int, default=20, help="steps left out of the timing")
@@ -270,11 +269,10 @@ def main(argv):
     name = "cuda" if device.type == "cuda" else "cpu"
     detail = torch.cuda.get_device_name(device) if device.type == "cuda" else f"threads: {torch.get_num_threads()}"
     out = {
-        "system": f"PyTorch {name}" if a.form == "eager" else f"PyTorch {name} {a.form}",
+        "system": f"PyTorch {name} {a.form}",
         "detail": f"torch {torch.__version__}, {a.form}, {detail}",
         "form": a.form,
         "hidden": a.hidden,
-        "round": a.round,
         "params": params,
         "init": "latent's initial weights" if a.init_from else f"its own He normal init (seed {a.seed})",
         "train": {"steps": a.steps, "warmup": a.warmup, "batch": BATCH, "images_per_sec": ips,

@@ -65,6 +65,7 @@ type options struct {
 type result struct {
 	System string        `json:"system"`
 	Detail string        `json:"detail"`
+	Hidden int           `json:"hidden"` // hidden dense units: 0, the benchmark model
 	Params int           `json:"params,omitempty"`
 	Train  trainResult   `json:"train"`
 	Decode decodeResult  `json:"decode"`
@@ -233,6 +234,7 @@ func summarize(w io.Writer, r result) {
 // cannot be run at all.
 func benchmark(b *backend.Backend, cfg train.Config, o options, trainSet, test *data.Split) (result, error) {
 	res := result{
+		Hidden: cfg.Model.Hidden,
 		Train:  trainResult{Steps: o.steps, Warmup: o.warmup, Batch: cfg.BatchSize},
 		Decode: decodeResult{Samples: decodeSamples, Repeats: o.repeats},
 	}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The GPU half of issue 7's benchmark, for a machine with an NVIDIA GPU, a
-# Python that has PyTorch (CUDA) and JAX's CUDA PJRT plugin installed, and no
+# Python that has PyTorch (CUDA) and JAX's CUDA PJRT plugin installed (the full
+# install of bench/requirements-gpu.txt, not run.sh's CPU-only venv), and no
 # package registry: nothing is installed or built here.
 #
 # Needs, beside the working tree:
@@ -12,7 +13,7 @@
 # It runs latentbench on XLA CUDA (the plugin found inside the installed
 # jax_plugins package, or $XLA_CUDA_PLUGIN), then PyTorch on cuda from
 # latent's initial weights on the same batches, and prints the same table and
-# parity check as bench/run.sh, with PyTorch cuda as the baseline. Raw numbers
+# parity check as bench/run.sh (latent against PyTorch cuda). Raw numbers
 # go to $BENCH_OUT (default bench/results)/gpu-<timestamp>.json.
 #
 # Environment: BENCH_STEPS (200), BENCH_WARMUP (20), BENCH_MAX_DIFF (5),
@@ -93,6 +94,6 @@ init=()
 	"${init[@]}" --json "$tmp/torch-cuda.json"
 
 mkdir -p "$out_dir"
-"$py" bench/report.py --baseline "$tmp/torch-cuda.json" --max-diff "$max_diff" \
+"$py" bench/report.py --max-diff "$max_diff" \
 	--note "gpu.sh: $((SECONDS - start)) s in all" \
-	--out "$out_dir/gpu-$(date +%Y%m%dT%H%M%S).json" "$tmp/latent-cuda.json"
+	--out "$out_dir/gpu-$(date +%Y%m%dT%H%M%S).json" "$tmp/latent-cuda.json" "$tmp/torch-cuda.json"

@@ -169,7 +169,7 @@ def parity(models, max_diff):
         base, bev = statistics.median(ref.neg_elbos()), ref.runs[0]["eval"]
         lines.append(f"  {name}: {ref.name} {base:.2f} after {bev['after_steps']} steps on {bev['images']} images")
         for s in systems:
-            if s is ref:
+            if s.latent:
                 continue
             runs = [r for r in s.runs if r.get("eval")]
             same = [r for r in runs if (r["eval"]["after_steps"], r["eval"]["images"]) == (bev["after_steps"], bev["images"])]

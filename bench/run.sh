@@ -106,7 +106,7 @@ done
 # 3. The pure-Go backend: a failure to train is a row, not a failed bench.
 if [[ $go_steps != 0 ]]; then
 	echo "bench: latent on the pure-Go backend, $go_steps steps" >&2
-	if ! timeout "$go_timeout" "$bin" --backend go --hidden 0 --steps "$go_steps" --warmup 1 --decode-repeats 5 \
+	if ! timeout "$go_timeout" "$bin" --backend go --hidden 0 --steps "$go_steps" --warmup $((go_steps > 1)) --decode-repeats 5 \
 		--json "$tmp/go-latent.json"; then
 		printf '{"system": "latent go", "hidden": 0, "detail": "pure Go", "train": {"error": "failed: exited with an error or ran past %ss (see above)"}, "decode": {}}\n' \
 			"$go_timeout" >"$tmp/go-latent.json"

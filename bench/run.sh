@@ -28,8 +28,10 @@
 # BENCH_MODELS ("0 256"), BENCH_FORMS ("eager channels_last compile"; the
 # PyTorch forms), BENCH_JAX (1; 0 leaves JAX out), BENCH_GO_STEPS (3; 0 leaves
 # the pure-Go row out), BENCH_MAX_DIFF (5), BENCH_GO_TIMEOUT (300 s),
-# BENCH_TORCH_THREADS (the cores), GO (go), PYTHON (python3, used only to
-# create the venv). torch.compile needs a C++ compiler (g++), as
+# BENCH_TORCH_THREADS (the cores), BENCH_OMP_WAIT_POLICY (unset: libgomp's
+# default; PASSIVE keeps PyTorch's idle threads from spinning, much faster
+# when other work shares the cores, see bench/NOTES.md), GO (go), PYTHON
+# (python3, used only to create the venv). torch.compile needs a C++ compiler (g++), as
 # bench/cuda_stubs.py needs cc and readelf.
 #
 # Timings need an otherwise idle machine: PyTorch's OpenMP threads slow down
@@ -49,6 +51,8 @@ with_jax=${BENCH_JAX:-1}
 go_steps=${BENCH_GO_STEPS:-3}
 max_diff=${BENCH_MAX_DIFF:-5}
 torch_threads=${BENCH_TORCH_THREADS:-$(nproc)}
+omp_env=()
+[[ -n ${BENCH_OMP_WAIT_POLICY:-} ]] && omp_env=("OMP_WAIT_POLICY=$BENCH_OMP_WAIT_POLICY")
 go_timeout=${BENCH_GO_TIMEOUT:-300}
 venv=bench/.venv
 req=bench/requirements.txt
@@ -92,7 +96,7 @@ for hidden in $models; do
 		[[ $round == 1 ]] && init_out=(--init-out "$init")
 		"$bin" --backend xla:cpu --hidden "$hidden" "${common[@]}" "${init_out[@]}" --json "$out-latent.json"
 		for form in $forms; do
-			"$py" bench/torch_vae.py --device cpu --form "$form" --hidden "$hidden" --threads "$torch_threads" \
+			env "${omp_env[@]}" "$py" bench/torch_vae.py --device cpu --form "$form" --hidden "$hidden" --threads "$torch_threads" \
 				"${common[@]}" --init-from "$init" --json "$out-torch-$form.json" ||
 				failed "PyTorch cpu $form" "$hidden" "$out-torch-$form.json"
 		done

@@ -271,6 +271,8 @@ def main(argv):
 
     name = "cuda" if device.type == "cuda" else "cpu"
     detail = torch.cuda.get_device_name(device) if device.type == "cuda" else f"threads: {torch.get_num_threads()}"
+    if os.environ.get("OMP_WAIT_POLICY"):
+        detail += f", OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}"
     out = {
         "system": f"PyTorch {name} {a.form}",
         "detail": f"torch {torch.__version__}, {a.form}, {detail}",

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The GPU half of issue 7's benchmark, for a machine with an NVIDIA GPU, a
-# Python that has PyTorch (CUDA) and JAX's CUDA PJRT plugin installed, and no
+# Python that has PyTorch (CUDA) and JAX's CUDA PJRT plugin installed (the full
+# install of bench/requirements-gpu.txt, not run.sh's CPU-only venv), and no
 # package registry: nothing is installed or built here.
 #
 # Needs, beside the working tree:
@@ -98,9 +99,9 @@ init=()
 	"${init[@]}" --json "$tmp/torch-cuda.json"
 
 mkdir -p "$out_dir"
-"$py" bench/report.py --baseline "$tmp/torch-cuda.json" --max-diff "$max_diff" \
+"$py" bench/report.py --max-diff "$max_diff" \
 	--note "gpu.sh: $((SECONDS - start)) s in all" \
-	--out "$out_dir/gpu-$(date +%Y%m%dT%H%M%S).json" "$tmp/latent-cuda.json"
+	--out "$out_dir/gpu-$(date +%Y%m%dT%H%M%S).json" "$tmp/latent-cuda.json" "$tmp/torch-cuda.json"
 
 # Data-parallel training: images/s per device count, 128 images per device.
 gpus=$(nvidia-smi -L 2>/dev/null | grep -c '^GPU' || true)

@@ -1,20 +1,30 @@
-"""PyTorch twin of latent's benchmark convolutional VAE, for `make bench`.
+"""PyTorch twin of latent's convolutional VAE, for `make bench`.
 
 The model, initialisation, loss, optimiser and data order match latent's
-models.DefaultConfig() without its hidden dense layers (Hidden 0, 191,265
-parameters) trained by train.Session (GoMLX v0.26):
+models.DefaultConfig() trained by train.Session (GoMLX v0.26), with --hidden 0
+(the benchmark model, 191,265 parameters) or --hidden 256 (the default model,
+1,659,169):
 
   encoder  conv 3x3 stride 2, 1->32, ReLU; conv 3x3 stride 2, 32->64, ReLU;
-           flatten 7*7*64; dense -> 32 (mean = first 16, log-variance = last 16)
+           flatten 7*7*64; [dense -> hidden, ReLU;] dense -> 32
+           (mean = first 16, log-variance = last 16)
   sample   z = mean + exp(logvar/2) * eps
-  decoder  dense 16 -> 3136, ReLU, reshape 7x7x64; nearest upsample x2,
-           conv 3x3 64->32, ReLU; nearest upsample x2, conv 3x3 32->1 -> logits
+  decoder  [dense 16 -> hidden, ReLU;] dense -> 3136, ReLU, reshape 7x7x64;
+           nearest upsample x2, conv 3x3 64->32, ReLU; nearest upsample x2,
+           conv 3x3 32->1 -> logits
+
+--form picks how PyTorch runs it: "eager" (NCHW, the default layout),
+"channels_last" (model and input in torch.channels_last memory format, which
+PyTorch recommends for convolutions on CPU), or "compile" (torch.compile of
+the loss, whose backward AOTAutograd compiles too, and of the decoder; the
+first step's time includes the compilation).
 
 GoMLX's PadSame pads (k-1)//2 before and k//2 after each spatial axis whatever
 the stride, so a 3x3 kernel gets (1, 1): padding=1 here, 28 -> 14 -> 7.
 GoMLX's default initialiser is He normal, std = sqrt(2 / fan_in) with
 fan_in = kh*kw*cin for a kernel and the input size for a dense layer, biases
-zero. GoMLX's Adam uses eps = 1e-7 (PyTorch's default is 1e-8).
+zero. GoMLX's Adam uses eps = 1e-7 (PyTorch's default is 1e-8); PyTorch's
+fused Adam is used in every form.
 
 The benchmark trains on the first steps*128 MNIST training images in order,
 one batch of 128 per step, times the steps after the warm-up, times a warm
@@ -26,12 +36,10 @@ alone moved the negative ELBO after 200 steps by up to ~9 nats).
 """
 
 import argparse
-import gzip
 import json
 import math
 import os
 import statistics
-import struct
 import sys
 import time
 
@@ -40,23 +48,29 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-HEIGHT = WIDTH = 28
+from benchio import mnist, summary, write_json
+
 LATENT = 16
 BATCH = 128
-PARAMS = 191_265  # models.DefaultConfig()
+PARAMS = {0: 191_265, 256: 1_659_169}  # models.DefaultConfig() by hidden units
+FORMS = ("eager", "channels_last", "compile")
 ADAM_EPS = 1e-7  # optimizers.Adam() in GoMLX v0.26
 DECODE_SAMPLES = 64
 
 
 class VAE(nn.Module):
-    """latent's default conv VAE (NCHW; with one channel the memory layout is NHWC's)."""
+    """latent's conv VAE with hidden dense layers of that many units (0: none)."""
 
-    def __init__(self):
+    def __init__(self, hidden=0):
         super().__init__()
+        self.hidden = hidden
         self.enc0 = nn.Conv2d(1, 32, 3, stride=2, padding=1)
         self.enc1 = nn.Conv2d(32, 64, 3, stride=2, padding=1)
-        self.posterior = nn.Linear(7 * 7 * 64, 2 * LATENT)
-        self.project = nn.Linear(LATENT, 7 * 7 * 64)
+        if hidden:
+            self.enc_hidden = nn.Linear(7 * 7 * 64, hidden)
+            self.dec_hidden = nn.Linear(LATENT, hidden)
+        self.posterior = nn.Linear(hidden or 7 * 7 * 64, 2 * LATENT)
+        self.project = nn.Linear(hidden or LATENT, 7 * 7 * 64)
         self.dec1 = nn.Conv2d(64, 32, 3, padding=1)
         self.dec0 = nn.Conv2d(32, 1, 3, padding=1)
         for m in self.modules():
@@ -67,11 +81,15 @@ class VAE(nn.Module):
 
     def encode(self, x):
         h = F.relu(self.enc0(x))
-        h = F.relu(self.enc1(h))
-        out = self.posterior(h.flatten(1))
+        h = F.relu(self.enc1(h)).flatten(1)
+        if self.hidden:
+            h = F.relu(self.enc_hidden(h))
+        out = self.posterior(h)
         return out[:, :LATENT], out[:, LATENT:]
 
     def decode(self, z):
+        if self.hidden:
+            z = F.relu(self.dec_hidden(z))
         h = F.relu(self.project(z)).view(-1, 64, 7, 7)
         h = F.relu(self.dec1(F.interpolate(h, scale_factor=2, mode="nearest")))
         return self.dec0(F.interpolate(h, scale_factor=2, mode="nearest"))
@@ -93,7 +111,8 @@ def load_latent_weights(model, path):
     weights are [in, out] there (or [1, 1, in, out] where latent writes a dense
     layer as a 1x1 convolution) and [out, in] here; and latent flattens the
     7x7x64 feature map in HWC order where this model flattens CHW, so the
-    posterior's input rows and the projection's output columns are permuted.
+    input rows of the first dense layer after the convolutions (the hidden
+    one, or the posterior) and the projection's output columns are permuted.
     """
     with open(path) as f:
         ws = json.load(f)
@@ -118,8 +137,14 @@ def load_latent_weights(model, path):
     for mod, scope in convs.items():
         new[f"{mod}.weight"] = get(scope, "weights").permute(3, 2, 0, 1)
         new[f"{mod}.bias"] = get(scope, "biases")
-    w, new["posterior.bias"] = dense("/encoder/posterior")
-    new["posterior.weight"] = hwc_to_chw(w.T)
+    first = "enc_hidden" if model.hidden else "posterior"
+    w, new[f"{first}.bias"] = dense("/encoder/hidden" if model.hidden else "/encoder/posterior")
+    new[f"{first}.weight"] = hwc_to_chw(w.T)
+    if model.hidden:
+        w, new["posterior.bias"] = dense("/encoder/posterior")
+        new["posterior.weight"] = w.T
+        w, new["dec_hidden.bias"] = dense("/decoder/hidden")
+        new["dec_hidden.weight"] = w.T
     w, b = dense("/decoder/project")
     new["project.weight"], new["project.bias"] = hwc_to_chw(w).T, hwc_to_chw(b)
     if ws:
@@ -131,37 +156,30 @@ def load_latent_weights(model, path):
             p.copy_(new[name])
 
 
-def read_idx_images(path, limit):
-    """The first limit images of a gzipped IDX3 file, as float32 [N, 1, 28, 28] in [0, 1]."""
-    with gzip.open(path, "rb") as f:
-        magic, n, rows, cols = struct.unpack(">IIII", f.read(16))
-        if magic != 0x803 or (rows, cols) != (HEIGHT, WIDTH):
-            raise ValueError(f"{path}: not a 28x28 IDX image file (magic {magic:#x}, {rows}x{cols})")
-        if limit > n:
-            raise ValueError(f"{path}: {limit} images wanted, the file has {n}")
-        pixels = np.frombuffer(f.read(limit * rows * cols), dtype=np.uint8)
-    if pixels.size != limit * rows * cols:
-        raise ValueError(f"{path}: truncated")
-    return (pixels.astype(np.float32) / 255).reshape(limit, 1, rows, cols)
-
-
 def sync(device):
     if device.type == "cuda":
         torch.cuda.synchronize(device)
 
 
-def train(model, opt, images, device, steps, warmup):
+def batch_loss(model, x):
+    """The training objective: mean negative ELBO of the batch (beta 1, no KL warm-up)."""
+    recon, kl = model.terms(x)
+    return (recon + kl).mean()
+
+
+def train(model, opt, images, device, steps, warmup, form):
     """Runs steps Adam steps; returns (images/s after warm-up, first step s, negative ELBO per step)."""
     first = start = None
     curve = []
+    loss_fn = torch.compile(batch_loss) if form == "compile" else batch_loss
+    layout = torch.channels_last if form == "channels_last" else torch.contiguous_format
     for step in range(steps):
         if step == warmup:
             sync(device)
             start = time.perf_counter()
         t = time.perf_counter()
-        x = torch.from_numpy(images[step * BATCH:(step + 1) * BATCH]).to(device)
-        recon, kl = model.terms(x)
-        loss = (recon + kl).mean()
+        x = torch.from_numpy(images[step * BATCH:(step + 1) * BATCH]).to(device, memory_format=layout)
+        loss = loss_fn(model, x)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -188,14 +206,15 @@ def evaluate(model, images, device, seed):
 
 
 @torch.inference_mode()
-def time_decode(model, device, repeats, seed):
+def time_decode(model, device, repeats, seed, form):
     """Median milliseconds of decoding 64 latents to images, result on the host."""
     gen = torch.Generator().manual_seed(seed)
     z = torch.randn(DECODE_SAMPLES, LATENT, generator=gen)
+    decode = torch.compile(model.decode) if form == "compile" else model.decode
     times = []
     for i in range(3 + repeats):
         t = time.perf_counter()
-        torch.sigmoid(model.decode(z.to(device))).cpu()
+        torch.sigmoid(decode(z.to(device))).cpu()
         if i >= 3:
             times.append((time.perf_counter() - t) * 1000)
     return statistics.median(times)
@@ -206,6 +225,9 @@ def parse_args(argv):
     p.add_argument("--data-dir", default=os.path.expanduser("~/.local/share/latent/mnist"),
                    help="folder with the gzipped MNIST IDX files")
     p.add_argument("--device", default="cpu", help="cpu or cuda")
+    p.add_argument("--form", default="eager", choices=FORMS, help="how PyTorch runs the model")
+    p.add_argument("--hidden", type=int, default=0, choices=sorted(PARAMS),
+                   help="hidden dense units: 0, the benchmark model; 256, the default model")
     p.add_argument("--threads", type=int, default=os.cpu_count(), help="CPU threads (default: the cores)")
     p.add_argument("--steps", type=int, default=200, help="training steps (batches of 128, in order)")
     p.add_argument("--warmup", type=int, default=20, help="steps left out of the timing")
@@ -227,28 +249,35 @@ def main(argv):
     device = torch.device(a.device)
     if device.type == "cpu":
         torch.set_num_threads(a.threads)
-    train_images = read_idx_images(os.path.join(a.data_dir, "train-images-idx3-ubyte.gz"), a.steps * BATCH)
-    test_images = read_idx_images(os.path.join(a.data_dir, "t10k-images-idx3-ubyte.gz"), a.eval)
+    train_images, test_images = (i.reshape(-1, 1, 28, 28) for i in mnist(a.data_dir, a.steps * BATCH, a.eval))
 
     torch.manual_seed(a.seed)
-    model = VAE()
+    model = VAE(a.hidden)
     if a.init_from:
         load_latent_weights(model, a.init_from)
     model = model.to(device)
+    if a.form == "channels_last":
+        model = model.to(memory_format=torch.channels_last)
     params = sum(p.numel() for p in model.parameters())
-    if params != PARAMS:
-        raise AssertionError(f"model has {params} parameters, latent's default has {PARAMS}")
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=ADAM_EPS)
+    if params != PARAMS[a.hidden]:
+        raise AssertionError(f"model has {params} parameters, latent's has {PARAMS[a.hidden]}")
+    # fused: one kernel for the whole update, on CPU too since torch 2.4; the
+    # same numbers as the default for-loop implementation, and faster.
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=ADAM_EPS, fused=True)
 
-    ips, first, curve = train(model, opt, train_images, device, a.steps, a.warmup)
+    ips, first, curve = train(model, opt, train_images, device, a.steps, a.warmup, a.form)
     neg_elbo, recon, kl = evaluate(model, test_images, device, a.seed)
-    decode_ms = time_decode(model, device, a.decode_repeats, a.seed)
+    decode_ms = time_decode(model, device, a.decode_repeats, a.seed, a.form)
 
     name = "cuda" if device.type == "cuda" else "cpu"
     detail = torch.cuda.get_device_name(device) if device.type == "cuda" else f"threads: {torch.get_num_threads()}"
+    if os.environ.get("OMP_WAIT_POLICY"):
+        detail += f", OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}"
     out = {
-        "system": f"PyTorch {name}",
-        "detail": f"torch {torch.__version__}, {detail}",
+        "system": f"PyTorch {name} {a.form}",
+        "detail": f"torch {torch.__version__}, {a.form}, {detail}",
+        "form": a.form,
+        "hidden": a.hidden,
         "params": params,
         "init": "latent's initial weights" if a.init_from else f"its own He normal init (seed {a.seed})",
         "train": {"steps": a.steps, "warmup": a.warmup, "batch": BATCH, "images_per_sec": ips,
@@ -256,12 +285,8 @@ def main(argv):
         "decode": {"samples": DECODE_SAMPLES, "repeats": a.decode_repeats, "median_ms": decode_ms},
         "eval": {"images": a.eval, "after_steps": a.steps, "neg_elbo": neg_elbo, "recon": recon, "kl": kl},
     }
-    tmp = a.json + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(out, f, indent=2)
-    os.replace(tmp, a.json)
-    print(f"{out['system']}: {ips:,.0f} img/s, decode {decode_ms:.2f} ms, "
-          f"test neg ELBO {neg_elbo:.2f} after {a.steps} steps", file=sys.stderr)
+    write_json(a.json, out)
+    print(summary(out), file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -1,17 +1,19 @@
 // Command latentbench times the benchmark VAE (models.DefaultConfig without
-// the hidden dense layers: 191,265 parameters) for `make bench`: training
+// the hidden dense layers: 191,265 parameters; with --hidden 256, the default
+// model itself: 1,659,169) for `make bench`: training
 // images per second after a warm-up, a warm 64-sample decode (median), and
 // the negative ELBO on held-out MNIST images after the steps, which
-// bench/report.py compares with the PyTorch twin in bench/torch_vae.py.
+// bench/report.py compares with the PyTorch and JAX twins in bench/torch_vae.py
+// and bench/jax_vae.py.
 //
 // It trains on the first steps×128 MNIST training images in order (no
 // shuffle), one batch per step, like the PyTorch side; --init-out writes the
-// initial weights so that the twin starts from the same. A backend that cannot
+// initial weights so that the twins start from the same. A backend that cannot
 // train (GoMLX's pure-Go backend lacks ops for convolution gradients) is
 // reported in the JSON as "unsupported: <reason>"; the decode is then timed
 // on freshly initialised weights. Usage:
 //
-//	latentbench --backend xla:cpu --steps 200 --warmup 20 --json out.json
+//	latentbench --backend xla:cpu --hidden 0 --steps 200 --warmup 20 --json out.json
 package main
 
 import (
@@ -42,14 +44,17 @@ import (
 // decodeSamples is the number of latents decoded per timed call.
 const decodeSamples = 64
 
-// benchParams is the parameter count of the benchmark model (models'
-// default without the hidden dense layers), as in bench/torch_vae.py.
-const benchParams = 191265
+// knownParams are the parameter counts of the models the twins in
+// bench/torch_vae.py and bench/jax_vae.py are checked against, by hidden
+// units: the benchmark model (models' default without the hidden dense
+// layers) and the default model.
+var knownParams = map[int]int{0: 191265, 256: 1659169}
 
 // options are latentbench's flags.
 type options struct {
 	backend       string
 	dataDir       string
+	hidden        int
 	steps, warmup int
 	eval          int
 	repeats       int
@@ -62,6 +67,7 @@ type options struct {
 type result struct {
 	System string         `json:"system"`
 	Detail string         `json:"detail"`
+	Hidden int            `json:"hidden"` // hidden dense units: 0, the benchmark model
 	Params int            `json:"params,omitempty"`
 	Train  trainResult    `json:"train"`
 	Decode decodeResult   `json:"decode"`
@@ -114,6 +120,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.backend, "backend", "xla:cpu", "GoMLX backend: xla:cpu, xla:/path/to/plugin.so, go, …")
 	fs.StringVar(&o.dataDir, "data-dir", "", "folder with the MNIST IDX files (default: data.Load's search)")
+	fs.IntVar(&o.hidden, "hidden", 0, "units of the hidden dense layers (0: the benchmark model, 256: the default model)")
 	fs.IntVar(&o.steps, "steps", 200, "training steps (batches of 128 in order)")
 	fs.IntVar(&o.warmup, "warmup", 20, "steps left out of the timing")
 	fs.IntVar(&o.eval, "eval", 1000, "test images for the negative ELBO")
@@ -131,6 +138,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf("--json: an output path is required")
 	case o.steps <= 0 || o.warmup < 0 || o.warmup >= o.steps:
 		return o, fmt.Errorf("--steps %d, --warmup %d: want 0 <= warmup < steps", o.steps, o.warmup)
+	case o.hidden < 0:
+		return o, fmt.Errorf("--hidden %d: must be zero (none) or positive", o.hidden)
 	case o.eval <= 0:
 		return o, fmt.Errorf("--eval %d: must be positive", o.eval)
 	case o.repeats <= 0:
@@ -152,7 +161,7 @@ func run(args []string, stderr io.Writer) error {
 	fmt.Fprintln(stderr, b.Summary())
 
 	cfg := rundir.DefaultConfig()
-	cfg.Model.Hidden = 0 // the benchmark model: convolutions straight to the latent
+	cfg.Model.Hidden = o.hidden // 0, the benchmark model: convolutions straight to the latent
 	cfg.Steps, cfg.KLWarmup, cfg.EvalBatch = int64(o.steps), 0, 500
 	set, err := data.Load(data.MNIST, data.Options{Dir: o.dataDir})
 	if err != nil {
@@ -227,7 +236,7 @@ func summarize(w io.Writer, r result) {
 // cannot be run at all.
 func benchmark(b *backend.Backend, cfg rundir.Config, o options, trainSet, test *data.Split) (result, error) {
 	res := result{
-		Params: benchParams,
+		Hidden: cfg.Model.Hidden,
 		Train:  trainResult{Steps: o.steps, Warmup: o.warmup, Batch: cfg.BatchSize},
 		Decode: decodeResult{Samples: decodeSamples, Repeats: o.repeats},
 	}
@@ -236,8 +245,9 @@ func benchmark(b *backend.Backend, cfg rundir.Config, o options, trainSet, test 
 		return res, err
 	}
 	err = catch(func() error { return models.CreateVariables(b, ctx, cfg.Model) })
-	if n := countParams(ctx); err == nil && n != benchParams {
-		return res, fmt.Errorf("the model has %d parameters, PyTorch's twin %d", n, benchParams)
+	res.Params = countParams(ctx)
+	if want, ok := knownParams[cfg.Model.Hidden]; ok && err == nil && res.Params != want {
+		return res, fmt.Errorf("the model has %d parameters, the twins %d", res.Params, want)
 	}
 	if err == nil && o.initOut != "" {
 		if err := writeWeights(o.initOut, ctx); err != nil {

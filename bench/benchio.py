@@ -1,0 +1,52 @@
+"""What bench/torch_vae.py and bench/jax_vae.py share: MNIST's IDX files and the result JSON.
+
+Only the standard library and numpy are used.
+"""
+
+import gzip
+import json
+import os
+import struct
+
+import numpy as np
+
+HEIGHT = WIDTH = 28
+
+
+def read_idx_images(path, limit):
+    """The first limit images of a gzipped IDX3 file, as float32 [N, 28, 28] in [0, 1].
+
+    With one channel, NCHW's and NHWC's memory layouts are the same: the
+    callers reshape to [N, 1, 28, 28] or [N, 28, 28, 1].
+    """
+    with gzip.open(path, "rb") as f:
+        magic, n, rows, cols = struct.unpack(">IIII", f.read(16))
+        if magic != 0x803 or (rows, cols) != (HEIGHT, WIDTH):
+            raise ValueError(f"{path}: not a 28x28 IDX image file (magic {magic:#x}, {rows}x{cols})")
+        if limit > n:
+            raise ValueError(f"{path}: {limit} images wanted, the file has {n}")
+        pixels = np.frombuffer(f.read(limit * rows * cols), dtype=np.uint8)
+    if pixels.size != limit * rows * cols:
+        raise ValueError(f"{path}: truncated")
+    return (pixels.astype(np.float32) / 255).reshape(limit, rows, cols)
+
+
+def mnist(data_dir, train, test):
+    """The first train training and first test test images, each [N, 28, 28]."""
+    return (read_idx_images(os.path.join(data_dir, "train-images-idx3-ubyte.gz"), train),
+            read_idx_images(os.path.join(data_dir, "t10k-images-idx3-ubyte.gz"), test))
+
+
+def write_json(path, obj):
+    """Writes obj to path through a temporary file and a rename."""
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(obj, f, indent=2)
+    os.replace(tmp, path)
+
+
+def summary(out):
+    """The one line a twin prints on stderr when done."""
+    tr, de, ev = out["train"], out["decode"], out["eval"]
+    return (f"{out['system']}: {tr['images_per_sec']:,.0f} img/s (first step {tr['first_step_s']:.2f} s), "
+            f"decode {de['median_ms']:.2f} ms, test neg ELBO {ev['neg_elbo']:.2f} after {ev['after_steps']} steps")

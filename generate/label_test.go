@@ -5,20 +5,9 @@ import (
 	"image/color"
 	"math"
 	"testing"
-)
 
-// darkPixels counts the pixels of r in img darker than mid grey.
-func darkPixels(img image.Image, r image.Rectangle) int {
-	n := 0
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			if color.GrayModel.Convert(img.At(x, y)).(color.Gray).Y < 100 {
-				n++
-			}
-		}
-	}
-	return n
-}
+	"github.com/latent-vae/latent/internal/testenv"
+)
 
 func TestLabel(t *testing.T) {
 	const side = 8 // cells of 8×8 at scale 1: narrower than most labels
@@ -58,18 +47,18 @@ func TestLabel(t *testing.T) {
 			pitch := side*tt.scale + 1
 			for r := range tt.labels.Rows { // text left of each row
 				band := image.Rect(0, tt.wantTop+r*pitch, tt.wantLeft, tt.wantTop+(r+1)*pitch)
-				if n := darkPixels(img, band); n < 10 {
+				if n := testenv.DarkPixels(img, band); n < 10 {
 					t.Errorf("row %d's label band has %d dark pixels, want text", r, n)
 				}
 			}
 			for c := range tt.labels.Cols { // text above each column
 				band := image.Rect(tt.wantLeft+c*pitch-pitch/2, 0, tt.wantLeft+(c+1)*pitch+pitch/2, tt.wantTop)
-				if n := darkPixels(img, band.Intersect(img.Bounds())); n < 10 {
+				if n := testenv.DarkPixels(img, band.Intersect(img.Bounds())); n < 10 {
 					t.Errorf("column %d's label band has %d dark pixels, want text", c, n)
 				}
 			}
 			corner := image.Rect(0, 0, tt.wantLeft, tt.wantTop)
-			if n := darkPixels(img, corner); (n > 0) != (tt.labels.Corner != "") {
+			if n := testenv.DarkPixels(img, corner); (n > 0) != (tt.labels.Corner != "") {
 				t.Errorf("corner: %d dark pixels, with corner text %q", n, tt.labels.Corner)
 			}
 		})

@@ -2,7 +2,6 @@ package main
 
 import (
 	"image"
-	"image/color"
 	"image/draw"
 	"math"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/latent-vae/latent/eval"
+	"github.com/latent-vae/latent/internal/testenv"
 	"github.com/latent-vae/latent/rundir"
 )
 
@@ -30,19 +30,6 @@ func genUnlabel(t *testing.T, img image.Image, rows, cols int) (grid image.Image
 	return g, left, top
 }
 
-// genDarkPixels counts the pixels of r in img darker than mid grey: text.
-func genDarkPixels(img image.Image, r image.Rectangle) int {
-	n := 0
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			if color.GrayModel.Convert(img.At(x, y)).(color.Gray).Y < 100 {
-				n++
-			}
-		}
-	}
-	return n
-}
-
 // genLabelled checks that every row of a labelled grid (cells of 8×8 at
 // scale 1) has text left of it, and, when top > 0, every column above it.
 func genLabelled(t *testing.T, img image.Image, rows, cols, left, top int) {
@@ -51,7 +38,7 @@ func genLabelled(t *testing.T, img image.Image, rows, cols, left, top int) {
 		t.Error("no label band left of the rows")
 	}
 	for r := range rows {
-		if n := genDarkPixels(img, image.Rect(0, top+r*(genSide+1), left, top+(r+1)*(genSide+1))); n < 10 {
+		if n := testenv.DarkPixels(img, image.Rect(0, top+r*(genSide+1), left, top+(r+1)*(genSide+1))); n < 10 {
 			t.Errorf("row %d: %d dark pixels in its label band, want its label", r, n)
 		}
 	}
@@ -60,7 +47,7 @@ func genLabelled(t *testing.T, img image.Image, rows, cols, left, top int) {
 	}
 	for c := range cols { // labels of 8-pixel columns alternate over two lines, each up to two columns wide
 		x := left + c*(genSide+1)
-		if n := genDarkPixels(img, image.Rect(x-genSide, 0, x+2*genSide, top)); n < 10 {
+		if n := testenv.DarkPixels(img, image.Rect(x-genSide, 0, x+2*genSide, top)); n < 10 {
 			t.Errorf("column %d: %d dark pixels in its label band, want its label", c, n)
 		}
 	}

@@ -6,6 +6,8 @@ package testenv
 
 import (
 	"fmt"
+	"image"
+	"image/color"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -73,4 +75,18 @@ func Blobs(n int, seed int64) []float32 {
 		}
 	}
 	return images
+}
+
+// DarkPixels counts the pixels of r in img darker than mid grey: the text
+// of a label drawn on a light band.
+func DarkPixels(img image.Image, r image.Rectangle) int {
+	n := 0
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			if color.GrayModel.Convert(img.At(x, y)).(color.Gray).Y < 100 {
+				n++
+			}
+		}
+	}
+	return n
 }

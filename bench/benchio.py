@@ -7,6 +7,7 @@ import gzip
 import json
 import os
 import struct
+import sys
 
 import numpy as np
 
@@ -43,6 +44,28 @@ def write_json(path, obj):
     with open(tmp, "w") as f:
         json.dump(obj, f, indent=2)
     os.replace(tmp, path)
+
+
+def report(a, system, detail, form, params, train, decode_ms, losses, batch, decode_samples):
+    """Writes a twin's result to a.json in the format report.py reads, and
+    prints its summary line on stderr. train is (images/s, first step s,
+    loss curve); losses is (neg ELBO, recon, KL) on a.eval test images."""
+    ips, first, curve = train
+    neg_elbo, recon, kl = losses
+    out = {
+        "system": system,
+        "detail": detail,
+        "form": form,
+        "hidden": a.hidden,
+        "params": params,
+        "init": "latent's initial weights" if a.init_from else f"its own He normal init (seed {a.seed})",
+        "train": {"steps": a.steps, "warmup": a.warmup, "batch": batch, "images_per_sec": ips,
+                  "first_step_s": first, "neg_elbo_per_step": curve},
+        "decode": {"samples": decode_samples, "repeats": a.decode_repeats, "median_ms": decode_ms},
+        "eval": {"images": a.eval, "after_steps": a.steps, "neg_elbo": neg_elbo, "recon": recon, "kl": kl},
+    }
+    write_json(a.json, out)
+    print(summary(out), file=sys.stderr)
 
 
 def summary(out):

@@ -39,7 +39,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from benchio import mnist, summary, write_json
+from benchio import mnist, report
 
 LATENT = 16
 BATCH = 128
@@ -226,26 +226,14 @@ def main(argv):
     if n != PARAMS[a.hidden]:
         raise AssertionError(f"model has {n} parameters, latent's has {PARAMS[a.hidden]}")
 
-    params, ips, first, curve = train(params, train_images, a.steps, a.warmup, a.seed)
-    neg_elbo, recon, kl = evaluate(params, test_images, a.seed)
+    params, *trained = train(params, train_images, a.steps, a.warmup, a.seed)
+    losses = evaluate(params, test_images, a.seed)
     decode_ms = time_decode(params, a.decode_repeats, a.seed)
 
     dev = jax.devices()[0]
-    out = {
-        "system": f"JAX {dev.platform} jit",
-        "detail": f"jax {jax.__version__}, jaxlib {jax.lib.__version__}, optax {optax.__version__}, jit, "
-                  f"{dev.device_kind}",
-        "form": "jit",
-        "hidden": a.hidden,
-        "params": n,
-        "init": "latent's initial weights" if a.init_from else f"its own He normal init (seed {a.seed})",
-        "train": {"steps": a.steps, "warmup": a.warmup, "batch": BATCH, "images_per_sec": ips,
-                  "first_step_s": first, "neg_elbo_per_step": curve},
-        "decode": {"samples": DECODE_SAMPLES, "repeats": a.decode_repeats, "median_ms": decode_ms},
-        "eval": {"images": a.eval, "after_steps": a.steps, "neg_elbo": neg_elbo, "recon": recon, "kl": kl},
-    }
-    write_json(a.json, out)
-    print(summary(out), file=sys.stderr)
+    detail = (f"jax {jax.__version__}, jaxlib {jax.lib.__version__}, optax {optax.__version__}, jit, "
+              f"{dev.device_kind}")
+    report(a, f"JAX {dev.platform} jit", detail, "jit", n, trained, decode_ms, losses, BATCH, DECODE_SAMPLES)
 
 
 if __name__ == "__main__":

@@ -48,7 +48,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from benchio import mnist, summary, write_json
+from benchio import mnist, report
 
 LATENT = 16
 BATCH = 128
@@ -265,28 +265,16 @@ def main(argv):
     # same numbers as the default for-loop implementation, and faster.
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=ADAM_EPS, fused=True)
 
-    ips, first, curve = train(model, opt, train_images, device, a.steps, a.warmup, a.form)
-    neg_elbo, recon, kl = evaluate(model, test_images, device, a.seed)
+    trained = train(model, opt, train_images, device, a.steps, a.warmup, a.form)
+    losses = evaluate(model, test_images, device, a.seed)
     decode_ms = time_decode(model, device, a.decode_repeats, a.seed, a.form)
 
     name = "cuda" if device.type == "cuda" else "cpu"
     detail = torch.cuda.get_device_name(device) if device.type == "cuda" else f"threads: {torch.get_num_threads()}"
     if os.environ.get("OMP_WAIT_POLICY"):
         detail += f", OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}"
-    out = {
-        "system": f"PyTorch {name} {a.form}",
-        "detail": f"torch {torch.__version__}, {a.form}, {detail}",
-        "form": a.form,
-        "hidden": a.hidden,
-        "params": params,
-        "init": "latent's initial weights" if a.init_from else f"its own He normal init (seed {a.seed})",
-        "train": {"steps": a.steps, "warmup": a.warmup, "batch": BATCH, "images_per_sec": ips,
-                  "first_step_s": first, "neg_elbo_per_step": curve},
-        "decode": {"samples": DECODE_SAMPLES, "repeats": a.decode_repeats, "median_ms": decode_ms},
-        "eval": {"images": a.eval, "after_steps": a.steps, "neg_elbo": neg_elbo, "recon": recon, "kl": kl},
-    }
-    write_json(a.json, out)
-    print(summary(out), file=sys.stderr)
+    report(a, f"PyTorch {name} {a.form}", f"torch {torch.__version__}, {a.form}, {detail}", a.form, params,
+           trained, decode_ms, losses, BATCH, DECODE_SAMPLES)
 
 
 if __name__ == "__main__":

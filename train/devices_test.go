@@ -15,6 +15,7 @@ import (
 	gctx "github.com/gomlx/gomlx/pkg/ml/context"
 
 	"github.com/latent-vae/latent/internal/testenv"
+	"github.com/latent-vae/latent/models"
 	"github.com/latent-vae/latent/rundir"
 )
 
@@ -53,24 +54,10 @@ func sessionLosses(t *testing.T, b backends.Backend, devices, steps int) ([]floa
 	t.Helper()
 	cfg := tinyConfig()
 	cfg.Seed = 3
-	ctx := gctx.New()
-	if err := ctx.SetRNGStateFromSeed(cfg.Seed); err != nil {
-		t.Fatal(err)
-	}
-	sess, err := NewParallelSession(b, cfg, ctx, devices)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sess.Finalize()
-	size := cfg.BatchSize * 28 * 28
-	images := testenv.Blobs(cfg.BatchSize*steps, 5)
+	trained, ctx := parallelSteps(t, b, cfg, devices, steps)
 	losses := make([]float64, steps)
-	for step := range steps {
-		l, err := sess.Step(images[step*size:(step+1)*size], int64(step))
-		if err != nil {
-			t.Fatalf("%d devices, step %d: %v", devices, step, err)
-		}
-		losses[step] = l.NegELBO
+	for i, l := range trained {
+		losses[i] = l.NegELBO
 	}
 	vars := map[string][]float32{}
 	for v := range ctx.IterVariables() {
@@ -81,6 +68,33 @@ func sessionLosses(t *testing.T, b backends.Backend, devices, steps int) ([]floa
 		vars[v.ScopeAndName()] = asFloat32(t, value)
 	}
 	return losses, vars
+}
+
+// parallelSteps trains a fresh model cfg (RNG seeded with cfg.Seed) for
+// steps steps on devices devices of b, on batches of synthetic squares, and
+// returns each step's losses and the context holding its variables.
+func parallelSteps(t *testing.T, b backends.Backend, cfg rundir.Config, devices, steps int) ([]models.Losses, *gctx.Context) {
+	t.Helper()
+	ctx := gctx.New()
+	if err := ctx.SetRNGStateFromSeed(cfg.Seed); err != nil {
+		t.Fatal(err)
+	}
+	sess, err := NewParallelSession(b, cfg, ctx, devices)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sess.Finalize()
+	size := cfg.BatchSize * cfg.Model.Height * cfg.Model.Width * cfg.Model.Channels
+	images := testenv.Blobs(cfg.BatchSize*steps, 5)
+	losses := make([]models.Losses, steps)
+	for step := range steps {
+		l, err := sess.Step(images[step*size:(step+1)*size], int64(step))
+		if err != nil {
+			t.Fatalf("%d devices, step %d: %v", devices, step, err)
+		}
+		losses[step] = l
+	}
+	return losses, ctx
 }
 
 // asFloat32 returns t's values as float32 (RNG states keep their bits).

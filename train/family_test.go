@@ -11,7 +11,6 @@ import (
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
-	gctx "github.com/gomlx/gomlx/pkg/ml/context"
 
 	"github.com/latent-vae/latent/checkpoints"
 	"github.com/latent-vae/latent/internal/testenv"
@@ -188,26 +187,9 @@ func TestLearningRate(t *testing.T) {
 func TestParallelLadderMatchesOneDevice(t *testing.T) {
 	b := testenv.XLADevices(t, 2)
 	cfg := familyConfigs()["ladder"]
-	size := cfg.BatchSize * 28 * 28
-	images := testenv.Blobs(cfg.BatchSize*3, 5)
 	losses := map[int][]models.Losses{}
 	for _, devices := range []int{1, 2} {
-		ctx := gctx.New()
-		if err := ctx.SetRNGStateFromSeed(cfg.Seed); err != nil {
-			t.Fatal(err)
-		}
-		sess, err := NewParallelSession(b, cfg, ctx, devices)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for step := range int64(3) {
-			l, err := sess.Step(images[int(step)*size:int(step+1)*size], step)
-			if err != nil {
-				t.Fatal(err)
-			}
-			losses[devices] = append(losses[devices], l)
-		}
-		sess.Finalize()
+		losses[devices], _ = parallelSteps(t, b, cfg, devices, 3)
 	}
 	for i, want := range losses[1] {
 		got := losses[2][i]

@@ -8,20 +8,20 @@ import (
 	"github.com/latent-vae/latent/internal/batched"
 )
 
-// forBatches runs step over images in padded batches of b (see
-// batched.Each), reporting progress before the first batch and after each.
-func (m *Model) forBatches(phase string, images []float32, b int, step func(x *tensors.Tensor, start, count int) error) error {
+// forBatches runs step over images and their labels in padded batches of b
+// (see batched.Each), reporting progress before the first batch and after
+// each.
+func (m *Model) forBatches(phase string, in input, b int, step func(x, y *tensors.Tensor, start, count int) error) error {
 	c := m.Config
-	n := len(images) / m.ImageSize()
 	if m.Progress != nil {
-		m.Progress(phase, 0, n)
+		m.Progress(phase, 0, in.n)
 	}
-	return batched.Each(images, []int{c.Height, c.Width, c.Channels}, b, func(x *tensors.Tensor, start, count int) error {
-		if err := step(x, start, count); err != nil {
+	return batched.Each(in.images, in.labels, []int{c.Height, c.Width, c.Channels}, b, func(x, y *tensors.Tensor, start, count int) error {
+		if err := step(x, y, start, count); err != nil {
 			return err
 		}
 		if m.Progress != nil {
-			m.Progress(phase, start+count, n)
+			m.Progress(phase, start+count, in.n)
 		}
 		return nil
 	})

@@ -33,20 +33,23 @@ type Result struct {
 
 // Evaluate measures m on images: the ELBO with one sampled z per image, the
 // active units of the posterior means, and, when k > 0, the importance-
-// weighted NLL with k samples. seed makes the draws repeatable.
-func Evaluate(m *Model, images []float32, k int, seed int64) (*Result, error) {
-	n, err := m.count(images)
+// weighted NLL with k samples. seed makes the draws repeatable. labels are
+// the images' classes (see Model); a conditional model's numbers are of
+// log p(x|y).
+func Evaluate(m *Model, images []float32, labels []int, k int, seed int64) (*Result, error) {
+	in, err := m.check(images, labels)
 	if err != nil {
 		return nil, err
 	}
+	n := in.n
 	if k < 0 {
 		return nil, fmt.Errorf("importance samples %d: want 0 (skip) or more", k)
 	}
-	means, _, err := m.Encode(images)
+	means, _, err := m.Encode(images, labels)
 	if err != nil {
 		return nil, err
 	}
-	losses, err := m.MeanELBO(images, seed)
+	losses, err := m.MeanELBO(images, labels, seed)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +63,7 @@ func Evaluate(m *Model, images []float32, k int, seed int64) (*Result, error) {
 		}
 	}
 	if k > 0 {
-		ll, err := m.LogLikelihood(images, k, seed+1)
+		ll, err := m.LogLikelihood(images, labels, k, seed+1)
 		if err != nil {
 			return nil, err
 		}

@@ -10,30 +10,33 @@ import (
 // The evaluation graphs take an RNG state and return the advanced one, so
 // that evaluating never draws from (or changes) the run's own RNG variable.
 
-// encodeGraph maps images [B,H,W,C] to the posterior's mean and log-variance.
-func encodeGraph(cfg models.Config) func(ctx *context.Context, x *Node) (*Node, *Node) {
-	return func(ctx *context.Context, x *Node) (*Node, *Node) {
-		return models.Encode(ctx, cfg, x)
+// Every graph takes images [B,H,W,C] and their labels [B] (int32), which
+// only a conditional model uses.
+
+// encodeGraph maps images to the posterior's mean and log-variance.
+func encodeGraph(cfg models.Config) func(ctx *context.Context, x, y *Node) (*Node, *Node) {
+	return func(ctx *context.Context, x, y *Node) (*Node, *Node) {
+		return models.Encode(ctx, cfg, x, y)
 	}
 }
 
-// elboGraph maps images [B,H,W,C] and an RNG state to the next state, the
+// elboGraph maps images and an RNG state to the next state, the
 // reconstruction term per image [B] and the KL of each stochastic layer per
 // image [B, Layers].
-func elboGraph(cfg models.Config) func(ctx *context.Context, x, rng *Node) (*Node, *Node, *Node) {
-	return func(ctx *context.Context, x, rng *Node) (*Node, *Node, *Node) {
+func elboGraph(cfg models.Config) func(ctx *context.Context, x, y, rng *Node) (*Node, *Node, *Node) {
+	return func(ctx *context.Context, x, y, rng *Node) (*Node, *Node, *Node) {
 		noise := models.StateNoise(rng)
-		t := models.ELBO(ctx, cfg, x, noise)
+		t := models.ELBO(ctx, cfg, x, y, noise)
 		return noise.State(), t.Recon, Stack(t.LayerKL(), 1)
 	}
 }
 
-// iwGraph maps images [B,H,W,C] and an RNG state to the next state and k
-// importance log-weights per image [B,k].
-func iwGraph(cfg models.Config, k int) func(ctx *context.Context, x, rng *Node) (*Node, *Node) {
-	return func(ctx *context.Context, x, rng *Node) (*Node, *Node) {
+// iwGraph maps images and an RNG state to the next state and k importance
+// log-weights per image [B,k].
+func iwGraph(cfg models.Config, k int) func(ctx *context.Context, x, y, rng *Node) (*Node, *Node) {
+	return func(ctx *context.Context, x, y, rng *Node) (*Node, *Node) {
 		noise := models.StateNoise(rng)
-		w := models.IWLogWeights(ctx, cfg, x, k, noise)
+		w := models.IWLogWeights(ctx, cfg, x, y, k, noise)
 		return noise.State(), w
 	}
 }

@@ -13,12 +13,14 @@ import (
 // expectation): log (1/k) Σ_j p(x|z_j) p(z_j) / q(z_j|x) with z_j drawn from
 // q(z|x) by an RNG seeded by seed. Samples are drawn Chunk per graph call
 // and their log-weights combined with a streaming log-sum-exp, so memory
-// does not grow with k.
-func (m *Model) LogLikelihood(images []float32, k int, seed int64) ([]float64, error) {
-	n, err := m.count(images)
+// does not grow with k. For a conditional model it is log p(x|y), y the
+// images' labels.
+func (m *Model) LogLikelihood(images []float32, labels []int, k int, seed int64) ([]float64, error) {
+	in, err := m.check(images, labels)
 	if err != nil {
 		return nil, err
 	}
+	n := in.n
 	if k < 1 {
 		return nil, fmt.Errorf("importance samples %d: want at least 1", k)
 	}
@@ -34,10 +36,10 @@ func (m *Model) LogLikelihood(images []float32, k int, seed int64) ([]float64, e
 	defer func() { rng.FinalizeAll() }()
 	b := m.batchSize(n, chunk)
 	out := make([]float64, n)
-	err = m.forBatches("iw", images, b, func(x *tensors.Tensor, start, count int) error {
+	err = m.forBatches("iw", in, b, func(x, y *tensors.Tensor, start, count int) error {
 		sums := make([]LogSumExp, count)
 		for done := 0; done < k; done += chunk {
-			outs, err := exec.Exec(x, rng)
+			outs, err := exec.Exec(x, y, rng)
 			if err != nil {
 				return fmt.Errorf("running the importance-weighted graph: %w", err)
 			}

@@ -75,28 +75,45 @@ func (m *Model) Finalize() {
 // ImageSize is the number of values in one image.
 func (m *Model) ImageSize() int { return m.Config.Height * m.Config.Width * m.Config.Channels }
 
-// count returns how many images images holds, checking it is a positive
-// whole number of the model's images.
-func (m *Model) count(images []float32) (int, error) {
+// input is a checked set of images with their labels as graph values.
+type input struct {
+	images []float32
+	labels []int32 // nil for an unconditional model
+	n      int
+}
+
+// check returns images and their labels as an input, checking that images
+// holds a positive whole number of the model's images and that labels go
+// with them (see models.Config.CheckLabels: every method of Model takes the
+// images' class labels, which a conditional model needs and the others
+// ignore).
+func (m *Model) check(images []float32, labels []int) (input, error) {
 	size := m.ImageSize()
 	if len(images) == 0 || len(images)%size != 0 {
-		return 0, fmt.Errorf("%d pixel values are not a positive whole number of %dx%dx%d images",
+		return input{}, fmt.Errorf("%d pixel values are not a positive whole number of %dx%dx%d images",
 			len(images), m.Config.Height, m.Config.Width, m.Config.Channels)
 	}
-	return len(images) / size, nil
+	in := input{images: images, n: len(images) / size}
+	if err := m.Config.CheckLabels(labels, in.n); err != nil {
+		return input{}, err
+	}
+	if m.Config.Conditional() {
+		in.labels = models.LabelValues(labels, in.n)
+	}
+	return in, nil
 }
 
 // Encode returns the posterior mean and log-variance of every image, each
 // flat [n*Latent].
-func (m *Model) Encode(images []float32) (means, logVars []float32, err error) {
-	n, err := m.count(images)
+func (m *Model) Encode(images []float32, labels []int) (means, logVars []float32, err error) {
+	in, err := m.check(images, labels)
 	if err != nil {
 		return nil, nil, err
 	}
-	l := m.Config.Latent
+	n, l := in.n, m.Config.Latent
 	means, logVars = make([]float32, n*l), make([]float32, n*l)
-	err = m.forBatches("encode", images, m.batchSize(n, 1), func(x *tensors.Tensor, start, count int) error {
-		outs, err := m.encode.Exec(x)
+	err = m.forBatches("encode", in, m.batchSize(n, 1), func(x, y *tensors.Tensor, start, count int) error {
+		outs, err := m.encode.Exec(x, y)
 		if err != nil {
 			return fmt.Errorf("running the encoder: %w", err)
 		}
@@ -113,9 +130,10 @@ func (m *Model) Encode(images []float32) (means, logVars []float32, err error) {
 // p(z)) in nats, averaged over samples draws of z from q(z|x) (samples >= 1)
 // with an RNG seeded by seed. The KL is in closed form: exact for a model
 // of one stochastic layer; for a hierarchy, each layer's KL is given the
-// layers drawn above it. The negative ELBO is their sum.
-func (m *Model) ELBO(images []float32, samples int, seed int64) (recon, kl []float64, err error) {
-	recon, layers, err := m.elboTerms(images, samples, seed)
+// layers drawn above it. The negative ELBO is their sum (for a conditional
+// model, a bound on −log p(x|y)).
+func (m *Model) ELBO(images []float32, labels []int, samples int, seed int64) (recon, kl []float64, err error) {
+	recon, layers, err := m.elboTerms(images, labels, samples, seed)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -131,11 +149,12 @@ func (m *Model) ELBO(images []float32, samples int, seed int64) (recon, kl []flo
 
 // elboTerms is ELBO with the KL of each stochastic layer: layerKL holds,
 // image after image, Layers() values, the top layer first.
-func (m *Model) elboTerms(images []float32, samples int, seed int64) (recon, layerKL []float64, err error) {
-	n, err := m.count(images)
+func (m *Model) elboTerms(images []float32, labels []int, samples int, seed int64) (recon, layerKL []float64, err error) {
+	in, err := m.check(images, labels)
 	if err != nil {
 		return nil, nil, err
 	}
+	n := in.n
 	if samples < 1 {
 		return nil, nil, fmt.Errorf("ELBO samples %d: want at least 1", samples)
 	}
@@ -147,9 +166,9 @@ func (m *Model) elboTerms(images []float32, samples int, seed int64) (recon, lay
 	g := m.Config.Layers()
 	recon, layerKL = make([]float64, n), make([]float64, n*g)
 	w := 1 / float64(samples)
-	err = m.forBatches("elbo", images, m.batchSize(n, 1), func(x *tensors.Tensor, start, count int) error {
+	err = m.forBatches("elbo", in, m.batchSize(n, 1), func(x, y *tensors.Tensor, start, count int) error {
 		for range samples {
-			outs, err := m.elbo.Exec(x, rng)
+			outs, err := m.elbo.Exec(x, y, rng)
 			if err != nil {
 				return fmt.Errorf("running the ELBO graph: %w", err)
 			}
@@ -181,8 +200,8 @@ func (m *Model) batchSize(n, samples int) int {
 // MeanELBO returns the mean negative ELBO of images and its terms, in nats
 // per image, with one z per image drawn with an RNG seeded by seed; for a
 // model of several stochastic layers, with the mean KL of each.
-func (m *Model) MeanELBO(images []float32, seed int64) (models.Losses, error) {
-	recon, layerKL, err := m.elboTerms(images, 1, seed)
+func (m *Model) MeanELBO(images []float32, labels []int, seed int64) (models.Losses, error) {
+	recon, layerKL, err := m.elboTerms(images, labels, 1, seed)
 	if err != nil {
 		return models.Losses{}, err
 	}

@@ -120,7 +120,7 @@ func neg(xs []float64) []float64 {
 // must agree with it within noise; K = 10 must be clearly lower; K = 100 no
 // higher than K = 10 and below the ELBO.
 func testIWBound(t *testing.T, m *eval.Model, images []float32) {
-	recon, kl, err := m.ELBO(images, 1, 10)
+	recon, kl, err := m.ELBO(images, nil, 1, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func testIWBound(t *testing.T, m *eval.Model, images []float32) {
 	}
 	nll := map[int][]float64{}
 	for _, k := range []int{1, 10, 100} {
-		ll, err := m.LogLikelihood(images, k, int64(20+k))
+		ll, err := m.LogLikelihood(images, nil, k, int64(20+k))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -206,7 +206,7 @@ func testAUROCSame(t *testing.T, m *eval.Model, images []float32) {
 
 func scores(t *testing.T, m *eval.Model, images []float32, seed int64) []float64 {
 	t.Helper()
-	recon, kl, err := m.ELBO(images, 1, seed)
+	recon, kl, err := m.ELBO(images, nil, 1, seed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +226,7 @@ func testEncodeBatching(t *testing.T, m *eval.Model, images []float32) {
 		m.Batch = batch
 		calls := 0
 		m.Progress = func(phase string, done, total int) { calls++ }
-		means, logVars, err := m.Encode(images)
+		means, logVars, err := m.Encode(images, nil)
 		m.Progress = nil
 		if err != nil {
 			t.Fatal(err)
@@ -252,9 +252,9 @@ func testEncodeBatching(t *testing.T, m *eval.Model, images []float32) {
 
 // testSeeds checks the same seed repeats the draws and another seed does not.
 func testSeeds(t *testing.T, m *eval.Model, images []float32) {
-	a, _, _ := m.ELBO(images, 1, 5)
-	b, _, _ := m.ELBO(images, 1, 5)
-	c, _, _ := m.ELBO(images, 1, 6)
+	a, _, _ := m.ELBO(images, nil, 1, 5)
+	b, _, _ := m.ELBO(images, nil, 1, 5)
+	c, _, _ := m.ELBO(images, nil, 1, 6)
 	same, differ := true, false
 	for i := range a {
 		same = same && a[i] == b[i]
@@ -270,7 +270,7 @@ func testSeeds(t *testing.T, m *eval.Model, images []float32) {
 
 // testEvaluate checks Evaluate's summary is consistent with its parts.
 func testEvaluate(t *testing.T, m *eval.Model, images []float32) {
-	r, err := eval.Evaluate(m, images, 10, 1)
+	r, err := eval.Evaluate(m, images, nil, 10, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,7 +283,7 @@ func testEvaluate(t *testing.T, m *eval.Model, images []float32) {
 	if r.ActiveUnits < 1 || r.ActiveUnits > r.Latent {
 		t.Errorf("Evaluate: %d active units of %d", r.ActiveUnits, r.Latent)
 	}
-	r0, err := eval.Evaluate(m, images, 0, 1)
+	r0, err := eval.Evaluate(m, images, nil, 0, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,7 +312,7 @@ func TestFamilyTrainedModels(t *testing.T) {
 			}
 			defer m.Finalize()
 			testIWBound(t, m, imgs.test)
-			r, err := eval.Evaluate(m, imgs.test[:100*m.ImageSize()], 0, 1)
+			r, err := eval.Evaluate(m, imgs.test[:100*m.ImageSize()], nil, 0, 1)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -19,10 +19,11 @@ import (
 // DefaultBatch is the batch size commands compile their graphs for.
 const DefaultBatch = 64
 
-// batchRunner runs one compiled single-input graph over inputs of any
-// length in fixed-size batches, padding the last one with zeros.
+// batchRunner runs one compiled graph of items and their labels over inputs
+// of any length in fixed-size batches, padding the last one with zeros.
 type batchRunner struct {
 	exec    *context.Exec
+	cfg     models.Config
 	name    string
 	batch   int
 	inDims  []int // dimensions of one input item
@@ -31,9 +32,10 @@ type batchRunner struct {
 }
 
 // newBatchRunner builds fn's Exec on ctx.Reuse() and compiles it for
-// inputs [batch, inDims...].
-func newBatchRunner(b backends.Backend, ctx *context.Context, name string, batch int, inDims []int, outSize int,
-	fn func(ctx *context.Context, x *Node) *Node) (*batchRunner, error) {
+// inputs [batch, inDims...] and labels [batch] (int32), which only a
+// conditional model cfg uses.
+func newBatchRunner(b backends.Backend, ctx *context.Context, cfg models.Config, name string, batch int, inDims []int, outSize int,
+	fn func(ctx *context.Context, x, y *Node) *Node) (*batchRunner, error) {
 	if batch <= 0 {
 		return nil, fmt.Errorf("%s batch size %d: must be positive", name, batch)
 	}
@@ -42,26 +44,36 @@ func newBatchRunner(b backends.Backend, ctx *context.Context, name string, batch
 		return nil, fmt.Errorf("building the %s: %w", name, err)
 	}
 	exec.SetMaxCache(1) // one input shape only: a second compile would be a bug
-	r := &batchRunner{exec: exec, batch: batch, outSize: outSize, inDims: inDims, name: name, inSize: 1}
+	r := &batchRunner{exec: exec, cfg: cfg, batch: batch, outSize: outSize, inDims: inDims, name: name, inSize: 1}
 	for _, d := range inDims {
 		r.inSize *= d
 	}
 	dims := append([]int{batch}, inDims...)
-	if err := exec.PreCompile(tensors.FromFlatDataAndDimensions(make([]float32, batch*r.inSize), dims...)); err != nil {
+	x, y := tensors.FromFlatDataAndDimensions(make([]float32, batch*r.inSize), dims...), make([]int32, batch)
+	if err := exec.PreCompile(x, y); err != nil {
 		exec.Finalize()
 		return nil, fmt.Errorf("compiling the %s (is the run's checkpoint for this model?): %w", name, err)
 	}
 	return r, nil
 }
 
-// run feeds in (a whole number of items) through the graph batch by batch.
-func (r *batchRunner) run(in []float32) ([]float32, error) {
+// run feeds in (a whole number of items) with their labels (see
+// models.Config.CheckLabels) through the graph batch by batch.
+func (r *batchRunner) run(in []float32, labels []int) ([]float32, error) {
 	if len(in)%r.inSize != 0 {
 		return nil, fmt.Errorf("%s: %d input values are not a whole number of items of %d", r.name, len(in), r.inSize)
 	}
-	out := make([]float32, len(in)/r.inSize*r.outSize)
-	err := batched.Each(in, r.inDims, r.batch, func(x *tensors.Tensor, start, count int) error {
-		res, err := r.exec.Exec(x)
+	n := len(in) / r.inSize
+	if err := r.cfg.CheckLabels(labels, n); err != nil {
+		return nil, fmt.Errorf("%s: %w", r.name, err)
+	}
+	var ys []int32
+	if r.cfg.Conditional() {
+		ys = models.LabelValues(labels, n)
+	}
+	out := make([]float32, n*r.outSize)
+	err := batched.Each(in, ys, r.inDims, r.batch, func(x, y *tensors.Tensor, start, count int) error {
+		res, err := r.exec.Exec(x, y)
 		if err != nil {
 			return fmt.Errorf("running the %s: %w", r.name, err)
 		}
@@ -84,16 +96,17 @@ type Decoder struct{ r *batchRunner }
 // NewDecoder builds and compiles the decoder of cfg, whose variables ctx
 // holds (a loaded run's Ctx), for batches of batch codes.
 func NewDecoder(b backends.Backend, ctx *context.Context, cfg models.Config, batch int) (*Decoder, error) {
-	r, err := newBatchRunner(b, ctx, "decoder", batch, []int{cfg.Latent}, cfg.Height*cfg.Width*cfg.Channels,
-		func(ctx *context.Context, z *Node) *Node { return models.MeanImage(cfg, models.Decode(ctx, cfg, z)) })
+	r, err := newBatchRunner(b, ctx, cfg, "decoder", batch, []int{cfg.Latent}, cfg.Height*cfg.Width*cfg.Channels,
+		func(ctx *context.Context, z, y *Node) *Node { return models.MeanImage(cfg, models.Decode(ctx, cfg, z, y)) })
 	if err != nil {
 		return nil, err
 	}
 	return &Decoder{r}, nil
 }
 
-// Decode maps codes (n*Latent values) to n images, NHWC in [0, 1].
-func (d *Decoder) Decode(codes []float32) ([]float32, error) { return d.r.run(codes) }
+// Decode maps codes (n*Latent values) to n images, NHWC in [0, 1]. A
+// conditional model decodes code i as class labels[i]; the others take nil.
+func (d *Decoder) Decode(codes []float32, labels []int) ([]float32, error) { return d.r.run(codes, labels) }
 
 // Batch is the batch size the decoder was compiled for.
 func (d *Decoder) Batch() int { return d.r.batch }
@@ -108,9 +121,9 @@ type Encoder struct{ r *batchRunner }
 // NewEncoder builds and compiles the encoder of cfg (posterior mean only),
 // whose variables ctx holds, for batches of batch images.
 func NewEncoder(b backends.Backend, ctx *context.Context, cfg models.Config, batch int) (*Encoder, error) {
-	r, err := newBatchRunner(b, ctx, "encoder", batch, []int{cfg.Height, cfg.Width, cfg.Channels}, cfg.Latent,
-		func(ctx *context.Context, x *Node) *Node {
-			mean, _ := models.Encode(ctx, cfg, x)
+	r, err := newBatchRunner(b, ctx, cfg, "encoder", batch, []int{cfg.Height, cfg.Width, cfg.Channels}, cfg.Latent,
+		func(ctx *context.Context, x, y *Node) *Node {
+			mean, _ := models.Encode(ctx, cfg, x, y)
 			return mean
 		})
 	if err != nil {
@@ -119,8 +132,11 @@ func NewEncoder(b backends.Backend, ctx *context.Context, cfg models.Config, bat
 	return &Encoder{r}, nil
 }
 
-// Encode maps n images (NHWC in [0, 1]) to their posterior means, n*Latent values.
-func (e *Encoder) Encode(images []float32) ([]float32, error) { return e.r.run(images) }
+// Encode maps n images (NHWC in [0, 1]) to their posterior means, n*Latent
+// values; a conditional model takes their class labels, the others nil.
+func (e *Encoder) Encode(images []float32, labels []int) ([]float32, error) {
+	return e.r.run(images, labels)
+}
 
 // Batch is the batch size the encoder was compiled for.
 func (e *Encoder) Batch() int { return e.r.batch }

@@ -31,8 +31,8 @@ func newModel(tb testing.TB, b *backend.Backend, cfg models.Config) (*context.Co
 	ctx := context.New()
 	ctx.SetRNGStateFromSeed(1)
 	ref := context.MustNewExec(b, ctx, func(ctx *context.Context, x, z *Node) (*Node, *Node) {
-		mean, _ := models.Encode(ctx, cfg, x)
-		return mean, models.MeanImage(cfg, models.Decode(ctx, cfg, z))
+		mean, _ := models.Encode(ctx, cfg, x, nil)
+		return mean, models.MeanImage(cfg, models.Decode(ctx, cfg, z, nil))
 	})
 	run := func(x, z []float32, n int) ([]float32, []float32) {
 		out := ref.MustExec(tensors.FromFlatDataAndDimensions(x, n, cfg.Height, cfg.Width, cfg.Channels),
@@ -76,7 +76,7 @@ func TestDecoderAndEncoderMatchOneBatch(t *testing.T) {
 	}
 	defer enc.Finalize()
 	for range 2 { // the same compiled graphs, reused
-		images, err := dec.Decode(z)
+		images, err := dec.Decode(z, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -86,7 +86,7 @@ func TestDecoderAndEncoderMatchOneBatch(t *testing.T) {
 		if d := maxAbsDiff(images, wantImages); d > 1e-5 {
 			t.Errorf("batched decoding differs from one batch by %g", d)
 		}
-		means, err := enc.Encode(x)
+		means, err := enc.Encode(x, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -97,7 +97,7 @@ func TestDecoderAndEncoderMatchOneBatch(t *testing.T) {
 			t.Errorf("batched encoding differs from one batch by %g", d)
 		}
 	}
-	if _, err := dec.Decode(make([]float32, cfg.Latent+1)); err == nil {
+	if _, err := dec.Decode(make([]float32, cfg.Latent+1), nil); err == nil {
 		t.Error("Decode accepted a partial code")
 	}
 	if _, err := NewDecoder(b, ctx, cfg, 0); err == nil {
@@ -145,7 +145,7 @@ func BenchmarkSampleGrid64(bm *testing.B) {
 	seed := int64(0)
 	for bm.Loop() {
 		seed++
-		images, err := dec.Decode(RandomLatents(64, cfg.Latent, seed, 1))
+		images, err := dec.Decode(RandomLatents(64, cfg.Latent, seed, 1), nil)
 		if err != nil {
 			bm.Fatal(err)
 		}

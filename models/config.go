@@ -70,6 +70,42 @@ type Config struct {
 	// Groups is the number of stochastic layers of a Ladder (at least 2),
 	// each of Latent/Groups dimensions; 0 for the other models (one layer).
 	Groups int `json:"groups,omitempty"`
+	// Classes, when positive, makes the model conditional: p(x|y) with a
+	// class label y in [0, Classes) given to the encoder and the decoder
+	// (a conditional VAE, Sohn et al. 2015). 0: unconditional.
+	Classes int `json:"classes,omitempty"`
+}
+
+// LabelValues returns n labels as the int32 values a graph's labels input
+// takes: labels converted, or n zeros when labels is nil (an unconditional
+// model, which ignores them). labels have been checked (CheckLabels).
+func LabelValues(labels []int, n int) []int32 {
+	out := make([]int32, n)
+	for i, l := range labels {
+		out[i] = int32(l)
+	}
+	return out
+}
+
+// Conditional reports whether the model takes class labels.
+func (c Config) Conditional() bool { return c.Classes > 0 }
+
+// CheckLabels reports whether labels can go with n images into the model:
+// none for an unconditional model (labels are then ignored), else n labels,
+// each in [0, Classes).
+func (c Config) CheckLabels(labels []int, n int) error {
+	if !c.Conditional() {
+		return nil
+	}
+	if len(labels) != n {
+		return fmt.Errorf("the model is conditional on %d classes: %d labels given for %d images", c.Classes, len(labels), n)
+	}
+	for i, l := range labels {
+		if l < 0 || l >= c.Classes {
+			return fmt.Errorf("label %d of item %d is outside the model's %d classes [0, %d)", l, i, c.Classes, c.Classes)
+		}
+	}
+	return nil
 }
 
 // Network is the model's name, Conv for a config saved without one.
@@ -141,6 +177,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("likelihood %q: want %q, %q or %q", c.Likelihood, Bernoulli, Gaussian, DiscreteLogistic)
 	case c.Beta < 0 || math.IsNaN(c.Beta):
 		return fmt.Errorf("beta %v: must be non-negative", c.Beta)
+	case c.Classes < 0 || c.Classes == 1:
+		return fmt.Errorf("classes %d: want 0 (unconditional) or at least 2", c.Classes)
 	}
 	if err := c.validateFamily(); err != nil {
 		return err

@@ -104,6 +104,12 @@ func TestGradientsMatchFiniteDifferences(t *testing.T) {
 		{"ladder, 3 layers, IW bound K=3", 3, func(c *Config) {
 			c.Model, c.Blocks, c.Groups, c.Hidden, c.Latent = Ladder, 1, 3, 6, 6
 		}},
+		{"conditional conv, 3 classes", 0, func(c *Config) { c.Classes, c.Hidden = 3, 5 }},
+		{"conditional conv, IW bound K=3", 3, func(c *Config) { c.Classes = 3 }},
+		{"conditional resnet", 0, func(c *Config) { c.Model, c.Blocks, c.Classes = ResNet, 1, 4 }},
+		{"conditional ladder, IW bound K=3", 3, func(c *Config) {
+			c.Model, c.Blocks, c.Groups, c.Hidden, c.Classes = Ladder, 1, 2, 6, 3
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -130,10 +136,14 @@ func checkGradients(t *testing.T, b *backend.Backend, cfg Config, iw int) {
 	xt := tensors.FromFlatDataAndDimensions(x, n, cfg.Height, cfg.Width, cfg.Channels)
 	state := mustRNG(t, 9)
 	lossFn := func(ctx *context.Context, x, state *Node) *Node {
-		if iw > 0 {
-			return Neg(ReduceAllSum(IWBound(IWLogWeights(ctx, cfg, x, iw, StateNoise(state)))))
+		var labels *Node // one image of class 1, one of the last class
+		if cfg.Conditional() {
+			labels = Const(x.Graph(), []int32{1, int32(cfg.Classes - 1)})
 		}
-		return ReduceAllSum(ELBO(ctx, cfg, x, StateNoise(state)).NegELBO())
+		if iw > 0 {
+			return Neg(ReduceAllSum(IWBound(IWLogWeights(ctx, cfg, x, labels, iw, StateNoise(state)))))
+		}
+		return ReduceAllSum(ELBO(ctx, cfg, x, labels, StateNoise(state)).NegELBO())
 	}
 	ctx := context.New()
 	if err := ctx.SetRNGStateFromSeed(5); err != nil {
@@ -232,7 +242,7 @@ func TestParameterCount(t *testing.T) {
 	if err := CreateVariables(b, ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
-	decode := context.MustNewExec(b, ctx.Reuse(), func(ctx *context.Context, z *Node) *Node { return Decode(ctx, cfg, z) })
+	decode := context.MustNewExec(b, ctx.Reuse(), func(ctx *context.Context, z *Node) *Node { return Decode(ctx, cfg, z, nil) })
 	out := decode.MustExec(tensors.FromShape(shapes.Make(dtypes.Float32, 2, cfg.Latent)))[0]
 	if got := out.Shape().Dimensions; len(got) != 4 || got[1] != 28 || got[2] != 28 || got[3] != 1 {
 		t.Errorf("decoder output shape %v, want [2 28 28 1]", got)

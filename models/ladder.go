@@ -32,9 +32,9 @@ type pickCode func(t int, mean, logVar *Node) *Node
 
 // encode returns the posterior means and log-variances along the top-down
 // path of the means.
-func (ladder) encode(ctx *context.Context, cfg Config, x *Node) (*Node, *Node) {
+func (ladder) encode(ctx *context.Context, cfg Config, x, y *Node) (*Node, *Node) {
 	var means, logVars []*Node
-	ladderDown(ctx, cfg, ladderUp(ctx, cfg, x, 1), func(_ int, mean, logVar *Node) *Node {
+	ladderDown(ctx, cfg, ladderUp(ctx, cfg, withLabelChannels(x, y), 1), y, func(_ int, mean, logVar *Node) *Node {
 		means, logVars = append(means, mean), append(logVars, logVar)
 		return mean
 	})
@@ -42,9 +42,9 @@ func (ladder) encode(ctx *context.Context, cfg Config, x *Node) (*Node, *Node) {
 }
 
 // decode walks the top-down path with the given codes.
-func (ladder) decode(ctx *context.Context, cfg Config, z *Node) *Node {
+func (ladder) decode(ctx *context.Context, cfg Config, z, y *Node) *Node {
 	lg := cfg.Latent / cfg.Groups
-	h := ladderDown(ctx, cfg, nil, func(t int, _, _ *Node) *Node {
+	h := ladderDown(ctx, cfg, nil, y, func(t int, _, _ *Node) *Node {
 		return SliceAxis(z, 1, AxisRange(t*lg, (t+1)*lg))
 	})
 	return resnetUp(ctx.In("decoder"), cfg, h)
@@ -52,10 +52,10 @@ func (ladder) decode(ctx *context.Context, cfg Config, z *Node) *Node {
 
 // draw runs the bottom-up path once and the top-down path for k draws per
 // image, drawing each layer's code from its posterior.
-func (ladder) draw(ctx *context.Context, cfg Config, x *Node, k int, noise *Noise) ([]Group, *Node) {
+func (ladder) draw(ctx *context.Context, cfg Config, x, y *Node, k int, noise *Noise) ([]Group, *Node) {
 	b, lg := x.Shape().Dimensions[0], cfg.Latent/cfg.Groups
 	var groups []Group
-	h := ladderDown(ctx, cfg, ladderUp(ctx, cfg, x, k), func(_ int, mean, logVar *Node) *Node {
+	h := ladderDown(ctx, cfg, ladderUp(ctx, cfg, withLabelChannels(x, y), k), repeatRows(y, k), func(_ int, mean, logVar *Node) *Node {
 		eps := noise.Normal(x.Graph(), mean.Shape()) // [B·k, L_g]
 		code := Reparameterize(mean, logVar, eps)
 		split := func(n *Node) *Node { return Reshape(n, b, k, lg) }
@@ -88,8 +88,10 @@ func ladderUp(ctx *context.Context, cfg Config, x *Node, k int) []*Node {
 // ladderDown is the top-down path: for each layer from the top, the
 // posterior from the state and the bottom-up feature (when ds is not nil),
 // the code that pick chooses, the prior that turns it into z, and the
-// state's update. It returns the final state, rectified.
-func ladderDown(ctx *context.Context, cfg Config, ds []*Node, pick pickCode) *Node {
+// state's update. A conditional model's labels y [N, Classes] enter the
+// state with the top layer's z, so every lower prior and posterior and the
+// decoder see them. It returns the final state, rectified.
+func ladderDown(ctx *context.Context, cfg Config, ds []*Node, y *Node, pick pickCode) *Node {
 	ctx = ctx.In("topdown")
 	// The posterior and prior heads start at zero: every layer's posterior
 	// and prior start as N(0, I) in code coordinates, so the first steps do
@@ -112,6 +114,9 @@ func ladderDown(ctx *context.Context, cfg Config, ds []*Node, pick pickCode) *No
 		if h != nil {
 			priorMean, priorLogVar := splitHalves(softClamp(dense(head.In("prior"), h, 2*lg)))
 			z = Reparameterize(priorMean, priorLogVar, z)
+		}
+		if t == 0 {
+			z = withLabel(z, y)
 		}
 		u := dense(layer.In("latent"), z, cfg.Hidden)
 		if h == nil {

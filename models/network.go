@@ -6,6 +6,9 @@ package models
 // codes; the objective (objective.go) is written once for all of them.
 
 import (
+	"fmt"
+
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // graph ops read best unqualified
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/ml/context"
@@ -20,18 +23,24 @@ import (
 // KL between the layer's posterior and prior.
 
 // network is one architecture of the family.
+//
+// A conditional model (Config.Classes > 0) takes each image's class label
+// y as well: the encoder sees it as Classes one-hot channels beside the
+// image's (withLabelChannels) and the decoder beside the code
+// (withLabel); y is nil for an unconditional model.
 type network interface {
-	// encode maps images [B, H, W, C] to the posterior's mean and
-	// log-variance in code coordinates, [B, Latent] each (for a Ladder,
-	// along the top-down path of the posterior means).
-	encode(ctx *context.Context, cfg Config, x *Node) (mean, logVar *Node)
-	// decode maps codes [N, Latent] to the likelihood's parameters
-	// [N, H, W, OutChannels].
-	decode(ctx *context.Context, cfg Config, z *Node) *Node
+	// encode maps images [B, H, W, C] (with their labels y [B, Classes])
+	// to the posterior's mean and log-variance in code coordinates,
+	// [B, Latent] each (for a Ladder, along the top-down path of the
+	// posterior means).
+	encode(ctx *context.Context, cfg Config, x, y *Node) (mean, logVar *Node)
+	// decode maps codes [N, Latent] (with labels y [N, Classes]) to the
+	// likelihood's parameters [N, H, W, OutChannels].
+	decode(ctx *context.Context, cfg Config, z, y *Node) *Node
 	// draw draws k codes per image of x [B, H, W, C] from the posterior,
 	// one Group per stochastic layer, and decodes them ([B·k, H, W,
 	// OutChannels], the k draws of an image together).
-	draw(ctx *context.Context, cfg Config, x *Node, k int, noise *Noise) ([]Group, *Node)
+	draw(ctx *context.Context, cfg Config, x, y *Node, k int, noise *Noise) ([]Group, *Node)
 }
 
 // networkOf is cfg's network; cfg has been validated.
@@ -47,15 +56,63 @@ func networkOf(cfg Config) network {
 }
 
 // Encode maps images [B, H, W, C] in [0, 1] to the posterior's mean and
-// log-variance in code coordinates, each [B, Latent].
-func Encode(ctx *context.Context, cfg Config, x *Node) (mean, logVar *Node) {
-	return networkOf(cfg).encode(ctx, cfg, x)
+// log-variance in code coordinates, each [B, Latent]. labels [B] (int32)
+// are the images' classes, which a conditional model needs and the others
+// ignore (nil is fine for them).
+func Encode(ctx *context.Context, cfg Config, x, labels *Node) (mean, logVar *Node) {
+	return networkOf(cfg).encode(ctx, cfg, x, oneHot(cfg, labels, x.DType()))
 }
 
-// Decode maps codes [B, Latent] to the likelihood's parameters
+// Decode maps codes [B, Latent] (and, for a conditional model, the classes
+// labels [B] to decode them as) to the likelihood's parameters
 // [B, H, W, OutChannels]; MeanImage turns them into images.
-func Decode(ctx *context.Context, cfg Config, z *Node) *Node {
-	return networkOf(cfg).decode(ctx, cfg, z)
+func Decode(ctx *context.Context, cfg Config, z, labels *Node) *Node {
+	return networkOf(cfg).decode(ctx, cfg, z, oneHot(cfg, labels, z.DType()))
+}
+
+// oneHot is labels [B] (int32) as one-hot rows [B, Classes] of dtype, or
+// nil for an unconditional model. A conditional model built without labels
+// is a programming error: it panics, as graph building does.
+func oneHot(cfg Config, labels *Node, dtype dtypes.DType) *Node {
+	if cfg.Classes == 0 {
+		return nil
+	}
+	if labels == nil {
+		panic(fmt.Sprintf("models: the model is conditional on %d classes but was given no labels", cfg.Classes))
+	}
+	return OneHot(labels, cfg.Classes, dtype)
+}
+
+// withLabelChannels appends one-hot labels y [B, Classes] to images x
+// [B, H, W, C] as Classes constant channels; x itself when y is nil.
+func withLabelChannels(x, y *Node) *Node {
+	if y == nil {
+		return x
+	}
+	d := x.Shape().Dimensions
+	c := y.Shape().Dimensions[1]
+	ys := BroadcastToDims(Reshape(y, d[0], 1, 1, c), d[0], d[1], d[2], c)
+	return Concatenate([]*Node{x, ys}, -1)
+}
+
+// withLabel appends one-hot labels y [N, Classes] to rows h [N, D]; h
+// itself when y is nil.
+func withLabel(h, y *Node) *Node {
+	if y == nil {
+		return h
+	}
+	return Concatenate([]*Node{h, y}, -1)
+}
+
+// repeatRows repeats each row of x [B, …] k times, consecutively: [B·k, …];
+// nil stays nil.
+func repeatRows(x *Node, k int) *Node {
+	if x == nil || k == 1 {
+		return x
+	}
+	d := x.Shape().Dimensions
+	dims := append([]int{d[0], k}, d[1:]...)
+	return Reshape(BroadcastToDims(ExpandAxes(x, 1), dims...), append([]int{d[0] * k}, d[1:]...)...)
 }
 
 // oneLayer is a network with one stochastic layer: an encoder to a
@@ -65,15 +122,17 @@ type oneLayer struct {
 	dec func(ctx *context.Context, cfg Config, z *Node) *Node
 }
 
-func (n oneLayer) encode(ctx *context.Context, cfg Config, x *Node) (*Node, *Node) {
-	return n.enc(ctx, cfg, x)
+func (n oneLayer) encode(ctx *context.Context, cfg Config, x, y *Node) (*Node, *Node) {
+	return n.enc(ctx, cfg, withLabelChannels(x, y))
 }
 
-func (n oneLayer) decode(ctx *context.Context, cfg Config, z *Node) *Node { return n.dec(ctx, cfg, z) }
+func (n oneLayer) decode(ctx *context.Context, cfg Config, z, y *Node) *Node {
+	return n.dec(ctx, cfg, withLabel(z, y))
+}
 
 // draw encodes x once and decodes k draws per image.
-func (n oneLayer) draw(ctx *context.Context, cfg Config, x *Node, k int, noise *Noise) ([]Group, *Node) {
-	mean, logVar := n.enc(ctx, cfg, x) // [B, L]
+func (n oneLayer) draw(ctx *context.Context, cfg Config, x, y *Node, k int, noise *Noise) ([]Group, *Node) {
+	mean, logVar := n.encode(ctx, cfg, x, y) // [B, L]
 	b, l := mean.Shape().Dimensions[0], mean.Shape().Dimensions[1]
 	var eps *Node
 	if k == 1 {
@@ -82,6 +141,6 @@ func (n oneLayer) draw(ctx *context.Context, cfg Config, x *Node, k int, noise *
 		eps = noise.Normal(x.Graph(), shapes.Make(mean.DType(), b, k, l))
 	}
 	z := Reparameterize(mean, logVar, eps) // [B, k, L]
-	out := n.dec(ctx, cfg, Reshape(z, b*k, l))
+	out := n.decode(ctx, cfg, Reshape(z, b*k, l), repeatRows(y, k))
 	return []Group{{Mean: ExpandAxes(mean, 1), LogVar: ExpandAxes(logVar, 1), Eps: eps, Z: z}}, out
 }

@@ -73,11 +73,13 @@ type Pass struct {
 	Recon  *Node   // −log p(x|z) per draw [B, k]
 }
 
-// Sample encodes images x [B, H, W, C], draws k codes per image from noise,
-// decodes them and measures each draw's reconstruction: every term of the
-// objective comes from a Pass.
-func Sample(ctx *context.Context, cfg Config, x *Node, k int, noise *Noise) Pass {
-	groups, out := networkOf(cfg).draw(ctx, cfg, x, k, noise)
+// Sample encodes images x [B, H, W, C] (with their class labels [B], int32,
+// for a conditional model; nil otherwise), draws k codes per image from
+// noise, decodes them and measures each draw's reconstruction: every term
+// of the objective comes from a Pass. A conditional model's terms are those
+// of log p(x|y).
+func Sample(ctx *context.Context, cfg Config, x, labels *Node, k int, noise *Noise) Pass {
+	groups, out := networkOf(cfg).draw(ctx, cfg, x, oneHot(cfg, labels, x.DType()), k, noise)
 	b := x.Shape().Dimensions[0]
 	xs := x
 	if k > 1 {
@@ -154,17 +156,18 @@ func (t Terms) Loss(klWeight *Node, freeBits float64) *Node {
 	return Add(ReduceAllMean(t.Recon), Mul(klWeight, kl))
 }
 
-// ELBO encodes images x [B, H, W, C], draws one z per image from noise,
-// decodes it and returns the per-image terms of the negative ELBO.
-func ELBO(ctx *context.Context, cfg Config, x *Node, noise *Noise) Terms {
-	return Sample(ctx, cfg, x, 1, noise).Terms()
+// ELBO encodes images x [B, H, W, C] (with labels, as Sample), draws one z
+// per image from noise, decodes it and returns the per-image terms of the
+// negative ELBO.
+func ELBO(ctx *context.Context, cfg Config, x, labels *Node, noise *Noise) Terms {
+	return Sample(ctx, cfg, x, labels, 1, noise).Terms()
 }
 
-// IWLogWeights encodes images x [B, H, W, C], draws k z per image from noise
-// and returns the importance log-weights [B, k]:
-// log p(x|z_j) + log p(z_j) − log q(z_j|x).
-func IWLogWeights(ctx *context.Context, cfg Config, x *Node, k int, noise *Noise) *Node {
-	return Sample(ctx, cfg, x, k, noise).LogWeights(nil)
+// IWLogWeights encodes images x [B, H, W, C] (with labels, as Sample),
+// draws k z per image from noise and returns the importance log-weights
+// [B, k]: log p(x|z_j) + log p(z_j) − log q(z_j|x).
+func IWLogWeights(ctx *context.Context, cfg Config, x, labels *Node, k int, noise *Noise) *Node {
+	return Sample(ctx, cfg, x, labels, k, noise).LogWeights(nil)
 }
 
 // LogWeights are the pass's importance log-weights [B, k]:

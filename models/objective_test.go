@@ -27,12 +27,12 @@ func TestIWBoundWithOneSampleIsTheELBO(t *testing.T) {
 	}
 	exec := context.MustNewExec(b, ctx.Reuse(), func(ctx *context.Context, x *Node) (*Node, *Node) {
 		seed := Const(x.Graph(), mustRNG(t, 7))
-		bound := IWBound(IWLogWeights(ctx, cfg, x, 1, StateNoise(seed)))
-		mean, logVar := Encode(ctx, cfg, x)
+		bound := IWBound(IWLogWeights(ctx, cfg, x, nil, 1, StateNoise(seed)))
+		mean, logVar := Encode(ctx, cfg, x, nil)
 		_, eps := RandomNormal(seed, shapes.Make(mean.DType(), 4, 1, cfg.Latent))
 		eps = Reshape(eps, 4, cfg.Latent)
 		z := Add(mean, Mul(Exp(MulScalar(logVar, 0.5)), eps))
-		recon := ReconNLL(ctx, cfg, x, Decode(ctx, cfg, z))
+		recon := ReconNLL(ctx, cfg, x, Decode(ctx, cfg, z, nil))
 		logQ := MulScalar(ReduceSum(Add(Square(eps), logVar), -1), -0.5) // without the log 2π terms,
 		logP := MulScalar(ReduceSum(Square(z), -1), -0.5)                // which cancel
 		return Add(recon, Sub(logQ, logP)), bound
@@ -83,7 +83,7 @@ func TestLogWeightsAgreeWithTerms(t *testing.T) {
 			}
 			perturb(t, ctx, rand.New(rand.NewPCG(5, 6)), 0.3) // posteriors away from the priors
 			exec := context.MustNewExec(b, ctx.Reuse(), func(ctx *context.Context, x *Node) (*Node, *Node, *Node) {
-				p := Sample(ctx, cfg, x, k, StateNoise(Const(x.Graph(), mustRNG(t, 3))))
+				p := Sample(ctx, cfg, x, nil, k, StateNoise(Const(x.Graph(), mustRNG(t, 3))))
 				terms := p.Terms()
 				return ReduceMean(p.LogWeights(nil), 1), terms.NegELBO(), terms.KL
 			})

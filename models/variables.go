@@ -13,16 +13,16 @@ import (
 // initial value (drawn from ctx's RNG, as a first training step would), by
 // running the networks once on a blank image without sampling noise.
 func CreateVariables(b backends.Backend, ctx *context.Context, cfg Config) error {
-	exec, err := context.NewExec(b, ctx.Checked(false), func(ctx *context.Context, x *Node) *Node {
-		mean, logVar := Encode(ctx, cfg, x)
-		out := Decode(ctx, cfg, Add(mean, logVar))
+	exec, err := context.NewExec(b, ctx.Checked(false), func(ctx *context.Context, x, labels *Node) *Node {
+		mean, logVar := Encode(ctx, cfg, x, labels)
+		out := Decode(ctx, cfg, Add(mean, logVar), labels)
 		return ReduceAllSum(ReconNLL(ctx, cfg, x, out))
 	})
 	if err != nil {
 		return fmt.Errorf("building the model: %w", err)
 	}
 	defer exec.Finalize()
-	outs, err := exec.Exec(tensors.FromShape(cfg.ImageShape(1)))
+	outs, err := exec.Exec(tensors.FromShape(cfg.ImageShape(1)), []int32{0})
 	if err != nil {
 		return fmt.Errorf("creating the model's variables: %w", err)
 	}

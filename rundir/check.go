@@ -20,6 +20,9 @@ func (c Config) CheckImages(set *data.Set) error {
 				s.Height, s.Width, s.Channels, m.Height, m.Width, m.Channels)
 		}
 	}
+	if m.Conditional() && len(set.Classes) != m.Classes {
+		return fmt.Errorf("it has %d classes but the model is conditional on %d (%s)", len(set.Classes), m.Classes, strings.Join(c.Classes, ", "))
+	}
 	return nil
 }
 

@@ -44,6 +44,10 @@ type Config struct {
 	Init      string `json:"init,omitempty"` // run folder whose weights started this run
 
 	Objective Objective `json:"objective,omitzero"`
+	// Classes names the classes of a conditional model (Model.Classes of
+	// them), label i being Classes[i]: "0" to "9" for MNIST, the subfolder
+	// names of an image folder. Empty for an unconditional model.
+	Classes []string `json:"classes,omitempty"`
 }
 
 // Learning-rate schedules (Objective.LRSchedule).

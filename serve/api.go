@@ -285,7 +285,7 @@ func (s *Server) nearest(z []float32, k int) ([]neighbor, error) {
 // the test images'.
 func (s *Server) scoreOf(image []float32) (score, pct float64, err error) {
 	s.mu.Lock()
-	recon, kl, err := s.run.Model.ELBO(image, scoreSamples, s.opt.Seed)
+	recon, kl, err := s.run.Model.ELBO(image, nil, scoreSamples, s.opt.Seed)
 	s.mu.Unlock()
 	if err != nil {
 		return 0, 0, fmt.Errorf("scoring the image: %w", err)

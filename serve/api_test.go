@@ -33,7 +33,7 @@ const (
 // (logvar −1) and scores it 10·sum(pixels) + 1.
 type fakeModel struct{}
 
-func (fakeModel) Encode(images []float32) (means, logVars []float32, err error) {
+func (fakeModel) Encode(images []float32, _ []int) (means, logVars []float32, err error) {
 	if len(images) == 0 || len(images)%fakeSize != 0 {
 		return nil, nil, fmt.Errorf("%d values", len(images))
 	}
@@ -48,7 +48,7 @@ func (fakeModel) Encode(images []float32) (means, logVars []float32, err error) 
 	return means, logVars, nil
 }
 
-func (fakeModel) ELBO(images []float32, _ int, _ int64) (recon, kl []float64, err error) {
+func (fakeModel) ELBO(images []float32, _ []int, _ int, _ int64) (recon, kl []float64, err error) {
 	for i := 0; i < len(images); i += fakeSize {
 		var s float64
 		for _, v := range images[i : i+fakeSize] {
@@ -64,7 +64,7 @@ type fakeDecoder struct{}
 
 func (fakeDecoder) Batch() int { return 4 }
 
-func (fakeDecoder) Decode(codes []float32) ([]float32, error) {
+func (fakeDecoder) Decode(codes []float32, _ []int) ([]float32, error) {
 	var out []float32
 	for i := 0; i < len(codes); i += fakeLatent {
 		for p := range fakeSize {
@@ -171,7 +171,7 @@ func TestPointsAndTestImage(t *testing.T) {
 	}
 	var ti testResponse
 	decodeBody(t, do(h, "GET", "/api/test/4", "", ""), &ti)
-	mean, _, _ := fakeModel{}.Encode(s.run.Test.Image(4))
+	mean, _, _ := fakeModel{}.Encode(s.run.Test.Image(4), nil)
 	if ti.Index != 4 || ti.Label != 1 || !slices.Equal(ti.Mean, mean) || !slices.Equal(ti.Image, pixelBytes(s.run.Test.Image(4))) {
 		t.Errorf("test image 4: %+v", ti)
 	}
@@ -190,7 +190,7 @@ func TestDecode(t *testing.T) {
 	_, h := newFakeServer(t, Options{})
 	var one struct{ Image []int }
 	decodeBody(t, do(h, "POST", "/api/decode", "", `{"z":[1,-2,30]}`), &one)
-	want, _ := fakeDecoder{}.Decode([]float32{1, -2, 30})
+	want, _ := fakeDecoder{}.Decode([]float32{1, -2, 30}, nil)
 	if !slices.Equal(one.Image, pixelBytes(want)) {
 		t.Errorf("decode: got %v, want %v", one.Image, pixelBytes(want))
 	}
@@ -206,8 +206,8 @@ func TestEncode(t *testing.T) {
 	img := s.run.Test.Image(6)
 	var byJSON encodeResponse
 	decodeBody(t, do(h, "POST", "/api/encode", jsonType, jsonOf(t, map[string]any{"pixels": img, "k": 3})), &byJSON)
-	mean, logVar, _ := fakeModel{}.Encode(img)
-	recon, _ := fakeDecoder{}.Decode(mean)
+	mean, logVar, _ := fakeModel{}.Encode(img, nil)
+	recon, _ := fakeDecoder{}.Decode(mean, nil)
 	if !slices.Equal(byJSON.Mean, mean) || !slices.Equal(byJSON.LogVar, logVar) || !slices.Equal(byJSON.Reconstruction, pixelBytes(recon)) {
 		t.Errorf("encode: %+v", byJSON)
 	}
@@ -271,7 +271,7 @@ func TestInterpolate(t *testing.T) {
 	if !slices.Equal(got.Codes[0], s.means[6:9]) || !slices.Equal(got.Codes[4], []float32{1, 2, 3}) {
 		t.Errorf("ends %v … %v, want test image 2's mean … [1 2 3]", got.Codes[0], got.Codes[4])
 	}
-	mid, _ := fakeDecoder{}.Decode(got.Codes[2])
+	mid, _ := fakeDecoder{}.Decode(got.Codes[2], nil)
 	if !slices.Equal(got.Frames[2], pixelBytes(mid)) {
 		t.Errorf("frame 2 is not its code decoded")
 	}

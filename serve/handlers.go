@@ -176,7 +176,7 @@ func (s *Server) encode(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.mu.Lock()
-	mean, logVar, err := s.run.Model.Encode(img)
+	mean, logVar, err := s.run.Model.Encode(img, nil)
 	s.mu.Unlock()
 	if err != nil {
 		return fmt.Errorf("encoding the image: %w", err)

@@ -19,14 +19,14 @@ import (
 // Decoder maps latent codes to images (NHWC in [0, 1]) through a graph
 // compiled for batches of Batch codes; *generate.Decoder is one.
 type Decoder interface {
-	Decode(codes []float32) ([]float32, error)
+	Decode(codes []float32, labels []int) ([]float32, error)
 	Batch() int
 }
 
 // Model encodes and scores images; *eval.Model is one.
 type Model interface {
-	Encode(images []float32) (means, logVars []float32, err error)
-	ELBO(images []float32, samples int, seed int64) (recon, kl []float64, err error)
+	Encode(images []float32, labels []int) (means, logVars []float32, err error)
+	ELBO(images []float32, labels []int, samples int, seed int64) (recon, kl []float64, err error)
 }
 
 // Run is what the explorer shows: a trained model and a test split.
@@ -85,10 +85,10 @@ func New(run Run, opt Options) (*Server, error) {
 	s := &Server{run: run, opt: opt, latent: run.Config.Latent}
 	var err error
 	images := run.Test.Images()
-	if s.means, s.logVars, err = run.Model.Encode(images); err != nil {
+	if s.means, s.logVars, err = run.Model.Encode(images, nil); err != nil {
 		return nil, fmt.Errorf("encoding the test split: %w", err)
 	}
-	recon, kl, err := run.Model.ELBO(images, 1, opt.Seed)
+	recon, kl, err := run.Model.ELBO(images, nil, 1, opt.Seed)
 	if err != nil {
 		return nil, fmt.Errorf("scoring the test split: %w", err)
 	}
@@ -106,7 +106,8 @@ func New(run Run, opt Options) (*Server, error) {
 	s.points = s.proj.project(s.means)
 	s.dims = dimsByActivity(s.means, s.latent)
 	m := run.Config
-	s.decoder = newBatcher(run.Decoder.Decode, m.Latent, m.Height*m.Width*m.Channels, run.Decoder.Batch(), opt.Window)
+	decode := func(codes []float32) ([]float32, error) { return run.Decoder.Decode(codes, nil) }
+	s.decoder = newBatcher(decode, m.Latent, m.Height*m.Width*m.Channels, run.Decoder.Batch(), opt.Window)
 	return s, nil
 }
 
@@ -114,7 +115,7 @@ func New(run Run, opt Options) (*Server, error) {
 // images (an upload, a drawing) are compiled before the first request.
 func (s *Server) warmUp() error {
 	one := s.run.Test.Image(0)
-	if _, _, err := s.run.Model.Encode(one); err != nil {
+	if _, _, err := s.run.Model.Encode(one, nil); err != nil {
 		return fmt.Errorf("encoding one image: %w", err)
 	}
 	_, _, err := s.scoreOf(one)

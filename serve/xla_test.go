@@ -32,8 +32,8 @@ func xlaRun(tb testing.TB, cfg models.Config, n, batch int) (Run, *generate.Deco
 	ctx := context.New()
 	ctx.SetRNGStateFromSeed(1)
 	create := context.MustNewExec(b, ctx, func(ctx *context.Context, x *Node) *Node {
-		mean, _ := models.Encode(ctx, cfg, x)
-		return models.Decode(ctx, cfg, mean)
+		mean, _ := models.Encode(ctx, cfg, x, nil)
+		return models.Decode(ctx, cfg, mean, nil)
 	})
 	create.MustExec(tensors.FromShape(cfg.ImageShape(1)))
 	dec, err := generate.NewDecoder(b, ctx, cfg, batch)
@@ -83,11 +83,11 @@ func testRealGraphs(t *testing.T, cfg models.Config) {
 	img := run.Test.Image(3)
 	var enc encodeResponse
 	decodeBody(t, do(h, "POST", "/api/encode", "", jsonOf(t, map[string]any{"pixels": img})), &enc)
-	mean, _, err := model.Encode(img)
+	mean, _, err := model.Encode(img, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	recon, err := dec.Decode(mean)
+	recon, err := dec.Decode(mean, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func testRealGraphs(t *testing.T, cfg models.Config) {
 	}
 
 	codes := generate.RandomLatents(24, cfg.Latent, 5, 1)
-	alone, err := dec.Decode(codes)
+	alone, err := dec.Decode(codes, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

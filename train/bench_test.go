@@ -49,13 +49,13 @@ func BenchmarkTrainStep(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if _, err := sess.Step(batcher.Batch(0).Images, 0); err != nil { // compiles
+			if _, err := sess.Step(batcher.Batch(0).Images, nil, 0); err != nil { // compiles
 				b.Fatal(err)
 			}
 			b.ResetTimer()
 			for i := range b.N {
 				step := int64(i + 1)
-				if _, err := sess.Step(batcher.Batch(step).Images, step); err != nil {
+				if _, err := sess.Step(batcher.Batch(step).Images, nil, step); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -88,7 +88,7 @@ func parallelSteps(t *testing.T, b backends.Backend, cfg rundir.Config, devices,
 	images := testenv.Blobs(cfg.BatchSize*steps, 5)
 	losses := make([]models.Losses, steps)
 	for step := range steps {
-		l, err := sess.Step(images[step*size:(step+1)*size], int64(step))
+		l, err := sess.Step(images[step*size:(step+1)*size], nil, int64(step))
 		if err != nil {
 			t.Fatalf("%d devices, step %d: %v", devices, step, err)
 		}

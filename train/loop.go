@@ -40,6 +40,10 @@ type Options struct {
 	// not part of the run: a run saved on N devices resumes on any M that
 	// divides its batch size.
 	Devices int
+	// Conditional makes a new run's model conditional on its data set's
+	// class labels: its config's Model.Classes and Classes come from the
+	// data. A resumed run keeps what it was.
+	Conditional bool
 
 	poisonStep int64 // when positive, the batch of that step gets a NaN (tests of the NaN guard)
 }
@@ -94,7 +98,7 @@ func Fit(ctx context.Context, b backends.Backend, cfg rundir.Config, opt Options
 			}
 		}
 	}
-	set, err := loadData(&cfg, ck == nil && !opt.Resume, opt.Log)
+	set, err := loadData(&cfg, ck == nil && !opt.Resume, opt.Conditional, opt.Log)
 	if err != nil {
 		return Result{}, err
 	}
@@ -167,8 +171,9 @@ func claimFolder(dir string, resume bool) (created bool, err error) {
 }
 
 // loadData loads the run's data set once. A new run takes its model's image
-// shape from the data; a resumed one checks the data still fits its model.
-func loadData(cfg *rundir.Config, fresh bool, log io.Writer) (*data.Set, error) {
+// shape, and when conditional its classes, from the data; a resumed one
+// checks the data still fits its model.
+func loadData(cfg *rundir.Config, fresh, conditional bool, log io.Writer) (*data.Set, error) {
 	set, err := cfg.Data.Load()
 	if err != nil {
 		return nil, err
@@ -179,6 +184,12 @@ func loadData(cfg *rundir.Config, fresh bool, log io.Writer) (*data.Set, error) 
 	}
 	if fresh {
 		cfg.Model.Height, cfg.Model.Width, cfg.Model.Channels = set.Train.Height, set.Train.Width, set.Train.Channels
+		if conditional {
+			if len(set.Classes) < 2 {
+				return nil, fmt.Errorf("data set %s: a conditional model needs at least 2 classes, the set has %d", cfg.Data.Spec, len(set.Classes))
+			}
+			cfg.Model.Classes, cfg.Classes = len(set.Classes), set.Classes
+		}
 		if err := cfg.Model.Validate(); err != nil {
 			return nil, err
 		}
@@ -255,7 +266,8 @@ type loop struct {
 	sess     *Session
 	eval     *eval.Model // the test split's ELBO
 	vars     *gctx.Context
-	test     []float32 // the test split's pixels, evaluated at each epoch's end
+	test     *data.Split // evaluated at each epoch's end
+	testPix  []float32   // its pixels in [0, 1]
 	perEpoch int64
 }
 
@@ -270,7 +282,7 @@ func newLoop(b backends.Backend, cfg rundir.Config, opt Options, vars *gctx.Cont
 		return nil, err
 	}
 	ev.Batch = cfg.EvalBatch
-	return &loop{cfg: cfg, opt: opt, sess: sess, eval: ev, vars: vars, test: test.Images(), perEpoch: perEpoch}, nil
+	return &loop{cfg: cfg, opt: opt, sess: sess, eval: ev, vars: vars, test: test, testPix: test.Images(), perEpoch: perEpoch}, nil
 }
 
 func (l *loop) finalize() {
@@ -292,12 +304,13 @@ func (l *loop) run(ctx context.Context, batcher *data.Batcher, start int64) (Res
 	lastSaved, began := start, time.Now()
 	var stepTime time.Duration // time in training steps after this invocation's first
 	for step := start; step < l.cfg.Steps; step++ {
-		images := (<-stream).Images
+		batch := <-stream
+		images := batch.Images
 		if l.opt.poisonStep > 0 && step+1 == l.opt.poisonStep {
 			images = poison(images)
 		}
 		t0 := time.Now()
-		losses, err := l.sess.Step(images, step)
+		losses, err := l.sess.Step(images, batch.Labels, step)
 		if err != nil {
 			return res, err
 		}
@@ -353,7 +366,7 @@ func (l *loop) run(ctx context.Context, batcher *data.Batcher, start int64) (Res
 // one sampled z per image, drawn from a seed of the run and step (never
 // from the run's RNG state, so evaluating does not change training).
 func (l *loop) evaluate(done int64) (models.Losses, error) {
-	ev, err := l.eval.MeanELBO(l.test, l.cfg.Seed+done)
+	ev, err := l.eval.MeanELBO(l.testPix, l.test.Labels, l.cfg.Seed+done)
 	if err != nil {
 		return ev, fmt.Errorf("evaluating the test split at step %d: %w", done, err)
 	}

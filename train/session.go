@@ -63,9 +63,9 @@ func NewParallelSession(b backends.Backend, cfg rundir.Config, ctx *context.Cont
 	}
 	opt := optimizers.Adam().LearningRate(cfg.LR).Done()
 	m, o := cfg.Model, cfg.Objective
-	step, err := context.NewExec(b, ctx.Checked(false), func(ctx *context.Context, x, klWeight, lr *Node) []*Node {
+	step, err := context.NewExec(b, ctx.Checked(false), func(ctx *context.Context, x, labels, klWeight, lr *Node) []*Node {
 		optimizers.LearningRateVar(ctx, lr.DType(), cfg.LR).SetValueGraph(lr)
-		p := models.Sample(ctx, m, x, max(o.IWTrain, 1), models.ContextNoise(ctx))
+		p := models.Sample(ctx, m, x, labels, max(o.IWTrain, 1), models.ContextNoise(ctx))
 		t := p.Terms()
 		loss := t.Loss(klWeight, o.FreeBits)
 		if o.IWTrain > 1 {
@@ -93,9 +93,10 @@ func NewParallelSession(b backends.Backend, cfg rundir.Config, ctx *context.Cont
 			step.Finalize()
 			return nil, err
 		}
-		// The images are split along the batch axis; the KL weight, the
-		// learning rate, the variables and the outputs are replicated.
-		step.AutoSharding(batch.Mesh).WithInputShardingSpecs(batch, nil, nil)
+		// The images and labels are split along the batch axis; the KL
+		// weight, the learning rate, the variables and the outputs are
+		// replicated.
+		step.AutoSharding(batch.Mesh).WithInputShardingSpecs(batch, batch, nil, nil)
 	}
 	return &Session{cfg: cfg, step: step, devices: devices}, nil
 }
@@ -150,26 +151,34 @@ func updateAverages(ctx *context.Context, g *Graph, decay float64) {
 	}
 }
 
-// Step runs one Adam step on a batch of cfg.BatchSize images (NHWC, flat) as
-// global step number step (counted from 0), and returns the batch's losses.
-func (s *Session) Step(images []float32, step int64) (models.Losses, error) {
+// Step runs one Adam step on a batch of cfg.BatchSize images (NHWC, flat)
+// with their labels (which only a conditional model uses: nil is fine for
+// the others) as global step number step (counted from 0), and returns the
+// batch's losses.
+func (s *Session) Step(images []float32, labels []int, step int64) (models.Losses, error) {
 	m := s.cfg.Model
 	size := m.Height * m.Width * m.Channels
 	n := len(images) / size
 	if n%s.devices != 0 {
 		return models.Losses{}, fmt.Errorf("training step %d: %d images do not divide by %d devices", step, n, s.devices)
 	}
+	if err := m.CheckLabels(labels, n); err != nil {
+		return models.Losses{}, fmt.Errorf("training step %d: %w", step, err)
+	}
+	ys := models.LabelValues(labels, n)
 	w := float32(KLWeight(s.cfg, step))
 	lr := float32(LearningRate(s.cfg, step))
 	per := n / s.devices
-	args := make([]any, 0, 3*s.devices) // device by device: its images, the KL weight, the learning rate
+	args := make([]any, 0, 4*s.devices) // device by device: its images and labels, the KL weight, the learning rate
 	for d := range s.devices {
 		shard := images[d*per*size : (d+1)*per*size]
-		args = append(args, tensors.FromFlatDataAndDimensions(shard, per, m.Height, m.Width, m.Channels), w, lr)
+		args = append(args, tensors.FromFlatDataAndDimensions(shard, per, m.Height, m.Width, m.Channels),
+			tensors.FromFlatDataAndDimensions(ys[d*per:(d+1)*per], per), w, lr)
 	}
 	out, err := s.step.Exec(args...)
-	for i := 0; i < len(args); i += 3 {
+	for i := 0; i < len(args); i += 4 {
 		args[i].(*tensors.Tensor).FinalizeAll()
+		args[i+1].(*tensors.Tensor).FinalizeAll()
 	}
 	if err != nil {
 		return models.Losses{}, fmt.Errorf("training step %d: %w", step, err)

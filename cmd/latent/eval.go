@@ -42,12 +42,13 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		images = data.Binarize(images, *f.seed)
 	}
 	model.Chunk = *chunk
-	r, err := eval.Evaluate(model, images, *k, *f.seed)
+	r, err := eval.Evaluate(model, images, test.Labels, *k, *f.seed)
 	if err != nil {
 		return fmt.Errorf("evaluating %s: %w", s.run.Dir, err)
 	}
 	out := evalReport{Result: *r, Binarized: *binarize, Step: s.run.Step, Run: s.run.Dir, Data: set.Name, Seed: *f.seed,
-		Model: s.run.Config.Model.Network(), Layers: s.run.Config.Model.Layers(), Averaged: s.run.Averaged}
+		Model: s.run.Config.Model.Network(), Layers: s.run.Config.Model.Layers(), Averaged: s.run.Averaged,
+		Classes: s.run.Config.Model.Classes}
 	out.Protocol = protocol(*binarize, s.run.Config.Data.Binarize)
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
@@ -69,6 +70,10 @@ type evalReport struct {
 	Layers    int    `json:"stochastic_layers"`
 	Averaged  bool   `json:"ema_weights"` // the run's moving-average weights were evaluated
 	Protocol  string `json:"protocol"`
+	// Classes is the number of classes a conditional model is conditioned
+	// on (0: unconditional); its numbers are then of −log p(x|y), y each
+	// test image's label.
+	Classes int `json:"conditional_classes"`
 }
 
 // protocol names the test images' likelihood protocol of the numbers, and
@@ -97,6 +102,9 @@ func (r evalReport) table(w io.Writer) error {
 		weights = ", moving-average (EMA) weights"
 	}
 	fmt.Fprintf(tw, "model\t%s, %d stochastic layer(s)%s\n", r.Model, r.Layers, weights)
+	if r.Classes > 0 {
+		fmt.Fprintf(tw, "conditional\ton %d classes: every number is of −log p(x|y), y the test image's label (not comparable with an unconditional model's −log p(x))\n", r.Classes)
+	}
 	fmt.Fprintf(tw, "data\t%s: %d %s\n", r.Data, r.Images, images)
 	fmt.Fprintf(tw, "protocol\t%s\n", r.Protocol)
 	fmt.Fprintf(tw, "active units\t%d of %d (variance of the posterior mean across images > %g)\n",
@@ -111,7 +119,11 @@ func (r evalReport) table(w io.Writer) error {
 		fmt.Fprintf(tw, "    layer %d\t%.3f\tnats/image (given the layers above; 1 is the top)\n", i+1, kl)
 	}
 	if r.IWNLL != nil {
-		fmt.Fprintf(tw, "IW NLL (K=%d)\t%.3f\tnats/image (importance-weighted bound on −log p(x))\n", r.IWK, *r.IWNLL)
+		of := "−log p(x)"
+		if r.Classes > 0 {
+			of = "−log p(x|y)"
+		}
+		fmt.Fprintf(tw, "IW NLL (K=%d)\t%.3f\tnats/image (importance-weighted bound on %s)\n", r.IWK, *r.IWNLL, of)
 	}
 	return tw.Flush()
 }

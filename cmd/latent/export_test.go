@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -46,6 +47,7 @@ func TestExportMatchesPythonDecoder(t *testing.T) {
 		{"depth-to-space, 5x5, RGB, gaussian", func(c *models.Config) {
 			c.Upsample, c.Kernel, c.Channels, c.Likelihood = models.UpsampleDepthToSpace, 5, 3, models.Gaussian
 		}, "npy"},
+		{"conditional on 3 classes, decoded as class 2", func(c *models.Config) { c.Classes = 3 }, "npy"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -60,11 +62,16 @@ func TestExportMatchesPythonDecoder(t *testing.T) {
 			}
 			const n = 5
 			z := generate.RandomLatents(n, cfg.Latent, 3, 2)
-			want := decodeRun(t, b, runDir, z)
+			const label = 2 // of a conditional model
+			want := decodeRun(t, b, runDir, z, slices.Repeat([]int{label}, n))
 			latents := filepath.Join(dir, "z."+tc.latent)
 			writeLatents(t, latents, z, cfg.Latent)
 			images := filepath.Join(dir, "images.npy")
-			cmd := exec.Command(python, pythonDecoder, model, latents, "-o", images)
+			args := []string{pythonDecoder, model, latents, "-o", images}
+			if cfg.Conditional() {
+				args = append(args, "--label", fmt.Sprint(label))
+			}
+			cmd := exec.Command(python, args...)
 			if msg, err := cmd.CombinedOutput(); err != nil {
 				t.Fatalf("%s: %v\n%s", pythonDecoder, err, msg)
 			}
@@ -104,11 +111,11 @@ func pythonWithNumpy(t *testing.T) string {
 func randomRun(t *testing.T, b *backend.Backend, cfg models.Config, dir string) string {
 	t.Helper()
 	ctx := context.New()
-	create := context.MustNewExec(b, ctx, func(ctx *context.Context, x *Node) *Node {
-		mean, _ := models.Encode(ctx, cfg, x)
-		return models.Decode(ctx, cfg, mean)
+	create := context.MustNewExec(b, ctx, func(ctx *context.Context, x, y *Node) *Node {
+		mean, _ := models.Encode(ctx, cfg, x, y)
+		return models.Decode(ctx, cfg, mean, y)
 	})
-	create.MustExec(tensors.FromShape(cfg.ImageShape(1)))
+	create.MustExec(tensors.FromShape(cfg.ImageShape(1)), []int32{0})
 	rng := rand.New(rand.NewPCG(1, 2))
 	for v := range ctx.IterVariables() {
 		vals := make([]float32, v.Shape().Size())
@@ -133,8 +140,9 @@ func randomRun(t *testing.T, b *backend.Backend, cfg models.Config, dir string) 
 	return dir
 }
 
-// decodeRun decodes z with latent's own decoder of the run in dir.
-func decodeRun(t *testing.T, b *backend.Backend, dir string, z []float32) []float32 {
+// decodeRun decodes z (with labels, which only a conditional model uses)
+// with latent's own decoder of the run in dir.
+func decodeRun(t *testing.T, b *backend.Backend, dir string, z []float32, labels []int) []float32 {
 	t.Helper()
 	r, err := rundir.Load(dir)
 	if err != nil {
@@ -145,7 +153,7 @@ func decodeRun(t *testing.T, b *backend.Backend, dir string, z []float32) []floa
 		t.Fatal(err)
 	}
 	defer d.Finalize()
-	images, err := d.Decode(z)
+	images, err := d.Decode(z, labels)
 	if err != nil {
 		t.Fatal(err)
 	}

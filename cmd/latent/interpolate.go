@@ -24,6 +24,7 @@ type interpOptions struct {
 	pairs            int
 	loop             bool
 	strip            string
+	label            *string
 	indexed, fromImg bool // which kind of endpoints was chosen
 }
 
@@ -40,7 +41,7 @@ func runInterpolate(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer s.close()
-	ends, err := interpEndpoints(s, o)
+	ends, pairLabels, err := interpEndpoints(s, o)
 	if err != nil {
 		return err
 	}
@@ -49,10 +50,14 @@ func runInterpolate(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	codes := make([]float32, 0, o.frames*o.pairs*m.Latent)
+	var labels []int
 	for k := range o.pairs { // pair-major: each pair's path in turn
 		codes = append(codes, o.method.Path(ends[2*k], ends[2*k+1], o.frames)...)
+		if pairLabels != nil {
+			labels = append(labels, repeatLabel(pairLabels[k], o.frames)...)
+		}
 	}
-	images, err := s.decode(codes)
+	images, err := s.decode(codes, labels)
 	if err != nil {
 		return err
 	}
@@ -103,6 +108,7 @@ func parseInterpolate(args []string, stderr io.Writer) (*interpOptions, error) {
 	fs.BoolVar(&o.loop, "loop", false, "play forward then back (f0..fN-1, fN-2..f1)")
 	fs.IntVar(&o.pairs, "pairs", 1, "interpolations side by side; pair k of index endpoints uses I+k and J+k")
 	fs.StringVar(&o.strip, "strip", "", "also write the frames side by side to this .png file, one row per pair")
+	o.label = labelFlag(fs, "class every frame is decoded as (default: with --from-index, the start image's label)")
 	if err := parseGenFlags(fs, args, o.common); err != nil {
 		return nil, err
 	}
@@ -144,56 +150,79 @@ func (o *interpOptions) check(set map[string]bool) error {
 	return checkTemperature(o.temperature)
 }
 
-// interpEndpoints returns the endpoints of every pair: codes 2k and 2k+1
-// are pair k's start and end.
-func interpEndpoints(s *session, o *interpOptions) ([][]float32, error) {
+// interpEndpoints returns the endpoints of every pair (codes 2k and 2k+1
+// are pair k's start and end) and, for a conditional run, the class each
+// pair is decoded as: --label, else the start image's label of index
+// endpoints. Image files are encoded as --label; random endpoints and files
+// need it.
+func interpEndpoints(s *session, o *interpOptions) ([][]float32, []int, error) {
 	m := s.cfg
+	label, haveLabel, err := s.label(*o.label)
+	if err != nil {
+		return nil, nil, err
+	}
+	if m.Conditional() && !haveLabel && !o.indexed {
+		return nil, nil, s.needLabel("the frames")
+	}
 	var codes []float32
+	var pairLabels []int
 	switch {
 	case o.fromImg:
 		var images []float32
 		for i, path := range []string{o.from, o.to} {
 			img, err := data.ReadImageFile(path, m.Height, m.Width, m.Channels)
 			if err != nil {
-				return nil, fmt.Errorf("%s: %w", []string{"--from", "--to"}[i], err)
+				return nil, nil, fmt.Errorf("%s: %w", []string{"--from", "--to"}[i], err)
 			}
 			images = append(images, img...)
 		}
-		var err error
-		if codes, err = s.encode(images); err != nil {
-			return nil, err
+		if codes, err = s.encode(images, repeatLabel(label, 2)); err != nil {
+			return nil, nil, err
 		}
 	case o.indexed:
-		test, err := s.testSplit(o.data)
-		if err != nil {
-			return nil, err
-		}
-		last := o.pairs - 1
-		for _, f := range []struct {
-			name  string
-			index int
-		}{{"--from-index", o.fromIndex}, {"--to-index", o.toIndex}} {
-			if f.index+last >= test.N {
-				return nil, fmt.Errorf("%s %d: out of range, the test split has %d images (0 to %d)%s",
-					f.name, f.index, test.N, test.N-1, pairsNote(o.pairs))
-			}
-		}
-		var images []float32
-		for k := range o.pairs {
-			images = append(images, test.Image(o.fromIndex+k)...)
-			images = append(images, test.Image(o.toIndex+k)...)
-		}
-		if codes, err = s.encode(images); err != nil {
-			return nil, err
+		if codes, pairLabels, err = indexEndpoints(s, o); err != nil {
+			return nil, nil, err
 		}
 	default:
 		codes = generate.RandomLatents(2*o.pairs, m.Latent, o.seed, o.temperature)
+	}
+	if haveLabel {
+		pairLabels = repeatLabel(label, o.pairs)
 	}
 	ends := make([][]float32, 2*o.pairs)
 	for i := range ends {
 		ends[i] = codes[i*m.Latent : (i+1)*m.Latent]
 	}
-	return ends, nil
+	return ends, pairLabels, nil
+}
+
+// indexEndpoints encodes the test images of index endpoints, each with its
+// label, and returns their codes and the label of
+// each pair's start image (which an unconditional model ignores).
+func indexEndpoints(s *session, o *interpOptions) ([]float32, []int, error) {
+	test, err := s.testSplit(o.data)
+	if err != nil {
+		return nil, nil, err
+	}
+	last := o.pairs - 1
+	for _, f := range []struct {
+		name  string
+		index int
+	}{{"--from-index", o.fromIndex}, {"--to-index", o.toIndex}} {
+		if f.index+last >= test.N {
+			return nil, nil, fmt.Errorf("%s %d: out of range, the test split has %d images (0 to %d)%s",
+				f.name, f.index, test.N, test.N-1, pairsNote(o.pairs))
+		}
+	}
+	var images []float32
+	var labels, starts []int
+	for k := range o.pairs {
+		i, j := o.fromIndex+k, o.toIndex+k
+		images = append(append(images, test.Image(i)...), test.Image(j)...)
+		labels, starts = append(labels, test.Labels[i], test.Labels[j]), append(starts, test.Labels[i])
+	}
+	codes, err := s.encode(images, labels) // an unconditional model ignores labels
+	return codes, starts, err
 }
 
 // pairsNote explains the index range --pairs needs.

@@ -23,6 +23,7 @@ type mapArgs struct {
 	manifold *bool
 	cells    *int
 	scale    *int
+	label    *string
 	format   string
 }
 
@@ -57,7 +58,7 @@ func runMap(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	means, _, err := model.Encode(test.Images())
+	means, _, err := model.Encode(test.Images(), test.Labels)
 	if err != nil {
 		return fmt.Errorf("encoding the test split: %w", err)
 	}
@@ -89,6 +90,7 @@ func mapFlags(fs *flag.FlagSet) *mapArgs {
 		manifold: fs.Bool("manifold", false, "decode an N×N grid over a 2-D latent instead (z at Gaussian quantiles 0.05 to 0.95, as in Keras's VAE example)"),
 		cells:    fs.Int("manifold-n", 20, "--manifold: images along each side of the grid (2 to 100)"),
 		scale:    fs.Int("scale", 2, "--manifold: upscale every pixel to a scale×scale block (1 to 64)"),
+		label:    labelFlag(fs, "--manifold: the class the grid is decoded as"),
 	}
 }
 
@@ -126,9 +128,16 @@ func writeManifold(s *session, a *mapArgs, stdout, stderr io.Writer) error {
 	if m.Latent != 2 {
 		return fmt.Errorf("--manifold: the run's latent has %d dimensions, want 2 (use the scatter, or traverse)", m.Latent)
 	}
+	label, haveLabel, err := s.label(*a.label)
+	if err != nil {
+		return err
+	}
+	if m.Conditional() && !haveLabel {
+		return s.needLabel("the grid")
+	}
 	n := *a.cells
 	codes, values := generate.Manifold(n, manifoldLo, manifoldHi)
-	images, err := s.decode(codes)
+	images, err := s.decode(codes, repeatLabel(label, n*n))
 	if err != nil {
 		return err
 	}

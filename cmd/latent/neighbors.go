@@ -56,7 +56,7 @@ func runNeighbors(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	found, err := latentNeighbors(model, test.Image(*index), pool, *k, *among == "test", *index)
+	found, err := latentNeighbors(model, test.Image(*index), test.Labels[*index], pool, *k, *among == "test", *index)
 	if err != nil {
 		return err
 	}
@@ -83,13 +83,15 @@ func runNeighbors(args []string, stdout, stderr io.Writer) error {
 }
 
 // latentNeighbors returns the k images of pool whose posterior means are
-// nearest query's, leaving out pool image self when exclude is set.
-func latentNeighbors(m *eval.Model, query []float32, pool *data.Split, k int, exclude bool, self int) ([]eval.Neighbor, error) {
-	q, _, err := m.Encode(query)
+// nearest query's (of class label), leaving out pool image self when
+// exclude is set. Images are encoded with their labels, which an
+// unconditional model ignores.
+func latentNeighbors(m *eval.Model, query []float32, label int, pool *data.Split, k int, exclude bool, self int) ([]eval.Neighbor, error) {
+	q, _, err := m.Encode(query, []int{label})
 	if err != nil {
 		return nil, fmt.Errorf("encoding the query: %w", err)
 	}
-	codes, _, err := m.Encode(pool.Images())
+	codes, _, err := m.Encode(pool.Images(), pool.Labels)
 	if err != nil {
 		return nil, fmt.Errorf("encoding the searched split: %w", err)
 	}

@@ -37,12 +37,13 @@ func runReconstruct(args []string, stdout, stderr io.Writer) error {
 	if *n > test.N {
 		return fmt.Errorf("-n %d: the test split has only %d images", *n, test.N)
 	}
-	originals := test.Subset(*n).Images()
-	means, err := s.encode(originals)
+	sub := test.Subset(*n)
+	originals := sub.Images()
+	means, err := s.encode(originals, sub.Labels) // a conditional model encodes and decodes each with its label
 	if err != nil {
 		return err
 	}
-	recons, err := s.decode(means)
+	recons, err := s.decode(means, sub.Labels)
 	if err != nil {
 		return err
 	}

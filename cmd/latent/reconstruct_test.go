@@ -27,8 +27,8 @@ func genReconstructed(t *testing.T, runDir string, pixels []byte, n int) []byte 
 	}
 	cfg := r.Config.Model
 	exec := context.MustNewExec(b, r.Ctx.Reuse(), func(ctx *context.Context, x *Node) *Node {
-		mean, _ := models.Encode(ctx, cfg, x)
-		return models.MeanImage(cfg, models.Decode(ctx, cfg, mean))
+		mean, _ := models.Encode(ctx, cfg, x, nil)
+		return models.MeanImage(cfg, models.Decode(ctx, cfg, mean, nil))
 	})
 	x := make([]float32, n*genSide*genSide)
 	for i := range x {

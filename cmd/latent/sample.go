@@ -7,19 +7,30 @@ import (
 	"github.com/latent-vae/latent/generate"
 )
 
+// defaultPerLabel is the columns of a conditional run's class grid.
+const defaultPerLabel = 8
+
 // runSample implements `latent sample`: a grid of images decoded from
-// latents drawn from N(0, T²I).
+// latents drawn from N(0, T²I); for a conditional run, of one class
+// (--label) or one row per class (--per-label).
 func runSample(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("sample", "--run DIR [-n 64] [--seed S] [--temperature T] [-o samples.png] [--scale 3] [--backend B]", stderr)
+	fs := newFlagSet("sample", "--run DIR [-n 64] [--seed S] [--temperature T] [-o samples.png] [--scale 3] [--backend B]\n"+
+		"       conditional runs: [--label L [-n 64] | --per-label 8]", stderr)
 	common := genFlags(fs, "samples.png")
 	n := fs.Int("n", 64, "number of samples")
 	seed := fs.Int64("seed", 1, "seed of the latents")
 	temperature := fs.Float64("temperature", 1, "standard deviation of the latents")
+	labelArg := labelFlag(fs, "class of every sample")
+	perLabel := fs.Int("per-label", 0, fmt.Sprintf("conditional runs: a grid of one row per class, N samples each, column j decoding the same latent in every row (the default without --label, N = %d)", defaultPerLabel))
 	if err := parseGenFlags(fs, args, common); err != nil {
 		return err
 	}
+	set := flagsSet(fs)
 	if err := checkCount("-n", *n); err != nil {
 		return err
+	}
+	if set["per-label"] && (*perLabel < 1 || set["label"] || set["n"]) {
+		return usagef("--per-label %d: want a positive count, without --label or -n", *perLabel)
 	}
 	if err := checkTemperature(*temperature); err != nil {
 		return err
@@ -29,11 +40,33 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer s.close()
+	label, haveLabel, err := s.label(*labelArg)
+	if err != nil {
+		return err
+	}
 	m := s.cfg
+	if set["per-label"] && !m.Conditional() {
+		return usagef("--per-label: run %s is not conditional (train it with --conditional to generate by class)", s.run.Dir)
+	}
+	if m.Conditional() && !haveLabel {
+		if set["n"] {
+			return usagef("-n: run %s is conditional: give --label with -n, or --per-label for one row per class", s.run.Dir)
+		}
+		per := *perLabel
+		if !set["per-label"] {
+			per = defaultPerLabel
+		}
+		return sampleByClass(s, common, per, *seed, *temperature, stdout, stderr)
+	}
 	if err := checkGridSize(*n, m.Height, m.Width, *common.scale, "-n and --scale"); err != nil {
 		return err
 	}
-	images, err := s.decode(generate.RandomLatents(*n, m.Latent, *seed, *temperature))
+	var labels []int
+	what := ""
+	if haveLabel {
+		labels, what = repeatLabel(label, *n), " of class "+s.className(label)
+	}
+	images, err := s.decode(generate.RandomLatents(*n, m.Latent, *seed, *temperature), labels)
 	if err != nil {
 		return err
 	}
@@ -41,7 +74,37 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	if err := writePNG(*common.out, stdout, img); err != nil {
 		return err
 	}
-	fmt.Fprintf(summaryTo(*common.out, stdout, stderr), "wrote %s: %d samples at temperature %g, %dx%d pixels\n",
-		outName(*common.out), *n, *temperature, img.Bounds().Dx(), img.Bounds().Dy())
+	fmt.Fprintf(summaryTo(*common.out, stdout, stderr), "wrote %s: %d samples%s at temperature %g, %dx%d pixels\n",
+		outName(*common.out), *n, what, *temperature, img.Bounds().Dx(), img.Bounds().Dy())
+	return nil
+}
+
+// sampleByClass writes a conditional run's class grid: one row per class,
+// labelled with its name, of per samples; column j decodes the same latent
+// in every row, so a column shows one style across the classes.
+func sampleByClass(s *session, common genCommon, per int, seed int64, temperature float64, stdout, stderr io.Writer) error {
+	m := s.cfg
+	n := m.Classes * per
+	if err := checkGridSize(n, m.Height, m.Width, *common.scale, "--per-label and --scale"); err != nil {
+		return err
+	}
+	z := generate.RandomLatents(per, m.Latent, seed, temperature)
+	codes, labels := make([]float32, 0, n*m.Latent), make([]int, 0, n)
+	rows := make([][]string, m.Classes)
+	for c := range m.Classes {
+		codes, labels = append(codes, z...), append(labels, repeatLabel(c, per)...)
+		rows[c] = []string{s.className(c)}
+	}
+	images, err := s.decode(codes, labels)
+	if err != nil {
+		return err
+	}
+	grid := generate.Grid(images, n, m.Height, m.Width, m.Channels, per, *common.scale)
+	img := generate.Label(grid, m.Width**common.scale, m.Height**common.scale, generate.Labels{Rows: rows})
+	if err := writePNG(*common.out, stdout, img); err != nil {
+		return err
+	}
+	fmt.Fprintf(summaryTo(*common.out, stdout, stderr), "wrote %s: one row per class (%d), %d samples each at temperature %g, %dx%d pixels\n",
+		outName(*common.out), m.Classes, per, temperature, img.Bounds().Dx(), img.Bounds().Dy())
 	return nil
 }

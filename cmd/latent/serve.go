@@ -96,6 +96,10 @@ func openServeRun(f evalCommon, stderr io.Writer) (*serve.Server, func(), error)
 	if err != nil {
 		return nil, nil, err
 	}
+	if s.cfg.Conditional() {
+		s.close()
+		return nil, nil, fmt.Errorf("--run %s: the explorer does not take conditional runs yet (its map, sliders and drawing pad decode without a class); use sample, interpolate and traverse with --label", s.run.Dir)
+	}
 	fail := func(err error) (*serve.Server, func(), error) {
 		s.close()
 		return nil, nil, err

@@ -41,8 +41,12 @@ func openSession(runDir, backendName string, stderr io.Writer) (*session, error)
 	}
 	m := run.Config.Model
 	fmt.Fprintln(stderr, b.Summary())
-	fmt.Fprintf(stderr, "run %s: step %d, %dx%dx%d images, %d latent dimensions\n", run.Dir, run.Step,
-		m.Height, m.Width, m.Channels, m.Latent)
+	cond := ""
+	if m.Conditional() {
+		cond = fmt.Sprintf(", conditional on %d classes (%s)", m.Classes, classList(run.Config.Classes))
+	}
+	fmt.Fprintf(stderr, "run %s: step %d, %dx%dx%d images, %d latent dimensions%s\n", run.Dir, run.Step,
+		m.Height, m.Width, m.Channels, m.Latent, cond)
 	return &session{b: b, run: run, cfg: m, stderr: stderr}, nil
 }
 
@@ -88,25 +92,25 @@ func loadRun(dir string, stderr io.Writer) (*rundir.Run, error) {
 }
 
 // decode maps codes to images through a decoder compiled once for them.
-func (s *session) decode(codes []float32) ([]float32, error) {
+func (s *session) decode(codes []float32, labels []int) ([]float32, error) {
 	d, err := generate.NewDecoder(s.b, s.run.Ctx, s.cfg, generate.BatchFor(len(codes)/s.cfg.Latent))
 	if err != nil {
 		return nil, fmt.Errorf("--run %s: %w", s.run.Dir, err)
 	}
 	defer d.Finalize()
-	return d.Decode(codes)
+	return d.Decode(codes, labels)
 }
 
 // encode maps images to their posterior means through an encoder compiled
 // once for them.
-func (s *session) encode(images []float32) ([]float32, error) {
+func (s *session) encode(images []float32, labels []int) ([]float32, error) {
 	n := len(images) / (s.cfg.Height * s.cfg.Width * s.cfg.Channels)
 	e, err := generate.NewEncoder(s.b, s.run.Ctx, s.cfg, generate.BatchFor(n))
 	if err != nil {
 		return nil, fmt.Errorf("--run %s: %w", s.run.Dir, err)
 	}
 	defer e.Finalize()
-	return e.Encode(images)
+	return e.Encode(images, labels)
 }
 
 // evalModel returns the run's evaluation graphs, making at most batch

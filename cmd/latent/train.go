@@ -32,6 +32,7 @@ type trainArgs struct {
 	devicesValue *string
 	devices      int // parsed --devices: 0 for all
 	resume       bool
+	conditional  bool
 }
 
 // trainFlagSet is the flag set of `latent train`, bound to a trainArgs
@@ -44,6 +45,7 @@ func trainFlagSet(stderr io.Writer) (*flag.FlagSet, *trainArgs) {
 	a.backend = backendFlag(fs)
 	a.devicesValue = devicesFlag(fs, "devices to train on, data-parallel: each takes an equal share of every batch")
 	fs.StringVar(&a.widths, "widths", "32,64", "channels of the encoder's stride-2 convolutions, comma-separated")
+	fs.BoolVar(&a.conditional, "conditional", false, "condition the model on each image's class label (MNIST's digits, an image folder's subfolders), given to encoder and decoder: sample --label then generates a chosen class")
 	addTrainFlags(fs, &a.cfg)
 	return fs, a
 }
@@ -76,7 +78,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	progress := train.NewReporter(stderr, isTerminal(stderr), a.cfg.LogEvery)
-	res, err := train.Fit(ctx, b, a.cfg, train.Options{Out: a.out, Resume: a.resume, Log: stderr, Progress: progress, Devices: devices})
+	res, err := train.Fit(ctx, b, a.cfg, train.Options{Out: a.out, Resume: a.resume, Log: stderr, Progress: progress,
+		Devices: devices, Conditional: a.conditional})
 	progress.Close()
 	switch {
 	case errors.Is(err, train.ErrInterrupted):

@@ -26,6 +26,7 @@ type traverseArgs struct {
 	seed              int64
 	order, gif        string
 	spec              *string
+	label             *string
 	loop, seeded      bool
 }
 
@@ -47,11 +48,21 @@ func runTraverse(args []string, stdout, stderr io.Writer) error {
 	if m.Latent*a.steps > maxGenImages {
 		return usagef("--steps %d: %d latent dimensions × steps exceeds %d images", a.steps, m.Latent, maxGenImages)
 	}
-	base, kl, err := traverseStats(s, a)
+	label, haveLabel, err := s.label(*a.label)
 	if err != nil {
 		return err
 	}
-	images, err := s.decode(generate.Traversal(base, a.steps, a.span))
+	if m.Conditional() && !haveLabel && a.seeded {
+		return s.needLabel("the sweep")
+	}
+	base, kl, baseLabel, err := traverseStats(s, a)
+	if err != nil {
+		return err
+	}
+	if !haveLabel {
+		label = baseLabel // the base image's, which an unconditional model ignores
+	}
+	images, err := s.decode(generate.Traversal(base, a.steps, a.span), repeatLabel(label, m.Latent*a.steps))
 	if err != nil {
 		return err
 	}
@@ -104,6 +115,7 @@ func parseTraverse(args []string, stderr io.Writer) (*traverseArgs, error) {
 	fs.StringVar(&a.gif, "gif", "", "also write an animation of the sweep to this .gif file: frame t shows every dimension at step t")
 	fs.IntVar(&a.fps, "fps", 6, "frames per second of --gif")
 	fs.BoolVar(&a.loop, "loop", false, "--gif plays forward then back")
+	a.label = labelFlag(fs, "class the sweep is decoded as (default: the base image's label)")
 	if err := parseGenFlags(fs, args, a.common); err != nil {
 		return nil, err
 	}
@@ -145,37 +157,41 @@ func orderName(order string) string {
 	return fmt.Sprintf("decreasing KL (mean over up to %d test images)", traverseKLImages)
 }
 
-// traverseStats returns the base code and, unless the rows keep the
-// dimensions' order with a random base (which needs no data), each
-// dimension's KL averaged over the first test images.
-func traverseStats(s *session, a *traverseArgs) (base []float32, kl []float64, err error) {
+// traverseStats returns the base code, the base image's label (0 for a
+// random base) and, unless the rows keep the dimensions' order with a
+// random base (which needs no data), each dimension's KL averaged over the
+// first test images. Images are encoded with their labels, which an
+// unconditional model ignores.
+func traverseStats(s *session, a *traverseArgs) (base []float32, kl []float64, label int, err error) {
 	if a.seeded {
 		base = generate.RandomLatents(1, s.cfg.Latent, a.seed, a.temperature)
 		if a.order == "dim" {
-			return base, nil, nil
+			return base, nil, 0, nil
 		}
 	}
 	test, err := s.testSplit(*a.spec)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
 	if !a.seeded && a.index >= test.N {
-		return nil, nil, fmt.Errorf("--index %d: out of range, the test split has %d images (0 to %d)", a.index, test.N, test.N-1)
+		return nil, nil, 0, fmt.Errorf("--index %d: out of range, the test split has %d images (0 to %d)", a.index, test.N, test.N-1)
 	}
 	model, err := s.evalModel(eval.DefaultBatch)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
-	means, logVars, err := model.Encode(limitSplit(test, traverseKLImages).Images())
+	sub := limitSplit(test, traverseKLImages)
+	means, logVars, err := model.Encode(sub.Images(), sub.Labels)
 	if err != nil {
-		return nil, nil, fmt.Errorf("encoding the test split: %w", err)
+		return nil, nil, 0, fmt.Errorf("encoding the test split: %w", err)
 	}
 	if !a.seeded {
-		if base, err = s.encode(test.Image(a.index)); err != nil {
-			return nil, nil, err
+		label = test.Labels[a.index]
+		if base, err = s.encode(test.Image(a.index), []int{label}); err != nil {
+			return nil, nil, 0, err
 		}
 	}
-	return base, unitKL(means, logVars, s.cfg.Latent), nil
+	return base, unitKL(means, logVars, s.cfg.Latent), label, nil
 }
 
 // unitKL returns each latent dimension's KL(q(z_d|x) ‖ N(0, 1)) averaged

@@ -173,7 +173,7 @@ func genUnitKL(t *testing.T, runDir string) []float64 {
 		t.Fatal(err)
 	}
 	defer m.Finalize()
-	means, logVars, err := m.Encode(set.Test.Images())
+	means, logVars, err := m.Encode(set.Test.Images(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

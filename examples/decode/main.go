@@ -52,7 +52,7 @@ func main() {
 		log.Fatal(err)
 	}
 	defer dec.Finalize()
-	pixels, err := dec.Decode(z) // NHWC in [0, 1]
+	pixels, err := dec.Decode(z, nil) // NHWC in [0, 1]; a conditional run would take each code's class label
 	if err != nil {
 		log.Fatal(err)
 	}

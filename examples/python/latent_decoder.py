@@ -72,11 +72,23 @@ def relu(x):
     return np.maximum(x, 0)
 
 
-def decode(weights, cfg, z):
-    """Maps latents [n, latent] to mean images [n, H, W, C] in [0, 1]."""
+def decode(weights, cfg, z, labels=None):
+    """Maps latents [n, latent] to mean images [n, H, W, C] in [0, 1].
+
+    A conditional model (trained with --conditional) decodes latent i as the
+    class labels[i]: its decoder takes the code and the label's one-hot row.
+    """
     n = len(cfg["widths"])
     h0, w0, c0 = cfg["height"] >> n, cfg["width"] >> n, cfg["widths"][-1]
     h = np.asarray(z, dtype=np.float64)
+    classes = cfg.get("classes", 0)
+    if classes:
+        if labels is None:
+            raise ValueError(f"the model is conditional on {classes} classes: give each latent's label")
+        labels = np.broadcast_to(np.asarray(labels), (len(h),))
+        if labels.min() < 0 or labels.max() >= classes:
+            raise ValueError(f"labels must be 0 to {classes - 1}")
+        h = np.concatenate([h, np.eye(classes)[labels]], axis=1)
     if cfg["hidden"] > 0:
         h = relu(dense(weights, "decoder/hidden", h))
     h = relu(dense(weights, "decoder/project", h)).reshape(-1, h0, w0, c0)
@@ -104,10 +116,16 @@ def main():
     p.add_argument("model", help="safetensors file written by latent export")
     p.add_argument("latents", help="latents [n, latent] as .npy or JSON")
     p.add_argument("-o", "--out", default="images.npy", help="output .npy of images [n, H, W, C]")
+    p.add_argument("--label", type=int, help="class every latent is decoded as (conditional models)")
     args = p.parse_args()
     weights, meta = load_safetensors(args.model)
     cfg = json.loads(meta["model"])
-    images = decode(weights, cfg, load_latents(args.latents, cfg["latent"]))
+    if cfg.get("classes", 0) and args.label is None:
+        sys.exit(f"{args.model}: the model is conditional on {cfg['classes']} classes: give --label")
+    try:
+        images = decode(weights, cfg, load_latents(args.latents, cfg["latent"]), args.label)
+    except ValueError as e:
+        sys.exit(f"{args.model}: {e}")
     np.save(args.out, images)
     print(f"wrote {args.out}: {images.shape[0]} images of {images.shape[1:]} (NHWC)")
 

@@ -11,11 +11,14 @@ import (
 )
 
 // Each calls step on consecutive batches of size items taken from items,
-// which holds whole items of itemDims values each, back to back. Each batch
-// is a tensor [size, itemDims...]; the last one is padded with zero items.
-// step gets the batch, the index of its first item and how many of its
-// items are real; the batch tensor is freed when step returns.
-func Each(items []float32, itemDims []int, size int, step func(x *tensors.Tensor, start, count int) error) error {
+// which holds whole items of itemDims values each, back to back, with their
+// labels (one per item, or nil for zeros: an unconditional model's graphs
+// take labels and ignore them). Each batch is a tensor x [size,
+// itemDims...] and its labels y [size] (int32); the last batch is padded
+// with zero items labelled 0. step gets them, the index of the batch's first
+// item and how many of its items are real; the tensors are freed when step
+// returns.
+func Each(items []float32, labels []int32, itemDims []int, size int, step func(x, y *tensors.Tensor, start, count int) error) error {
 	itemSize := 1
 	for _, d := range itemDims {
 		itemSize *= d
@@ -27,8 +30,12 @@ func Each(items []float32, itemDims []int, size int, step func(x *tensors.Tensor
 		return fmt.Errorf("%d values are not a whole number of items of shape %v", len(items), itemDims)
 	}
 	n := len(items) / itemSize
+	if labels != nil && len(labels) != n {
+		return fmt.Errorf("%d labels for %d items", len(labels), n)
+	}
 	dims := append([]int{size}, itemDims...)
 	var pad []float32
+	ys := make([]int32, size)
 	for start := 0; start < n; start += size {
 		count := min(size, n-start)
 		batch := items[start*itemSize : (start+count)*itemSize]
@@ -39,9 +46,14 @@ func Each(items []float32, itemDims []int, size int, step func(x *tensors.Tensor
 			clear(pad[copy(pad, batch):])
 			batch = pad
 		}
-		x := tensors.FromFlatDataAndDimensions(batch, dims...)
-		err := step(x, start, count)
+		clear(ys)
+		if labels != nil {
+			copy(ys, labels[start:start+count])
+		}
+		x, y := tensors.FromFlatDataAndDimensions(batch, dims...), tensors.FromFlatDataAndDimensions(ys, size)
+		err := step(x, y, start, count)
 		x.FinalizeAll()
+		y.FinalizeAll()
 		if err != nil {
 			return err
 		}

@@ -23,23 +23,32 @@ func TestEach(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			items := make([]float32, 2*tc.n)
+			items, labels := make([]float32, 2*tc.n), make([]int32, tc.n)
 			for i := range items {
 				items[i] = float32(i + 1)
 			}
+			for i := range labels {
+				labels[i] = int32(10 + i)
+			}
 			var starts, counts []int
 			var seen []float32
-			err := Each(items, []int{2}, tc.size, func(x *tensors.Tensor, start, count int) error {
+			var seenLabels []int32
+			err := Each(items, labels, []int{2}, tc.size, func(x, y *tensors.Tensor, start, count int) error {
 				if d := x.Shape().Dimensions; !slices.Equal(d, []int{tc.size, 2}) {
 					t.Errorf("batch shape %v, want [%d 2]", d, tc.size)
 				}
-				flat := tensors.MustCopyFlatData[float32](x)
+				flat, ys := tensors.MustCopyFlatData[float32](x), tensors.MustCopyFlatData[int32](y)
 				for _, v := range flat[2*count:] {
 					if v != 0 {
 						t.Errorf("padding holds %v, want 0", v)
 					}
 				}
-				seen = append(seen, flat[:2*count]...)
+				for _, v := range ys[count:] {
+					if v != 0 {
+						t.Errorf("padding labelled %v, want 0", v)
+					}
+				}
+				seen, seenLabels = append(seen, flat[:2*count]...), append(seenLabels, ys[:count]...)
 				starts, counts = append(starts, start), append(counts, count)
 				return nil
 			})
@@ -52,16 +61,22 @@ func TestEach(t *testing.T) {
 			if !slices.Equal(seen, items) {
 				t.Errorf("items seen %v, want %v", seen, items)
 			}
+			if !slices.Equal(seenLabels, labels) {
+				t.Errorf("labels seen %v, want %v", seenLabels, labels)
+			}
 		})
 	}
 }
 
 func TestEachErrors(t *testing.T) {
-	step := func(*tensors.Tensor, int, int) error { return nil }
-	if err := Each(make([]float32, 5), []int{2}, 4, step); err == nil || !strings.Contains(err.Error(), "whole number") {
+	step := func(_, _ *tensors.Tensor, _, _ int) error { return nil }
+	if err := Each(make([]float32, 5), nil, []int{2}, 4, step); err == nil || !strings.Contains(err.Error(), "whole number") {
 		t.Errorf("5 values of 2-value items: error %v", err)
 	}
-	if err := Each(make([]float32, 4), []int{2}, 0, step); err == nil || !strings.Contains(err.Error(), "batch size 0") {
+	if err := Each(make([]float32, 4), nil, []int{2}, 0, step); err == nil || !strings.Contains(err.Error(), "batch size 0") {
 		t.Errorf("batch size 0: error %v", err)
+	}
+	if err := Each(make([]float32, 4), []int32{1}, []int{2}, 4, step); err == nil || !strings.Contains(err.Error(), "1 labels for 2 items") {
+		t.Errorf("1 label for 2 items: error %v", err)
 	}
 }

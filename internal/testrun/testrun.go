@@ -54,7 +54,7 @@ func Train(tb testing.TB, b *backend.Backend, m models.Config, images []float32,
 			j := rng.IntN(n)
 			copy(buf[i*size:(i+1)*size], images[j*size:(j+1)*size])
 		}
-		l, err := sess.Step(buf, int64(step))
+		l, err := sess.Step(buf, nil, int64(step))
 		if err != nil {
 			tb.Fatal(fmt.Errorf("training a test model: %w", err))
 		}

@@ -297,7 +297,7 @@ func evaluate(b *backend.Backend, ctx *context.Context, m models.Config, test *d
 			return err
 		}
 		defer ev.Finalize()
-		l, err = ev.MeanELBO(test.Images(), seed)
+		l, err = ev.MeanELBO(test.Images(), test.Labels, seed)
 		return err
 	})
 	if err != nil {
@@ -361,7 +361,7 @@ func trainSteps(b *backend.Backend, cfg rundir.Config, ctx *context.Context, tra
 		}
 		t := time.Now()
 		err := catch(func() error {
-			l, err := sess.Step(images[step*per:(step+1)*per], int64(step))
+			l, err := sess.Step(images[step*per:(step+1)*per], nil, int64(step))
 			if err == nil {
 				r.Curve = append(r.Curve, l.NegELBO)
 			}
@@ -385,7 +385,7 @@ func timeDecode(b *backend.Backend, m models.Config, ctx *context.Context, repea
 	var exec *context.Exec
 	err := catch(func() (err error) {
 		exec, err = context.NewExec(b, ctx, func(ctx *context.Context, z *Node) *Node {
-			return models.MeanImage(m, models.Decode(ctx, m, z))
+			return models.MeanImage(m, models.Decode(ctx, m, z, nil))
 		})
 		return err
 	})

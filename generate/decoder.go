@@ -97,7 +97,9 @@ type Decoder struct{ r *batchRunner }
 // holds (a loaded run's Ctx), for batches of batch codes.
 func NewDecoder(b backends.Backend, ctx *context.Context, cfg models.Config, batch int) (*Decoder, error) {
 	r, err := newBatchRunner(b, ctx, cfg, "decoder", batch, []int{cfg.Latent}, cfg.Height*cfg.Width*cfg.Channels,
-		func(ctx *context.Context, z, y *Node) *Node { return models.MeanImage(cfg, models.Decode(ctx, cfg, z, y)) })
+		func(ctx *context.Context, z, y *Node) *Node {
+			return models.MeanImage(cfg, models.Decode(ctx, cfg, z, y))
+		})
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +108,9 @@ func NewDecoder(b backends.Backend, ctx *context.Context, cfg models.Config, bat
 
 // Decode maps codes (n*Latent values) to n images, NHWC in [0, 1]. A
 // conditional model decodes code i as class labels[i]; the others take nil.
-func (d *Decoder) Decode(codes []float32, labels []int) ([]float32, error) { return d.r.run(codes, labels) }
+func (d *Decoder) Decode(codes []float32, labels []int) ([]float32, error) {
+	return d.r.run(codes, labels)
+}
 
 // Batch is the batch size the decoder was compiled for.
 func (d *Decoder) Batch() int { return d.r.batch }

@@ -81,8 +81,8 @@ type Config struct {
 // model, which ignores them). labels have been checked (CheckLabels).
 func LabelValues(labels []int, n int) []int32 {
 	out := make([]int32, n)
-	for i, l := range labels {
-		out[i] = int32(l)
+	for i := range min(len(labels), n) {
+		out[i] = int32(labels[i])
 	}
 	return out
 }

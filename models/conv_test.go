@@ -45,6 +45,9 @@ func TestValidate(t *testing.T) {
 		{"ladder", func(c *Config) { c.Model, c.Blocks, c.Groups = Ladder, 1, 4 }, ""},
 		{"groups only for ladder", func(c *Config) { c.Groups = 2 }, "only the"},
 		{"logistic", func(c *Config) { c.Likelihood = DiscreteLogistic }, ""},
+		{"conditional", func(c *Config) { c.Classes = 10 }, ""},
+		{"one class", func(c *Config) { c.Classes = 1 }, "classes 1"},
+		{"negative classes", func(c *Config) { c.Classes = -3 }, "classes -3"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -53,6 +56,34 @@ func TestValidate(t *testing.T) {
 			err := c.Validate()
 			if (err == nil) != (tc.want == "") || (err != nil && !strings.Contains(err.Error(), tc.want)) {
 				t.Errorf("Validate() = %v, want error containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestCheckLabels(t *testing.T) {
+	cond := DefaultConfig()
+	cond.Classes = 3
+	tests := []struct {
+		name   string
+		cfg    Config
+		labels []int
+		n      int
+		want   string // substring of the error; "" for none
+	}{
+		{"unconditional ignores labels", DefaultConfig(), []int{7, -1}, 5, ""},
+		{"unconditional without labels", DefaultConfig(), nil, 5, ""},
+		{"one label per image", cond, []int{0, 2, 1}, 3, ""},
+		{"missing labels", cond, nil, 2, "0 labels given for 2 images"},
+		{"too few labels", cond, []int{1}, 2, "1 labels given for 2 images"},
+		{"label too large", cond, []int{0, 3}, 2, "label 3 of item 1 is outside"},
+		{"negative label", cond, []int{-1}, 1, "label -1 of item 0"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.cfg.CheckLabels(tc.labels, tc.n)
+			if (err == nil) != (tc.want == "") || (err != nil && !strings.Contains(err.Error(), tc.want)) {
+				t.Errorf("CheckLabels(%v, %d) = %v, want error containing %q", tc.labels, tc.n, err, tc.want)
 			}
 		})
 	}

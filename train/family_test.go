@@ -19,17 +19,23 @@ import (
 )
 
 // familyConfigs are tiny runs of every model and of the objectives beyond
-// the ELBO, on a slice of real MNIST (tinyConfig's).
+// the ELBO, on a slice of real MNIST (tinyConfig's). The run named
+// conditionalRun is trained with Options.Conditional.
 func familyConfigs() map[string]rundir.Config {
-	resnet, ladder, iw := tinyConfig(), tinyConfig(), tinyConfig()
+	resnet, ladder, iw, cond := tinyConfig(), tinyConfig(), tinyConfig(), tinyConfig()
 	resnet.Model.Model, resnet.Model.Blocks, resnet.Model.Norm, resnet.Model.Hidden = models.ResNet, 1, models.NormLayer, 32
 	ladder.Model.Model, ladder.Model.Blocks, ladder.Model.Groups, ladder.Model.Hidden = models.Ladder, 1, 2, 32
 	ladder.Objective = rundir.Objective{FreeBits: 0.05, LRSchedule: rundir.CosineLR, WarmupSteps: 4, EMA: 0.9}
 	ladder.Data.Binarize = true
 	iw.Objective = rundir.Objective{IWTrain: 3, EMA: 0.9}
 	iw.Model.Likelihood = models.DiscreteLogistic
-	return map[string]rundir.Config{"resnet": resnet, "ladder": ladder, "conv, IW training, logistic": iw}
+	cond.Model.Model, cond.Model.Blocks, cond.Model.Groups, cond.Model.Hidden = models.Ladder, 1, 2, 32
+	cond.Objective.IWTrain = 3
+	return map[string]rundir.Config{"resnet": resnet, "ladder": ladder, "conv, IW training, logistic": iw, conditionalRun: cond}
 }
+
+// conditionalRun names the conditional run of familyConfigs.
+const conditionalRun = "conditional ladder, IW training"
 
 // TestFamilyTrainsAndResumes: every model trains (the test negative ELBO
 // after 20 steps is below the one after the first epoch of 10) and, stopped
@@ -41,10 +47,14 @@ func TestFamilyTrainsAndResumes(t *testing.T) {
 	for name, cfg := range familyConfigs() {
 		t.Run(name, func(t *testing.T) {
 			whole, parts := filepath.Join(t.TempDir(), "whole"), filepath.Join(t.TempDir(), "parts")
-			res := fit(t, cfg, Options{Out: whole})
+			cond := name == conditionalRun
+			res := fit(t, cfg, Options{Out: whole, Conditional: cond})
+			if saved, err := rundir.ReadConfig(whole); err != nil || cond != (saved.Model.Classes == 10 && len(saved.Classes) == 10) {
+				t.Fatalf("trained with Conditional %v: the run's config has %d classes, names %v (%v)", cond, saved.Model.Classes, saved.Classes, err)
+			}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			_, err := Fit(ctx, testenv.XLA(t), cfg, Options{Out: parts, Progress: cancelAt{13, cancel}})
+			_, err := Fit(ctx, testenv.XLA(t), cfg, Options{Out: parts, Progress: cancelAt{13, cancel}, Conditional: cond})
 			if !errors.Is(err, ErrInterrupted) {
 				t.Fatalf("Fit cancelled at step 13: %v, want ErrInterrupted", err)
 			}

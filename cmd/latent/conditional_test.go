@@ -47,10 +47,11 @@ func TestConditionalMNIST(t *testing.T) {
 		t.Errorf("eval of a conditional run: exit %d, output %q %q; want numbers labelled as −log p(x|y)", code, stdout, stderr)
 	}
 	byClass := filepath.Join(dir, "classes.png")
-	genMustRun(t, "sample", "--run", runDir, "--per-label", "3", "--scale", "1", "-o", byClass)
+	genMustRun(t, "sample", "--run", runDir, "--scale", "1", "-o", byClass) // one row per class by default
 	if h, want := readPNG(t, byClass).Bounds().Dy(), 10*28+9; h != want {
-		t.Errorf("sample --per-label 3: %d pixels high, want one row per class (%d)", h, want)
+		t.Errorf("sample of a conditional run: %d pixels high, want one row per class (%d)", h, want)
 	}
+	genMustRun(t, "interpolate", "--run", runDir, "--label", "3", "-o", filepath.Join(dir, "threes.gif"))
 	genMustRun(t, "reconstruct", "--run", runDir, "-n", "8", "-o", filepath.Join(dir, "r.png"))
 	genMustRun(t, "interpolate", "--run", runDir, "--from-index", "0", "--to-index", "1", "-o", filepath.Join(dir, "i.gif"))
 	genMustRun(t, "traverse", "--run", runDir, "--label", "5", "--seed", "2", "-o", filepath.Join(dir, "t.png"))

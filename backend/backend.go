@@ -92,7 +92,6 @@ func OpenDevices(choice string, devices int, warn io.Writer) (*Backend, error) {
 // open is OpenDevices before the device count is checked.
 func open(choice string, devices int, warn io.Writer) (*Backend, error) {
 	xla.EnableAutoInstall(false)
-	keepFreedMemory()
 	config := strings.TrimSpace(choice)
 	label := fmt.Sprintf("backend %q", config)
 	if config == "" {

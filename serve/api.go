@@ -9,6 +9,7 @@ import (
 	"math"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -281,15 +282,50 @@ func (s *Server) nearest(z []float32, k int) ([]neighbor, error) {
 	return out, nil
 }
 
-// scoreOf returns the negative ELBO of one image and its percentile among
-// the test images'.
-func (s *Server) scoreOf(image []float32) (score, pct float64, err error) {
+// scoreOf returns the negative ELBO of one image with its label (nil for an
+// unconditional model) and its percentile among the test images'.
+func (s *Server) scoreOf(image []float32, label []int) (score, pct float64, err error) {
 	s.mu.Lock()
-	recon, kl, err := s.run.Model.ELBO(image, nil, scoreSamples, s.opt.Seed)
+	recon, kl, err := s.run.Model.ELBO(image, label, scoreSamples, s.opt.Seed)
 	s.mu.Unlock()
 	if err != nil {
 		return 0, 0, fmt.Errorf("scoring the image: %w", err)
 	}
 	score = recon[0] + kl[0]
 	return score, percentile(s.sorted, score), nil
+}
+
+// requestLabels returns n copies of a request's class label for a
+// conditional model, nil for an unconditional one (which ignores the field).
+// A conditional model takes def (a test image's label, or nil) when the
+// request gives none, and refuses a missing label or one outside its classes.
+func (s *Server) requestLabels(label, def *int, n int) ([]int, error) {
+	classes := s.run.Config.Classes
+	if classes == 0 {
+		return nil, nil
+	}
+	if label == nil {
+		label = def
+	}
+	if label == nil {
+		return nil, badRequest(`the run is conditional on %d classes%s: give "label", the class index (0 to %d) to decode or encode as`,
+			classes, s.classList(), classes-1)
+	}
+	if *label < 0 || *label >= classes {
+		return nil, badRequest("label = %d: want a class index 0 to %d%s", *label, classes-1, s.classList())
+	}
+	return slices.Repeat([]int{*label}, n), nil
+}
+
+// classList is " (name, name, …)" naming the run's classes in order, "" when
+// it names none.
+func (s *Server) classList() string {
+	names := s.run.Classes
+	switch {
+	case len(names) == 0:
+		return ""
+	case len(names) > 12:
+		return fmt.Sprintf(" (%s, … %d in all)", strings.Join(names[:10], ", "), len(names))
+	}
+	return " (" + strings.Join(names, ", ") + ")"
 }

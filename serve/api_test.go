@@ -30,10 +30,11 @@ const (
 )
 
 // fakeModel encodes an image to the sums of its pixels p with p%3 = j
-// (logvar −1) and scores it 10·sum(pixels) + 1.
+// (logvar −1), plus 10·label in the first dimension, and scores it
+// 10·sum(pixels) + 1 + 100·label. Without labels the label is 0.
 type fakeModel struct{}
 
-func (fakeModel) Encode(images []float32, _ []int) (means, logVars []float32, err error) {
+func (fakeModel) Encode(images []float32, labels []int) (means, logVars []float32, err error) {
 	if len(images) == 0 || len(images)%fakeSize != 0 {
 		return nil, nil, fmt.Errorf("%d values", len(images))
 	}
@@ -42,33 +43,46 @@ func (fakeModel) Encode(images []float32, _ []int) (means, logVars []float32, er
 		for p, v := range images[i : i+fakeSize] {
 			m[p%fakeLatent] += v
 		}
+		m[0] += 10 * float32(labelOf(labels, i/fakeSize))
 		means = append(means, m...)
 		logVars = append(logVars, -1, -1, -1)
 	}
 	return means, logVars, nil
 }
 
-func (fakeModel) ELBO(images []float32, _ []int, _ int, _ int64) (recon, kl []float64, err error) {
+func (fakeModel) ELBO(images []float32, labels []int, _ int, _ int64) (recon, kl []float64, err error) {
 	for i := 0; i < len(images); i += fakeSize {
 		var s float64
 		for _, v := range images[i : i+fakeSize] {
 			s += float64(v)
 		}
-		recon, kl = append(recon, 10*s), append(kl, 1)
+		recon, kl = append(recon, 10*s+100*float64(labelOf(labels, i/fakeSize))), append(kl, 1)
 	}
 	return recon, kl, nil
 }
 
-// fakeDecoder decodes pixel p of a code z to 0.5 + 0.1·z[p%3].
+// labelOf is item i's label, 0 without labels.
+func labelOf(labels []int, i int) int {
+	if labels == nil {
+		return 0
+	}
+	return labels[i]
+}
+
+// fakeDecoder decodes pixel p of a code z with label l to
+// 0.5 + 0.1·z[p%3] + 0.05·l.
 type fakeDecoder struct{}
 
 func (fakeDecoder) Batch() int { return 4 }
 
-func (fakeDecoder) Decode(codes []float32, _ []int) ([]float32, error) {
+func (fakeDecoder) Decode(codes []float32, labels []int) ([]float32, error) {
+	if labels != nil && len(labels) != len(codes)/fakeLatent {
+		return nil, fmt.Errorf("%d labels for %d codes", len(labels), len(codes)/fakeLatent)
+	}
 	var out []float32
 	for i := 0; i < len(codes); i += fakeLatent {
 		for p := range fakeSize {
-			out = append(out, 0.5+0.1*codes[i+p%fakeLatent])
+			out = append(out, 0.5+0.1*codes[i+p%fakeLatent]+0.05*float32(labelOf(labels, i/fakeLatent)))
 		}
 	}
 	return out, nil
@@ -85,11 +99,22 @@ func fakeTest() *data.Split {
 	return s
 }
 
+// fakeConfig is the fake run's model.
+func fakeConfig() models.Config {
+	return models.Config{Height: fakeSide, Width: fakeSide, Channels: 1, Latent: fakeLatent, Widths: []int{4},
+		Kernel: 3, Upsample: models.UpsampleNearest, Likelihood: models.Bernoulli, Beta: 1}
+}
+
 func newFakeServer(t *testing.T, opt Options) (*Server, http.Handler) {
 	t.Helper()
-	cfg := models.Config{Height: fakeSide, Width: fakeSide, Channels: 1, Latent: fakeLatent, Widths: []int{4},
-		Kernel: 3, Upsample: models.UpsampleNearest, Likelihood: models.Bernoulli, Beta: 1}
-	s, err := New(Run{Name: "fake", Step: 7, Config: cfg, Decoder: fakeDecoder{}, Model: fakeModel{},
+	return newFakeRun(t, fakeConfig(), fakeDecoder{}, opt)
+}
+
+// newFakeRun serves the fake run of cfg (its classes a, b and c), decoded
+// by dec.
+func newFakeRun(t *testing.T, cfg models.Config, dec Decoder, opt Options) (*Server, http.Handler) {
+	t.Helper()
+	s, err := New(Run{Name: "fake", Step: 7, Config: cfg, Decoder: dec, Model: fakeModel{},
 		Test: fakeTest(), Classes: []string{"a", "b", "c"}}, opt)
 	if err != nil {
 		t.Fatal(err)
@@ -307,7 +332,7 @@ func TestBadRequests(t *testing.T) {
 		{"not an object", "POST", "/api/decode", "", `[1,2,3]`, 400, "want an object"},
 		{"empty body", "POST", "/api/decode", "", ``, 400, "empty request body"},
 		{"trailing data", "POST", "/api/decode", "", `{"z":[1,2,3]} {}`, 400, "more data after the object"},
-		{"unknown field", "POST", "/api/decode", "", `{"z":[1,2,3],"label":4}`, 400, `unknown field "label"`},
+		{"unknown field", "POST", "/api/decode", "", `{"z":[1,2,3],"class":4}`, 400, `unknown field "class"`},
 		{"wrong type", "POST", "/api/decode", "", `{"z":"abc"}`, 400, `field "z"`},
 		{"short code", "POST", "/api/decode", "", `{"z":[1,2]}`, 400, "z has 2 values, but the latent has 3 dimensions"},
 		{"long code in batch", "POST", "/api/decode", "", `{"zs":[[1,2,3],[1,2,3,4]]}`, 400, "zs[1] has 4 values"},
@@ -388,11 +413,14 @@ func TestStatic(t *testing.T) {
 }
 
 func TestNewRejectsBadRuns(t *testing.T) {
-	cfg := models.Config{Height: fakeSide, Width: fakeSide, Channels: 1, Latent: fakeLatent, Widths: []int{4},
-		Kernel: 3, Upsample: models.UpsampleNearest, Likelihood: models.Bernoulli, Beta: 1}
+	cfg := fakeConfig()
+	cond := cfg
+	cond.Classes = 3
 	one := fakeTest().Subset(1)
 	wrong := fakeTest()
 	wrong.Height, wrong.Width = 2, 8
+	outside := fakeTest()
+	outside.Labels[5] = 3
 	tests := []struct {
 		name string
 		run  Run
@@ -401,6 +429,10 @@ func TestNewRejectsBadRuns(t *testing.T) {
 		{"no model", Run{Config: cfg, Decoder: fakeDecoder{}, Test: fakeTest()}, "needs a decoder and a model"},
 		{"one test image", Run{Config: cfg, Decoder: fakeDecoder{}, Model: fakeModel{}, Test: one}, "at least 2 test images"},
 		{"shape", Run{Config: cfg, Decoder: fakeDecoder{}, Model: fakeModel{}, Test: wrong}, "test images are 2x8x1 but the model takes 4x4x1"},
+		{"test label outside the classes", Run{Config: cond, Decoder: fakeDecoder{}, Model: fakeModel{}, Test: outside},
+			"test labels: label 3 of item 5 is outside the model's 3 classes"},
+		{"class names", Run{Config: cond, Decoder: fakeDecoder{}, Model: fakeModel{}, Test: fakeTest(), Classes: []string{"a", "b"}},
+			"2 class names for a model conditional on 3 classes"},
 	}
 	for _, tt := range tests {
 		if _, err := New(tt.run, Options{}); err == nil || !strings.Contains(err.Error(), tt.want) {

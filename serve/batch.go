@@ -13,10 +13,10 @@ var errClosed = errors.New("the server is shutting down")
 // batcher gathers concurrent decode requests into graph calls: the first
 // request waiting opens a collection window; requests arriving within it join
 // the same call until the compiled batch is full. Each request gets exactly
-// the images of its own codes, so the result of a request does not depend on
-// what it was batched with.
+// the images of its own codes, decoded with its own labels, so the result of
+// a request does not depend on what it was batched with.
 type batcher struct {
-	decode    func(codes []float32) ([]float32, error)
+	decode    func(codes []float32, labels []int) ([]float32, error)
 	latent    int // values per code
 	imageSize int // values per image
 	batch     int // codes per graph call
@@ -26,11 +26,13 @@ type batcher struct {
 	done      chan struct{}
 }
 
-// decodeJob is one request's codes and where its images go.
+// decodeJob is one request's codes, their labels (nil for an
+// unconditional model) and where its images go.
 type decodeJob struct {
-	codes []float32
-	n     int // codes in the request
-	out   chan decodeResult
+	codes  []float32
+	labels []int
+	n      int // codes in the request
+	out    chan decodeResult
 }
 
 // decodeResult is a job's images or its error.
@@ -40,22 +42,27 @@ type decodeResult struct {
 }
 
 // newBatcher starts a batcher calling decode with at most batch codes of
-// latent values at a time (except for a single request of more), collecting
-// for window after the first request arrives.
-func newBatcher(decode func([]float32) ([]float32, error), latent, imageSize, batch int, window time.Duration) *batcher {
+// latent values (and their labels) at a time (except for a single request of
+// more), collecting for window after the first request arrives.
+func newBatcher(decode func([]float32, []int) ([]float32, error), latent, imageSize, batch int, window time.Duration) *batcher {
 	b := &batcher{decode: decode, latent: latent, imageSize: imageSize, batch: batch, window: window,
 		queue: make(chan *decodeJob), quit: make(chan struct{}), done: make(chan struct{})}
 	go b.loop()
 	return b
 }
 
-// Decode returns the images of codes (a whole number of codes), decoded in
-// one graph call with whatever other requests arrive in the same window.
-func (b *batcher) Decode(ctx context.Context, codes []float32) ([]float32, error) {
+// Decode returns the images of codes (a whole number of codes) with labels
+// (one per code, or nil for an unconditional model), decoded in one graph
+// call with whatever other requests arrive in the same window.
+func (b *batcher) Decode(ctx context.Context, codes []float32, labels []int) ([]float32, error) {
 	if len(codes) == 0 || len(codes)%b.latent != 0 {
 		return nil, fmt.Errorf("decode: %d values are not a positive whole number of %d-dimensional codes", len(codes), b.latent)
 	}
-	j := &decodeJob{codes: codes, n: len(codes) / b.latent, out: make(chan decodeResult, 1)}
+	n := len(codes) / b.latent
+	if labels != nil && len(labels) != n {
+		return nil, fmt.Errorf("decode: %d labels for %d codes", len(labels), n)
+	}
+	j := &decodeJob{codes: codes, labels: labels, n: n, out: make(chan decodeResult, 1)}
 	select {
 	case b.queue <- j:
 	case <-b.quit:
@@ -125,13 +132,20 @@ func (b *batcher) collect(waiting []*decodeJob) (_ []*decodeJob, ok bool) {
 	return waiting, true
 }
 
-// run decodes the jobs' codes in one call and hands each job its images.
+// run decodes the jobs' codes with their labels in one call and hands each
+// job its images. The labels stay nil when no job has any.
 func (b *batcher) run(jobs []*decodeJob) {
 	codes := make([]float32, 0, sum(sizes(jobs))*b.latent)
+	var labels []int
 	for _, j := range jobs {
 		codes = append(codes, j.codes...)
+		labels = append(labels, j.labels...)
 	}
-	images, err := b.decode(codes)
+	if labels != nil && len(labels) != len(codes)/b.latent {
+		fail(jobs, fmt.Errorf("decode: requests with and without labels in one call (%d labels for %d codes)", len(labels), len(codes)/b.latent))
+		return
+	}
+	images, err := b.decode(codes, labels)
 	if err == nil && len(images) != len(codes)/b.latent*b.imageSize {
 		err = fmt.Errorf("decode: %d values back for %d codes of %d-value images", len(images), len(codes)/b.latent, b.imageSize)
 	}

@@ -3,7 +3,9 @@ package serve
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -33,7 +35,8 @@ func TestBatchPrefix(t *testing.T) {
 }
 
 // recordingDecoder decodes each 2-value code to a 3-value image of its
-// own (z0, z1, z0+z1) and records the number of codes of every call.
+// own (z0, z1, z0+z1+100·label), label 0 without labels, and records the
+// number of codes of every call.
 type recordingDecoder struct {
 	mu    sync.Mutex
 	calls []int
@@ -41,7 +44,7 @@ type recordingDecoder struct {
 	delay time.Duration
 }
 
-func (d *recordingDecoder) decode(codes []float32) ([]float32, error) {
+func (d *recordingDecoder) decode(codes []float32, labels []int) ([]float32, error) {
 	d.mu.Lock()
 	d.calls = append(d.calls, len(codes)/2)
 	d.mu.Unlock()
@@ -49,9 +52,16 @@ func (d *recordingDecoder) decode(codes []float32) ([]float32, error) {
 	if d.fail != nil {
 		return nil, d.fail
 	}
+	if labels != nil && len(labels) != len(codes)/2 {
+		return nil, fmt.Errorf("%d labels for %d codes", len(labels), len(codes)/2)
+	}
 	out := make([]float32, 0, len(codes)/2*3)
 	for i := 0; i < len(codes); i += 2 {
-		out = append(out, codes[i], codes[i+1], codes[i]+codes[i+1])
+		label := 0
+		if labels != nil {
+			label = labels[i/2]
+		}
+		out = append(out, codes[i], codes[i+1], codes[i]+codes[i+1]+100*float32(label))
 	}
 	return out, nil
 }
@@ -79,12 +89,12 @@ func TestBatcherSharesCallsAndKeepsEachResult(t *testing.T) {
 		wg.Go(func() {
 			n := 1 + i%3
 			codes := codesFor(i, n)
-			got, err := b.Decode(context.Background(), codes)
+			got, err := b.Decode(context.Background(), codes, nil)
 			if err != nil {
 				errs <- err
 				return
 			}
-			want, _ := (&recordingDecoder{}).decode(codes)
+			want, _ := (&recordingDecoder{}).decode(codes, nil)
 			if !slices.Equal(got, want) {
 				t.Errorf("request %d: got %v, want %v", i, got, want)
 			}
@@ -109,7 +119,7 @@ func TestBatcherLargeRequestAlone(t *testing.T) {
 	d := &recordingDecoder{}
 	b := newBatcher(d.decode, 2, 3, 4, time.Millisecond)
 	defer b.Close()
-	got, err := b.Decode(context.Background(), codesFor(7, 10))
+	got, err := b.Decode(context.Background(), codesFor(7, 10), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,14 +132,17 @@ func TestBatcherErrors(t *testing.T) {
 	boom := errors.New("boom")
 	d := &recordingDecoder{fail: boom}
 	b := newBatcher(d.decode, 2, 3, 4, time.Millisecond)
-	if _, err := b.Decode(context.Background(), codesFor(1, 1)); !errors.Is(err, boom) {
+	if _, err := b.Decode(context.Background(), codesFor(1, 1), nil); !errors.Is(err, boom) {
 		t.Errorf("decoder failure: got %v, want %v", err, boom)
 	}
-	if _, err := b.Decode(context.Background(), []float32{1, 2, 3}); err == nil {
+	if _, err := b.Decode(context.Background(), []float32{1, 2, 3}, nil); err == nil {
 		t.Error("3 values of 2-value codes: no error")
 	}
+	if _, err := b.Decode(context.Background(), codesFor(1, 2), []int{1}); err == nil || !strings.Contains(err.Error(), "1 labels for 2 codes") {
+		t.Errorf("1 label for 2 codes: got %v", err)
+	}
 	b.Close()
-	if _, err := b.Decode(context.Background(), codesFor(1, 1)); !errors.Is(err, errClosed) {
+	if _, err := b.Decode(context.Background(), codesFor(1, 1), nil); !errors.Is(err, errClosed) {
 		t.Errorf("after Close: got %v, want %v", err, errClosed)
 	}
 }
@@ -138,11 +151,41 @@ func TestBatcherCancelled(t *testing.T) {
 	d := &recordingDecoder{delay: 200 * time.Millisecond}
 	b := newBatcher(d.decode, 2, 3, 4, time.Millisecond)
 	defer b.Close()
-	go func() { _, _ = b.Decode(context.Background(), codesFor(1, 4)) }() // keeps the loop busy
+	go func() { _, _ = b.Decode(context.Background(), codesFor(1, 4), nil) }() // keeps the loop busy
 	time.Sleep(20 * time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
-	if _, err := b.Decode(ctx, codesFor(2, 1)); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := b.Decode(ctx, codesFor(2, 1), nil); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("got %v, want %v", err, context.DeadlineExceeded)
+	}
+}
+
+// TestBatcherKeepsEachRequestsLabels sends concurrent requests with
+// different labels (and the same codes) through one graph call: each
+// request's images must be decoded with its own label.
+func TestBatcherKeepsEachRequestsLabels(t *testing.T) {
+	d := &recordingDecoder{}
+	b := newBatcher(d.decode, 2, 3, 8, time.Second) // the window closes when the batch is full
+	defer b.Close()
+	labels := [][]int{{0, 0}, {3, 3}, {5, 5}, {7, 7}}
+	got := make([][]float32, len(labels))
+	var wg sync.WaitGroup
+	for i, l := range labels {
+		wg.Go(func() {
+			var err error
+			if got[i], err = b.Decode(context.Background(), codesFor(1, 2), l); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if !slices.Equal(d.calls, []int{8}) {
+		t.Fatalf("graph calls of %v codes, want one call of all 8", d.calls)
+	}
+	for i, l := range labels {
+		want, _ := (&recordingDecoder{}).decode(codesFor(1, 2), l)
+		if !slices.Equal(got[i], want) {
+			t.Errorf("request with labels %v: got %v, want %v", l, got[i], want)
+		}
 	}
 }

@@ -27,6 +27,7 @@ type infoResponse struct {
 	Dims        []dim         `json:"dims"` // most active first
 	Map         mapInfo       `json:"map"`
 	TestImages  int           `json:"test_images"`
+	Conditional bool          `json:"conditional"` // requests to decode or encode then take a "label"
 	Classes     []string      `json:"classes"`
 	DecodeBatch int           `json:"decode_batch"`
 	MaxBody     int64         `json:"max_body"`
@@ -48,7 +49,7 @@ func (s *Server) info(w http.ResponseWriter, _ *http.Request) error {
 		Run: s.run.Name, Step: s.run.Step, Model: m, Latent: m.Latent,
 		Height: m.Height, Width: m.Width, Channels: m.Channels, Dims: s.dims,
 		Map:        mapInfo{How: s.proj.How, XLabel: s.proj.XLabel, YLabel: s.proj.YLabel, Origin: s.proj.Origin, Axes: s.proj.Axes},
-		TestImages: s.run.Test.N, Classes: s.run.Classes, DecodeBatch: s.run.Decoder.Batch(), MaxBody: s.opt.MaxBody,
+		TestImages: s.run.Test.N, Conditional: m.Conditional(), Classes: s.run.Classes, DecodeBatch: s.run.Decoder.Batch(), MaxBody: s.opt.MaxBody,
 	})
 	return nil
 }
@@ -94,10 +95,12 @@ func (s *Server) testImage(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// decodeRequest is POST /api/decode: one code or a batch.
+// decodeRequest is POST /api/decode: one code or a batch, and for a
+// conditional run the class every code is decoded as.
 type decodeRequest struct {
-	Z  []float64   `json:"z"`
-	Zs [][]float64 `json:"zs"`
+	Z     []float64   `json:"z"`
+	Zs    [][]float64 `json:"zs"`
+	Label *int        `json:"label"`
 }
 
 func (s *Server) decode(w http.ResponseWriter, r *http.Request) error {
@@ -127,7 +130,11 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request) error {
 		}
 		codes = append(codes, c...)
 	}
-	images, err := s.decoder.Decode(r.Context(), codes)
+	labels, err := s.requestLabels(req.Label, nil, len(req.Zs))
+	if err != nil {
+		return err
+	}
+	images, err := s.decoder.Decode(r.Context(), codes, labels)
 	if err != nil {
 		return fmt.Errorf("decoding: %w", err)
 	}
@@ -150,10 +157,12 @@ func (s *Server) split(images []float32) [][]int {
 	return out
 }
 
-// encodeRequest is POST /api/encode given as JSON.
+// encodeRequest is POST /api/encode given as JSON. A PNG body takes k
+// and label from the query.
 type encodeRequest struct {
 	Pixels []float64 `json:"pixels"` // H×W×C values in [0, 1], row by row
 	K      int       `json:"k"`
+	Label  *int      `json:"label"` // the class a conditional run encodes, scores and reconstructs the image as
 }
 
 // encodeResponse is POST /api/encode's answer.
@@ -168,24 +177,30 @@ type encodeResponse struct {
 }
 
 func (s *Server) encode(w http.ResponseWriter, r *http.Request) error {
-	img, k, err := s.readImage(r)
+	req, err := s.readImage(r)
 	if err != nil {
 		return err
 	}
-	if k, err = checkK(k); err != nil {
+	img := req.img
+	k, err := checkK(req.k)
+	if err != nil {
+		return err
+	}
+	label, err := s.requestLabels(req.label, nil, 1)
+	if err != nil {
 		return err
 	}
 	s.mu.Lock()
-	mean, logVar, err := s.run.Model.Encode(img, nil)
+	mean, logVar, err := s.run.Model.Encode(img, label)
 	s.mu.Unlock()
 	if err != nil {
 		return fmt.Errorf("encoding the image: %w", err)
 	}
-	score, pct, err := s.scoreOf(img)
+	score, pct, err := s.scoreOf(img, label)
 	if err != nil {
 		return err
 	}
-	recon, err := s.decoder.Decode(r.Context(), mean)
+	recon, err := s.decoder.Decode(r.Context(), mean, label)
 	if err != nil {
 		return fmt.Errorf("decoding the image's mean: %w", err)
 	}
@@ -198,32 +213,53 @@ func (s *Server) encode(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// imageRequest is POST /api/encode's image and options.
+type imageRequest struct {
+	img   []float32
+	k     int
+	label *int
+}
+
 // readImage reads POST /api/encode's image: a PNG body of the model's size
-// (k from the query), or JSON pixels.
-func (s *Server) readImage(r *http.Request) (img []float32, k int, err error) {
+// (k and label from the query), or JSON pixels.
+func (s *Server) readImage(r *http.Request) (imageRequest, error) {
 	body, err := readBody(r)
 	if err != nil {
-		return nil, 0, err
+		return imageRequest{}, err
 	}
 	ct := mediaType(r)
 	sniffed := http.DetectContentType(body)
 	switch {
 	case ct == "image/png" || bytes.HasPrefix(body, []byte(pngMagic)):
-		if k, err = queryInt(r, "k"); err != nil {
-			return nil, 0, err
-		}
-		img, err = s.pngPixels(body)
-		return img, k, err
+		return s.readPNG(r, body)
 	case strings.HasPrefix(ct, "image/") || strings.HasPrefix(sniffed, "image/"):
-		return nil, 0, &httpError{http.StatusUnsupportedMediaType,
+		return imageRequest{}, &httpError{http.StatusUnsupportedMediaType,
 			fmt.Sprintf("image type %s: want a PNG (image/png) or JSON pixels", cmp.Or(ct, sniffed))}
 	}
 	var req encodeRequest
 	if err := decodeJSON(body, &req); err != nil {
-		return nil, 0, err
+		return imageRequest{}, err
 	}
-	img, err = s.checkPixels(req.Pixels)
-	return img, req.K, err
+	img, err := s.checkPixels(req.Pixels)
+	return imageRequest{img: img, k: req.K, label: req.Label}, err
+}
+
+// readPNG reads a PNG body, with k and label from the query.
+func (s *Server) readPNG(r *http.Request, body []byte) (imageRequest, error) {
+	k, err := queryInt(r, "k")
+	if err != nil {
+		return imageRequest{}, err
+	}
+	var label *int
+	if r.URL.Query().Has("label") {
+		l, err := queryInt(r, "label")
+		if err != nil {
+			return imageRequest{}, err
+		}
+		label = &l
+	}
+	img, err := s.pngPixels(body)
+	return imageRequest{img: img, k: k, label: label}, err
 }
 
 // checkPixels converts JSON pixels, checking their count and range.
@@ -309,12 +345,14 @@ func (s *Server) neighbors(w http.ResponseWriter, r *http.Request) error {
 }
 
 // interpolateRequest is POST /api/interpolate: each end is a code or a
-// test image's index.
+// test image's index. A conditional run decodes every frame as label,
+// by default the start's label when the start is a test image.
 type interpolateRequest struct {
 	From      []float64 `json:"from"`
 	To        []float64 `json:"to"`
 	FromIndex *int      `json:"from_index"`
 	ToIndex   *int      `json:"to_index"`
+	Label     *int      `json:"label"`
 	Method    string    `json:"method"` // slerp (default) or lerp
 	Frames    int       `json:"frames"` // both ends included; default 16
 	Format    string    `json:"format"` // json (default) or gif
@@ -350,8 +388,16 @@ func (s *Server) interpolate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	var startLabel *int
+	if req.FromIndex != nil {
+		startLabel = &s.run.Test.Labels[*req.FromIndex]
+	}
+	labels, err := s.requestLabels(req.Label, startLabel, req.Frames)
+	if err != nil {
+		return err
+	}
 	codes := method.Path(from, to, req.Frames)
-	images, err := s.decoder.Decode(r.Context(), codes)
+	images, err := s.decoder.Decode(r.Context(), codes, labels)
 	if err != nil {
 		return fmt.Errorf("decoding the frames: %w", err)
 	}

@@ -29,7 +29,10 @@ type Model interface {
 	ELBO(images []float32, labels []int, samples int, seed int64) (recon, kl []float64, err error)
 }
 
-// Run is what the explorer shows: a trained model and a test split.
+// Run is what the explorer shows: a trained model and a test split. A
+// conditional model (Config.Classes > 0) encodes and scores each test image
+// with its own label, and decodes each request's codes as the class the
+// request names.
 type Run struct {
 	Name    string // how the page names the run, e.g. its folder
 	Step    int64  // training step of the checkpoint
@@ -37,7 +40,7 @@ type Run struct {
 	Decoder Decoder
 	Model   Model
 	Test    *data.Split
-	Classes []string // label names (may be empty: labels are shown as numbers)
+	Classes []string // label names (may be empty: labels are shown as numbers); a conditional model's classes
 }
 
 // Defaults of Options.
@@ -84,11 +87,11 @@ func New(run Run, opt Options) (*Server, error) {
 	}
 	s := &Server{run: run, opt: opt, latent: run.Config.Latent}
 	var err error
-	images := run.Test.Images()
-	if s.means, s.logVars, err = run.Model.Encode(images, nil); err != nil {
+	images, labels := run.Test.Images(), s.labels(run.Test.Labels)
+	if s.means, s.logVars, err = run.Model.Encode(images, labels); err != nil {
 		return nil, fmt.Errorf("encoding the test split: %w", err)
 	}
-	recon, kl, err := run.Model.ELBO(images, nil, 1, opt.Seed)
+	recon, kl, err := run.Model.ELBO(images, labels, 1, opt.Seed)
 	if err != nil {
 		return nil, fmt.Errorf("scoring the test split: %w", err)
 	}
@@ -106,20 +109,27 @@ func New(run Run, opt Options) (*Server, error) {
 	s.points = s.proj.project(s.means)
 	s.dims = dimsByActivity(s.means, s.latent)
 	m := run.Config
-	decode := func(codes []float32) ([]float32, error) { return run.Decoder.Decode(codes, nil) }
-	s.decoder = newBatcher(decode, m.Latent, m.Height*m.Width*m.Channels, run.Decoder.Batch(), opt.Window)
+	s.decoder = newBatcher(run.Decoder.Decode, m.Latent, m.Height*m.Width*m.Channels, run.Decoder.Batch(), opt.Window)
 	return s, nil
 }
 
 // warmUp encodes and scores one image, so that the graphs for single
 // images (an upload, a drawing) are compiled before the first request.
 func (s *Server) warmUp() error {
-	one := s.run.Test.Image(0)
-	if _, _, err := s.run.Model.Encode(one, nil); err != nil {
+	one, label := s.run.Test.Image(0), s.labels(s.run.Test.Labels[:1])
+	if _, _, err := s.run.Model.Encode(one, label); err != nil {
 		return fmt.Errorf("encoding one image: %w", err)
 	}
-	_, _, err := s.scoreOf(one)
+	_, _, err := s.scoreOf(one, label)
 	return err
+}
+
+// labels is labels for a conditional model, nil for an unconditional one.
+func (s *Server) labels(labels []int) []int {
+	if !s.run.Config.Conditional() {
+		return nil
+	}
+	return labels
 }
 
 // checkRun reports what is missing or inconsistent in run.
@@ -137,8 +147,16 @@ func checkRun(run Run) error {
 			run.Test.Height, run.Test.Width, run.Test.Channels, m.Height, m.Width, m.Channels)
 	case len(run.Test.Labels) != run.Test.N:
 		return fmt.Errorf("serve: %d labels for %d test images", len(run.Test.Labels), run.Test.N)
+	case m.Conditional() && len(run.Classes) != 0 && len(run.Classes) != m.Classes:
+		return fmt.Errorf("serve: %d class names for a model conditional on %d classes", len(run.Classes), m.Classes)
 	}
-	return m.Validate()
+	if err := m.Validate(); err != nil {
+		return err
+	}
+	if err := m.CheckLabels(run.Test.Labels, run.Test.N); err != nil {
+		return fmt.Errorf("serve: test labels: %w", err)
+	}
+	return nil
 }
 
 // Close stops the decode batcher; requests still waiting fail.

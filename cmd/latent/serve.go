@@ -96,10 +96,6 @@ func openServeRun(f evalCommon, stderr io.Writer) (*serve.Server, func(), error)
 	if err != nil {
 		return nil, nil, err
 	}
-	if s.cfg.Conditional() {
-		s.close()
-		return nil, nil, fmt.Errorf("--run %s: the explorer does not take conditional runs yet (its map, sliders and drawing pad decode without a class); use sample, interpolate and traverse with --label", s.run.Dir)
-	}
 	fail := func(err error) (*serve.Server, func(), error) {
 		s.close()
 		return nil, nil, err
@@ -116,9 +112,13 @@ func openServeRun(f evalCommon, stderr io.Writer) (*serve.Server, func(), error)
 	if err != nil {
 		return fail(fmt.Errorf("--run %s: %w", s.run.Dir, err))
 	}
+	classes := set.Classes
+	if s.cfg.Conditional() && len(s.run.Config.Classes) > 0 {
+		classes = s.run.Config.Classes // the names the run was trained on, which its labels mean
+	}
 	fmt.Fprintf(stderr, "encoding and scoring %d test images of %s\n", test.N, set.Name)
 	srv, err := serve.New(serve.Run{Name: filepath.Base(s.run.Dir), Step: s.run.Step, Config: s.cfg,
-		Decoder: dec, Model: model, Test: test, Classes: set.Classes}, serve.Options{Seed: *f.seed})
+		Decoder: dec, Model: model, Test: test, Classes: classes}, serve.Options{Seed: *f.seed})
 	if err != nil {
 		dec.Finalize()
 		return fail(fmt.Errorf("--run %s: %w", s.run.Dir, err))

@@ -43,6 +43,9 @@ func TestServeBrowser(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Navigate(s.url), chromedp.WaitVisible(chromedp.CSS(`#map[data-ready="1"]`))); err != nil {
 		t.Fatalf("loading the page: %v", err)
 	}
+	if hidden, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("class-row").hidden`)); err != nil || !hidden {
+		t.Errorf("an unconditional run shows the class selector (hidden: %v, %v)", hidden, err)
+	}
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("map")),
 		poll(`document.getElementById("view-caption").textContent.startsWith("test image")`), viewSettled()); err != nil {
 		t.Fatalf("clicking the map: %v", err)
@@ -98,9 +101,55 @@ func TestServeBrowser(t *testing.T) {
 	}
 }
 
-// trainBrowserRun trains a run on real MNIST with the CLI: 20 steps on 512
-// images (or, for a screenshot, 600 steps on all), 256 test images (2,000).
-func trainBrowserRun(t *testing.T) string {
+// TestServeBrowserConditional serves a conditional run (a few steps on real
+// MNIST) in headless Chromium: the class selector shows, a picked test
+// image sets it to the image's label, and another class re-decodes the
+// same code to a different image.
+func TestServeBrowserConditional(t *testing.T) {
+	if _, err := os.Stat(chromiumPath); err != nil {
+		testenv.Missing(t, "Chromium not found at %s (`make chromium` installs Debian's package)", chromiumPath)
+	}
+	genSkipWithoutXLA(t)
+	testenv.MNIST(t)
+	s := startServe(t, trainBrowserRun(t, "--conditional", "--latent", "2"))
+	ctx := newBrowser(t)
+	err := chromedp.Do(ctx, chromedp.Navigate(s.url), chromedp.WaitVisible(chromedp.CSS(`#map[data-ready="1"]`)),
+		chromedp.WaitVisible(chromedp.ID("class")), chromedp.Click(chromedp.ID("map")),
+		poll(`document.getElementById("view-caption").textContent.startsWith("test image")`), viewSettled())
+	if err != nil {
+		t.Fatalf("loading the page and picking a test image: %v", err)
+	}
+	same, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("view-caption").textContent.match(/\(label (\S+)\)/)[1] ===
+		document.getElementById("class").selectedOptions[0].textContent`))
+	if err != nil || !same {
+		caption, _ := chromedp.Run(ctx, chromedp.Text(chromedp.ID("view-caption")))
+		t.Errorf("the class selector is not the picked image's label (%q): %v", caption, err)
+	}
+	picked := viewPixels(t, ctx, "view")
+	err = chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`(() => {
+		const s = document.getElementById("class");
+		s.value = String((Number(s.value) + 5) % 10);
+		s.dispatchEvent(new Event("change"));
+	})()`), viewSettled())
+	if err != nil {
+		t.Fatalf("choosing another class: %v", err)
+	}
+	if other := viewPixels(t, ctx, "view"); slices.Equal(other, picked) {
+		t.Error("another class left the decoded image unchanged")
+	}
+	if hidden, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("error").hidden`)); err != nil || !hidden {
+		msg, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("error").textContent`))
+		t.Errorf("the page shows an error: %q (%v)", msg, err)
+	}
+	if code, _ := s.stop(t); code != 0 {
+		t.Errorf("latent serve exited %d; stderr:\n%s", code, s.stderr)
+	}
+}
+
+// trainBrowserRun trains a run on real MNIST with the CLI and extra flags:
+// 20 steps on 512 images (or, for a screenshot, 600 steps on all), 256 test
+// images (2,000).
+func trainBrowserRun(t *testing.T, extra ...string) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "mnist")
 	args := []string{"train", "--data", "mnist", "--steps", "20", "--train-limit", "512", "--test-limit", "256",
@@ -108,6 +157,7 @@ func trainBrowserRun(t *testing.T) string {
 	if *serveScreenshot != "" {
 		args = []string{"train", "--data", "mnist", "--steps", "600", "--test-limit", "2000", "--out", dir, genBackendF}
 	}
+	args = append(args, extra...)
 	var out, errb bytes.Buffer
 	if code := run(args, &out, &errb); code != 0 {
 		t.Fatalf("latent %s: exit %d\n%s", strings.Join(args, " "), code, errb.String())

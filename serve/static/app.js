@@ -44,6 +44,27 @@ function labelName(label) {
   return c && c[label] ? c[label] : String(label);
 }
 
+// withLabel adds the class picked in #class to a request's body, for a
+// conditional run (an unconditional one takes no label).
+function withLabel(body) {
+  return state.info.conditional ? { ...body, label: Number($("class").value) } : body;
+}
+
+// buildClassPicker fills #class with the run's classes and shows it, for a
+// conditional run; a new class re-decodes the current code.
+function buildClassPicker() {
+  if (!state.info.conditional) return;
+  const sel = $("class");
+  for (let l = 0; l < state.info.model.classes; l++) {
+    const o = document.createElement("option");
+    o.value = String(l);
+    o.textContent = labelName(l);
+    sel.append(o);
+  }
+  sel.addEventListener("change", () => decodeView(state.code));
+  $("class-row").hidden = false;
+}
+
 // drawImage paints pixels (bytes, HWC) into canvas, scaled to fill it.
 function drawImage(canvas, pixels) {
   const { height: h, width: w, channels: c } = state.info;
@@ -76,7 +97,7 @@ function decodeView(code) {
       const z = viewDecoder.next;
       viewDecoder.next = null;
       try {
-        const r = await api("decode", { z });
+        const r = await api("decode", withLabel({ z }));
         drawImage($("view"), r.image);
         showError("");
       } catch (e) { showError(e.message); }
@@ -193,6 +214,7 @@ function nearestPoint(x, y) {
 
 async function pickTest(i) {
   const t = await api("test/" + i);
+  if (state.info.conditional) $("class").value = String(t.label);
   state.picked = i;
   state.hoverPaused = true;
   drawMap();
@@ -218,7 +240,7 @@ function wireMap() {
 async function interpolate() {
   if (!state.a || !state.b) { showError("set A and B first"); return; }
   const frames = Number($("frames").value);
-  const r = await api("interpolate", { from: state.a, to: state.b, method: $("method").value, frames });
+  const r = await api("interpolate", withLabel({ from: state.a, to: state.b, method: $("method").value, frames }));
   state.frames = r.frames;
   const s = $("scrub");
   s.max = String(r.frames.length - 1);
@@ -231,8 +253,8 @@ async function interpolate() {
 async function downloadGIF(ev) {
   ev.preventDefault();
   if (!state.a || !state.b) { showError("set A and B first"); return; }
-  const blob = await api("interpolate", { from: state.a, to: state.b, method: $("method").value,
-    frames: Number($("frames").value), format: "gif", loop: true }, true);
+  const blob = await api("interpolate", withLabel({ from: state.a, to: state.b, method: $("method").value,
+    frames: Number($("frames").value), format: "gif", loop: true }), true);
   const a = document.createElement("a");
   a.href = URL.createObjectURL(blob);
   a.download = "interpolation.gif";
@@ -243,7 +265,7 @@ async function downloadGIF(ev) {
 function wireInterpolation() {
   const set = (which) => async () => {
     state[which] = state.code.slice();
-    const r = await api("decode", { z: state[which] });
+    const r = await api("decode", withLabel({ z: state[which] }));
     drawImage($("thumb-" + which), r.image);
   };
   $("set-a").addEventListener("click", () => set("a")().catch((e) => showError(e.message)));
@@ -280,7 +302,7 @@ function drawnPixels() {
 }
 
 async function encodeDrawing() {
-  const r = await api("encode", { pixels: drawnPixels(), k: 8 });
+  const r = await api("encode", withLabel({ pixels: drawnPixels(), k: 8 }));
   drawImage($("recon"), r.reconstruction);
   const score = $("score");
   score.textContent = `anomaly score (−ELBO): ${r.score.toFixed(1)} nats, ` +
@@ -342,10 +364,12 @@ async function main() {
   state.points = await api("points");
   const i = state.info;
   $("run-info").textContent = `${i.run} · step ${i.step} · ${i.height}×${i.width}×${i.channels} images · ` +
-    `${i.latent}-D latent · ${i.test_images} test images`;
+    `${i.latent}-D latent · ${i.test_images} test images` +
+    (i.conditional ? ` · conditional on ${i.model.classes} classes` : "");
   $("map-how").textContent = `${i.map.how}: x = ${i.map.x_label}, y = ${i.map.y_label}`;
   state.bounds = fitBounds(state.points);
   buildLegend();
+  buildClassPicker();
   buildSliders();
   drawMap();
   wireMap();

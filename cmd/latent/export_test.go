@@ -29,8 +29,8 @@ import (
 // pythonDecoder is the numpy decoder the export is checked against.
 const pythonDecoder = "../../examples/python/latent_decoder.py"
 
-// TestExportMatchesPythonDecoder exports tiny random models of each decoder
-// variant and checks that examples/python/latent_decoder.py decodes the same
+// TestExportMatchesPythonDecoder exports tiny random models of each model
+// of the family (conv, resnet, ladder) and decoder variant and checks that examples/python/latent_decoder.py decodes the same
 // latents to the same images as latent's own decoder.
 func TestExportMatchesPythonDecoder(t *testing.T) {
 	b := testenv.XLA(t)
@@ -48,6 +48,16 @@ func TestExportMatchesPythonDecoder(t *testing.T) {
 			c.Upsample, c.Kernel, c.Channels, c.Likelihood = models.UpsampleDepthToSpace, 5, 3, models.Gaussian
 		}, "npy"},
 		{"conditional on 3 classes, decoded as class 2", func(c *models.Config) { c.Classes = 3 }, "npy"},
+		{"logistic, RGB", func(c *models.Config) { c.Likelihood, c.Channels = models.DiscreteLogistic, 3 }, "npy"},
+		{"resnet, one block", func(c *models.Config) { c.Model, c.Blocks = models.ResNet, 1 }, "npy"},
+		{"resnet, 2 blocks, layer norm, depth-to-space", func(c *models.Config) {
+			c.Model, c.Blocks, c.Norm, c.Upsample = models.ResNet, 2, models.NormLayer, models.UpsampleDepthToSpace
+		}, "npy"},
+		{"ladder, 2 groups", func(c *models.Config) { c.Model, c.Blocks, c.Groups, c.Latent = models.Ladder, 1, 2, 4 }, "npy"},
+		{"ladder, 3 groups, conditional, logistic", func(c *models.Config) {
+			c.Model, c.Blocks, c.Groups, c.Latent, c.Classes = models.Ladder, 1, 3, 6, 3
+			c.Likelihood = models.DiscreteLogistic
+		}, "json"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -111,7 +121,9 @@ func pythonWithNumpy(t *testing.T) string {
 func randomRun(t *testing.T, b *backend.Backend, cfg models.Config, dir string) string {
 	t.Helper()
 	ctx := context.New()
-	create := context.MustNewExec(b, ctx, func(ctx *context.Context, x, y *Node) *Node {
+	// Unchecked: a ladder's decoder reuses the top-down path's variables
+	// that its encoder creates.
+	create := context.MustNewExec(b, ctx.Checked(false), func(ctx *context.Context, x, y *Node) *Node {
 		mean, _ := models.Encode(ctx, cfg, x, y)
 		return models.Decode(ctx, cfg, mean, y)
 	})

@@ -10,10 +10,28 @@ The output is an [n, height, width, channels] float32 array of images in
 
 The file holds the model's configuration (the `model` metadata entry) and
 its weights: convolution kernels are HWIO [kh, kw, in, out], and dense layers
-are stored as 1x1 convolution kernels [1, 1, in, out]. The decoder is
-dense+relu (if hidden > 0), dense+relu to h0*w0*c0, a reshape to NHWC, then
-for each width from the last: upsample 2x (nearest, or depth-to-space) and a
-same-padded convolution, relu except after the last, and a sigmoid.
+are stored as 1x1 convolution kernels [1, 1, in, out]. It reads the three
+models of latent's family (the config's "model"):
+
+- conv: dense+relu (if hidden > 0), dense+relu to h0*w0*c0, a reshape to
+  NHWC, then for each width from the last: upsample 2x (nearest, or
+  depth-to-space) and a same-padded convolution, relu except after the last.
+- resnet: dense+relu (if hidden > 0), then the residual trunk: dense+relu
+  "project" and a reshape as conv's, then for each level from the last,
+  `blocks` residual blocks h + f(h), f being twice (layer normalisation over
+  the channels if norm is "layer", relu, same-padded convolution), then relu,
+  upsample 2x and a same-padded convolution.
+- ladder: the top-down path over `groups` stochastic layers, the top first,
+  each taking its latent/groups slice of the code: below the top, the slice
+  is whitened by the layer's prior given the state h (z = mu + exp(logvar/2)
+  * code, mu and logvar from a dense layer on h, soft-clamped to (-10, 10)),
+  then u = dense(z), and h = u at the top, else h + dense(relu(h + u)); relu
+  of the final state goes through the resnet trunk above.
+
+A conditional model's decoder input (the code, or the ladder's top z) gets
+the label's one-hot row appended. The mean image is the sigmoid of the
+output for the bernoulli and gaussian likelihoods, and the logistic's
+location channels mapped from [-1, 1] to [0, 1] (clipped) for logistic.
 """
 
 import argparse
@@ -72,31 +90,124 @@ def relu(x):
     return np.maximum(x, 0)
 
 
+def layer_norm(weights, scope, x):
+    """GoMLX's layers.LayerNormalization over the last axis: epsilon 1e-3,
+    a learned gain and offset per channel."""
+    scope += "/layer_normalization"
+    mean = x.mean(axis=-1, keepdims=True)
+    var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
+    return (x - mean) / np.sqrt(var + 1e-3) * weights[scope + "/gain"] + weights[scope + "/offset"]
+
+
+def up_conv(weights, scope, cfg, x):
+    """Upsamples x 2x and convolves it (a 3x3 nearest model stores the same
+    kernel for its phase convolution, which computes exactly this)."""
+    return conv_same(weights, scope, upsample(x, cfg["upsample"]))
+
+
+def project(weights, scope, cfg, h):
+    """The dense+relu layer to the smallest feature map, reshaped to NHWC."""
+    n = len(cfg["widths"])
+    h0, w0, c0 = cfg["height"] >> n, cfg["width"] >> n, cfg["widths"][-1]
+    return relu(dense(weights, scope + "/project", h)).reshape(-1, h0, w0, c0)
+
+
+def conv_decode(weights, cfg, h):
+    """The conv model's decoder: inputs [n, in] to its output [n, H, W, C']."""
+    if cfg["hidden"] > 0:
+        h = relu(dense(weights, "decoder/hidden", h))
+    h = project(weights, "decoder", cfg, h)
+    for i in reversed(range(len(cfg["widths"]))):
+        h = up_conv(weights, f"decoder/conv{i}", cfg, h)
+        if i > 0:
+            h = relu(h)
+    return h
+
+
+def residual_block(weights, scope, cfg, h):
+    """h + f(h), f being twice (optional layer norm, relu, convolution)."""
+    r = h
+    for i in range(2):
+        if cfg.get("norm") == "layer":
+            r = layer_norm(weights, f"{scope}/norm{i}", r)
+        r = conv_same(weights, f"{scope}/conv{i}", relu(r))
+    return h + r
+
+
+def resnet_up(weights, scope, cfg, h):
+    """The residual trunk of resnet and ladder: features [n, units] to the output."""
+    h = project(weights, scope, cfg, h)
+    for i in reversed(range(len(cfg["widths"]))):
+        level = f"{scope}/level{i}"
+        for j in range(cfg.get("blocks") or 1):
+            h = residual_block(weights, f"{level}/block{j}", cfg, h)
+        h = up_conv(weights, f"{level}/up", cfg, relu(h))
+    return h
+
+
+def resnet_decode(weights, cfg, h):
+    """The resnet model's decoder: inputs [n, in] to its output [n, H, W, C']."""
+    if cfg["hidden"] > 0:
+        h = relu(dense(weights, "decoder/hidden", h))
+    return resnet_up(weights, "decoder", cfg, h)
+
+
+def soft_clamp(x, bound=10):
+    """Maps x smoothly into (-bound, bound), as latent's ladder does."""
+    return x / np.sqrt(1 + (x / bound) ** 2)
+
+
+def ladder_decode(weights, cfg, z, one_hot):
+    """The ladder's top-down path with codes z [n, latent], then the trunk."""
+    groups = cfg.get("groups") or 2
+    lg = cfg["latent"] // groups
+    h = None
+    for t in range(groups):
+        scope = f"topdown/layer{t}"
+        zt = z[:, t * lg:(t + 1) * lg]
+        if h is not None:
+            prior = soft_clamp(dense(weights, scope + "/prior", h))
+            zt = prior[:, :lg] + np.exp(prior[:, lg:] / 2) * zt
+        if t == 0 and one_hot is not None:
+            zt = np.concatenate([zt, one_hot], axis=1)
+        u = dense(weights, scope + "/latent", zt)
+        h = u if h is None else h + dense(weights, scope + "/cell", relu(h + u))
+    return resnet_up(weights, "decoder", cfg, relu(h))
+
+
+def mean_image(cfg, out):
+    """The likelihood's mean image in [0, 1] from the decoder's output."""
+    if cfg["likelihood"] == "logistic":
+        mu = out[..., :cfg["channels"]]
+        return np.clip((mu + 1) / 2, 0, 1)
+    return 1 / (1 + np.exp(-out))
+
+
 def decode(weights, cfg, z, labels=None):
     """Maps latents [n, latent] to mean images [n, H, W, C] in [0, 1].
 
     A conditional model (trained with --conditional) decodes latent i as the
     class labels[i]: its decoder takes the code and the label's one-hot row.
     """
-    n = len(cfg["widths"])
-    h0, w0, c0 = cfg["height"] >> n, cfg["width"] >> n, cfg["widths"][-1]
-    h = np.asarray(z, dtype=np.float64)
+    model = cfg.get("model") or "conv"
+    if model not in ("conv", "resnet", "ladder"):
+        raise ValueError(f"unknown model {model!r}: this decoder reads conv, resnet and ladder")
+    z = np.asarray(z, dtype=np.float64)
+    one_hot = None
     classes = cfg.get("classes", 0)
     if classes:
         if labels is None:
             raise ValueError(f"the model is conditional on {classes} classes: give each latent's label")
-        labels = np.broadcast_to(np.asarray(labels), (len(h),))
+        labels = np.broadcast_to(np.asarray(labels), (len(z),))
         if labels.min() < 0 or labels.max() >= classes:
             raise ValueError(f"labels must be 0 to {classes - 1}")
-        h = np.concatenate([h, np.eye(classes)[labels]], axis=1)
-    if cfg["hidden"] > 0:
-        h = relu(dense(weights, "decoder/hidden", h))
-    h = relu(dense(weights, "decoder/project", h)).reshape(-1, h0, w0, c0)
-    for i in reversed(range(n)):
-        h = conv_same(weights, f"decoder/conv{i}", upsample(h, cfg["upsample"]))
-        if i > 0:
-            h = relu(h)
-    return (1 / (1 + np.exp(-h))).astype(np.float32)
+        one_hot = np.eye(classes)[labels]
+    if model == "ladder":
+        out = ladder_decode(weights, cfg, z, one_hot)
+    else:
+        h = z if one_hot is None else np.concatenate([z, one_hot], axis=1)
+        out = (resnet_decode if model == "resnet" else conv_decode)(weights, cfg, h)
+    return mean_image(cfg, out).astype(np.float32)
 
 
 def load_latents(path, size):

@@ -20,6 +20,7 @@ import (
 
 	"github.com/latent-vae/latent/backend"
 	"github.com/latent-vae/latent/checkpoints"
+	"github.com/latent-vae/latent/export"
 	"github.com/latent-vae/latent/generate"
 	"github.com/latent-vae/latent/internal/testenv"
 	"github.com/latent-vae/latent/models"
@@ -104,6 +105,30 @@ func TestExportMatchesPythonDecoder(t *testing.T) {
 				t.Errorf("python decoder differs from latent's by up to %g, want ≤ 1e-4", maxDiff)
 			}
 		})
+	}
+}
+
+// TestPythonDecoderRefusesUnknownModel checks that the numpy decoder exits
+// with an error naming a model it cannot read instead of decoding it as
+// another.
+func TestPythonDecoderRefusesUnknownModel(t *testing.T) {
+	python := pythonWithNumpy(t)
+	cfg := models.DefaultConfig()
+	cfg.Model = "transformer"
+	meta, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	model := filepath.Join(dir, "model.safetensors")
+	if _, err := export.WriteSafetensors(model, nil, map[string]string{"model": string(meta)}); err != nil {
+		t.Fatal(err)
+	}
+	latents := filepath.Join(dir, "z.json")
+	writeLatents(t, latents, make([]float32, cfg.Latent), cfg.Latent)
+	msg, err := exec.Command(python, pythonDecoder, model, latents, "-o", filepath.Join(dir, "images.npy")).CombinedOutput()
+	if want := "unknown model 'transformer'"; err == nil || !strings.Contains(string(msg), want) {
+		t.Errorf("%s on a %q model: %v, output %q; want an error and %q", pythonDecoder, cfg.Model, err, msg, want)
 	}
 }
 

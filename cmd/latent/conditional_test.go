@@ -4,12 +4,15 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/internal/testenv"
+	"github.com/latent-vae/latent/rundir"
 )
 
 // TestConditionalMNIST trains a conditional model (a 2-D latent, which
@@ -115,4 +118,47 @@ func gridCells(img image.Image, n, h, w int) [][]float64 {
 		}
 	}
 	return cells
+}
+
+// TestConditionalFolder: a conditional run on an image folder takes its
+// classes from the subfolders, records their names in config.json, and
+// --label takes a name (or refuses one it does not know, listing them); a
+// folder with one class cannot train a conditional model.
+func TestConditionalFolder(t *testing.T) {
+	genSkipWithoutXLA(t)
+	dir := t.TempDir()
+	folder := filepath.Join(dir, "images")
+	for c, class := range []string{"dark", "light"} {
+		for i := range 24 {
+			img := image.NewGray(image.Rect(0, 0, 8, 8))
+			for p := range img.Pix {
+				img.Pix[p] = uint8(c*160 + (i*7+p)%90)
+			}
+			if err := os.MkdirAll(filepath.Join(folder, class), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			writePNGFile(t, filepath.Join(folder, class, fmt.Sprintf("%02d.png", i)), img)
+		}
+	}
+	runDir := filepath.Join(dir, "run")
+	genMustRun(t, "train", "--data", folder, "--out", runDir, "--conditional", "--steps", "20", "--batch-size", "8",
+		"--widths", "4,8", "--latent", "2", "--hidden", "8", "--quiet")
+	cfg, err := rundir.ReadConfig(runDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Model.Classes != 2 || !slices.Equal(cfg.Classes, []string{"dark", "light"}) {
+		t.Errorf("config.json: %d classes named %v, want 2: dark, light", cfg.Model.Classes, cfg.Classes)
+	}
+	genMustRun(t, "sample", "--run", runDir, "--label", "light", "-n", "4", "-o", filepath.Join(dir, "light.png"))
+	empty := t.TempDir()
+	genMustFail(t, empty, "dark, light", "sample", "--run", runDir, "--label", "cat", "-o", filepath.Join(empty, "s.png"))
+	one := filepath.Join(dir, "one")
+	for i := range 12 {
+		if err := os.MkdirAll(filepath.Join(one, "only"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		writePNGFile(t, filepath.Join(one, "only", fmt.Sprintf("%02d.png", i)), image.NewGray(image.Rect(0, 0, 8, 8)))
+	}
+	genMustFail(t, empty, "at least 2 classes", "train", "--data", one, "--out", filepath.Join(empty, "run"), "--conditional", "--steps", "2")
 }

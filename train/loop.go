@@ -13,6 +13,7 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	gctx "github.com/gomlx/gomlx/pkg/ml/context"
 
+	"github.com/latent-vae/latent/backend"
 	"github.com/latent-vae/latent/checkpoints"
 	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/eval"
@@ -366,6 +367,11 @@ func (l *loop) run(ctx context.Context, batcher *data.Batcher, start int64) (Res
 // one sampled z per image, drawn from a seed of the run and step (never
 // from the run's RNG state, so evaluating does not change training).
 func (l *loop) evaluate(done int64) (models.Losses, error) {
+	// The evaluation's batches are larger than training's: each phase
+	// gets the memory the other has freed (malloc otherwise keeps both
+	// peaks, one per thread's heap, growing with every epoch).
+	backend.ReleaseFreeMemory()
+	defer backend.ReleaseFreeMemory()
 	ev, err := l.eval.MeanELBO(l.testPix, l.test.Labels, l.cfg.Seed+done)
 	if err != nil {
 		return ev, fmt.Errorf("evaluating the test split at step %d: %w", done, err)

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/gomlx/gomlx/backends"
@@ -190,6 +191,9 @@ func loadData(cfg *rundir.Config, fresh, conditional bool, log io.Writer) (*data
 				return nil, fmt.Errorf("data set %s: a conditional model needs at least 2 classes, the set has %d", cfg.Data.Spec, len(set.Classes))
 			}
 			cfg.Model.Classes, cfg.Classes = len(set.Classes), set.Classes
+			if log != nil {
+				fmt.Fprintf(log, "conditional on %d classes: %s\n", len(set.Classes), strings.Join(set.Classes, ", "))
+			}
 		}
 		if err := cfg.Model.Validate(); err != nil {
 			return nil, err

@@ -21,7 +21,7 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	seed := fs.Int64("seed", 1, "seed of the latents")
 	temperature := fs.Float64("temperature", 1, "standard deviation of the latents")
 	labelArg := labelFlag(fs, "class of every sample")
-	perLabel := fs.Int("per-label", 0, fmt.Sprintf("conditional runs: a grid of one row per class, N samples each, column j decoding the same latent in every row (the default without --label, N = %d)", defaultPerLabel))
+	perLabel := fs.Int("per-label", defaultPerLabel, "conditional runs: a grid of one row per class, N samples each, column j decoding the same latent in every row (what a conditional run samples without --label)")
 	if err := parseGenFlags(fs, args, common); err != nil {
 		return err
 	}
@@ -52,11 +52,7 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 		if set["n"] {
 			return usagef("-n: run %s is conditional: give --label with -n, or --per-label for one row per class", s.run.Dir)
 		}
-		per := *perLabel
-		if !set["per-label"] {
-			per = defaultPerLabel
-		}
-		return sampleByClass(s, common, per, *seed, *temperature, stdout, stderr)
+		return sampleByClass(s, common, *perLabel, *seed, *temperature, stdout, stderr)
 	}
 	if err := checkGridSize(*n, m.Height, m.Width, *common.scale, "-n and --scale"); err != nil {
 		return err

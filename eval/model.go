@@ -94,11 +94,9 @@ func (m *Model) check(images []float32, labels []int) (input, error) {
 			len(images), m.Config.Height, m.Config.Width, m.Config.Channels)
 	}
 	in := input{images: images, n: len(images) / size}
-	if err := m.Config.CheckLabels(labels, in.n); err != nil {
+	var err error
+	if in.labels, err = m.Config.LabelInput(labels, in.n); err != nil {
 		return input{}, err
-	}
-	if m.Config.Conditional() {
-		in.labels = models.LabelValues(labels, in.n)
 	}
 	return in, nil
 }

@@ -58,21 +58,18 @@ func newBatchRunner(b backends.Backend, ctx *context.Context, cfg models.Config,
 }
 
 // run feeds in (a whole number of items) with their labels (see
-// models.Config.CheckLabels) through the graph batch by batch.
+// models.Config.LabelInput) through the graph batch by batch.
 func (r *batchRunner) run(in []float32, labels []int) ([]float32, error) {
 	if len(in)%r.inSize != 0 {
 		return nil, fmt.Errorf("%s: %d input values are not a whole number of items of %d", r.name, len(in), r.inSize)
 	}
 	n := len(in) / r.inSize
-	if err := r.cfg.CheckLabels(labels, n); err != nil {
+	ys, err := r.cfg.LabelInput(labels, n)
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", r.name, err)
 	}
-	var ys []int32
-	if r.cfg.Conditional() {
-		ys = models.LabelValues(labels, n)
-	}
 	out := make([]float32, n*r.outSize)
-	err := batched.Each(in, ys, r.inDims, r.batch, func(x, y *tensors.Tensor, start, count int) error {
+	err = batched.Each(in, ys, r.inDims, r.batch, func(x, y *tensors.Tensor, start, count int) error {
 		res, err := r.exec.Exec(x, y)
 		if err != nil {
 			return fmt.Errorf("running the %s: %w", r.name, err)

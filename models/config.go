@@ -76,15 +76,19 @@ type Config struct {
 	Classes int `json:"classes,omitempty"`
 }
 
-// LabelValues returns n labels as the int32 values a graph's labels input
-// takes: labels converted, or n zeros when labels is nil (an unconditional
-// model, which ignores them). labels have been checked (CheckLabels).
-func LabelValues(labels []int, n int) []int32 {
-	out := make([]int32, n)
-	for i := range min(len(labels), n) {
-		out[i] = int32(labels[i])
+// LabelInput checks labels against n items (CheckLabels) and returns them
+// as the int32 values a graph's labels input takes: nil for an
+// unconditional model, which ignores them (batched feeds zeros), else one
+// per item.
+func (c Config) LabelInput(labels []int, n int) ([]int32, error) {
+	if err := c.CheckLabels(labels, n); err != nil || !c.Conditional() {
+		return nil, err
 	}
-	return out
+	out := make([]int32, n)
+	for i, l := range labels {
+		out[i] = int32(l)
+	}
+	return out, nil
 }
 
 // Conditional reports whether the model takes class labels.

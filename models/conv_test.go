@@ -1,6 +1,7 @@
 package models
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -84,6 +85,14 @@ func TestCheckLabels(t *testing.T) {
 			err := tc.cfg.CheckLabels(tc.labels, tc.n)
 			if (err == nil) != (tc.want == "") || (err != nil && !strings.Contains(err.Error(), tc.want)) {
 				t.Errorf("CheckLabels(%v, %d) = %v, want error containing %q", tc.labels, tc.n, err, tc.want)
+			}
+			ys, err2 := tc.cfg.LabelInput(tc.labels, tc.n)
+			if (err2 == nil) != (err == nil) {
+				t.Errorf("LabelInput(%v, %d) = %v, CheckLabels %v: want the same verdict", tc.labels, tc.n, err2, err)
+			}
+			if want := fmt.Sprint(tc.labels); err2 == nil && tc.cfg.Conditional() != (ys != nil) ||
+				ys != nil && fmt.Sprint(ys) != want {
+				t.Errorf("LabelInput(%v, %d) = %v: want the labels for a conditional model, nil otherwise", tc.labels, tc.n, ys)
 			}
 		})
 	}

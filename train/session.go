@@ -162,10 +162,13 @@ func (s *Session) Step(images []float32, labels []int, step int64) (models.Losse
 	if n%s.devices != 0 {
 		return models.Losses{}, fmt.Errorf("training step %d: %d images do not divide by %d devices", step, n, s.devices)
 	}
-	if err := m.CheckLabels(labels, n); err != nil {
+	ys, err := m.LabelInput(labels, n)
+	if err != nil {
 		return models.Losses{}, fmt.Errorf("training step %d: %w", step, err)
 	}
-	ys := models.LabelValues(labels, n)
+	if ys == nil {
+		ys = make([]int32, n) // an unconditional model's graph still takes labels
+	}
 	w := float32(KLWeight(s.cfg, step))
 	lr := float32(LearningRate(s.cfg, step))
 	per := n / s.devices

@@ -3,6 +3,7 @@
 Only the standard library and numpy are used.
 """
 
+import argparse
 import gzip
 import json
 import os
@@ -12,6 +13,32 @@ import sys
 import numpy as np
 
 HEIGHT = WIDTH = 28
+
+
+def argument_parser(doc, hidden_choices):
+    """Returns a parser with the options every peer script takes; the script
+    adds its own, then calls check_args on what the parser returns."""
+    p = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    p.add_argument("--data-dir", default=os.path.expanduser("~/.local/share/latent/mnist"),
+                   help="folder with the gzipped MNIST IDX files")
+    p.add_argument("--hidden", type=int, default=0, choices=sorted(hidden_choices),
+                   help="hidden dense units: 0, the benchmark model; 256, the default model")
+    p.add_argument("--steps", type=int, default=200, help="training steps (batches of 128, in order)")
+    p.add_argument("--warmup", type=int, default=20, help="steps left out of the timing")
+    p.add_argument("--eval", type=int, default=1000, help="test images for the negative ELBO")
+    p.add_argument("--decode-repeats", type=int, default=20)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--init-from", help="start from latent's initial weights (latentbench --init-out)")
+    p.add_argument("--json", required=True, help="where to write the result")
+    return p
+
+
+def check_args(p, a):
+    """Stops with a usage error when the shared options of a disagree."""
+    if not 0 <= a.warmup < a.steps:
+        p.error(f"--warmup {a.warmup} must be in [0, --steps {a.steps})")
+    if a.eval <= 0 or a.decode_repeats <= 0:
+        p.error("--eval and --decode-repeats must be positive")
 
 
 def read_idx_images(path, limit):

@@ -27,9 +27,7 @@ Without --init-from the weights are He normal, std sqrt(2 / fan_in), from
 --seed, as GoMLX initialises them.
 """
 
-import argparse
 import json
-import os
 import statistics
 import sys
 import time
@@ -39,7 +37,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from benchio import mnist, report
+from benchio import argument_parser, check_args, mnist, report
 
 LATENT = 16
 BATCH = 128
@@ -198,23 +196,9 @@ def time_decode(params, repeats, seed):
 
 
 def parse_args(argv):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--data-dir", default=os.path.expanduser("~/.local/share/latent/mnist"),
-                   help="folder with the gzipped MNIST IDX files")
-    p.add_argument("--hidden", type=int, default=0, choices=sorted(PARAMS),
-                   help="hidden dense units: 0, the benchmark model; 256, the default model")
-    p.add_argument("--steps", type=int, default=200, help="training steps (batches of 128, in order)")
-    p.add_argument("--warmup", type=int, default=20, help="steps left out of the timing")
-    p.add_argument("--eval", type=int, default=1000, help="test images for the negative ELBO")
-    p.add_argument("--decode-repeats", type=int, default=20)
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--init-from", help="start from latent's initial weights (latentbench --init-out)")
-    p.add_argument("--json", required=True, help="where to write the result")
+    p = argument_parser(__doc__, PARAMS)
     a = p.parse_args(argv)
-    if not 0 <= a.warmup < a.steps:
-        p.error(f"--warmup {a.warmup} must be in [0, --steps {a.steps})")
-    if a.eval <= 0 or a.decode_repeats <= 0:
-        p.error("--eval and --decode-repeats must be positive")
+    check_args(p, a)
     return a
 
 

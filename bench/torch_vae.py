@@ -35,7 +35,6 @@ compares the implementations rather than two random initialisations (which
 alone moved the negative ELBO after 200 steps by up to ~9 nats).
 """
 
-import argparse
 import json
 import math
 import os
@@ -48,7 +47,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from benchio import mnist, report
+from benchio import argument_parser, check_args, mnist, report
 
 LATENT = 16
 BATCH = 128
@@ -221,26 +220,14 @@ def time_decode(model, device, repeats, seed, form):
 
 
 def parse_args(argv):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--data-dir", default=os.path.expanduser("~/.local/share/latent/mnist"),
-                   help="folder with the gzipped MNIST IDX files")
+    p = argument_parser(__doc__, PARAMS)
     p.add_argument("--device", default="cpu", help="cpu or cuda")
     p.add_argument("--form", default="eager", choices=FORMS, help="how PyTorch runs the model")
-    p.add_argument("--hidden", type=int, default=0, choices=sorted(PARAMS),
-                   help="hidden dense units: 0, the benchmark model; 256, the default model")
     p.add_argument("--threads", type=int, default=os.cpu_count(), help="CPU threads (default: the cores)")
-    p.add_argument("--steps", type=int, default=200, help="training steps (batches of 128, in order)")
-    p.add_argument("--warmup", type=int, default=20, help="steps left out of the timing")
-    p.add_argument("--eval", type=int, default=1000, help="test images for the negative ELBO")
-    p.add_argument("--decode-repeats", type=int, default=20)
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--init-from", help="start from latent's initial weights (latentbench --init-out)")
-    p.add_argument("--json", required=True, help="where to write the result")
     a = p.parse_args(argv)
-    if not 0 <= a.warmup < a.steps:
-        p.error(f"--warmup {a.warmup} must be in [0, --steps {a.steps})")
-    if a.eval <= 0 or a.decode_repeats <= 0 or a.threads <= 0:
-        p.error("--eval, --decode-repeats and --threads must be positive")
+    check_args(p, a)
+    if a.threads <= 0:
+        p.error("--threads must be positive")
     return a
 
 

@@ -41,6 +41,9 @@ type Backend struct {
 	// PluginPath and PJRTVersion describe the PJRT plugin; empty for the pure-Go backend.
 	PluginPath  string
 	PJRTVersion string
+	// CacheDir is the folder of compiled programs (see EnvCache); empty
+	// when the cache is off or the backend is pure Go.
+	CacheDir string
 	// Fallback is true when XLA was wanted by default but its plugin was
 	// missing or failed CheckPlugin.
 	Fallback bool
@@ -158,6 +161,10 @@ func openXLA(config, label string, devices int) (*Backend, error) {
 	if options != "" {
 		load += "," + options
 	}
+	cache, err := enableCache()
+	if err != nil {
+		return nil, err
+	}
 	var client pjrt.NamedValuesMap
 	if devices > 1 && isCPUPlugin(plugin) {
 		client = pjrt.NamedValuesMap{CPUDeviceCountOption: int64(devices)}
@@ -166,7 +173,7 @@ func openXLA(config, label string, devices int) (*Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w; %s", label, err, adviceFor(plugin))
 	}
-	out := &Backend{Backend: b, Config: config, PluginPath: path, xla: true}
+	out := &Backend{Backend: b, Config: config, PluginPath: path, CacheDir: cache, xla: true}
 	out.PJRTVersion, _ = PluginVersion(path)
 	return out, nil
 }
@@ -224,7 +231,11 @@ func (b *Backend) CanTrain() bool { return b.xla }
 // Summary is the one line every command prints on stderr: which backend runs.
 func (b *Backend) Summary() string {
 	if b.PluginPath != "" {
-		return fmt.Sprintf("backend: %s (PJRT plugin %s, API v%s)", b.Config, b.PluginPath, b.PJRTVersion)
+		cache := "compile cache off"
+		if b.CacheDir != "" {
+			cache = "compile cache " + b.CacheDir
+		}
+		return fmt.Sprintf("backend: %s (PJRT plugin %s, API v%s; %s)", b.Config, b.PluginPath, b.PJRTVersion, cache)
 	}
 	return fmt.Sprintf("backend: %s (pure Go)", b.Config)
 }

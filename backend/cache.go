@@ -1,0 +1,60 @@
+package backend
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/gomlx/go-xla/pkg/pjrt"
+)
+
+// EnvCache names the environment variable that places the cache of
+// compiled XLA programs: unset or empty, the folder latent/xla in the
+// user's cache folder (~/.cache/latent/xla on Linux); "off", no cache;
+// anything else, the folder to use. A program compiled once on a machine
+// is then loaded from the cache by every later command, instead of being
+// compiled again (about 1.9 s for the default model's training step on a
+// 2-core CPU).
+const EnvCache = "LATENT_XLA_CACHE"
+
+// CacheDir returns the folder of compiled XLA programs that $LATENT_XLA_CACHE
+// asks for, as an absolute path, or "" when the cache is off (also when the
+// user has no cache folder).
+func CacheDir() (string, error) {
+	v := strings.TrimSpace(os.Getenv(EnvCache))
+	switch {
+	case v == "off":
+		return "", nil
+	case v != "":
+		dir, err := filepath.Abs(v)
+		if err != nil {
+			return "", fmt.Errorf("$%s %q: %w", EnvCache, v, err)
+		}
+		return dir, nil
+	}
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return "", nil // no $HOME nor $XDG_CACHE_HOME: compile every time
+	}
+	return filepath.Join(base, "latent", "xla"), nil
+}
+
+// enableCache points go-xla's executable cache (third_party/go-xla) at
+// CacheDir, or turns it off, before an XLA backend compiles anything, and
+// returns the folder.
+func enableCache() (string, error) {
+	dir, err := CacheDir()
+	if err != nil {
+		return "", err
+	}
+	if err := os.Setenv(pjrt.EnvExecutableCache, dir); err != nil {
+		return "", fmt.Errorf("setting $%s: %w", pjrt.EnvExecutableCache, err)
+	}
+	return dir, nil
+}
+
+// CacheStats returns how many compilations of this process the cache of
+// compiled programs answered, how many it stored, and how many entries it
+// could not read or write (those programs were compiled as usual).
+func CacheStats() pjrt.ExecutableCacheStats { return pjrt.CacheStats() }

@@ -1,0 +1,154 @@
+package backend
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gomlx/go-xla/pkg/pjrt"
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // graph ops read best unqualified
+)
+
+func TestCacheDir(t *testing.T) {
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, env, xdg, want string
+	}{
+		{"default", "", "/xdg", "/xdg/latent/xla"},
+		{"off", "off", "/xdg", ""},
+		{"off with spaces", " off ", "/xdg", ""},
+		{"absolute folder", "/var/cache/x", "/xdg", "/var/cache/x"},
+		{"relative folder", "cache/x", "/xdg", filepath.Join(wd, "cache/x")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv(EnvCache, tc.env)
+			t.Setenv("XDG_CACHE_HOME", tc.xdg)
+			got, err := CacheDir()
+			if err != nil || got != tc.want {
+				t.Errorf("$%s=%q: CacheDir() = %q, %v; want %q", EnvCache, tc.env, got, err, tc.want)
+			}
+		})
+	}
+}
+
+// openCached opens XLA CPU with its compile cache in dir ("off" for none).
+// $GOXLA_EXECUTABLE_CACHE, which Open sets, is restored after the test.
+func openCached(t *testing.T, dir string) *Backend {
+	t.Helper()
+	t.Setenv(EnvCache, dir)
+	t.Setenv(pjrt.EnvExecutableCache, "")
+	b, err := Open("xla:cpu", io.Discard)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("XLA CPU plugin missing in CI: %v", err)
+		}
+		t.Skipf("XLA CPU plugin missing (run make setup): %v", err)
+	}
+	t.Cleanup(b.Finalize)
+	return b
+}
+
+// entries returns the cache entries in dir.
+func entries(t *testing.T, dir string) []string {
+	t.Helper()
+	found, err := filepath.Glob(filepath.Join(dir, "*.pjrtexe"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return found
+}
+
+// TestCompileCache compiles a program, finds it stored, loads it back with
+// the same results, recovers from a damaged entry, and stores nothing when
+// the cache is off.
+func TestCompileCache(t *testing.T) {
+	dir := t.TempDir()
+	b := openCached(t, dir)
+	if b.CacheDir != dir || !strings.Contains(b.Summary(), "compile cache "+dir) {
+		t.Fatalf("CacheDir %q, summary %q: want the cache in %s", b.CacheDir, b.Summary(), dir)
+	}
+	x := []float32{1, 2, 3.5}
+	run := func(b *Backend) []float32 {
+		t.Helper()
+		out := MustNewExec(b, func(x *Node) *Node {
+			return Add(Mul(x, Sin(x)), Const(x.Graph(), float32(0.125)))
+		}).MustExec(x)
+		return out[0].Value().([]float32)
+	}
+	step := func(what string, b *Backend, hits, misses, errs int64) []float32 {
+		t.Helper()
+		before := CacheStats()
+		got := run(b)
+		after := CacheStats()
+		d := pjrt.ExecutableCacheStats{Hits: after.Hits - before.Hits, Misses: after.Misses - before.Misses, Errors: after.Errors - before.Errors}
+		if d != (pjrt.ExecutableCacheStats{Hits: hits, Misses: misses, Errors: errs}) {
+			t.Errorf("%s: cache hits, misses, errors %+v; want %d, %d, %d", what, d, hits, misses, errs)
+		}
+		return got
+	}
+
+	want := step("first compilation", b, 0, 1, 0)
+	stored := entries(t, dir)
+	if len(stored) != 1 {
+		t.Fatalf("after one compilation the cache holds %v, want one entry", stored)
+	}
+	if got := step("second compilation", b, 1, 0, 0); !slices.Equal(got, want) {
+		t.Errorf("loaded from the cache: %v, compiled: %v", got, want)
+	}
+
+	if err := os.WriteFile(stored[0], []byte("not an executable"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := step("damaged entry", b, 0, 1, 1); !slices.Equal(got, want) {
+		t.Errorf("after a damaged entry: %v, want %v", got, want)
+	}
+	if info, err := os.Stat(stored[0]); err != nil || info.Size() <= int64(len("not an executable")) {
+		t.Errorf("the damaged entry was not written again: %v, %v", info, err)
+	}
+
+	off := openCached(t, "off")
+	if off.CacheDir != "" || !strings.Contains(off.Summary(), "compile cache off") {
+		t.Errorf("LATENT_XLA_CACHE=off: CacheDir %q, summary %q", off.CacheDir, off.Summary())
+	}
+	if got := step("cache off", off, 0, 0, 0); !slices.Equal(got, want) {
+		t.Errorf("with the cache off: %v, want %v", got, want)
+	}
+}
+
+// TestCompileCacheTrims checks that storing an entry past the size limit
+// removes the least recently used ones.
+func TestCompileCacheTrims(t *testing.T) {
+	dir := t.TempDir()
+	b := openCached(t, dir)
+	t.Setenv(pjrt.EnvExecutableCacheMaxBytes, "")
+	compile := func(c float32) {
+		MustNewExec(b, func(x *Node) *Node { return MulScalar(Cos(x), float64(c)) }).MustExec([]float32{c})
+	}
+	compile(3)
+	first := entries(t, dir)
+	if len(first) != 1 {
+		t.Fatalf("cache holds %v, want one entry", first)
+	}
+	info, err := os.Stat(first[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(first[0], old, old); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(pjrt.EnvExecutableCacheMaxBytes, strconv.FormatInt(info.Size()*3/2, 10))
+	compile(5)
+	left := entries(t, dir)
+	if len(left) != 1 || left[0] == first[0] {
+		t.Errorf("after a second entry past the limit the cache holds %v; want only the new one, not %s", left, first[0])
+	}
+}

@@ -67,8 +67,8 @@ func entries(t *testing.T, dir string) []string {
 }
 
 // TestCompileCache compiles a program, finds it stored, loads it back with
-// the same results, recovers from a damaged entry, and stores nothing when
-// the cache is off.
+// the same results, recovers from a damaged entry, keys entries by
+// $XLA_FLAGS, and stores nothing when the cache is off.
 func TestCompileCache(t *testing.T) {
 	dir := t.TempDir()
 	b := openCached(t, dir)
@@ -112,6 +112,16 @@ func TestCompileCache(t *testing.T) {
 	}
 	if info, err := os.Stat(stored[0]); err != nil || info.Size() <= int64(len("not an executable")) {
 		t.Errorf("the damaged entry was not written again: %v, %v", info, err)
+	}
+
+	// Another $XLA_FLAGS is another entry (XLA reads the variable once per
+	// process, so this checks the key, not what XLA made of the flags).
+	t.Setenv("XLA_FLAGS", os.Getenv("XLA_FLAGS")+" --xla_cpu_enable_fast_math=false")
+	if got := step("other XLA_FLAGS", b, 0, 1, 0); !slices.Equal(got, want) {
+		t.Errorf("with other XLA_FLAGS: %v, want %v", got, want)
+	}
+	if n := len(entries(t, dir)); n != 2 {
+		t.Errorf("after compiling under other XLA_FLAGS the cache holds %d entries, want 2", n)
 	}
 
 	off := openCached(t, "off")

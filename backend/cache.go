@@ -1,7 +1,9 @@
 package backend
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -58,3 +60,25 @@ func enableCache() (string, error) {
 // compiled programs answered, how many it stored, and how many entries it
 // could not read or write (those programs were compiled as usual).
 func CacheStats() pjrt.ExecutableCacheStats { return pjrt.CacheStats() }
+
+// CacheUsage returns how many compiled programs the cache folder dir holds
+// and their size in bytes; a folder not made yet holds none.
+func CacheUsage(dir string) (programs int, bytes int64, err error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, 0, nil
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("reading the compile cache: %w", err)
+	}
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), pjrt.ExecutableCacheSuffix) {
+			continue
+		}
+		if info, err := e.Info(); err == nil && info.Mode().IsRegular() {
+			programs++
+			bytes += info.Size()
+		}
+	}
+	return programs, bytes, nil
+}

@@ -59,7 +59,7 @@ func openCached(t *testing.T, dir string) *Backend {
 // entries returns the cache entries in dir.
 func entries(t *testing.T, dir string) []string {
 	t.Helper()
-	found, err := filepath.Glob(filepath.Join(dir, "*.pjrtexe"))
+	found, err := filepath.Glob(filepath.Join(dir, "*"+pjrt.ExecutableCacheSuffix))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,6 +99,16 @@ func TestCompileCache(t *testing.T) {
 	stored := entries(t, dir)
 	if len(stored) != 1 {
 		t.Fatalf("after one compilation the cache holds %v, want one entry", stored)
+	}
+	info, err := os.Stat(stored[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, size, err := CacheUsage(dir); n != 1 || size != info.Size() || err != nil {
+		t.Errorf("CacheUsage = %d programs, %d bytes, %v; want 1, %d", n, size, err, info.Size())
+	}
+	if n, size, err := CacheUsage(filepath.Join(dir, "not made")); n != 0 || size != 0 || err != nil {
+		t.Errorf("CacheUsage of a missing folder = %d, %d, %v; want none", n, size, err)
 	}
 	if got := step("second compilation", b, 1, 0, 0); !slices.Equal(got, want) {
 		t.Errorf("loaded from the cache: %v, compiled: %v", got, want)

@@ -7,6 +7,8 @@ import (
 	"runtime/debug"
 
 	"github.com/gomlx/gomlx/backends"
+
+	"github.com/latent-vae/latent/backend"
 )
 
 func runInfo(args []string, stdout, stderr io.Writer) error {
@@ -33,6 +35,9 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 	} else {
 		fmt.Fprintf(stdout, "pjrt plugin:   none (pure-Go backend)\n")
 	}
+	if b.PluginPath != "" {
+		fmt.Fprintf(stdout, "compile cache: %s\n", cacheLine(b.CacheDir))
+	}
 	for i := 0; i < b.NumDevices(); i++ {
 		fmt.Fprintf(stdout, "device %d:      %s\n", i, b.DeviceDescription(backends.DeviceNum(i)))
 	}
@@ -42,13 +47,29 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// moduleVersion reports the version of a dependency built into the binary.
+// cacheLine describes the compile cache in dir ("" when off).
+func cacheLine(dir string) string {
+	if dir == "" {
+		return "off ($" + backend.EnvCache + ")"
+	}
+	n, size, err := backend.CacheUsage(dir)
+	if err != nil {
+		return fmt.Sprintf("%s (%v)", dir, err)
+	}
+	return fmt.Sprintf("%s (%d programs, %.1f MB)", dir, n, float64(size)/1e6)
+}
+
+// moduleVersion reports the version of a dependency built into the binary,
+// and the folder that replaced it, if one did (go-xla: third_party/go-xla).
 func moduleVersion(path string) string {
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
 		return "unknown"
 	}
 	for _, m := range info.Deps {
+		if m.Path == path && m.Replace != nil {
+			return fmt.Sprintf("%s, patched (%s)", m.Version, m.Replace.Path)
+		}
 		if m.Path == path {
 			return m.Version
 		}

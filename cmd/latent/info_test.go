@@ -31,6 +31,16 @@ func TestInfoBackendChoice(t *testing.T) {
 	}
 
 	if code == 0 {
+		cache := t.TempDir()
+		for _, tc := range []struct{ env, want string }{
+			{cache, "compile cache: " + cache + " (0 programs, 0.0 MB)"},
+			{"off", "compile cache: off ($LATENT_XLA_CACHE)"},
+		} {
+			_, out, _ := runLatent(t, []string{"GOMLX_BACKEND=", "LATENT_XLA_CACHE=" + tc.env}, "info")
+			if !strings.Contains(out, tc.want) {
+				t.Errorf("LATENT_XLA_CACHE=%s latent info: want %q in\n%s", tc.env, tc.want, out)
+			}
+		}
 		code, out, errOut = runLatent(t, []string{"GOMLX_BACKEND="}, "info", "--devices", "3")
 		if n := strings.Count(out, "TFRT_CPU_"); code != 0 || n != 3 {
 			t.Errorf("latent info --devices 3: exit %d, %d CPU devices listed, want 3:\n%s%s", code, n, out, errOut)

@@ -49,6 +49,9 @@ const EnvExecutableCacheMaxBytes = "GOXLA_EXECUTABLE_CACHE_MAX_BYTES"
 
 const defaultCacheMaxBytes = 512 << 20
 
+// ExecutableCacheSuffix ends the name of every entry of the executable cache.
+const ExecutableCacheSuffix = ".pjrtexe"
+
 // cacheFormat is part of every key: a change of this file's format changes it.
 const cacheFormat = "go-xla-executable-cache-v1"
 
@@ -123,7 +126,7 @@ func compileCached(plugin *Plugin, client *Client, program []byte, format string
 		klog.Warningf("executable cache: %v", err)
 		return compile()
 	}
-	path := filepath.Join(dir, key+".pjrtexe")
+	path := filepath.Join(dir, key+ExecutableCacheSuffix)
 	if data, err := os.ReadFile(path); err == nil {
 		exec, err := client.DeserializeAndLoad(data)
 		if err == nil {
@@ -204,7 +207,7 @@ func trimCache(dir string, maxBytes int64) {
 	var all []entry
 	var total int64
 	for _, de := range entries {
-		if !strings.HasSuffix(de.Name(), ".pjrtexe") {
+		if !strings.HasSuffix(de.Name(), ExecutableCacheSuffix) {
 			continue
 		}
 		info, err := de.Info()

@@ -66,6 +66,21 @@ func entries(t *testing.T, dir string) []string {
 	return found
 }
 
+// onlyEntry returns the path and size of the one entry in dir, and stops
+// the test when dir holds another number of entries.
+func onlyEntry(t *testing.T, dir string) (string, int64) {
+	t.Helper()
+	found := entries(t, dir)
+	if len(found) != 1 {
+		t.Fatalf("the cache holds %v, want one entry", found)
+	}
+	info, err := os.Stat(found[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return found[0], info.Size()
+}
+
 // TestCompileCache compiles a program, finds it stored, loads it back with
 // the same results, recovers from a damaged entry, keys entries by
 // $XLA_FLAGS, and stores nothing when the cache is off.
@@ -96,16 +111,9 @@ func TestCompileCache(t *testing.T) {
 	}
 
 	want := step("first compilation", b, 0, 1, 0)
-	stored := entries(t, dir)
-	if len(stored) != 1 {
-		t.Fatalf("after one compilation the cache holds %v, want one entry", stored)
-	}
-	info, err := os.Stat(stored[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n, size, err := CacheUsage(dir); n != 1 || size != info.Size() || err != nil {
-		t.Errorf("CacheUsage = %d programs, %d bytes, %v; want 1, %d", n, size, err, info.Size())
+	stored, storedSize := onlyEntry(t, dir)
+	if n, size, err := CacheUsage(dir); n != 1 || size != storedSize || err != nil {
+		t.Errorf("CacheUsage = %d programs, %d bytes, %v; want 1, %d", n, size, err, storedSize)
 	}
 	if n, size, err := CacheUsage(filepath.Join(dir, "not made")); n != 0 || size != 0 || err != nil {
 		t.Errorf("CacheUsage of a missing folder = %d, %d, %v; want none", n, size, err)
@@ -114,13 +122,13 @@ func TestCompileCache(t *testing.T) {
 		t.Errorf("loaded from the cache: %v, compiled: %v", got, want)
 	}
 
-	if err := os.WriteFile(stored[0], []byte("not an executable"), 0o644); err != nil {
+	if err := os.WriteFile(stored, []byte("not an executable"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if got := step("damaged entry", b, 0, 1, 1); !slices.Equal(got, want) {
 		t.Errorf("after a damaged entry: %v, want %v", got, want)
 	}
-	if info, err := os.Stat(stored[0]); err != nil || info.Size() <= int64(len("not an executable")) {
+	if info, err := os.Stat(stored); err != nil || info.Size() <= int64(len("not an executable")) {
 		t.Errorf("the damaged entry was not written again: %v, %v", info, err)
 	}
 
@@ -153,22 +161,15 @@ func TestCompileCacheTrims(t *testing.T) {
 		MustNewExec(b, func(x *Node) *Node { return MulScalar(Cos(x), float64(c)) }).MustExec([]float32{c})
 	}
 	compile(3)
-	first := entries(t, dir)
-	if len(first) != 1 {
-		t.Fatalf("cache holds %v, want one entry", first)
-	}
-	info, err := os.Stat(first[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	first, size := onlyEntry(t, dir)
 	old := time.Now().Add(-time.Hour)
-	if err := os.Chtimes(first[0], old, old); err != nil {
+	if err := os.Chtimes(first, old, old); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv(pjrt.EnvExecutableCacheMaxBytes, strconv.FormatInt(info.Size()*3/2, 10))
+	t.Setenv(pjrt.EnvExecutableCacheMaxBytes, strconv.FormatInt(size*3/2, 10))
 	compile(5)
 	left := entries(t, dir)
-	if len(left) != 1 || left[0] == first[0] {
-		t.Errorf("after a second entry past the limit the cache holds %v; want only the new one, not %s", left, first[0])
+	if len(left) != 1 || left[0] == first {
+		t.Errorf("after a second entry past the limit the cache holds %v; want only the new one, not %s", left, first)
 	}
 }

@@ -1,9 +1,7 @@
 package backend
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,21 +62,12 @@ func CacheStats() pjrt.ExecutableCacheStats { return pjrt.CacheStats() }
 // CacheUsage returns how many compiled programs the cache folder dir holds
 // and their size in bytes; a folder not made yet holds none.
 func CacheUsage(dir string) (programs int, bytes int64, err error) {
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return 0, 0, nil
-	}
+	entries, err := pjrt.ExecutableCacheEntries(dir)
 	if err != nil {
 		return 0, 0, fmt.Errorf("reading the compile cache: %w", err)
 	}
 	for _, e := range entries {
-		if !strings.HasSuffix(e.Name(), pjrt.ExecutableCacheSuffix) {
-			continue
-		}
-		if info, err := e.Info(); err == nil && info.Mode().IsRegular() {
-			programs++
-			bytes += info.Size()
-		}
+		bytes += e.Size
 	}
-	return programs, bytes, nil
+	return len(entries), bytes, nil
 }

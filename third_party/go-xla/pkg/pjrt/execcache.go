@@ -192,21 +192,25 @@ func cacheMaxBytes() int64 {
 	return defaultCacheMaxBytes
 }
 
-// trimCache removes the least recently used entries of dir until the rest
-// take at most maxBytes.
-func trimCache(dir string, maxBytes int64) {
-	entries, err := os.ReadDir(dir)
+// ExecutableCacheEntry is one compiled program in a cache folder.
+type ExecutableCacheEntry struct {
+	Path string
+	Size int64
+	Used time.Time // when it was last stored or loaded
+}
+
+// ExecutableCacheEntries lists the entries of the cache folder dir, least
+// recently used first; a folder not made yet has none.
+func ExecutableCacheEntries(dir string) ([]ExecutableCacheEntry, error) {
+	des, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
 	if err != nil {
-		return
+		return nil, err
 	}
-	type entry struct {
-		path string
-		size int64
-		used time.Time
-	}
-	var all []entry
-	var total int64
-	for _, de := range entries {
+	var all []ExecutableCacheEntry
+	for _, de := range des {
 		if !strings.HasSuffix(de.Name(), ExecutableCacheSuffix) {
 			continue
 		}
@@ -214,16 +218,29 @@ func trimCache(dir string, maxBytes int64) {
 		if err != nil || !info.Mode().IsRegular() {
 			continue
 		}
-		all = append(all, entry{filepath.Join(dir, de.Name()), info.Size(), info.ModTime()})
-		total += info.Size()
+		all = append(all, ExecutableCacheEntry{filepath.Join(dir, de.Name()), info.Size(), info.ModTime()})
 	}
-	slices.SortFunc(all, func(a, b entry) int { return a.used.Compare(b.used) })
+	slices.SortFunc(all, func(a, b ExecutableCacheEntry) int { return a.Used.Compare(b.Used) })
+	return all, nil
+}
+
+// trimCache removes the least recently used entries of dir until the rest
+// take at most maxBytes.
+func trimCache(dir string, maxBytes int64) {
+	all, err := ExecutableCacheEntries(dir)
+	if err != nil {
+		return
+	}
+	var total int64
+	for _, e := range all {
+		total += e.Size
+	}
 	for _, e := range all {
 		if total <= maxBytes {
 			break
 		}
-		if err := os.Remove(e.path); err == nil || errors.Is(err, fs.ErrNotExist) {
-			total -= e.size
+		if err := os.Remove(e.Path); err == nil || errors.Is(err, fs.ErrNotExist) {
+			total -= e.Size
 		}
 	}
 }

@@ -54,11 +54,6 @@ func enableCache() (string, error) {
 	return dir, nil
 }
 
-// CacheStats returns how many compilations of this process the cache of
-// compiled programs answered, how many it stored, and how many entries it
-// could not read or write (those programs were compiled as usual).
-func CacheStats() pjrt.ExecutableCacheStats { return pjrt.CacheStats() }
-
 // CacheUsage returns how many compiled programs the cache folder dir holds
 // and their size in bytes; a folder not made yet holds none.
 func CacheUsage(dir string) (programs int, bytes int64, err error) {

@@ -100,9 +100,9 @@ func TestCompileCache(t *testing.T) {
 	}
 	step := func(what string, b *Backend, hits, misses, errs int64) []float32 {
 		t.Helper()
-		before := CacheStats()
+		before := pjrt.CacheStats()
 		got := run(b)
-		after := CacheStats()
+		after := pjrt.CacheStats()
 		d := pjrt.ExecutableCacheStats{Hits: after.Hits - before.Hits, Misses: after.Misses - before.Misses, Errors: after.Errors - before.Errors}
 		if d != (pjrt.ExecutableCacheStats{Hits: hits, Misses: misses, Errors: errs}) {
 			t.Errorf("%s: cache hits, misses, errors %+v; want %d, %d, %d", what, d, hits, misses, errs)

@@ -32,11 +32,9 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 	if b.PluginPath != "" {
 		fmt.Fprintf(stdout, "pjrt plugin:   %s\n", b.PluginPath)
 		fmt.Fprintf(stdout, "pjrt api:      v%s\n", b.PJRTVersion)
+		fmt.Fprintf(stdout, "compile cache: %s\n", cacheLine(b.CacheDir))
 	} else {
 		fmt.Fprintf(stdout, "pjrt plugin:   none (pure-Go backend)\n")
-	}
-	if b.PluginPath != "" {
-		fmt.Fprintf(stdout, "compile cache: %s\n", cacheLine(b.CacheDir))
 	}
 	for i := 0; i < b.NumDevices(); i++ {
 		fmt.Fprintf(stdout, "device %d:      %s\n", i, b.DeviceDescription(backends.DeviceNum(i)))

@@ -87,33 +87,62 @@ func (r *batchRunner) run(in []float32, labels []int) ([]float32, error) {
 }
 
 // Decoder maps latent codes to mean images through one graph compiled once
-// for a fixed batch size; the last batch of a call is padded.
-type Decoder struct{ r *batchRunner }
+// for a fixed batch size; the last batch of a call is padded. For a model
+// with a pixel head the graph gives each code's features, and the image is
+// generated from them one pixel after another (pixel.go).
+type Decoder struct {
+	r     *batchRunner
+	pixel *pixelSteps // nil without a pixel head
+}
 
 // NewDecoder builds and compiles the decoder of cfg, whose variables ctx
 // holds (a loaded run's Ctx), for batches of batch codes.
 func NewDecoder(b backends.Backend, ctx *context.Context, cfg models.Config, batch int) (*Decoder, error) {
-	r, err := newBatchRunner(b, ctx, cfg, "decoder", batch, []int{cfg.Latent}, cfg.Height*cfg.Width*cfg.Channels,
+	outSize := cfg.Height * cfg.Width * cfg.Channels
+	if cfg.Autoregressive() {
+		outSize = cfg.Height * cfg.Width * models.PixelFeatures
+	}
+	r, err := newBatchRunner(b, ctx, cfg, "decoder", batch, []int{cfg.Latent}, outSize,
 		func(ctx *context.Context, z, y *Node) *Node {
-			return models.MeanImage(cfg, models.Decode(ctx, cfg, z, y))
+			out := models.Decode(ctx, cfg, z, y)
+			if cfg.Autoregressive() {
+				return out // the pixel head's features
+			}
+			return models.MeanImage(cfg, out)
 		})
 	if err != nil {
 		return nil, err
 	}
-	return &Decoder{r}, nil
+	d := &Decoder{r: r}
+	if cfg.Autoregressive() {
+		if d.pixel, err = newPixelSteps(b, ctx, cfg, batch); err != nil {
+			r.exec.Finalize()
+			return nil, err
+		}
+	}
+	return d, nil
 }
 
 // Decode maps codes (n*Latent values) to n images, NHWC in [0, 1]. A
 // conditional model decodes code i as class labels[i]; the others take nil.
 func (d *Decoder) Decode(codes []float32, labels []int) ([]float32, error) {
-	return d.r.run(codes, labels)
+	out, err := d.r.run(codes, labels)
+	if err != nil || d.pixel == nil {
+		return out, err
+	}
+	return d.pixel.generate(out, len(codes)/d.r.cfg.Latent)
 }
 
 // Batch is the batch size the decoder was compiled for.
 func (d *Decoder) Batch() int { return d.r.batch }
 
-// Finalize frees the compiled graph.
-func (d *Decoder) Finalize() { d.r.exec.Finalize() }
+// Finalize frees the compiled graphs.
+func (d *Decoder) Finalize() {
+	d.r.exec.Finalize()
+	if d.pixel != nil {
+		d.pixel.exec.Finalize()
+	}
+}
 
 // Encoder maps images to their posterior means through one graph compiled
 // once for a fixed batch size; the last batch of a call is padded.

@@ -74,6 +74,12 @@ type Config struct {
 	// class label y in [0, Classes) given to the encoder and the decoder
 	// (a conditional VAE, Sohn et al. 2015). 0: unconditional.
 	Classes int `json:"classes,omitempty"`
+	// PixelWidth, when positive, gives the model a pixel head (pixel.go):
+	// an autoregressive Bernoulli likelihood of each pixel given z and the
+	// pixels before it, PixelWidth units wide. 0: pixels independent given z.
+	PixelWidth int `json:"pixel_width,omitempty"`
+	// PixelKernel is the pixel head's masked window, odd (0 without a head).
+	PixelKernel int `json:"pixel_kernel,omitempty"`
 }
 
 // LabelInput checks labels against n items (CheckLabels) and returns them
@@ -130,13 +136,21 @@ func (c Config) Layers() int {
 	return 1
 }
 
-// OutChannels is the number of values the decoder outputs per pixel: the
-// likelihood's parameters.
+// OutChannels is the number of the likelihood's parameters per pixel.
 func (c Config) OutChannels() int {
 	if c.Likelihood == DiscreteLogistic {
 		return 2 * c.Channels
 	}
 	return c.Channels
+}
+
+// DecoderChannels is the number of values a network's decoder outputs per
+// pixel: the pixel head's features, or the likelihood's parameters.
+func (c Config) DecoderChannels() int {
+	if c.Autoregressive() {
+		return PixelFeatures
+	}
+	return c.OutChannels()
 }
 
 // DefaultConfig is the model for MNIST-sized grey images: 1,659,169
@@ -155,6 +169,9 @@ func WithFamilyDefaults(c Config) Config {
 	}
 	if c.Network() == Ladder && c.Groups == 0 {
 		c.Groups = 2
+	}
+	if c.Autoregressive() && c.PixelKernel == 0 {
+		c.PixelKernel = DefaultPixelKernel
 	}
 	return c
 }
@@ -217,6 +234,21 @@ func (c Config) validateFamily() error {
 		return fmt.Errorf("hidden units %d: a ladder's top-down path needs positive hidden units", c.Hidden)
 	case net != Ladder && c.Groups != 0:
 		return fmt.Errorf("groups %d: only the %q model has several stochastic layers", c.Groups, Ladder)
+	}
+	return c.validatePixel()
+}
+
+// validatePixel checks the pixel head's fields.
+func (c Config) validatePixel() error {
+	switch {
+	case c.PixelWidth < 0:
+		return fmt.Errorf("pixel width %d: want 0 (no pixel head) or positive", c.PixelWidth)
+	case c.PixelWidth == 0 && c.PixelKernel != 0:
+		return fmt.Errorf("pixel kernel %d: only a model with a pixel head (positive pixel width) has one", c.PixelKernel)
+	case c.PixelWidth > 0 && (c.PixelKernel < 3 || c.PixelKernel%2 == 0):
+		return fmt.Errorf("pixel kernel %d: want an odd window of at least 3", c.PixelKernel)
+	case c.PixelWidth > 0 && (c.Likelihood != Bernoulli || c.Channels != 1):
+		return fmt.Errorf("pixel head: needs one-channel images and the %q likelihood (have %d channels, %q)", Bernoulli, c.Channels, c.Likelihood)
 	}
 	return nil
 }

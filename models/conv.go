@@ -59,7 +59,7 @@ func convDecode(ctx *context.Context, cfg Config, z *Node) *Node {
 	h = activations.Relu(dense(ctx.In("project"), h, h0*w0*c0))
 	h = Reshape(h, z.Shape().Dimensions[0], h0, w0, c0)
 	for i := n - 1; i >= 0; i-- {
-		out := cfg.OutChannels()
+		out := cfg.DecoderChannels()
 		if i > 0 {
 			out = cfg.Widths[i-1]
 		}

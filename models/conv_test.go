@@ -49,6 +49,14 @@ func TestValidate(t *testing.T) {
 		{"conditional", func(c *Config) { c.Classes = 10 }, ""},
 		{"one class", func(c *Config) { c.Classes = 1 }, "classes 1"},
 		{"negative classes", func(c *Config) { c.Classes = -3 }, "classes -3"},
+		{"pixel head", func(c *Config) { c.PixelWidth, c.PixelKernel = 32, 7 }, ""},
+		{"pixel head on a ladder", func(c *Config) { c.Model, c.Blocks, c.Groups, c.PixelWidth, c.PixelKernel = Ladder, 1, 2, 8, 3 }, ""},
+		{"pixel head needs an odd window", func(c *Config) { c.PixelWidth, c.PixelKernel = 32, 4 }, "pixel kernel 4"},
+		{"pixel head needs a window", func(c *Config) { c.PixelWidth = 32 }, "pixel kernel 0"},
+		{"pixel kernel without a head", func(c *Config) { c.PixelKernel = 7 }, "only a model with a pixel head"},
+		{"negative pixel width", func(c *Config) { c.PixelWidth = -1 }, "pixel width -1"},
+		{"pixel head needs bernoulli", func(c *Config) { c.PixelWidth, c.PixelKernel, c.Likelihood = 32, 7, Gaussian }, "pixel head: needs"},
+		{"pixel head needs one channel", func(c *Config) { c.PixelWidth, c.PixelKernel, c.Channels = 32, 7, 3 }, "pixel head: needs"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -100,14 +108,16 @@ func TestCheckLabels(t *testing.T) {
 
 func TestWithFamilyDefaults(t *testing.T) {
 	for _, tc := range []struct {
-		model          string
-		blocks, groups int
-	}{{Conv, 0, 0}, {"", 0, 0}, {ResNet, 1, 0}, {Ladder, 1, 2}} {
+		model                 string
+		pixelWidth            int
+		blocks, groups, pixel int
+	}{{Conv, 0, 0, 0, 0}, {"", 0, 0, 0, 0}, {ResNet, 0, 1, 0, 0}, {Ladder, 0, 1, 2, 0}, {Conv, 16, 0, 0, DefaultPixelKernel}} {
 		c := DefaultConfig()
-		c.Model = tc.model
+		c.Model, c.PixelWidth = tc.model, tc.pixelWidth
 		c = WithFamilyDefaults(c)
-		if c.Blocks != tc.blocks || c.Groups != tc.groups {
-			t.Errorf("%q: blocks %d, groups %d; want %d, %d", tc.model, c.Blocks, c.Groups, tc.blocks, tc.groups)
+		if c.Blocks != tc.blocks || c.Groups != tc.groups || c.PixelKernel != tc.pixel {
+			t.Errorf("%q, pixel width %d: blocks %d, groups %d, pixel kernel %d; want %d, %d, %d", tc.model, tc.pixelWidth,
+				c.Blocks, c.Groups, c.PixelKernel, tc.blocks, tc.groups, tc.pixel)
 		}
 		if err := c.Validate(); err != nil {
 			t.Errorf("%q with defaults: %v", tc.model, err)
@@ -143,6 +153,11 @@ func TestGradientsMatchFiniteDifferences(t *testing.T) {
 		{"ladder, 2 layers, IW bound K=3", 3, func(c *Config) { c.Model, c.Blocks, c.Groups, c.Hidden = Ladder, 1, 2, 6 }},
 		{"ladder, 3 layers, IW bound K=3", 3, func(c *Config) {
 			c.Model, c.Blocks, c.Groups, c.Hidden, c.Latent = Ladder, 1, 3, 6, 6
+		}},
+		{"pixel head, kernel 3", 0, func(c *Config) { c.PixelWidth, c.PixelKernel = 3, 3 }},
+		{"pixel head, kernel 5, IW bound K=3", 3, func(c *Config) { c.PixelWidth, c.PixelKernel = 3, 5 }},
+		{"ladder with a pixel head", 0, func(c *Config) {
+			c.Model, c.Blocks, c.Groups, c.Hidden, c.PixelWidth, c.PixelKernel = Ladder, 1, 2, 6, 3, 3
 		}},
 		{"conditional conv, 3 classes", 0, func(c *Config) { c.Classes, c.Hidden = 3, 5 }},
 		{"conditional conv, IW bound K=3", 3, func(c *Config) { c.Classes = 3 }},

@@ -35,11 +35,12 @@ type network interface {
 	// posterior means).
 	encode(ctx *context.Context, cfg Config, x, y *Node) (mean, logVar *Node)
 	// decode maps codes [N, Latent] (with labels y [N, Classes]) to the
-	// likelihood's parameters [N, H, W, OutChannels].
+	// likelihood's parameters [N, H, W, DecoderChannels] (a pixel
+	// head's features for an autoregressive model).
 	decode(ctx *context.Context, cfg Config, z, y *Node) *Node
 	// draw draws k codes per image of x [B, H, W, C] from the posterior,
 	// one Group per stochastic layer, and decodes them ([B·k, H, W,
-	// OutChannels], the k draws of an image together).
+	// DecoderChannels], the k draws of an image together).
 	draw(ctx *context.Context, cfg Config, x, y *Node, k int, noise *Noise) ([]Group, *Node)
 }
 
@@ -65,7 +66,9 @@ func Encode(ctx *context.Context, cfg Config, x, labels *Node) (mean, logVar *No
 
 // Decode maps codes [B, Latent] (and, for a conditional model, the classes
 // labels [B] to decode them as) to the likelihood's parameters
-// [B, H, W, OutChannels]; MeanImage turns them into images.
+// [B, H, W, OutChannels], which MeanImage turns into images; for a model
+// with a pixel head, to the features [B, H, W, PixelFeatures] that PixelStep
+// generates from, one pixel after another.
 func Decode(ctx *context.Context, cfg Config, z, labels *Node) *Node {
 	return networkOf(cfg).decode(ctx, cfg, z, oneHot(cfg, labels, z.DType()))
 }

@@ -69,7 +69,7 @@ type Group struct {
 type Pass struct {
 	K      int
 	Groups []Group // one per stochastic layer, the top first
-	Out    *Node   // the decoder's output for every draw [B·k, H, W, OutChannels]
+	Out    *Node   // the likelihood's parameters for every draw [B·k, H, W, OutChannels]
 	Recon  *Node   // −log p(x|z) per draw [B, k]
 }
 
@@ -85,6 +85,9 @@ func Sample(ctx *context.Context, cfg Config, x, labels *Node, k int, noise *Noi
 	if k > 1 {
 		xs = BroadcastToDims(ExpandAxes(x, 1), b, k, cfg.Height, cfg.Width, cfg.Channels)
 		xs = Reshape(xs, b*k, cfg.Height, cfg.Width, cfg.Channels)
+	}
+	if cfg.Autoregressive() {
+		out = pixelHead(ctx, cfg, out, xs, true)
 	}
 	return Pass{K: k, Groups: groups, Out: out, Recon: Reshape(ReconNLL(ctx, cfg, xs, out), b, k)}
 }

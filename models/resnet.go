@@ -60,7 +60,7 @@ func resnetUp(ctx *context.Context, cfg Config, h *Node) *Node {
 		for j := range cfg.Blocks {
 			h = residualBlock(level.In(fmt.Sprintf("block%d", j)), cfg, h)
 		}
-		out := cfg.OutChannels()
+		out := cfg.DecoderChannels()
 		if i > 0 {
 			out = cfg.Widths[i-1]
 		}

@@ -171,6 +171,8 @@ func addTrainFlags(fs *flag.FlagSet, cfg *rundir.Config) {
 	fs.IntVar(&cfg.Model.Blocks, "blocks", 0, "resnet and ladder: residual blocks per resolution (0: 1)")
 	fs.StringVar(&cfg.Model.Norm, "norm", "", "resnet and ladder: normalisation of the residual blocks, none (empty) or layer")
 	fs.IntVar(&cfg.Model.Groups, "groups", 0, "ladder: stochastic layers, each of --latent/--groups dimensions (0: 2)")
+	fs.IntVar(&cfg.Model.PixelWidth, "pixel-width", 0, "give the model a pixel head of this width: an autoregressive likelihood of each pixel given the ones before it (one-channel bernoulli; 0: none)")
+	fs.IntVar(&cfg.Model.PixelKernel, "pixel-kernel", 0, "pixel head: the masked window of earlier pixels each pixel sees (odd; 0: 7)")
 	fs.IntVar(&cfg.Objective.IWTrain, "iw-train", 0, "train on the importance-weighted bound with K samples per image (IWAE; 0 or 1: the ELBO)")
 	fs.Float64Var(&cfg.Objective.FreeBits, "free-bits", 0, "free bits: each latent unit's batch-mean KL counts as at least NATS in the loss (0: off)")
 	fs.StringVar(&cfg.Objective.LRSchedule, "lr-schedule", "", "learning-rate schedule: constant (empty) or cosine (decay to 0 at the run's end)")

@@ -33,6 +33,10 @@ func BenchmarkTrainStep(b *testing.B) {
 			c.Model.Model, c.Model.Blocks, c.Model.Groups, c.Model.Latent = models.Ladder, 1, 2, 32
 			c.Objective = rundir.Objective{FreeBits: 0.05, EMA: 0.999}
 		}},
+		{"pixel32-ema", func(c *rundir.Config) {
+			c.Model.Latent, c.Model.PixelWidth, c.Model.PixelKernel = 32, 32, models.DefaultPixelKernel
+			c.Objective = rundir.Objective{EMA: 0.999}
+		}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			cfg := rundir.DefaultConfig()

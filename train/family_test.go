@@ -22,7 +22,7 @@ import (
 // the ELBO, on a slice of real MNIST (tinyConfig's). The run named
 // conditionalRun is trained with Options.Conditional.
 func familyConfigs() map[string]rundir.Config {
-	resnet, ladder, iw, cond := tinyConfig(), tinyConfig(), tinyConfig(), tinyConfig()
+	resnet, ladder, iw, cond, pixel := tinyConfig(), tinyConfig(), tinyConfig(), tinyConfig(), tinyConfig()
 	resnet.Model.Model, resnet.Model.Blocks, resnet.Model.Norm, resnet.Model.Hidden = models.ResNet, 1, models.NormLayer, 32
 	ladder.Model.Model, ladder.Model.Blocks, ladder.Model.Groups, ladder.Model.Hidden = models.Ladder, 1, 2, 32
 	ladder.Objective = rundir.Objective{FreeBits: 0.05, LRSchedule: rundir.CosineLR, WarmupSteps: 4, EMA: 0.9}
@@ -31,7 +31,10 @@ func familyConfigs() map[string]rundir.Config {
 	iw.Model.Likelihood = models.DiscreteLogistic
 	cond.Model.Model, cond.Model.Blocks, cond.Model.Groups, cond.Model.Hidden = models.Ladder, 1, 2, 32
 	cond.Objective.IWTrain = 3
-	return map[string]rundir.Config{"resnet": resnet, "ladder": ladder, "conv, IW training, logistic": iw, conditionalRun: cond}
+	pixel.Model.PixelWidth, pixel.Model.PixelKernel = 8, 5
+	pixel.Data.Binarize = true
+	return map[string]rundir.Config{"resnet": resnet, "ladder": ladder, "conv, IW training, logistic": iw, conditionalRun: cond,
+		"conv with a pixel head, binarized": pixel}
 }
 
 // conditionalRun names the conditional run of familyConfigs.

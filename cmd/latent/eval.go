@@ -8,6 +8,7 @@ import (
 
 	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/eval"
+	"github.com/latent-vae/latent/models"
 )
 
 // runEval implements `latent eval`: the negative ELBO, its terms, the active
@@ -48,7 +49,8 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	}
 	out := evalReport{Result: *r, Binarized: *binarize, Step: s.run.Step, Run: s.run.Dir, Data: set.Name, Seed: *f.seed,
 		Model: s.run.Config.Model.Network(), Layers: s.run.Config.Model.Layers(), Averaged: s.run.Averaged,
-		Classes: s.run.Config.Model.Classes}
+		PixelHead: pixelHead(s.run.Config.Model),
+		Classes:   s.run.Config.Model.Classes}
 	out.Protocol = protocol(*binarize, s.run.Config.Data.Binarize)
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
@@ -68,6 +70,8 @@ type evalReport struct {
 	Seed      int64  `json:"seed"`
 	Model     string `json:"model"`
 	Layers    int    `json:"stochastic_layers"`
+	// PixelHead describes the model's pixel head ("" without one).
+	PixelHead string `json:"pixel_head,omitempty"`
 	Averaged  bool   `json:"ema_weights"` // the run's moving-average weights were evaluated
 	Protocol  string `json:"protocol"`
 	// Classes is the number of classes a conditional model is conditioned
@@ -89,6 +93,14 @@ func protocol(binarized, trainedBinarized bool) string {
 	return p
 }
 
+// pixelHead describes cfg's pixel head, "" without one.
+func pixelHead(cfg models.Config) string {
+	if !cfg.Autoregressive() {
+		return ""
+	}
+	return fmt.Sprintf("pixel head %d wide, %dx%d window", cfg.PixelWidth, cfg.PixelKernel, cfg.PixelKernel)
+}
+
 // table prints the report as aligned text.
 func (r evalReport) table(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -101,7 +113,11 @@ func (r evalReport) table(w io.Writer) error {
 	if r.Averaged {
 		weights = ", moving-average (EMA) weights"
 	}
-	fmt.Fprintf(tw, "model\t%s, %d stochastic layer(s)%s\n", r.Model, r.Layers, weights)
+	head := ""
+	if r.PixelHead != "" {
+		head = ", " + r.PixelHead
+	}
+	fmt.Fprintf(tw, "model\t%s, %d stochastic layer(s)%s%s\n", r.Model, r.Layers, head, weights)
 	if r.Classes > 0 {
 		fmt.Fprintf(tw, "conditional\ton %d classes: every number is of −log p(x|y), y the test image's label (not comparable with an unconditional model's −log p(x))\n", r.Classes)
 	}

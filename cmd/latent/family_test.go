@@ -35,17 +35,27 @@ func TestTrainFamilyFlags(t *testing.T) {
 	if want := (rundir.Objective{IWTrain: 5, LRSchedule: rundir.CosineLR, WarmupSteps: 100, EMA: 0.999}); o != want {
 		t.Errorf("objective flags gave %+v, want %+v", o, want)
 	}
+	fs, a = trainFlagSet(&strings.Builder{})
+	if err := parseArgs(fs, []string{"--out", "x", "--pixel-width", "16"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.check(fs); err != nil || a.cfg.Model.PixelWidth != 16 || a.cfg.Model.PixelKernel != models.DefaultPixelKernel {
+		t.Errorf("--pixel-width 16 gave pixel width %d, kernel %d (%v); want 16 and the default window",
+			a.cfg.Model.PixelWidth, a.cfg.Model.PixelKernel, err)
+	}
 	for _, tc := range []struct {
-		args []string
-		want string
+		args       []string
+		want, flag string
 	}{
-		{[]string{"--ema", "1"}, "EMA decay 1"},
-		{[]string{"--free-bits", "0.5", "--iw-train", "3"}, "cannot be combined"},
-		{[]string{"--lr-schedule", "step"}, `schedule "step"`},
+		{[]string{"--ema", "1"}, "EMA decay 1", "--ema"},
+		{[]string{"--free-bits", "0.5", "--iw-train", "3"}, "cannot be combined", "--ema"},
+		{[]string{"--lr-schedule", "step"}, `schedule "step"`, "--ema"},
+		{[]string{"--pixel-width", "8", "--likelihood", "gaussian"}, `pixel head: needs one-channel images and the "bernoulli" likelihood`, ""},
+		{[]string{"--pixel-width", "8", "--pixel-kernel", "4"}, "pixel kernel 4: want an odd window", ""},
 	} {
 		var out, errb strings.Builder
 		code := run(append([]string{"train", "--out", t.TempDir()}, tc.args...), &out, &errb)
-		if code == 0 || !strings.Contains(errb.String(), tc.want) || !strings.Contains(errb.String(), "--ema") {
+		if code == 0 || !strings.Contains(errb.String(), tc.want) || !strings.Contains(errb.String(), tc.flag) {
 			t.Errorf("latent train %v: exit %d, stderr %q; want a failure naming the flags and %q", tc.args, code, errb.String(), tc.want)
 		}
 	}

@@ -192,6 +192,9 @@ def decode(weights, cfg, z, labels=None):
     model = cfg.get("model") or "conv"
     if model not in ("conv", "resnet", "ladder"):
         raise ValueError(f"unknown model {model!r}: this decoder reads conv, resnet and ladder")
+    if cfg.get("pixel_width"):
+        raise ValueError("the model has a pixel head (trained with --pixel-width): it generates one pixel "
+                         "after another, which this decoder does not do: decode it with latent (sample, interpolate, serve)")
     z = np.asarray(z, dtype=np.float64)
     one_hot = None
     classes = cfg.get("classes", 0)

@@ -109,26 +109,34 @@ func TestExportMatchesPythonDecoder(t *testing.T) {
 }
 
 // TestPythonDecoderRefusesUnknownModel checks that the numpy decoder exits
-// with an error naming a model it cannot read instead of decoding it as
-// another.
+// with an error naming a model it cannot read (an unknown network, or a
+// pixel head) instead of decoding it as another.
 func TestPythonDecoderRefusesUnknownModel(t *testing.T) {
 	python := pythonWithNumpy(t)
-	cfg := models.DefaultConfig()
-	cfg.Model = "transformer"
-	meta, err := json.Marshal(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	model := filepath.Join(dir, "model.safetensors")
-	if _, err := export.WriteSafetensors(model, nil, map[string]string{"model": string(meta)}); err != nil {
-		t.Fatal(err)
-	}
-	latents := filepath.Join(dir, "z.json")
-	writeLatents(t, latents, make([]float32, cfg.Latent), cfg.Latent)
-	msg, err := exec.Command(python, pythonDecoder, model, latents, "-o", filepath.Join(dir, "images.npy")).CombinedOutput()
-	if want := "unknown model 'transformer'"; err == nil || !strings.Contains(string(msg), want) {
-		t.Errorf("%s on a %q model: %v, output %q; want an error and %q", pythonDecoder, cfg.Model, err, msg, want)
+	for _, tc := range []struct {
+		edit func(c *models.Config)
+		want string
+	}{
+		{func(c *models.Config) { c.Model = "transformer" }, "unknown model 'transformer'"},
+		{func(c *models.Config) { c.PixelWidth, c.PixelKernel = 32, 7 }, "the model has a pixel head"},
+	} {
+		cfg := models.DefaultConfig()
+		tc.edit(&cfg)
+		meta, err := json.Marshal(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		model := filepath.Join(dir, "model.safetensors")
+		if _, err := export.WriteSafetensors(model, nil, map[string]string{"model": string(meta)}); err != nil {
+			t.Fatal(err)
+		}
+		latents := filepath.Join(dir, "z.json")
+		writeLatents(t, latents, make([]float32, cfg.Latent), cfg.Latent)
+		msg, err := exec.Command(python, pythonDecoder, model, latents, "-o", filepath.Join(dir, "images.npy")).CombinedOutput()
+		if err == nil || !strings.Contains(string(msg), tc.want) {
+			t.Errorf("%s on %s: %v, output %q; want an error and %q", pythonDecoder, meta, err, msg, tc.want)
+		}
 	}
 }
 

@@ -198,7 +198,8 @@ func addTrainFlags(fs *flag.FlagSet, cfg *rundir.Config) {
 }
 
 // checkResumeFlags refuses configuration flags alongside --resume: the
-// config comes from the run folder.
+// config comes from the run folder. Flags that configure no run (the run
+// folder, the backend, the devices, the new end, --quiet) are allowed.
 func checkResumeFlags(fs *flag.FlagSet, resume bool) error {
 	if !resume {
 		return nil
@@ -206,7 +207,7 @@ func checkResumeFlags(fs *flag.FlagSet, resume bool) error {
 	var bad []string
 	fs.Visit(func(f *flag.Flag) {
 		switch f.Name {
-		case "out", "resume", "backend", "devices", "steps", "epochs":
+		case "out", "resume", "backend", "devices", "steps", "epochs", "quiet":
 		default:
 			bad = append(bad, "--"+f.Name)
 		}

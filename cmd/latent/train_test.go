@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -110,6 +111,34 @@ func TestTrainFlagErrors(t *testing.T) {
 		code := run(tc.args, &out, &errb)
 		if code == 0 || !strings.Contains(errb.String(), tc.want) {
 			t.Errorf("latent %v: exit %d, stderr %q; want failure mentioning %q", tc.args, code, errb.String(), tc.want)
+		}
+	}
+}
+
+// TestResumeFlags: with --resume, flags that configure no run (output,
+// backend, devices, the new end) pass, and any configuration flag is named
+// in the refusal.
+func TestResumeFlags(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string // "" for accepted
+	}{
+		{[]string{"--quiet", "--epochs", "80"}, ""},
+		{[]string{"--steps", "9", "--backend", "go", "--devices", "1"}, ""},
+		{[]string{"--quiet", "--lr", "0.1"}, "--lr cannot be changed"},
+		{[]string{"--pixel-width", "32", "--ema", "0.99"}, "--ema, --pixel-width cannot be changed"},
+	}
+	for _, tc := range tests {
+		fs, a := trainFlagSet(io.Discard)
+		if err := parseArgs(fs, append([]string{"--out", "run", "--resume"}, tc.args...)); err != nil {
+			t.Fatalf("%v: %v", tc.args, err)
+		}
+		err := checkResumeFlags(fs, a.resume)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("--resume %v: %v; want it accepted", tc.args, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("--resume %v: error %v; want one containing %q", tc.args, err, tc.want)
 		}
 	}
 }

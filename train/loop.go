@@ -272,7 +272,7 @@ type loop struct {
 	eval     *eval.Model // the test split's ELBO
 	vars     *gctx.Context
 	test     *data.Split // evaluated at each epoch's end
-	testPix  []float32   // its pixels in [0, 1]
+	testPix  []float32   // its pixels as testPixels gives them
 	perEpoch int64
 }
 
@@ -287,7 +287,23 @@ func newLoop(b backends.Backend, cfg rundir.Config, opt Options, vars *gctx.Cont
 		return nil, err
 	}
 	ev.Batch = cfg.EvalBatch
-	return &loop{cfg: cfg, opt: opt, sess: sess, eval: ev, vars: vars, test: test, testPix: test.Images(), perEpoch: perEpoch}, nil
+	return &loop{cfg: cfg, opt: opt, sess: sess, eval: ev, vars: vars, test: test, testPix: testPixels(cfg, test), perEpoch: perEpoch}, nil
+}
+
+// TestBinarizeSeed seeds the binarization of the test split in a run
+// trained on binarized images. It is `latent eval`'s default --seed, so
+// metrics.csv's test columns and `latent eval --binarize` score the same
+// binarized test images.
+const TestBinarizeSeed = 1
+
+// testPixels returns the test split's pixels as the run's training scores
+// them: in [0, 1], or binarized once (seeded by TestBinarizeSeed) when the
+// run trains on binarized images, the literature's protocol.
+func testPixels(cfg rundir.Config, test *data.Split) []float32 {
+	if cfg.Data.Binarize {
+		return data.Binarize(test.Images(), TestBinarizeSeed)
+	}
+	return test.Images()
 }
 
 func (l *loop) finalize() {

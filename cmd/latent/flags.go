@@ -14,6 +14,7 @@ import (
 	"github.com/latent-vae/latent/backend"
 	"github.com/latent-vae/latent/eval"
 	"github.com/latent-vae/latent/rundir"
+	"github.com/latent-vae/latent/train"
 )
 
 // The flags several commands share, each defined once here.
@@ -156,7 +157,8 @@ func evalFlags(fs *flag.FlagSet, random bool) evalCommon {
 		limit:   fs.Int("limit", 0, "use only the first N test images (0: all)"),
 	}
 	if random {
-		c.seed = fs.Int64("seed", 1, "seed of the random draws")
+		// The default binarizes the test split as training's test columns do.
+		c.seed = fs.Int64("seed", train.TestBinarizeSeed, "seed of the random draws")
 	}
 	return c
 }

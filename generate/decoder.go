@@ -91,6 +91,13 @@ func (r *batchRunner) run(in []float32, labels []int) ([]float32, error) {
 // with a pixel head the graph gives each code's features, and the image is
 // generated from them one pixel after another (pixel.go).
 type Decoder struct {
+	// GreyPixels tells a model with a pixel head that it was trained on
+	// grey images: each generated pixel's probability is then the value
+	// the next pixels read, as they read grey pixels in training. Unset
+	// (a run trained on binarized images), each pixel is drawn 0 or 1 for
+	// the next ones. Either way Decode returns the probabilities.
+	GreyPixels bool
+
 	r     *batchRunner
 	pixel *pixelSteps // nil without a pixel head
 }
@@ -130,7 +137,7 @@ func (d *Decoder) Decode(codes []float32, labels []int) ([]float32, error) {
 	if err != nil || d.pixel == nil {
 		return out, err
 	}
-	return d.pixel.generate(out, len(codes)/d.r.cfg.Latent)
+	return d.pixel.generate(out, len(codes)/d.r.cfg.Latent, d.GreyPixels)
 }
 
 // Batch is the batch size the decoder was compiled for.

@@ -57,14 +57,16 @@ func newPixelSteps(b backends.Backend, ctx *context.Context, cfg models.Config, 
 
 // generate turns the features of n codes (n·Height·Width·PixelFeatures
 // values) into n images: each pixel's probability given the pixels
-// generated before it, each of which is drawn, on (1) when its
-// probability exceeds its position's uniform draw, before the next.
-func (p *pixelSteps) generate(feats []float32, n int) ([]float32, error) {
+// generated before it. Each of those is drawn, on (1) when its probability
+// exceeds its position's uniform draw, before the next; with grey, the
+// next pixels read its probability instead, as a model trained on grey
+// images read grey pixels.
+func (p *pixelSteps) generate(feats []float32, n int, grey bool) ([]float32, error) {
 	hw := p.cfg.Height * p.cfg.Width
 	out := make([]float32, n*hw)
 	for start := 0; start < n; start += p.batch {
 		count := min(p.batch, n-start)
-		err := p.generateBatch(feats[start*hw*models.PixelFeatures:(start+count)*hw*models.PixelFeatures], out[start*hw:(start+count)*hw], count)
+		err := p.generateBatch(feats[start*hw*models.PixelFeatures:(start+count)*hw*models.PixelFeatures], out[start*hw:(start+count)*hw], count, grey)
 		if err != nil {
 			return nil, err
 		}
@@ -73,8 +75,8 @@ func (p *pixelSteps) generate(feats []float32, n int) ([]float32, error) {
 }
 
 // generateBatch generates count ≤ batch images into out from their
-// features.
-func (p *pixelSteps) generateBatch(feats, out []float32, count int) error {
+// features, as generate does.
+func (p *pixelSteps) generateBatch(feats, out []float32, count int, grey bool) error {
 	hw, k, f := p.cfg.Height*p.cfg.Width, p.cfg.PixelKernel, models.PixelFeatures
 	drawn := make([]float32, count*hw)
 	feat, window := make([]float32, p.batch*f), make([]float32, p.batch*k*k)
@@ -95,7 +97,10 @@ func (p *pixelSteps) generateBatch(feats, out []float32, count int) error {
 		}
 		for j := range count {
 			out[j*hw+i] = probs[j]
-			if probs[j] > p.draws[i] {
+			switch {
+			case grey:
+				drawn[j*hw+i] = probs[j]
+			case probs[j] > p.draws[i]:
 				drawn[j*hw+i] = 1
 			}
 		}

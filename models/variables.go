@@ -16,6 +16,9 @@ func CreateVariables(b backends.Backend, ctx *context.Context, cfg Config) error
 	exec, err := context.NewExec(b, ctx.Checked(false), func(ctx *context.Context, x, labels *Node) *Node {
 		mean, logVar := Encode(ctx, cfg, x, labels)
 		out := Decode(ctx, cfg, Add(mean, logVar), labels)
+		if cfg.Autoregressive() {
+			out = pixelHead(ctx, cfg, out, x, true)
+		}
 		return ReduceAllSum(ReconNLL(ctx, cfg, x, out))
 	})
 	if err != nil {

@@ -108,9 +108,9 @@ func openServeRun(f evalCommon, stderr io.Writer) (*serve.Server, func(), error)
 		return fail(err)
 	}
 	model.Progress = nil
-	dec, err := generate.NewDecoder(s.b, s.run.Ctx, s.cfg, serveBatch)
+	dec, err := s.newDecoder(serveBatch)
 	if err != nil {
-		return fail(fmt.Errorf("--run %s: %w", s.run.Dir, err))
+		return fail(err)
 	}
 	classes := set.Classes
 	if s.cfg.Conditional() && len(s.run.Config.Classes) > 0 {

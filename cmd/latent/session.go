@@ -93,12 +93,24 @@ func loadRun(dir string, stderr io.Writer) (*rundir.Run, error) {
 
 // decode maps codes to images through a decoder compiled once for them.
 func (s *session) decode(codes []float32, labels []int) ([]float32, error) {
-	d, err := generate.NewDecoder(s.b, s.run.Ctx, s.cfg, generate.BatchFor(len(codes)/s.cfg.Latent))
+	d, err := s.newDecoder(generate.BatchFor(len(codes) / s.cfg.Latent))
 	if err != nil {
-		return nil, fmt.Errorf("--run %s: %w", s.run.Dir, err)
+		return nil, err
 	}
 	defer d.Finalize()
 	return d.Decode(codes, labels)
+}
+
+// newDecoder compiles the run's decoder for batches of batch codes; a
+// pixel head generates as the run's training images were (grey or
+// binarized).
+func (s *session) newDecoder(batch int) (*generate.Decoder, error) {
+	d, err := generate.NewDecoder(s.b, s.run.Ctx, s.cfg, batch)
+	if err != nil {
+		return nil, fmt.Errorf("--run %s: %w", s.run.Dir, err)
+	}
+	d.GreyPixels = !s.run.Config.Data.Binarize
+	return d, nil
 }
 
 // encode maps images to their posterior means through an encoder compiled

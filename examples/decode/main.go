@@ -52,6 +52,7 @@ func main() {
 		log.Fatal(err)
 	}
 	defer dec.Finalize()
+	dec.GreyPixels = !run.Config.Data.Binarize // a pixel head generates as it was trained
 	pixels, err := dec.Decode(z, nil) // NHWC in [0, 1]; a conditional run would take each code's class label
 	if err != nil {
 		log.Fatal(err)

@@ -26,8 +26,9 @@ func upsampleConv3(ctx *context.Context, x *Node, channels int) *Node {
 	bias := ctx.VariableWithShape("biases", shapes.Make(x.DType(), channels)).ValueGraph(g)
 
 	phaseMap := ConvertDType(Const(g, tensors.FromFlatDataAndDimensions(phaseKernelMap(), 36, 9)), x.DType())
-	// DotGeneral, not MatMul: GoMLX v0.26 differentiates a rank-2 MatMul (Dot)
-	// by multiplying broadcast [36, 9, Cin·C] tensors and reducing them.
+	// GoMLX v0.26 differentiates DotGeneral by multiplying broadcast
+	// [36, Cin·C, 9] tensors and reducing them; XLA fuses that for this small
+	// constant map (a large product must be a 1×1 convolution instead).
 	k := DotGeneral(phaseMap, []int{1}, nil, Reshape(kernel, 9, cin*channels), []int{0}, nil) // [(a, b, dy, dx), Cin·C]
 	k = Reshape(k, 2, 2, 3, 3, cin, channels)
 	k = TransposeAllDims(k, 2, 3, 4, 0, 1, 5) // [dy, dx, Cin, a, b, C]

@@ -40,3 +40,19 @@ func iwGraph(cfg models.Config, k int) func(ctx *context.Context, x, y, rng *Nod
 		return noise.State(), w
 	}
 }
+
+// codeGraph maps images and an RNG state to the next state and one
+// posterior draw of each image's code [B, Latent], in code coordinates
+// (every stochastic layer's, top first: what the decoder takes).
+func codeGraph(cfg models.Config) func(ctx *context.Context, x, y, rng *Node) (*Node, *Node) {
+	return func(ctx *context.Context, x, y, rng *Node) (*Node, *Node) {
+		noise := models.StateNoise(rng)
+		p := models.Sample(ctx, cfg, x, y, 1, noise)
+		b := x.Shape().Dimensions[0]
+		parts := make([]*Node, len(p.Groups))
+		for i, g := range p.Groups {
+			parts[i] = Reshape(g.Z, b, -1)
+		}
+		return noise.State(), Concatenate(parts, -1)
+	}
+}

@@ -39,6 +39,7 @@ type Model struct {
 	backend      backends.Backend
 	ctx          *context.Context
 	encode, elbo *context.Exec
+	codes        *context.Exec // built by Codes
 	iw           map[int]*context.Exec // by samples per call
 }
 
@@ -67,6 +68,9 @@ func NewModel(b backends.Backend, ctx *context.Context, cfg models.Config) (*Mod
 func (m *Model) Finalize() {
 	m.encode.Finalize()
 	m.elbo.Finalize()
+	if m.codes != nil {
+		m.codes.Finalize()
+	}
 	for _, e := range m.iw {
 		e.Finalize()
 	}
@@ -187,6 +191,49 @@ func (m *Model) elboTerms(images []float32, labels []int, samples int, seed int6
 		return nil, nil, err
 	}
 	return recon, layerKL, nil
+}
+
+// Codes returns draws posterior draws of every image's code in code
+// coordinates (what the decoder takes; a ladder's whitened code), flat
+// [draws][n][Latent], with an RNG seeded by seed: the aggregate posterior
+// that a prior fitted after training models.
+func (m *Model) Codes(images []float32, labels []int, draws int, seed int64) ([]float32, error) {
+	in, err := m.check(images, labels)
+	if err != nil {
+		return nil, err
+	}
+	if draws < 1 {
+		return nil, fmt.Errorf("%d posterior draws: want at least 1", draws)
+	}
+	if m.codes == nil {
+		if m.codes, err = context.NewExec(m.backend, m.ctx, codeGraph(m.Config)); err != nil {
+			return nil, fmt.Errorf("building the code graph: %w", err)
+		}
+	}
+	rng, err := graph.RNGStateFromSeed(seed)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { rng.FinalizeAll() }()
+	n, l := in.n, m.Config.Latent
+	codes := make([]float32, draws*n*l)
+	for d := range draws {
+		out := codes[d*n*l : (d+1)*n*l]
+		err = m.forBatches("encode", in, m.batchSize(n, 1), func(x, y *tensors.Tensor, start, count int) error {
+			outs, err := m.codes.Exec(x, y, rng)
+			if err != nil {
+				return fmt.Errorf("running the code graph: %w", err)
+			}
+			rng.FinalizeAll()
+			rng = outs[0]
+			defer batched.Finalize(outs[1:])
+			return batched.Rows(out[start*l:(start+count)*l], outs[1])
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return codes, nil
 }
 
 // batchSize is the number of images per graph call when each takes

@@ -34,9 +34,9 @@ func convEncode(ctx *context.Context, cfg Config, x *Node) (mean, logVar *Node) 
 func posteriorHead(ctx *context.Context, cfg Config, h *Node) (mean, logVar *Node) {
 	h = Reshape(h, h.Shape().Dimensions[0], -1)
 	if cfg.Hidden > 0 {
-		h = activations.Relu(dense(ctx.In("hidden"), h, cfg.Hidden))
+		h = activations.Relu(Dense(ctx.In("hidden"), h, cfg.Hidden))
 	}
-	return splitHalves(dense(ctx.In("posterior"), h, 2*cfg.Latent))
+	return splitHalves(Dense(ctx.In("posterior"), h, 2*cfg.Latent))
 }
 
 // splitHalves splits x [B, 2n] into its first and second n columns.
@@ -54,9 +54,9 @@ func convDecode(ctx *context.Context, cfg Config, z *Node) *Node {
 	h0, w0, c0 := cfg.Height>>n, cfg.Width>>n, cfg.Widths[n-1]
 	h := z
 	if cfg.Hidden > 0 {
-		h = activations.Relu(dense(ctx.In("hidden"), h, cfg.Hidden))
+		h = activations.Relu(Dense(ctx.In("hidden"), h, cfg.Hidden))
 	}
-	h = activations.Relu(dense(ctx.In("project"), h, h0*w0*c0))
+	h = activations.Relu(Dense(ctx.In("project"), h, h0*w0*c0))
 	h = Reshape(h, z.Shape().Dimensions[0], h0, w0, c0)
 	for i := n - 1; i >= 0; i-- {
 		out := cfg.DecoderChannels()
@@ -84,11 +84,11 @@ func upConv(ctx *context.Context, cfg Config, h *Node, out int) *Node {
 	}
 }
 
-// dense is a fully connected layer with bias on x [B, in], written as a 1×1
+// Dense is a fully connected layer with bias on x [B, in], written as a 1×1
 // convolution: GoMLX v0.26 differentiates a matrix product by broadcasting
 // and reducing, which materialises a [B, in, out] tensor every step, while a
 // convolution's gradients are convolutions that XLA runs as matrix products.
-func dense(ctx *context.Context, x *Node, units int) *Node {
+func Dense(ctx *context.Context, x *Node, units int) *Node {
 	b := x.Shape().Dimensions[0]
 	x = Reshape(x, b, 1, 1, -1)
 	y := layers.Convolution(ctx, x).Channels(units).KernelSize(1).Done()

@@ -71,7 +71,7 @@ func ladderUp(ctx *context.Context, cfg Config, x *Node, k int) []*Node {
 	ctx = ctx.In("encoder")
 	h := resnetTrunk(ctx, cfg, x)
 	b := h.Shape().Dimensions[0]
-	d := activations.Relu(dense(ctx.In("hidden"), Reshape(h, b, -1), cfg.Hidden))
+	d := activations.Relu(Dense(ctx.In("hidden"), Reshape(h, b, -1), cfg.Hidden))
 	ds := []*Node{d}
 	for i := 1; i < cfg.Groups; i++ {
 		d = denseCell(ctx.In(fmt.Sprintf("up%d", i)), d)
@@ -108,21 +108,21 @@ func ladderDown(ctx *context.Context, cfg Config, ds []*Node, y *Node, pick pick
 			if h != nil {
 				in = Concatenate([]*Node{h, in}, -1)
 			}
-			mean, logVar = splitHalves(softClamp(dense(head.In("posterior"), in, 2*lg)))
+			mean, logVar = splitHalves(softClamp(Dense(head.In("posterior"), in, 2*lg)))
 		}
 		z := pick(t, mean, logVar)
 		if h != nil {
-			priorMean, priorLogVar := splitHalves(softClamp(dense(head.In("prior"), h, 2*lg)))
+			priorMean, priorLogVar := splitHalves(softClamp(Dense(head.In("prior"), h, 2*lg)))
 			z = Reparameterize(priorMean, priorLogVar, z)
 		}
 		if t == 0 {
 			z = withLabel(z, y)
 		}
-		u := dense(layer.In("latent"), z, cfg.Hidden)
+		u := Dense(layer.In("latent"), z, cfg.Hidden)
 		if h == nil {
 			h = u
 		} else {
-			h = Add(h, dense(layer.In("cell"), activations.Relu(Add(h, u)), cfg.Hidden))
+			h = Add(h, Dense(layer.In("cell"), activations.Relu(Add(h, u)), cfg.Hidden))
 		}
 	}
 	return activations.Relu(h)
@@ -143,5 +143,5 @@ func softClamp(x *Node) *Node {
 // denseCell is the residual cell d + W₂·relu(W₁·d + b₁) + b₂.
 func denseCell(ctx *context.Context, d *Node) *Node {
 	units := d.Shape().Dimensions[1]
-	return Add(d, dense(ctx.In("b"), activations.Relu(dense(ctx.In("a"), d, units)), units))
+	return Add(d, Dense(ctx.In("b"), activations.Relu(Dense(ctx.In("a"), d, units)), units))
 }

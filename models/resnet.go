@@ -29,7 +29,7 @@ func resnetDecode(ctx *context.Context, cfg Config, z *Node) *Node {
 	ctx = ctx.In("decoder")
 	h := z
 	if cfg.Hidden > 0 {
-		h = activations.Relu(dense(ctx.In("hidden"), h, cfg.Hidden))
+		h = activations.Relu(Dense(ctx.In("hidden"), h, cfg.Hidden))
 	}
 	return resnetUp(ctx, cfg, h)
 }
@@ -54,7 +54,7 @@ func resnetUp(ctx *context.Context, cfg Config, h *Node) *Node {
 	n := len(cfg.Widths)
 	h0, w0, c0 := cfg.Height>>n, cfg.Width>>n, cfg.Widths[n-1]
 	b := h.Shape().Dimensions[0]
-	h = Reshape(activations.Relu(dense(ctx.In("project"), h, h0*w0*c0)), b, h0, w0, c0)
+	h = Reshape(activations.Relu(Dense(ctx.In("project"), h, h0*w0*c0)), b, h0, w0, c0)
 	for i := n - 1; i >= 0; i-- {
 		level := ctx.In(fmt.Sprintf("level%d", i))
 		for j := range cfg.Blocks {

@@ -73,7 +73,7 @@ func NewParallelSession(b backends.Backend, cfg rundir.Config, ctx *context.Cont
 		}
 		opt.UpdateGraph(ctx, x.Graph(), loss)
 		if o.EMA > 0 {
-			updateAverages(ctx, x.Graph(), o.EMA)
+			UpdateAverages(ctx, x.Graph(), o.EMA)
 		}
 		r, k := ReduceAllMean(t.Recon), ReduceAllMean(t.KL)
 		outs := []*Node{Add(r, k), r, k}
@@ -133,11 +133,11 @@ func BatchSharding(devices int) (*distributed.ShardingSpec, error) {
 // Devices is the number of devices the session's steps run on.
 func (s *Session) Devices() int { return s.devices }
 
-// updateAverages moves each trainable variable's average (a variable of the
+// UpdateAverages moves each trainable variable's average (a variable of the
 // same name under rundir.EMAScope, starting at zero) towards its value after
 // the step: a ← decay·a + (1 − decay)·v. rundir.Load divides the averages by
 // 1 − decay^steps, which removes the zero start's bias.
-func updateAverages(ctx *context.Context, g *Graph, decay float64) {
+func UpdateAverages(ctx *context.Context, g *Graph, decay float64) {
 	var vars []*context.Variable
 	for v := range ctx.IterVariables() {
 		if v.Trainable && v.InUseByGraph(g) {

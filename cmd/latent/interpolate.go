@@ -25,7 +25,8 @@ type interpOptions struct {
 	loop             bool
 	strip            string
 	label            *string
-	indexed, fromImg bool // which kind of endpoints was chosen
+	prior            priorFlags // of random endpoints
+	indexed, fromImg bool       // which kind of endpoints was chosen
 }
 
 // runInterpolate implements `latent interpolate`: a GIF morphing between
@@ -92,11 +93,12 @@ func runInterpolate(args []string, stdout, stderr io.Writer) error {
 
 // parseInterpolate parses and checks the flags of `latent interpolate`.
 func parseInterpolate(args []string, stderr io.Writer) (*interpOptions, error) {
-	fs := newFlagSet("interpolate", "--run DIR [-o interp.gif] [--seed S | --from-index I --to-index J | --from a.png --to b.png]\n"+
+	fs := newFlagSet("interpolate", "--run DIR [-o interp.gif] [--seed S [--prior P] | --from-index I --to-index J | --from a.png --to b.png]\n"+
 		"       [--method slerp|lerp] [--frames 16] [--fps 12] [--loop] [--pairs N] [--strip strip.png] [--scale 3] [--data SET] [--backend B]", stderr)
 	o := &interpOptions{common: genFlags(fs, "interp.gif")}
 	fs.Int64Var(&o.seed, "seed", 1, "seed of random endpoints (used when no indices or files are given)")
 	fs.Float64Var(&o.temperature, "temperature", 1, "standard deviation of random endpoints")
+	o.prior = addPriorFlags(fs)
 	fs.IntVar(&o.fromIndex, "from-index", 0, "start at the encoding of this test image (with --to-index)")
 	fs.IntVar(&o.toIndex, "to-index", 0, "end at the encoding of this test image (with --from-index)")
 	fs.StringVar(&o.from, "from", "", "start at the encoding of this image file (with --to)")
@@ -143,6 +145,11 @@ func (o *interpOptions) check(set map[string]bool) error {
 		return fmt.Errorf("--from-index %d, --to-index %d: indices must be >= 0", o.fromIndex, o.toIndex)
 	case (o.indexed || o.fromImg) && set["seed"]:
 		return errors.New("--seed chooses random endpoints; it cannot go with --from-index or --from")
+	case (o.indexed || o.fromImg) && (set["prior"] || set["prior-steps"]):
+		return errors.New("--prior draws random endpoints; it cannot go with --from-index or --from")
+	}
+	if err := o.prior.check(); err != nil {
+		return err
 	}
 	if err := checkSideOut("--strip", o.strip, formatPNG); err != nil {
 		return err
@@ -184,7 +191,13 @@ func interpEndpoints(s *session, o *interpOptions) ([][]float32, []int, error) {
 			return nil, nil, err
 		}
 	default:
-		codes = generate.RandomLatents(2*o.pairs, m.Latent, o.seed, o.temperature)
+		var labels []int
+		if haveLabel {
+			labels = repeatLabel(label, 2*o.pairs)
+		}
+		if codes, _, err = s.drawCodes(o.prior, 2*o.pairs, o.seed, o.temperature, labels); err != nil {
+			return nil, nil, err
+		}
 	}
 	if haveLabel {
 		pairLabels = repeatLabel(label, o.pairs)

@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/latent-vae/latent/generate"
+	"github.com/latent-vae/latent/prior"
 )
 
 // defaultPerLabel is the columns of a conditional run's class grid.
@@ -14,13 +15,14 @@ const defaultPerLabel = 8
 // latents drawn from N(0, T²I); for a conditional run, of one class
 // (--label) or one row per class (--per-label).
 func runSample(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("sample", "--run DIR [-n 64] [--seed S] [--temperature T] [-o samples.png] [--scale 3] [--backend B]\n"+
+	fs := newFlagSet("sample", "--run DIR [-n 64] [--seed S] [--temperature T] [--prior auto|normal|gmm|diffusion] [-o samples.png] [--scale 3] [--backend B]\n"+
 		"       conditional runs: [--label L [-n 64] | --per-label 8]", stderr)
 	common := genFlags(fs, "samples.png")
 	n := fs.Int("n", 64, "number of samples")
 	seed := fs.Int64("seed", 1, "seed of the latents")
 	temperature := fs.Float64("temperature", 1, "standard deviation of the latents")
 	labelArg := labelFlag(fs, "class of every sample")
+	pf := addPriorFlags(fs)
 	perLabel := fs.Int("per-label", defaultPerLabel, "conditional runs: a grid of one row per class, N samples each, column j decoding the same latent in every row (what a conditional run samples without --label)")
 	if err := parseGenFlags(fs, args, common); err != nil {
 		return err
@@ -33,6 +35,9 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 		return usagef("--per-label %d: want a positive count, without --label or -n", *perLabel)
 	}
 	if err := checkTemperature(*temperature); err != nil {
+		return err
+	}
+	if err := pf.check(); err != nil {
 		return err
 	}
 	s, err := openSession(*common.run, *common.backend, stderr)
@@ -52,7 +57,7 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 		if set["n"] {
 			return usagef("-n: run %s is conditional: give --label with -n, or --per-label for one row per class", s.run.Dir)
 		}
-		return sampleByClass(s, common, *perLabel, *seed, *temperature, stdout, stderr)
+		return sampleByClass(s, common, pf, *perLabel, *seed, *temperature, stdout, stderr)
 	}
 	if err := checkGridSize(*n, m.Height, m.Width, *common.scale, "-n and --scale"); err != nil {
 		return err
@@ -62,7 +67,11 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	if haveLabel {
 		labels, what = repeatLabel(label, *n), " of class "+s.className(label)
 	}
-	images, err := s.decode(generate.RandomLatents(*n, m.Latent, *seed, *temperature), labels)
+	codes, used, err := s.drawCodes(pf, *n, *seed, *temperature, labels)
+	if err != nil {
+		return err
+	}
+	images, err := s.decode(codes, labels)
 	if err != nil {
 		return err
 	}
@@ -70,26 +79,33 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	if err := writePNG(*common.out, stdout, img); err != nil {
 		return err
 	}
-	fmt.Fprintf(summaryTo(*common.out, stdout, stderr), "wrote %s: %d samples%s at temperature %g, %dx%d pixels\n",
-		outName(*common.out), *n, what, *temperature, img.Bounds().Dx(), img.Bounds().Dy())
+	fmt.Fprintf(summaryTo(*common.out, stdout, stderr), "wrote %s: %d samples%s from the %s prior at temperature %g, %dx%d pixels\n",
+		outName(*common.out), *n, what, used, *temperature, img.Bounds().Dx(), img.Bounds().Dy())
 	return nil
 }
 
 // sampleByClass writes a conditional run's class grid: one row per class,
 // labelled with its name, of per samples; column j decodes the same latent
-// in every row, so a column shows one style across the classes.
-func sampleByClass(s *session, common genCommon, per int, seed int64, temperature float64, stdout, stderr io.Writer) error {
+// in every row, so a column shows one style across the classes. A fitted
+// prior, conditional on the class, draws each row's codes from its class.
+func sampleByClass(s *session, common genCommon, pf priorFlags, per int, seed int64, temperature float64, stdout, stderr io.Writer) error {
 	m := s.cfg
 	n := m.Classes * per
 	if err := checkGridSize(n, m.Height, m.Width, *common.scale, "--per-label and --scale"); err != nil {
 		return err
 	}
-	z := generate.RandomLatents(per, m.Latent, seed, temperature)
-	codes, labels := make([]float32, 0, n*m.Latent), make([]int, 0, n)
-	rows := make([][]string, m.Classes)
+	labels, rows := make([]int, 0, n), make([][]string, m.Classes)
 	for c := range m.Classes {
-		codes, labels = append(codes, z...), append(labels, repeatLabel(c, per)...)
-		rows[c] = []string{s.className(c)}
+		labels, rows[c] = append(labels, repeatLabel(c, per)...), []string{s.className(c)}
+	}
+	codes, used, err := s.drawCodes(pf, n, seed, temperature, labels)
+	if err != nil {
+		return err
+	}
+	if used == prior.Normal { // one style per column
+		for c := 1; c < m.Classes; c++ {
+			copy(codes[c*per*m.Latent:(c+1)*per*m.Latent], codes[:per*m.Latent])
+		}
 	}
 	images, err := s.decode(codes, labels)
 	if err != nil {
@@ -100,7 +116,7 @@ func sampleByClass(s *session, common genCommon, per int, seed int64, temperatur
 	if err := writePNG(*common.out, stdout, img); err != nil {
 		return err
 	}
-	fmt.Fprintf(summaryTo(*common.out, stdout, stderr), "wrote %s: one row per class (%d), %d samples each at temperature %g, %dx%d pixels\n",
-		outName(*common.out), m.Classes, per, temperature, img.Bounds().Dx(), img.Bounds().Dy())
+	fmt.Fprintf(summaryTo(*common.out, stdout, stderr), "wrote %s: one row per class (%d), %d samples each from the %s prior at temperature %g, %dx%d pixels\n",
+		outName(*common.out), m.Classes, per, used, temperature, img.Bounds().Dx(), img.Bounds().Dy())
 	return nil
 }

@@ -27,6 +27,7 @@ type traverseArgs struct {
 	order, gif        string
 	spec              *string
 	label             *string
+	prior             priorFlags // of a --seed base code
 	loop, seeded      bool
 }
 
@@ -102,14 +103,15 @@ func runTraverse(args []string, stdout, stderr io.Writer) error {
 
 // parseTraverse parses and checks the flags of `latent traverse`.
 func parseTraverse(args []string, stderr io.Writer) (*traverseArgs, error) {
-	fs := newFlagSet("traverse", "--run DIR [-o traverse.png] [--steps 9] [--range 3] [--index I | --seed S [--temperature T]] [--order kl|dim]\n"+
+	fs := newFlagSet("traverse", "--run DIR [-o traverse.png] [--steps 9] [--range 3] [--index I | --seed S [--temperature T] [--prior P]] [--order kl|dim]\n"+
 		"       [--gif traverse.gif] [--fps 6] [--loop] [--scale 3] [--data SET] [--backend B]", stderr)
 	a := &traverseArgs{common: genFlags(fs, "traverse.png")}
 	fs.IntVar(&a.steps, "steps", 9, "values per dimension, evenly spaced from −range to +range")
 	fs.Float64Var(&a.span, "range", 3, "sweep each dimension from base−range to base+range")
 	fs.IntVar(&a.index, "index", 0, "base code: the encoder mean of this test image (the default base)")
-	fs.Int64Var(&a.seed, "seed", 0, "base code drawn from N(0, T²I) with this seed instead (--temperature 0: the zero vector)")
+	fs.Int64Var(&a.seed, "seed", 0, "base code drawn from the prior (--prior; N(0, T²I) for normal) with this seed instead (--temperature 0: the zero vector under normal)")
 	fs.Float64Var(&a.temperature, "temperature", 1, "standard deviation of a --seed base code")
+	a.prior = addPriorFlags(fs)
 	a.spec = runDataFlag(fs, "data set of the base image and of the KL that orders the rows")
 	fs.StringVar(&a.order, "order", "kl", "row order: kl (largest mean KL over the first 1000 test images first) or dim (z1 first)")
 	fs.StringVar(&a.gif, "gif", "", "also write an animation of the sweep to this .gif file: frame t shows every dimension at step t")
@@ -128,6 +130,8 @@ func parseTraverse(args []string, stderr io.Writer) (*traverseArgs, error) {
 		return nil, usagef("--range %v: want a finite value > 0", a.span)
 	case a.seeded && set["index"]:
 		return nil, usagef("--seed and --index choose different base codes: give one")
+	case !a.seeded && (set["prior"] || set["prior-steps"]):
+		return nil, usagef("--prior draws a --seed base code; give --seed with it")
 	case a.index < 0:
 		return nil, usagef("--index %d: must be >= 0", a.index)
 	case a.order != "kl" && a.order != "dim":
@@ -136,6 +140,9 @@ func parseTraverse(args []string, stderr io.Writer) (*traverseArgs, error) {
 		return nil, usagef("--fps %d: want 1 to %d", a.fps, generate.MaxFPS)
 	}
 	if err := checkSideOut("--gif", a.gif, formatGIF); err != nil {
+		return nil, err
+	}
+	if err := a.prior.check(); err != nil {
 		return nil, err
 	}
 	return a, checkTemperature(a.temperature)
@@ -164,7 +171,15 @@ func orderName(order string) string {
 // unconditional model ignores.
 func traverseStats(s *session, a *traverseArgs) (base []float32, kl []float64, label int, err error) {
 	if a.seeded {
-		base = generate.RandomLatents(1, s.cfg.Latent, a.seed, a.temperature)
+		var labels []int
+		if l, ok, err := s.label(*a.label); err != nil {
+			return nil, nil, 0, err
+		} else if ok {
+			labels = []int{l}
+		}
+		if base, _, err = s.drawCodes(a.prior, 1, a.seed, a.temperature, labels); err != nil {
+			return nil, nil, 0, err
+		}
 		if a.order == "dim" {
 			return base, nil, 0, nil
 		}

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/latent-vae/latent/prior"
+)
+
+// tinyDiffusion are the flags of a diffusion prior small enough for tests.
+var tinyDiffusion = []string{"--kind", "diffusion", "--width", "16", "--blocks", "1", "--batch", "16"}
+
+func TestPriorFitAndSample(t *testing.T) {
+	runDir, _ := genTestRun(t, 1)
+	out := t.TempDir()
+	png := func(name string) string { return filepath.Join(out, name) }
+	sample := func(name string, extra ...string) string {
+		t.Helper()
+		args := append([]string{"sample", "--run", runDir, "-n", "12", "-o", png(name)}, extra...)
+		code, _, stderr := genLatent(args...)
+		if code != 0 {
+			t.Fatalf("latent %s: exit %d\n%s", strings.Join(args, " "), code, stderr)
+		}
+		return stderr
+	}
+	genMustFail(t, out, "latent prior fit --run "+runDir+" --kind gmm", "sample", "--run", runDir, "--prior", "gmm", "-o", png("x.png"))
+	if stderr := sample("auto-normal.png"); !strings.Contains(stderr, "prior: normal") {
+		t.Errorf("a run without a fitted prior: stderr %q does not say it samples N(0, I)", stderr)
+	}
+	genSameFiles(t, png("auto-normal.png"), func() string { sample("normal.png", "--prior", "normal"); return png("normal.png") }())
+
+	genMustRun(t, "prior", "fit", "--run", runDir, "--kind", "gmm", "--components", "2")
+	if stderr := sample("auto-gmm.png"); !strings.Contains(stderr, "prior: gmm") {
+		t.Errorf("a run with a gmm prior: stderr %q does not say it samples the gmm prior", stderr)
+	}
+	sample("gmm.png", "--prior", "gmm")
+	genSameFiles(t, png("auto-gmm.png"), png("gmm.png"))
+	if bytes.Equal(mustRead(t, png("gmm.png")), mustRead(t, png("normal.png"))) {
+		t.Error("the gmm prior's samples are N(0, I)'s")
+	}
+
+	genMustRun(t, "prior", "fit", "--run", runDir, tinyDiffusion[0], tinyDiffusion[1], tinyDiffusion[2], tinyDiffusion[3],
+		tinyDiffusion[4], tinyDiffusion[5], tinyDiffusion[6], tinyDiffusion[7], "--steps", "40")
+	sample("auto-diffusion.png")
+	sample("diffusion.png", "--prior", "diffusion")
+	genSameFiles(t, png("auto-diffusion.png"), png("diffusion.png"))
+	if bytes.Equal(mustRead(t, png("diffusion.png")), mustRead(t, png("gmm.png"))) {
+		t.Error("auto did not move to the diffusion prior once it was fitted")
+	}
+	// Other commands that draw random latents take --prior too.
+	genMustRun(t, "interpolate", "--run", runDir, "--prior", "gmm", "--frames", "3", "-o", png("i.gif"))
+	genMustRun(t, "traverse", "--run", runDir, "--seed", "3", "--prior", "diffusion", "--order", "dim", "-o", png("t.png"))
+	genMustFail(t, t.TempDir(), "--prior draws random endpoints", "interpolate", "--run", runDir, "--prior", "gmm",
+		"--from-index", "0", "--to-index", "1", "-o", filepath.Join(t.TempDir(), "i.gif"))
+
+	// A damaged prior file is an error naming it.
+	files, _ := filepath.Glob(filepath.Join(prior.Dir(runDir, prior.KindGMM), "*.latent"))
+	if len(files) != 1 {
+		t.Fatalf("%d gmm prior files, want 1", len(files))
+	}
+	raw := mustRead(t, files[0])
+	raw[len(raw)/2] ^= 0x55
+	if err := os.WriteFile(files[0], raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	genMustFail(t, t.TempDir(), files[0], "sample", "--run", runDir, "--prior", "gmm", "-o", filepath.Join(t.TempDir(), "d.png"))
+}
+
+func TestPriorDiffusionResumeMatchesUninterrupted(t *testing.T) {
+	runDir, _ := genTestRun(t, 1)
+	other := filepath.Join(t.TempDir(), "run")
+	if err := os.CopyFS(other, os.DirFS(runDir)); err != nil {
+		t.Fatal(err)
+	}
+	fit := func(dir string, extra ...string) {
+		t.Helper()
+		genMustRun(t, append(append([]string{"prior", "fit", "--run", dir}, tinyDiffusion...), extra...)...)
+	}
+	fit(runDir, "--steps", "2000")
+	// 1000 steps, then resumed to 2000: the checkpoint of step 1000 carries
+	// the optimizer, the averages and the RNG.
+	fit(other, "--steps", "1000")
+	fit(other, "--steps", "2000", "--resume")
+	out := t.TempDir()
+	a, b := filepath.Join(out, "a.png"), filepath.Join(out, "b.png")
+	genMustRun(t, "sample", "--run", runDir, "--prior", "diffusion", "-n", "8", "-o", a)
+	genMustRun(t, "sample", "--run", other, "--prior", "diffusion", "-n", "8", "-o", b)
+	genSameFiles(t, a, b)
+}
+
+func TestPriorFitFlags(t *testing.T) {
+	runDir, _ := genTestRun(t, 1)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--kind", "flow"}, `--kind "flow": want gmm or diffusion`},
+		{[]string{"--kind", "gmm", "--steps", "10"}, "--steps is a diffusion prior's flag"},
+		{[]string{"--kind", "diffusion", "--components", "3"}, "--components is a gmm prior's flag"},
+		{[]string{"--kind", "gmm", "--components", "0"}, "--components 0: want at least 1"},
+		{[]string{"--kind", "diffusion", "--lr", "0"}, "learning rate 0"},
+	} {
+		code, _, stderr := genLatent(append([]string{"prior", "fit", "--run", runDir}, tc.args...)...)
+		if code != 2 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("prior fit %v: exit %d, %q; want exit 2 naming %q", tc.args, code, stderr, tc.want)
+		}
+	}
+	if code, _, stderr := genLatent("sample", "--run", runDir, "--prior", "flow"); code != 2 || !strings.Contains(stderr, "--prior") {
+		t.Errorf("sample --prior flow: exit %d, %q; want a usage error naming --prior", code, stderr)
+	}
+}

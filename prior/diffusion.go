@@ -1,0 +1,197 @@
+package prior
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/gomlx/gomlx/backends"
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // graph ops read best unqualified
+	"github.com/gomlx/gomlx/pkg/core/shapes"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/pkg/ml/layers"
+	"github.com/gomlx/gomlx/pkg/ml/layers/activations"
+
+	"github.com/latent-vae/latent/models"
+)
+
+// The diffusion prior is a denoising diffusion model over the (standardised)
+// code (Ho et al. 2020; in a latent space, Vahdat et al. 2021, Rombach et al.
+// 2022): a residual MLP with a sinusoidal time embedding predicts the noise ε
+// in z_t = √ᾱ(t)·z₀ + √(1−ᾱ(t))·ε, with ᾱ the cosine schedule of Nichol &
+// Dhariwal (2021) over continuous time t ∈ [0, 1]. Sampling runs DDIM (Song
+// et al. 2021, η = 0) from t = 1 to 0 in a number of steps the caller sets.
+
+// DiffusionConfig is the denoiser's architecture and its training recipe.
+type DiffusionConfig struct {
+	Width     int     `json:"width"`      // units of the residual MLP
+	Blocks    int     `json:"blocks"`     // residual blocks
+	Steps     int64   `json:"steps"`      // training steps
+	BatchSize int     `json:"batch_size"` // codes per step
+	LR        float64 `json:"lr"`         // Adam's learning rate
+	EMA       float64 `json:"ema"`        // decay of the weights' moving average used to sample
+}
+
+// DefaultDiffusion is the recipe `latent prior fit --kind diffusion` uses
+// unless told otherwise.
+func DefaultDiffusion() DiffusionConfig {
+	return DiffusionConfig{Width: 256, Blocks: 3, Steps: 12000, BatchSize: 256, LR: 1e-3, EMA: 0.999}
+}
+
+// Validate reports the first field out of range.
+func (c DiffusionConfig) Validate() error {
+	switch {
+	case c.Width < 1:
+		return fmt.Errorf("width %d: want at least 1", c.Width)
+	case c.Blocks < 1:
+		return fmt.Errorf("blocks %d: want at least 1", c.Blocks)
+	case c.Steps < 1:
+		return fmt.Errorf("steps %d: want at least 1", c.Steps)
+	case c.BatchSize < 1:
+		return fmt.Errorf("batch size %d: want at least 1", c.BatchSize)
+	case !(c.LR > 0):
+		return fmt.Errorf("learning rate %g: want > 0", c.LR)
+	case !(c.EMA >= 0 && c.EMA < 1):
+		return fmt.Errorf("EMA decay %g: want ≥ 0 and < 1", c.EMA)
+	}
+	return nil
+}
+
+const (
+	cosineOffset = 0.008 // s of the cosine schedule
+	minAlphaBar  = 1e-4  // ᾱ(1) is clipped here, so the last step's x₀ estimate stays finite
+	timeFeatures = 64    // sinusoidal features of t
+	clipX0       = 6.0   // x₀ estimates are clipped to ±6 standard deviations while sampling
+)
+
+// alphaBar is the cosine schedule's ᾱ(t) for t in [0, 1] (a graph of t).
+func alphaBar(t *Node) *Node {
+	f := func(t *Node) *Node {
+		return Square(Cos(MulScalar(DivScalar(AddScalar(t, cosineOffset), 1+cosineOffset), math.Pi/2)))
+	}
+	a := Div(f(t), f(ScalarZero(t.Graph(), t.DType())))
+	return ClipScalar(a, minAlphaBar, 1)
+}
+
+// timeEmbedding maps t [B] to sinusoidal features [B, timeFeatures].
+func timeEmbedding(t *Node) *Node {
+	half := timeFeatures / 2
+	freqs := make([]float32, half)
+	for i := range freqs {
+		freqs[i] = float32(math.Exp(-math.Log(1000) * float64(i) / float64(half-1)))
+	}
+	arg := Mul(ExpandAxes(MulScalar(t, 1000), -1), ExpandAxes(Const(t.Graph(), freqs), 0))
+	return Concatenate([]*Node{Sin(arg), Cos(arg)}, -1)
+}
+
+// Denoise is the denoiser: the noise predicted in codes zt [B, D] at times t
+// [B], for a conditional prior given labels [B] (int32; nil otherwise).
+func Denoise(ctx *context.Context, cfg Config, zt, t, labels *Node) *Node {
+	ctx = ctx.In("denoiser")
+	w := cfg.Diffusion.Width
+	temb := models.Dense(ctx.In("time0"), timeEmbedding(t), w)
+	temb = models.Dense(ctx.In("time1"), activations.Swish(temb), w)
+	if cfg.Classes > 0 {
+		y := OneHot(labels, cfg.Classes, zt.DType())
+		temb = Add(temb, models.Dense(ctx.In("label"), y, w))
+	}
+	h := models.Dense(ctx.In("in"), zt, w)
+	for i := range cfg.Diffusion.Blocks {
+		b := ctx.In(fmt.Sprintf("block%d", i))
+		u := layers.LayerNormalization(b.In("norm"), h, -1).Done()
+		u = Add(u, models.Dense(b.In("time"), activations.Swish(temb), w))
+		u = models.Dense(b.In("up"), activations.Swish(u), 2*w)
+		u = models.Dense(b.In("down"), activations.Swish(u), w)
+		h = Add(h, u)
+	}
+	h = layers.LayerNormalization(ctx.In("outnorm"), h, -1).Done()
+	return models.Dense(ctx.In("out"), activations.Swish(h), cfg.Latent)
+}
+
+// DiffusionLoss is the ε-prediction loss on a batch of standardised codes
+// z0 [B, D]: the mean squared error of the noise predicted at times drawn
+// uniformly from [0, 1], with noise and times from ctx's RNG.
+func DiffusionLoss(ctx *context.Context, cfg Config, z0, labels *Node) *Node {
+	g := z0.Graph()
+	t := ctx.RandomUniform(g, shapes.Make(z0.DType(), z0.Shape().Dimensions[0]))
+	return noiseLoss(ctx, cfg, z0, labels, t, ctx.RandomNormal(g, z0.Shape()))
+}
+
+// noiseLoss is the mean squared error of the noise predicted in codes z0
+// [B, D] noised with eps [B, D] to times t [B].
+func noiseLoss(ctx *context.Context, cfg Config, z0, labels, t, eps *Node) *Node {
+	a := ExpandAxes(alphaBar(t), -1)
+	zt := Add(Mul(Sqrt(a), z0), Mul(Sqrt(OneMinus(a)), eps))
+	return ReduceAllMean(Square(Sub(Denoise(ctx, cfg, zt, t, labels), eps)))
+}
+
+// ddimStep moves codes zt [B, D] at time t to time tPrev < t (scalars):
+// the deterministic DDIM update from the denoiser's estimate of z₀.
+func ddimStep(ctx *context.Context, cfg Config, zt, t, tPrev, labels *Node) *Node {
+	b := zt.Shape().Dimensions[0]
+	ts := BroadcastToDims(t, b)
+	eps := Denoise(ctx, cfg, zt, ts, labels)
+	a, aPrev := alphaBar(t), alphaBar(tPrev)
+	aPrev = Where(LessOrEqual(tPrev, ScalarZero(t.Graph(), t.DType())), OnesLike(aPrev), aPrev)
+	x0 := Div(Sub(zt, Mul(Sqrt(OneMinus(a)), eps)), Sqrt(a))
+	x0 = ClipScalar(x0, -clipX0, clipX0)
+	return Add(Mul(Sqrt(aPrev), x0), Mul(Sqrt(OneMinus(aPrev)), eps))
+}
+
+// Diffusion samples codes from a fitted diffusion prior.
+type Diffusion struct {
+	cfg   Config
+	ctx   *context.Context
+	step  *context.Exec
+	batch int
+}
+
+// NewDiffusion compiles the sampling step of the prior whose (averaged)
+// weights ctx holds, for batches of batch codes.
+func NewDiffusion(b backends.Backend, ctx *context.Context, cfg Config, batch int) (*Diffusion, error) {
+	exec, err := context.NewExec(b, ctx.Reuse(), func(ctx *context.Context, zt, t, tPrev, labels *Node) *Node {
+		return ddimStep(ctx, cfg, zt, t, tPrev, labels)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("building the diffusion sampler: %w", err)
+	}
+	return &Diffusion{cfg: cfg, ctx: ctx, step: exec, batch: batch}, nil
+}
+
+// Finalize frees the compiled step.
+func (d *Diffusion) Finalize() { d.step.Finalize() }
+
+// Sample draws n codes (n*Latent values) in steps DDIM steps from noise of
+// standard deviation temperature drawn with seed; a conditional prior
+// takes one label per code.
+func (d *Diffusion) Sample(n int, seed int64, temperature float64, labels []int, steps int) ([]float32, error) {
+	if steps < 1 {
+		return nil, fmt.Errorf("%d sampling steps: want at least 1", steps)
+	}
+	dim := d.cfg.Latent
+	noise := normalNoise(n*dim, seed, temperature)
+	out := make([]float32, 0, n*dim)
+	for start := 0; start < n; start += d.batch {
+		count := min(d.batch, n-start)
+		z := make([]float32, d.batch*dim)
+		copy(z, noise[start*dim:(start+count)*dim])
+		ys := make([]int32, d.batch)
+		for i := range count {
+			if labels != nil {
+				ys[i] = int32(labels[start+i])
+			}
+		}
+		for s := steps; s >= 1; s-- {
+			t, tPrev := float32(s)/float32(steps), float32(s-1)/float32(steps)
+			res, err := d.step.Exec(tensors.FromFlatDataAndDimensions(z, d.batch, dim), t, tPrev,
+				tensors.FromFlatDataAndDimensions(ys, d.batch))
+			if err != nil {
+				return nil, fmt.Errorf("diffusion step %d: %w", s, err)
+			}
+			z = tensors.MustCopyFlatData[float32](res[0])
+			res[0].FinalizeAll()
+		}
+		out = append(out, z[:count*dim]...)
+	}
+	return d.cfg.unstandardise(out), nil
+}

@@ -1,0 +1,306 @@
+package prior
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sync"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// GMM is a Gaussian mixture with full covariances over D-dimensional codes,
+// fitted by EM in float64 (Ghosh et al. 2020's ex-post density estimate).
+type GMM struct {
+	D       int
+	Weights []float64       // mixing weights, summing to 1
+	Means   [][]float64     // [K][D]
+	Chols   []*mat.TriDense // lower Cholesky factor of each covariance
+}
+
+// K is the number of components.
+func (g *GMM) K() int { return len(g.Weights) }
+
+// Covariance regularisation added to every component's diagonal, and the
+// EM iterations' defaults.
+const (
+	gmmReg     = 1e-6
+	gmmMaxIter = 200
+	gmmTol     = 1e-6 // stop when the mean log-likelihood gains less than this (nats)
+)
+
+// FitGMM fits a k-component full-covariance mixture to x (n rows of d
+// values) by EM, started from k-means++ centres drawn with seed. It returns
+// the mixture and the number of iterations run.
+func FitGMM(x []float64, d, k int, seed int64) (*GMM, int, error) {
+	n := len(x) / d
+	switch {
+	case d < 1 || len(x)%d != 0:
+		return nil, 0, fmt.Errorf("%d values are not rows of %d", len(x), d)
+	case k < 1:
+		return nil, 0, fmt.Errorf("%d components: want at least 1", k)
+	case n < 2*k:
+		return nil, 0, fmt.Errorf("%d codes are too few for %d components (want at least %d)", n, k, 2*k)
+	}
+	for _, v := range x {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, 0, errors.New("the codes hold NaN or infinite values")
+		}
+	}
+	g := &GMM{D: d}
+	centres := kmeansPP(x, d, k, rand.New(rand.NewPCG(uint64(seed), 0x676d6d)))
+	cov := covariance(x, d, nil, meanRows(x, d))
+	for c := range k {
+		g.Weights = append(g.Weights, 1/float64(k))
+		g.Means = append(g.Means, centres[c])
+		chol, err := cholesky(cov, d)
+		if err != nil {
+			return nil, 0, fmt.Errorf("the codes' covariance: %w", err)
+		}
+		g.Chols = append(g.Chols, chol)
+	}
+	resp := make([]float64, n*k)
+	prev := math.Inf(-1)
+	for it := 1; it <= gmmMaxIter; it++ {
+		ll := g.responsibilities(x, resp)
+		if err := g.maximise(x, resp); err != nil {
+			return nil, it, err
+		}
+		if ll-prev < gmmTol {
+			return g, it, nil
+		}
+		prev = ll
+	}
+	return g, gmmMaxIter, nil
+}
+
+// responsibilities fills resp [n][K] with each row's posterior over the
+// components and returns the mean log-likelihood of the rows.
+func (g *GMM) responsibilities(x []float64, resp []float64) float64 {
+	n, k := len(x)/g.D, g.K()
+	lls := make([]float64, n)
+	parallelRows(n, func(lo, hi int) {
+		lp := make([]float64, k)
+		buf := make([]float64, g.D)
+		for i := lo; i < hi; i++ {
+			row := x[i*g.D : (i+1)*g.D]
+			for c := range k {
+				lp[c] = math.Log(g.Weights[c]) + g.logNormal(c, row, buf)
+			}
+			lse := logSumExp(lp)
+			for c := range k {
+				resp[i*k+c] = math.Exp(lp[c] - lse)
+			}
+			lls[i] = lse
+		}
+	})
+	s := 0.0
+	for _, v := range lls {
+		s += v
+	}
+	return s / float64(n)
+}
+
+// maximise sets the weights, means and covariances from resp.
+func (g *GMM) maximise(x, resp []float64) error {
+	n, k, d := len(x)/g.D, g.K(), g.D
+	for c := range k {
+		w := make([]float64, n)
+		nk := 0.0
+		for i := range n {
+			w[i] = resp[i*k+c]
+			nk += w[i]
+		}
+		nk = max(nk, 1e-12)
+		mean := make([]float64, d)
+		for i := range n {
+			for j := range d {
+				mean[j] += w[i] * x[i*d+j]
+			}
+		}
+		for j := range mean {
+			mean[j] /= nk
+		}
+		cov := covariance(x, d, w, mean)
+		chol, err := cholesky(cov, d)
+		if err != nil {
+			return fmt.Errorf("component %d: %w", c, err)
+		}
+		g.Weights[c], g.Means[c], g.Chols[c] = nk/float64(n), mean, chol
+	}
+	return nil
+}
+
+// LogLikelihood is the mean log-density of the rows of x, in nats per code.
+func (g *GMM) LogLikelihood(x []float64) float64 {
+	return g.responsibilities(x, make([]float64, len(x)/g.D*g.K()))
+}
+
+// logNormal is log N(row | mean_c, Σ_c), using buf (D values) as scratch.
+func (g *GMM) logNormal(c int, row, buf []float64) float64 {
+	l := g.Chols[c]
+	mean := g.Means[c]
+	quad, logDet := 0.0, 0.0
+	for i := range g.D { // forward substitution: L y = row − mean
+		s := row[i] - mean[i]
+		for j := range i {
+			s -= l.At(i, j) * buf[j]
+		}
+		lii := l.At(i, i)
+		buf[i] = s / lii
+		quad += buf[i] * buf[i]
+		logDet += math.Log(lii)
+	}
+	return -0.5*quad - logDet - 0.5*float64(g.D)*math.Log(2*math.Pi)
+}
+
+// Sample draws n codes, each from a component chosen by weight and then
+// z = mean + T·L·ε, from a generator seeded by seed.
+func (g *GMM) Sample(n int, seed int64, temperature float64) []float32 {
+	rng := rand.New(rand.NewPCG(uint64(seed), 0x676d6d73))
+	out := make([]float32, n*g.D)
+	eps := make([]float64, g.D)
+	for i := range n {
+		c := pick(g.Weights, rng.Float64())
+		for j := range eps {
+			eps[j] = rng.NormFloat64() * temperature
+		}
+		for r := range g.D {
+			s := g.Means[c][r]
+			for j := 0; j <= r; j++ {
+				s += g.Chols[c].At(r, j) * eps[j]
+			}
+			out[i*g.D+r] = float32(s)
+		}
+	}
+	return out
+}
+
+// pick returns the index whose cumulative weight first exceeds u.
+func pick(weights []float64, u float64) int {
+	for c, w := range weights {
+		if u < w {
+			return c
+		}
+		u -= w
+	}
+	return len(weights) - 1
+}
+
+// kmeansPP returns k centres chosen by k-means++ seeding.
+func kmeansPP(x []float64, d, k int, rng *rand.Rand) [][]float64 {
+	n := len(x) / d
+	dist := make([]float64, n)
+	for i := range dist {
+		dist[i] = math.Inf(1)
+	}
+	centres := make([][]float64, 0, k)
+	next := rng.IntN(n)
+	for len(centres) < k {
+		c := append([]float64(nil), x[next*d:(next+1)*d]...)
+		centres = append(centres, c)
+		total := 0.0
+		for i := range n {
+			s := 0.0
+			for j := range d {
+				v := x[i*d+j] - c[j]
+				s += v * v
+			}
+			dist[i] = min(dist[i], s)
+			total += dist[i]
+		}
+		u := rng.Float64() * total
+		next = n - 1
+		for i, v := range dist {
+			if u < v {
+				next = i
+				break
+			}
+			u -= v
+		}
+	}
+	return centres
+}
+
+// meanRows is the mean of the rows of x.
+func meanRows(x []float64, d int) []float64 {
+	m := make([]float64, d)
+	n := len(x) / d
+	for i := range n {
+		for j := range d {
+			m[j] += x[i*d+j]
+		}
+	}
+	for j := range m {
+		m[j] /= float64(n)
+	}
+	return m
+}
+
+// covariance is Σ_i w_i (x_i − mean)(x_i − mean)ᵀ / Σ_i w_i (w nil: all 1),
+// plus gmmReg on the diagonal, as a symmetric matrix.
+func covariance(x []float64, d int, w, mean []float64) *mat.SymDense {
+	n := len(x) / d
+	cov := mat.NewSymDense(d, nil)
+	diff := make([]float64, d)
+	total := 0.0
+	for i := range n {
+		wi := 1.0
+		if w != nil {
+			wi = w[i]
+		}
+		if wi == 0 {
+			continue
+		}
+		for j := range d {
+			diff[j] = x[i*d+j] - mean[j]
+		}
+		cov.SymRankOne(cov, wi, mat.NewVecDense(d, diff))
+		total += wi
+	}
+	cov.ScaleSym(1/max(total, 1e-12), cov)
+	for j := range d {
+		cov.SetSym(j, j, cov.At(j, j)+gmmReg)
+	}
+	return cov
+}
+
+// cholesky returns the lower Cholesky factor of cov.
+func cholesky(cov *mat.SymDense, d int) (*mat.TriDense, error) {
+	var ch mat.Cholesky
+	if !ch.Factorize(cov) {
+		return nil, errors.New("covariance is not positive definite")
+	}
+	l := mat.NewTriDense(d, mat.Lower, nil)
+	ch.LTo(l)
+	return l, nil
+}
+
+// logSumExp is log Σ exp(v).
+func logSumExp(v []float64) float64 {
+	m := math.Inf(-1)
+	for _, x := range v {
+		m = max(m, x)
+	}
+	if math.IsInf(m, -1) {
+		return m
+	}
+	s := 0.0
+	for _, x := range v {
+		s += math.Exp(x - m)
+	}
+	return m + math.Log(s)
+}
+
+// parallelRows runs f over [0, n) split into one range per two-core share.
+func parallelRows(n int, f func(lo, hi int)) {
+	const parts = 4
+	var wg sync.WaitGroup
+	for p := range parts {
+		lo, hi := p*n/parts, (p+1)*n/parts
+		wg.Add(1)
+		go func() { defer wg.Done(); f(lo, hi) }()
+	}
+	wg.Wait()
+}

@@ -1,0 +1,152 @@
+// Package prior fits priors to a trained run's codes after training
+// ("ex-post density estimation", Ghosh et al. 2020) and draws codes from
+// them: a Gaussian mixture fitted by EM (gmm.go) and a denoising diffusion
+// model over the code (diffusion.go), trained as latent trains a VAE (fit.go).
+//
+// A trained VAE's codes do not fill N(0, I): the aggregate posterior has
+// holes, and codes drawn in them decode to shapes that are no image of the
+// data. A prior fitted to posterior draws of the training split puts its
+// mass where the decoder was trained. A ladder's prior is over its whitened
+// code (the one the decoder takes); a conditional run's prior is
+// conditional on the label: a mixture per class, a label embedding in the
+// denoiser.
+//
+// Each fitted prior lives in its run folder, under priors/KIND/, as one
+// checkpoint file of latent's format (atomic, SHA-256 checked) holding its
+// Config and its parameters.
+package prior
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+)
+
+// Names of the priors a command can draw codes from.
+const (
+	Normal        = "normal"    // N(0, I), the VAE's own prior
+	KindGMM       = "gmm"       // a Gaussian mixture fitted by EM
+	KindDiffusion = "diffusion" // a diffusion model over the code
+	// Auto picks the best fitted prior of a run: diffusion, else gmm,
+	// else normal.
+	Auto = "auto"
+)
+
+// Kinds are the priors that are fitted, best first.
+func Kinds() []string { return []string{KindDiffusion, KindGMM} }
+
+// Names are the values of a --prior flag.
+func Names() []string { return []string{Auto, Normal, KindGMM, KindDiffusion} }
+
+// Config is a fitted prior's configuration, saved in its checkpoint.
+type Config struct {
+	Kind    string `json:"kind"`
+	Latent  int    `json:"latent"`            // dimensions of the code
+	Classes int    `json:"classes,omitempty"` // > 0: conditional on the label
+	// RunStep is the step of the run's checkpoint whose encoder drew the
+	// codes; a run trained further has moved away from its prior.
+	RunStep int64 `json:"run_step"`
+	Draws   int   `json:"draws"` // posterior draws per training image
+	Seed    int64 `json:"seed"`
+	// Mean and Std standardise the codes the diffusion model sees.
+	Mean []float64 `json:"mean,omitempty"`
+	Std  []float64 `json:"std,omitempty"`
+	// Components is the number of Gaussians of a mixture (per class).
+	Components int              `json:"components,omitempty"`
+	Diffusion  *DiffusionConfig `json:"diffusion,omitempty"`
+}
+
+// Dir is the folder of a run's prior of kind.
+func Dir(runDir, kind string) string { return filepath.Join(runDir, "priors", kind) }
+
+// ErrNotFitted is wrapped by the error of a prior a run does not have.
+var ErrNotFitted = errors.New("prior not fitted")
+
+// Fitted reports whether runDir holds a prior of kind (a folder with at
+// least one checkpoint file, whole or not).
+func Fitted(runDir, kind string) bool {
+	entries, err := os.ReadDir(Dir(runDir, kind))
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if filepath.Ext(e.Name()) == ".latent" {
+			return true
+		}
+	}
+	return false
+}
+
+// Resolve maps a --prior value to the prior to use for runDir: Auto
+// becomes the best fitted one (or Normal); a kind the run lacks is an error
+// wrapping ErrNotFitted that names the command which fits it.
+func Resolve(runDir, name string) (string, error) {
+	switch name {
+	case Auto:
+		for _, k := range Kinds() {
+			if Fitted(runDir, k) {
+				return k, nil
+			}
+		}
+		return Normal, nil
+	case Normal:
+		return Normal, nil
+	case KindGMM, KindDiffusion:
+		if !Fitted(runDir, name) {
+			return "", fmt.Errorf("%w: run %s has no %s prior; fit one with `latent prior fit --run %s --kind %s`",
+				ErrNotFitted, runDir, name, runDir, name)
+		}
+		return name, nil
+	}
+	return "", fmt.Errorf("unknown prior %q: want one of %v", name, Names())
+}
+
+// standardise maps codes to (z − mean)/std in place and returns them as float32.
+func (c Config) standardise(z []float64) []float32 {
+	out := make([]float32, len(z))
+	for i, v := range z {
+		j := i % c.Latent
+		out[i] = float32((v - c.Mean[j]) / c.Std[j])
+	}
+	return out
+}
+
+// unstandardise maps standardised codes back, in place.
+func (c Config) unstandardise(z []float32) []float32 {
+	for i, v := range z {
+		j := i % c.Latent
+		z[i] = float32(float64(v)*c.Std[j] + c.Mean[j])
+	}
+	return z
+}
+
+// Moments sets c.Mean and c.Std to the per-dimension mean and standard
+// deviation of codes (n*Latent values).
+func (c *Config) Moments(codes []float64) {
+	d := c.Latent
+	n := float64(len(codes) / d)
+	c.Mean, c.Std = make([]float64, d), make([]float64, d)
+	for i, v := range codes {
+		c.Mean[i%d] += v / n
+	}
+	for i, v := range codes {
+		x := v - c.Mean[i%d]
+		c.Std[i%d] += x * x / n
+	}
+	for j := range c.Std {
+		c.Std[j] = math.Max(math.Sqrt(c.Std[j]), 1e-6)
+	}
+}
+
+// normalNoise is n values drawn from N(0, T²) with a generator seeded by seed.
+func normalNoise(n int, seed int64, temperature float64) []float32 {
+	rng := rand.New(rand.NewPCG(uint64(seed), 0x7072696f72)) // "prior"
+	z := make([]float32, n)
+	for i := range z {
+		z[i] = float32(rng.NormFloat64() * temperature)
+	}
+	return z
+}

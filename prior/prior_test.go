@@ -1,0 +1,248 @@
+package prior
+
+import (
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/latent-vae/latent/internal/testenv"
+)
+
+// mixtureSample draws n points of a 2-D mixture with the given weights,
+// means and (diagonal) standard deviations.
+func mixtureSample(n int, seed uint64, weights []float64, means, stds [][2]float64) []float64 {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	x := make([]float64, 0, 2*n)
+	for range n {
+		c := pick(weights, rng.Float64())
+		x = append(x, means[c][0]+stds[c][0]*rng.NormFloat64(), means[c][1]+stds[c][1]*rng.NormFloat64())
+	}
+	return x
+}
+
+func TestFitGMMRecoversAMixture(t *testing.T) {
+	weights := []float64{0.5, 0.3, 0.2}
+	means := [][2]float64{{-4, 0}, {3, 3}, {2, -4}}
+	stds := [][2]float64{{1, 0.5}, {0.6, 0.6}, {0.4, 1.2}}
+	x := mixtureSample(6000, 7, weights, means, stds)
+	g, iters, err := FitGMM(x, 2, 3, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("EM converged in %d iterations", iters)
+	for c := range means {
+		// The component nearest to each true mean has its weight and spread.
+		best, bestD := 0, math.Inf(1)
+		for k := range g.K() {
+			d := math.Hypot(g.Means[k][0]-means[c][0], g.Means[k][1]-means[c][1])
+			if d < bestD {
+				best, bestD = k, d
+			}
+		}
+		if bestD > 0.15 {
+			t.Errorf("component %d: nearest fitted mean %v is %.3f from %v", c, g.Means[best], bestD, means[c])
+		}
+		if math.Abs(g.Weights[best]-weights[c]) > 0.03 {
+			t.Errorf("component %d: weight %.3f, want %.2f", c, g.Weights[best], weights[c])
+		}
+		for j := range 2 {
+			sd := math.Sqrt(g.Chols[best].At(j, 0)*g.Chols[best].At(j, 0) + g.Chols[best].At(j, 1)*g.Chols[best].At(j, 1))
+			if math.Abs(sd-stds[c][j])/stds[c][j] > 0.1 {
+				t.Errorf("component %d, axis %d: std %.3f, want %.2f", c, j, sd, stds[c][j])
+			}
+		}
+	}
+	// Held-out data is likelier under the fit than under one Gaussian.
+	held := mixtureSample(2000, 8, weights, means, stds)
+	one, _, err := FitGMM(x, 2, 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.LogLikelihood(held) <= one.LogLikelihood(held)+0.3 {
+		t.Errorf("held-out log-likelihood %.3f with 3 components, %.3f with 1: want a clear gain",
+			g.LogLikelihood(held), one.LogLikelihood(held))
+	}
+}
+
+func TestFitGMMRefusesBadCodes(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		x    []float64
+		k    int
+		want string
+	}{
+		{"too few", []float64{1, 2, 3, 4}, 2, "too few"},
+		{"NaN", append(mixtureSample(100, 1, []float64{1}, [][2]float64{{0, 0}}, [][2]float64{{1, 1}}), math.NaN(), 0), 2, "NaN"},
+		{"ragged", []float64{1, 2, 3}, 1, "rows of 2"},
+		{"no components", []float64{1, 2, 3, 4}, 0, "at least 1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := FitGMM(tc.x, 2, tc.k, 1)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestMixturesSaveAndRead(t *testing.T) {
+	run := t.TempDir()
+	x := mixtureSample(3000, 3, []float64{0.6, 0.4}, [][2]float64{{-2, 0}, {2, 1}}, [][2]float64{{1, 0.3}, {0.5, 1}})
+	labels := make([]int, 3000)
+	for i := range labels {
+		labels[i] = i % 2
+	}
+	cfg := Config{Latent: 2, Classes: 2, Components: 2, Seed: 5}
+	m, _, err := FitMixtures(cfg, Codes{Z: x, Labels: labels}, Codes{Z: x[:200], Labels: labels[:100]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Save(Dir(run, KindGMM)); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Read(run, KindGMM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := s.Mixtures()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ys := []int{0, 1, 1, 0, 1}
+	a, err := m.Sample(5, 9, 1, ys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := back.Sample(5, 9, 1, ys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("code value %d: %g before saving, %g after", i, a[i], b[i])
+		}
+	}
+	if _, err := m.Sample(5, 9, 1, nil); err == nil {
+		t.Error("a conditional prior sampled without labels")
+	}
+}
+
+func TestResolve(t *testing.T) {
+	run := t.TempDir()
+	if got, err := Resolve(run, Auto); err != nil || got != Normal {
+		t.Errorf("auto without a fitted prior: %q, %v; want normal", got, err)
+	}
+	_, err := Resolve(run, KindDiffusion)
+	if err == nil || !strings.Contains(err.Error(), "latent prior fit --run "+run+" --kind diffusion") {
+		t.Errorf("an unfitted diffusion prior: %v; want the command that fits it", err)
+	}
+	x := mixtureSample(500, 3, []float64{1}, [][2]float64{{0, 0}}, [][2]float64{{1, 1}})
+	m, _, err := FitMixtures(Config{Latent: 2, Components: 1}, Codes{Z: x}, Codes{Z: x})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Save(Dir(run, KindGMM)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := Resolve(run, Auto); err != nil || got != KindGMM {
+		t.Errorf("auto with a gmm prior: %q, %v; want gmm", got, err)
+	}
+	if _, err := Resolve(run, "flow"); err == nil {
+		t.Error("an unknown prior name was accepted")
+	}
+}
+
+func TestDamagedPriorIsAnErrorNamingIt(t *testing.T) {
+	run := t.TempDir()
+	x := mixtureSample(500, 3, []float64{1}, [][2]float64{{0, 0}}, [][2]float64{{1, 1}})
+	m, _, err := FitMixtures(Config{Latent: 2, Components: 1}, Codes{Z: x}, Codes{Z: x})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := Dir(run, KindGMM)
+	if err := m.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.latent"))
+	if len(files) != 1 {
+		t.Fatalf("%d prior files, want 1", len(files))
+	}
+	raw, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw[len(raw)/2] ^= 0xff
+	if err := os.WriteFile(files[0], raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Read(run, KindGMM)
+	if err == nil || !strings.Contains(err.Error(), files[0]) {
+		t.Fatalf("a damaged prior: %v; want an error naming %s", err, files[0])
+	}
+}
+
+// ring draws n points of eight Gaussians (std 0.1) on a circle of radius 2.
+func ring(n int, seed uint64) []float64 {
+	rng := rand.New(rand.NewPCG(seed, 2))
+	x := make([]float64, 0, 2*n)
+	for range n {
+		a := float64(rng.IntN(8)) * math.Pi / 4
+		x = append(x, 2*math.Cos(a)+0.1*rng.NormFloat64(), 2*math.Sin(a)+0.1*rng.NormFloat64())
+	}
+	return x
+}
+
+// mmd is the (biased) squared MMD of two 2-D samples with a Gaussian kernel
+// of bandwidth 0.5.
+func mmd(a []float64, b []float32) float64 {
+	bb := make([]float64, len(b))
+	for i, v := range b {
+		bb[i] = float64(v)
+	}
+	k := func(x, y []float64) float64 {
+		s, n, m := 0.0, len(x)/2, len(y)/2
+		for i := range n {
+			for j := range m {
+				dx, dy := x[2*i]-y[2*j], x[2*i+1]-y[2*j+1]
+				s += math.Exp(-(dx*dx + dy*dy) / (2 * 0.25))
+			}
+		}
+		return s / float64(n*m)
+	}
+	return k(a, a) + k(bb, bb) - 2*k(a, bb)
+}
+
+func TestDiffusionLearnsARing(t *testing.T) {
+	b := testenv.XLA(t)
+	run := t.TempDir()
+	dc := DiffusionConfig{Width: 64, Blocks: 2, Steps: 1500, BatchSize: 256, LR: 2e-3, EMA: 0.99}
+	cfg := Config{Latent: 2, Seed: 3, Diffusion: &dc}
+	train, held := Codes{Z: ring(4000, 1)}, Codes{Z: ring(500, 2)}
+	cfg.Moments(train.Z)
+	dir := Dir(run, KindDiffusion)
+	if err := FitDiffusion(b.Backend, dir, cfg, train, held, FitOptions{SaveEvery: 500, EvalEvery: 500}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Read(run, KindDiffusion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := s.Diffusion(b.Backend, 500)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Finalize()
+	got, err := d.Sample(500, 4, 1, nil, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	truth := ring(500, 5)
+	fromPrior, fromNormal := mmd(truth, got), mmd(truth, normalNoise(1000, 6, 1))
+	t.Logf("MMD² to the ring: diffusion %.4f, N(0, I) %.4f", fromPrior, fromNormal)
+	if fromPrior > 0.02 || fromNormal < 0.02 {
+		t.Errorf("MMD² diffusion %.4f, N(0, I) %.4f: want diffusion ≤ 0.02 < N(0, I)", fromPrior, fromNormal)
+	}
+}

@@ -82,14 +82,18 @@ $(PYVENV_STAMP):
 	$(PYVENV)/bin/pip install --quiet --disable-pip-version-check numpy==$(NUMPY_VERSION)
 	touch $@
 
-# The main job: train on MNIST (or continue an unfinished run), then write a
-# sample grid and an interpolation GIF.
+# The main job: train on MNIST (or continue an unfinished run), fit a
+# Gaussian-mixture prior to its codes (seconds), then write a sample grid
+# and an interpolation GIF between random codes drawn from it, and the
+# grid N(0, I) gives beside it for comparison.
 demo: build
 	@mkdir -p out
 	if [ -f $(RUN)/config.json ]; then $(BIN) train --out $(RUN) --resume; \
 	else $(BIN) train --data mnist --epochs $(EPOCHS) --out $(RUN); fi
+	$(BIN) prior fit --run $(RUN) --kind gmm
 	$(BIN) sample --run $(RUN) -n 64 --seed 1 -o out/samples.png
-	$(BIN) interpolate --run $(RUN) --from-index 0 --to-index 1 --pairs 4 --loop -o out/interpolation.gif --strip out/interpolation.png
+	$(BIN) sample --run $(RUN) -n 64 --seed 1 --prior normal -o out/samples-normal.png
+	$(BIN) interpolate --run $(RUN) --seed 1 --pairs 4 --loop -o out/interpolation.gif --strip out/interpolation.png
 
 # latent (XLA CPU, pure Go) against PyTorch on the same model, side by side.
 bench: build

@@ -49,6 +49,7 @@ func (s *Server) routes() []route {
 		{"POST", "/api/encode", s.encode},
 		{"POST", "/api/neighbors", s.neighbors},
 		{"POST", "/api/interpolate", s.interpolate},
+		{"POST", "/api/sample", s.sample},
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"image/png"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -30,6 +31,7 @@ type infoResponse struct {
 	Conditional bool          `json:"conditional"` // requests to decode or encode then take a "label"
 	Classes     []string      `json:"classes"`
 	DecodeBatch int           `json:"decode_batch"`
+	Priors      []string      `json:"priors"` // what POST /api/sample draws from; empty: no sampling
 	MaxBody     int64         `json:"max_body"`
 }
 
@@ -50,6 +52,7 @@ func (s *Server) info(w http.ResponseWriter, _ *http.Request) error {
 		Height: m.Height, Width: m.Width, Channels: m.Channels, Dims: s.dims,
 		Map:        mapInfo{How: s.proj.How, XLabel: s.proj.XLabel, YLabel: s.proj.YLabel, Origin: s.proj.Origin, Axes: s.proj.Axes},
 		TestImages: s.run.Test.N, Conditional: m.Conditional(), Classes: s.run.Classes, DecodeBatch: s.run.Decoder.Batch(), MaxBody: s.opt.MaxBody,
+		Priors: s.priors(),
 	})
 	return nil
 }
@@ -470,4 +473,47 @@ func (s *Server) writeGIF(w http.ResponseWriter, images []float32, q interpolate
 	w.Header().Set("Content-Disposition", `attachment; filename="interpolation.gif"`)
 	_, err := w.Write(buf.Bytes())
 	return err
+}
+
+// priors are the priors POST /api/sample draws from: none without a sampler.
+func (s *Server) priors() []string {
+	if s.run.Sample == nil {
+		return []string{}
+	}
+	return s.run.Priors
+}
+
+// sampleRequest is POST /api/sample: a code drawn from one of the run's
+// priors with a seed (the same seed, the same code), for a conditional run
+// as the class given.
+type sampleRequest struct {
+	Prior string `json:"prior"`
+	Seed  int64  `json:"seed"`
+	Label *int   `json:"label"`
+}
+
+func (s *Server) sample(w http.ResponseWriter, r *http.Request) error {
+	var req sampleRequest
+	if err := readJSON(r, &req); err != nil {
+		return err
+	}
+	if !slices.Contains(s.priors(), req.Prior) {
+		return badRequest("prior %q: want one of %v", req.Prior, s.priors())
+	}
+	labels, err := s.requestLabels(req.Label, nil, 1)
+	if err != nil {
+		return err
+	}
+	label := 0
+	if labels != nil {
+		label = labels[0]
+	}
+	s.mu.Lock()
+	z, err := s.run.Sample(req.Prior, req.Seed, label)
+	s.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("drawing from the %s prior: %w", req.Prior, err)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"z": z, "prior": req.Prior})
+	return nil
 }

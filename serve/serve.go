@@ -41,6 +41,12 @@ type Run struct {
 	Model   Model
 	Test    *data.Split
 	Classes []string // label names (may be empty: labels are shown as numbers); a conditional model's classes
+	// Priors names the priors the page can draw random codes from
+	// (normal, then the run's fitted ones), and Sample draws one code
+	// from prior with seed, as class label for a conditional run. With no
+	// Sample, the page has no sample button.
+	Priors []string
+	Sample func(prior string, seed int64, label int) ([]float32, error)
 }
 
 // Defaults of Options.

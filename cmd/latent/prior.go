@@ -187,6 +187,9 @@ func stepProgress(stderr io.Writer, what string, total int64) func(done, total i
 	}
 }
 
+// defaultPriorSteps is the DDIM steps a diffusion prior samples in.
+const defaultPriorSteps = 50
+
 // priorFlags are the flags of a command that draws random latents.
 type priorFlags struct {
 	name  *string
@@ -198,7 +201,7 @@ func addPriorFlags(fs *flag.FlagSet) priorFlags {
 	return priorFlags{
 		name: fs.String("prior", prior.Auto, "prior of the random latents: auto (the run's best fitted prior: diffusion, else gmm, else normal), "+
 			"normal (N(0, I)), gmm or diffusion (fitted by latent prior fit)"),
-		steps: fs.Int("prior-steps", 50, "sampling steps of a diffusion prior (DDIM)"),
+		steps: fs.Int("prior-steps", defaultPriorSteps, "sampling steps of a diffusion prior (DDIM)"),
 	}
 }
 
@@ -216,45 +219,80 @@ func (p priorFlags) check() error {
 }
 
 // drawCodes draws n codes from the run's prior that p names, at
-// temperature (the standard deviation of N(0, I)'s codes, of a mixture
-// component's or of the diffusion's starting noise), for a conditional run
-// one per label, and says on stderr which prior it used. It returns the
-// prior's name.
+// temperature, for a conditional run one per label, and says on stderr
+// which prior it used. It returns the prior's name.
 func (s *session) drawCodes(p priorFlags, n int, seed int64, temperature float64, labels []int) ([]float32, string, error) {
-	kind, err := prior.Resolve(s.run.Dir, *p.name)
-	if errors.Is(err, prior.ErrNotFitted) {
-		return nil, "", fmt.Errorf("--prior %s: %w", *p.name, err)
-	} else if err != nil {
-		return nil, "", usageErr(err)
+	c, err := s.openSampler(*p.name, *p.steps, generate.BatchFor(n))
+	if err != nil {
+		return nil, "", err
 	}
+	defer c.close()
+	codes, err := c.draw(n, seed, temperature, labels)
+	return codes, c.kind, err
+}
+
+// codeSampler draws codes from one of a run's priors.
+type codeSampler struct {
+	kind   string
+	latent int
+	steps  int              // a diffusion prior's sampling steps
+	mix    *prior.Mixtures  // gmm
+	diff   *prior.Diffusion // diffusion
+}
+
+// openSampler opens the run's prior that name (a --prior value) names,
+// for batches of batch codes, saying on stderr which prior it is and
+// warning when it was fitted to an earlier checkpoint of the run.
+func (s *session) openSampler(name string, steps, batch int) (*codeSampler, error) {
+	kind, err := prior.Resolve(s.run.Dir, name)
+	if errors.Is(err, prior.ErrNotFitted) {
+		return nil, fmt.Errorf("--prior %s: %w", name, err)
+	} else if err != nil {
+		return nil, usageErr(err)
+	}
+	c := &codeSampler{kind: kind, latent: s.cfg.Latent, steps: steps}
 	if kind == prior.Normal {
-		if *p.name == prior.Auto {
+		if name == prior.Auto {
 			fmt.Fprintf(s.stderr, "prior: normal (N(0, I)); fit a better one with `latent prior fit --run %s --kind gmm`\n", s.run.Dir)
 		}
-		return generate.RandomLatents(n, s.cfg.Latent, seed, temperature), kind, nil
+		return c, nil
 	}
 	saved, err := prior.Read(s.run.Dir, kind)
 	if err != nil {
-		return nil, "", fmt.Errorf("--prior %s: %w", kind, err)
+		return nil, fmt.Errorf("--prior %s: %w", kind, err)
 	}
 	fmt.Fprintf(s.stderr, "prior: %s, fitted at the run's step %d (--prior normal for N(0, I))\n", kind, saved.Config.RunStep)
 	if saved.Config.RunStep != s.run.Step {
 		fmt.Fprintf(s.stderr, "warning: the %s prior was fitted to the codes of step %d, the run is at step %d: refit it with `latent prior fit --run %s --kind %s`\n",
 			kind, saved.Config.RunStep, s.run.Step, s.run.Dir, kind)
 	}
-	var codes []float32
 	if kind == prior.KindGMM {
-		m, err := saved.Mixtures()
-		if err == nil {
-			codes, err = m.Sample(n, seed, temperature, labels)
-		}
-		return codes, kind, err
+		c.mix, err = saved.Mixtures()
+	} else {
+		c.diff, err = saved.Diffusion(s.b, batch)
 	}
-	d, err := saved.Diffusion(s.b, generate.BatchFor(n))
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	defer d.Finalize()
-	codes, err = d.Sample(n, seed, temperature, labels, *p.steps)
-	return codes, kind, err
+	return c, nil
+}
+
+// draw draws n codes at temperature (the standard deviation of N(0, I)'s
+// codes, of a mixture component's noise or of the diffusion's starting
+// noise) with seed; a conditional prior takes one label per code.
+func (c *codeSampler) draw(n int, seed int64, temperature float64, labels []int) ([]float32, error) {
+	switch {
+	case c.mix != nil:
+		return c.mix.Sample(n, seed, temperature, labels)
+	case c.diff != nil:
+		return c.diff.Sample(n, seed, temperature, labels, c.steps)
+	}
+	return generate.RandomLatents(n, c.latent, seed, temperature), nil
+}
+
+// close frees a diffusion prior's compiled step.
+func (c *codeSampler) close() {
+	if c.diff != nil {
+		c.diff.Finalize()
+	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/latent-vae/latent/eval"
 	"github.com/latent-vae/latent/generate"
+	"github.com/latent-vae/latent/prior"
 	"github.com/latent-vae/latent/serve"
 )
 
@@ -116,14 +117,50 @@ func openServeRun(f evalCommon, stderr io.Writer) (*serve.Server, func(), error)
 	if s.cfg.Conditional() && len(s.run.Config.Classes) > 0 {
 		classes = s.run.Config.Classes // the names the run was trained on, which its labels mean
 	}
+	names, samplers, err := s.openSamplers()
+	if err != nil {
+		dec.Finalize()
+		return fail(err)
+	}
+	closeSamplers := func() {
+		for _, c := range samplers {
+			c.close()
+		}
+	}
 	fmt.Fprintf(stderr, "encoding and scoring %d test images of %s\n", test.N, set.Name)
 	srv, err := serve.New(serve.Run{Name: filepath.Base(s.run.Dir), Step: s.run.Step, Config: s.cfg,
-		Decoder: dec, Model: model, Test: test, Classes: classes}, serve.Options{Seed: *f.seed})
+		Decoder: dec, Model: model, Test: test, Classes: classes,
+		Priors: names, Sample: func(name string, seed int64, label int) ([]float32, error) {
+			return samplers[name].draw(1, seed, 1, []int{label})
+		}}, serve.Options{Seed: *f.seed})
 	if err != nil {
+		closeSamplers()
 		dec.Finalize()
 		return fail(fmt.Errorf("--run %s: %w", s.run.Dir, err))
 	}
-	return srv, func() { srv.Close(); dec.Finalize(); s.close() }, nil
+	return srv, func() { srv.Close(); closeSamplers(); dec.Finalize(); s.close() }, nil
+}
+
+// openSamplers opens N(0, I) and every prior fitted to the run, each for
+// one code at a time, and returns their names, N(0, I) first and the best
+// last.
+func (s *session) openSamplers() ([]string, map[string]*codeSampler, error) {
+	var names []string
+	out := map[string]*codeSampler{}
+	for _, name := range []string{prior.Normal, prior.KindGMM, prior.KindDiffusion} {
+		if name != prior.Normal && !prior.Fitted(s.run.Dir, name) {
+			continue
+		}
+		c, err := s.openSampler(name, defaultPriorSteps, 1)
+		if err != nil {
+			for _, o := range out {
+				o.close()
+			}
+			return nil, nil, err
+		}
+		names, out[name] = append(names, name), c
+	}
+	return names, out, nil
 }
 
 // The explorer runs on the graphs every other command uses.

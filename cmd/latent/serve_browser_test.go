@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"flag"
+	"fmt"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -37,6 +38,7 @@ func TestServeBrowser(t *testing.T) {
 	genSkipWithoutXLA(t)
 	testenv.MNIST(t)
 	runDir := trainBrowserRun(t)
+	genMustRun(t, "prior", "fit", "--run", runDir, "--kind", "gmm", "--components", "2")
 	s := startServe(t, runDir)
 	ctx := newBrowser(t)
 
@@ -79,6 +81,7 @@ func TestServeBrowser(t *testing.T) {
 		t.Error("moving the slider left the decoded image unchanged")
 	}
 	interpolate(t, ctx)
+	sampleFromPrior(t, ctx)
 
 	drawStroke(t, ctx)
 	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#score[data-ready="1"]`))); err != nil {
@@ -276,4 +279,29 @@ func saveScreenshot(t *testing.T, ctx context.Context) {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot: %s", path)
+}
+
+// sampleFromPrior clicks the sample button twice with the run's gmm prior
+// (the page's default, its best fitted prior) selected: each click decodes
+// a new code drawn from it, and says so.
+func sampleFromPrior(t *testing.T, ctx context.Context) {
+	t.Helper()
+	if hidden, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("sample-row").hidden`)); err != nil || hidden {
+		t.Fatalf("a run with a fitted prior hides the sample button (hidden: %v, %v)", hidden, err)
+	}
+	if prior, err := chromedp.Run(ctx, chromedp.Value(chromedp.ID("prior"))); err != nil || prior != "gmm" {
+		t.Errorf("the prior selector starts at %q (%v), want the fitted gmm", prior, err)
+	}
+	var grids [][]int
+	for seed := 1; seed <= 2; seed++ {
+		caption := fmt.Sprintf("a code drawn from the gmm prior (seed %d)", seed)
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("sample")),
+			poll(fmt.Sprintf(`document.getElementById("view-caption").textContent === %q`, caption)), viewSettled()); err != nil {
+			t.Fatalf("sampling (click %d): %v", seed, err)
+		}
+		grids = append(grids, viewPixels(t, ctx, "view"))
+	}
+	if slices.Equal(grids[0], grids[1]) {
+		t.Error("two samples from the prior decoded to the same image")
+	}
 }

@@ -359,6 +359,31 @@ function wireDrawing() {
   clearDraw();
 }
 
+// wireSampling fills #prior with the run's priors (the best fitted one
+// first) and makes #sample draw a new code from the chosen one: seeds 1,
+// 2, 3, … so a page reload draws the same codes again.
+function wireSampling() {
+  const priors = state.info.priors || [];
+  if (priors.length === 0) return;
+  const sel = $("prior");
+  priors.forEach((p) => {
+    const o = document.createElement("option");
+    o.value = p;
+    o.textContent = p === "normal" ? "normal (N(0, I))" : p;
+    sel.appendChild(o);
+  });
+  sel.value = priors[priors.length - 1];
+  $("sample-row").hidden = false;
+  let seed = 0;
+  $("sample").addEventListener("click", async () => {
+    seed++;
+    try {
+      const r = await api("sample", withLabel({ prior: sel.value, seed }));
+      setCode(r.z, `a code drawn from the ${r.prior} prior (seed ${seed})`);
+    } catch (e) { showError(e.message); }
+  });
+}
+
 async function main() {
   state.info = await api("info");
   state.points = await api("points");
@@ -375,6 +400,7 @@ async function main() {
   wireMap();
   wireInterpolation();
   wireDrawing();
+  wireSampling();
   $("reset").addEventListener("click", () => setCode(new Array(i.latent).fill(0), "the origin"));
   setCode(new Array(i.latent).fill(0), "the origin");
 }

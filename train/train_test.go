@@ -2,6 +2,7 @@ package train
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"image/png"
@@ -379,6 +380,58 @@ func TestStepsOverrideEpochs(t *testing.T) {
 	if res := fit(t, cfg, Options{Out: filepath.Join(t.TempDir(), "run")}); res.Step != 20 {
 		t.Errorf("Epochs 2 alone: trained %d steps, want 20", res.Step)
 	}
+}
+
+// TestEpochsOverflowingTheStepCounter: a number of epochs whose steps do
+// not fit in the step counter is refused, naming both numbers, and leaves
+// no folder behind.
+func TestEpochsOverflowingTheStepCounter(t *testing.T) {
+	testenv.MNIST(t)
+	cfg := tinyConfig() // 10 steps per epoch
+	cfg.Steps, cfg.Epochs = 0, math.MaxInt64/10+1
+	dir := filepath.Join(t.TempDir(), "run")
+	_, err := Fit(context.Background(), testenv.XLA(t), cfg, Options{Out: dir})
+	want := fmt.Sprintf("%d epochs of 10 steps overflow the step counter", cfg.Epochs)
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("Fit with %d epochs: error %v, want %q", cfg.Epochs, err, want)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a refused run left its folder behind: %v", err)
+	}
+	cfg.Epochs = math.MaxInt64 / 10 // fits: the largest run it accepts is not refused for its length
+	if _, err := Fit(context.Background(), testenv.XLA(t), cfg, Options{Out: dir, poisonStep: 2}); err == nil || strings.Contains(err.Error(), "overflow") {
+		t.Errorf("Fit with %d epochs: error %v, want it to start (and stop at the poisoned step 2)", cfg.Epochs, err)
+	}
+}
+
+// TestResumeBeforeTheFirstCheckpointStartsOver: a run that stopped before
+// it saved any checkpoint (config.json and metrics.csv written, no
+// checkpoint) starts over when resumed and ends exactly where a run that
+// never stopped does, with its metrics.csv.
+func TestResumeBeforeTheFirstCheckpointStartsOver(t *testing.T) {
+	testenv.MNIST(t)
+	cfg := tinyConfig()
+	cfg.Steps, cfg.LogEvery = 12, 1
+	whole, crashed := filepath.Join(t.TempDir(), "whole"), filepath.Join(t.TempDir(), "crashed")
+	fit(t, cfg, Options{Out: whole})
+	first := cfg
+	first.Steps = 3 // as far as the crashed run got
+	fit(t, first, Options{Out: crashed})
+	ckpts, err := filepath.Glob(filepath.Join(crashed, "ckpt-*"))
+	if err != nil || len(ckpts) == 0 {
+		t.Fatalf("no checkpoint to remove in %s: %v", crashed, err)
+	}
+	for _, p := range ckpts {
+		if err := os.Remove(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := fit(t, rundir.Config{Steps: cfg.Steps}, Options{Out: crashed, Resume: true})
+	if res.Step != cfg.Steps {
+		t.Fatalf("the resumed run ended at step %d, want %d", res.Step, cfg.Steps)
+	}
+	compareVars(t, latest(t, whole), latest(t, crashed), 0)
+	compareMetrics(t, "uninterrupted", whole, "started over", crashed, lossColumns(), 0, -1)
 }
 
 // TestFitLoadsDataOnce: a new run reads its data set once (it takes the

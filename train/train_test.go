@@ -20,7 +20,6 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 
 	"github.com/latent-vae/latent/checkpoints"
-	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/internal/testenv"
 	"github.com/latent-vae/latent/rundir"
 )
@@ -472,36 +471,6 @@ func TestResumeSaysWhenItSkipsADamagedCheckpoint(t *testing.T) {
 	for _, want := range []string{"skipping a damaged checkpoint", checkpoints.Name(10), "at step 5 of 12"} {
 		if !strings.Contains(log.String(), want) {
 			t.Errorf("resume log lacks %q:\n%s", want, log.String())
-		}
-	}
-}
-
-// TestTestPixels: a run trained on binarized images scores the test split
-// binarized as `latent eval --binarize` does by default; a grey run scores
-// it as it is.
-func TestTestPixels(t *testing.T) {
-	pix := make([]uint8, 2*28*28)
-	for i := range pix {
-		pix[i] = uint8(i * 7)
-	}
-	test := &data.Split{Pixels: pix, N: 2, Height: 28, Width: 28, Channels: 1}
-	for _, binarize := range []bool{false, true} {
-		cfg := rundir.DefaultConfig()
-		cfg.Data.Binarize = binarize
-		got := testPixels(cfg, test)
-		want := test.Images()
-		if binarize {
-			want = data.Binarize(want, TestBinarizeSeed)
-		}
-		if !slices.Equal(got, want) {
-			t.Errorf("binarize %v: the test pixels differ from the protocol's", binarize)
-		}
-		grey := false
-		for _, v := range got {
-			grey = grey || (v != 0 && v != 1)
-		}
-		if grey == binarize {
-			t.Errorf("binarize %v: test pixels grey %v", binarize, grey)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,8 +14,10 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
+	"github.com/latent-vae/latent/internal/pipenet"
 	"github.com/latent-vae/latent/internal/timeout"
 )
 
@@ -215,5 +218,80 @@ func TestFetchTimeouts(t *testing.T) {
 				t.Errorf("%s left in the folder", entries[0].Name())
 			}
 		})
+	}
+}
+
+// TestFetchDefaultTimeouts: with no timeouts given, a download gives up on
+// a server that never accepts the connection after 30 s, one that never
+// answers the TLS handshake after 30 s, one that sends no response headers
+// after 60 s and one whose body stops after 60 s. The servers are in
+// memory and the clock is testing/synctest's, so the minutes take no time.
+func TestFetchDefaultTimeouts(t *testing.T) {
+	payload := []byte("twenty bytes of data")
+	sum := md5.Sum(payload)
+	table := []remoteFile{{"f.gz", "md5:" + hex.EncodeToString(sum[:])}}
+	tests := []struct {
+		name, scheme string
+		serve        func(l *pipenet.Listener) // nil: nothing accepts
+		after        time.Duration
+		want         []string
+	}{
+		{"connection never accepted", "http", nil, 30 * time.Second, []string{"f.gz", "deadline exceeded"}},
+		{"TLS handshake never answered", "https", readOnly, 30 * time.Second, []string{"f.gz", "TLS handshake timeout"}},
+		{"headers never come", "http", serveHTTP(func(w http.ResponseWriter, r *http.Request) {
+			<-r.Context().Done()
+		}), time.Minute, []string{"f.gz", "timeout awaiting response headers"}},
+		{"body stops", "http", serveHTTP(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Length", strconv.Itoa(len(payload)))
+			w.Write(payload[:4])
+			w.(http.Flusher).Flush()
+			<-r.Context().Done()
+		}), time.Minute, []string{"f.gz", "the server sent nothing for 1m0s"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				l := pipenet.New()
+				defer l.Close()
+				if tt.serve != nil {
+					tt.serve(l)
+				}
+				dir := t.TempDir()
+				// 127.0.0.1 is never sent through a proxy from the environment.
+				opt := FetchOptions{BaseURL: tt.scheme + "://127.0.0.1/sets/", dial: l.Dial}
+				start := time.Now()
+				err := fetchFiles(context.Background(), dir, opt, table)
+				took := time.Since(start)
+				t.Logf("gave up after %v: %v", took, err)
+				if took != tt.after {
+					t.Errorf("gave up after %v, want %v", took, tt.after)
+				}
+				wantErr(t, err, tt.want...)
+				if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+					t.Errorf("%s left in the folder", entries[0].Name())
+				}
+			})
+		})
+	}
+}
+
+// readOnly accepts l's connections and reads them, answering nothing.
+func readOnly(l *pipenet.Listener) {
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go io.Copy(io.Discard, c)
+		}
+	}()
+}
+
+// serveHTTP returns a function serving HTTP with h on a listener until the
+// listener closes.
+func serveHTTP(h http.HandlerFunc) func(l *pipenet.Listener) {
+	return func(l *pipenet.Listener) {
+		go (&http.Server{Handler: h}).Serve(l)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -237,16 +236,20 @@ func TestFetchDefaultTimeouts(t *testing.T) {
 		want         []string
 	}{
 		{"connection never accepted", "http", nil, 30 * time.Second, []string{"f.gz", "deadline exceeded"}},
-		{"TLS handshake never answered", "https", readOnly, 30 * time.Second, []string{"f.gz", "TLS handshake timeout"}},
-		{"headers never come", "http", serveHTTP(func(w http.ResponseWriter, r *http.Request) {
-			<-r.Context().Done()
-		}), time.Minute, []string{"f.gz", "timeout awaiting response headers"}},
-		{"body stops", "http", serveHTTP(func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Length", strconv.Itoa(len(payload)))
-			w.Write(payload[:4])
-			w.(http.Flusher).Flush()
-			<-r.Context().Done()
-		}), time.Minute, []string{"f.gz", "the server sent nothing for 1m0s"}},
+		{"TLS handshake never answered", "https", (*pipenet.Listener).Silent, 30 * time.Second, []string{"f.gz", "TLS handshake timeout"}},
+		{"headers never come", "http", func(l *pipenet.Listener) {
+			l.Serve(func(w http.ResponseWriter, r *http.Request) {
+				<-r.Context().Done()
+			})
+		}, time.Minute, []string{"f.gz", "timeout awaiting response headers"}},
+		{"body stops", "http", func(l *pipenet.Listener) {
+			l.Serve(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Length", strconv.Itoa(len(payload)))
+				w.Write(payload[:4])
+				w.(http.Flusher).Flush()
+				<-r.Context().Done()
+			})
+		}, time.Minute, []string{"f.gz", "the server sent nothing for 1m0s"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -272,26 +275,5 @@ func TestFetchDefaultTimeouts(t *testing.T) {
 				}
 			})
 		})
-	}
-}
-
-// readOnly accepts l's connections and reads them, answering nothing.
-func readOnly(l *pipenet.Listener) {
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go io.Copy(io.Discard, c)
-		}
-	}()
-}
-
-// serveHTTP returns a function serving HTTP with h on a listener until the
-// listener closes.
-func serveHTTP(h http.HandlerFunc) func(l *pipenet.Listener) {
-	return func(l *pipenet.Listener) {
-		go (&http.Server{Handler: h}).Serve(l)
 	}
 }

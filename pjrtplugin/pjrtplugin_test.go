@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -259,14 +258,16 @@ func TestInstallDefaultTimeouts(t *testing.T) {
 	wheel := makeWheel(t, Member, fakePlugin)
 	page := &index{wheel: wheel}
 	serveWheel := func(send func(w http.ResponseWriter, r *http.Request)) func(l *pipenet.Listener) {
-		return serveHTTP(func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Path != "/files/"+WheelFile {
-				page.ServeHTTP(w, r)
-				return
-			}
-			w.Header().Set("Content-Length", fmt.Sprint(len(wheel)))
-			send(w, r)
-		})
+		return func(l *pipenet.Listener) {
+			l.Serve(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path != "/files/"+WheelFile {
+					page.ServeHTTP(w, r)
+					return
+				}
+				w.Header().Set("Content-Length", fmt.Sprint(len(wheel)))
+				send(w, r)
+			})
+		}
 	}
 	tests := []struct {
 		name, scheme string
@@ -275,10 +276,12 @@ func TestInstallDefaultTimeouts(t *testing.T) {
 		want         string
 	}{
 		{"connection never accepted", "http", nil, 30 * time.Second, "deadline exceeded"},
-		{"TLS handshake never answered", "https", readOnly, 30 * time.Second, "TLS handshake timeout"},
-		{"headers never come", "http", serveHTTP(func(w http.ResponseWriter, r *http.Request) {
-			<-r.Context().Done()
-		}), 30 * time.Second, "timeout awaiting response headers"},
+		{"TLS handshake never answered", "https", (*pipenet.Listener).Silent, 30 * time.Second, "TLS handshake timeout"},
+		{"headers never come", "http", func(l *pipenet.Listener) {
+			l.Serve(func(w http.ResponseWriter, r *http.Request) {
+				<-r.Context().Done()
+			})
+		}, 30 * time.Second, "timeout awaiting response headers"},
 		{"download stops", "http", serveWheel(func(w http.ResponseWriter, r *http.Request) {
 			w.Write(wheel[:100])
 			w.(http.Flusher).Flush()
@@ -322,26 +325,5 @@ func TestInstallDefaultTimeouts(t *testing.T) {
 				}
 			})
 		})
-	}
-}
-
-// readOnly accepts l's connections and reads them, answering nothing.
-func readOnly(l *pipenet.Listener) {
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go io.Copy(io.Discard, c)
-		}
-	}()
-}
-
-// serveHTTP returns a function serving HTTP with h on a listener until the
-// listener closes.
-func serveHTTP(h http.HandlerFunc) func(l *pipenet.Listener) {
-	return func(l *pipenet.Listener) {
-		go (&http.Server{Handler: h}).Serve(l)
 	}
 }

@@ -6,7 +6,9 @@ package pipenet
 
 import (
 	"context"
+	"io"
 	"net"
+	"net/http"
 	"sync"
 )
 
@@ -64,6 +66,25 @@ func (l *Listener) Close() error {
 		c.Close()
 	}
 	return nil
+}
+
+// Silent accepts every connection and reads it, answering nothing, until
+// l closes: a server that never answers a TLS handshake or a request.
+func (l *Listener) Silent() {
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go io.Copy(io.Discard, c)
+		}
+	}()
+}
+
+// Serve serves HTTP with h on l until l closes.
+func (l *Listener) Serve(h http.HandlerFunc) {
+	go (&http.Server{Handler: h}).Serve(l)
 }
 
 // Addr is the listener's address, a placeholder.

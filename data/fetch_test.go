@@ -13,9 +13,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"testing/synctest"
 	"time"
 
+	"github.com/latent-vae/latent/internal/dialer"
 	"github.com/latent-vae/latent/internal/pipenet"
 	"github.com/latent-vae/latent/internal/timeout"
 )
@@ -253,27 +253,20 @@ func TestFetchDefaultTimeouts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				l := pipenet.New()
-				defer l.Close()
-				if tt.serve != nil {
-					tt.serve(l)
-				}
-				dir := t.TempDir()
+			dir := t.TempDir()
+			took, err := pipenet.Time(t, tt.serve, func(dial dialer.Func) error {
 				// 127.0.0.1 is never sent through a proxy from the environment.
-				opt := FetchOptions{BaseURL: tt.scheme + "://127.0.0.1/sets/", dial: l.Dial}
-				start := time.Now()
-				err := fetchFiles(context.Background(), dir, opt, table)
-				took := time.Since(start)
-				t.Logf("gave up after %v: %v", took, err)
-				if took != tt.after {
-					t.Errorf("gave up after %v, want %v", took, tt.after)
-				}
-				wantErr(t, err, tt.want...)
-				if entries, _ := os.ReadDir(dir); len(entries) != 0 {
-					t.Errorf("%s left in the folder", entries[0].Name())
-				}
+				opt := FetchOptions{BaseURL: tt.scheme + "://127.0.0.1/sets/", dial: dial}
+				return fetchFiles(context.Background(), dir, opt, table)
 			})
+			t.Logf("gave up after %v: %v", took, err)
+			if took != tt.after {
+				t.Errorf("gave up after %v, want %v", took, tt.after)
+			}
+			wantErr(t, err, tt.want...)
+			if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+				t.Errorf("%s left in the folder", entries[0].Name())
+			}
 		})
 	}
 }

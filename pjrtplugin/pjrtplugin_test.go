@@ -16,9 +16,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"testing/synctest"
 	"time"
 
+	"github.com/latent-vae/latent/internal/dialer"
 	"github.com/latent-vae/latent/internal/pipenet"
 )
 
@@ -301,29 +301,22 @@ func TestInstallDefaultTimeouts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				l := pipenet.New()
-				defer l.Close()
-				if tt.serve != nil {
-					tt.serve(l)
-				}
-				dir := t.TempDir()
+			dir := t.TempDir()
+			took, err := pipenet.Time(t, tt.serve, func(dial dialer.Func) error {
 				// 127.0.0.1 is never sent through a proxy from the environment.
-				opt := Options{Dir: dir, IndexURL: tt.scheme + "://127.0.0.1/simple", SHA256: sha(wheel), dial: l.Dial}
-				start := time.Now()
-				_, err := Install(context.Background(), opt)
-				took := time.Since(start)
-				t.Logf("gave up after %v: %v", took, err)
-				if took != tt.after {
-					t.Errorf("gave up after %v, want %v", took, tt.after)
-				}
-				if err == nil || !strings.Contains(err.Error(), tt.want) {
-					t.Errorf("error %v, want one saying %q", err, tt.want)
-				}
-				if names := listDir(t, dir); len(names) != 0 {
-					t.Errorf("%s holds %v after a failed install, want nothing", dir, names)
-				}
+				_, err := Install(context.Background(), Options{Dir: dir, IndexURL: tt.scheme + "://127.0.0.1/simple", SHA256: sha(wheel), dial: dial})
+				return err
 			})
+			t.Logf("gave up after %v: %v", took, err)
+			if took != tt.after {
+				t.Errorf("gave up after %v, want %v", took, tt.after)
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %v, want one saying %q", err, tt.want)
+			}
+			if names := listDir(t, dir); len(names) != 0 {
+				t.Errorf("%s holds %v after a failed install, want nothing", dir, names)
+			}
 		})
 	}
 }

@@ -10,7 +10,30 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/latent-vae/latent/internal/dialer"
 )
+
+// Time runs try in a testing/synctest bubble, connecting through dial to
+// a new Listener that serve (nil: nothing accepts) serves, and returns
+// how long try took on the bubble's fake clock, and its error.
+func Time(t *testing.T, serve func(*Listener), try func(dial dialer.Func) error) (took time.Duration, err error) {
+	t.Helper()
+	synctest.Test(t, func(t *testing.T) {
+		l := New()
+		defer l.Close()
+		if serve != nil {
+			serve(l)
+		}
+		start := time.Now()
+		err = try(l.Dial)
+		took = time.Since(start)
+	})
+	return took, err
+}
 
 // Listener is an in-memory net.Listener. Dial connects to it, handing
 // Accept the server's end of a new pipe; a listener that nobody accepts

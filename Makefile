@@ -33,7 +33,7 @@ BIN    := bin/latent
 RUN    ?= runs/mnist
 EPOCHS ?= 10
 
-.PHONY: setup build test demo bench clean chromium
+.PHONY: setup build test demo bench clean chromium shells
 .DELETE_ON_ERROR:
 
 setup: $(PLUGIN_STAMP) $(addprefix $(MNIST_DIR)/,$(MNIST_FILES)) $(GOMOD_STAMP)
@@ -63,13 +63,25 @@ chromium:
 		$$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends chromium; \
 	fi
 
+# zsh and fish for the syntax check of their completion scripts
+# (TestCompletion), from Debian's packages like chromium above. Nothing
+# happens when both are installed.
+COMPLETION_SHELLS := zsh fish
+shells:
+	@missing=$$(for s in $(COMPLETION_SHELLS); do command -v $$s >/dev/null || echo $$s; done); \
+	if [ -n "$$missing" ]; then \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends $$missing; \
+	fi
+
 # Unit tests, the XLA CPU smoke test, an end-to-end training test on real
 # MNIST, `latent serve` in headless Chromium, the numpy decoder example against
-# latent's (in .cache/pyvenv) and a short fuzz run of the file readers. The
+# latent's (in .cache/pyvenv), the completion scripts in bash, zsh and fish,
+# and a short fuzz run of the file readers. The
 # fuzz budgets are counts, not durations: Go 1.26's fuzz coordinator can fail
 # a duration-bounded run with a spurious "context deadline exceeded"
 # (golang/go#75804).
-test: setup $(PYVENV_STAMP) chromium
+test: setup $(PYVENV_STAMP) chromium shells
 	$(GO) vet ./...
 	LATENT_PYTHON=$(CURDIR)/$(PYVENV)/bin/python $(GO) test -count=1 -timeout 20m ./...
 	$(GO) test -run '^$$' -fuzz '^FuzzReadIDX$$' -fuzztime 200000x ./data

@@ -1,13 +1,14 @@
 package checkpoints
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
-	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 )
 
@@ -24,33 +25,50 @@ func newContext(scale float32) *context.Context {
 	return ctx
 }
 
+// TestSaveLoadRoundTrip: every variable (scope, name, dtype, shape, every
+// value, trainable flag) and every config field read back as saved,
+// compared by reflection.
 func TestSaveLoadRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	cfg := testConfig{Latent: 16, Name: "x"}
-	if _, err := Save(dir, 7, cfg, newContext(1), 3); err != nil {
+	saved := newContext(1)
+	saved.In("decoder").In("deep").VariableWithValue("mask", [][][]int32{{{1, -2}}, {{3, 4}}}).SetTrainable(false)
+	if _, err := Save(dir, 7, cfg, saved, 3); err != nil {
 		t.Fatal(err)
 	}
 	ck, skipped, err := Latest(dir)
 	if err != nil || len(skipped) > 0 {
 		t.Fatalf("Latest: %v (skipped %v)", err, skipped)
 	}
-	if ck.Step != 7 || !strings.Contains(string(ck.Config), `"latent":16`) {
-		t.Errorf("step %d, config %s", ck.Step, ck.Config)
+	var gotCfg testConfig
+	if err := json.Unmarshal(ck.Config, &gotCfg); err != nil || ck.Step != 7 || !reflect.DeepEqual(gotCfg, cfg) {
+		t.Errorf("step %d, config %+v (%v); want 7, %+v", ck.Step, gotCfg, err, cfg)
 	}
 	restored := context.New()
 	if err := ck.Restore(restored); err != nil {
 		t.Fatal(err)
 	}
-	w := restored.GetVariableByScopeAndName("/encoder", "weights")
-	step := restored.GetVariableByScopeAndName("/", "global_step")
-	if w == nil || step == nil {
-		t.Fatalf("restored variables missing: weights %v, step %v", w, step)
+	n := 0
+	for want := range saved.IterVariables() {
+		n++
+		got := restored.GetVariableByScopeAndName(want.Scope(), want.Name())
+		if got == nil {
+			t.Errorf("variable %s not restored", want.ScopeAndName())
+			continue
+		}
+		w, g := want.MustValue(), got.MustValue()
+		if g.DType() != w.DType() || !reflect.DeepEqual(g.Shape().Dimensions, w.Shape().Dimensions) ||
+			!reflect.DeepEqual(g.Value(), w.Value()) || got.Trainable != want.Trainable {
+			t.Errorf("variable %s restored as %s %v (trainable %v), saved %s %v (trainable %v)",
+				want.ScopeAndName(), g.Shape(), g.Value(), got.Trainable, w.Shape(), w.Value(), want.Trainable)
+		}
 	}
-	if got := tensors.MustCopyFlatData[float32](w.MustValue()); len(got) != 4 || got[3] != 4 {
-		t.Errorf("weights restored as %v", got)
+	m := 0
+	for range restored.IterVariables() {
+		m++
 	}
-	if !w.Trainable || step.Trainable {
-		t.Errorf("trainable flags not restored: weights %v, step %v", w.Trainable, step.Trainable)
+	if n != 4 || m != n {
+		t.Errorf("%d variables saved, %d restored; want 4", n, m)
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/latent-vae/latent/internal/atomicfile"
+	"github.com/latent-vae/latent/internal/dialer"
 )
 
 // remoteFile is one published file of a data set and its checksum, written
@@ -78,6 +79,8 @@ type FetchOptions struct {
 	TLSTimeout    time.Duration // the TLS handshake (default 30 s)
 	HeaderTimeout time.Duration // the response headers, once the request is sent (default 60 s)
 	IdleTimeout   time.Duration // each wait for more of a file's body, with any client (default 60 s)
+
+	dial dialer.Func // what connects within DialTimeout; nil: TCP (tests use an in-memory network)
 }
 
 // withDefaults returns o with its zero durations set to their defaults.
@@ -100,9 +103,13 @@ func (o FetchOptions) client() (*http.Client, func()) {
 	if o.Client != nil {
 		return o.Client, func() {}
 	}
+	dial := o.dial
+	if dial == nil {
+		dial = (&net.Dialer{}).DialContext
+	}
 	tr := &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: o.DialTimeout}).DialContext,
+		DialContext:           dialer.Within(o.DialTimeout, dial),
 		TLSHandshakeTimeout:   o.TLSTimeout,
 		ResponseHeaderTimeout: o.HeaderTimeout,
 		ForceAttemptHTTP2:     true,

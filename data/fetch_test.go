@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/latent-vae/latent/internal/dialer"
+	"github.com/latent-vae/latent/internal/pipenet"
 	"github.com/latent-vae/latent/internal/timeout"
 )
 
@@ -212,6 +214,57 @@ func TestFetchTimeouts(t *testing.T) {
 			}
 			wantErr(t, err, tt.want...)
 			if len(entries) != 0 {
+				t.Errorf("%s left in the folder", entries[0].Name())
+			}
+		})
+	}
+}
+
+// TestFetchDefaultTimeouts: with no timeouts given, a download gives up on
+// a server that never accepts the connection after 30 s, one that never
+// answers the TLS handshake after 30 s, one that sends no response headers
+// after 60 s and one whose body stops after 60 s. The servers are in
+// memory and the clock is testing/synctest's, so the minutes take no time.
+func TestFetchDefaultTimeouts(t *testing.T) {
+	payload := []byte("twenty bytes of data")
+	sum := md5.Sum(payload)
+	table := []remoteFile{{"f.gz", "md5:" + hex.EncodeToString(sum[:])}}
+	tests := []struct {
+		name, scheme string
+		serve        func(l *pipenet.Listener) // nil: nothing accepts
+		after        time.Duration
+		want         []string
+	}{
+		{"connection never accepted", "http", nil, 30 * time.Second, []string{"f.gz", "deadline exceeded"}},
+		{"TLS handshake never answered", "https", (*pipenet.Listener).Silent, 30 * time.Second, []string{"f.gz", "TLS handshake timeout"}},
+		{"headers never come", "http", func(l *pipenet.Listener) {
+			l.Serve(func(w http.ResponseWriter, r *http.Request) {
+				<-r.Context().Done()
+			})
+		}, time.Minute, []string{"f.gz", "timeout awaiting response headers"}},
+		{"body stops", "http", func(l *pipenet.Listener) {
+			l.Serve(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Length", strconv.Itoa(len(payload)))
+				w.Write(payload[:4])
+				w.(http.Flusher).Flush()
+				<-r.Context().Done()
+			})
+		}, time.Minute, []string{"f.gz", "the server sent nothing for 1m0s"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			took, err := pipenet.Time(t, tt.serve, func(dial dialer.Func) error {
+				// 127.0.0.1 is never sent through a proxy from the environment.
+				opt := FetchOptions{BaseURL: tt.scheme + "://127.0.0.1/sets/", dial: dial}
+				return fetchFiles(context.Background(), dir, opt, table)
+			})
+			t.Logf("gave up after %v: %v", took, err)
+			if took != tt.after {
+				t.Errorf("gave up after %v, want %v", took, tt.after)
+			}
+			wantErr(t, err, tt.want...)
+			if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 				t.Errorf("%s left in the folder", entries[0].Name())
 			}
 		})

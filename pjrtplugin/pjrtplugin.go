@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/latent-vae/latent/internal/atomicfile"
+	"github.com/latent-vae/latent/internal/dialer"
 )
 
 // The pinned wheel and what is taken from it.
@@ -59,6 +60,8 @@ type Options struct {
 	SHA256 string
 	Force  bool      // reinstall even when the stamp says it is installed
 	Log    io.Writer // progress lines; nil for none
+
+	dial dialer.Func // what the default client connects with; nil: TCP (tests use an in-memory network)
 }
 
 // Result says what Install did.
@@ -130,7 +133,7 @@ func (opt Options) withDefaults() (Options, error) {
 		opt.IndexURL = DefaultIndexURL
 	}
 	if opt.Client == nil {
-		opt.Client = newClient(DefaultConnectTimeout)
+		opt.Client = newClient(DefaultConnectTimeout, opt.dial)
 	}
 	if opt.Timeout <= 0 {
 		opt.Timeout = DefaultTimeout
@@ -148,11 +151,15 @@ func (opt Options) withDefaults() (Options, error) {
 }
 
 // newClient has no overall deadline (the download is large; Install's
-// context bounds it) but gives up on a server that does not connect or answer.
-func newClient(connect time.Duration) *http.Client {
+// context bounds it) but gives up on a server that does not connect or
+// answer. dial connects (nil: TCP).
+func newClient(connect time.Duration, dial dialer.Func) *http.Client {
+	if dial == nil {
+		dial = (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext
+	}
 	return &http.Client{Transport: &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: connect, KeepAlive: 30 * time.Second}).DialContext,
+		DialContext:           dialer.Within(connect, dial),
 		TLSHandshakeTimeout:   connect,
 		ResponseHeaderTimeout: connect,
 		ForceAttemptHTTP2:     true,

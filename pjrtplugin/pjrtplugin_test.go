@@ -17,6 +17,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/latent-vae/latent/internal/dialer"
+	"github.com/latent-vae/latent/internal/pipenet"
 )
 
 // fakePlugin stands in for the shared library inside the wheel.
@@ -241,5 +244,79 @@ func TestMakefileStamp(t *testing.T) {
 		if !bytes.Contains(mk, []byte(want)) {
 			t.Errorf("Makefile lacks %q: its stamp would differ from %s", want, StampName)
 		}
+	}
+}
+
+// TestInstallDefaultTimeouts: with no limits given, Install gives up on an
+// index that never accepts the connection, never answers the TLS handshake
+// or never sends response headers after 30 s (DefaultConnectTimeout), on a
+// wheel download that stops after 60 s (DefaultStallTimeout), and on one
+// that trickles on for ever after 15 min (DefaultTimeout), leaving nothing
+// in the folder. The servers are in memory and the clock is
+// testing/synctest's, so the minutes take no time.
+func TestInstallDefaultTimeouts(t *testing.T) {
+	wheel := makeWheel(t, Member, fakePlugin)
+	page := &index{wheel: wheel}
+	serveWheel := func(send func(w http.ResponseWriter, r *http.Request)) func(l *pipenet.Listener) {
+		return func(l *pipenet.Listener) {
+			l.Serve(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path != "/files/"+WheelFile {
+					page.ServeHTTP(w, r)
+					return
+				}
+				w.Header().Set("Content-Length", fmt.Sprint(len(wheel)))
+				send(w, r)
+			})
+		}
+	}
+	tests := []struct {
+		name, scheme string
+		serve        func(l *pipenet.Listener) // nil: nothing accepts
+		after        time.Duration
+		want         string
+	}{
+		{"connection never accepted", "http", nil, 30 * time.Second, "deadline exceeded"},
+		{"TLS handshake never answered", "https", (*pipenet.Listener).Silent, 30 * time.Second, "TLS handshake timeout"},
+		{"headers never come", "http", func(l *pipenet.Listener) {
+			l.Serve(func(w http.ResponseWriter, r *http.Request) {
+				<-r.Context().Done()
+			})
+		}, 30 * time.Second, "timeout awaiting response headers"},
+		{"download stops", "http", serveWheel(func(w http.ResponseWriter, r *http.Request) {
+			w.Write(wheel[:100])
+			w.(http.Flusher).Flush()
+			<-r.Context().Done()
+		}), time.Minute, "nothing received for 1m0s"},
+		{"download trickles on", "http", serveWheel(func(w http.ResponseWriter, r *http.Request) {
+			for i := 0; ; i++ {
+				w.Write(wheel[i : i+1])
+				w.(http.Flusher).Flush()
+				select {
+				case <-r.Context().Done():
+					return
+				case <-time.After(DefaultStallTimeout - time.Second):
+				}
+			}
+		}), 15 * time.Minute, "timed out (15m0s for the whole install)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			took, err := pipenet.Time(t, tt.serve, func(dial dialer.Func) error {
+				// 127.0.0.1 is never sent through a proxy from the environment.
+				_, err := Install(context.Background(), Options{Dir: dir, IndexURL: tt.scheme + "://127.0.0.1/simple", SHA256: sha(wheel), dial: dial})
+				return err
+			})
+			t.Logf("gave up after %v: %v", took, err)
+			if took != tt.after {
+				t.Errorf("gave up after %v, want %v", took, tt.after)
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %v, want one saying %q", err, tt.want)
+			}
+			if names := listDir(t, dir); len(names) != 0 {
+				t.Errorf("%s holds %v after a failed install, want nothing", dir, names)
+			}
+		})
 	}
 }

@@ -236,8 +236,23 @@ func TestEncode(t *testing.T) {
 	if !slices.Equal(byJSON.Mean, mean) || !slices.Equal(byJSON.LogVar, logVar) || !slices.Equal(byJSON.Reconstruction, pixelBytes(recon)) {
 		t.Errorf("encode: %+v", byJSON)
 	}
-	if byJSON.Score != s.scores[6] || byJSON.Percentile != percentile(s.sorted, s.scores[6]) {
-		t.Errorf("score %v (percentile %v), want test image 6's %v", byJSON.Score, byJSON.Percentile, s.scores[6])
+	scores := fakeScores(s.run.Test)
+	if want := scores[6]; byJSON.Score != want || byJSON.Percentile != percentAtOrBelow(scores, want) {
+		t.Errorf("score %v (percentile %v), want test image 6's %v (percentile %v)", byJSON.Score, byJSON.Percentile, want, percentAtOrBelow(scores, want))
+	}
+	for _, v := range []float32{0, 0.45, 0.5, 1} { // below, between and above the test images' scores
+		pix := slices.Repeat([]float32{v}, fakeSize)
+		var r encodeResponse
+		decodeBody(t, do(h, "POST", "/api/encode", jsonType, jsonOf(t, map[string]any{"pixels": pix})), &r)
+		want := 10*float64(v)*fakeSize + 1
+		if math.Abs(r.Score-want) > 1e-4 || r.Percentile != percentAtOrBelow(scores, r.Score) {
+			t.Errorf("image of pixels %v: score %v (percentile %v), want %v (percentile %v)", v, r.Score, r.Percentile, want, percentAtOrBelow(scores, r.Score))
+		}
+	}
+	var ti testResponse
+	decodeBody(t, do(h, "GET", "/api/test/3", "", ""), &ti)
+	if ti.Score != scores[3] || ti.Percentile != percentAtOrBelow(scores, scores[3]) {
+		t.Errorf("test image 3: score %v (percentile %v), want %v (percentile %v)", ti.Score, ti.Percentile, scores[3], percentAtOrBelow(scores, scores[3]))
 	}
 	if len(byJSON.Neighbors) != 3 || byJSON.Neighbors[0].Index != 6 || byJSON.Neighbors[0].Distance != 0 {
 		t.Errorf("neighbours %+v: want 3, test image 6 first at distance 0", byJSON.Neighbors)
@@ -255,6 +270,29 @@ func TestEncode(t *testing.T) {
 			t.Errorf("PNG upload: mean %v, want %v", byPNG.Mean, mean)
 		}
 	}
+}
+
+// fakeScores is fakeModel's negative ELBO of each of test's images, one
+// image at a time.
+func fakeScores(test *data.Split) []float64 {
+	out := make([]float64, test.N)
+	for i := range out {
+		recon, kl, _ := fakeModel{}.ELBO(test.Image(i), nil, 1, 0)
+		out[i] = recon[0] + kl[0]
+	}
+	return out
+}
+
+// percentAtOrBelow counts, one by one, the scores at or below x, as a
+// percentage of all.
+func percentAtOrBelow(scores []float64, x float64) float64 {
+	n := 0
+	for _, v := range scores {
+		if v <= x {
+			n++
+		}
+	}
+	return 100 * float64(n) / float64(len(scores))
 }
 
 // pngOf encodes grey pixels in [0, 1] as a PNG.
@@ -451,5 +489,31 @@ func TestImagePixels(t *testing.T) {
 	}
 	if math.Abs(float64(rgb[3])-128.0/255) > 0.01 || rgb[4] != 0 || rgb[5] != 0 {
 		t.Errorf("rgb %v", rgb)
+	}
+}
+
+// TestDefaultBodyLimit: without Options.MaxBody a server takes request
+// bodies of up to 1 MiB, as the README says, and refuses a byte more with
+// 413; /api/info reports the limit.
+func TestDefaultBodyLimit(t *testing.T) {
+	_, h := newFakeServer(t, Options{})
+	const mib = 1 << 20
+	body := func(size int) string { // a valid decode request padded with spaces
+		req := `{"z":[0,0,0]}`
+		return req + strings.Repeat(" ", size-len(req))
+	}
+	if rec := do(h, "POST", "/api/decode", jsonType, body(mib)); rec.Code != http.StatusOK {
+		t.Errorf("a body of exactly 1 MiB: status %d %s, want 200", rec.Code, rec.Body)
+	}
+	rec := do(h, "POST", "/api/decode", jsonType, body(mib+1))
+	if rec.Code != http.StatusRequestEntityTooLarge || !strings.Contains(rec.Body.String(), "over the limit of 1048576 bytes") {
+		t.Errorf("a body of 1 MiB + 1 byte: status %d %s, want 413 naming the limit of 1048576 bytes", rec.Code, rec.Body)
+	}
+	var info struct {
+		MaxBody int64 `json:"max_body"`
+	}
+	decodeBody(t, do(h, "GET", "/api/info", "", ""), &info)
+	if info.MaxBody != mib {
+		t.Errorf("/api/info: max_body %d, want %d", info.MaxBody, mib)
 	}
 }

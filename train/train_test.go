@@ -2,9 +2,11 @@ package train
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"image/png"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -18,7 +20,6 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 
 	"github.com/latent-vae/latent/checkpoints"
-	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/internal/testenv"
 	"github.com/latent-vae/latent/rundir"
 )
@@ -71,11 +72,13 @@ func TestTrainMNISTEndToEnd(t *testing.T) {
 	}
 }
 
-// TestResumeMatchesUninterrupted: N steps, stop, resume to 2N gives the
-// parameters of 2N steps in one go.
+// TestResumeMatchesUninterrupted: 13 steps, stop, resume to 20 gives
+// exactly the parameters (weights, Adam moments, RNG) and the metrics.csv
+// rows of 20 steps in one go.
 func TestResumeMatchesUninterrupted(t *testing.T) {
 	testenv.MNIST(t)
 	cfg := tinyConfig()
+	cfg.LogEvery = 1 // a row per step: a row's train columns are the mean since the previous one
 	whole, parts := filepath.Join(t.TempDir(), "whole"), filepath.Join(t.TempDir(), "parts")
 	fit(t, cfg, Options{Out: whole})
 	half := cfg
@@ -87,17 +90,69 @@ func TestResumeMatchesUninterrupted(t *testing.T) {
 	if a.Step != 20 || b.Step != 20 {
 		t.Fatalf("final steps %d and %d, want 20", a.Step, b.Step)
 	}
-	compareVars(t, a, b, 1e-5)
-	resumed := map[float64]map[string]float64{}
-	for _, r := range readMetrics(t, parts) {
-		resumed[r["step"]] = r
-	}
-	for _, r := range readMetrics(t, whole) {
-		got, ok := resumed[r["step"]]
-		if !ok || math.Abs(got["test_neg_elbo"]-r["test_neg_elbo"]) > 1e-3 {
-			t.Errorf("metrics.csv step %v: uninterrupted %v, resumed %v", r["step"], r, got)
+	compareVars(t, a, b, 0)
+	compareMetrics(t, "uninterrupted", whole, "resumed", parts, lossColumns(), 0, half.Steps)
+}
+
+// lossColumns are the columns of metrics.csv that hold losses: all but
+// the step, the epoch and the timings.
+func lossColumns() []string {
+	var cols []string
+	for _, c := range rundir.MetricsColumns() {
+		if c != "step" && c != "epoch" && c != "images_per_sec" && c != "elapsed_s" {
+			cols = append(cols, c)
 		}
 	}
+	return cols
+}
+
+// compareMetrics checks that the metrics.csv files of an uninterrupted run
+// in dir a and of a run in dir b that stopped at step stop and was resumed
+// (named whatA and whatB in errors) hold the same steps, each once, and that
+// in each column of cols a cell empty in one is empty in the other and the
+// values agree within rel, relative. The one difference allowed is the
+// test evaluation every run makes at its end: at step stop, b's row may
+// hold test cells that a lacks, or be a row that a lacks.
+func compareMetrics(t *testing.T, whatA, a, whatB, b string, cols []string, rel float64, stop int64) {
+	t.Helper()
+	byStep := func(what, dir string) map[float64]map[string]float64 {
+		rows := map[float64]map[string]float64{}
+		for _, r := range readMetrics(t, dir) {
+			if _, dup := rows[r["step"]]; dup {
+				t.Errorf("%s metrics.csv: step %v written twice", what, r["step"])
+			}
+			rows[r["step"]] = r
+		}
+		return rows
+	}
+	ra, rb := byStep(whatA, a), byStep(whatB, b)
+	for _, step := range slices.Sorted(maps.Keys(ra)) {
+		x, y := ra[step], rb[step]
+		if y == nil {
+			t.Errorf("metrics.csv step %v: %s has a row, %s has none", step, whatA, whatB)
+			continue
+		}
+		for _, col := range cols {
+			atStop := step == float64(stop) && strings.HasPrefix(col, "test_") && math.IsNaN(x[col])
+			if !atStop && !sameMetric(x[col], y[col], rel) {
+				t.Errorf("metrics.csv step %v, %s: %s %v, %s %v", step, col, whatA, x[col], whatB, y[col])
+			}
+		}
+	}
+	for step := range rb {
+		if ra[step] == nil && step != float64(stop) {
+			t.Errorf("metrics.csv step %v: %s has a row, %s has none", step, whatB, whatA)
+		}
+	}
+}
+
+// sameMetric reports whether two metrics.csv cells agree: both empty
+// (NaN), or both numbers within rel of each other, relative to x.
+func sameMetric(x, y, rel float64) bool {
+	if math.IsNaN(x) || math.IsNaN(y) {
+		return math.IsNaN(x) && math.IsNaN(y)
+	}
+	return math.Abs(x-y) <= rel*math.Abs(x)
 }
 
 func TestNaNGuardKeepsLastCheckpoint(t *testing.T) {
@@ -326,6 +381,58 @@ func TestStepsOverrideEpochs(t *testing.T) {
 	}
 }
 
+// TestEpochsOverflowingTheStepCounter: a number of epochs whose steps do
+// not fit in the step counter is refused, naming both numbers, and leaves
+// no folder behind.
+func TestEpochsOverflowingTheStepCounter(t *testing.T) {
+	testenv.MNIST(t)
+	cfg := tinyConfig() // 10 steps per epoch
+	cfg.Steps, cfg.Epochs = 0, math.MaxInt64/10+1
+	dir := filepath.Join(t.TempDir(), "run")
+	_, err := Fit(context.Background(), testenv.XLA(t), cfg, Options{Out: dir})
+	want := fmt.Sprintf("%d epochs of 10 steps overflow the step counter", cfg.Epochs)
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("Fit with %d epochs: error %v, want %q", cfg.Epochs, err, want)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a refused run left its folder behind: %v", err)
+	}
+	cfg.Epochs = math.MaxInt64 / 10 // fits: the largest run it accepts is not refused for its length
+	if _, err := Fit(context.Background(), testenv.XLA(t), cfg, Options{Out: dir, poisonStep: 2}); err == nil || strings.Contains(err.Error(), "overflow") {
+		t.Errorf("Fit with %d epochs: error %v, want it to start (and stop at the poisoned step 2)", cfg.Epochs, err)
+	}
+}
+
+// TestResumeBeforeTheFirstCheckpointStartsOver: a run that stopped before
+// it saved any checkpoint (config.json and metrics.csv written, no
+// checkpoint) starts over when resumed and ends exactly where a run that
+// never stopped does, with its metrics.csv.
+func TestResumeBeforeTheFirstCheckpointStartsOver(t *testing.T) {
+	testenv.MNIST(t)
+	cfg := tinyConfig()
+	cfg.Steps, cfg.LogEvery = 12, 1
+	whole, crashed := filepath.Join(t.TempDir(), "whole"), filepath.Join(t.TempDir(), "crashed")
+	fit(t, cfg, Options{Out: whole})
+	first := cfg
+	first.Steps = 3 // as far as the crashed run got
+	fit(t, first, Options{Out: crashed})
+	ckpts, err := filepath.Glob(filepath.Join(crashed, "ckpt-*"))
+	if err != nil || len(ckpts) == 0 {
+		t.Fatalf("no checkpoint to remove in %s: %v", crashed, err)
+	}
+	for _, p := range ckpts {
+		if err := os.Remove(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := fit(t, rundir.Config{Steps: cfg.Steps}, Options{Out: crashed, Resume: true})
+	if res.Step != cfg.Steps {
+		t.Fatalf("the resumed run ended at step %d, want %d", res.Step, cfg.Steps)
+	}
+	compareVars(t, latest(t, whole), latest(t, crashed), 0)
+	compareMetrics(t, "uninterrupted", whole, "started over", crashed, lossColumns(), 0, -1)
+}
+
 // TestFitLoadsDataOnce: a new run reads its data set once (it takes the
 // image shape from that same load), and says so.
 func TestFitLoadsDataOnce(t *testing.T) {
@@ -364,36 +471,6 @@ func TestResumeSaysWhenItSkipsADamagedCheckpoint(t *testing.T) {
 	for _, want := range []string{"skipping a damaged checkpoint", checkpoints.Name(10), "at step 5 of 12"} {
 		if !strings.Contains(log.String(), want) {
 			t.Errorf("resume log lacks %q:\n%s", want, log.String())
-		}
-	}
-}
-
-// TestTestPixels: a run trained on binarized images scores the test split
-// binarized as `latent eval --binarize` does by default; a grey run scores
-// it as it is.
-func TestTestPixels(t *testing.T) {
-	pix := make([]uint8, 2*28*28)
-	for i := range pix {
-		pix[i] = uint8(i * 7)
-	}
-	test := &data.Split{Pixels: pix, N: 2, Height: 28, Width: 28, Channels: 1}
-	for _, binarize := range []bool{false, true} {
-		cfg := rundir.DefaultConfig()
-		cfg.Data.Binarize = binarize
-		got := testPixels(cfg, test)
-		want := test.Images()
-		if binarize {
-			want = data.Binarize(want, TestBinarizeSeed)
-		}
-		if !slices.Equal(got, want) {
-			t.Errorf("binarize %v: the test pixels differ from the protocol's", binarize)
-		}
-		grey := false
-		for _, v := range got {
-			grey = grey || (v != 0 && v != 1)
-		}
-		if grey == binarize {
-			t.Errorf("binarize %v: test pixels grey %v", binarize, grey)
 		}
 	}
 }

@@ -6,8 +6,11 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -191,3 +194,52 @@ func TestEvalErrors(t *testing.T) {
 
 // metricsHeader is the first line of metrics.csv, with its newline.
 func metricsHeader() string { return strings.Join(rundir.MetricsColumns(), ",") + "\n" }
+
+// TestTestPixels: a run trained with --binarize scores the test split in
+// metrics.csv on the same binarized pixels as `latent eval --binarize` (with
+// its default --seed): with the same z drawn (a run of seed 0 evaluated at
+// step 1 draws with seed 1, eval's default), both give the same negative
+// ELBO, while eval on the grey pixels gives another.
+func TestTestPixels(t *testing.T) {
+	needMNISTAndXLA(t)
+	dir := filepath.Join(t.TempDir(), "run")
+	genMustRun(t, tinyTrainArgs(dir, "--binarize", "--seed", "0", "--steps", "1", "--quiet")...)
+	trained := lastTestNegELBO(t, dir)
+	evalNegELBO := func(args ...string) float64 {
+		t.Helper()
+		code, stdout, stderr := evLatent(append([]string{"eval", "--run", dir, "--json", "--batch", "64"}, args...)...)
+		var r struct {
+			NegELBO float64 `json:"neg_elbo"`
+			Images  int     `json:"images"`
+		}
+		if code != 0 || json.Unmarshal([]byte(stdout), &r) != nil || r.Images != 64 {
+			t.Fatalf("latent eval %v: exit %d, %d images, output %q %q", args, code, r.Images, stdout, stderr)
+		}
+		return r.NegELBO
+	}
+	binarized, grey := evalNegELBO("--binarize"), evalNegELBO()
+	t.Logf("test negative ELBO: %.4f in metrics.csv, %.4f by eval --binarize, %.4f by eval on grey pixels", trained, binarized, grey)
+	if math.Abs(binarized-trained) > 1e-3 {
+		t.Errorf("eval --binarize scores %.4f, metrics.csv %.4f: not the same test pixels", binarized, trained)
+	}
+	if math.Abs(grey-trained) < 1 {
+		t.Errorf("eval on grey pixels scores %.4f, metrics.csv %.4f: want them far apart, or the check above proves nothing", grey, trained)
+	}
+}
+
+// lastTestNegELBO is the test_neg_elbo cell of the last row of the run's
+// metrics.csv.
+func lastTestNegELBO(t *testing.T, dir string) float64 {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(string(mustRead(t, filepath.Join(dir, rundir.MetricsFile)))), "\n")
+	col := slices.Index(strings.Split(lines[0], ","), "test_neg_elbo")
+	cells := strings.Split(lines[len(lines)-1], ",")
+	if col < 0 || len(lines) < 2 || col >= len(cells) {
+		t.Fatalf("metrics.csv of %s: no test_neg_elbo in its last row:\n%s", dir, strings.Join(lines, "\n"))
+	}
+	v, err := strconv.ParseFloat(cells[col], 64)
+	if err != nil {
+		t.Fatalf("metrics.csv of %s: test_neg_elbo %q: %v", dir, cells[col], err)
+	}
+	return v
+}

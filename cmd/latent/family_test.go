@@ -43,20 +43,28 @@ func TestTrainFamilyFlags(t *testing.T) {
 		t.Errorf("--pixel-width 16 gave pixel width %d, kernel %d (%v); want 16 and the default window",
 			a.cfg.Model.PixelWidth, a.cfg.Model.PixelKernel, err)
 	}
+	// An objective error starts with a prefix naming all five objective
+	// flags; what follows it must name the setting that is wrong.
+	const objective = "--iw-train, --free-bits, --lr-schedule, --warmup-steps or --ema: "
 	for _, tc := range []struct {
-		args       []string
-		want, flag string
+		args         []string
+		prefix, want string
 	}{
-		{[]string{"--ema", "1"}, "EMA decay 1", "--ema"},
-		{[]string{"--free-bits", "0.5", "--iw-train", "3"}, "cannot be combined", "--ema"},
-		{[]string{"--lr-schedule", "step"}, `schedule "step"`, "--ema"},
-		{[]string{"--pixel-width", "8", "--likelihood", "gaussian"}, `pixel head: needs one-channel images and the "bernoulli" likelihood`, ""},
-		{[]string{"--pixel-width", "8", "--pixel-kernel", "4"}, "pixel kernel 4: want an odd window", ""},
+		{[]string{"--ema", "1"}, objective, "EMA decay 1: want 0 (none) or a number in (0, 1)"},
+		{[]string{"--ema", "-0.5"}, objective, "EMA decay -0.5"},
+		{[]string{"--free-bits", "0.5", "--iw-train", "3"}, objective, "free bits shape the ELBO's KL term: they cannot be combined with training on the IW bound"},
+		{[]string{"--lr-schedule", "step"}, objective, `learning-rate schedule "step"`},
+		{[]string{"--warmup-steps", "-3"}, objective, "warm-up steps -3: must not be negative"},
+		{[]string{"--iw-train", "-2"}, objective, "IW training samples -2"},
+		{[]string{"--free-bits", "-1"}, objective, "free bits -1"},
+		{[]string{"--pixel-width", "8", "--likelihood", "gaussian"}, "", `pixel head: needs one-channel images and the "bernoulli" likelihood`},
+		{[]string{"--pixel-width", "8", "--pixel-kernel", "4"}, "", "pixel kernel 4: want an odd window"},
 	} {
 		var out, errb strings.Builder
 		code := run(append([]string{"train", "--out", t.TempDir()}, tc.args...), &out, &errb)
-		if code == 0 || !strings.Contains(errb.String(), tc.want) || !strings.Contains(errb.String(), tc.flag) {
-			t.Errorf("latent train %v: exit %d, stderr %q; want a failure naming the flags and %q", tc.args, code, errb.String(), tc.want)
+		_, detail, found := strings.Cut(errb.String(), tc.prefix)
+		if code == 0 || !found || !strings.Contains(detail, tc.want) {
+			t.Errorf("latent train %v: exit %d, stderr %q; want a failure saying %q after %q", tc.args, code, errb.String(), tc.want, tc.prefix)
 		}
 	}
 }

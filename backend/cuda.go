@@ -243,3 +243,29 @@ func cudaClientOptions(getenv func(string) string) (pjrt.NamedValuesMap, error) 
 	}
 	return opts, nil
 }
+
+// CUDAPluginFor returns the CUDA plugin a backend choice would load: the
+// plugin it names (xla:cuda or a path to a CUDA plugin), or with no choice
+// (nor $GOMLX_BACKEND) the installed one. named reports whether the choice
+// names a CUDA plugin; found whether it exists.
+func CUDAPluginFor(choice string) (path string, named, found bool) {
+	config := strings.TrimSpace(choice)
+	if config == "" {
+		config = strings.TrimSpace(os.Getenv(EnvVar))
+	}
+	if config == "" {
+		path, found = findPlugin("cuda")
+		return path, false, found
+	}
+	_, spec, _ := strings.Cut(config, ":")
+	plugin, _, _ := strings.Cut(spec, ",")
+	if !isCUDAPlugin(plugin) {
+		return "", false, false
+	}
+	if filepath.IsAbs(plugin) {
+		_, err := os.Stat(plugin)
+		return plugin, true, err == nil
+	}
+	path, found = findPlugin(plugin)
+	return path, true, found
+}

@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -181,8 +182,8 @@ func ClassifyCUDA(err error, f CUDAFacts) *CUDAError {
 	}
 	msg := err.Error()
 	switch {
-	case strings.Contains(msg, "PJRT API"), strings.Contains(msg, "GetPjrtApi"), strings.Contains(msg, "nil plugin"),
-		strings.Contains(msg, "initializing PJRT"):
+	case errors.Is(err, ErrPJRTVersion), strings.Contains(msg, "PJRT plugin API function"), strings.Contains(msg, "nil plugin"),
+		strings.Contains(msg, "initializing PJRT"), strings.Contains(msg, "loading PJRT plugin"):
 		return &CUDAError{Problem: CUDAPluginUnusable, Err: err, Reason: msg,
 			Advice: "reinstall the pinned plugin with `latent setup --cuda --force`, which this go-xla can use"}
 	case strings.Contains(msg, "No visible GPU devices"):
@@ -193,11 +194,14 @@ func ClassifyCUDA(err error, f CUDAFacts) *CUDAError {
 		Advice: "`latent info --backend xla:cuda` diagnoses the GPU set-up; " + LogEnvVar + "=1 shows XLA's log"}
 }
 
+// ErrPJRTVersion is wrapped by CheckPJRTVersion's error.
+var ErrPJRTVersion = errors.New("PJRT C API version not supported")
+
 // CheckPJRTVersion refuses a plugin whose PJRT C API major version differs
 // from the one go-xla was built against (a different major is a different API).
 func CheckPJRTVersion(path string, major, minor int) error {
 	if major != pjrtMajor {
-		return fmt.Errorf("PJRT plugin %s implements PJRT C API v%d.%d, this go-xla speaks v%d.x", path, major, minor, pjrtMajor)
+		return fmt.Errorf("%w: PJRT plugin %s implements PJRT C API v%d.%d, this go-xla speaks v%d.x", ErrPJRTVersion, path, major, minor, pjrtMajor)
 	}
 	return nil
 }

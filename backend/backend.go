@@ -240,7 +240,7 @@ func prepareCUDA(path string) (CUDAFacts, pjrt.NamedValuesMap, error) {
 	if err != nil {
 		return facts, nil, err
 	}
-	if err := nvidia.Preload(facts.Files[:len(facts.Release.Libraries)]); err != nil {
+	if err := nvidia.Preload(facts.Libraries()); err != nil {
 		return facts, nil, &CUDAError{Problem: CUDALibrariesMissing, Reason: err.Error(), Advice: CUDASetupAdvice}
 	}
 	if flags := os.Getenv("XLA_FLAGS"); !strings.Contains(flags, "--xla_gpu_cuda_data_dir") {

@@ -121,13 +121,20 @@ func (f CUDAFacts) Check() *CUDAError {
 		reason, advice := f.noDevice()
 		return &CUDAError{Problem: CUDANoDevice, Reason: reason, Advice: advice}
 	}
-	if missing := nvidia.Missing(f.Files); len(missing) > 0 {
+	if missing := nvidia.Missing(f.Libraries()); len(missing) > 0 {
 		roots := nvidia.Roots(f.Plugin)
 		return &CUDAError{Problem: CUDALibrariesMissing, Advice: CUDASetupAdvice,
-			Reason: fmt.Sprintf("%d of the %d NVIDIA files the CUDA %d plugin needs are missing (%s), looked for in %s, %s and $LD_LIBRARY_PATH",
-				len(missing), len(f.Files), r.Major, strings.Join(missing, ", "), filepath.Clean(roots[0]), filepath.Clean(roots[1]))}
+			Reason: fmt.Sprintf("%d of the %d NVIDIA libraries the CUDA %d plugin loads are missing (%s), looked for in %s, %s and $LD_LIBRARY_PATH",
+				len(missing), len(f.Libraries()), r.Major, strings.Join(missing, ", "), filepath.Clean(roots[0]), filepath.Clean(roots[1]))}
 	}
 	return nil
+}
+
+// Libraries are the Files the plugin loads (the rest are tools: ptxas and
+// libdevice, which XLA looks for itself and whose absence is not fatal to
+// loading; info reports them).
+func (f CUDAFacts) Libraries() []nvidia.File {
+	return f.Files[:min(len(f.Files), len(f.Release.Libraries))]
 }
 
 func release(d nvidia.Driver) string {

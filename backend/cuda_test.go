@@ -55,6 +55,9 @@ func TestCUDACheck(t *testing.T) {
 		{"insufficient driver at cuInit", func(f *CUDAFacts) {
 			f.Driver.InitCode, f.Driver.Devices = nvidia.ErrInsufficient, nil
 		}, CUDADriverTooOld, nil, []string{">= 580"}, ""},
+		{"tools missing are not fatal", func(f *CUDAFacts) {
+			f.Files[11].Path, f.Files[12].Path = "", ""
+		}, 0, nil, nil, ""},
 		{"CUDA_VISIBLE_DEVICES empty", func(f *CUDAFacts) {
 			f.Driver.InitCode, f.Driver.InitError, f.Driver.Devices = nvidia.ErrNoDevice, "CUDA_ERROR_NO_DEVICE", nil
 			f.VisibleSet, f.VisibleDevices = true, ""
@@ -73,7 +76,7 @@ func TestCUDACheck(t *testing.T) {
 		}, CUDANoDevice, []string{`shows no GPU with CUDA_VISIBLE_DEVICES="5"`}, []string{"nvidia-smi -L"}, ""},
 		{"libraries missing", func(f *CUDAFacts) {
 			f.Files[4].Path, f.Files[9].Path = "", ""
-		}, CUDALibrariesMissing, []string{"2 of the 13 NVIDIA files", "cu13/lib/libcublas.so.13, cudnn/lib/libcudnn.so.9", "$LD_LIBRARY_PATH"}, []string{"latent setup --cuda"}, ""},
+		}, CUDALibrariesMissing, []string{"2 of the 11 NVIDIA libraries", "cu13/lib/libcublas.so.13, cudnn/lib/libcudnn.so.9", "$LD_LIBRARY_PATH"}, []string{"latent setup --cuda"}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

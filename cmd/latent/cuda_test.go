@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/latent-vae/latent/backend"
 	"github.com/latent-vae/latent/backend/nvidia"
 	"github.com/latent-vae/latent/internal/testenv"
 )
@@ -82,5 +83,35 @@ func TestCUDANoDriver(t *testing.T) {
 	}
 	if _, err := os.Stat(out); err == nil {
 		t.Errorf("a train that could not open its backend created %s", out)
+	}
+}
+
+// TestInfoDefaultWithCUDAPlugin: with --backend unset and a CUDA plugin
+// installed on a machine without a driver, latent runs on XLA CPU, says why,
+// and `latent info` adds the CUDA diagnosis.
+func TestInfoDefaultWithCUDAPlugin(t *testing.T) {
+	cuda := testenv.CUDAPlugin(t)
+	if nvidia.ProbeDriver().Loaded {
+		t.Skip("this machine has an NVIDIA driver")
+	}
+	cpu, ok := backend.LocatePlugin("cpu")
+	if !ok {
+		testenv.Missing(t, "XLA CPU plugin not installed")
+	}
+	dir := t.TempDir()
+	for name, target := range map[string]string{"pjrt_c_api_cpu_plugin.so": cpu, "pjrt_c_api_cuda_plugin.so": cuda} {
+		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, out, errOut := runLatent(t, []string{"PJRT_PLUGIN_LIBRARY_PATH=" + dir, "GOMLX_BACKEND=", "LATENT_XLA_CACHE=off", "LATENT_XLA_LOG="}, "info")
+	for _, want := range []string{"backend:       xla:cpu\n", "chosen:        by default: CUDA plugin installed, but no NVIDIA driver: libcuda.so.1 cannot be loaded",
+		"cuda plugin:   " + filepath.Join(dir, "pjrt_c_api_cuda_plugin.so") + " (CUDA 13, PJRT API v0.", "nvidia driver: not loadable", "cuda:          no NVIDIA driver"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("latent info: exit %d, stdout lacks %q:\n%s\nstderr: %s", code, want, out, errOut)
+		}
+	}
+	if noise := xlaNoise.FindString(errOut); noise != "" {
+		t.Errorf("latent info printed XLA's log %q:\n%s", noise, errOut)
 	}
 }

@@ -48,7 +48,8 @@ func TestInfoBackendChoice(t *testing.T) {
 	}
 
 	code, out, errOut = runLatent(t, noPlugin, "info")
-	if code != 0 || !strings.Contains(out, "backend:       go") || !strings.Contains(errOut, "make setup") {
+	if code != 0 || !strings.Contains(out, "backend:       go") || !strings.Contains(errOut, "make setup") ||
+		!strings.Contains(out, "chosen:        by default: no CUDA plugin installed, and no XLA CPU plugin") {
 		t.Errorf("latent info without plugin: exit %d, stdout %q, stderr %q; want the pure-Go backend and a warning naming make setup", code, out, errOut)
 	}
 	code, _, errOut = runLatent(t, noPlugin, "train", "--out", filepath.Join(empty, "run"), "--steps", "1")

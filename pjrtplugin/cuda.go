@@ -249,6 +249,7 @@ func InstallCUDA(ctx context.Context, opt CUDAOptions) (res CUDAResult, err erro
 	if err := os.MkdirAll(opt.Dir, 0o755); err != nil {
 		return res, fmt.Errorf("creating %s: %w", opt.Dir, err)
 	}
+	removeStale(opt.Dir, filepath.Base(res.Dir), opt.Timeout)
 	staging, err := os.MkdirTemp(opt.Dir, "."+filepath.Base(res.Dir)+".tmp-*")
 	if err != nil {
 		return res, fmt.Errorf("creating a folder in %s: %w", opt.Dir, err)
@@ -445,4 +446,16 @@ func place(staging, final string) error {
 		return os.RemoveAll(old)
 	}
 	return nil
+}
+
+// removeStale deletes the temporary folders of installs of name into dir
+// that a killed process left (older than the install's timeout, so that an
+// install running beside this one keeps its own).
+func removeStale(dir, name string, timeout time.Duration) {
+	stale, _ := filepath.Glob(filepath.Join(dir, "."+name+".tmp-*"))
+	for _, path := range stale {
+		if info, err := os.Stat(path); err == nil && time.Since(info.ModTime()) > timeout {
+			os.RemoveAll(path)
+		}
+	}
 }

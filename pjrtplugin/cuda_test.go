@@ -47,8 +47,8 @@ func zipOf(t *testing.T, files map[string]string) []byte {
 // fakeCUDA is a small CUDA release and the index that serves it.
 type fakeCUDA struct {
 	rel      CUDARelease
-	files    map[string][]byte // wheel file name → bytes served
-	truncate string            // a wheel served half under its full length
+	files    map[string][]byte      // wheel file name → bytes served
+	truncate string                 // a wheel served half under its full length
 	onFetch  func(file string) bool // called before a wheel is served; true: never answer
 	hits     atomic.Int64
 }
@@ -175,6 +175,15 @@ func TestInstallCUDA(t *testing.T) {
 		t.Errorf("log does not start with the download size:\n%s", log.String())
 	}
 
+	// a killed install's temporary folder goes at the next install; a
+	// running one's (younger than the timeout) stays
+	killed, running := filepath.Join(dir, ".cuda13.tmp-1"), filepath.Join(dir, ".cuda13.tmp-2")
+	for _, d := range []string{killed, running} {
+		os.MkdirAll(filepath.Join(d, "nvidia"), 0o755)
+	}
+	old := time.Now().Add(-21 * time.Second)
+	os.Chtimes(killed, old, old)
+
 	hits := f.hits.Load()
 	again, err := f.install(context.Background(), srv, dir, nil)
 	if err != nil || !again.AlreadyInstalled || f.hits.Load() != hits {
@@ -184,6 +193,13 @@ func TestInstallCUDA(t *testing.T) {
 	if err != nil || forced.AlreadyInstalled || f.hits.Load() == hits {
 		t.Errorf("forced install: %+v, %v; want a fresh download", forced, err)
 	}
+	if _, err := os.Stat(killed); err == nil {
+		t.Errorf("a killed install's %s is still there", killed)
+	}
+	if _, err := os.Stat(running); err != nil {
+		t.Errorf("a running install's %s was removed: %v", running, err)
+	}
+	os.RemoveAll(running)
 	if got := tree(t, dir); !slices.Equal(got, want) {
 		t.Errorf("after --force: %v, want %v", got, want)
 	}

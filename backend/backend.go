@@ -15,6 +15,8 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	_ "github.com/gomlx/gomlx/backends/simplego" // registers "go"
 	"github.com/gomlx/gomlx/backends/xla"
+
+	"github.com/latent-vae/latent/backend/nvidia"
 )
 
 // EnvVar is the environment variable GoMLX reads for its backend; latent
@@ -28,10 +30,6 @@ const PluginPathEnvVar = "PJRT_PLUGIN_LIBRARY_PATH"
 // Advice tells a user how to get the XLA CPU plugin.
 const Advice = "run `latent setup` (or `make setup` in a clone) to install the XLA CPU PJRT plugin into ~/.local/lib/go-xla " +
 	"(or set PJRT_PLUGIN_LIBRARY_PATH to a folder holding pjrt_c_api_cpu_plugin.so)"
-
-// CUDAAdvice tells a user how to get a CUDA plugin.
-const CUDAAdvice = "install a CUDA PJRT plugin, such as xla_cuda_plugin.so from the jax-cuda13-pjrt wheel on PyPI, " +
-	"and choose it by path as the backend xla:/path/to/xla_cuda_plugin.so"
 
 // Backend is an opened backend and what was chosen.
 type Backend struct {
@@ -47,7 +45,9 @@ type Backend struct {
 	// Fallback is true when XLA was wanted by default but its plugin was
 	// missing or failed CheckPlugin.
 	Fallback bool
-	xla      bool // an XLA backend, which can train
+	// Reason says why this backend runs: asked for, or the default and why.
+	Reason string
+	xla    bool // an XLA backend, which can train
 }
 
 // Open opens the backend named by choice, or by $GOMLX_BACKEND when choice
@@ -96,32 +96,56 @@ func OpenDevices(choice string, devices int, warn io.Writer) (*Backend, error) {
 func open(choice string, devices int, warn io.Writer) (*Backend, error) {
 	xla.EnableAutoInstall(false)
 	config := strings.TrimSpace(choice)
-	label := fmt.Sprintf("backend %q", config)
+	label, reason := fmt.Sprintf("backend %q", config), "as asked"
 	if config == "" {
 		config = strings.TrimSpace(os.Getenv(EnvVar))
-		label = fmt.Sprintf("$%s %q", EnvVar, config)
+		label, reason = fmt.Sprintf("$%s %q", EnvVar, config), "from $"+EnvVar
 	}
 	if config == "" {
 		return openDefault(devices, warn)
 	}
 	name, _, _ := strings.Cut(config, ":")
+	var b *Backend
+	var err error
 	switch name {
 	case "xla", "stablehlo", "hlo", "shlo":
-		return openXLA(config, label, devices)
+		b, err = openXLA(config, label, devices)
 	case "go":
-		return openGo(config, label)
+		b, err = openGo(config, label)
+	default:
+		return nil, fmt.Errorf("%s: unknown backend, want xla:cpu, xla:cuda, xla:/path/to/plugin.so or go", label)
 	}
-	return nil, fmt.Errorf("%s: unknown backend, want xla:cpu, xla:cuda, xla:/path/to/plugin.so or go", label)
+	if b != nil {
+		b.Reason = reason
+	}
+	return b, err
 }
 
-// openDefault opens XLA CPU if its plugin is present and sound, else the
-// pure-Go backend with a warning.
+// openDefault opens XLA CUDA when its plugin is installed and CUDAFacts.Check
+// finds nothing wrong, else XLA CPU if its plugin is present and sound, else
+// the pure-Go backend with a warning. Reason says which and why.
 func openDefault(devices int, warn io.Writer) (*Backend, error) {
+	why := "no CUDA plugin installed"
+	if cuda, found := findPlugin("cuda"); found {
+		facts := ProbeCUDA(cuda)
+		if e := facts.Check(); e != nil {
+			why = "CUDA plugin installed, but " + e.Problem.String() + ": " + e.Reason
+		} else if b, err := openXLA("xla:cuda", `backend "xla:cuda"`, devices); err == nil {
+			b.Reason = fmt.Sprintf("by default: CUDA plugin installed and %d GPU(s) visible", len(facts.Driver.Devices))
+			return b, nil
+		} else {
+			why = fmt.Sprintf("CUDA plugin installed, but %v", err)
+		}
+	}
 	path, found := findPlugin("cpu")
 	if found {
 		err := CheckPlugin(path)
 		if err == nil {
-			return openXLA("xla:cpu", `backend "xla:cpu"`, devices)
+			b, err := openXLA("xla:cpu", `backend "xla:cpu"`, devices)
+			if b != nil {
+				b.Reason = "by default: " + why
+			}
+			return b, err
 		}
 		fmt.Fprintf(warn, "warning: %v; using the slow pure-Go backend; %s\n", err, Advice)
 	} else {
@@ -130,12 +154,15 @@ func openDefault(devices int, warn io.Writer) (*Backend, error) {
 	b, err := openGo("go", `backend "go"`)
 	if b != nil {
 		b.Fallback = true
+		b.Reason = "by default: " + why + ", and no XLA CPU plugin"
 	}
 	return b, err
 }
 
 // openXLA finds and checks the plugin named in config, then loads it by
 // path; a CPU plugin is asked for devices host devices when devices > 1.
+// A CUDA plugin's driver, GPUs and libraries are checked first, and its
+// failures are CUDAErrors.
 func openXLA(config, label string, devices int) (*Backend, error) {
 	kind, spec, _ := strings.Cut(config, ":")
 	if spec == "" {
@@ -147,8 +174,13 @@ func openXLA(config, label string, devices int) (*Backend, error) {
 	if !filepath.IsAbs(plugin) {
 		var found bool
 		if path, found = findPlugin(plugin); !found {
-			return nil, fmt.Errorf("%s: PJRT plugin %q not found in %s; %s",
+			err := fmt.Errorf("%s: PJRT plugin %q not found in %s; %s",
 				label, plugin, strings.Join(pluginDirs(), ", "), adviceFor(plugin))
+			if isCUDAPlugin(plugin) {
+				err = fmt.Errorf("%s: %w", label, &CUDAError{Problem: CUDANoPlugin, Advice: CUDASetupAdvice,
+					Reason: fmt.Sprintf("PJRT plugin %q not found in %s", plugin, strings.Join(pluginDirs(), ", "))})
+			}
+			return nil, err
 		}
 	}
 	if err := CheckPlugin(path); err != nil {
@@ -169,13 +201,54 @@ func openXLA(config, label string, devices int) (*Backend, error) {
 	if devices > 1 && isCPUPlugin(plugin) {
 		client = pjrt.NamedValuesMap{CPUDeviceCountOption: int64(devices)}
 	}
-	b, err := xla.NewWithOptions(load, client)
+	var facts *CUDAFacts
+	if isCUDAPlugin(path) {
+		f, opts, err := prepareCUDA(path)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", label, err)
+		}
+		facts, client = &f, opts
+	}
+	var b *xla.Backend
+	var version string
+	err = quietly(func() error {
+		if version, err = PluginVersion(path); err != nil {
+			return err
+		}
+		b, err = xla.NewWithOptions(load, client)
+		return err
+	})
 	if err != nil {
+		if facts != nil {
+			return nil, fmt.Errorf("%s: %w", label, ClassifyCUDA(err, *facts))
+		}
 		return nil, fmt.Errorf("%s: %w; %s", label, err, adviceFor(plugin))
 	}
-	out := &Backend{Backend: b, Config: config, PluginPath: path, CacheDir: cache, xla: true}
-	out.PJRTVersion, _ = PluginVersion(path)
-	return out, nil
+	return &Backend{Backend: b, Config: config, PluginPath: path, PJRTVersion: version, CacheDir: cache, xla: true}, nil
+}
+
+// prepareCUDA checks the CUDA plugin's driver, GPUs and libraries, loads
+// the libraries (as JAX does, so the plugin finds those its RPATH misses),
+// names XLA's CUDA data folder (ptxas, libdevice) unless $XLA_FLAGS does,
+// and returns the client's memory options.
+func prepareCUDA(path string) (CUDAFacts, pjrt.NamedValuesMap, error) {
+	facts := ProbeCUDA(path)
+	if e := facts.Check(); e != nil {
+		return facts, nil, e
+	}
+	opts, err := cudaClientOptions(os.Getenv)
+	if err != nil {
+		return facts, nil, err
+	}
+	if err := nvidia.Preload(facts.Libraries()); err != nil {
+		return facts, nil, &CUDAError{Problem: CUDALibrariesMissing, Reason: err.Error(), Advice: CUDASetupAdvice}
+	}
+	if flags := os.Getenv("XLA_FLAGS"); !strings.Contains(flags, "--xla_gpu_cuda_data_dir") {
+		if dir := nvidia.DataDir(path, facts.Release); dir != "" {
+			os.Setenv("XLA_FLAGS", strings.TrimSpace(flags+" --xla_gpu_cuda_data_dir="+dir))
+		}
+	}
+	return facts, opts, nil
 }
 
 // LocatePlugin returns the path of the PJRT plugin named name ("cpu",
@@ -184,17 +257,30 @@ func openXLA(config, label string, devices int) (*Backend, error) {
 func LocatePlugin(name string) (string, bool) { return findPlugin(name) }
 
 // PluginVersion checks the PJRT plugin at path with CheckPlugin, loads it
-// and returns the PJRT C API version it implements, "major.minor".
+// and returns the PJRT C API version it implements, "major.minor"; a version
+// go-xla cannot use is an error (CheckPJRTVersion).
 func PluginVersion(path string) (string, error) {
 	if err := CheckPlugin(path); err != nil {
 		return "", err
 	}
-	p, err := pjrt.GetPlugin(path)
+	var p *pjrt.Plugin
+	err := quietly(func() (err error) {
+		p, err = pjrt.GetPlugin(path)
+		return err
+	})
 	if err != nil {
 		return "", fmt.Errorf("loading PJRT plugin %s: %w", path, err)
 	}
 	major, minor := p.Version()
+	if err := CheckPJRTVersion(path, major, minor); err != nil {
+		return "", err
+	}
 	return fmt.Sprintf("%d.%d", major, minor), nil
+}
+
+// isCUDAPlugin reports whether the plugin named or located by plugin is a CUDA one.
+func isCUDAPlugin(plugin string) bool {
+	return plugin == "cuda" || strings.Contains(strings.ToLower(filepath.Base(plugin)), "cuda")
 }
 
 // isCPUPlugin reports whether the plugin named or located by plugin is XLA
@@ -208,7 +294,7 @@ func adviceFor(plugin string) string {
 	base := strings.ToLower(filepath.Base(plugin))
 	switch {
 	case strings.Contains(base, "cuda"):
-		return CUDAAdvice
+		return CUDASetupAdvice
 	case strings.Contains(base, "cpu"):
 		return Advice
 	}
@@ -235,7 +321,15 @@ func (b *Backend) Summary() string {
 		if b.CacheDir != "" {
 			cache = "compile cache " + b.CacheDir
 		}
-		return fmt.Sprintf("backend: %s (PJRT plugin %s, API v%s; %s)", b.Config, b.PluginPath, b.PJRTVersion, cache)
+		return fmt.Sprintf("backend: %s (PJRT plugin %s, API v%s; %s)%s", b.Config, b.PluginPath, b.PJRTVersion, cache, b.why())
 	}
-	return fmt.Sprintf("backend: %s (pure Go)", b.Config)
+	return fmt.Sprintf("backend: %s (pure Go)%s", b.Config, b.why())
+}
+
+// why is the reason the backend runs, for Summary.
+func (b *Backend) why() string {
+	if b.Reason == "" {
+		return ""
+	}
+	return "; " + b.Reason
 }

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"github.com/latent-vae/latent/pjrtplugin"
 )
 
 // minPluginSize is far below any real PJRT plugin (the XLA CPU one is
@@ -101,9 +103,13 @@ func pluginDirs() []string {
 	var dirs []string
 	if home, err := os.UserHomeDir(); err == nil {
 		local := filepath.Join(home, ".local", "lib")
-		dirs = append(dirs, filepath.Join(local, "go-xla"), filepath.Join(local, "go-xla", "nvidia"), filepath.Join(local, "gomlx", "pjrt"))
+		dirs = append(dirs, filepath.Join(local, "go-xla"))
+		dirs = append(dirs, cudaDirs(filepath.Join(local, "go-xla"))...)
+		dirs = append(dirs, filepath.Join(local, "go-xla", "nvidia"), filepath.Join(local, "gomlx", "pjrt"))
 	}
-	dirs = append(dirs, "/usr/local/lib/go-xla", "/usr/local/lib/go-xla/nvidia", "/usr/local/lib/gomlx/pjrt")
+	dirs = append(dirs, "/usr/local/lib/go-xla")
+	dirs = append(dirs, cudaDirs("/usr/local/lib/go-xla")...)
+	dirs = append(dirs, "/usr/local/lib/go-xla/nvidia", "/usr/local/lib/gomlx/pjrt")
 	for _, d := range filepath.SplitList(os.Getenv("LD_LIBRARY_PATH")) {
 		if filepath.IsAbs(d) {
 			dirs = append(dirs, d)
@@ -131,4 +137,14 @@ func findPlugin(name string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// cudaDirs are the folders where `latent setup --cuda` puts the CUDA
+// plugins in the go-xla folder dir, newest CUDA first.
+func cudaDirs(dir string) []string {
+	var dirs []string
+	for _, r := range pjrtplugin.CUDAReleases {
+		dirs = append(dirs, filepath.Dir(pjrtplugin.CUDAPluginPath(dir, r.Major)))
+	}
+	return dirs
 }

@@ -179,7 +179,7 @@ func TestOpenMessages(t *testing.T) {
 		name, choice, env string
 		want, notWant     []string
 	}{
-		{"cuda without plugin", "xla:cuda", "", []string{`backend "xla:cuda"`, "jax-cuda13-pjrt", "xla_cuda_plugin.so"}, []string{"make setup", "--backend"}},
+		{"cuda without plugin", "xla:cuda", "", []string{`backend "xla:cuda"`, "no CUDA plugin", "latent setup --cuda"}, []string{"make setup", "--backend"}},
 		{"cpu without plugin", "xla:cpu", "", []string{`backend "xla:cpu"`, "make setup"}, []string{"cuda", "--backend"}},
 		{"bad environment value", "", "tpu9", []string{`$GOMLX_BACKEND "tpu9"`, "unknown backend"}, []string{"--backend"}},
 		{"bad choice", "tpu9", "go", []string{`backend "tpu9"`, "unknown backend"}, []string{"GOMLX_BACKEND", "--backend"}},

@@ -12,8 +12,11 @@
 #   MNIST's gzipped IDX files in $LATENT_DATA/mnist, ./data/mnist or
 #                          ~/.local/share/latent/mnist (cp -r ~/.local/share/latent/mnist data/)
 #
-# It runs latentbench on XLA CUDA (the plugin found inside the installed
-# jax_plugins package, or $XLA_CUDA_PLUGIN), then PyTorch on cuda from
+# It runs latentbench on XLA CUDA (the plugin `latent setup --cuda` installed
+# in ~/.local/lib/go-xla/cuda13 or cuda12, else the one inside the Python's
+# jax_plugins package with its nvidia/ wheels, or $XLA_CUDA_PLUGIN; latent
+# checks the driver, GPUs and NVIDIA libraries first and says what is
+# missing), then PyTorch on cuda from
 # latent's initial weights on the same batches, and prints the same table and
 # parity check as bench/run.sh, with PyTorch cuda as the baseline. Raw numbers
 # go to $BENCH_OUT (default bench/results)/gpu-<timestamp>.json. With more than
@@ -49,8 +52,14 @@ for d in ${LATENT_DATA:+"$LATENT_DATA/mnist"} data/mnist "$HOME/.local/share/lat
 done
 [[ -n $data_dir ]] || die "no MNIST: put the gzipped IDX files in data/mnist (cp -r ~/.local/share/latent/mnist data/)"
 
-# The XLA CUDA PJRT plugin, from JAX's installed plugin package.
+# The XLA CUDA PJRT plugin: `latent setup --cuda`'s, else JAX's installed plugin package.
 plugin=${XLA_CUDA_PLUGIN:-}
+for major in 13 12; do
+	setup_plugin=$HOME/.local/lib/go-xla/cuda$major/pjrt/pjrt_c_api_cuda_plugin.so
+	if [[ -z $plugin && -f $setup_plugin ]]; then
+		plugin=$setup_plugin
+	fi
+done
 if [[ -z $plugin ]]; then
 	for mod in xla_cuda13 xla_cuda12; do
 		dir=$("$py" -c "import os, jax_plugins.$mod as m; print(os.path.dirname(m.__file__))" 2>/dev/null) || continue
@@ -67,18 +76,9 @@ fi
 [[ -n $plugin && -f $plugin ]] || die "no xla_cuda_plugin.so found (set XLA_CUDA_PLUGIN to the CUDA PJRT plugin's path)"
 plugin=$(realpath "$plugin")
 
-# go-xla v0.1.4 points XLA_FLAGS' CUDA data folder (ptxas, libdevice) at a
-# folder of its author's machine unless XLA_FLAGS already names one: name the
-# pip-installed NVIDIA folder holding libdevice, or turn go-xla's CUDA checks off.
-if [[ ${XLA_FLAGS:-} != *--xla_gpu_cuda_data_dir* ]]; then
-	site=$(dirname "$(dirname "$(dirname "$plugin")")")
-	libdevice=$(find "$site/nvidia" -path '*/nvvm/libdevice/libdevice.10.bc' 2>/dev/null | head -n 1 || true)
-	if [[ -n $libdevice ]]; then
-		export XLA_FLAGS="${XLA_FLAGS:+$XLA_FLAGS }--xla_gpu_cuda_data_dir=$(dirname "$(dirname "$(dirname "$libdevice")")")"
-	else
-		export GOPJRT_CUDA_CHECKS=0
-	fi
-fi
+# latent names XLA's CUDA data folder (ptxas, libdevice) itself, from the
+# nvidia/ folder beside the plugin (`latent setup --cuda`'s or the Python's
+# site-packages/nvidia), unless XLA_FLAGS already names one.
 echo "gpu.sh: plugin $plugin; XLA_FLAGS=${XLA_FLAGS:-}; data $data_dir" >&2
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader >&2 || true
 

@@ -16,15 +16,31 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/latent-vae/latent/internal/atomicfile"
 )
 
-// wheel is the pinned file as an index lists it.
+// Wheel is a pinned file on a Python package index.
+type Wheel struct {
+	Package, Version string
+	File             string // the wheel's file name
+	SHA256           string // hex
+	Size             int64  // bytes, as PyPI lists it (for the size printed before a download)
+}
+
+// wheel is a pinned file as an index lists it.
 type wheel struct {
 	url  string
 	size int64 // 0 when the index does not say
+}
+
+// fetcher downloads pinned wheels from one index with one install's limits;
+// advice says what to do without network.
+type fetcher struct {
+	opt    Options
+	advice string
 }
 
 // simpleJSON is the part of a PEP 691 project page latent reads.
@@ -38,10 +54,11 @@ type simpleJSON struct {
 
 var hrefRE = regexp.MustCompile(`href="([^"]+)"`)
 
-// findWheel asks the index's project page (PEP 691 JSON, or the PEP 503
-// HTML page of older mirrors) where the pinned wheel is.
-func findWheel(ctx context.Context, opt Options) (wheel, error) {
-	page := strings.TrimRight(opt.IndexURL, "/") + "/" + Package + "/"
+// find asks the index's project page (PEP 691 JSON, or the PEP 503
+// HTML page of older mirrors) where the pinned wheel pin is.
+func (f fetcher) find(ctx context.Context, pin Wheel) (wheel, error) {
+	opt := f.opt
+	page := strings.TrimRight(opt.IndexURL, "/") + "/" + pin.Package + "/"
 	base, err := url.Parse(page)
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") {
 		return wheel{}, fmt.Errorf("index URL %q: want an http or https URL such as %s", opt.IndexURL, DefaultIndexURL)
@@ -53,26 +70,26 @@ func findWheel(ctx context.Context, opt Options) (wheel, error) {
 	req.Header.Set("Accept", "application/vnd.pypi.simple.v1+json, text/html;q=0.1")
 	resp, err := opt.Client.Do(req)
 	if err != nil {
-		return wheel{}, fmt.Errorf("could not reach %s: %w; %s", base.Host, err, offline(opt.Dir))
+		return wheel{}, fmt.Errorf("could not reach %s: %w; %s", base.Host, err, f.advice)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		return wheel{}, fmt.Errorf("%s answered %s: is it a Python package index (like %s)? %s",
-			page, resp.Status, DefaultIndexURL, offline(opt.Dir))
+			page, resp.Status, DefaultIndexURL, f.advice)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
 	if err != nil {
-		return wheel{}, fmt.Errorf("reading %s: %w; %s", page, err, offline(opt.Dir))
+		return wheel{}, fmt.Errorf("reading %s: %w; %s", page, err, f.advice)
 	}
-	w, err := parseIndex(resp.Header.Get("Content-Type"), body, base)
+	w, err := parseIndex(resp.Header.Get("Content-Type"), body, base, pin)
 	if err != nil {
 		return wheel{}, fmt.Errorf("%s: %w", page, err)
 	}
 	return w, nil
 }
 
-// parseIndex finds WheelFile in a project page and resolves its URL against base.
-func parseIndex(contentType string, body []byte, base *url.URL) (wheel, error) {
+// parseIndex finds pin's file in a project page and resolves its URL against base.
+func parseIndex(contentType string, body []byte, base *url.URL, pin Wheel) (wheel, error) {
 	var found wheel
 	mt, _, _ := mime.ParseMediaType(contentType)
 	if mt == "application/vnd.pypi.simple.v1+json" || mt == "application/json" {
@@ -81,33 +98,34 @@ func parseIndex(contentType string, body []byte, base *url.URL) (wheel, error) {
 			return wheel{}, fmt.Errorf("not a PEP 691 project page: %w", err)
 		}
 		for _, f := range page.Files {
-			if f.Filename == WheelFile {
+			if f.Filename == pin.File {
 				found = wheel{url: f.URL, size: f.Size}
 			}
 		}
 	} else {
 		for _, m := range hrefRE.FindAllSubmatch(body, -1) {
 			href := strings.ReplaceAll(string(m[1]), "&amp;", "&")
-			if u, err := url.Parse(href); err == nil && path.Base(u.Path) == WheelFile {
+			if u, err := url.Parse(href); err == nil && path.Base(u.Path) == pin.File {
 				found = wheel{url: href}
 			}
 		}
 	}
 	if found.url == "" {
-		return wheel{}, fmt.Errorf("the index does not list %s (%s %s for Linux x86-64)", WheelFile, Package, Version)
+		return wheel{}, fmt.Errorf("the index does not list %s (%s %s for Linux x86-64)", pin.File, pin.Package, pin.Version)
 	}
 	u, err := base.Parse(found.url)
 	if err != nil {
-		return wheel{}, fmt.Errorf("bad URL %q for %s: %w", found.url, WheelFile, err)
+		return wheel{}, fmt.Errorf("bad URL %q for %s: %w", found.url, pin.File, err)
 	}
 	u.Fragment = ""
 	found.url = u.String()
 	return found, nil
 }
 
-// download fetches w into a temporary file in opt.Dir and checks its size
-// and SHA-256. The caller removes the returned file.
-func download(ctx context.Context, opt Options, w wheel) (_ *os.File, n int64, err error) {
+// download fetches w, the pinned wheel pin, into a temporary file in dir and
+// checks its size and SHA-256. The caller removes the returned file.
+func (f fetcher) download(ctx context.Context, pin Wheel, w wheel, dir string) (_ *os.File, n int64, err error) {
+	opt := f.opt
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	stall := time.AfterFunc(opt.StallTimeout, func() { cancel(errStalled) })
@@ -118,33 +136,37 @@ func download(ctx context.Context, opt Options, w wheel) (_ *os.File, n int64, e
 	}
 	resp, err := opt.Client.Do(req)
 	if err != nil {
-		return nil, 0, fmt.Errorf("could not download %s: %w; %s", w.url, err, offline(opt.Dir))
+		return nil, 0, fmt.Errorf("could not download %s: %w; %s", w.url, err, f.advice)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, 0, fmt.Errorf("downloading %s: the server answered %s; try again later, or %s", w.url, resp.Status, offline(opt.Dir))
+		return nil, 0, fmt.Errorf("downloading %s: the server answered %s; try again later, or %s", w.url, resp.Status, f.advice)
 	}
 	want := max(w.size, resp.ContentLength)
 	fmt.Fprintf(opt.Log, "downloading %s (%.1f MB)\n", w.url, float64(want)/1e6)
-	f, err := os.CreateTemp(opt.Dir, "."+WheelFile+".tmp-*")
+	tmp, err := os.CreateTemp(dir, "."+pin.File+".tmp-*")
 	if err != nil {
-		return nil, 0, fmt.Errorf("downloading %s: %w", WheelFile, err)
+		return nil, 0, fmt.Errorf("downloading %s: %w", pin.File, err)
 	}
 	defer func() {
 		if err != nil {
-			removeTemp(f)
+			removeTemp(tmp)
 		}
 	}()
 	sum := sha256.New()
-	n, err = io.Copy(io.MultiWriter(f, sum), &stallReader{resp.Body, stall, opt.StallTimeout})
+	var dst io.Writer = tmp
+	if opt.Progress != nil {
+		dst = io.MultiWriter(tmp, opt.Progress)
+	}
+	n, err = io.Copy(io.MultiWriter(dst, sum), &stallReader{resp.Body, stall, opt.StallTimeout})
 	if err != nil || (want > 0 && n != want) {
-		return nil, n, truncated(w.url, n, want, context.Cause(ctx), err, opt)
+		return nil, n, f.truncated(w.url, n, want, context.Cause(ctx), err)
 	}
-	if got := hex.EncodeToString(sum.Sum(nil)); got != strings.ToLower(opt.SHA256) {
+	if got := hex.EncodeToString(sum.Sum(nil)); got != strings.ToLower(pin.SHA256) {
 		return nil, n, fmt.Errorf("%s has SHA-256 %s, want %s: the download is damaged or is not the pinned wheel, and nothing was installed; run it again, or %s",
-			WheelFile, got, opt.SHA256, offline(opt.Dir))
+			pin.File, got, pin.SHA256, f.advice)
 	}
-	return f, n, nil
+	return tmp, n, nil
 }
 
 // errStalled cancels a download that received nothing for Options.StallTimeout.
@@ -165,7 +187,8 @@ func (s *stallReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func truncated(url string, n, want int64, cause, err error, opt Options) error {
+func (f fetcher) truncated(url string, n, want int64, cause, err error) error {
+	opt := f.opt
 	why := "the connection ended early"
 	switch {
 	case errors.Is(cause, errStalled):
@@ -175,8 +198,11 @@ func truncated(url string, n, want int64, cause, err error, opt Options) error {
 	case err != nil:
 		why = err.Error()
 	}
+	if errors.Is(err, syscall.ENOSPC) {
+		why = "the disk is full"
+	}
 	return fmt.Errorf("download of %s truncated after %d of %d bytes: %s; nothing was installed; run it again, or %s",
-		url, n, want, why, offline(opt.Dir))
+		url, n, want, why, f.advice)
 }
 
 // extract copies Member out of the wheel in f to dest, atomically, mode 0755.

@@ -60,6 +60,8 @@ type Options struct {
 	SHA256 string
 	Force  bool      // reinstall even when the stamp says it is installed
 	Log    io.Writer // progress lines; nil for none
+	// Progress, when not nil, is written every byte downloaded (a progress bar).
+	Progress io.Writer
 
 	dial dialer.Func // what the default client connects with; nil: TCP (tests use an in-memory network)
 }
@@ -100,12 +102,14 @@ func Install(ctx context.Context, opt Options) (Result, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, opt.Timeout)
 	defer cancel()
-	w, err := findWheel(ctx, opt)
+	pin := Wheel{Package: Package, Version: Version, File: WheelFile, SHA256: opt.SHA256}
+	f := fetcher{opt: opt, advice: offline(opt.Dir)}
+	w, err := f.find(ctx, pin)
 	if err != nil {
 		return res, err
 	}
 	res.WheelURL = w.url
-	wheel, n, err := download(ctx, opt, w)
+	wheel, n, err := f.download(ctx, pin, w, opt.Dir)
 	if err != nil {
 		return res, err
 	}

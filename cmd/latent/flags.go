@@ -22,7 +22,7 @@ import (
 // backendFlag defines --backend.
 func backendFlag(fs *flag.FlagSet) *string {
 	return fs.String("backend", "", "backend: xla:cpu, xla:cuda, xla:/path/plugin.so or go "+
-		"(default: $GOMLX_BACKEND, else xla:cpu when its plugin is installed, else go with a warning)")
+		"(default: $GOMLX_BACKEND, else xla:cuda when its plugin is installed and a GPU is visible, else xla:cpu when its plugin is installed, else go with a warning)")
 }
 
 // openBackend opens the backend given by --backend (name), else by

@@ -9,6 +9,7 @@ import (
 	"github.com/gomlx/gomlx/backends"
 
 	"github.com/latent-vae/latent/backend"
+	"github.com/latent-vae/latent/backend/nvidia"
 )
 
 func runInfo(args []string, stdout, stderr io.Writer) error {
@@ -22,12 +23,17 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	cudaPlugin, cudaNamed, cudaFound := backend.CUDAPluginFor(*name)
 	b, err := openBackendDevices(*name, devices, stderr)
 	if err != nil {
+		if cudaNamed {
+			printCUDA(stdout, cudaPlugin, cudaFound)
+		}
 		return err
 	}
 	defer b.Finalize()
 	fmt.Fprintf(stdout, "backend:       %s\n", b.Config)
+	fmt.Fprintf(stdout, "chosen:        %s\n", b.Reason)
 	fmt.Fprintf(stdout, "description:   %s\n", b.Description())
 	if b.PluginPath != "" {
 		fmt.Fprintf(stdout, "pjrt plugin:   %s\n", b.PluginPath)
@@ -42,7 +48,65 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "go:            %s %s/%s, %d CPUs\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
 	fmt.Fprintf(stdout, "gomlx:         %s\n", moduleVersion("github.com/gomlx/gomlx"))
 	fmt.Fprintf(stdout, "go-xla:        %s\n", moduleVersion("github.com/gomlx/go-xla"))
+	if cudaNamed || cudaFound {
+		printCUDA(stdout, cudaPlugin, cudaFound)
+	}
 	return nil
+}
+
+// printCUDA writes the diagnosis of the CUDA plugin at plugin: its CUDA and
+// PJRT API versions, the driver, each NVIDIA file, the GPUs or why there
+// are none, and the verdict with its advice.
+func printCUDA(w io.Writer, plugin string, found bool) {
+	if !found {
+		fmt.Fprintf(w, "cuda plugin:   not installed; %s\n", backend.CUDASetupAdvice)
+		return
+	}
+	facts := backend.ProbeCUDA(plugin)
+	version, err := backend.PluginVersion(plugin)
+	if err != nil {
+		version = "unusable: " + err.Error()
+	} else {
+		version = "PJRT API v" + version
+	}
+	cuda := "CUDA version unknown (its RPATH names no nvidia/ folder latent knows)"
+	if facts.ReleaseKnown {
+		cuda = fmt.Sprintf("CUDA %d", facts.Release.Major)
+	}
+	fmt.Fprintf(w, "cuda plugin:   %s (%s, %s)\n", plugin, cuda, version)
+	d := facts.Driver
+	if !d.Loaded {
+		fmt.Fprintf(w, "nvidia driver: not loadable: %s\n", d.LoadError)
+	} else {
+		rel := d.Release
+		if rel == "" {
+			rel = "release unknown"
+		}
+		fmt.Fprintf(w, "nvidia driver: %s, supports CUDA %s\n", rel, nvidia.VersionString(d.CUDAVersion))
+	}
+	if facts.ReleaseKnown {
+		fmt.Fprintf(w, "driver needed: >= %s (CUDA %d)\n", facts.Release.MinDriver, facts.Release.Major)
+		fmt.Fprintf(w, "nvidia files:  %d of %d found\n", len(facts.Files)-len(nvidia.Missing(facts.Files)), len(facts.Files))
+		for _, f := range facts.Files {
+			where := "missing"
+			if f.Path != "" {
+				where = f.Path
+			}
+			fmt.Fprintf(w, "  %-40s %s\n", f.Name, where)
+		}
+	}
+	for i, dev := range d.Devices {
+		fmt.Fprintf(w, "gpu %d:         %s, %.1f GB, compute capability %d.%d\n", i, dev.Name, float64(dev.MemoryBytes)/1e9, dev.CapMajor, dev.CapMinor)
+	}
+	problem := facts.Check()
+	if d.Loaded && len(d.Devices) == 0 && problem != nil && problem.Problem == backend.CUDANoDevice {
+		fmt.Fprintf(w, "gpus:          none: %s\n", problem.Reason)
+	}
+	if problem != nil {
+		fmt.Fprintf(w, "cuda:          %s\n", problem)
+		return
+	}
+	fmt.Fprintf(w, "cuda:          ready\n")
 }
 
 // cacheLine describes the compile cache in dir ("" when off).

@@ -48,12 +48,18 @@ func TestInfoBackendChoice(t *testing.T) {
 	}
 
 	code, out, errOut = runLatent(t, noPlugin, "info")
-	if code != 0 || !strings.Contains(out, "backend:       go") || !strings.Contains(errOut, "make setup") {
+	if code != 0 || !strings.Contains(out, "backend:       go") || !strings.Contains(errOut, "make setup") ||
+		!strings.Contains(out, "chosen:        by default: no CUDA plugin installed, and no XLA CPU plugin") {
 		t.Errorf("latent info without plugin: exit %d, stdout %q, stderr %q; want the pure-Go backend and a warning naming make setup", code, out, errOut)
 	}
 	code, _, errOut = runLatent(t, noPlugin, "train", "--out", filepath.Join(empty, "run"), "--steps", "1")
 	if code == 0 || !strings.Contains(errOut, "cannot train") || !strings.Contains(errOut, "make setup") {
 		t.Errorf("latent train without plugin: exit %d, stderr %q; want a clear refusal with advice", code, errOut)
+	}
+	code, out, errOut = runLatent(t, noPlugin, "info", "--backend", "xla:cuda")
+	if code != 1 || !strings.Contains(out, "cuda plugin:   not installed; run `latent setup --cuda`") ||
+		!strings.Contains(errOut, `--backend "xla:cuda": no CUDA plugin: PJRT plugin "cuda" not found`) {
+		t.Errorf("latent info --backend xla:cuda without plugin: exit %d, stdout %q, stderr %q; want the no-plugin class and latent setup --cuda", code, out, errOut)
 	}
 	code, _, errOut = runLatent(t, noPlugin, "info", "--backend", "xla:cpu")
 	if code == 0 || !strings.Contains(errOut, "make setup") {

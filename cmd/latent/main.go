@@ -45,7 +45,7 @@ func commands() map[string]command {
 		"neighbors":   {"an image and its nearest neighbours in latent space", runNeighbors},
 		"serve":       {"explore the latent space in the browser: map, sliders, interpolation, drawing", runServe},
 		"export":      {"write a run's weights as a safetensors file for use outside latent", runExport},
-		"setup":       {"install the XLA CPU PJRT plugin from PyPI into ~/.local/lib/go-xla", runSetup},
+		"setup":       {"install the XLA CPU PJRT plugin (or with --cuda the CUDA one and NVIDIA libraries) from PyPI into ~/.local/lib/go-xla", runSetup},
 		"version":     {"print latent's version, GoMLX's, go-xla's and the PJRT plugin's", runVersion},
 		"completion":  {"print a shell completion script: completion bash|zsh|fish", runCompletion},
 	}

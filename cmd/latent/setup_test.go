@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/latent-vae/latent/internal/testenv"
 	"github.com/latent-vae/latent/pjrtplugin"
 )
 
@@ -39,6 +40,15 @@ func TestSetup(t *testing.T) {
 		{"force goes to the network", []string{"--dir", installed, "--index-url", closed, "--force"}, 1, []string{"could not reach"}},
 		{"dir is a file", []string{"--dir", file}, 1, []string{"--dir " + file + ": is a file"}},
 		{"stray argument", []string{"now"}, 2, []string{"unexpected arguments"}},
+		// the size comes first, before the free-space check and the network
+		{"cuda", []string{"--cuda", "--dir", empty, "--index-url", closed}, 1, []string{"CUDA 13: 13 wheels, 2.30 GB to download"}},
+		{"cuda 12", []string{"--cuda", "12", "--dir", empty, "--index-url", closed}, 1, []string{"CUDA 12: 12 wheels, 2.93 GB to download"}},
+		{"cuda, no network", []string{"--cuda", "--plugin-only", "--dir", empty, "--index-url", closed}, 1,
+			[]string{"CUDA 13: 1 wheels, 0.13 GB to download", "could not reach 127.0.0.1", "latent setup --cuda 13 --dir DIR"}},
+		{"cuda=12 plugin only", []string{"--cuda=12", "--plugin-only", "--dir", empty, "--index-url", closed}, 1,
+			[]string{"CUDA 12: 1 wheels, 0.19 GB to download", "could not reach"}},
+		{"cuda 11", []string{"--cuda=11", "--dir", empty}, 2, []string{"--cuda", "want 13 (driver >= 580) or 12"}},
+		{"plugin only without cuda", []string{"--plugin-only", "--dir", empty}, 2, []string{"--plugin-only: only with --cuda"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -54,5 +64,17 @@ func TestSetup(t *testing.T) {
 	}
 	if names, _ := os.ReadDir(empty); len(names) != 0 {
 		t.Errorf("a failed setup left %d files in %s", len(names), empty)
+	}
+}
+
+// TestSetupCUDAInstalled: the real plugin that `make test` keeps in its
+// cache is found installed without touching the network.
+func TestSetupCUDAInstalled(t *testing.T) {
+	dir := filepath.Dir(filepath.Dir(filepath.Dir(testenv.CUDAPlugin(t))))
+	var out, errb bytes.Buffer
+	args := []string{"setup", "--cuda", "--plugin-only", "--dir", dir, "--index-url", "http://127.0.0.1:1/simple"}
+	code := run(args, &out, &errb)
+	if code != 0 || !strings.Contains(out.String(), "CUDA 13 PJRT plugin (jax-cuda13-pjrt 0.12.0.1) already installed in "+filepath.Join(dir, "cuda13")) {
+		t.Errorf("latent %v: exit %d, stdout %q, stderr %q; want already installed", args, code, out.String(), errb.String())
 	}
 }

@@ -94,8 +94,16 @@ func cudaPluginCheckDrivers(name string) {
 			plugin.Path(), nvidiaPath, plugin.Path(), nvidiaPath)
 		return
 	}
-	// cudaSetCUDADir(nvidiaPath)
-	cudaSetCUDADir("/home/janpf/.local/lib/go-xla/nvidia")
+	// latent's patch: name the CUDA data folder (ptxas, nvvm/libdevice) of the
+	// nvidia/ folder found, CUDA 13's or CUDA 12's layout, not a folder of
+	// go-xla's author's machine; name none when neither is there.
+	for _, sub := range []string{"cu13", "cuda_nvcc"} {
+		dir := path.Join(nvidiaPath, sub)
+		if _, err := os.Stat(path.Join(dir, "nvvm", "libdevice")); err == nil {
+			cudaSetCUDADir(dir)
+			return
+		}
+	}
 }
 
 // cudaNVidiaPath returns the path to the nvidia libraries. If they are not found in the same directory as the plugin.

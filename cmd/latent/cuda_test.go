@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/latent-vae/latent/backend"
+	"github.com/latent-vae/latent/backend/nvidia"
+	"github.com/latent-vae/latent/internal/testenv"
+)
+
+// xlaNoise matches what the PJRT plugin (absl) and go-xla (klog) print on
+// their own: "W1202 14:19:29.637545 12418 file.cc:86] ..." and absl's banner.
+var xlaNoise = regexp.MustCompile(`(?m)^[IWEF]\d{4} \d\d:\d\d:\d\d|absl::InitializeLog|cuda_linux\.go|cudart_stub`)
+
+// TestCUDANoDriver runs the real CUDA 13 plugin on a machine without an
+// NVIDIA driver: `latent info` and `latent train` with --backend xla:cuda
+// fail at once (within 10 s, never hanging), exit 1, name the "no NVIDIA
+// driver" problem with its advice, and print none of XLA's log unless
+// LATENT_XLA_LOG=1 asks for it.
+func TestCUDANoDriver(t *testing.T) {
+	plugin := testenv.CUDAPlugin(t)
+	if nvidia.ProbeDriver().Loaded {
+		t.Skip("this machine has an NVIDIA driver (libcuda.so.1 loads): the no-driver case cannot happen here")
+	}
+	env := []string{"PJRT_PLUGIN_LIBRARY_PATH=" + filepath.Dir(plugin), "LATENT_XLA_CACHE=off", "LATENT_XLA_LOG="}
+	out := filepath.Join(t.TempDir(), "run")
+	tests := []struct {
+		name string
+		args []string
+		env  []string
+		want []string // substrings of stdout+stderr
+		log  bool     // XLA's log expected on stderr
+	}{
+		{"info", []string{"info", "--backend", "xla:cuda"}, nil,
+			[]string{"no NVIDIA driver: libcuda.so.1 cannot be loaded", "install an NVIDIA driver >= 580", "--gpus all",
+				"cuda plugin:   " + plugin + " (CUDA 13, PJRT API v0.", "nvidia files:  0 of 13 found", "missing"}, false},
+		{"train", []string{"train", "--backend", "xla:cuda", "--data", "mnist", "--steps", "1", "--out", out}, nil,
+			[]string{`--backend "xla:cuda": no NVIDIA driver`, "install an NVIDIA driver >= 580", "use --backend xla:cpu"}, false},
+		{"info by path", []string{"info", "--backend", "xla:" + plugin}, nil,
+			[]string{"no NVIDIA driver", "driver needed: >= 580 (CUDA 13)"}, false},
+		{"info with XLA's log", []string{"info", "--backend", "xla:cuda"}, []string{"LATENT_XLA_LOG=1"},
+			[]string{"no NVIDIA driver"}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, os.Args[0], tc.args...)
+			cmd.Env = append(append(append(os.Environ(), "LATENT_RUN_MAIN=1"), env...), tc.env...)
+			var stdout, stderr strings.Builder
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			if ctx.Err() != nil {
+				t.Fatalf("latent %v still running after 10 s", tc.args)
+			}
+			code := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				code = ee.ExitCode()
+			}
+			all := stdout.String() + stderr.String()
+			if code != 1 {
+				t.Errorf("latent %v: exit %d, want 1; output:\n%s", tc.args, code, all)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(all, w) {
+					t.Errorf("latent %v: output lacks %q:\n%s", tc.args, w, all)
+				}
+			}
+			if noise := xlaNoise.FindString(stderr.String()); (noise != "") != tc.log {
+				t.Errorf("latent %v: XLA log on stderr %q, want it %v; stderr:\n%s", tc.args, noise, tc.log, stderr.String())
+			}
+			if lines := strings.Count(strings.TrimSpace(stderr.String()), "\n"); !tc.log && lines > 0 {
+				t.Errorf("latent %v: %d lines on stderr, want the one-line reason:\n%s", tc.args, lines+1, stderr.String())
+			}
+		})
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("a train that could not open its backend created %s", out)
+	}
+}
+
+// TestInfoDefaultWithCUDAPlugin: with --backend unset and a CUDA plugin
+// installed on a machine without a driver, latent runs on XLA CPU, says why,
+// and `latent info` adds the CUDA diagnosis.
+func TestInfoDefaultWithCUDAPlugin(t *testing.T) {
+	cuda := testenv.CUDAPlugin(t)
+	if nvidia.ProbeDriver().Loaded {
+		t.Skip("this machine has an NVIDIA driver")
+	}
+	cpu, ok := backend.LocatePlugin("cpu")
+	if !ok {
+		testenv.Missing(t, "XLA CPU plugin not installed")
+	}
+	dir := t.TempDir()
+	for name, target := range map[string]string{"pjrt_c_api_cpu_plugin.so": cpu, "pjrt_c_api_cuda_plugin.so": cuda} {
+		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, out, errOut := runLatent(t, []string{"PJRT_PLUGIN_LIBRARY_PATH=" + dir, "GOMLX_BACKEND=", "LATENT_XLA_CACHE=off", "LATENT_XLA_LOG="}, "info")
+	for _, want := range []string{"backend:       xla:cpu\n", "chosen:        by default: CUDA plugin installed, but no NVIDIA driver: libcuda.so.1 cannot be loaded",
+		"cuda plugin:   " + filepath.Join(dir, "pjrt_c_api_cuda_plugin.so") + " (CUDA 13, PJRT API v0.", "nvidia driver: not loadable", "cuda:          no NVIDIA driver"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("latent info: exit %d, stdout lacks %q:\n%s\nstderr: %s", code, want, out, errOut)
+		}
+	}
+	if noise := xlaNoise.FindString(errOut); noise != "" {
+		t.Errorf("latent info printed XLA's log %q:\n%s", noise, errOut)
+	}
+}

@@ -42,14 +42,17 @@ func (c Codes) byClass(d, classes int) [][]float64 {
 }
 
 // FitMixtures fits cfg.Components-component mixtures to the training codes
-// (one per class of a conditional cfg) and returns them with the mean
+// (one per class of a conditional cfg, with fewer components for a class
+// of fewer than two codes per component) and returns them with the mean
 // log-likelihood of the held-out codes in nats per code.
 func FitMixtures(cfg Config, training, heldOut Codes) (*Mixtures, float64, error) {
 	cfg.Kind = KindGMM
 	d := cfg.Latent
 	m := &Mixtures{Config: cfg}
 	for c, z := range training.byClass(d, cfg.Classes) {
-		g, _, err := FitGMM(z, d, cfg.Components, cfg.Seed+int64(c))
+		// A class with few codes gets as many components as it can fill.
+		k := max(1, min(cfg.Components, len(z)/d/2))
+		g, _, err := FitGMM(z, d, k, cfg.Seed+int64(c))
 		if err != nil {
 			if cfg.Classes > 0 {
 				return nil, 0, fmt.Errorf("class %d: %w", c, err)

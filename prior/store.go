@@ -49,12 +49,15 @@ func (m *Mixtures) Save(dir string) error {
 	c, k, d := len(m.PerClass), m.Config.Components, m.Config.Latent
 	weights, means, chols := make([]float64, 0, c*k), make([]float64, 0, c*k*d), make([]float64, 0, c*k*d*d)
 	for _, g := range m.PerClass {
-		weights = append(weights, g.Weights...)
-		for i := range k {
-			means = append(means, g.Means[i]...)
+		for i := range k { // a class fitted with fewer components is padded with unused ones
+			w, mean, chol := 0.0, make([]float64, d), identity(d)
+			if i < g.K() {
+				w, mean, chol = g.Weights[i], g.Means[i], g.Chols[i]
+			}
+			weights, means = append(weights, w), append(means, mean...)
 			for r := range d {
 				for col := range d {
-					chols = append(chols, g.Chols[i].At(r, col))
+					chols = append(chols, chol.At(r, col))
 				}
 			}
 		}
@@ -64,6 +67,15 @@ func (m *Mixtures) Save(dir string) error {
 	ctx.VariableWithValue("means", tensors.FromFlatDataAndDimensions(means, c, k, d)).SetTrainable(false)
 	ctx.VariableWithValue("chols", tensors.FromFlatDataAndDimensions(chols, c, k, d, d)).SetTrainable(false)
 	return save(dir, 0, m.Config, ctx, 1)
+}
+
+// identity is the d×d identity as a lower-triangular matrix.
+func identity(d int) *mat.TriDense {
+	l := mat.NewTriDense(d, mat.Lower, nil)
+	for i := range d {
+		l.SetTri(i, i, 1)
+	}
+	return l
 }
 
 // save writes ctx with cfg as a checkpoint of step in dir (created 0o755),

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/latent-vae/latent/models"
 	"github.com/latent-vae/latent/prior"
 )
 
@@ -110,5 +111,38 @@ func TestPriorFitFlags(t *testing.T) {
 	}
 	if code, _, stderr := genLatent("sample", "--run", runDir, "--prior", "flow"); code != 2 || !strings.Contains(stderr, "--prior") {
 		t.Errorf("sample --prior flow: exit %d, %q; want a usage error naming --prior", code, stderr)
+	}
+}
+
+// TestPriorConditionalAndLadder fits both priors to a conditional run (a
+// mixture per class, the label in the denoiser) and to a ladder (its
+// whitened code), and samples from them.
+func TestPriorConditionalAndLadder(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		classes int
+		edit    func(*models.Config)
+		sample  []string
+	}{
+		{"conditional", 2, func(m *models.Config) { m.Classes = 2 }, []string{"--per-label", "3"}},
+		{"ladder", 0, func(m *models.Config) {
+			m.Model, m.Groups, m.Latent, m.Blocks = models.Ladder, 2, 4, 1
+		}, []string{"-n", "6"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			runDir, _ := genTestRunOf(t, 1, tc.classes, tc.edit)
+			genMustRun(t, "prior", "fit", "--run", runDir, "--kind", "gmm", "--components", "3")
+			genMustRun(t, append(append([]string{"prior", "fit", "--run", runDir}, tinyDiffusion...), "--steps", "20")...)
+			out := t.TempDir()
+			var grids [][]byte
+			for _, p := range []string{"gmm", "diffusion", "normal"} {
+				path := filepath.Join(out, p+".png")
+				genMustRun(t, append([]string{"sample", "--run", runDir, "--prior", p, "-o", path}, tc.sample...)...)
+				grids = append(grids, mustRead(t, path))
+			}
+			if bytes.Equal(grids[0], grids[2]) || bytes.Equal(grids[1], grids[2]) || bytes.Equal(grids[0], grids[1]) {
+				t.Error("two priors drew the same grid")
+			}
+		})
 	}
 }

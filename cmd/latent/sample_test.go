@@ -41,6 +41,22 @@ func genSkipWithoutXLA(t *testing.T) *backend.Backend { return testenv.XLA(t) }
 // bytes.
 func genTestRun(t *testing.T, channels int) (runDir string, testImages []byte) {
 	t.Helper()
+	return genTestRunOf(t, channels, 0, nil)
+}
+
+// genTestRunOf is genTestRun of a model that edit changes (nil: none),
+// whose images are labelled i mod classes (all 0 when classes is 0).
+func genTestRunOf(t *testing.T, channels, classes int, edit func(*models.Config)) (runDir string, testImages []byte) {
+	t.Helper()
+	labels := func(n int) []byte {
+		l := make([]byte, n)
+		for i := range l {
+			if classes > 0 {
+				l[i] = byte(i % classes)
+			}
+		}
+		return l
+	}
 	b := genSkipWithoutXLA(t)
 	root := t.TempDir()
 	dataDir, runDir := filepath.Join(root, "data"), filepath.Join(root, "run")
@@ -50,14 +66,17 @@ func genTestRun(t *testing.T, channels int) (runDir string, testImages []byte) {
 		}
 	}
 	genWriteIDX(t, filepath.Join(dataDir, "train-images-idx3-ubyte"), genPixels(genTrainN, 1), genTrainN, genSide, genSide)
-	genWriteIDX(t, filepath.Join(dataDir, "train-labels-idx1-ubyte"), make([]byte, genTrainN), genTrainN)
+	genWriteIDX(t, filepath.Join(dataDir, "train-labels-idx1-ubyte"), labels(genTrainN), genTrainN)
 	testImages = genPixels(genTestN, 2)
 	genWriteIDX(t, filepath.Join(dataDir, "t10k-images-idx3-ubyte"), testImages, genTestN, genSide, genSide)
-	genWriteIDX(t, filepath.Join(dataDir, "t10k-labels-idx1-ubyte"), make([]byte, genTestN), genTestN)
+	genWriteIDX(t, filepath.Join(dataDir, "t10k-labels-idx1-ubyte"), labels(genTestN), genTestN)
 
 	cfg := rundir.DefaultConfig()
 	cfg.Model.Height, cfg.Model.Width, cfg.Model.Channels = genSide, genSide, channels
 	cfg.Model.Widths, cfg.Model.Latent = []int{4}, 2
+	if edit != nil {
+		edit(&cfg.Model)
+	}
 	cfg.Data = rundir.DataConfig{Spec: dataDir, TestFraction: 0.1, SplitSeed: 1}
 	ctx := context.New()
 	if err := ctx.SetRNGStateFromSeed(1); err != nil {

@@ -107,7 +107,7 @@ func open(choice string, devices int, warn io.Writer) (*Backend, error) {
 	name, _, _ := strings.Cut(config, ":")
 	switch name {
 	case "xla", "stablehlo", "hlo", "shlo":
-		return openXLA(config, label, devices)
+		return openXLA(config, label, devices, warn)
 	case "go":
 		return openGo(config, label)
 	}
@@ -121,7 +121,7 @@ func openDefault(devices int, warn io.Writer) (*Backend, error) {
 	if found {
 		err := CheckPlugin(path)
 		if err == nil {
-			return openXLA("xla:cpu", `backend "xla:cpu"`, devices)
+			return openXLA("xla:cpu", `backend "xla:cpu"`, devices, warn)
 		}
 		fmt.Fprintf(warn, "warning: %v; using the slow pure-Go backend; %s\n", err, Advice)
 	} else {
@@ -136,7 +136,8 @@ func openDefault(devices int, warn io.Writer) (*Backend, error) {
 
 // openXLA finds and checks the plugin named in config, then loads it by
 // path; a CPU plugin is asked for devices host devices when devices > 1.
-func openXLA(config, label string, devices int) (*Backend, error) {
+// Warnings about the compile cache go to warn.
+func openXLA(config, label string, devices int, warn io.Writer) (*Backend, error) {
 	kind, spec, _ := strings.Cut(config, ":")
 	if spec == "" {
 		spec = "cpu"
@@ -161,7 +162,7 @@ func openXLA(config, label string, devices int) (*Backend, error) {
 	if options != "" {
 		load += "," + options
 	}
-	cache, err := enableCache()
+	cache, err := enableCache(warn)
 	if err != nil {
 		return nil, err
 	}

@@ -143,7 +143,7 @@ func TestCompileCacheFolderMode(t *testing.T) {
 // naming the reason, unless $LATENT_XLA_CACHE_TRUST=shared; and that
 // another value of that variable is an error.
 func TestCompileCacheRefusesWritableFolders(t *testing.T) {
-	for _, mode := range []os.FileMode{0o770, 0o707, 0o777, 0o1777} {
+	for _, mode := range []os.FileMode{0o770, 0o707, 0o777, os.ModeSticky | 0o777} {
 		t.Run(fmt.Sprintf("mode %v", mode), func(t *testing.T) {
 			dir := t.TempDir()
 			want := childProgram(openCached(t, dir)) // a trusted entry
@@ -187,6 +187,15 @@ func TestCompileCacheRefusesWritableFolders(t *testing.T) {
 			if warn.Len() != 0 || d.Hits != 1 || !slices.Equal(got, want) {
 				t.Errorf("$%s=shared: warned %q, cache counts %+v, result %v; want the entry loaded, %v", EnvCacheTrust, warn.String(), d, got, want)
 			}
+			MustNewExec(shared, func(x *Node) *Node { return Sqrt(x) }).MustExec([]float32{4})
+			for _, e := range entries(t, dir) {
+				if info, err := os.Stat(e); e != entry && (err != nil || info.Mode().Perm() != 0o644) {
+					t.Errorf("$%s=shared: a new entry has mode %v (%v), want 0644 (readable by all who share it)", EnvCacheTrust, info.Mode().Perm(), err)
+				}
+			}
+			if n := len(entries(t, dir)); n != 2 {
+				t.Errorf("$%s=shared: %d entries after compiling another program, want 2", EnvCacheTrust, n)
+			}
 		})
 	}
 	t.Run("bad trust value", func(t *testing.T) {
@@ -201,39 +210,80 @@ func TestCompileCacheRefusesWritableFolders(t *testing.T) {
 	})
 }
 
-// TestCompileCacheRefusesOthersEntries checks that an entry owned by
-// another user is not loaded: one warning, the program compiled, and the
-// cache neither read nor written for the rest of the process. Changing an
-// entry's owner needs root.
-func TestCompileCacheRefusesOthersEntries(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skipf("skipped: giving an entry to another user needs root (chown), and this test runs as uid %d", os.Geteuid())
-	}
-	dir := t.TempDir()
-	want := childProgram(openCached(t, dir))
-	entry, _ := onlyEntry(t, dir)
+// TestCompileCacheRefusesUntrustedEntries checks that an entry owned by
+// another user, one its group or others can write, or a symbolic link is
+// not loaded: one warning naming the reason, the program compiled, and the
+// cache neither read nor written for the rest of the process. So is a
+// folder owned by another user. Changing an owner needs root.
+func TestCompileCacheRefusesUntrustedEntries(t *testing.T) {
 	const nobody = 65534
-	if err := os.Chown(entry, nobody, nobody); err != nil {
-		t.Fatal(err)
+	needRoot := func(t *testing.T) {
+		if os.Geteuid() != 0 {
+			t.Skipf("skipped: giving a file to another user needs root (chown), and this test runs as uid %d", os.Geteuid())
+		}
 	}
-	b := openCached(t, dir)
-	var got []float32
-	var d pjrt.ExecutableCacheStats
-	stderr := captureStderr(t, func() {
-		d = cacheDelta(func() {
-			got = childProgram(b)
-			MustNewExec(b, func(x *Node) *Node { return Sqrt(x) }).MustExec([]float32{4}) // another program
+	for _, tc := range []struct {
+		name  string
+		spoil func(t *testing.T, dir, entry string) // makes entry, in dir, untrusted
+		want  string                                // in the warning, after the entry's path
+	}{
+		{"owned by another user", func(t *testing.T, dir, entry string) {
+			needRoot(t)
+			if err := os.Chown(entry, nobody, nobody); err != nil {
+				t.Fatal(err)
+			}
+		}, fmt.Sprintf(" is owned by uid %d, not by this user (uid %d)", nobody, os.Geteuid())},
+		{"group-writable", func(t *testing.T, dir, entry string) {
+			if err := os.Chmod(entry, 0o620); err != nil {
+				t.Fatal(err)
+			}
+		}, " can be written by its group or others"},
+		{"symbolic link", func(t *testing.T, dir, entry string) {
+			real := filepath.Join(t.TempDir(), "real")
+			if err := os.Rename(entry, real); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(real, entry); err != nil {
+				t.Fatal(err)
+			}
+		}, " is a symbolic link"},
+		{"folder owned by another user", func(t *testing.T, dir, entry string) {
+			needRoot(t)
+			if err := os.Chown(dir, nobody, nobody); err != nil {
+				t.Fatal(err)
+			}
+		}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			want := childProgram(openCached(t, dir))
+			entry, _ := onlyEntry(t, dir)
+			tc.spoil(t, dir, entry)
+			var warn bytes.Buffer
+			b := openCachedWarn(t, dir, &warn)
+			var got []float32
+			var d pjrt.ExecutableCacheStats
+			stderr := captureStderr(t, func() {
+				d = cacheDelta(func() {
+					got = childProgram(b)
+					MustNewExec(b, func(x *Node) *Node { return Sqrt(x) }).MustExec([]float32{4}) // another program
+				})
+			})
+			reason := entry + tc.want
+			if tc.want == "" {
+				reason = fmt.Sprintf("%s is owned by uid %d, not by this user (uid %d)", dir, nobody, os.Geteuid())
+			}
+			w := warnings(warn.String() + stderr)
+			if len(w) != 1 || !strings.Contains(w[0], reason) || !strings.Contains(w[0], "neither reads nor writes") {
+				t.Errorf("warnings %q; want one saying %q and that the cache is not used", w, reason)
+			}
+			if d.Hits != 0 || d.Misses != 0 || !slices.Equal(got, want) {
+				t.Errorf("cache counts %+v (want no hit, nothing stored), result %v (want %v)", d, got, want)
+			}
+			if n := len(entries(t, dir)); n != 1 {
+				t.Errorf("after refusing an entry the cache holds %d entries, want the refused one only", n)
+			}
 		})
-	})
-	w := warnings(stderr)
-	if len(w) != 1 || !strings.Contains(w[0], fmt.Sprintf("%s is owned by uid %d, not by this user (uid 0)", entry, nobody)) {
-		t.Errorf("an entry owned by uid %d: warnings %q; want one naming the entry and its owner", nobody, stderr)
-	}
-	if d.Hits != 0 || d.Misses != 0 || !slices.Equal(got, want) {
-		t.Errorf("an entry owned by another user: cache counts %+v (want no hit, nothing stored), result %v (want %v)", d, got, want)
-	}
-	if n := len(entries(t, dir)); n != 1 {
-		t.Errorf("after refusing an entry the cache holds %d entries, want the refused one only", n)
 	}
 }
 

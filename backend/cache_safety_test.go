@@ -2,6 +2,7 @@ package backend
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/gomlx/go-xla/pkg/pjrt"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // graph ops read best unqualified
@@ -28,6 +30,28 @@ func TestMain(m *testing.M) {
 		os.Exit(cacheChild(v))
 	}
 	os.Exit(m.Run())
+}
+
+// envBarrier names a folder where a child, once its backend is open,
+// writes a file ready-PID and waits for a file go before compiling, so that
+// two children compile at the same moment.
+const envBarrier = "LATENT_CACHE_TEST_BARRIER"
+
+// awaitBarrier waits at the barrier of envBarrier, if any.
+func awaitBarrier() error {
+	dir := os.Getenv(envBarrier)
+	if dir == "" {
+		return nil
+	}
+	if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("ready-%d", os.Getpid())), nil, 0o600); err != nil {
+		return err
+	}
+	for start := time.Now(); time.Since(start) < time.Minute; time.Sleep(time.Millisecond) {
+		if _, err := os.Stat(filepath.Join(dir, "go")); err == nil {
+			return nil
+		}
+	}
+	return errors.New("no go at the barrier within a minute")
 }
 
 // cacheChild compiles and runs childProgram, printing its result on stdout,
@@ -51,6 +75,10 @@ func cacheChild(limit string) int {
 		return 3
 	}
 	defer b.Finalize()
+	if err := awaitBarrier(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 3
+	}
 	fmt.Println(childProgram(b))
 	return 0
 }
@@ -332,20 +360,21 @@ func TestCompileCacheUnwritable(t *testing.T) {
 	}
 }
 
-// TestCompileCacheConcurrentCompilers runs two processes that compile the
-// same program into an empty cache at once: both succeed, with the same
-// result, and one entry remains, with no temporary file.
+// TestCompileCacheConcurrentCompilers runs processes (two and more, four
+// to widen the race) that compile the same program into an empty cache at
+// once: all succeed, with the same result, and one entry remains, with no
+// temporary file.
 func TestCompileCacheConcurrentCompilers(t *testing.T) {
-	dir := t.TempDir()
+	dir, barrier := t.TempDir(), t.TempDir()
 	var wg sync.WaitGroup
-	outs := make([]string, 2)
-	errs := make([]string, 2)
+	outs := make([]string, 4)
+	errs := make([]string, 4)
 	for i := range outs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			var out, errb bytes.Buffer
-			cmd := child(dir, 0)
+			cmd := child(dir, 0, envBarrier+"="+barrier)
 			cmd.Stdout, cmd.Stderr = &out, &errb
 			if err := cmd.Run(); err != nil {
 				errs[i] = fmt.Sprintf("%v: %s", err, errb.String())
@@ -356,14 +385,25 @@ func TestCompileCacheConcurrentCompilers(t *testing.T) {
 			}
 		}()
 	}
+	for start := time.Now(); time.Since(start) < time.Minute; time.Sleep(time.Millisecond) {
+		if ready, _ := filepath.Glob(filepath.Join(barrier, "ready-*")); len(ready) == len(outs) {
+			break
+		}
+	}
+	if err := os.WriteFile(filepath.Join(barrier, "go"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	wg.Wait()
-	if errs[0] != "" || errs[1] != "" || outs[0] != outs[1] || outs[0] == "" {
-		t.Errorf("two compilers at once: results %q, errors %q; want both to succeed alike, without warnings", outs, errs)
+	for i := range outs {
+		if errs[i] != "" || outs[i] != outs[0] || outs[0] == "" {
+			t.Errorf("%d compilers at once: results %q, errors %q; want all to succeed alike, without warnings", len(outs), outs, errs)
+			break
+		}
 	}
 	all, _ := filepath.Glob(filepath.Join(dir, "*"))
 	hidden, _ := filepath.Glob(filepath.Join(dir, ".*"))
 	if len(all) != 1 || len(hidden) != 0 || !strings.HasSuffix(all[0], pjrt.ExecutableCacheSuffix) {
-		t.Errorf("after two compilers at once the cache holds %v and %v; want one entry", all, hidden)
+		t.Errorf("after compilers at once the cache holds %v and %v; want one entry", all, hidden)
 	}
 }
 

@@ -157,7 +157,7 @@ func TestCompileCacheDamagedEntries(t *testing.T) {
 			}
 			code, _, stderr := runLatent(t, env(cache), args...)
 			if code != 0 {
-				t.Fatalf("exit %d (want 0: a damaged entry costs a compilation)\n%s", code, stderr)
+				t.Fatalf("exit %d (-1: killed by a signal; want 0: a damaged entry costs a compilation)\n%s", code, stderr)
 			}
 			got, err := os.ReadFile(c.outFile(out))
 			if err != nil || !bytes.Equal(got, mustRead(t, want)) {

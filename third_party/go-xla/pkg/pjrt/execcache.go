@@ -143,33 +143,11 @@ func compileCached(plugin *Plugin, client *Client, program []byte, format string
 		return compile()
 	}
 	path := filepath.Join(dir, key+ExecutableCacheSuffix)
-	data, err := readEntry(path, key, c.shared)
-	var untrusted untrustedError
-	switch {
-	case err == nil:
-		exec, err := client.DeserializeAndLoad(data)
-		if err == nil {
-			cacheHits.Add(1)
-			now := time.Now()
-			_ = os.Chtimes(path, now, now) // recently used
-			return exec, nil
-		}
-		// The checksum matched, so the plugin wrote these bytes: most likely
-		// another version of it under the same path.
-		cacheErrors.Add(1)
-		cacheWarnf("%s does not load (%v); removed it, compiling afresh", path, err)
-		_ = os.Remove(path)
-	case errors.As(err, &untrusted):
-		cacheErrors.Add(1)
-		c.refuse(err)
+	if exec := c.load(client, path, key); exec != nil {
+		return exec, nil
+	}
+	if c.refused() { // an untrusted entry
 		return compile()
-	case errors.Is(err, errDamaged):
-		cacheErrors.Add(1)
-		cacheWarnf("%v; removed it, compiling afresh", err)
-		_ = os.Remove(path)
-	case !errors.Is(err, fs.ErrNotExist):
-		cacheErrors.Add(1)
-		cacheWarnf("reading %s: %v; compiling afresh", path, err)
 	}
 	exec, err := compile()
 	if err != nil {
@@ -181,6 +159,41 @@ func compileCached(plugin *Plugin, client *Client, program []byte, format string
 		c.writeFailed(err)
 	}
 	return exec, nil
+}
+
+// load returns the executable in the entry at path, named for key, or nil
+// when there is none or it is damaged (then removed, with a warning), does
+// not load (removed, with a warning) or is not trusted (then the folder is
+// refused).
+func (c *cacheFolder) load(client *Client, path, key string) *LoadedExecutable {
+	data, err := readEntry(path, key, c.shared)
+	var untrusted untrustedError
+	switch {
+	case err == nil:
+		exec, err := client.DeserializeAndLoad(data)
+		if err == nil {
+			cacheHits.Add(1)
+			now := time.Now()
+			_ = os.Chtimes(path, now, now) // recently used
+			return exec
+		}
+		// The checksum matched, so the plugin wrote these bytes: most likely
+		// another version of it under the same path.
+		cacheErrors.Add(1)
+		cacheWarnf("%s does not load (%v); removed it, compiling afresh", path, err)
+		_ = os.Remove(path)
+	case errors.As(err, &untrusted):
+		cacheErrors.Add(1)
+		c.refuse(err)
+	case errors.Is(err, errDamaged):
+		cacheErrors.Add(1)
+		cacheWarnf("%v; removed it, compiling afresh", err)
+		_ = os.Remove(path)
+	case !errors.Is(err, fs.ErrNotExist):
+		cacheErrors.Add(1)
+		cacheWarnf("reading %s: %v; compiling afresh", path, err)
+	}
+	return nil
 }
 
 // EnvExecutableCacheTrust names the environment variable that, set to

@@ -109,7 +109,7 @@ func open(choice string, devices int, warn io.Writer) (*Backend, error) {
 	var err error
 	switch name {
 	case "xla", "stablehlo", "hlo", "shlo":
-		b, err = openXLA(config, label, devices)
+		b, err = openXLA(config, label, devices, warn)
 	case "go":
 		b, err = openGo(config, label)
 	default:
@@ -130,7 +130,7 @@ func openDefault(devices int, warn io.Writer) (*Backend, error) {
 		facts := ProbeCUDA(cuda)
 		if e := facts.Check(); e != nil {
 			why = "CUDA plugin installed, but " + e.Problem.String() + ": " + e.Reason
-		} else if b, err := openXLA("xla:cuda", `backend "xla:cuda"`, devices); err == nil {
+		} else if b, err := openXLA("xla:cuda", `backend "xla:cuda"`, devices, warn); err == nil {
 			b.Reason = fmt.Sprintf("by default: CUDA plugin installed and %d GPU(s) visible", len(facts.Driver.Devices))
 			return b, nil
 		} else {
@@ -141,7 +141,7 @@ func openDefault(devices int, warn io.Writer) (*Backend, error) {
 	if found {
 		err := CheckPlugin(path)
 		if err == nil {
-			b, err := openXLA("xla:cpu", `backend "xla:cpu"`, devices)
+			b, err := openXLA("xla:cpu", `backend "xla:cpu"`, devices, warn)
 			if b != nil {
 				b.Reason = "by default: " + why
 			}
@@ -162,8 +162,8 @@ func openDefault(devices int, warn io.Writer) (*Backend, error) {
 // openXLA finds and checks the plugin named in config, then loads it by
 // path; a CPU plugin is asked for devices host devices when devices > 1.
 // A CUDA plugin's driver, GPUs and libraries are checked first, and its
-// failures are CUDAErrors.
-func openXLA(config, label string, devices int) (*Backend, error) {
+// failures are CUDAErrors. Warnings about the compile cache go to warn.
+func openXLA(config, label string, devices int, warn io.Writer) (*Backend, error) {
 	kind, spec, _ := strings.Cut(config, ":")
 	if spec == "" {
 		spec = "cpu"
@@ -193,7 +193,7 @@ func openXLA(config, label string, devices int) (*Backend, error) {
 	if options != "" {
 		load += "," + options
 	}
-	cache, err := enableCache()
+	cache, err := enableCache(warn)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package backend
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,16 +41,56 @@ func CacheDir() (string, error) {
 	return filepath.Join(base, "latent", "xla"), nil
 }
 
+// EnvCacheTrust names the environment variable that, set to "shared",
+// trusts a cache folder that other users own or can write, such as a
+// team's shared cache: its entries are then loaded whoever wrote them
+// (their checksums are checked all the same). Unset or empty, latent loads
+// only entries the current user owns, in a folder that neither its group
+// nor others can write; any other value is an error.
+const EnvCacheTrust = "LATENT_XLA_CACHE_TRUST"
+
+// cacheShared reports whether $LATENT_XLA_CACHE_TRUST says the cache folder
+// is shared and trusted.
+func cacheShared() (bool, error) {
+	switch v := strings.TrimSpace(os.Getenv(EnvCacheTrust)); v {
+	case "":
+		return false, nil
+	case "shared":
+		return true, nil
+	default:
+		return false, fmt.Errorf("$%s %q: want shared, or unset", EnvCacheTrust, v)
+	}
+}
+
 // enableCache points go-xla's executable cache (third_party/go-xla) at
 // CacheDir, or turns it off, before an XLA backend compiles anything, and
-// returns the folder.
-func enableCache() (string, error) {
+// returns the folder. A folder that is not trusted (see EnvCacheTrust) is
+// not used: the cache is off for this process, with a warning on warn
+// naming the reason.
+func enableCache(warn io.Writer) (string, error) {
 	dir, err := CacheDir()
 	if err != nil {
 		return "", err
 	}
-	if err := os.Setenv(pjrt.EnvExecutableCache, dir); err != nil {
-		return "", fmt.Errorf("setting $%s: %w", pjrt.EnvExecutableCache, err)
+	shared, err := cacheShared()
+	if err != nil {
+		return "", err
+	}
+	if dir != "" {
+		if err := pjrt.CheckExecutableCacheDir(dir, shared); err != nil {
+			fmt.Fprintf(warn, "warning: compile cache: %v; this command neither reads nor writes it "+
+				"(set $%s=shared if everyone who can write there is trusted)\n", err, EnvCacheTrust)
+			dir = ""
+		}
+	}
+	trust := ""
+	if shared {
+		trust = "shared"
+	}
+	for name, value := range map[string]string{pjrt.EnvExecutableCache: dir, pjrt.EnvExecutableCacheTrust: trust} {
+		if err := os.Setenv(name, value); err != nil {
+			return "", fmt.Errorf("setting $%s: %w", name, err)
+		}
 	}
 	return dir, nil
 }

@@ -40,12 +40,20 @@ func TestCacheDir(t *testing.T) {
 }
 
 // openCached opens XLA CPU with its compile cache in dir ("off" for none).
-// $GOXLA_EXECUTABLE_CACHE, which Open sets, is restored after the test.
+// $GOXLA_EXECUTABLE_CACHE and $GOXLA_EXECUTABLE_CACHE_TRUST, which Open
+// sets, are restored after the test.
 func openCached(t *testing.T, dir string) *Backend {
+	t.Helper()
+	return openCachedWarn(t, dir, io.Discard)
+}
+
+// openCachedWarn is openCached with the warnings of Open written to warn.
+func openCachedWarn(t *testing.T, dir string, warn io.Writer) *Backend {
 	t.Helper()
 	t.Setenv(EnvCache, dir)
 	t.Setenv(pjrt.EnvExecutableCache, "")
-	b, err := Open("xla:cpu", io.Discard)
+	t.Setenv(pjrt.EnvExecutableCacheTrust, "")
+	b, err := Open("xla:cpu", warn)
 	if err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("XLA CPU plugin missing in CI: %v", err)
@@ -125,8 +133,14 @@ func TestCompileCache(t *testing.T) {
 	if err := os.WriteFile(stored, []byte("not an executable"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if got := step("damaged entry", b, 0, 1, 1); !slices.Equal(got, want) {
+	var got []float32
+	stderr := captureStderr(t, func() { got = step("damaged entry", b, 0, 1, 1) })
+	if !slices.Equal(got, want) {
 		t.Errorf("after a damaged entry: %v, want %v", got, want)
+	}
+	if w := warnings(stderr); len(w) != 1 || !strings.Contains(w[0], "warning: compile cache: "+stored+" is damaged") ||
+		!strings.Contains(w[0], "removed it, compiling afresh") {
+		t.Errorf("a damaged entry warned %q; want one line naming the entry, that it was removed and the program compiled afresh", stderr)
 	}
 	if info, err := os.Stat(stored); err != nil || info.Size() <= int64(len("not an executable")) {
 		t.Errorf("the damaged entry was not written again: %v, %v", info, err)

@@ -30,6 +30,10 @@ var ErrInterrupted = errors.New("interrupted")
 // ErrRunExists is returned by Fit when a new run's folder already holds a run.
 var ErrRunExists = errors.New("already holds a run")
 
+// ErrEmptySplit is wrapped by Fit's error, before any step, when the data
+// set's training or test split holds no image.
+var ErrEmptySplit = errors.New("a run needs at least one image in each split")
+
 // Options are how one invocation of Fit trains; unlike the config they are
 // not saved with the run.
 type Options struct {
@@ -183,6 +187,9 @@ func loadData(cfg *rundir.Config, fresh, conditional bool, log io.Writer) (*data
 	if log != nil {
 		fmt.Fprintf(log, "data set %s: %d training and %d test images of %dx%dx%d\n", set.Name,
 			set.Train.N, set.Test.N, set.Train.Height, set.Train.Width, set.Train.Channels)
+	}
+	if set.Train.N == 0 || set.Test.N == 0 {
+		return nil, fmt.Errorf("data set %s: %d training and %d test images: %w", cfg.Data.Spec, set.Train.N, set.Test.N, ErrEmptySplit)
 	}
 	if fresh {
 		cfg.Model.Height, cfg.Model.Width, cfg.Model.Channels = set.Train.Height, set.Train.Width, set.Train.Channels

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -62,9 +61,8 @@ func completionSpecs(cmds map[string]command) []cmdSpec {
 	var specs []cmdSpec
 	for _, name := range commandNames(cmds) {
 		spec := cmdSpec{name: name, summary: cmds[name].summary}
-		var help helpRequest
-		if err := cmds[name].run([]string{"--help"}, io.Discard, io.Discard); errors.As(err, &help) {
-			help.fs.VisitAll(func(f *flag.Flag) {
+		if fs := flagSet(cmds[name]); fs != nil {
+			fs.VisitAll(func(f *flag.Flag) {
 				_, usage := flag.UnquoteUsage(f)
 				b, isBool := f.Value.(interface{ IsBoolFlag() bool })
 				spec.flags = append(spec.flags, flagSpec{f.Name, usage, !(isBool && b.IsBoolFlag())})

@@ -20,6 +20,7 @@ import (
 	"sort"
 
 	"github.com/latent-vae/latent/data"
+	"github.com/latent-vae/latent/train"
 )
 
 // command is one subcommand of latent.
@@ -80,7 +81,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		defer q.flush()
 		cmdErr = q
 	}
-	return exitStatus(name, cmd.run(args[1:], stdout, cmdErr), stdout, stderr)
+	return exitStatus(name, cmd, cmd.run(args[1:], stdout, cmdErr), stdout, stderr)
 }
 
 // runHelp implements `latent help [command]`: the list of commands, or one
@@ -95,12 +96,12 @@ func runHelp(args []string, stdout, stderr io.Writer, cmds map[string]command) i
 		fmt.Fprintf(stderr, "latent help: want one command name, got %q%s\n", args, suggestion(args[0], cmds))
 		return 2
 	}
-	return exitStatus(args[0], cmd.run([]string{"--help"}, stdout, stderr), stdout, stderr)
+	return exitStatus(args[0], cmd, cmd.run([]string{"--help"}, stdout, stderr), stdout, stderr)
 }
 
 // exitStatus reports a command's error and returns the exit status: 0 (help
 // is printed on stdout), 2 for a usage error, the code of an errExit, else 1.
-func exitStatus(name string, err error, stdout, stderr io.Writer) int {
+func exitStatus(name string, cmd command, err error, stdout, stderr io.Writer) int {
 	var help helpRequest
 	var bad usageError
 	var code errExit
@@ -119,7 +120,7 @@ func exitStatus(name string, err error, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "latent %s: %v\nRun 'latent %s --help' for usage.\n", name, err, name)
 		return 2
 	}
-	fmt.Fprintf(stderr, "latent %s: %v%s\n", name, err, advice(err))
+	fmt.Fprintf(stderr, "latent %s: %v%s\n", name, err, advice(err, flagSet(cmd)))
 	return 1
 }
 
@@ -183,14 +184,51 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-// advice names the flag that resolves an error the libraries report without
-// naming flags.
-func advice(err error) string {
-	switch {
-	case errors.Is(err, data.ErrCorruptImage):
-		return " (--skip-bad skips corrupt images)"
-	case errors.Is(err, data.ErrSizesDiffer):
-		return " (--image-size N resizes them all to N×N)"
+// hint is the advice added to an error that wraps err: text, naming the
+// flag --flag, from commands that accept that flag, else other (which
+// names no flag; "" for no advice).
+type hint struct {
+	err               error
+	flag, text, other string
+}
+
+// hints are the sentinel errors the libraries report without naming
+// flags, with the flag that resolves each.
+func hints() []hint {
+	return []hint{
+		{data.ErrCorruptImage, "skip-bad", "--skip-bad skips corrupt images", "repair or remove the corrupt image"},
+		{data.ErrSizesDiffer, "image-size", "--image-size N resizes them all to N×N",
+			"a run reads image folders at the size it was trained on: resize the images to it first"},
+		{train.ErrEmptySplit, "test-fraction", "--test-fraction F holds out that share of an image folder for the test split, " +
+			"and each split keeps at least one image of a folder of two or more", ""},
+	}
+}
+
+// advice returns the advice for err from a command with the flag set fs:
+// it names only flags of fs.
+func advice(err error, fs *flag.FlagSet) string {
+	for _, h := range hints() {
+		if !errors.Is(err, h.err) {
+			continue
+		}
+		text := h.other
+		if fs != nil && fs.Lookup(h.flag) != nil {
+			text = h.text
+		}
+		if text == "" {
+			return ""
+		}
+		return " (" + text + ")"
 	}
 	return ""
+}
+
+// flagSet returns the flag set of cmd, which it returns when asked for
+// --help; nil for a command without one.
+func flagSet(cmd command) *flag.FlagSet {
+	var help helpRequest
+	if err := cmd.run([]string{"--help"}, io.Discard, io.Discard); errors.As(err, &help) {
+		return help.fs
+	}
+	return nil
 }

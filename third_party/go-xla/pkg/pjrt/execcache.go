@@ -20,21 +20,25 @@ import "C"
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 	"unsafe"
-
-	"github.com/pkg/errors"
-	"k8s.io/klog/v2"
 )
 
 // EnvExecutableCache names the environment variable that turns the
@@ -53,7 +57,7 @@ const defaultCacheMaxBytes = 512 << 20
 const ExecutableCacheSuffix = ".pjrtexe"
 
 // cacheFormat is part of every key: a change of this file's format changes it.
-const cacheFormat = "go-xla-executable-cache-v1"
+const cacheFormat = "go-xla-executable-cache-v2"
 
 // ExecutableCacheStats counts, for this process, the compilations the
 // executable cache answered (Hits), those it did not (Misses: compiled and
@@ -82,7 +86,7 @@ func (e *LoadedExecutable) Serialize() ([]byte, error) {
 	defer cFree(args)
 	args.executable = e.executable.wrapper.c
 	if err := toError(e.plugin, C.call_PJRT_Executable_Serialize(e.plugin.api, args)); err != nil {
-		return nil, errors.WithMessage(err, "PJRT_Executable_Serialize")
+		return nil, fmt.Errorf("PJRT_Executable_Serialize: %w", err)
 	}
 	defer C.deleteSerializedExecutable(args)
 	if args.serialized_bytes == nil || args.serialized_bytes_size == 0 {
@@ -105,67 +109,294 @@ func (c *Client) DeserializeAndLoad(serialized []byte) (*LoadedExecutable, error
 	args.serialized_executable = (*C.char)(data)
 	args.serialized_executable_size = C.size_t(len(serialized))
 	if err := toError(c.plugin, C.call_PJRT_Executable_DeserializeAndLoad(c.plugin.api, args)); err != nil {
-		return nil, errors.WithMessage(err, "PJRT_Executable_DeserializeAndLoad")
+		return nil, fmt.Errorf("PJRT_Executable_DeserializeAndLoad: %w", err)
 	}
 	return newLoadedExecutable(c.plugin, c, args.loaded_executable)
 }
 
 // compileCached returns the executable of program from the cache folder of
-// $GOXLA_EXECUTABLE_CACHE when it holds one, and otherwise compiles it with
-// compile and stores the result there. Any trouble with the cache is logged
-// and counted, never returned: the program is then simply compiled.
+// $GOXLA_EXECUTABLE_CACHE when it holds a sound and trusted entry for it, and
+// otherwise compiles it with compile and stores the result there. Any trouble
+// with the cache is reported on stderr as a "warning:" line and counted,
+// never returned: the program is then simply compiled.
+//
+// An entry is loaded only when its checksum matches (see readEntry) and,
+// unless $GOXLA_EXECUTABLE_CACHE_TRUST is "shared", when it is owned by this
+// process's user and neither its group nor others can write it, in a folder
+// that passes CheckExecutableCacheDir. A damaged entry is removed and the
+// program compiled again; an untrusted folder or entry turns the cache off
+// for the rest of the process, with one warning.
 func compileCached(plugin *Plugin, client *Client, program []byte, format string, options []byte,
 	compile func() (*LoadedExecutable, error)) (*LoadedExecutable, error) {
 	dir := os.Getenv(EnvExecutableCache)
 	if dir == "" {
 		return compile()
 	}
+	c := cacheFor(dir)
+	if c.refused() {
+		return compile()
+	}
 	key, err := cacheKey(plugin, client, program, format, options)
 	if err != nil {
 		cacheErrors.Add(1)
-		klog.Warningf("executable cache: %v", err)
+		cacheWarnf("%v", err)
 		return compile()
 	}
 	path := filepath.Join(dir, key+ExecutableCacheSuffix)
-	if data, err := os.ReadFile(path); err == nil {
-		exec, err := client.DeserializeAndLoad(data)
-		if err == nil {
-			cacheHits.Add(1)
-			now := time.Now()
-			_ = os.Chtimes(path, now, now) // recently used
-			return exec, nil
-		}
-		cacheErrors.Add(1)
-		klog.Warningf("executable cache: loading %s: %v; compiling instead", path, err)
-		_ = os.Remove(path)
+	if exec := c.load(client, path, key); exec != nil {
+		return exec, nil
+	}
+	if c.refused() { // an untrusted entry
+		return compile()
 	}
 	exec, err := compile()
 	if err != nil {
 		return nil, err
 	}
 	cacheMisses.Add(1)
-	if err := storeExecutable(dir, path, exec); err != nil {
+	if err := c.store(path, key, exec); err != nil {
 		cacheErrors.Add(1)
-		klog.Warningf("executable cache: %v", err)
+		c.writeFailed(err)
 	}
 	return exec, nil
 }
 
-// storeExecutable writes exec's serialization to path through a temporary
-// file and a rename, so a reader never sees half an entry, then trims dir.
-func storeExecutable(dir, path string, exec *LoadedExecutable) error {
+// load returns the executable in the entry at path, named for key, or nil
+// when there is none or it is damaged (then removed, with a warning), does
+// not load (removed, with a warning) or is not trusted (then the folder is
+// refused).
+func (c *cacheFolder) load(client *Client, path, key string) *LoadedExecutable {
+	data, err := readEntry(path, key, c.shared)
+	var untrusted untrustedError
+	switch {
+	case err == nil:
+		exec, err := client.DeserializeAndLoad(data)
+		if err == nil {
+			cacheHits.Add(1)
+			now := time.Now()
+			_ = os.Chtimes(path, now, now) // recently used
+			return exec
+		}
+		// The checksum matched, so the plugin wrote these bytes: most likely
+		// another version of it under the same path.
+		cacheErrors.Add(1)
+		cacheWarnf("%s does not load (%v); removed it, compiling afresh", path, err)
+		_ = os.Remove(path)
+	case errors.As(err, &untrusted):
+		cacheErrors.Add(1)
+		c.refuse(err)
+	case errors.Is(err, errDamaged):
+		cacheErrors.Add(1)
+		cacheWarnf("%v; removed it, compiling afresh", err)
+		_ = os.Remove(path)
+	case !errors.Is(err, fs.ErrNotExist):
+		cacheErrors.Add(1)
+		cacheWarnf("reading %s: %v; compiling afresh", path, err)
+	}
+	return nil
+}
+
+// EnvExecutableCacheTrust names the environment variable that, set to
+// "shared", trusts the cache folder and every entry in it whoever owns them
+// and whoever can write them: for a folder shared by a team (entries are then
+// written readable by all). Checksums are checked all the same.
+const EnvExecutableCacheTrust = "GOXLA_EXECUTABLE_CACHE_TRUST"
+
+// cacheFolder is what this process knows of one cache folder: whether it
+// refused it, and whether it said it could not write there.
+type cacheFolder struct {
+	dir     string
+	shared  bool
+	refusal atomic.Bool
+	once    sync.Once // the one warning of a refusal
+	noWrite sync.Once // the one warning of a failed write
+}
+
+// cacheFolders maps a folder to its *cacheFolder, so that each warning of
+// a folder is given once per process.
+var cacheFolders sync.Map
+
+func cacheFor(dir string) *cacheFolder {
+	shared := os.Getenv(EnvExecutableCacheTrust) == "shared"
+	c, _ := cacheFolders.LoadOrStore(dir+"\x00"+strconv.FormatBool(shared), &cacheFolder{dir: dir, shared: shared})
+	f := c.(*cacheFolder)
+	if !f.refused() {
+		if err := CheckExecutableCacheDir(dir, shared); err != nil {
+			f.refuse(err)
+		}
+	}
+	return f
+}
+
+func (c *cacheFolder) refused() bool { return c.refusal.Load() }
+
+// refuse turns the cache off for the rest of the process, with one warning.
+func (c *cacheFolder) refuse(reason error) {
+	c.refusal.Store(true)
+	c.once.Do(func() {
+		cacheWarnf("%v; this process neither reads nor writes the cache %s", reason, c.dir)
+	})
+}
+
+// writeFailed reports, once, that the folder cannot be written.
+func (c *cacheFolder) writeFailed(err error) {
+	c.noWrite.Do(func() { cacheWarnf("%v; compiled programs are not kept", err) })
+}
+
+// cacheWarnf writes one "warning:" line on stderr.
+func cacheWarnf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "warning: compile cache: "+format+"\n", args...)
+}
+
+// untrustedError says why an entry or a folder is not trusted.
+type untrustedError struct{ msg string }
+
+func (e untrustedError) Error() string { return e.msg }
+
+// CheckExecutableCacheDir returns an error naming the reason when the cache
+// folder dir exists but is not trusted: it is not a folder, another user
+// than this process's (or root) owns it, or its group or others can write
+// it. With shared, only that it is a folder is checked. A folder not made
+// yet is trusted: the cache creates it with mode 0700.
+func CheckExecutableCacheDir(dir string, shared bool) error {
+	info, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return untrustedError{err.Error()}
+	case !info.IsDir():
+		return untrustedError{fmt.Sprintf("%s is not a folder", dir)}
+	case shared:
+		return nil
+	}
+	if uid, ok := ownerOf(info); ok && uid != os.Geteuid() && uid != 0 {
+		return untrustedError{fmt.Sprintf("%s is owned by uid %d, not by this user (uid %d)", dir, uid, os.Geteuid())}
+	}
+	if info.Mode().Perm()&0o022 != 0 {
+		return untrustedError{fmt.Sprintf("%s can be written by its group or others (mode %v)", dir, info.Mode().Perm())}
+	}
+	return nil
+}
+
+// ownerOf returns the user id owning the file of info, where the system says.
+func ownerOf(info fs.FileInfo) (int, bool) {
+	st, ok := info.Sys().(*syscall.Stat_t)
+	if !ok {
+		return 0, false
+	}
+	return int(st.Uid), true
+}
+
+// An entry is entryMagic, the length of the serialized executable (8 bytes,
+// little-endian), the executable, and a SHA-256 of the entry's key (its
+// file name), of the magic, of the length and of the executable: so a
+// damaged entry, or one renamed to another program's key, never reaches
+// the plugin.
+var entryMagic = []byte("GOXLAEX2")
+
+const entryHeader, entryTrailer = 8 + 8, sha256.Size
+
+// errDamaged is wrapped by readEntry's error for an entry whose bytes are
+// not what storeExecutable wrote.
+var errDamaged = errors.New("damaged")
+
+// entrySum is an entry's checksum.
+func entrySum(key string, header, payload []byte) []byte {
+	h := sha256.New()
+	h.Write([]byte(key))
+	h.Write(header)
+	h.Write(payload)
+	return h.Sum(nil)
+}
+
+// encodeEntry returns the entry holding payload under key.
+func encodeEntry(key string, payload []byte) []byte {
+	entry := make([]byte, entryHeader, entryHeader+len(payload)+entryTrailer)
+	copy(entry, entryMagic)
+	binary.LittleEndian.PutUint64(entry[len(entryMagic):], uint64(len(payload)))
+	entry = append(entry, payload...)
+	return append(entry, entrySum(key, entry[:entryHeader], payload)...)
+}
+
+// readEntry returns the serialized executable in the entry at path, named
+// for key. It returns an untrustedError when the entry is not owned by this
+// process's user or its group or others can write it (unless shared), and
+// an error wrapping errDamaged when its bytes do not check.
+func readEntry(path, key string, shared bool) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		if errors.Is(err, syscall.ELOOP) {
+			return nil, untrustedError{fmt.Sprintf("%s is a symbolic link", path)}
+		}
+		return nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, untrustedError{fmt.Sprintf("%s is not a regular file", path)}
+	}
+	if !shared {
+		if uid, ok := ownerOf(info); ok && uid != os.Geteuid() {
+			return nil, untrustedError{fmt.Sprintf("%s is owned by uid %d, not by this user (uid %d)", path, uid, os.Geteuid())}
+		}
+		if info.Mode().Perm()&0o022 != 0 {
+			return nil, untrustedError{fmt.Sprintf("%s can be written by its group or others (mode %v)", path, info.Mode().Perm())}
+		}
+	}
+	entry, err := io.ReadAll(f)
+	if err != nil {
+		return nil, err
+	}
+	return decodeEntry(path, key, entry)
+}
+
+// decodeEntry checks an entry's bytes and returns its executable.
+func decodeEntry(path, key string, entry []byte) ([]byte, error) {
+	damaged := func(why string) error { return fmt.Errorf("%s is %w: %s", path, errDamaged, why) }
+	if len(entry) < entryHeader+entryTrailer {
+		return nil, damaged(fmt.Sprintf("%d bytes, too short", len(entry)))
+	}
+	if !bytes.Equal(entry[:len(entryMagic)], entryMagic) {
+		return nil, damaged("not an entry of this cache")
+	}
+	n := binary.LittleEndian.Uint64(entry[len(entryMagic):entryHeader])
+	if n != uint64(len(entry)-entryHeader-entryTrailer) {
+		return nil, damaged(fmt.Sprintf("%d bytes, its header says %d", len(entry), n+entryHeader+entryTrailer))
+	}
+	payload := entry[entryHeader : len(entry)-entryTrailer]
+	if !bytes.Equal(entrySum(key, entry[:entryHeader], payload), entry[len(entry)-entryTrailer:]) {
+		return nil, damaged("checksum mismatch")
+	}
+	return payload, nil
+}
+
+// store writes exec's serialization to path, the entry of key, through a
+// temporary file and a rename, so a reader never sees half an entry, then
+// trims the folder. The folder is created with mode 0700.
+func (c *cacheFolder) store(path, key string, exec *LoadedExecutable) error {
 	data, err := exec.Serialize()
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("creating %s: %w", dir, err)
+	if err := os.MkdirAll(c.dir, 0o700); err != nil {
+		return fmt.Errorf("creating %s: %w", c.dir, err)
 	}
-	tmp, err := os.CreateTemp(dir, ".tmp-*")
+	if err := CheckExecutableCacheDir(c.dir, c.shared); err != nil {
+		c.refuse(err) // made by someone else meanwhile
+		return nil
+	}
+	tmp, err := os.CreateTemp(c.dir, ".tmp-*")
 	if err != nil {
-		return fmt.Errorf("writing to %s: %w", dir, err)
+		return fmt.Errorf("writing to %s: %w", c.dir, err)
 	}
-	_, err = tmp.Write(data)
+	_, err = tmp.Write(encodeEntry(key, data))
+	if err == nil && c.shared {
+		err = tmp.Chmod(0o644) // readable by the others who share the folder
+	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
@@ -176,7 +407,7 @@ func storeExecutable(dir, path string, exec *LoadedExecutable) error {
 		_ = os.Remove(tmp.Name())
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	trimCache(dir, cacheMaxBytes())
+	trimCache(c.dir, cacheMaxBytes())
 	return nil
 }
 
@@ -186,7 +417,7 @@ func cacheMaxBytes() int64 {
 		if _, err := fmt.Sscan(s, &n); err == nil && n > 0 {
 			return n
 		}
-		klog.Warningf("executable cache: $%s=%q is not a positive number of bytes; using %d",
+		cacheWarnf("$%s=%q is not a positive number of bytes; using %d",
 			EnvExecutableCacheMaxBytes, s, defaultCacheMaxBytes)
 	}
 	return defaultCacheMaxBytes

@@ -14,9 +14,11 @@ import (
 // fitted by EM in float64 (Ghosh et al. 2020's ex-post density estimate).
 type GMM struct {
 	D       int
-	Weights []float64       // mixing weights, summing to 1
-	Means   [][]float64     // [K][D]
-	Chols   []*mat.TriDense // lower Cholesky factor of each covariance
+	Weights []float64   // mixing weights, summing to 1
+	Means   [][]float64 // [K][D]
+	// Chols holds each covariance's lower Cholesky factor L (Σ = L·Lᵀ),
+	// D×D row-major; the upper triangle is zero.
+	Chols [][]float64
 }
 
 // K is the number of components.
@@ -26,8 +28,8 @@ func (g *GMM) K() int { return len(g.Weights) }
 // EM iterations' defaults.
 const (
 	gmmReg     = 1e-6
-	gmmMaxIter = 200
-	gmmTol     = 1e-6 // stop when the mean log-likelihood gains less than this (nats)
+	gmmMaxIter = 100
+	gmmTol     = 1e-3 // stop when the mean log-likelihood gains less than this (nats), as scikit-learn does
 )
 
 // FitGMM fits a k-component full-covariance mixture to x (n rows of d
@@ -102,33 +104,47 @@ func (g *GMM) responsibilities(x []float64, resp []float64) float64 {
 	return s / float64(n)
 }
 
-// maximise sets the weights, means and covariances from resp.
+// maximise sets the weights, means and covariances from resp, the
+// components in parallel.
 func (g *GMM) maximise(x, resp []float64) error {
-	n, k, d := len(x)/g.D, g.K(), g.D
+	k := g.K()
+	errs := make([]error, k)
+	var wg sync.WaitGroup
 	for c := range k {
-		w := make([]float64, n)
-		nk := 0.0
-		for i := range n {
-			w[i] = resp[i*k+c]
-			nk += w[i]
-		}
-		nk = max(nk, 1e-12)
-		mean := make([]float64, d)
-		for i := range n {
-			for j := range d {
-				mean[j] += w[i] * x[i*d+j]
-			}
-		}
-		for j := range mean {
-			mean[j] /= nk
-		}
-		cov := covariance(x, d, w, mean)
-		chol, err := cholesky(cov, d)
-		if err != nil {
-			return fmt.Errorf("component %d: %w", c, err)
-		}
-		g.Weights[c], g.Means[c], g.Chols[c] = nk/float64(n), mean, chol
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[c] = g.maximiseOne(c, x, resp)
+		}()
 	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// maximiseOne sets component c's weight, mean and covariance from resp.
+func (g *GMM) maximiseOne(c int, x, resp []float64) error {
+	n, k, d := len(x)/g.D, g.K(), g.D
+	w := make([]float64, n)
+	nk := 0.0
+	for i := range n {
+		w[i] = resp[i*k+c]
+		nk += w[i]
+	}
+	nk = max(nk, 1e-12)
+	mean := make([]float64, d)
+	for i := range n {
+		for j := range d {
+			mean[j] += w[i] * x[i*d+j]
+		}
+	}
+	for j := range mean {
+		mean[j] /= nk
+	}
+	chol, err := cholesky(covariance(x, d, w, mean), d)
+	if err != nil {
+		return fmt.Errorf("component %d: %w", c, err)
+	}
+	g.Weights[c], g.Means[c], g.Chols[c] = nk/float64(n), mean, chol
 	return nil
 }
 
@@ -139,20 +155,19 @@ func (g *GMM) LogLikelihood(x []float64) float64 {
 
 // logNormal is log N(row | mean_c, Σ_c), using buf (D values) as scratch.
 func (g *GMM) logNormal(c int, row, buf []float64) float64 {
-	l := g.Chols[c]
-	mean := g.Means[c]
+	l, mean, d := g.Chols[c], g.Means[c], g.D
 	quad, logDet := 0.0, 0.0
-	for i := range g.D { // forward substitution: L y = row − mean
+	for i := range d { // forward substitution: L y = row − mean
 		s := row[i] - mean[i]
-		for j := range i {
-			s -= l.At(i, j) * buf[j]
+		li := l[i*d : i*d+i+1]
+		for j, v := range li[:i] {
+			s -= v * buf[j]
 		}
-		lii := l.At(i, i)
-		buf[i] = s / lii
+		buf[i] = s / li[i]
 		quad += buf[i] * buf[i]
-		logDet += math.Log(lii)
+		logDet += math.Log(li[i])
 	}
-	return -0.5*quad - logDet - 0.5*float64(g.D)*math.Log(2*math.Pi)
+	return -0.5*quad - logDet - 0.5*float64(d)*math.Log(2*math.Pi)
 }
 
 // Sample draws n codes, each from a component chosen by weight and then
@@ -166,10 +181,11 @@ func (g *GMM) Sample(n int, seed int64, temperature float64) []float32 {
 		for j := range eps {
 			eps[j] = rng.NormFloat64() * temperature
 		}
+		l := g.Chols[c]
 		for r := range g.D {
 			s := g.Means[c][r]
-			for j := 0; j <= r; j++ {
-				s += g.Chols[c].At(r, j) * eps[j]
+			for j, v := range l[r*g.D : r*g.D+r+1] {
+				s += v * eps[j]
 			}
 			out[i*g.D+r] = float32(s)
 		}
@@ -239,10 +255,10 @@ func meanRows(x []float64, d int) []float64 {
 }
 
 // covariance is Σ_i w_i (x_i − mean)(x_i − mean)ᵀ / Σ_i w_i (w nil: all 1),
-// plus gmmReg on the diagonal, as a symmetric matrix.
+// plus gmmReg on the diagonal.
 func covariance(x []float64, d int, w, mean []float64) *mat.SymDense {
 	n := len(x) / d
-	cov := mat.NewSymDense(d, nil)
+	acc := make([]float64, d*d) // the lower triangle, row-major
 	diff := make([]float64, d)
 	total := 0.0
 	for i := range n {
@@ -256,25 +272,41 @@ func covariance(x []float64, d int, w, mean []float64) *mat.SymDense {
 		for j := range d {
 			diff[j] = x[i*d+j] - mean[j]
 		}
-		cov.SymRankOne(cov, wi, mat.NewVecDense(d, diff))
+		for r := range d {
+			v := wi * diff[r]
+			row := acc[r*d : r*d+r+1]
+			for c := range row {
+				row[c] += v * diff[c]
+			}
+		}
 		total += wi
 	}
-	cov.ScaleSym(1/max(total, 1e-12), cov)
-	for j := range d {
-		cov.SetSym(j, j, cov.At(j, j)+gmmReg)
+	cov := mat.NewSymDense(d, nil)
+	scale := 1 / max(total, 1e-12)
+	for r := range d {
+		for c := 0; c <= r; c++ {
+			cov.SetSym(r, c, acc[r*d+c]*scale)
+		}
+		cov.SetSym(r, r, cov.At(r, r)+gmmReg)
 	}
 	return cov
 }
 
-// cholesky returns the lower Cholesky factor of cov.
-func cholesky(cov *mat.SymDense, d int) (*mat.TriDense, error) {
+// cholesky returns the lower Cholesky factor of cov, D×D row-major.
+func cholesky(cov *mat.SymDense, d int) ([]float64, error) {
 	var ch mat.Cholesky
 	if !ch.Factorize(cov) {
 		return nil, errors.New("covariance is not positive definite")
 	}
-	l := mat.NewTriDense(d, mat.Lower, nil)
-	ch.LTo(l)
-	return l, nil
+	var l mat.TriDense
+	ch.LTo(&l)
+	out := make([]float64, d*d)
+	for r := range d {
+		for c := 0; c <= r; c++ {
+			out[r*d+c] = l.At(r, c)
+		}
+	}
+	return out, nil
 }
 
 // logSumExp is log Σ exp(v).

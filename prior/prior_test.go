@@ -49,7 +49,8 @@ func TestFitGMMRecoversAMixture(t *testing.T) {
 			t.Errorf("component %d: weight %.3f, want %.2f", c, g.Weights[best], weights[c])
 		}
 		for j := range 2 {
-			sd := math.Sqrt(g.Chols[best].At(j, 0)*g.Chols[best].At(j, 0) + g.Chols[best].At(j, 1)*g.Chols[best].At(j, 1))
+			l := g.Chols[best]
+			sd := math.Sqrt(l[j*2]*l[j*2] + l[j*2+1]*l[j*2+1])
 			if math.Abs(sd-stds[c][j])/stds[c][j] > 0.1 {
 				t.Errorf("component %d, axis %d: std %.3f, want %.2f", c, j, sd, stds[c][j])
 			}

@@ -9,7 +9,6 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
-	"gonum.org/v1/gonum/mat"
 
 	"github.com/latent-vae/latent/checkpoints"
 	"github.com/latent-vae/latent/rundir"
@@ -54,12 +53,7 @@ func (m *Mixtures) Save(dir string) error {
 			if i < g.K() {
 				w, mean, chol = g.Weights[i], g.Means[i], g.Chols[i]
 			}
-			weights, means = append(weights, w), append(means, mean...)
-			for r := range d {
-				for col := range d {
-					chols = append(chols, chol.At(r, col))
-				}
-			}
+			weights, means, chols = append(weights, w), append(means, mean...), append(chols, chol...)
 		}
 	}
 	ctx := context.New().In("gmm")
@@ -69,11 +63,11 @@ func (m *Mixtures) Save(dir string) error {
 	return save(dir, 0, m.Config, ctx, 1)
 }
 
-// identity is the d×d identity as a lower-triangular matrix.
-func identity(d int) *mat.TriDense {
-	l := mat.NewTriDense(d, mat.Lower, nil)
+// identity is the d×d identity, row-major.
+func identity(d int) []float64 {
+	l := make([]float64, d*d)
 	for i := range d {
-		l.SetTri(i, i, 1)
+		l[i*d+i] = 1
 	}
 	return l
 }
@@ -140,13 +134,7 @@ func (s *Saved) Mixtures() (*Mixtures, error) {
 		for i := range k {
 			j := ci*k + i
 			g.Means = append(g.Means, mu[j*d:(j+1)*d])
-			l := mat.NewTriDense(d, mat.Lower, nil)
-			for r := range d {
-				for col := 0; col <= r; col++ {
-					l.SetTri(r, col, ch[j*d*d+r*d+col])
-				}
-			}
-			g.Chols = append(g.Chols, l)
+			g.Chols = append(g.Chols, ch[j*d*d:(j+1)*d*d])
 		}
 		m.PerClass = append(m.PerClass, g)
 	}

@@ -43,7 +43,7 @@ BIN    := bin/latent
 RUN    ?= runs/mnist
 EPOCHS ?= 10
 
-.PHONY: setup build test demo bench clean chromium shells
+.PHONY: setup build test demo bench clean chromium shells feature-net
 .DELETE_ON_ERROR:
 
 setup: $(PLUGIN_STAMP) $(addprefix $(MNIST_DIR)/,$(MNIST_FILES)) $(GOMOD_STAMP)
@@ -120,6 +120,13 @@ demo: build
 	$(BIN) sample --run $(RUN) -n 64 --seed 1 -o out/samples.png
 	$(BIN) sample --run $(RUN) -n 64 --seed 1 --prior normal -o out/samples-normal.png
 	$(BIN) interpolate --run $(RUN) --seed 1 --pairs 4 --loop -o out/interpolation.gif --strip out/interpolation.png
+
+# Rebuild MNIST's feature network for `latent score` (features/mnist.safetensors)
+# by features.DefaultRecipe, deterministic for its seed; then put the printed
+# SHA-256 into features.MNISTSHA256 (TestShippedMNIST checks both).
+feature-net: build
+	$(BIN) score --train-features mnist -o features/mnist.safetensors
+	sha256sum features/mnist.safetensors
 
 # latent (XLA CPU, pure Go) against PyTorch on the same model, side by side.
 bench: build

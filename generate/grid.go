@@ -108,6 +108,17 @@ func (g *rgbaGrid) set(x, y int, v []float32) {
 
 func (g *rgbaGrid) image() image.Image { return g.RGBA }
 
+// Bytes returns values in [0,1] as the bytes a picture of them holds
+// (clamped, NaN as 0, rounded to the nearest of 256 levels), as Grid draws
+// them.
+func Bytes(values []float32) []uint8 {
+	out := make([]uint8, len(values))
+	for i, v := range values {
+		out[i] = toByte(v)
+	}
+	return out
+}
+
 // toByte maps a value in [0,1] to a byte, clamping and rounding.
 func toByte(v float32) uint8 {
 	switch {

@@ -35,7 +35,7 @@ const pythonDecoder = "../../examples/python/latent_decoder.py"
 // latents to the same images as latent's own decoder.
 func TestExportMatchesPythonDecoder(t *testing.T) {
 	b := testenv.XLA(t)
-	python := pythonWithNumpy(t)
+	python := testenv.PythonNumpy(t)
 	base := models.Config{Height: 8, Width: 8, Channels: 1, Latent: 3, Widths: []int{4, 8}, Hidden: 6,
 		Kernel: 3, Upsample: models.UpsampleNearest, Likelihood: models.Bernoulli, Beta: 1}
 	tests := []struct {
@@ -112,7 +112,7 @@ func TestExportMatchesPythonDecoder(t *testing.T) {
 // with an error naming a model it cannot read (an unknown network, or a
 // pixel head) instead of decoding it as another.
 func TestPythonDecoderRefusesUnknownModel(t *testing.T) {
-	python := pythonWithNumpy(t)
+	python := testenv.PythonNumpy(t)
 	for _, tc := range []struct {
 		edit func(c *models.Config)
 		want string
@@ -138,21 +138,6 @@ func TestPythonDecoderRefusesUnknownModel(t *testing.T) {
 			t.Errorf("%s on %s: %v, output %q; want an error and %q", pythonDecoder, meta, err, msg, tc.want)
 		}
 	}
-}
-
-// pythonWithNumpy returns $LATENT_PYTHON (make test's .cache/pyvenv) or
-// python3, if it imports numpy; otherwise the test is skipped (failed with CI=true).
-func pythonWithNumpy(t *testing.T) string {
-	t.Helper()
-	python := os.Getenv("LATENT_PYTHON")
-	if python == "" {
-		python = "python3"
-	}
-	if msg, err := exec.Command(python, "-c", "import numpy").CombinedOutput(); err != nil {
-		testenv.Missing(t, "python with numpy unavailable (%s: %v %s; make test sets LATENT_PYTHON to its .cache/pyvenv)",
-			python, err, strings.TrimSpace(string(msg)))
-	}
-	return python
 }
 
 // randomRun writes a run folder whose checkpoint holds cfg's encoder and

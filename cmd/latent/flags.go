@@ -119,21 +119,23 @@ func parseRunOut(fs *flag.FlagSet, args []string, run, out *string, formats ...s
 type genCommon struct {
 	run, backend, out *string
 	scale             *int
-	format            string // of -o: png or gif
+	formats           []string // -o takes: png or gif, first
 }
 
 // genFlags defines --run, --backend, -o and --scale. The output defaults
-// to out, whose extension (png or gif) is the one format -o takes.
-func genFlags(fs *flag.FlagSet, out string) genCommon {
+// to out, whose extension (png or gif) is the format -o takes, with the
+// formats more.
+func genFlags(fs *flag.FlagSet, out string, more ...string) genCommon {
 	format := strings.TrimPrefix(filepath.Ext(out), ".")
 	what := map[string]string{formatPNG: "the image", formatGIF: "the animation"}[format]
-	return genCommon{run: runFlag(fs), backend: backendFlag(fs), out: outFlag(fs, out, what, format),
-		scale: scaleFlag(fs), format: format}
+	formats := append([]string{format}, more...)
+	return genCommon{run: runFlag(fs), backend: backendFlag(fs), out: outFlag(fs, out, what, formats...),
+		scale: scaleFlag(fs), formats: formats}
 }
 
 // parseGenFlags parses args and checks the shared flags.
 func parseGenFlags(fs *flag.FlagSet, args []string, c genCommon) error {
-	if _, err := parseRunOut(fs, args, c.run, c.out, c.format); err != nil {
+	if _, err := parseRunOut(fs, args, c.run, c.out, c.formats...); err != nil {
 		return err
 	}
 	return checkScale(*c.scale)

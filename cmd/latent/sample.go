@@ -3,8 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/latent-vae/latent/generate"
+	"github.com/latent-vae/latent/models"
 	"github.com/latent-vae/latent/prior"
 )
 
@@ -15,9 +17,11 @@ const defaultPerLabel = 8
 // latents drawn from N(0, T²I); for a conditional run, of one class
 // (--label) or one row per class (--per-label).
 func runSample(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("sample", "--run DIR [-n 64] [--seed S] [--temperature T] [--prior auto|normal|gmm|diffusion] [-o samples.png] [--scale 3] [--backend B]\n"+
-		"       conditional runs: [--label L [-n 64] | --per-label 8]", stderr)
-	common := genFlags(fs, "samples.png")
+	fs := newFlagSet("sample", "--run DIR [-n 64] [--seed S] [--temperature T] [--prior auto|normal|gmm|diffusion] [-o samples.png|samples.npy] [--scale 3] [--backend B]\n"+
+		"       conditional runs: [--label L [-n 64] | --per-label 8]\n\n"+
+		"  -o FILE.npy writes the images as a numpy uint8 array [N, H, W, C] (0 to 255, as the PNG shows them), of any -n;\n"+
+		"  a conditional run's images then take the classes in turn (0, 1, …) unless --label is given", stderr)
+	common := genFlags(fs, "samples.png", formatNPY)
 	n := fs.Int("n", 64, "number of samples")
 	seed := fs.Int64("seed", 1, "seed of the latents")
 	temperature := fs.Float64("temperature", 1, "standard deviation of the latents")
@@ -52,6 +56,16 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	m := s.cfg
 	if set["per-label"] && !m.Conditional() {
 		return usagef("--per-label: run %s is not conditional (train it with --conditional to generate by class)", s.run.Dir)
+	}
+	format, err := outFormat("-o", *common.out, formatPNG, formatNPY)
+	if err != nil {
+		return err
+	}
+	if format == formatNPY {
+		if set["per-label"] {
+			return usagef("--per-label: draws a grid; -o %s writes an array (use -n)", *common.out)
+		}
+		return sampleArray(s, pf, *common.out, *n, *seed, *temperature, label, haveLabel, stdout, stderr)
 	}
 	if m.Conditional() && !haveLabel {
 		if set["n"] {
@@ -119,4 +133,63 @@ func sampleByClass(s *session, common genCommon, pf priorFlags, per int, seed in
 	fmt.Fprintf(summaryTo(*common.out, stdout, stderr), "wrote %s: one row per class (%d), %d samples each from the %s prior at temperature %g, %dx%d pixels\n",
 		outName(*common.out), m.Classes, per, used, temperature, img.Bounds().Dx(), img.Bounds().Dy())
 	return nil
+}
+
+// sampleArray writes n samples as a .npy array: decoded from codes drawn
+// from the prior pf names, each of its label (the label given, else, for a
+// conditional run, the classes in turn).
+func sampleArray(s *session, pf priorFlags, out string, n int, seed int64, temperature float64, label int, haveLabel bool,
+	stdout, stderr io.Writer) error {
+	m := s.cfg
+	labels := sampleLabels(m, n)
+	if haveLabel {
+		labels = repeatLabel(label, n)
+	}
+	codes, used, err := s.drawCodes(pf, n, seed, temperature, labels)
+	if err != nil {
+		return err
+	}
+	pixels, err := s.sampleImages(codes, labels)
+	if err != nil {
+		return err
+	}
+	if err := writeNPY(out, stdout, pixels, n, m.Height, m.Width, m.Channels); err != nil {
+		return err
+	}
+	fmt.Fprintf(summaryTo(out, stdout, stderr), "wrote %s: %d samples from the %s prior at temperature %g, uint8 [%d, %d, %d, %d]\n",
+		outName(out), n, used, temperature, n, m.Height, m.Width, m.Channels)
+	return nil
+}
+
+// sampleLabels returns the labels of n samples of a model drawn without a
+// label: none for an unconditional model, the classes in turn for a
+// conditional one.
+func sampleLabels(m models.Config, n int) []int {
+	if !m.Conditional() {
+		return nil
+	}
+	labels := make([]int, n)
+	for i := range labels {
+		labels[i] = i % m.Classes
+	}
+	return labels
+}
+
+// sampleImages decodes codes (n × the latent size, with their labels) to
+// the images they draw, as bytes (what a PNG or .npy holds): the one way
+// samples are made for `latent sample -o .npy` and `latent score`, whatever
+// prior drew the codes. A value that is not a number (a diverged model) is
+// an error, not a black pixel.
+func (s *session) sampleImages(codes []float32, labels []int) ([]uint8, error) {
+	images, err := s.decode(codes, labels)
+	if err != nil {
+		return nil, err
+	}
+	size := s.cfg.Height * s.cfg.Width * s.cfg.Channels
+	for i, v := range images {
+		if math.IsNaN(float64(v)) {
+			return nil, fmt.Errorf("run %s: the decoder gives NaN for image %d of %d", s.run.Dir, i/size, len(images)/size)
+		}
+	}
+	return generate.Bytes(images), nil
 }

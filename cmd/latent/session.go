@@ -185,6 +185,11 @@ func limitSplit(s *data.Split, limit int) *data.Split {
 // newProgress returns a progress reporter for eval.Model: a bar on stderr
 // when it is a terminal, and a line with the time taken when a phase ends.
 func newProgress(stderr io.Writer) func(phase string, done, total int) {
+	return newProgressOf(stderr, "images")
+}
+
+// newProgressOf is newProgress for work counted in units.
+func newProgressOf(stderr io.Writer, units string) func(phase string, done, total int) {
 	names := map[string]string{"encode": "encoding", "elbo": "ELBO", "iw": "importance sampling"}
 	terminal := isTerminal(stderr)
 	var bar *progressbar.ProgressBar
@@ -208,7 +213,7 @@ func newProgress(stderr io.Writer) func(phase string, done, total int) {
 				_ = bar.Finish()
 				bar = nil
 			}
-			fmt.Fprintf(stderr, "%s: %d images in %.1fs\n", name, total, time.Since(started).Seconds())
+			fmt.Fprintf(stderr, "%s: %d %s in %.1fs\n", name, total, units, time.Since(started).Seconds())
 		}
 	}
 }

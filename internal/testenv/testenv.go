@@ -11,6 +11,8 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"os/exec"
+	"strings"
 	"testing"
 
 	"github.com/latent-vae/latent/backend"
@@ -89,4 +91,20 @@ func DarkPixels(img image.Image, r image.Rectangle) int {
 		}
 	}
 	return n
+}
+
+// PythonNumpy returns $LATENT_PYTHON (make test's .cache/pyvenv) or
+// python3, if it imports numpy; otherwise the test is skipped (failed with
+// CI=true).
+func PythonNumpy(tb testing.TB) string {
+	tb.Helper()
+	python := os.Getenv("LATENT_PYTHON")
+	if python == "" {
+		python = "python3"
+	}
+	if msg, err := exec.Command(python, "-c", "import numpy").CombinedOutput(); err != nil {
+		Missing(tb, "python with numpy unavailable (%s: %v %s; make test sets LATENT_PYTHON to its .cache/pyvenv)",
+			python, err, strings.TrimSpace(string(msg)))
+	}
+	return python
 }

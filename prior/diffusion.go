@@ -35,7 +35,7 @@ type DiffusionConfig struct {
 // DefaultDiffusion is the recipe `latent prior fit --kind diffusion` uses
 // unless told otherwise.
 func DefaultDiffusion() DiffusionConfig {
-	return DiffusionConfig{Width: 256, Blocks: 3, Steps: 12000, BatchSize: 256, LR: 1e-3, EMA: 0.999}
+	return DiffusionConfig{Width: 128, Blocks: 3, Steps: 8000, BatchSize: 256, LR: 1e-3, EMA: 0.999}
 }
 
 // Validate reports the first field out of range.

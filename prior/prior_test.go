@@ -247,3 +247,36 @@ func TestDiffusionLearnsARing(t *testing.T) {
 		t.Errorf("MMD² diffusion %.4f, N(0, I) %.4f: want diffusion ≤ 0.02 < N(0, I)", fromPrior, fromNormal)
 	}
 }
+
+// BenchmarkDiffusionSample64 draws 64 codes of 16 dimensions through the
+// default denoiser (one training step) in the default 50 DDIM steps, warm.
+func BenchmarkDiffusionSample64(b *testing.B) {
+	be := testenv.XLA(b)
+	dc := DefaultDiffusion()
+	dc.Steps = 1
+	cfg := Config{Latent: 16, Seed: 1, Diffusion: &dc}
+	codes := Codes{Z: ring(800, 1)} // 100 codes of 16 values
+	cfg.Moments(codes.Z)
+	run := b.TempDir()
+	if err := FitDiffusion(be.Backend, Dir(run, KindDiffusion), cfg, codes, codes, FitOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	saved, err := Read(run, KindDiffusion)
+	if err != nil {
+		b.Fatal(err)
+	}
+	d, err := saved.Diffusion(be.Backend, 64)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Finalize()
+	if _, err := d.Sample(64, 1, 1, nil, 50); err != nil { // compiles
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		if _, err := d.Sample(64, int64(i), 1, nil, 50); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -184,8 +184,15 @@ func loadData(cfg *rundir.Config, fresh, conditional bool, log io.Writer) (*data
 		fmt.Fprintf(log, "data set %s: %d training and %d test images of %dx%dx%d\n", set.Name,
 			set.Train.N, set.Test.N, set.Train.Height, set.Train.Width, set.Train.Channels)
 	}
+	if note := set.ChannelsNote(); note != "" && log != nil {
+		fmt.Fprintln(log, note)
+	}
 	if fresh {
 		cfg.Model.Height, cfg.Model.Width, cfg.Model.Channels = set.Train.Height, set.Train.Width, set.Train.Channels
+		cfg.Data.Channels = set.Train.Channels // saved: the run reads its folder as it was trained
+		if w := models.LikelihoodAdvice(cfg.Model); w != "" && log != nil {
+			fmt.Fprintf(log, "warning: %s\n", w)
+		}
 		if conditional {
 			if len(set.Classes) < 2 {
 				return nil, fmt.Errorf("data set %s: a conditional model needs at least 2 classes, the set has %d", cfg.Data.Spec, len(set.Classes))
@@ -351,7 +358,7 @@ func (l *loop) run(ctx context.Context, batcher *data.Batcher, start int64) (Res
 			l.opt.Progress.Step(done, l.cfg.Steps, losses, res.ImagesSec)
 		}
 		var test *models.Losses
-		if done%l.perEpoch == 0 || done == l.cfg.Steps {
+		if done%l.cfg.EvalInterval(l.perEpoch) == 0 || done == l.cfg.Steps {
 			ev, err := l.evaluate(done)
 			if err != nil {
 				return res, err

@@ -164,12 +164,9 @@ func (s *session) dataSet(spec, flag string) (*data.Set, error) {
 // --data flag) when given, keeping the run's other data settings, and
 // checks its images have the model's shape.
 func (s *session) testSplit(spec string) (*data.Split, error) {
-	set, err := s.run.Config.LoadDataAs(spec)
+	set, err := s.testSet(spec)
 	if err != nil {
-		return nil, fmt.Errorf("data set %s: %w", cmp.Or(spec, s.run.Config.Data.Spec), err)
-	}
-	if set.Test.N == 0 {
-		return nil, fmt.Errorf("data set %s: the test split is empty", set.Name)
+		return nil, err
 	}
 	return set.Test, nil
 }

@@ -153,9 +153,9 @@ func checkTrainNumbers(c rundir.Config) error {
 		name string
 		v    int64
 	}{{"--steps", c.Steps}, {"--epochs", int64(c.Epochs)}, {"--kl-warmup", c.KLWarmup},
-		{"--save-every", c.SaveEvery}, {"--keep", int64(c.Keep)}, {"--log-every", c.LogEvery}} {
+		{"--save-every", c.SaveEvery}, {"--keep", int64(c.Keep)}, {"--log-every", c.LogEvery}, {"--eval-every", c.EvalEvery}} {
 		if f.v < 0 {
-			return fmt.Errorf("%s %d: want 0 or more", f.name, f.v)
+			return fmt.Errorf("%s %d: want ≥ 0", f.name, f.v)
 		}
 	}
 	return nil
@@ -194,6 +194,7 @@ func addTrainFlags(fs *flag.FlagSet, cfg *rundir.Config) {
 	fs.IntVar(&cfg.Keep, "keep", cfg.Keep, "checkpoints to keep")
 	fs.Int64Var(&cfg.LogEvery, "log-every", cfg.LogEvery, "steps between rows of metrics.csv")
 	fs.IntVar(&cfg.EvalBatch, "eval-batch", cfg.EvalBatch, "batch size of test evaluation")
+	fs.Int64Var(&cfg.EvalEvery, "eval-every", 0, fmt.Sprintf("steps between test evaluations (default: an epoch, but at least %d steps)", rundir.MinEvalEvery))
 	fs.StringVar(&cfg.Init, "init", "", "start from the weights of another run folder (fine-tuning)")
 }
 

@@ -32,7 +32,7 @@ func runNeighbors(args []string, stdout, stderr io.Writer) error {
 	}
 	switch {
 	case !set["index"] && !set["image-label"]:
-		return usagef("--index or --image-label: the query, by its index in the test split or its class, is required")
+		return usagef("--index: the query's index in the test split is required (or --image-label L: the first test image of class L)")
 	case *index < 0:
 		return usagef("--index %d: want ≥ 0", *index)
 	case *k < 1 || *k > 256:

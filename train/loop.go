@@ -27,6 +27,19 @@ import (
 // SIGTERM); a checkpoint of the last finished step has been saved.
 var ErrInterrupted = errors.New("interrupted")
 
+// FinishedError is returned by Fit when a resumed run has already reached
+// its end: nothing was trained or written. A new end (Config.Steps or
+// Epochs above the run's) extends it.
+type FinishedError struct {
+	Step     int64 // the latest checkpoint's
+	Steps    int64 // the run's end
+	PerEpoch int64 // steps per epoch
+}
+
+func (e *FinishedError) Error() string {
+	return fmt.Sprintf("the run is finished: step %d of %d", e.Step, e.Steps)
+}
+
 // ErrRunExists is returned by Fit when a new run's folder already holds a run.
 var ErrRunExists = errors.New("already holds a run")
 
@@ -117,6 +130,9 @@ func Fit(ctx context.Context, b backends.Backend, cfg rundir.Config, opt Options
 	}
 	if cfg.Steps <= 0 {
 		return Result{}, errors.New("the run's length must be positive: give a number of steps or epochs")
+	}
+	if ck != nil && ck.Step >= cfg.Steps {
+		return Result{Step: ck.Step}, &FinishedError{Step: ck.Step, Steps: cfg.Steps, PerEpoch: perEpoch}
 	}
 	vars, start, err := initialState(b, cfg, ck)
 	if err != nil {
@@ -384,10 +400,7 @@ func (l *loop) run(ctx context.Context, batcher *data.Batcher, start int64) (Res
 			return res, fmt.Errorf("%w at step %d; checkpoint saved", ErrInterrupted, done)
 		}
 	}
-	if start >= l.cfg.Steps { // the run had already reached its end: report where it stands
-		res.Test, err = l.evaluate(start)
-	}
-	return res, err
+	return res, nil
 }
 
 // evaluate returns the test split's mean negative ELBO and its terms with

@@ -174,7 +174,7 @@ func parseEvalFlags(fs *flag.FlagSet, args []string, f evalCommon) error {
 	case *f.batch < 1:
 		return usagef("--batch %d: want at least 1", *f.batch)
 	case *f.limit < 0:
-		return usagef("--limit %d: want 0 (all) or more", *f.limit)
+		return usagef("--limit %d: want ≥ 0 (0: all)", *f.limit)
 	}
 	return nil
 }
@@ -200,8 +200,11 @@ func checkCount(name string, n int) error {
 
 // checkTemperature checks --temperature: latents are float32.
 func checkTemperature(t float64) error {
-	if !(t >= 0) || t > math.MaxFloat32 {
-		return usagef("--temperature %v: want a value from 0 to %g (float32's largest)", t, math.MaxFloat32)
+	switch {
+	case !(t >= 0):
+		return usagef("--temperature %v: want ≥ 0", t)
+	case t > math.MaxFloat32:
+		return usagef("--temperature %v: want at most %.3g (float32's largest)", t, math.MaxFloat32)
 	}
 	return nil
 }

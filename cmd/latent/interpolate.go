@@ -156,7 +156,7 @@ func (o *interpOptions) check(set map[string]bool) error {
 	case o.fromImg && o.pairs > 1:
 		return errors.New("--pairs: image-file endpoints make one pair; use random or index endpoints for more")
 	case o.indexed && (o.fromIndex < 0 || o.toIndex < 0):
-		return fmt.Errorf("--from-index %d, --to-index %d: indices must be >= 0", o.fromIndex, o.toIndex)
+		return fmt.Errorf("--from-index %d, --to-index %d: indices must be ≥ 0", o.fromIndex, o.toIndex)
 	case (o.indexed || o.fromImg) && set["seed"]:
 		return errors.New("--seed chooses random endpoints; it cannot go with --from-index or --from")
 	}

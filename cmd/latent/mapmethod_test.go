@@ -1,0 +1,122 @@
+package main
+
+import (
+	"encoding/csv"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/latent-vae/latent/checkpoints"
+	"github.com/latent-vae/latent/internal/testenv"
+	"github.com/latent-vae/latent/internal/testrun"
+	"github.com/latent-vae/latent/rundir"
+)
+
+// TestMapTSNE: `latent map --method tsne` is deterministic for a seed,
+// changes with it, and separates the classes better than PCA: the share of
+// points nearest their own class's mean in the 2-D map is higher.
+func TestMapTSNE(t *testing.T) {
+	dir := mapRun(t)
+	out := t.TempDir()
+	csvOf := func(name string, args ...string) [][]float64 {
+		t.Helper()
+		path := filepath.Join(out, name+".csv")
+		code, _, stderr := evLatent(append([]string{"map", "--run", dir, "-o", path}, args...)...)
+		if code != 0 {
+			t.Fatalf("map %v: exit %d, stderr %q", args, code, stderr)
+		}
+		return readMapCSV(t, path)
+	}
+	pca := csvOf("pca")
+	a, b := csvOf("a", "--method", "tsne", "--seed", "3"), csvOf("b", "--method", "tsne", "--seed", "3")
+	c := csvOf("c", "--method", "tsne", "--seed", "4")
+	same, differ := true, false
+	for i := range a {
+		same = same && a[i][2] == b[i][2] && a[i][3] == b[i][3]
+		differ = differ || a[i][2] != c[i][2]
+	}
+	if !same || !differ {
+		t.Errorf("t-SNE maps: the same seed gave the same map %v (want true), another seed a different one %v (want true)", same, differ)
+	}
+	accPCA, accTSNE := classMeanAccuracy(pca), classMeanAccuracy(a)
+	t.Logf("nearest-class-mean accuracy in 2-D: PCA %.3f, t-SNE %.3f", accPCA, accTSNE)
+	if accTSNE <= accPCA {
+		t.Errorf("nearest-class-mean accuracy: t-SNE %.3f, PCA %.3f; want t-SNE's above", accTSNE, accPCA)
+	}
+	evMustFail(t, `--method "umap2": want pca or tsne`, "", "map", "--run", dir, "--method", "umap2")
+}
+
+// readMapCSV reads map's CSV: index, label, x, y per row.
+func readMapCSV(t *testing.T, path string) [][]float64 {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil || len(rows) < 2 || rows[0][3] != "y" {
+		t.Fatalf("%s: %v, %d rows", path, err, len(rows))
+	}
+	out := make([][]float64, len(rows)-1)
+	for i, r := range rows[1:] {
+		for _, s := range r {
+			v, err := strconv.ParseFloat(s, 64)
+			if err != nil {
+				t.Fatalf("%s row %d: %v", path, i+1, err)
+			}
+			out[i] = append(out[i], v)
+		}
+	}
+	return out
+}
+
+// classMeanAccuracy returns the share of points (index, label, x, y) whose
+// nearest class mean is their own class's.
+func classMeanAccuracy(pts [][]float64) float64 {
+	sum, count := map[int][2]float64{}, map[int]float64{}
+	for _, p := range pts {
+		l := int(p[1])
+		s := sum[l]
+		sum[l], count[l] = [2]float64{s[0] + p[2], s[1] + p[3]}, count[l]+1
+	}
+	right := 0
+	for _, p := range pts {
+		best, bestD := -1, math.Inf(1)
+		for l, s := range sum {
+			dx, dy := p[2]-s[0]/count[l], p[3]-s[1]/count[l]
+			if d := dx*dx + dy*dy; d < bestD || d == bestD && l < best {
+				best, bestD = l, d
+			}
+		}
+		if best == int(p[1]) {
+			right++
+		}
+	}
+	return float64(right) / float64(len(pts))
+}
+
+// mapRun writes a run folder whose latent has begun to sort the digits: a
+// tiny model with an 8-D latent trained for 400 steps on 4000 MNIST
+// images, evaluated on 500 test images.
+func mapRun(t *testing.T) string {
+	t.Helper()
+	b := testenv.XLA(t)
+	set := testenv.MNIST(t)
+	cfg := rundir.DefaultConfig()
+	cfg.Model = testrun.TinyConfig()
+	cfg.Model.Latent = 8
+	cfg.Data.TrainLimit, cfg.Data.TestLimit = 4000, 500
+	cfg.Steps, cfg.BatchSize = 400, 64
+	ctx, _ := testrun.Train(t, b, cfg.Model, set.Train.Subset(4000).Images(), int(cfg.Steps), cfg.BatchSize, 1)
+	dir := t.TempDir()
+	if err := rundir.WriteConfig(dir, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := checkpoints.Save(dir, cfg.Steps, cfg, ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}

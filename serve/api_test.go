@@ -50,7 +50,7 @@ func (fakeModel) Encode(images []float32, labels []int) (means, logVars []float3
 	return means, logVars, nil
 }
 
-func (fakeModel) ELBO(images []float32, labels []int, _ int, _ int64) (recon, kl []float64, err error) {
+func (fakeModel) SharedELBO(images []float32, labels []int, _ int, _ int64) (recon, kl []float64, err error) {
 	for i := 0; i < len(images); i += fakeSize {
 		var s float64
 		for _, v := range images[i : i+fakeSize] {

@@ -31,6 +31,8 @@ type infoResponse struct {
 	Classes     []string      `json:"classes"`
 	DecodeBatch int           `json:"decode_batch"`
 	MaxBody     int64         `json:"max_body"`
+	// Scores says how images are scored: the same z draws for every image.
+	Scores string `json:"scores"`
 }
 
 // mapInfo says how the map was made and how to go from a map position back
@@ -50,8 +52,15 @@ func (s *Server) info(w http.ResponseWriter, _ *http.Request) error {
 		Height: m.Height, Width: m.Width, Channels: m.Channels, Dims: s.dims,
 		Map:        mapInfo{How: s.proj.How, XLabel: s.proj.XLabel, YLabel: s.proj.YLabel, Origin: s.proj.Origin, Axes: s.proj.Axes},
 		TestImages: s.run.Test.N, Conditional: m.Conditional(), Classes: s.run.Classes, DecodeBatch: s.run.Decoder.Batch(), MaxBody: s.opt.MaxBody,
+		Scores: s.scoresNote(),
 	})
 	return nil
+}
+
+// scoresNote says how the server scores images, for the page.
+func (s *Server) scoresNote() string {
+	return fmt.Sprintf("−ELBO with %d z draw(s) from seed %d, the same draws for every image: "+
+		"an image scores the same however it arrives (test image, upload, drawing)", scoreSamples, s.opt.Seed)
 }
 
 // pointsResponse is GET /api/points: test image i is at (X[i], Y[i]).

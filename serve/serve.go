@@ -26,7 +26,9 @@ type Decoder interface {
 // Model encodes and scores images; *eval.Model is one.
 type Model interface {
 	Encode(images []float32, labels []int) (means, logVars []float32, err error)
-	ELBO(images []float32, labels []int, samples int, seed int64) (recon, kl []float64, err error)
+	// SharedELBO scores images with draws that depend on the seed only,
+	// never on an image's place among others (see eval.Model.SharedELBO).
+	SharedELBO(images []float32, labels []int, samples int, seed int64) (recon, kl []float64, err error)
 }
 
 // Run is what the explorer shows: a trained model and a test split. A
@@ -91,7 +93,7 @@ func New(run Run, opt Options) (*Server, error) {
 	if s.means, s.logVars, err = run.Model.Encode(images, labels); err != nil {
 		return nil, fmt.Errorf("encoding the test split: %w", err)
 	}
-	recon, kl, err := run.Model.ELBO(images, labels, 1, opt.Seed)
+	recon, kl, err := run.Model.SharedELBO(images, labels, scoreSamples, opt.Seed)
 	if err != nil {
 		return nil, fmt.Errorf("scoring the test split: %w", err)
 	}

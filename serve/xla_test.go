@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"strings"
 	"testing"
 
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // graph ops read best unqualified
@@ -146,4 +147,35 @@ func rgbPNG(t *testing.T, pixels []float32, w, h int) string {
 		t.Fatal(err)
 	}
 	return buf.String()
+}
+
+// TestScoresDeterministic: an image scores the same however it arrives:
+// test image i through /api/test/i, its pixels and its PNG through
+// /api/encode, alone or after others.
+func TestScoresDeterministic(t *testing.T) {
+	cfg := models.Config{Height: 8, Width: 8, Channels: 3, Latent: 2, Widths: []int{4},
+		Kernel: 3, Upsample: models.UpsampleNearest, Likelihood: models.Bernoulli, Beta: 1}
+	run, _, _ := xlaRun(t, cfg, 2500, 4) // several batches of the test split's scoring
+	s, err := New(run, Options{Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	h := s.Handler()
+	for _, i := range []int{0, 3, 1001, 2499} {
+		var test struct{ Score float64 }
+		decodeBody(t, do(h, "GET", fmt.Sprintf("/api/test/%d", i), "", ""), &test)
+		img := run.Test.Image(i)
+		var byPixels, byPNG encodeResponse
+		decodeBody(t, do(h, "POST", "/api/encode", "", jsonOf(t, map[string]any{"pixels": img})), &byPixels)
+		decodeBody(t, do(h, "POST", "/api/encode", "image/png", rgbPNG(t, img, cfg.Width, cfg.Height)), &byPNG)
+		if byPixels.Score != test.Score || byPNG.Score != test.Score {
+			t.Errorf("test image %d scores %v through /api/test, %v as pixels, %v as a PNG; want one score", i, test.Score, byPixels.Score, byPNG.Score)
+		}
+	}
+	var info struct{ Scores string }
+	decodeBody(t, do(h, "GET", "/api/info", "", ""), &info)
+	if !strings.Contains(info.Scores, "the same draws for every image") {
+		t.Errorf("/api/info scores %q: want the page told how images are scored", info.Scores)
+	}
 }

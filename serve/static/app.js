@@ -219,7 +219,7 @@ async function pickTest(i) {
   state.hoverPaused = true;
   drawMap();
   setCode(t.mean, `test image ${i} (label ${labelName(t.label)}): its posterior mean decoded; ` +
-    `−ELBO ${t.score.toFixed(1)} nats, percentile ${t.percentile.toFixed(1)}`);
+    `−ELBO ${t.score.toFixed(1)} nats, percentile ${t.percentile.toFixed(1)} (${state.info.scores})`);
 }
 
 function wireMap() {
@@ -306,7 +306,7 @@ async function encodeDrawing() {
   drawImage($("recon"), r.reconstruction);
   const score = $("score");
   score.textContent = `anomaly score (−ELBO): ${r.score.toFixed(1)} nats, ` +
-    `percentile ${r.percentile.toFixed(1)} among the test images`;
+    `percentile ${r.percentile.toFixed(1)} among the test images (${state.info.scores})`;
   score.dataset.ready = "1";
   const nb = $("neighbors");
   nb.replaceChildren();

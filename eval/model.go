@@ -39,7 +39,7 @@ type Model struct {
 	backend      backends.Backend
 	ctx          *context.Context
 	encode, elbo *context.Exec
-	sharedELBO   *context.Exec // built by SharedELBO
+	sharedELBO   *context.Exec         // built by SharedELBO
 	iw           map[int]*context.Exec // by samples per call
 }
 

@@ -34,16 +34,16 @@ type Config struct {
 	BatchSize int     `json:"batch_size"`
 	// Steps is the run's total number of training steps (given, or Epochs
 	// times the steps per epoch); a resumed run stops there too.
-	Steps     int64  `json:"steps"`
-	Epochs    int    `json:"epochs,omitempty"`
-	KLWarmup  int64  `json:"kl_warmup"`      // steps over which the KL weight rises linearly from 0 to Beta
-	SaveEvery int64  `json:"save_every"`     // steps between checkpoints (0: only at the end)
-	Keep      int    `json:"keep"`           // checkpoints kept
-	LogEvery  int64  `json:"log_every"`      // steps between rows of metrics.csv
-	EvalBatch int    `json:"eval_batch"`     // batch size of test-split evaluation
+	Steps     int64 `json:"steps"`
+	Epochs    int   `json:"epochs,omitempty"`
+	KLWarmup  int64 `json:"kl_warmup"`  // steps over which the KL weight rises linearly from 0 to Beta
+	SaveEvery int64 `json:"save_every"` // steps between checkpoints (0: only at the end)
+	Keep      int   `json:"keep"`       // checkpoints kept
+	LogEvery  int64 `json:"log_every"`  // steps between rows of metrics.csv
+	EvalBatch int   `json:"eval_batch"` // batch size of test-split evaluation
 	// EvalEvery is the steps between test-split evaluations; 0: an epoch,
 	// but at least MinEvalEvery steps (see EvalInterval).
-	EvalEvery int64 `json:"eval_every,omitempty"`
+	EvalEvery int64  `json:"eval_every,omitempty"`
 	Init      string `json:"init,omitempty"` // run folder whose weights started this run
 
 	Objective Objective `json:"objective,omitzero"`

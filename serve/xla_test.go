@@ -10,8 +10,8 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"slices"
-	"sync"
 	"strings"
+	"sync"
 	"testing"
 
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // graph ops read best unqualified

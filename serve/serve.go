@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/latent-vae/latent/data"
+	"github.com/latent-vae/latent/eval"
 	"github.com/latent-vae/latent/models"
 )
 
@@ -55,8 +56,19 @@ const (
 type Options struct {
 	Window  time.Duration // how long a decode waits for others to share its graph call
 	MaxBody int64         // the largest request body accepted, in bytes
-	Seed    int64         // seed of the z drawn for ELBO scores
+	Seed    int64         // seed of the z drawn for ELBO scores, and of a t-SNE map
+	// Map is the projection of a latent above 2 dimensions: "pca" (also
+	// "") or "tsne" (eval.TSNE, seeded by Seed: classes come apart, but a
+	// map position has no code of its own; the page shows the nearest test
+	// image's).
+	Map string
 }
+
+// Map projections of Options.Map.
+const (
+	MapPCA  = "pca"
+	MapTSNE = "tsne"
+)
 
 // Server is the explorer of one run. Its handler is safe for concurrent use.
 type Server struct {
@@ -109,10 +121,28 @@ func New(run Run, opt Options) (*Server, error) {
 		return nil, err
 	}
 	s.points = s.proj.project(s.means)
+	if opt.Map == MapTSNE && s.latent > 2 {
+		if err := s.tsneMap(); err != nil {
+			return nil, err
+		}
+	}
 	s.dims = dimsByActivity(s.means, s.latent)
 	m := run.Config
 	s.decoder = newBatcher(run.Decoder.Decode, m.Latent, m.Height*m.Width*m.Channels, run.Decoder.Batch(), opt.Window)
 	return s, nil
+}
+
+// tsneMap places the test images on the map by t-SNE: the projection then
+// has no axes, and a code's place is that of its nearest test image.
+func (s *Server) tsneMap() error {
+	y, err := eval.TSNE{Seed: s.opt.Seed}.Embed(toFloat64(s.means), s.latent)
+	if err != nil {
+		return fmt.Errorf("t-SNE map: %w", err)
+	}
+	s.points = y
+	s.proj = &projection{How: fmt.Sprintf("t-SNE of the %d-D latent means (seed %d): a position has no code of its own; "+
+		"hovering shows the nearest test image's", s.latent, s.opt.Seed), XLabel: "t-SNE 1", YLabel: "t-SNE 2", Kind: MapTSNE}
+	return nil
 }
 
 // warmUp encodes and scores one image, so that the graphs for single

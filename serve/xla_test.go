@@ -179,3 +179,39 @@ func TestScoresDeterministic(t *testing.T) {
 		t.Errorf("/api/info scores %q: want the page told how images are scored", info.Scores)
 	}
 }
+
+// TestTSNEMap: Options.Map "tsne" places the test images by t-SNE, the
+// same for a seed, says so in /api/info (with no axes to go back by), and
+// places an encoded test image where that image is.
+func TestTSNEMap(t *testing.T) {
+	cfg := models.Config{Height: 8, Width: 8, Channels: 1, Latent: 3, Widths: []int{4},
+		Kernel: 3, Upsample: models.UpsampleNearest, Likelihood: models.Bernoulli, Beta: 1}
+	run, _, _ := xlaRun(t, cfg, 40, 4)
+	points := func(opt Options) (pointsResponse, mapInfo, encodeResponse) {
+		s, err := New(run, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		h := s.Handler()
+		var p pointsResponse
+		var info struct{ Map mapInfo }
+		var enc encodeResponse
+		decodeBody(t, do(h, "GET", "/api/points", "", ""), &p)
+		decodeBody(t, do(h, "GET", "/api/info", "", ""), &info)
+		decodeBody(t, do(h, "POST", "/api/encode", "", jsonOf(t, map[string]any{"pixels": run.Test.Image(5)})), &enc)
+		return p, info.Map, enc
+	}
+	pca, pcaInfo, _ := points(Options{Seed: 2})
+	a, aInfo, enc := points(Options{Seed: 2, Map: MapTSNE})
+	b, _, _ := points(Options{Seed: 2, Map: MapTSNE})
+	if !slices.Equal(a.X, b.X) || !slices.Equal(a.Y, b.Y) {
+		t.Error("two t-SNE maps with one seed differ")
+	}
+	if slices.Equal(a.X, pca.X) || aInfo.Kind != MapTSNE || aInfo.Axes != nil || pcaInfo.Kind != "linear" {
+		t.Errorf("t-SNE map: kind %q (PCA's %q), axes %v; the same points as PCA's: %v", aInfo.Kind, pcaInfo.Kind, aInfo.Axes, slices.Equal(a.X, pca.X))
+	}
+	if enc.Neighbors[0].Index != 5 || float32(enc.Map[0]) != a.X[5] || float32(enc.Map[1]) != a.Y[5] {
+		t.Errorf("test image 5 encoded is placed at %v on the t-SNE map, its point is (%v, %v)", enc.Map, a.X[5], a.Y[5])
+	}
+}

@@ -24,16 +24,20 @@ const serveBatch = 16
 // runServe implements `latent serve`: the latent-space explorer of a run in
 // the browser, until Ctrl-C or SIGTERM.
 func runServe(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("serve", "--run DIR [--addr 127.0.0.1:8080] [--data X] [--limit N] [--backend B]", stderr)
+	fs := newFlagSet("serve", "--run DIR [--addr 127.0.0.1:8080] [--method pca|tsne] [--data X] [--limit N] [--backend B]", stderr)
 	f := evalFlags(fs, true)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)")
+	method := fs.String("method", methodPCA, "the map's projection of a latent above 2 dimensions, as latent map's: pca or tsne (seeded by --seed)")
 	if err := parseEvalFlags(fs, args, f); err != nil {
 		return err
+	}
+	if *method != methodPCA && *method != methodTSNE {
+		return usagef("--method %q: want pca or tsne", *method)
 	}
 	if _, _, err := net.SplitHostPort(*addr); err != nil {
 		return fmt.Errorf("--addr %q: want host:port, e.g. 127.0.0.1:8080", *addr)
 	}
-	srv, closeRun, err := openServeRun(f, stderr)
+	srv, closeRun, err := openServeRun(f, *method, stderr)
 	if err != nil {
 		return err
 	}
@@ -91,7 +95,7 @@ func addrWarning(addr string) string {
 // openServeRun loads the run and its test split, opens the backend,
 // compiles the decoder and evaluation graphs and prepares the explorer. The
 // returned function frees them all.
-func openServeRun(f evalCommon, stderr io.Writer) (*serve.Server, func(), error) {
+func openServeRun(f evalCommon, method string, stderr io.Writer) (*serve.Server, func(), error) {
 	s, set, test, err := openEvalSession(f, stderr)
 	if err != nil {
 		return nil, nil, err
@@ -118,7 +122,7 @@ func openServeRun(f evalCommon, stderr io.Writer) (*serve.Server, func(), error)
 	}
 	fmt.Fprintf(stderr, "encoding and scoring %d test images of %s\n", test.N, set.Name)
 	srv, err := serve.New(serve.Run{Name: filepath.Base(s.run.Dir), Step: s.run.Step, Config: s.cfg,
-		Decoder: dec, Model: model, Test: test, Classes: classes}, serve.Options{Seed: *f.seed})
+		Decoder: dec, Model: model, Test: test, Classes: classes}, serve.Options{Seed: *f.seed, Map: method})
 	if err != nil {
 		dec.Finalize()
 		return fail(fmt.Errorf("--run %s: %w", s.run.Dir, err))

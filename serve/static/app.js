@@ -227,6 +227,14 @@ function wireMap() {
   c.addEventListener("mousemove", (ev) => {
     if (state.hoverPaused) return;
     const [x, y] = fromEvent(ev);
+    if (state.info.map.kind === "tsne") { // no way back from a t-SNE position: the nearest test image's code
+      const i = nearestPoint(x, y);
+      if (i === state.hovered) return;
+      state.hovered = i;
+      api("test/" + i).then((t) => setCode(t.mean, `the test image nearest the pointer on the t-SNE map, ${i}`))
+        .catch((e) => showError(e.message));
+      return;
+    }
     setCode(codeAt(x, y), `map position (${x.toFixed(2)}, ${y.toFixed(2)})`);
   });
   c.addEventListener("mouseleave", () => { state.hoverPaused = false; });

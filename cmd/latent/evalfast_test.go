@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"math"
 	"strings"
 	"testing"
@@ -13,10 +12,6 @@ import (
 // printed.
 func TestEvalFastDefault(t *testing.T) {
 	dir := evRun(t)
-	code, stdout, stderr := evLatent("eval", "--run", dir, "--limit", "30", "--json")
-	if code != 0 {
-		t.Fatalf("eval: exit %d, stderr %q", code, stderr)
-	}
 	var r struct {
 		NegELBO float64 `json:"neg_elbo"`
 		IWNLL   float64 `json:"iw_nll"`
@@ -27,9 +22,7 @@ func TestEvalFastDefault(t *testing.T) {
 		} `json:"bits_per_dim"`
 		References struct{ Published, Ours string } `json:"references"`
 	}
-	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
-		t.Fatalf("eval --json: %v\n%s", err, stdout)
-	}
+	stderr := evalJSON(t, dir, &r, "--limit", "30")
 	if r.IWK < 1 || r.IWK > 20 {
 		t.Errorf("eval's default K = %d, want a small one (seconds, not minutes)", r.IWK)
 	}
@@ -43,7 +36,7 @@ func TestEvalFastDefault(t *testing.T) {
 	if strings.Contains(stderr, "estimated") {
 		t.Errorf("eval with the default K printed an estimate: %q", stderr)
 	}
-	code, stdout, stderr = evLatent("eval", "--run", dir, "--limit", "20", "--iw", "1000", "--binarize")
+	code, stdout, stderr := evLatent("eval", "--run", dir, "--limit", "20", "--iw", "1000", "--binarize")
 	switch {
 	case code != 0:
 		t.Fatalf("eval --iw 1000: exit %d, stderr %q", code, stderr)

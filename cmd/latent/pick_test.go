@@ -47,6 +47,16 @@ func TestPickByLabel(t *testing.T) {
 	if want := fmt.Sprintf("around test image %d's code", eight); code != 0 || !strings.Contains(stdout, want) {
 		t.Errorf("traverse --image-label 8: exit %d, stdout %q, stderr %q; want %q", code, stdout, stderr, want)
 	}
+	plain, numbered := filepath.Join(out, "r.png"), filepath.Join(out, "rn.png")
+	for _, args := range [][]string{{"-o", plain}, {"-o", numbered, "--numbers"}} {
+		if code, _, stderr := evLatent(append([]string{"reconstruct", "--run", dir, "-n", "20"}, args...)...); code != 0 {
+			t.Fatalf("reconstruct %v: exit %d, stderr %q", args, code, stderr)
+		}
+	}
+	// Two pairs of rows (10 columns), each pair under a band of captions.
+	if p, n := readPNG(t, plain).Bounds(), readPNG(t, numbered).Bounds(); n.Dx() != p.Dx() || n.Dy() < p.Dy()+2*13 {
+		t.Errorf("reconstruct --numbers: %v, without: %v; want the same width and a caption band over each pair of rows", n, p)
+	}
 	for _, c := range []struct {
 		want string
 		args []string

@@ -86,26 +86,16 @@ func parallelChunks(n int, f func(chunk, lo, hi int)) {
 // nearest neighbours, each row's Gaussian bandwidth set by binary search
 // to the perplexity.
 func affinities(points []float64, n, d, k int, perplexity float64) sparseP {
-	nbrs := make([]int, n*k)
+	nbrs, dist := knn(points, n, d, k)
 	cond := make([]float64, n*k)
 	target := math.Log(perplexity)
-	parallelChunks(n, func(_, lo, hi int) {
-		dist := make([]float64, n)
-		for i := lo; i < hi; i++ {
-			xi := points[i*d : (i+1)*d]
-			for j := range n {
-				var s float64
-				for t, v := range points[j*d : (j+1)*d] {
-					s += (v - xi[t]) * (v - xi[t])
-				}
-				dist[j] = s
-			}
-			dist[i] = math.Inf(1)
-			row := nbrs[i*k : (i+1)*k]
-			nearest(dist, row)
-			bandwidth(dist, row, cond[i*k:(i+1)*k], target)
+	sq := make([]float64, k)
+	for i := range n {
+		for t, v := range dist[i*k : (i+1)*k] {
+			sq[t] = v * v
 		}
-	})
+		bandwidth(sq, cond[i*k:(i+1)*k], target)
+	}
 	// Symmetrise: P_ij = (p_j|i + p_i|j) / 2n.
 	type entry struct {
 		i, j int
@@ -171,18 +161,18 @@ func nearest(dist []float64, row []int) {
 	slices.SortFunc(row, func(a, b int) int { return cmp.Or(cmp.Compare(dist[a], dist[b]), cmp.Compare(a, b)) })
 }
 
-// bandwidth fills rowP with the conditional probabilities of the
-// neighbours row (squared distances in dist) under the Gaussian whose
-// entropy is target nats.
-func bandwidth(dist []float64, row []int, rowP []float64, target float64) {
+// bandwidth fills rowP with the conditional probabilities of neighbours
+// at squared distances sq (nearest first) under the Gaussian whose entropy
+// is target nats.
+func bandwidth(sq, rowP []float64, target float64) {
 	beta, lo, hi := 1.0, 0.0, math.Inf(1)
-	base := dist[row[0]]
+	base := sq[0]
 	for range 64 {
 		var sum, sumDP float64
-		for t, j := range row {
-			rowP[t] = math.Exp(-beta * (dist[j] - base))
+		for t, v := range sq {
+			rowP[t] = math.Exp(-beta * (v - base))
 			sum += rowP[t]
-			sumDP += (dist[j] - base) * rowP[t]
+			sumDP += (v - base) * rowP[t]
 		}
 		h := math.Log(sum) + beta*sumDP/sum
 		for t := range rowP {

@@ -43,7 +43,7 @@ type mapInfo struct {
 	YLabel string      `json:"y_label"`
 	Origin []float64   `json:"origin"` // a map position (x, y) is the code origin + x·axes[0] + y·axes[1]
 	Axes   [][]float64 `json:"axes"`
-	Kind   string      `json:"kind"` // "linear", or "tsne": no origin or axes, no way back
+	Kind   string      `json:"kind"` // "linear", or "tsne" or "umap": no origin or axes, no way back
 }
 
 func (s *Server) info(w http.ResponseWriter, _ *http.Request) error {
@@ -225,9 +225,9 @@ func (s *Server) encode(w http.ResponseWriter, r *http.Request) error {
 }
 
 // mapPosition is where a code goes on the map: its projection, or on a
-// t-SNE map that of its nearest test image (nbs, nearest first).
+// t-SNE or UMAP map that of its nearest test image (nbs, nearest first).
 func (s *Server) mapPosition(code []float32, nbs []neighbor) [2]float64 {
-	if s.proj.Kind == MapTSNE && len(nbs) > 0 {
+	if s.proj.Kind != "" && len(nbs) > 0 {
 		return s.points[nbs[0].Index]
 	}
 	return s.proj.project(code)[0]

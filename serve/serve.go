@@ -58,9 +58,9 @@ type Options struct {
 	MaxBody int64         // the largest request body accepted, in bytes
 	Seed    int64         // seed of the z drawn for ELBO scores, and of a t-SNE map
 	// Map is the projection of a latent above 2 dimensions: "pca" (also
-	// "") or "tsne" (eval.TSNE, seeded by Seed: classes come apart, but a
-	// map position has no code of its own; the page shows the nearest test
-	// image's).
+	// ""), "tsne" (eval.TSNE) or "umap" (eval.UMAP), both seeded by Seed:
+	// classes come apart, but a map position has no code of its own (the
+	// page shows the nearest test image's).
 	Map string
 }
 
@@ -68,6 +68,7 @@ type Options struct {
 const (
 	MapPCA  = "pca"
 	MapTSNE = "tsne"
+	MapUMAP = "umap"
 )
 
 // Server is the explorer of one run. Its handler is safe for concurrent use.
@@ -121,8 +122,8 @@ func New(run Run, opt Options) (*Server, error) {
 		return nil, err
 	}
 	s.points = s.proj.project(s.means)
-	if opt.Map == MapTSNE && s.latent > 2 {
-		if err := s.tsneMap(); err != nil {
+	if (opt.Map == MapTSNE || opt.Map == MapUMAP) && s.latent > 2 {
+		if err := s.embedMap(); err != nil {
 			return nil, err
 		}
 	}
@@ -132,16 +133,21 @@ func New(run Run, opt Options) (*Server, error) {
 	return s, nil
 }
 
-// tsneMap places the test images on the map by t-SNE: the projection then
-// has no axes, and a code's place is that of its nearest test image.
-func (s *Server) tsneMap() error {
-	y, err := eval.TSNE{Seed: s.opt.Seed}.Embed(toFloat64(s.means), s.latent)
+// embedMap places the test images on the map by t-SNE or UMAP
+// (Options.Map): the projection then has no axes, and a code's place is
+// that of its nearest test image.
+func (s *Server) embedMap() error {
+	embed, name := eval.TSNE{Seed: s.opt.Seed}.Embed, "t-SNE"
+	if s.opt.Map == MapUMAP {
+		embed, name = eval.UMAP{Seed: s.opt.Seed}.Embed, "UMAP"
+	}
+	y, err := embed(toFloat64(s.means), s.latent)
 	if err != nil {
-		return fmt.Errorf("t-SNE map: %w", err)
+		return fmt.Errorf("%s map: %w", name, err)
 	}
 	s.points = y
-	s.proj = &projection{How: fmt.Sprintf("t-SNE of the %d-D latent means (seed %d): a position has no code of its own; "+
-		"hovering shows the nearest test image's", s.latent, s.opt.Seed), XLabel: "t-SNE 1", YLabel: "t-SNE 2", Kind: MapTSNE}
+	s.proj = &projection{How: fmt.Sprintf("%s of the %d-D latent means (seed %d): a position has no code of its own; "+
+		"hovering shows the nearest test image's", name, s.latent, s.opt.Seed), XLabel: name + " 1", YLabel: name + " 2", Kind: s.opt.Map}
 	return nil
 }
 

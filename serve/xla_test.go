@@ -203,15 +203,17 @@ func TestTSNEMap(t *testing.T) {
 		return p, info.Map, enc
 	}
 	pca, pcaInfo, _ := points(Options{Seed: 2})
-	a, aInfo, enc := points(Options{Seed: 2, Map: MapTSNE})
-	b, _, _ := points(Options{Seed: 2, Map: MapTSNE})
-	if !slices.Equal(a.X, b.X) || !slices.Equal(a.Y, b.Y) {
-		t.Error("two t-SNE maps with one seed differ")
-	}
-	if slices.Equal(a.X, pca.X) || aInfo.Kind != MapTSNE || aInfo.Axes != nil || pcaInfo.Kind != "linear" {
-		t.Errorf("t-SNE map: kind %q (PCA's %q), axes %v; the same points as PCA's: %v", aInfo.Kind, pcaInfo.Kind, aInfo.Axes, slices.Equal(a.X, pca.X))
-	}
-	if enc.Neighbors[0].Index != 5 || float32(enc.Map[0]) != a.X[5] || float32(enc.Map[1]) != a.Y[5] {
-		t.Errorf("test image 5 encoded is placed at %v on the t-SNE map, its point is (%v, %v)", enc.Map, a.X[5], a.Y[5])
+	for _, method := range []string{MapTSNE, MapUMAP} {
+		a, aInfo, enc := points(Options{Seed: 2, Map: method})
+		b, _, _ := points(Options{Seed: 2, Map: method})
+		if !slices.Equal(a.X, b.X) || !slices.Equal(a.Y, b.Y) {
+			t.Errorf("two %s maps with one seed differ", method)
+		}
+		if slices.Equal(a.X, pca.X) || aInfo.Kind != method || aInfo.Axes != nil || pcaInfo.Kind != "linear" {
+			t.Errorf("%s map: kind %q (PCA's %q), axes %v; the same points as PCA's: %v", method, aInfo.Kind, pcaInfo.Kind, aInfo.Axes, slices.Equal(a.X, pca.X))
+		}
+		if enc.Neighbors[0].Index != 5 || float32(enc.Map[0]) != a.X[5] || float32(enc.Map[1]) != a.Y[5] {
+			t.Errorf("test image 5 encoded is placed at %v on the %s map, its point is (%v, %v)", enc.Map, method, a.X[5], a.Y[5])
+		}
 	}
 }

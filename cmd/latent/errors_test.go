@@ -32,7 +32,7 @@ func TestFriendlyErrors(t *testing.T) {
 		{[]string{"export", "--run", nope}, "not a run folder: " + nope + " does not exist", "stat "},
 		{[]string{"sample", "--run", run, "--temperature", "-1"}, "--temperature -1: want ≥ 0", "3.4028234663852886e+38"},
 		{[]string{"eval", "--run", run, "--limit", "-1"}, "--limit -1: want ≥ 0", ""},
-		{[]string{"serve", "--run", run, "--method", "umap"}, `--method "umap": want pca or tsne`, ""},
+		{[]string{"serve", "--run", run, "--method", "isomap"}, `--method "isomap": want pca, tsne or umap`, ""},
 		{[]string{"train", "--out", nope, "--beta", "-1"}, "--beta -1: want a finite weight ≥ 0", ""},
 	} {
 		code, _, stderr := evLatent(c.args...)

@@ -35,7 +35,31 @@ type mapArgs struct {
 const (
 	methodPCA  = "pca"
 	methodTSNE = "tsne"
+	methodUMAP = "umap"
 )
+
+// embedder is a 2-D embedding of points: eval.TSNE or eval.UMAP.
+type embedder interface {
+	Embed(points []float64, d int) ([][2]float64, error)
+}
+
+// embedders are the nonlinear projections by method, seeded by seed, and
+// how a map says which it used.
+func embedders(method string, seed int64) (embedder, string) {
+	if method == methodUMAP {
+		return eval.UMAP{Seed: seed}, fmt.Sprintf("UMAP (15 neighbours, min_dist 0.1, seed %d)", seed)
+	}
+	return eval.TSNE{Seed: seed}, fmt.Sprintf("t-SNE (perplexity 30, seed %d)", seed)
+}
+
+// checkMethod checks a --method flag's value.
+func checkMethod(method string) error {
+	switch method {
+	case methodPCA, methodTSNE, methodUMAP:
+		return nil
+	}
+	return usagef("--method %q: want pca, tsne or umap", method)
+}
 
 // formatCSV is map's table of coordinates.
 const formatCSV = "csv"
@@ -45,7 +69,7 @@ const formatCSV = "csv"
 // principal components), coloured by label; with --manifold, the images
 // decoded from a grid over a 2-D latent.
 func runMap(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("map", "--run DIR [--method pca|tsne] [--seed S] [--data X] [-o map.png|map.svg|map.pdf|map.csv] [--limit N] [--batch B] [--backend B]\n"+
+	fs := newFlagSet("map", "--run DIR [--method pca|tsne|umap] [--seed S] [--data X] [-o map.png|map.svg|map.pdf|map.csv] [--limit N] [--batch B] [--backend B]\n"+
 		"       latent map --run DIR --manifold [--manifold-n 20] [--scale 2] [-o manifold.png]", stderr)
 	a := mapFlags(fs)
 	if err := a.parse(fs, args); err != nil {
@@ -107,8 +131,8 @@ func mapFlags(fs *flag.FlagSet) *mapArgs {
 	return &mapArgs{
 		eval:     evalFlags(fs, false),
 		out:      outFlag(fs, "map.png", "the map, or its coordinates as .csv (with --manifold: the grid, .png only)", append(plots.Formats(), formatCSV)...),
-		method:   fs.String("method", methodPCA, "projection of a latent of more than 2 dimensions: pca (fast, linear) or tsne (t-SNE: keeps neighbours together, so classes separate; about 30 s for 10,000 images on 2 cores, fewer with --limit)"),
-		seed:     fs.Int64("seed", 1, "--method tsne: seed of the initial map (the same seed, the same map)"),
+		method:   fs.String("method", methodPCA, "projection of a latent of more than 2 dimensions: pca (fast, linear), tsne (t-SNE) or umap (UMAP): these two keep neighbours together, so classes separate (t-SNE about 30 s for 10,000 images on 2 cores; fewer with --limit)"),
+		seed:     fs.Int64("seed", 1, "--method tsne or umap: seed of the initial map (the same seed, the same map)"),
 		manifold: fs.Bool("manifold", false, "decode an N×N grid over a 2-D latent instead (z at Gaussian quantiles 0.05 to 0.95, as in Keras's VAE example)"),
 		cells:    fs.Int("manifold-n", 20, "--manifold: images along each side of the grid (2 to 100)"),
 		scale:    fs.Int("scale", 2, "--manifold: upscale every pixel to a scale×scale block (1 to 64)"),
@@ -124,8 +148,8 @@ func (a *mapArgs) parse(fs *flag.FlagSet, args []string) error {
 	set := flagsSet(fs)
 	formats := append(plots.Formats(), formatCSV)
 	switch {
-	case *a.method != methodPCA && *a.method != methodTSNE:
-		return usagef("--method %q: want pca or tsne", *a.method)
+	case checkMethod(*a.method) != nil:
+		return checkMethod(*a.method)
 	case *a.manifold:
 		formats = []string{formatPNG}
 		if set["data"] || set["limit"] || set["method"] {
@@ -186,7 +210,7 @@ func writeManifold(s *session, a *mapArgs, stdout, stderr io.Writer) error {
 // projectMap places codes in 2-D by method: as latentMap does for pca,
 // else by t-SNE (seeded), saying on stderr how long that took.
 func projectMap(codes []float32, latent int, method string, seed int64, stderr io.Writer) (*plots.Map, string, error) {
-	if method != methodTSNE {
+	if method == methodPCA {
 		return latentMap(codes, latent)
 	}
 	n := len(codes) / latent
@@ -195,16 +219,18 @@ func projectMap(codes []float32, latent int, method string, seed int64, stderr i
 		points[i] = float64(v)
 	}
 	start := time.Now()
-	y, err := eval.TSNE{Seed: seed}.Embed(points, latent)
+	e, how := embedders(method, seed)
+	y, err := e.Embed(points, latent)
 	if err != nil {
-		return nil, "", fmt.Errorf("--method tsne: %w", err)
+		return nil, "", fmt.Errorf("--method %s: %w", method, err)
 	}
-	fmt.Fprintf(stderr, "t-SNE of %d points: %.1fs\n", n, time.Since(start).Seconds())
-	m := &plots.Map{X: make([]float64, n), Y: make([]float64, n), XLabel: "t-SNE 1", YLabel: "t-SNE 2"}
+	fmt.Fprintf(stderr, "%s of %d points: %.1fs\n", method, n, time.Since(start).Seconds())
+	name := map[string]string{methodTSNE: "t-SNE", methodUMAP: "UMAP"}[method]
+	m := &plots.Map{X: make([]float64, n), Y: make([]float64, n), XLabel: name + " 1", YLabel: name + " 2"}
 	for i, p := range y {
 		m.X[i], m.Y[i] = p[0], p[1]
 	}
-	return m, fmt.Sprintf("t-SNE of the %d-D latent means (perplexity 30, seed %d)", latent, seed), nil
+	return m, fmt.Sprintf("%s of the %d-D latent means", how, latent), nil
 }
 
 // mapCSV writes a map's points as CSV: index, label, x, y.

@@ -9,9 +9,9 @@ import (
 	"testing"
 )
 
-// TestMapTSNE: `latent map --method tsne` is deterministic for a seed,
-// changes with it, and separates the classes better than PCA: the share of
-// points nearest their own class's mean in the 2-D map is higher.
+// TestMapTSNE: `latent map --method tsne` (and umap) is deterministic for
+// a seed, changes with it, and separates the classes better than PCA: the
+// share of points nearest their own class's mean in the 2-D map is higher.
 func TestMapTSNE(t *testing.T) {
 	// A latent that has begun to sort the digits: 8-D, 400 steps on 4000
 	// training images, mapped on 500 test images.
@@ -27,22 +27,25 @@ func TestMapTSNE(t *testing.T) {
 		return readMapCSV(t, path)
 	}
 	pca := csvOf("pca")
-	a, b := csvOf("a", "--method", "tsne", "--seed", "3"), csvOf("b", "--method", "tsne", "--seed", "3")
-	c := csvOf("c", "--method", "tsne", "--seed", "4")
-	same, differ := true, false
-	for i := range a {
-		same = same && a[i][2] == b[i][2] && a[i][3] == b[i][3]
-		differ = differ || a[i][2] != c[i][2]
+	accPCA := classMeanAccuracy(pca)
+	for _, method := range []string{"tsne", "umap"} {
+		a, b := csvOf(method+"a", "--method", method, "--seed", "3"), csvOf(method+"b", "--method", method, "--seed", "3")
+		c := csvOf(method+"c", "--method", method, "--seed", "4")
+		same, differ := true, false
+		for i := range a {
+			same = same && a[i][2] == b[i][2] && a[i][3] == b[i][3]
+			differ = differ || a[i][2] != c[i][2]
+		}
+		if !same || !differ {
+			t.Errorf("%s maps: the same seed gave the same map %v (want true), another seed a different one %v (want true)", method, same, differ)
+		}
+		acc := classMeanAccuracy(a)
+		t.Logf("nearest-class-mean accuracy in 2-D: PCA %.3f, %s %.3f", accPCA, method, acc)
+		if acc <= accPCA {
+			t.Errorf("nearest-class-mean accuracy: %s %.3f, PCA %.3f; want %s's above", method, acc, accPCA, method)
+		}
 	}
-	if !same || !differ {
-		t.Errorf("t-SNE maps: the same seed gave the same map %v (want true), another seed a different one %v (want true)", same, differ)
-	}
-	accPCA, accTSNE := classMeanAccuracy(pca), classMeanAccuracy(a)
-	t.Logf("nearest-class-mean accuracy in 2-D: PCA %.3f, t-SNE %.3f", accPCA, accTSNE)
-	if accTSNE <= accPCA {
-		t.Errorf("nearest-class-mean accuracy: t-SNE %.3f, PCA %.3f; want t-SNE's above", accTSNE, accPCA)
-	}
-	evMustFail(t, `--method "umap2": want pca or tsne`, "", "map", "--run", dir, "--method", "umap2")
+	evMustFail(t, `--method "umap2": want pca, tsne or umap`, "", "map", "--run", dir, "--method", "umap2")
 }
 
 // readMapCSV reads map's CSV: index, label, x, y per row.

@@ -24,15 +24,15 @@ const serveBatch = 16
 // runServe implements `latent serve`: the latent-space explorer of a run in
 // the browser, until Ctrl-C or SIGTERM.
 func runServe(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("serve", "--run DIR [--addr 127.0.0.1:8080] [--method pca|tsne] [--data X] [--limit N] [--backend B]", stderr)
+	fs := newFlagSet("serve", "--run DIR [--addr 127.0.0.1:8080] [--method pca|tsne|umap] [--data X] [--limit N] [--backend B]", stderr)
 	f := evalFlags(fs, true)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)")
-	method := fs.String("method", methodPCA, "the map's projection of a latent above 2 dimensions, as latent map's: pca or tsne (seeded by --seed)")
+	method := fs.String("method", methodPCA, "the map's projection of a latent above 2 dimensions, as latent map's: pca, tsne or umap (seeded by --seed)")
 	if err := parseEvalFlags(fs, args, f); err != nil {
 		return err
 	}
-	if *method != methodPCA && *method != methodTSNE {
-		return usagef("--method %q: want pca or tsne", *method)
+	if err := checkMethod(*method); err != nil {
+		return err
 	}
 	if _, _, err := net.SplitHostPort(*addr); err != nil {
 		return fmt.Errorf("--addr %q: want host:port, e.g. 127.0.0.1:8080", *addr)

@@ -227,11 +227,11 @@ function wireMap() {
   c.addEventListener("mousemove", (ev) => {
     if (state.hoverPaused) return;
     const [x, y] = fromEvent(ev);
-    if (state.info.map.kind === "tsne") { // no way back from a t-SNE position: the nearest test image's code
+    if (state.info.map.kind !== "linear") { // no way back from a t-SNE or UMAP position: the nearest test image's code
       const i = nearestPoint(x, y);
       if (i === state.hovered) return;
       state.hovered = i;
-      api("test/" + i).then((t) => setCode(t.mean, `the test image nearest the pointer on the t-SNE map, ${i}`))
+      api("test/" + i).then((t) => setCode(t.mean, `the test image nearest the pointer on the ${state.info.map.kind} map, ${i}`))
         .catch((e) => showError(e.message));
       return;
     }

@@ -52,11 +52,18 @@ func loadFolder(root string, opt Options, maxPixels int) (*Set, error) {
 	if len(paths) == 0 {
 		return nil, fmt.Errorf("reading %s: the folder holds no PNG, JPEG or GIF images (%d other files skipped)", root, skipped)
 	}
+	detect := opt.Channels == 0
+	if detect {
+		opt.Channels = 3 // read in colour, then keep grey if every image is
+	}
 	images := decodeAll(paths, opt, maxPixels)
-	set := &Set{Name: root, Dir: root, Skipped: skipped}
+	set := &Set{Name: root, Dir: root, Skipped: skipped, ChannelsDetected: detect}
 	all, err := assemble(root, paths, images, opt, set)
 	if err != nil {
 		return nil, err
+	}
+	if detect && allGrey(all.Pixels) {
+		all.Pixels, all.Channels = firstChannel(all.Pixels), 1
 	}
 	train, test := splitIndices(all.N, opt.TestFraction, opt.Seed)
 	set.Train, set.Test = all.pick(train), all.pick(test)
@@ -65,11 +72,8 @@ func loadFolder(root string, opt Options, maxPixels int) (*Set, error) {
 
 // folderOptions checks the image-folder options and fills in defaults.
 func folderOptions(opt Options) (Options, error) {
-	if opt.Channels == 0 {
-		opt.Channels = 1
-	}
-	if opt.Channels != 1 && opt.Channels != 3 {
-		return opt, fmt.Errorf("channels must be 1 or 3, got %d", opt.Channels)
+	if opt.Channels != 0 && opt.Channels != 1 && opt.Channels != 3 {
+		return opt, fmt.Errorf("channels must be 1 or 3 (or 0: from the images), got %d", opt.Channels)
 	}
 	if opt.ImageSize < 0 || opt.ImageSize > maxImageSize {
 		return opt, fmt.Errorf("image size must be between 0 (keep) and %d, got %d", maxImageSize, opt.ImageSize)
@@ -81,6 +85,27 @@ func folderOptions(opt Options) (Options, error) {
 		return opt, fmt.Errorf("test fraction must be in (0, 1), got %v", opt.TestFraction)
 	}
 	return opt, nil
+}
+
+// allGrey reports whether every pixel of RGB pixels has equal red, green
+// and blue.
+func allGrey(rgb []uint8) bool {
+	for i := 0; i+2 < len(rgb); i += 3 {
+		if rgb[i] != rgb[i+1] || rgb[i] != rgb[i+2] {
+			return false
+		}
+	}
+	return true
+}
+
+// firstChannel returns the red of RGB pixels: the grey of grey ones (luma
+// of equal red, green and blue is that value).
+func firstChannel(rgb []uint8) []uint8 {
+	out := make([]uint8, len(rgb)/3)
+	for i := range out {
+		out[i] = rgb[3*i]
+	}
+	return out
 }
 
 // listImages returns the sorted paths of the image files under root and
@@ -303,6 +328,7 @@ func assemble(root string, paths []string, images []decoded, opt Options, set *S
 		}
 		all.Pixels = append(all.Pixels, im.pixels...)
 		classOf = append(classOf, className(root, paths[i]))
+		all.Files = append(all.Files, relPath(root, paths[i]))
 		all.N++
 	}
 	if all.N == 0 {
@@ -314,6 +340,16 @@ func assemble(root string, paths []string, images []decoded, opt Options, set *S
 		all.Labels[i], _ = slices.BinarySearch(set.Classes, c)
 	}
 	return all, nil
+}
+
+// relPath returns path relative to root, slash-separated (path itself when
+// it is not under root).
+func relPath(root, path string) string {
+	rel, err := filepath.Rel(root, path)
+	if err != nil {
+		return path
+	}
+	return filepath.ToSlash(rel)
 }
 
 // className returns the class of the image at path: the name of the
@@ -357,6 +393,9 @@ func (s *Split) pick(indices []int) *Split {
 	for _, i := range indices {
 		out.Pixels = append(out.Pixels, s.Pixels[i*size:(i+1)*size]...)
 		out.Labels = append(out.Labels, s.Labels[i])
+		if s.Files != nil {
+			out.Files = append(out.Files, s.Files[i])
+		}
 	}
 	return out
 }

@@ -67,7 +67,8 @@ func TestLoadFolder(t *testing.T) {
 		redPixel   []float32 // the first pixel of cat/b.PNG
 		whitePixel float32   // the first value of cat/a.png
 	}{
-		{"grey", Options{}, 6, 8, 1, 1, []float32{19595.0 / 65536}, 1},
+		{"grey", Options{Channels: 1}, 6, 8, 1, 1, []float32{19595.0 / 65536}, 1},
+		{"detected", Options{}, 6, 8, 3, 1, []float32{1, 0, 0}, 1}, // the folder holds a red image: RGB
 		{"rgb", Options{Channels: 3}, 6, 8, 3, 1, []float32{1, 0, 0}, 1},
 		{"resized", Options{ImageSize: 4, Channels: 3, TestFraction: 0.5}, 4, 4, 3, 3, []float32{1, 0, 0}, 1},
 	}
@@ -79,6 +80,9 @@ func TestLoadFolder(t *testing.T) {
 			}
 			if want := []string{"", "cat", "dog"}; !slices.Equal(set.Classes, want) {
 				t.Errorf("classes %q, want %q", set.Classes, want)
+			}
+			if set.ChannelsDetected != (tt.opt.Channels == 0) {
+				t.Errorf("ChannelsDetected %v with Options.Channels %d", set.ChannelsDetected, tt.opt.Channels)
 			}
 			if set.Skipped != 2 || set.BadSkipped != 0 {
 				t.Errorf("skipped %d, bad %d; want 2, 0", set.Skipped, set.BadSkipped)

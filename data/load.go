@@ -20,6 +20,21 @@ type Set struct {
 	Classes     []string // label names: "0".."9" for digit sets, subfolder names for image folders
 	Skipped     int      // image folders: non-image files skipped
 	BadSkipped  int      // image folders: corrupt images skipped with SkipBad
+	// ChannelsDetected: an image folder's channels came from its images
+	// (Options.Channels 0): 1 when every image is grey, else 3.
+	ChannelsDetected bool
+}
+
+// ChannelsNote says how an image folder's channel count was chosen, for
+// printing: "" when the options forced it or the set is not a folder.
+func (s *Set) ChannelsNote() string {
+	switch {
+	case !s.ChannelsDetected:
+		return ""
+	case s.Train.Channels == 1:
+		return "channels: 1 (grey), from the images: every image is grey (--channels 3 reads them as RGB)"
+	}
+	return "channels: 3 (RGB), from the images: some are in colour (--channels 1 reads them as grey)"
 }
 
 // Options control loading. ImageSize, Channels, TestFraction, Seed and
@@ -28,7 +43,7 @@ type Set struct {
 type Options struct {
 	Dir          string  // folder holding a named set's files; "" = default search (see Load)
 	ImageSize    int     // image folders: resize to ImageSize×ImageSize (0 = keep; all images must then agree)
-	Channels     int     // image folders: 1 (grey) or 3 (RGB); 0 = 1
+	Channels     int     // image folders: 1 (grey) or 3 (RGB); 0: 1 when every image is grey, else 3
 	TestFraction float64 // image folders: seeded test split fraction (0 => default 0.1)
 	Seed         int64   // image folders: split seed
 	SkipBad      bool    // image folders: skip corrupt images instead of failing

@@ -9,6 +9,9 @@ type Split struct {
 	Pixels                     []uint8 // N*Height*Width*Channels
 	Labels                     []int   // N
 	N, Height, Width, Channels int
+	// Files holds each image's file, relative to the folder, for image
+	// folders; nil for IDX sets.
+	Files []string
 }
 
 // ImageSize returns the number of values in one image: Height*Width*Channels.
@@ -34,6 +37,9 @@ func (s *Split) Subset(n int) *Split {
 	sub.N = n
 	sub.Pixels = s.Pixels[: n*s.ImageSize() : n*s.ImageSize()]
 	sub.Labels = s.Labels[:n:n]
+	if s.Files != nil {
+		sub.Files = s.Files[:n:n]
+	}
 	return &sub
 }
 

@@ -24,10 +24,16 @@ func encodeGraph(cfg models.Config) func(ctx *context.Context, x, y *Node) (*Nod
 // reconstruction term per image [B] and the KL of each stochastic layer per
 // image [B, Layers].
 func elboGraph(cfg models.Config) func(ctx *context.Context, x, y, rng *Node) (*Node, *Node, *Node) {
+	return elboGraphOf(cfg, models.StateNoise)
+}
+
+// elboGraphOf is elboGraph drawing through noise (StateNoise or
+// SharedStateNoise).
+func elboGraphOf(cfg models.Config, noise func(*Node) *models.Noise) func(ctx *context.Context, x, y, rng *Node) (*Node, *Node, *Node) {
 	return func(ctx *context.Context, x, y, rng *Node) (*Node, *Node, *Node) {
-		noise := models.StateNoise(rng)
-		t := models.ELBO(ctx, cfg, x, y, noise)
-		return noise.State(), t.Recon, Stack(t.LayerKL(), 1)
+		n := noise(rng)
+		t := models.ELBO(ctx, cfg, x, y, n)
+		return n.State(), t.Recon, Stack(t.LayerKL(), 1)
 	}
 }
 

@@ -39,7 +39,8 @@ type Model struct {
 	backend      backends.Backend
 	ctx          *context.Context
 	encode, elbo *context.Exec
-	codes        *context.Exec // built by Codes
+	codes        *context.Exec         // built by Codes
+	sharedELBO   *context.Exec         // built by SharedELBO
 	iw           map[int]*context.Exec // by samples per call
 }
 
@@ -70,6 +71,9 @@ func (m *Model) Finalize() {
 	m.elbo.Finalize()
 	if m.codes != nil {
 		m.codes.Finalize()
+	}
+	if m.sharedELBO != nil {
+		m.sharedELBO.Finalize()
 	}
 	for _, e := range m.iw {
 		e.Finalize()
@@ -135,7 +139,25 @@ func (m *Model) Encode(images []float32, labels []int) (means, logVars []float32
 // layers drawn above it. The negative ELBO is their sum (for a conditional
 // model, a bound on −log p(x|y)).
 func (m *Model) ELBO(images []float32, labels []int, samples int, seed int64) (recon, kl []float64, err error) {
-	recon, layers, err := m.elboTerms(images, labels, samples, seed)
+	return m.elboSums(m.elbo, images, labels, samples, seed, false)
+}
+
+// SharedELBO is ELBO with the same draws for every image: the ε of each of
+// the samples comes from seed alone, never from an image's batch or place
+// in it, so an image scores the same alone or among others, in any order.
+func (m *Model) SharedELBO(images []float32, labels []int, samples int, seed int64) (recon, kl []float64, err error) {
+	if m.sharedELBO == nil {
+		if m.sharedELBO, err = context.NewExec(m.backend, m.ctx, elboGraphOf(m.Config, models.SharedStateNoise)); err != nil {
+			return nil, nil, fmt.Errorf("building the ELBO graph: %w", err)
+		}
+	}
+	return m.elboSums(m.sharedELBO, images, labels, samples, seed, true)
+}
+
+// elboSums returns ELBO's per-image terms from the ELBO graph exec, its
+// RNG state seeded once (restart false) or afresh for every batch.
+func (m *Model) elboSums(exec *context.Exec, images []float32, labels []int, samples int, seed int64, restart bool) (recon, kl []float64, err error) {
+	recon, layers, err := m.elboTermsOf(exec, images, labels, samples, seed, restart)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -152,6 +174,12 @@ func (m *Model) ELBO(images []float32, labels []int, samples int, seed int64) (r
 // elboTerms is ELBO with the KL of each stochastic layer: layerKL holds,
 // image after image, Layers() values, the top layer first.
 func (m *Model) elboTerms(images []float32, labels []int, samples int, seed int64) (recon, layerKL []float64, err error) {
+	return m.elboTermsOf(m.elbo, images, labels, samples, seed, false)
+}
+
+// elboTermsOf is elboTerms through the ELBO graph exec; with restart, each
+// batch draws from a state seeded afresh by seed.
+func (m *Model) elboTermsOf(exec *context.Exec, images []float32, labels []int, samples int, seed int64, restart bool) (recon, layerKL []float64, err error) {
 	in, err := m.check(images, labels)
 	if err != nil {
 		return nil, nil, err
@@ -169,8 +197,14 @@ func (m *Model) elboTerms(images []float32, labels []int, samples int, seed int6
 	recon, layerKL = make([]float64, n), make([]float64, n*g)
 	w := 1 / float64(samples)
 	err = m.forBatches("elbo", in, m.batchSize(n, 1), func(x, y *tensors.Tensor, start, count int) error {
+		if restart && start > 0 {
+			rng.FinalizeAll()
+			if rng, err = graph.RNGStateFromSeed(seed); err != nil {
+				return err
+			}
+		}
 		for range samples {
-			outs, err := m.elbo.Exec(x, y, rng)
+			outs, err := exec.Exec(x, y, rng)
 			if err != nil {
 				return fmt.Errorf("running the ELBO graph: %w", err)
 			}

@@ -257,3 +257,15 @@ func (c Config) validatePixel() error {
 func (c Config) ImageShape(n int) shapes.Shape {
 	return shapes.Make(dtypes.Float32, n, c.Height, c.Width, c.Channels)
 }
+
+// LikelihoodAdvice returns a warning when cfg's likelihood does not fit
+// its images, naming the one that does ("" when it fits): Bernoulli scores
+// each value as the probability of a binary pixel, which colour images are
+// not; the discretised logistic fits 8-bit RGB.
+func LikelihoodAdvice(cfg Config) string {
+	if cfg.Likelihood == Bernoulli && cfg.Channels == 3 && cfg.PixelWidth == 0 {
+		return fmt.Sprintf("the %s likelihood does not fit RGB images (it models binary pixels); "+
+			"--likelihood %s fits 8-bit colour", Bernoulli, DiscreteLogistic)
+	}
+	return ""
+}

@@ -22,8 +22,9 @@ import (
 // state carried into and out of a graph (evaluation: it never changes the
 // run).
 type Noise struct {
-	ctx   *context.Context
-	state *Node
+	ctx    *context.Context
+	state  *Node
+	shared bool // one draw for the whole batch (see SharedStateNoise)
 }
 
 // ContextNoise draws from ctx's RNG variable.
@@ -33,13 +34,26 @@ func ContextNoise(ctx *context.Context) *Noise { return &Noise{ctx: ctx} }
 // State returns the state after the draws.
 func StateNoise(state *Node) *Noise { return &Noise{state: state} }
 
+// SharedStateNoise is StateNoise with one draw shared by every image of a
+// batch: each image gets the same ε whatever the batch and its place in
+// it, so an image's score depends on the image and the seed only.
+func SharedStateNoise(state *Node) *Noise { return &Noise{state: state, shared: true} }
+
 // Normal draws standard normal noise of shape in g.
 func (n *Noise) Normal(g *Graph, shape shapes.Shape) *Node {
 	if n.ctx != nil {
 		return n.ctx.RandomNormal(g, shape)
 	}
+	draw := shape
+	if n.shared {
+		draw = shape.Clone()
+		draw.Dimensions[0] = 1
+	}
 	var eps *Node
-	n.state, eps = RandomNormal(n.state, shape)
+	n.state, eps = RandomNormal(n.state, draw)
+	if n.shared {
+		eps = BroadcastToDims(eps, shape.Dimensions...)
+	}
 	return eps
 }
 

@@ -34,13 +34,16 @@ type Config struct {
 	BatchSize int     `json:"batch_size"`
 	// Steps is the run's total number of training steps (given, or Epochs
 	// times the steps per epoch); a resumed run stops there too.
-	Steps     int64  `json:"steps"`
-	Epochs    int    `json:"epochs,omitempty"`
-	KLWarmup  int64  `json:"kl_warmup"`      // steps over which the KL weight rises linearly from 0 to Beta
-	SaveEvery int64  `json:"save_every"`     // steps between checkpoints (0: only at the end)
-	Keep      int    `json:"keep"`           // checkpoints kept
-	LogEvery  int64  `json:"log_every"`      // steps between rows of metrics.csv
-	EvalBatch int    `json:"eval_batch"`     // batch size of test-split evaluation
+	Steps     int64 `json:"steps"`
+	Epochs    int   `json:"epochs,omitempty"`
+	KLWarmup  int64 `json:"kl_warmup"`  // steps over which the KL weight rises linearly from 0 to Beta
+	SaveEvery int64 `json:"save_every"` // steps between checkpoints (0: only at the end)
+	Keep      int   `json:"keep"`       // checkpoints kept
+	LogEvery  int64 `json:"log_every"`  // steps between rows of metrics.csv
+	EvalBatch int   `json:"eval_batch"` // batch size of test-split evaluation
+	// EvalEvery is the steps between test-split evaluations; 0: an epoch,
+	// but at least MinEvalEvery steps (see EvalInterval).
+	EvalEvery int64  `json:"eval_every,omitempty"`
 	Init      string `json:"init,omitempty"` // run folder whose weights started this run
 
 	Objective Objective `json:"objective,omitzero"`
@@ -95,6 +98,19 @@ func (o Objective) Validate() error {
 	return nil
 }
 
+// MinEvalEvery is the fewest steps between the test evaluations of a run
+// that does not set EvalEvery: a small set's epochs are a few steps each.
+const MinEvalEvery = 50
+
+// EvalInterval returns the steps between test evaluations for epochs of
+// perEpoch steps: EvalEvery, else an epoch but at least MinEvalEvery.
+func (c Config) EvalInterval(perEpoch int64) int64 {
+	if c.EvalEvery > 0 {
+		return c.EvalEvery
+	}
+	return max(perEpoch, MinEvalEvery)
+}
+
 // DataConfig says which images a run uses and how they are read; `latent
 // data` and `latent train` bind the same fields to the same flags, so both
 // see the same split of a folder.
@@ -126,7 +142,7 @@ func DefaultConfig() Config {
 // DefaultDataConfig is MNIST, and for folders a 0.1 test fraction split
 // with seed 1.
 func DefaultDataConfig() DataConfig {
-	return DataConfig{Spec: data.MNIST, Channels: 1, TestFraction: 0.1, SplitSeed: 1}
+	return DataConfig{Spec: data.MNIST, TestFraction: 0.1, SplitSeed: 1} // Channels 0: from the images
 }
 
 // Load loads the data set, limited as the config says.

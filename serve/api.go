@@ -287,7 +287,7 @@ func (s *Server) nearest(z []float32, k int) ([]neighbor, error) {
 // unconditional model) and its percentile among the test images'.
 func (s *Server) scoreOf(image []float32, label []int) (score, pct float64, err error) {
 	s.mu.Lock()
-	recon, kl, err := s.run.Model.ELBO(image, label, scoreSamples, s.opt.Seed)
+	recon, kl, err := s.run.Model.SharedELBO(image, label, scoreSamples, s.opt.Seed)
 	s.mu.Unlock()
 	if err != nil {
 		return 0, 0, fmt.Errorf("scoring the image: %w", err)

@@ -50,7 +50,7 @@ func (fakeModel) Encode(images []float32, labels []int) (means, logVars []float3
 	return means, logVars, nil
 }
 
-func (fakeModel) ELBO(images []float32, labels []int, _ int, _ int64) (recon, kl []float64, err error) {
+func (fakeModel) SharedELBO(images []float32, labels []int, _ int, _ int64) (recon, kl []float64, err error) {
 	for i := 0; i < len(images); i += fakeSize {
 		var s float64
 		for _, v := range images[i : i+fakeSize] {
@@ -277,7 +277,7 @@ func TestEncode(t *testing.T) {
 func fakeScores(test *data.Split) []float64 {
 	out := make([]float64, test.N)
 	for i := range out {
-		recon, kl, _ := fakeModel{}.ELBO(test.Image(i), nil, 1, 0)
+		recon, kl, _ := fakeModel{}.SharedELBO(test.Image(i), nil, 1, 0)
 		out[i] = recon[0] + kl[0]
 	}
 	return out

@@ -48,7 +48,7 @@ func TestConditionalTestImages(t *testing.T) {
 	for _, i := range []int{3, 4, 5} { // labels 0, 1, 2
 		img, label := s.run.Test.Image(i), []int{s.run.Test.Labels[i]}
 		mean, _, _ := fakeModel{}.Encode(img, label)
-		recon, kl, _ := fakeModel{}.ELBO(img, label, 1, 0)
+		recon, kl, _ := fakeModel{}.SharedELBO(img, label, 1, 0)
 		var ti testResponse
 		decodeBody(t, do(h, "GET", "/api/test/"+strconv.Itoa(i), "", ""), &ti)
 		if !slices.Equal(ti.Mean, mean) || ti.Score != recon[0]+kl[0] || ti.Label != label[0] {
@@ -83,7 +83,7 @@ func TestConditionalLabelsReachTheGraphs(t *testing.T) {
 	img := s.run.Test.Image(4)
 	for _, label := range []int{0, 2} {
 		mean, _, _ := fakeModel{}.Encode(img, []int{label})
-		r, kl, _ := fakeModel{}.ELBO(img, []int{label}, 1, 0)
+		r, kl, _ := fakeModel{}.SharedELBO(img, []int{label}, 1, 0)
 		for _, req := range []struct{ name, path, ctype, body string }{
 			{"JSON", "/api/encode", jsonType, jsonOf(t, map[string]any{"pixels": img, "label": label})},
 			{"PNG", "/api/encode?label=" + strconv.Itoa(label), "image/png", pngOf(t, img, fakeSide, fakeSide)},

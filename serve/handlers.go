@@ -33,6 +33,8 @@ type infoResponse struct {
 	DecodeBatch int           `json:"decode_batch"`
 	Priors      []string      `json:"priors"` // what POST /api/sample draws from; empty: no sampling
 	MaxBody     int64         `json:"max_body"`
+	// Scores says how images are scored: the same z draws for every image.
+	Scores string `json:"scores"`
 }
 
 // mapInfo says how the map was made and how to go from a map position back
@@ -43,6 +45,7 @@ type mapInfo struct {
 	YLabel string      `json:"y_label"`
 	Origin []float64   `json:"origin"` // a map position (x, y) is the code origin + x·axes[0] + y·axes[1]
 	Axes   [][]float64 `json:"axes"`
+	Kind   string      `json:"kind"` // "linear", or "tsne" or "umap": no origin or axes, no way back
 }
 
 func (s *Server) info(w http.ResponseWriter, _ *http.Request) error {
@@ -50,11 +53,18 @@ func (s *Server) info(w http.ResponseWriter, _ *http.Request) error {
 	writeJSON(w, http.StatusOK, infoResponse{
 		Run: s.run.Name, Step: s.run.Step, Model: m, Latent: m.Latent,
 		Height: m.Height, Width: m.Width, Channels: m.Channels, Dims: s.dims,
-		Map:        mapInfo{How: s.proj.How, XLabel: s.proj.XLabel, YLabel: s.proj.YLabel, Origin: s.proj.Origin, Axes: s.proj.Axes},
+		Map: mapInfo{How: s.proj.How, XLabel: s.proj.XLabel, YLabel: s.proj.YLabel, Origin: s.proj.Origin, Axes: s.proj.Axes,
+			Kind: cmp.Or(s.proj.Kind, "linear")},
 		TestImages: s.run.Test.N, Conditional: m.Conditional(), Classes: s.run.Classes, DecodeBatch: s.run.Decoder.Batch(), MaxBody: s.opt.MaxBody,
-		Priors: s.priors(),
+		Priors: s.priors(), Scores: s.scoresNote(),
 	})
 	return nil
+}
+
+// scoresNote says how the server scores images, for the page.
+func (s *Server) scoresNote() string {
+	return fmt.Sprintf("−ELBO with %d z draw(s) from seed %d, the same draws for every image: "+
+		"an image scores the same however it arrives (test image, upload, drawing)", scoreSamples, s.opt.Seed)
 }
 
 // pointsResponse is GET /api/points: test image i is at (X[i], Y[i]).
@@ -212,8 +222,17 @@ func (s *Server) encode(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, encodeResponse{Mean: mean, LogVar: logVar, Reconstruction: pixelBytes(recon),
-		Map: s.proj.project(mean)[0], Score: score, Percentile: pct, Neighbors: nbs})
+		Map: s.mapPosition(mean, nbs), Score: score, Percentile: pct, Neighbors: nbs})
 	return nil
+}
+
+// mapPosition is where a code goes on the map: its projection, or on a
+// t-SNE or UMAP map that of its nearest test image (nbs, nearest first).
+func (s *Server) mapPosition(code []float32, nbs []neighbor) [2]float64 {
+	if s.proj.Kind != "" && len(nbs) > 0 {
+		return s.points[nbs[0].Index]
+	}
+	return s.proj.project(code)[0]
 }
 
 // imageRequest is POST /api/encode's image and options.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/latent-vae/latent/data"
+	"github.com/latent-vae/latent/eval"
 	"github.com/latent-vae/latent/models"
 )
 
@@ -26,7 +27,9 @@ type Decoder interface {
 // Model encodes and scores images; *eval.Model is one.
 type Model interface {
 	Encode(images []float32, labels []int) (means, logVars []float32, err error)
-	ELBO(images []float32, labels []int, samples int, seed int64) (recon, kl []float64, err error)
+	// SharedELBO scores images with draws that depend on the seed only,
+	// never on an image's place among others (see eval.Model.SharedELBO).
+	SharedELBO(images []float32, labels []int, samples int, seed int64) (recon, kl []float64, err error)
 }
 
 // Run is what the explorer shows: a trained model and a test split. A
@@ -59,8 +62,20 @@ const (
 type Options struct {
 	Window  time.Duration // how long a decode waits for others to share its graph call
 	MaxBody int64         // the largest request body accepted, in bytes
-	Seed    int64         // seed of the z drawn for ELBO scores
+	Seed    int64         // seed of the z drawn for ELBO scores, and of a t-SNE map
+	// Map is the projection of a latent above 2 dimensions: "pca" (also
+	// ""), "tsne" (eval.TSNE) or "umap" (eval.UMAP), both seeded by Seed:
+	// classes come apart, but a map position has no code of its own (the
+	// page shows the nearest test image's).
+	Map string
 }
+
+// Map projections of Options.Map.
+const (
+	MapPCA  = "pca"
+	MapTSNE = "tsne"
+	MapUMAP = "umap"
+)
 
 // Server is the explorer of one run. Its handler is safe for concurrent use.
 type Server struct {
@@ -97,7 +112,7 @@ func New(run Run, opt Options) (*Server, error) {
 	if s.means, s.logVars, err = run.Model.Encode(images, labels); err != nil {
 		return nil, fmt.Errorf("encoding the test split: %w", err)
 	}
-	recon, kl, err := run.Model.ELBO(images, labels, 1, opt.Seed)
+	recon, kl, err := run.Model.SharedELBO(images, labels, scoreSamples, opt.Seed)
 	if err != nil {
 		return nil, fmt.Errorf("scoring the test split: %w", err)
 	}
@@ -113,10 +128,33 @@ func New(run Run, opt Options) (*Server, error) {
 		return nil, err
 	}
 	s.points = s.proj.project(s.means)
+	if (opt.Map == MapTSNE || opt.Map == MapUMAP) && s.latent > 2 {
+		if err := s.embedMap(); err != nil {
+			return nil, err
+		}
+	}
 	s.dims = dimsByActivity(s.means, s.latent)
 	m := run.Config
 	s.decoder = newBatcher(run.Decoder.Decode, m.Latent, m.Height*m.Width*m.Channels, run.Decoder.Batch(), opt.Window)
 	return s, nil
+}
+
+// embedMap places the test images on the map by t-SNE or UMAP
+// (Options.Map): the projection then has no axes, and a code's place is
+// that of its nearest test image.
+func (s *Server) embedMap() error {
+	embed, name := eval.TSNE{Seed: s.opt.Seed}.Embed, "t-SNE"
+	if s.opt.Map == MapUMAP {
+		embed, name = eval.UMAP{Seed: s.opt.Seed}.Embed, "UMAP"
+	}
+	y, err := embed(toFloat64(s.means), s.latent)
+	if err != nil {
+		return fmt.Errorf("%s map: %w", name, err)
+	}
+	s.points = y
+	s.proj = &projection{How: fmt.Sprintf("%s of the %d-D latent means (seed %d): a position has no code of its own; "+
+		"hovering shows the nearest test image's", name, s.latent, s.opt.Seed), XLabel: name + " 1", YLabel: name + " 2", Kind: s.opt.Map}
+	return nil
 }
 
 // warmUp encodes and scores one image, so that the graphs for single

@@ -15,6 +15,7 @@ import (
 // two principal components of the test set's means, and the way back sets
 // every other component to its mean.
 type projection struct {
+	Kind           string // "" (linear), or MapTSNE or MapUMAP: no axes
 	How            string
 	XLabel, YLabel string
 	Origin         []float64

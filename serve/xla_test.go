@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -146,4 +147,73 @@ func rgbPNG(t *testing.T, pixels []float32, w, h int) string {
 		t.Fatal(err)
 	}
 	return buf.String()
+}
+
+// TestScoresDeterministic: an image scores the same however it arrives:
+// test image i through /api/test/i, its pixels and its PNG through
+// /api/encode, alone or after others.
+func TestScoresDeterministic(t *testing.T) {
+	cfg := models.Config{Height: 8, Width: 8, Channels: 3, Latent: 2, Widths: []int{4},
+		Kernel: 3, Upsample: models.UpsampleNearest, Likelihood: models.Bernoulli, Beta: 1}
+	run, _, _ := xlaRun(t, cfg, 2500, 4) // several batches of the test split's scoring
+	s, err := New(run, Options{Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	h := s.Handler()
+	for _, i := range []int{0, 3, 1001, 2499} {
+		var test struct{ Score float64 }
+		decodeBody(t, do(h, "GET", fmt.Sprintf("/api/test/%d", i), "", ""), &test)
+		img := run.Test.Image(i)
+		var byPixels, byPNG encodeResponse
+		decodeBody(t, do(h, "POST", "/api/encode", "", jsonOf(t, map[string]any{"pixels": img})), &byPixels)
+		decodeBody(t, do(h, "POST", "/api/encode", "image/png", rgbPNG(t, img, cfg.Width, cfg.Height)), &byPNG)
+		if byPixels.Score != test.Score || byPNG.Score != test.Score {
+			t.Errorf("test image %d scores %v through /api/test, %v as pixels, %v as a PNG; want one score", i, test.Score, byPixels.Score, byPNG.Score)
+		}
+	}
+	var info struct{ Scores string }
+	decodeBody(t, do(h, "GET", "/api/info", "", ""), &info)
+	if !strings.Contains(info.Scores, "the same draws for every image") {
+		t.Errorf("/api/info scores %q: want the page told how images are scored", info.Scores)
+	}
+}
+
+// TestTSNEMap: Options.Map "tsne" places the test images by t-SNE, the
+// same for a seed, says so in /api/info (with no axes to go back by), and
+// places an encoded test image where that image is.
+func TestTSNEMap(t *testing.T) {
+	cfg := models.Config{Height: 8, Width: 8, Channels: 1, Latent: 3, Widths: []int{4},
+		Kernel: 3, Upsample: models.UpsampleNearest, Likelihood: models.Bernoulli, Beta: 1}
+	run, _, _ := xlaRun(t, cfg, 40, 4)
+	points := func(opt Options) (pointsResponse, mapInfo, encodeResponse) {
+		s, err := New(run, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		h := s.Handler()
+		var p pointsResponse
+		var info struct{ Map mapInfo }
+		var enc encodeResponse
+		decodeBody(t, do(h, "GET", "/api/points", "", ""), &p)
+		decodeBody(t, do(h, "GET", "/api/info", "", ""), &info)
+		decodeBody(t, do(h, "POST", "/api/encode", "", jsonOf(t, map[string]any{"pixels": run.Test.Image(5)})), &enc)
+		return p, info.Map, enc
+	}
+	pca, pcaInfo, _ := points(Options{Seed: 2})
+	for _, method := range []string{MapTSNE, MapUMAP} {
+		a, aInfo, enc := points(Options{Seed: 2, Map: method})
+		b, _, _ := points(Options{Seed: 2, Map: method})
+		if !slices.Equal(a.X, b.X) || !slices.Equal(a.Y, b.Y) {
+			t.Errorf("two %s maps with one seed differ", method)
+		}
+		if slices.Equal(a.X, pca.X) || aInfo.Kind != method || aInfo.Axes != nil || pcaInfo.Kind != "linear" {
+			t.Errorf("%s map: kind %q (PCA's %q), axes %v; the same points as PCA's: %v", method, aInfo.Kind, pcaInfo.Kind, aInfo.Axes, slices.Equal(a.X, pca.X))
+		}
+		if enc.Neighbors[0].Index != 5 || float32(enc.Map[0]) != a.X[5] || float32(enc.Map[1]) != a.Y[5] {
+			t.Errorf("test image 5 encoded is placed at %v on the %s map, its point is (%v, %v)", enc.Map, method, a.X[5], a.Y[5])
+		}
+	}
 }

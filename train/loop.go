@@ -27,6 +27,19 @@ import (
 // SIGTERM); a checkpoint of the last finished step has been saved.
 var ErrInterrupted = errors.New("interrupted")
 
+// FinishedError is returned by Fit when a resumed run has already reached
+// its end: nothing was trained or written. A new end (Config.Steps or
+// Epochs above the run's) extends it.
+type FinishedError struct {
+	Step     int64 // the latest checkpoint's
+	Steps    int64 // the run's end
+	PerEpoch int64 // steps per epoch
+}
+
+func (e *FinishedError) Error() string {
+	return fmt.Sprintf("the run is finished: step %d of %d", e.Step, e.Steps)
+}
+
 // ErrRunExists is returned by Fit when a new run's folder already holds a run.
 var ErrRunExists = errors.New("already holds a run")
 
@@ -122,6 +135,9 @@ func Fit(ctx context.Context, b backends.Backend, cfg rundir.Config, opt Options
 	if cfg.Steps <= 0 {
 		return Result{}, errors.New("the run's length must be positive: give a number of steps or epochs")
 	}
+	if ck != nil && ck.Step >= cfg.Steps {
+		return Result{Step: ck.Step}, &FinishedError{Step: ck.Step, Steps: cfg.Steps, PerEpoch: perEpoch}
+	}
 	vars, start, err := initialState(b, cfg, ck)
 	if err != nil {
 		return Result{}, err
@@ -191,8 +207,15 @@ func loadData(cfg *rundir.Config, fresh, conditional bool, log io.Writer) (*data
 	if set.Train.N == 0 || set.Test.N == 0 {
 		return nil, fmt.Errorf("data set %s: %d training and %d test images: %w", cfg.Data.Spec, set.Train.N, set.Test.N, ErrEmptySplit)
 	}
+	if note := set.ChannelsNote(); note != "" && log != nil {
+		fmt.Fprintln(log, note)
+	}
 	if fresh {
 		cfg.Model.Height, cfg.Model.Width, cfg.Model.Channels = set.Train.Height, set.Train.Width, set.Train.Channels
+		cfg.Data.Channels = set.Train.Channels // saved: the run reads its folder as it was trained
+		if w := models.LikelihoodAdvice(cfg.Model); w != "" && log != nil {
+			fmt.Fprintf(log, "warning: %s\n", w)
+		}
 		if conditional {
 			if len(set.Classes) < 2 {
 				return nil, fmt.Errorf("data set %s: a conditional model needs at least 2 classes, the set has %d", cfg.Data.Spec, len(set.Classes))
@@ -358,7 +381,7 @@ func (l *loop) run(ctx context.Context, batcher *data.Batcher, start int64) (Res
 			l.opt.Progress.Step(done, l.cfg.Steps, losses, res.ImagesSec)
 		}
 		var test *models.Losses
-		if done%l.perEpoch == 0 || done == l.cfg.Steps {
+		if done%l.cfg.EvalInterval(l.perEpoch) == 0 || done == l.cfg.Steps {
 			ev, err := l.evaluate(done)
 			if err != nil {
 				return res, err
@@ -384,10 +407,7 @@ func (l *loop) run(ctx context.Context, batcher *data.Batcher, start int64) (Res
 			return res, fmt.Errorf("%w at step %d; checkpoint saved", ErrInterrupted, done)
 		}
 	}
-	if start >= l.cfg.Steps { // the run had already reached its end: report where it stands
-		res.Test, err = l.evaluate(start)
-	}
-	return res, err
+	return res, nil
 }
 
 // evaluate returns the test split's mean negative ELBO and its terms with

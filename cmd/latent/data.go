@@ -4,55 +4,171 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"image"
 	"io"
+	"slices"
+	"text/tabwriter"
 
 	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/generate"
 	"github.com/latent-vae/latent/rundir"
 )
 
-// runData implements `latent data`: a summary of a data set and optionally a
-// grid of its first training images; `latent data fetch` downloads a set.
+// runData implements `latent data`: a summary of a data set, optionally a
+// list of a split's images (index, label, file) and a grid of images
+// sampled across its classes; `latent data fetch` downloads a set.
 func runData(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "fetch" {
 		return runDataFetch(args[1:], stdout, stderr)
 	}
-	fs, d, out := dataFlagSet(stderr)
+	fs, d, o := dataFlagSet(stderr)
 	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
-	if *out != "" {
-		if _, err := checkOut("-o", *out, formatPNG); err != nil {
-			return err
-		}
+	if err := o.check(flagsSet(fs)); err != nil {
+		return err
 	}
 	set, err := d.Load()
 	if err != nil {
 		return err
 	}
-	summary := summaryTo(*out, stdout, stderr)
+	sp := set.Train
+	if o.split == "test" {
+		sp = set.Test
+	}
+	summary := summaryTo(*o.out, stdout, stderr)
+	if o.list {
+		summary = stderr // stdout holds the list
+	}
 	printDataSummary(summary, set)
-	if *out == "" {
+	if o.list {
+		listImages(stdout, set, sp)
+	}
+	if *o.out == "" {
 		return nil
 	}
-	n := min(64, set.Train.N)
-	s := set.Train
-	img := generate.Grid(s.Subset(n).Images(), n, s.Height, s.Width, s.Channels, 8, 3)
-	if err := writePNG(*out, stdout, img); err != nil {
+	picked := acrossClasses(sp.Labels, min(64, sp.N))
+	if err := writePNG(*o.out, stdout, previewGrid(set, sp, picked, o.numbers)); err != nil {
 		return err
 	}
-	fmt.Fprintf(summary, "wrote %s (the first %d training images)\n", outName(*out), n)
+	numbers := ""
+	if o.numbers {
+		numbers = ", each captioned index:label"
+	}
+	fmt.Fprintf(summary, "wrote %s: %d %s images, the first of each class in turn%s\n", outName(*o.out), len(picked), splitName(o.split), numbers)
 	return nil
 }
 
+// dataOptions are the flags of `latent data` beside the data flags.
+type dataOptions struct {
+	out           *string
+	split         string
+	list, numbers bool
+}
+
+// check validates the options; set holds the flags given.
+func (o *dataOptions) check(set map[string]bool) error {
+	switch {
+	case o.split != "train" && o.split != "test":
+		return usagef("--split %q: want train or test", o.split)
+	case o.numbers && *o.out == "":
+		return usagef("--numbers captions the grid of -o: give -o grid.png")
+	case o.list && *o.out == stdoutPath:
+		return usagef("--list and -o -: both write to stdout; give -o a file name")
+	}
+	if *o.out != "" {
+		if _, err := checkOut("-o", *o.out, formatPNG); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// splitName names a split as the summaries do.
+func splitName(split string) string {
+	return map[string]string{"train": "training", "test": "test"}[split]
+}
+
 // dataFlagSet is the flag set of `latent data`: the data flags that
-// `latent train` shares, and -o.
-func dataFlagSet(stderr io.Writer) (*flag.FlagSet, *rundir.DataConfig, *string) {
-	fs := newFlagSet("data", "[--data SET|FOLDER] [--data-dir DIR] [--image-size N] [--channels C] [--test-fraction F] [--split-seed S] [--skip-bad] [-o first64.png]\n       latent data fetch NAME [--dir DIR] [--base-url URL]", stderr)
+// `latent train` shares, -o, --split, --list and --numbers.
+func dataFlagSet(stderr io.Writer) (*flag.FlagSet, *rundir.DataConfig, *dataOptions) {
+	fs := newFlagSet("data", "[--data SET|FOLDER] [--data-dir DIR] [--image-size N] [--channels C] [--test-fraction F] [--split-seed S] [--skip-bad]\n"+
+		"       [--split train|test] [--list] [-o grid.png [--numbers]]\n       latent data fetch NAME [--dir DIR] [--base-url URL]", stderr)
 	d := rundir.DefaultDataConfig()
 	bindDataFlags(fs, &d)
-	out := outFlag(fs, "", "a grid of the first 64 training images (default: none)", formatPNG)
-	return fs, &d, out
+	o := &dataOptions{}
+	o.out = outFlag(fs, "", "a grid of up to 64 images of --split, the first of each class in turn (default: none)", formatPNG)
+	fs.StringVar(&o.split, "split", "train", "split that --list and -o show: train or test")
+	fs.BoolVar(&o.list, "list", false, "print every image of --split on stdout: its index (what --index and /api/test/N take), label, class and, for folders, file")
+	fs.BoolVar(&o.numbers, "numbers", false, "caption each image of -o's grid with its index and label")
+	return fs, &d, o
+}
+
+// acrossClasses returns the indices of up to n images, taking in turn the
+// next image of each class (by label order), so that a preview shows every
+// class however the images are ordered.
+func acrossClasses(labels []int, n int) []int {
+	byClass := map[int][]int{}
+	var classes []int
+	for i, l := range labels {
+		if _, ok := byClass[l]; !ok {
+			classes = append(classes, l)
+		}
+		byClass[l] = append(byClass[l], i)
+	}
+	slices.Sort(classes)
+	var picked []int
+	for round := 0; len(picked) < n; round++ {
+		for _, l := range classes {
+			if round < len(byClass[l]) && len(picked) < n {
+				picked = append(picked, byClass[l][round])
+			}
+		}
+	}
+	return picked
+}
+
+// previewGrid draws the images of sp at indices, 8 a row; numbered, each
+// is captioned with its index and label.
+func previewGrid(set *data.Set, sp *data.Split, indices []int, numbered bool) image.Image {
+	const cols, scale = 8, 3
+	var images []float32
+	for _, i := range indices {
+		images = sp.AppendImage(images, i)
+	}
+	if !numbered {
+		return generate.Grid(images, len(indices), sp.Height, sp.Width, sp.Channels, cols, scale)
+	}
+	size := sp.ImageSize()
+	var bands []generate.Band
+	for r := 0; r < len(indices); r += cols {
+		row := indices[r:min(r+cols, len(indices))]
+		b := generate.Band{Images: images[r*size : (r+len(row))*size], N: len(row)}
+		for _, i := range row {
+			b.Labels.Cols = append(b.Labels.Cols, fmt.Sprintf("%d:%s", i, labelName(set, sp.Labels[i])))
+		}
+		bands = append(bands, b)
+	}
+	return generate.StackBands(bands, sp.Height, sp.Width, sp.Channels, cols, scale)
+}
+
+// listImages prints every image of sp: index, label, class name and, for
+// folders, file.
+func listImages(w io.Writer, set *data.Set, sp *data.Split) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	head := "index\tlabel\tclass"
+	if sp.Files != nil {
+		head += "\tfile"
+	}
+	fmt.Fprintln(tw, head)
+	for i, l := range sp.Labels {
+		line := fmt.Sprintf("%d\t%d\t%s", i, l, dataClassName(set.Classes, l))
+		if sp.Files != nil {
+			line += "\t" + sp.Files[i]
+		}
+		fmt.Fprintln(tw, line)
+	}
+	tw.Flush()
 }
 
 // printDataSummary writes the sizes, shape, label counts and pixel statistics of
@@ -63,6 +179,9 @@ func printDataSummary(w io.Writer, set *data.Set) {
 	fmt.Fprintf(w, "train:      %d images\n", tr.N)
 	fmt.Fprintf(w, "test:       %d images\n", te.N)
 	fmt.Fprintf(w, "shape:      %dx%dx%d (HxWxC)\n", tr.Height, tr.Width, tr.Channels)
+	if note := set.ChannelsNote(); note != "" {
+		fmt.Fprintf(w, "            %s\n", note)
+	}
 	mean, std := tr.MeanStd()
 	fmt.Fprintf(w, "pixels:     mean %.4f, std %.4f (train)\n", mean, std)
 	if set.Name == set.Dir { // a folder given by path

@@ -26,13 +26,27 @@ import (
 // and a metrics.csv. Without MNIST or XLA it skips, except under CI.
 func evRun(t *testing.T) string {
 	t.Helper()
+	dir := tinyRun(t, 4, 500, 200, 30, 32)
+	evWriteFile(t, filepath.Join(dir, rundir.MetricsFile), metricsHeader()+
+		"10,0.6,300,280,20,,,,100,1\n20,1.3,250,230,20,,,,100,2\n30,1.9,220,200,20,225,205,20,100,3\n")
+	return dir
+}
+
+// tinyRun writes a run folder of testrun.TinyConfig with a latent of
+// latent dimensions, trained for steps steps of batch images on the first
+// train MNIST training images, whose config limits its test split to the
+// first test images, with a checkpoint at its last step. Without MNIST or
+// XLA it skips, except under CI.
+func tinyRun(t *testing.T, latent, train, test, steps, batch int) string {
+	t.Helper()
 	b := testenv.XLA(t)
 	set := testenv.MNIST(t)
 	cfg := rundir.DefaultConfig()
 	cfg.Model = testrun.TinyConfig()
-	cfg.Data.TrainLimit, cfg.Data.TestLimit = 500, 200
-	cfg.Steps, cfg.BatchSize = 30, 32
-	ctx, _ := testrun.Train(t, b, cfg.Model, set.Train.Subset(500).Images(), int(cfg.Steps), cfg.BatchSize, 1)
+	cfg.Model.Latent = latent
+	cfg.Data.TrainLimit, cfg.Data.TestLimit = train, test
+	cfg.Steps, cfg.BatchSize = int64(steps), batch
+	ctx, _ := testrun.Train(t, b, cfg.Model, set.Train.Subset(train).Images(), steps, batch, 1)
 	dir := t.TempDir()
 	if err := rundir.WriteConfig(dir, cfg); err != nil {
 		t.Fatal(err)
@@ -40,9 +54,21 @@ func evRun(t *testing.T) string {
 	if _, err := checkpoints.Save(dir, cfg.Steps, cfg, ctx, 3); err != nil {
 		t.Fatal(err)
 	}
-	evWriteFile(t, filepath.Join(dir, rundir.MetricsFile), metricsHeader()+
-		"10,0.6,300,280,20,,,,100,1\n20,1.3,250,230,20,,,,100,2\n30,1.9,220,200,20,225,205,20,100,3\n")
 	return dir
+}
+
+// evalJSON runs latent eval --json with args on run dir, decodes its
+// output into v and returns its stderr.
+func evalJSON(t *testing.T, dir string, v any, args ...string) string {
+	t.Helper()
+	code, stdout, stderr := evLatent(append([]string{"eval", "--run", dir, "--json"}, args...)...)
+	if code != 0 {
+		t.Fatalf("latent eval %v: exit %d: %s", args, code, stderr)
+	}
+	if err := json.Unmarshal([]byte(stdout), v); err != nil {
+		t.Fatalf("latent eval --json printed %q: %v", stdout, err)
+	}
+	return stderr
 }
 
 func evWriteFile(t *testing.T, path, content string) {

@@ -19,6 +19,9 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 	if *out == stdoutPath {
 		return usagef("-o -: export writes a file, not stdout")
 	}
+	if err := checkRunFolder(*run); err != nil {
+		return err
+	}
 	sum, err := export.Run(*run, *out)
 	if err != nil {
 		return fmt.Errorf("--run: %w", err)

@@ -96,7 +96,7 @@ func bindDataFlags(fs *flag.FlagSet, d *rundir.DataConfig) {
 	fs.StringVar(&d.Spec, "data", d.Spec, "data set: mnist, fashion-mnist, kmnist, emnist-<split>, or a folder of IDX files or images")
 	fs.StringVar(&d.Dir, "data-dir", d.Dir, "folder holding a named set's files (default: $LATENT_DATA/NAME, ./data/NAME, else ~/.local/share/latent/NAME)")
 	fs.IntVar(&d.ImageSize, "image-size", d.ImageSize, "image folders: resize images to N×N (0: keep their size, which must then agree)")
-	fs.IntVar(&d.Channels, "channels", d.Channels, "image folders: 1 (grey) or 3 (RGB)")
+	fs.IntVar(&d.Channels, "channels", d.Channels, "image folders: 1 (grey) or 3 (RGB) (default: from the images, grey when every image is grey, else RGB)")
 	fs.Float64Var(&d.TestFraction, "test-fraction", d.TestFraction, "image folders: fraction of images held out for the test split")
 	fs.Int64Var(&d.SplitSeed, "split-seed", d.SplitSeed, "image folders: seed of the train/test split")
 	fs.BoolVar(&d.SkipBad, "skip-bad", d.SkipBad, "image folders: skip corrupt images instead of failing")
@@ -176,7 +176,7 @@ func parseEvalFlags(fs *flag.FlagSet, args []string, f evalCommon) error {
 	case *f.batch < 1:
 		return usagef("--batch %d: want at least 1", *f.batch)
 	case *f.limit < 0:
-		return usagef("--limit %d: want 0 (all) or more", *f.limit)
+		return usagef("--limit %d: want ≥ 0 (0: all)", *f.limit)
 	}
 	return nil
 }
@@ -202,8 +202,11 @@ func checkCount(name string, n int) error {
 
 // checkTemperature checks --temperature: latents are float32.
 func checkTemperature(t float64) error {
-	if !(t >= 0) || t > math.MaxFloat32 {
-		return usagef("--temperature %v: want a value from 0 to %g (float32's largest)", t, math.MaxFloat32)
+	switch {
+	case !(t >= 0):
+		return usagef("--temperature %v: want ≥ 0", t)
+	case t > math.MaxFloat32:
+		return usagef("--temperature %v: want at most %.3g (float32's largest)", t, math.MaxFloat32)
 	}
 	return nil
 }

@@ -18,6 +18,9 @@ type interpOptions struct {
 	fromIndex        int
 	toIndex          int
 	from, to         string
+	fromLabel        string // pick the start by class: the which-th test image of it
+	toLabel          string
+	which            int
 	data             string
 	method           generate.Method
 	frames, fps      int
@@ -93,7 +96,7 @@ func runInterpolate(args []string, stdout, stderr io.Writer) error {
 
 // parseInterpolate parses and checks the flags of `latent interpolate`.
 func parseInterpolate(args []string, stderr io.Writer) (*interpOptions, error) {
-	fs := newFlagSet("interpolate", "--run DIR [-o interp.gif] [--seed S [--prior P] | --from-index I --to-index J | --from a.png --to b.png]\n"+
+	fs := newFlagSet("interpolate", "--run DIR [-o interp.gif] [--seed S [--prior P] | --from-index I --to-index J | --from-label L --to-label M [--which N] | --from a.png --to b.png]\n"+
 		"       [--method slerp|lerp] [--frames 16] [--fps 12] [--loop] [--pairs N] [--strip strip.png] [--scale 3] [--data SET] [--backend B]", stderr)
 	o := &interpOptions{common: genFlags(fs, "interp.gif")}
 	fs.Int64Var(&o.seed, "seed", 1, "seed of random endpoints (used when no indices or files are given)")
@@ -101,9 +104,12 @@ func parseInterpolate(args []string, stderr io.Writer) (*interpOptions, error) {
 	o.prior = addPriorFlags(fs)
 	fs.IntVar(&o.fromIndex, "from-index", 0, "start at the encoding of this test image (with --to-index)")
 	fs.IntVar(&o.toIndex, "to-index", 0, "end at the encoding of this test image (with --from-index)")
+	fs.StringVar(&o.fromLabel, "from-label", "", "start at the encoding of the first test image of this class, a name or label (the n-th with --which)")
+	fs.StringVar(&o.toLabel, "to-label", "", "end at the encoding of the first test image of this class (the n-th with --which)")
+	fs.IntVar(&o.which, "which", 0, "with --from-label or --to-label: use the n-th test image of each class (0: the first); pair k uses the (n+k)-th")
 	fs.StringVar(&o.from, "from", "", "start at the encoding of this image file (with --to)")
 	fs.StringVar(&o.to, "to", "", "end at the encoding of this image file (with --from)")
-	data := runDataFlag(fs, "data set of --from-index and --to-index")
+	data := runDataFlag(fs, "data set of --from-index, --to-index and the label flags")
 	method := fs.String("method", string(generate.MethodSlerp), "interpolation: slerp (great circle) or lerp (straight line)")
 	fs.IntVar(&o.frames, "frames", 16, "frames from one endpoint to the other, both included")
 	fs.IntVar(&o.fps, "fps", 12, "frames per second")
@@ -124,7 +130,9 @@ func parseInterpolate(args []string, stderr io.Writer) (*interpOptions, error) {
 
 // check validates the options and records which endpoints were chosen.
 func (o *interpOptions) check(set map[string]bool) error {
-	o.indexed = set["from-index"] || set["to-index"]
+	o.indexed = set["from-index"] || set["to-index"] || set["from-label"] || set["to-label"]
+	start := set["from-index"] || set["from-label"]
+	end := set["to-index"] || set["to-label"]
 	o.fromImg = set["from"] || set["to"]
 	switch {
 	case o.frames < 2 || o.frames > 1000:
@@ -134,15 +142,23 @@ func (o *interpOptions) check(set map[string]bool) error {
 	case o.pairs < 1 || o.pairs*o.frames > maxGenImages:
 		return fmt.Errorf("--pairs %d: want at least 1 and at most %d images in all (pairs × frames)", o.pairs, maxGenImages)
 	case o.indexed && o.fromImg:
-		return errors.New("--from-index/--to-index and --from/--to: choose one kind of endpoints")
-	case o.indexed && !(set["from-index"] && set["to-index"]):
-		return errors.New("--from-index and --to-index go together")
+		return errors.New("--from-index/--to-index (or --from-label/--to-label) and --from/--to: choose one kind of endpoints")
+	case set["from-index"] && set["from-label"]:
+		return errors.New("--from-index and --from-label both choose the start: give one")
+	case set["to-index"] && set["to-label"]:
+		return errors.New("--to-index and --to-label both choose the end: give one")
+	case o.indexed && !(start && end):
+		return errors.New("a start (--from-index or --from-label) and an end (--to-index or --to-label) go together")
+	case set["which"] && !(set["from-label"] || set["to-label"]):
+		return errors.New("--which picks among a class's images: give --from-label or --to-label")
+	case o.which < 0:
+		return fmt.Errorf("--which %d: want ≥ 0", o.which)
 	case o.fromImg && (o.from == "" || o.to == ""):
 		return errors.New("--from and --to go together, each naming an image file")
 	case o.fromImg && o.pairs > 1:
 		return errors.New("--pairs: image-file endpoints make one pair; use random or index endpoints for more")
 	case o.indexed && (o.fromIndex < 0 || o.toIndex < 0):
-		return fmt.Errorf("--from-index %d, --to-index %d: indices must be >= 0", o.fromIndex, o.toIndex)
+		return fmt.Errorf("--from-index %d, --to-index %d: indices must be ≥ 0", o.fromIndex, o.toIndex)
 	case (o.indexed || o.fromImg) && set["seed"]:
 		return errors.New("--seed chooses random endpoints; it cannot go with --from-index or --from")
 	case (o.indexed || o.fromImg) && (set["prior"] || set["prior-steps"]):
@@ -209,30 +225,43 @@ func interpEndpoints(s *session, o *interpOptions) ([][]float32, []int, error) {
 	return ends, pairLabels, nil
 }
 
-// indexEndpoints encodes the test images of index endpoints, each with its
-// label, and returns their codes and the label of
-// each pair's start image (which an unconditional model ignores).
+// indexEndpoints encodes the test images of index or label endpoints,
+// each with its label, and returns their codes and the label of each
+// pair's start image (which an unconditional model ignores).
 func indexEndpoints(s *session, o *interpOptions) ([]float32, []int, error) {
-	test, err := s.testSplit(o.data)
+	set, err := s.testSet(o.data)
 	if err != nil {
 		return nil, nil, err
 	}
-	last := o.pairs - 1
-	for _, f := range []struct {
-		name  string
-		index int
-	}{{"--from-index", o.fromIndex}, {"--to-index", o.toIndex}} {
-		if f.index+last >= test.N {
-			return nil, nil, fmt.Errorf("%s %d: out of range, the test split has %d images (0 to %d)%s",
-				f.name, f.index, test.N, test.N-1, pairsNote(o.pairs))
+	test := set.Test
+	ends := [2][]int{}
+	for e, f := range []struct {
+		name, label string
+		index       int
+	}{{"--from-index", o.fromLabel, o.fromIndex}, {"--to-index", o.toLabel, o.toIndex}} {
+		for k := range o.pairs {
+			i := f.index + k
+			if f.label != "" {
+				name := map[int]string{0: "--from-label", 1: "--to-label"}[e]
+				if i, err = pickByLabel(test, set.Classes, name, f.label, o.which+k); err != nil {
+					return nil, nil, err
+				}
+			} else if i >= test.N {
+				return nil, nil, fmt.Errorf("%s %d: out of range, the test split has %d images (0 to %d)%s",
+					f.name, f.index, test.N, test.N-1, pairsNote(o.pairs))
+			}
+			ends[e] = append(ends[e], i)
 		}
 	}
 	var images []float32
 	var labels, starts []int
 	for k := range o.pairs {
-		i, j := o.fromIndex+k, o.toIndex+k
+		i, j := ends[0][k], ends[1][k]
 		images = append(append(images, test.Image(i)...), test.Image(j)...)
 		labels, starts = append(labels, test.Labels[i], test.Labels[j]), append(starts, test.Labels[i])
+	}
+	if o.fromLabel != "" || o.toLabel != "" {
+		fmt.Fprintf(s.stderr, "from %s to %s\n", imageName(set, ends[0][0]), imageName(set, ends[1][0]))
 	}
 	codes, err := s.encode(images, labels) // an unconditional model ignores labels
 	return codes, starts, err

@@ -166,7 +166,7 @@ func TestInterpolateErrors(t *testing.T) {
 	}{
 		{"index out of range", "--to-index 12: out of range", []string{"--from-index", "0", "--to-index", "12"}},
 		{"pairs run out of indices", "--from-index 9: out of range", []string{"--from-index", "9", "--to-index", "0", "--pairs", "4"}},
-		{"negative index", "must be >= 0", []string{"--from-index", "-1", "--to-index", "0"}},
+		{"negative index", "must be ≥ 0", []string{"--from-index", "-1", "--to-index", "0"}},
 		{"one index", "go together", []string{"--from-index", "1"}},
 		{"missing file", "missing.png", []string{"--from", filepath.Join(in, "missing.png"), "--to", good}},
 		{"unreadable file", "garbage.png", []string{"--from", good, "--to", garbage}},

@@ -85,7 +85,7 @@ func TestUsage(t *testing.T) {
 		{[]string{"sample", "--run", "r", "-o", "x.bmp"}, 2, "-o x.bmp: unknown extension .bmp; want .png"},
 		{[]string{"sample", "--run", "r", "-o", "x"}, 2, "-o x: no extension; want .png"},
 		{[]string{"plot", "--run", "r", "-o", "x.bmp"}, 2, "-o x.bmp: unknown extension .bmp; want .png, .svg or .pdf"},
-		{[]string{"map", "--run", "r", "-o", "x.gif"}, 2, "want .png, .svg or .pdf"},
+		{[]string{"map", "--run", "r", "-o", "x.gif"}, 2, "want .png, .svg, .pdf or .csv"},
 		{[]string{"map", "--run", "r", "--manifold", "-o", "x.svg"}, 2, "-o x.svg: unknown extension .svg; want .png"},
 		{[]string{"map", "--run", "r", "--manifold-n", "4"}, 2, "go with --manifold"},
 		{[]string{"interpolate", "--run", "r", "-o", "x.png"}, 2, "-o x.png: unknown extension .png; want .gif"},
@@ -169,7 +169,7 @@ func TestHelpTexts(t *testing.T) {
 	if shared < 20 {
 		t.Errorf("only %d shared flags checked", shared)
 	}
-	for cmd, want := range map[string]bool{"map": false, "neighbors": false, "eval": true, "anomaly": true, "sample": true} {
+	for cmd, want := range map[string]bool{"map": true, "neighbors": false, "eval": true, "anomaly": true, "sample": true} {
 		if got := helpFlags(t, commands()[cmd]).Lookup("seed") != nil; got != want {
 			t.Errorf("latent %s has --seed: %v, want %v", cmd, got, want)
 		}

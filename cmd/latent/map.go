@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/latent-vae/latent/eval"
 	"github.com/latent-vae/latent/generate"
@@ -24,15 +26,50 @@ type mapArgs struct {
 	cells    *int
 	scale    *int
 	label    *string
+	method   *string
+	seed     *int64
 	format   string
 }
+
+// Projections of `latent map`.
+const (
+	methodPCA  = "pca"
+	methodTSNE = "tsne"
+	methodUMAP = "umap"
+)
+
+// embedder is a 2-D embedding of points: eval.TSNE or eval.UMAP.
+type embedder interface {
+	Embed(points []float64, d int) ([][2]float64, error)
+}
+
+// embedders are the nonlinear projections by method, seeded by seed, and
+// how a map says which it used.
+func embedders(method string, seed int64) (embedder, string) {
+	if method == methodUMAP {
+		return eval.UMAP{Seed: seed}, fmt.Sprintf("UMAP (15 neighbours, min_dist 0.1, seed %d)", seed)
+	}
+	return eval.TSNE{Seed: seed}, fmt.Sprintf("t-SNE (perplexity 30, seed %d)", seed)
+}
+
+// checkMethod checks a --method flag's value.
+func checkMethod(method string) error {
+	switch method {
+	case methodPCA, methodTSNE, methodUMAP:
+		return nil
+	}
+	return usagef("--method %q: want pca, tsne or umap", method)
+}
+
+// formatCSV is map's table of coordinates.
+const formatCSV = "csv"
 
 // runMap implements `latent map`: the test split's posterior means in 2-D
 // (the latent itself when it has two dimensions, else its first two
 // principal components), coloured by label; with --manifold, the images
 // decoded from a grid over a 2-D latent.
 func runMap(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("map", "--run DIR [--data X] [-o map.png|map.svg|map.pdf] [--limit N] [--batch B] [--backend B]\n"+
+	fs := newFlagSet("map", "--run DIR [--method pca|tsne|umap] [--seed S] [--data X] [-o map.png|map.svg|map.pdf|map.csv] [--limit N] [--batch B] [--backend B]\n"+
 		"       latent map --run DIR --manifold [--manifold-n 20] [--scale 2] [-o manifold.png]", stderr)
 	a := mapFlags(fs)
 	if err := a.parse(fs, args); err != nil {
@@ -62,9 +99,16 @@ func runMap(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("encoding the test split: %w", err)
 	}
-	m, how, err := latentMap(means, s.run.Config.Model.Latent)
+	m, how, err := projectMap(means, s.run.Config.Model.Latent, *a.method, *a.seed, stderr)
 	if err != nil {
 		return err
+	}
+	if a.format == formatCSV {
+		if err := writeBytes(*a.out, stdout, mapCSV(m, test.Labels)); err != nil {
+			return err
+		}
+		fmt.Fprintf(summaryTo(*a.out, stdout, stderr), "wrote %s: index, label, x, y of %d test images of %s, %s\n", outName(*a.out), test.N, set.Name, how)
+		return nil
 	}
 	m.Labels, m.Classes, m.LegendTitle = test.Labels, set.Classes, "label"
 	if len(set.Classes) > 0 {
@@ -86,7 +130,9 @@ func runMap(args []string, stdout, stderr io.Writer) error {
 func mapFlags(fs *flag.FlagSet) *mapArgs {
 	return &mapArgs{
 		eval:     evalFlags(fs, false),
-		out:      outFlag(fs, "map.png", "the map (with --manifold: the grid, .png only)", plots.Formats()...),
+		out:      outFlag(fs, "map.png", "the map, or its coordinates as .csv (with --manifold: the grid, .png only)", append(plots.Formats(), formatCSV)...),
+		method:   fs.String("method", methodPCA, "projection of a latent of more than 2 dimensions: pca (fast, linear), tsne (t-SNE) or umap (UMAP): these two keep neighbours together, so classes separate (t-SNE about 30 s for 10,000 images on 2 cores; fewer with --limit)"),
+		seed:     fs.Int64("seed", 1, "--method tsne or umap: seed of the initial map (the same seed, the same map)"),
 		manifold: fs.Bool("manifold", false, "decode an N×N grid over a 2-D latent instead (z at Gaussian quantiles 0.05 to 0.95, as in Keras's VAE example)"),
 		cells:    fs.Int("manifold-n", 20, "--manifold: images along each side of the grid (2 to 100)"),
 		scale:    fs.Int("scale", 2, "--manifold: upscale every pixel to a scale×scale block (1 to 64)"),
@@ -100,11 +146,13 @@ func (a *mapArgs) parse(fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	set := flagsSet(fs)
-	formats := plots.Formats()
+	formats := append(plots.Formats(), formatCSV)
 	switch {
+	case checkMethod(*a.method) != nil:
+		return checkMethod(*a.method)
 	case *a.manifold:
 		formats = []string{formatPNG}
-		if set["data"] || set["limit"] {
+		if set["data"] || set["limit"] || set["method"] {
 			return usagef("--manifold decodes a grid of latents; --data and --limit choose the test images of the scatter")
 		}
 	case set["manifold-n"] || set["scale"]:
@@ -157,6 +205,42 @@ func writeManifold(s *session, a *mapArgs, stdout, stderr io.Writer) error {
 	fmt.Fprintf(summaryTo(*a.out, stdout, stderr), "wrote %s: %d×%d images decoded from z1, z2 at the N(0,1) quantiles of %g to %g (%.2f to %.2f), %dx%d pixels\n",
 		outName(*a.out), n, n, manifoldLo, manifoldHi, values[0], values[n-1], img.Bounds().Dx(), img.Bounds().Dy())
 	return nil
+}
+
+// projectMap places codes in 2-D by method: as latentMap does for pca,
+// else by t-SNE (seeded), saying on stderr how long that took.
+func projectMap(codes []float32, latent int, method string, seed int64, stderr io.Writer) (*plots.Map, string, error) {
+	if method == methodPCA {
+		return latentMap(codes, latent)
+	}
+	n := len(codes) / latent
+	points := make([]float64, len(codes))
+	for i, v := range codes {
+		points[i] = float64(v)
+	}
+	start := time.Now()
+	e, how := embedders(method, seed)
+	y, err := e.Embed(points, latent)
+	if err != nil {
+		return nil, "", fmt.Errorf("--method %s: %w", method, err)
+	}
+	fmt.Fprintf(stderr, "%s of %d points: %.1fs\n", method, n, time.Since(start).Seconds())
+	name := map[string]string{methodTSNE: "t-SNE", methodUMAP: "UMAP"}[method]
+	m := &plots.Map{X: make([]float64, n), Y: make([]float64, n), XLabel: name + " 1", YLabel: name + " 2"}
+	for i, p := range y {
+		m.X[i], m.Y[i] = p[0], p[1]
+	}
+	return m, fmt.Sprintf("%s of the %d-D latent means", how, latent), nil
+}
+
+// mapCSV writes a map's points as CSV: index, label, x, y.
+func mapCSV(m *plots.Map, labels []int) []byte {
+	var b bytes.Buffer
+	b.WriteString("index,label,x,y\n")
+	for i := range m.X {
+		fmt.Fprintf(&b, "%d,%d,%.9g,%.9g\n", i, labels[i], m.X[i], m.Y[i])
+	}
+	return b.Bytes()
 }
 
 // latentMap places codes (flat [n*latent]) in 2-D: as they are when latent

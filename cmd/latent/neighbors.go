@@ -14,9 +14,11 @@ import (
 // neighbours in latent space (Euclidean distance between posterior means),
 // searched among the training split by default, as one grid row, query first.
 func runNeighbors(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("neighbors", "--run DIR --index I [--data X] [-k 8] [--among train|test] [-o nn.png] [--scale 3] [--limit N] [--batch B] [--backend B]", stderr)
+	fs := newFlagSet("neighbors", "--run DIR (--index I | --image-label L [--which N]) [--data X] [-k 8] [--among train|test] [-o nn.png] [--scale 3] [--limit N] [--batch B] [--backend B]", stderr)
 	f := evalFlags(fs, false)
 	index := fs.Int("index", 0, "index of the query image in the test split (required)")
+	byLabel := imageLabelFlag(fs, "the query")
+	which := whichFlag(fs)
 	k := fs.Int("k", 8, "number of neighbours")
 	among := fs.String("among", "train", "split searched for neighbours: train or test (the query itself excluded)")
 	out := outFlag(fs, "nn.png", "the query and its neighbours", formatPNG)
@@ -24,11 +26,15 @@ func runNeighbors(args []string, stdout, stderr io.Writer) error {
 	if err := parseEvalFlags(fs, args, f); err != nil {
 		return err
 	}
+	set := flagsSet(fs)
+	if err := checkImagePick(set, *which); err != nil {
+		return err
+	}
 	switch {
-	case !flagsSet(fs)["index"]:
-		return usagef("--index: the query's index in the test split is required (0 or more)")
+	case !set["index"] && !set["image-label"]:
+		return usagef("--index: the query's index in the test split is required (or --image-label L: the first test image of class L)")
 	case *index < 0:
-		return usagef("--index %d: want 0 or more", *index)
+		return usagef("--index %d: want ≥ 0", *index)
 	case *k < 1 || *k > 256:
 		return usagef("-k %d: want 1 to 256", *k)
 	case *among != "train" && *among != "test":
@@ -40,15 +46,20 @@ func runNeighbors(args []string, stdout, stderr io.Writer) error {
 	if _, err := checkOut("-o", *out, formatPNG); err != nil {
 		return err
 	}
-	s, set, test, err := openEvalSession(f, stderr)
+	s, ds, test, err := openEvalSession(f, stderr)
 	if err != nil {
 		return err
 	}
 	defer s.close()
-	if *index >= test.N {
-		return fmt.Errorf("--index %d: out of range: the test split of %s has %d images (0 to %d)", *index, set.Name, test.N, test.N-1)
+	if *byLabel != "" {
+		if *index, err = pickByLabel(test, ds.Classes, "--image-label", *byLabel, *which); err != nil {
+			return err
+		}
 	}
-	pool, poolName := set.Train, "training"
+	if *index >= test.N {
+		return fmt.Errorf("--index %d: out of range: the test split of %s has %d images (0 to %d)", *index, ds.Name, test.N, test.N-1)
+	}
+	pool, poolName := ds.Train, "training"
 	if *among == "test" {
 		pool, poolName = test, "test"
 	}
@@ -74,10 +85,10 @@ func runNeighbors(args []string, stdout, stderr io.Writer) error {
 	}
 	summary := summaryTo(*out, stdout, stderr)
 	fmt.Fprintf(summary, "wrote %s: test image %d (label %s), then its %d nearest %s images in latent space\n",
-		outName(*out), *index, labelName(set, test.Labels[*index]), len(found), poolName)
+		outName(*out), *index, labelName(ds, test.Labels[*index]), len(found), poolName)
 	for r, nb := range found {
 		fmt.Fprintf(summary, "%3d. %s image %d (label %s), distance %.4f\n",
-			r+1, poolName, nb.Index, labelName(set, pool.Labels[nb.Index]), nb.Distance)
+			r+1, poolName, nb.Index, labelName(ds, pool.Labels[nb.Index]), nb.Distance)
 	}
 	return nil
 }

@@ -80,7 +80,7 @@ func TestQuiet(t *testing.T) {
 	}
 	missing := filepath.Join(t.TempDir(), "nope")
 	code, _, stderr = genLatent("sample", "--quiet", "--run", missing, "-o", path)
-	if code != 1 || !strings.Contains(stderr, "latent sample: --run "+missing) {
+	if code != 1 || !strings.Contains(stderr, "latent sample: --run: not a run folder: "+missing+" does not exist") {
 		t.Errorf("--quiet with a missing run: exit %d, stderr %q; want the error", code, stderr)
 	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 
 	"github.com/latent-vae/latent/plots"
@@ -20,10 +19,8 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if info, err := os.Stat(*run); err != nil {
-		return fmt.Errorf("--run %s: %w", *run, err)
-	} else if !info.IsDir() {
-		return fmt.Errorf("--run %s: not a folder", *run)
+	if err := checkRunFolder(*run); err != nil {
+		return err
 	}
 	m, err := plots.ReadMetrics(filepath.Join(*run, rundir.MetricsFile))
 	if err != nil {

@@ -2,9 +2,11 @@ package main
 
 import (
 	"fmt"
+	"image"
 	"io"
 	"slices"
 
+	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/generate"
 )
 
@@ -15,10 +17,11 @@ const reconMaxCols = 16
 // runReconstruct implements `latent reconstruct`: test images over their
 // reconstructions (encoder mean, decoded, mean image).
 func runReconstruct(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("reconstruct", "--run DIR [--data SET] [-n 32] [-o recon.png] [--scale 3] [--backend B]", stderr)
+	fs := newFlagSet("reconstruct", "--run DIR [--data SET] [-n 32] [--numbers] [-o recon.png] [--scale 3] [--backend B]", stderr)
 	common := genFlags(fs, "recon.png")
 	spec := runDataFlag(fs, "data set whose test images to reconstruct")
 	n := fs.Int("n", 32, "number of test images, the first of the test split; more than 16 wrap into further pairs of rows")
+	numbers := fs.Bool("numbers", false, "caption each column with its test image's index and label (index:label)")
 	if err := parseGenFlags(fs, args, common); err != nil {
 		return err
 	}
@@ -30,10 +33,11 @@ func runReconstruct(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer s.close()
-	test, err := s.testSplit(*spec)
+	set, err := s.testSet(*spec)
 	if err != nil {
 		return err
 	}
+	test := set.Test
 	if *n > test.N {
 		return fmt.Errorf("-n %d: the test split has only %d images", *n, test.N)
 	}
@@ -53,12 +57,17 @@ func runReconstruct(args []string, stdout, stderr io.Writer) error {
 	if err := checkGridSize(len(cells)/size, m.Height, m.Width, *common.scale, "-n and --scale"); err != nil {
 		return err
 	}
-	grid := generate.Grid(cells, len(cells)/size, m.Height, m.Width, m.Channels, cols, *common.scale)
-	rows := make([][]string, 0, 2*len(cells)/size/cols)
-	for range len(cells) / size / cols / 2 {
-		rows = append(rows, []string{"input"}, []string{"recon"})
+	var img image.Image
+	if *numbers {
+		img = numberedRecon(cells, set, sub, cols, size, *common.scale)
+	} else {
+		grid := generate.Grid(cells, len(cells)/size, m.Height, m.Width, m.Channels, cols, *common.scale)
+		rows := make([][]string, 0, 2*len(cells)/size/cols)
+		for range len(cells) / size / cols / 2 {
+			rows = append(rows, []string{"input"}, []string{"recon"})
+		}
+		img = generate.Label(grid, m.Width**common.scale, m.Height**common.scale, generate.Labels{Rows: rows})
 	}
-	img := generate.Label(grid, m.Width**common.scale, m.Height**common.scale, generate.Labels{Rows: rows})
 	if err := writePNG(*common.out, stdout, img); err != nil {
 		return err
 	}
@@ -88,4 +97,20 @@ func reconLayout(originals, recons []float32, n, size int) (cells []float32, col
 		}
 	}
 	return cells, cols
+}
+
+// numberedRecon draws reconLayout's cells pair of rows by pair of rows,
+// each column captioned with its test image's index and label.
+func numberedRecon(cells []float32, set *data.Set, sub *data.Split, cols, size, scale int) image.Image {
+	var bands []generate.Band
+	pairSize := 2 * cols * size
+	for p := range len(cells) / pairSize {
+		b := generate.Band{Images: cells[p*pairSize : (p+1)*pairSize], N: 2 * cols,
+			Labels: generate.Labels{Rows: [][]string{{"input"}, {"recon"}}}}
+		for i := p * cols; i < min((p+1)*cols, sub.N); i++ {
+			b.Labels.Cols = append(b.Labels.Cols, fmt.Sprintf("%d:%s", i, labelName(set, sub.Labels[i])))
+		}
+		bands = append(bands, b)
+	}
+	return generate.StackBands(bands, sub.Height, sub.Width, sub.Channels, cols, scale)
 }

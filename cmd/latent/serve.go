@@ -25,16 +25,20 @@ const serveBatch = 16
 // runServe implements `latent serve`: the latent-space explorer of a run in
 // the browser, until Ctrl-C or SIGTERM.
 func runServe(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("serve", "--run DIR [--addr 127.0.0.1:8080] [--data X] [--limit N] [--backend B]", stderr)
+	fs := newFlagSet("serve", "--run DIR [--addr 127.0.0.1:8080] [--method pca|tsne|umap] [--data X] [--limit N] [--backend B]", stderr)
 	f := evalFlags(fs, true)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)")
+	method := fs.String("method", methodPCA, "the map's projection of a latent above 2 dimensions, as latent map's: pca, tsne or umap (seeded by --seed)")
 	if err := parseEvalFlags(fs, args, f); err != nil {
+		return err
+	}
+	if err := checkMethod(*method); err != nil {
 		return err
 	}
 	if _, _, err := net.SplitHostPort(*addr); err != nil {
 		return fmt.Errorf("--addr %q: want host:port, e.g. 127.0.0.1:8080", *addr)
 	}
-	srv, closeRun, err := openServeRun(f, stderr)
+	srv, closeRun, err := openServeRun(f, *method, stderr)
 	if err != nil {
 		return err
 	}
@@ -92,7 +96,7 @@ func addrWarning(addr string) string {
 // openServeRun loads the run and its test split, opens the backend,
 // compiles the decoder and evaluation graphs and prepares the explorer. The
 // returned function frees them all.
-func openServeRun(f evalCommon, stderr io.Writer) (*serve.Server, func(), error) {
+func openServeRun(f evalCommon, method string, stderr io.Writer) (*serve.Server, func(), error) {
 	s, set, test, err := openEvalSession(f, stderr)
 	if err != nil {
 		return nil, nil, err
@@ -132,7 +136,7 @@ func openServeRun(f evalCommon, stderr io.Writer) (*serve.Server, func(), error)
 		Decoder: dec, Model: model, Test: test, Classes: classes,
 		Priors: names, Sample: func(name string, seed int64, label int) ([]float32, error) {
 			return samplers[name].draw(1, seed, 1, []int{label})
-		}}, serve.Options{Seed: *f.seed})
+		}}, serve.Options{Seed: *f.seed, Map: method})
 	if err != nil {
 		closeSamplers()
 		dec.Finalize()

@@ -2,8 +2,10 @@ package main
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"time"
 
@@ -76,10 +78,8 @@ func (s *session) close() {
 // loadRun loads the run in dir, with errors that name --run, and warns on
 // stderr about each damaged checkpoint it passed over.
 func loadRun(dir string, stderr io.Writer) (*rundir.Run, error) {
-	if info, err := os.Stat(dir); err != nil {
-		return nil, fmt.Errorf("--run %s: not a run folder: %w", dir, err)
-	} else if !info.IsDir() {
-		return nil, fmt.Errorf("--run %s: not a run folder: not a folder", dir)
+	if err := checkRunFolder(dir); err != nil {
+		return nil, err
 	}
 	run, err := rundir.Load(dir)
 	if err != nil {
@@ -89,6 +89,21 @@ func loadRun(dir string, stderr io.Writer) (*rundir.Run, error) {
 		fmt.Fprintf(stderr, "warning: skipping a damaged checkpoint: %s\n", s)
 	}
 	return run, nil
+}
+
+// checkRunFolder checks that the --run folder dir exists and is a folder,
+// saying so in words rather than a raw stat error.
+func checkRunFolder(dir string) error {
+	info, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("--run: not a run folder: %s does not exist", dir)
+	case err != nil:
+		return fmt.Errorf("--run: not a run folder: %s cannot be read (%w)", dir, errors.Unwrap(err))
+	case !info.IsDir():
+		return fmt.Errorf("--run: not a run folder: %s is a file", dir)
+	}
+	return nil
 }
 
 // decode maps codes to images through a decoder compiled once for them.
@@ -164,12 +179,9 @@ func (s *session) dataSet(spec, flag string) (*data.Set, error) {
 // --data flag) when given, keeping the run's other data settings, and
 // checks its images have the model's shape.
 func (s *session) testSplit(spec string) (*data.Split, error) {
-	set, err := s.run.Config.LoadDataAs(spec)
+	set, err := s.testSet(spec)
 	if err != nil {
-		return nil, fmt.Errorf("data set %s: %w", cmp.Or(spec, s.run.Config.Data.Spec), err)
-	}
-	if set.Test.N == 0 {
-		return nil, fmt.Errorf("data set %s: the test split is empty", set.Name)
+		return nil, err
 	}
 	return set.Test, nil
 }

@@ -81,10 +81,14 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	res, err := train.Fit(ctx, b, a.cfg, train.Options{Out: a.out, Resume: a.resume, Log: stderr, Progress: progress,
 		Devices: devices, Conditional: a.conditional})
 	progress.Close()
+	var finished *train.FinishedError
 	switch {
 	case errors.Is(err, train.ErrInterrupted):
 		fmt.Fprintf(stderr, "latent train: %v; continue with: latent train --out %s --resume\n", err, a.out)
 		return errExit(130)
+	case errors.As(err, &finished):
+		printFinished(stdout, a.out, finished)
+		return nil
 	case errors.Is(err, train.ErrRunExists):
 		return fmt.Errorf("--out %w; continue it with --resume or choose another folder", err)
 	case errors.Is(err, train.ErrDevices):
@@ -95,6 +99,15 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "trained %s to step %d: test negative ELBO %.2f nats/image (recon %.2f, KL %.2f); %.0f images/s, first step %.2fs\n",
 		a.out, res.Step, res.Test.NegELBO, res.Test.Recon, res.Test.KL, res.ImagesSec, res.FirstStep.Seconds())
 	return nil
+}
+
+// printFinished says that the run in dir had reached its end, and how to
+// extend it.
+func printFinished(w io.Writer, dir string, f *train.FinishedError) {
+	epochs := f.Steps/max(f.PerEpoch, 1) + 1
+	fmt.Fprintf(w, "%s is finished: it reached its end, step %d of %d (epoch %.4g); nothing was changed.\n"+
+		"To train it further, give it a new end: latent train --out %s --resume --epochs %d (or --steps N, N above %d)\n",
+		dir, f.Step, f.Steps, float64(f.Step)/float64(max(f.PerEpoch, 1)), dir, epochs, f.Steps)
 }
 
 // check validates the parsed flags and completes the config: the widths,
@@ -143,7 +156,7 @@ func checkTrainNumbers(c rundir.Config) error {
 	case !finite(c.LR) || c.LR <= 0:
 		return fmt.Errorf("--lr %v: want a finite learning rate above 0", c.LR)
 	case !finite(c.Model.Beta) || c.Model.Beta < 0:
-		return fmt.Errorf("--beta %v: want a finite weight of 0 or more", c.Model.Beta)
+		return fmt.Errorf("--beta %v: want a finite weight ≥ 0", c.Model.Beta)
 	case c.BatchSize < 1:
 		return fmt.Errorf("--batch-size %d: want at least 1", c.BatchSize)
 	case c.EvalBatch < 1:
@@ -153,9 +166,9 @@ func checkTrainNumbers(c rundir.Config) error {
 		name string
 		v    int64
 	}{{"--steps", c.Steps}, {"--epochs", int64(c.Epochs)}, {"--kl-warmup", c.KLWarmup},
-		{"--save-every", c.SaveEvery}, {"--keep", int64(c.Keep)}, {"--log-every", c.LogEvery}} {
+		{"--save-every", c.SaveEvery}, {"--keep", int64(c.Keep)}, {"--log-every", c.LogEvery}, {"--eval-every", c.EvalEvery}} {
 		if f.v < 0 {
-			return fmt.Errorf("%s %d: want 0 or more", f.name, f.v)
+			return fmt.Errorf("%s %d: want ≥ 0", f.name, f.v)
 		}
 	}
 	return nil
@@ -194,6 +207,7 @@ func addTrainFlags(fs *flag.FlagSet, cfg *rundir.Config) {
 	fs.IntVar(&cfg.Keep, "keep", cfg.Keep, "checkpoints to keep")
 	fs.Int64Var(&cfg.LogEvery, "log-every", cfg.LogEvery, "steps between rows of metrics.csv")
 	fs.IntVar(&cfg.EvalBatch, "eval-batch", cfg.EvalBatch, "batch size of test evaluation")
+	fs.Int64Var(&cfg.EvalEvery, "eval-every", 0, fmt.Sprintf("steps between test evaluations (default: an epoch, but at least %d steps)", rundir.MinEvalEvery))
 	fs.StringVar(&cfg.Init, "init", "", "start from the weights of another run folder (fine-tuning)")
 }
 

@@ -28,6 +28,8 @@ type traverseArgs struct {
 	spec              *string
 	label             *string
 	prior             priorFlags // of a --seed base code
+	imageLabel        *string    // the base image by class: the which-th test image of it
+	which             *int
 	loop, seeded      bool
 }
 
@@ -103,7 +105,7 @@ func runTraverse(args []string, stdout, stderr io.Writer) error {
 
 // parseTraverse parses and checks the flags of `latent traverse`.
 func parseTraverse(args []string, stderr io.Writer) (*traverseArgs, error) {
-	fs := newFlagSet("traverse", "--run DIR [-o traverse.png] [--steps 9] [--range 3] [--index I | --seed S [--temperature T] [--prior P]] [--order kl|dim]\n"+
+	fs := newFlagSet("traverse", "--run DIR [-o traverse.png] [--steps 9] [--range 3] [--index I | --image-label L [--which N] | --seed S [--temperature T] [--prior P]] [--order kl|dim]\n"+
 		"       [--gif traverse.gif] [--fps 6] [--loop] [--scale 3] [--data SET] [--backend B]", stderr)
 	a := &traverseArgs{common: genFlags(fs, "traverse.png")}
 	fs.IntVar(&a.steps, "steps", 9, "values per dimension, evenly spaced from −range to +range")
@@ -118,6 +120,8 @@ func parseTraverse(args []string, stderr io.Writer) (*traverseArgs, error) {
 	fs.IntVar(&a.fps, "fps", 6, "frames per second of --gif")
 	fs.BoolVar(&a.loop, "loop", false, "--gif plays forward then back")
 	a.label = labelFlag(fs, "class the sweep is decoded as (default: the base image's label)")
+	a.imageLabel = imageLabelFlag(fs, "base code: the encoder mean of")
+	a.which = whichFlag(fs)
 	if err := parseGenFlags(fs, args, a.common); err != nil {
 		return nil, err
 	}
@@ -128,16 +132,19 @@ func parseTraverse(args []string, stderr io.Writer) (*traverseArgs, error) {
 		return nil, usagef("--steps %d: want 2 to 1000", a.steps)
 	case !(a.span > 0) || math.IsInf(a.span, 0):
 		return nil, usagef("--range %v: want a finite value > 0", a.span)
-	case a.seeded && set["index"]:
-		return nil, usagef("--seed and --index choose different base codes: give one")
+	case a.seeded && (set["index"] || set["image-label"]):
+		return nil, usagef("--seed and --index (or --image-label) choose different base codes: give one")
 	case !a.seeded && (set["prior"] || set["prior-steps"]):
 		return nil, usagef("--prior draws a --seed base code; give --seed with it")
 	case a.index < 0:
-		return nil, usagef("--index %d: must be >= 0", a.index)
+		return nil, usagef("--index %d: want ≥ 0", a.index)
 	case a.order != "kl" && a.order != "dim":
 		return nil, usagef("--order %q: want kl or dim", a.order)
 	case a.fps < 1 || a.fps > generate.MaxFPS:
 		return nil, usagef("--fps %d: want 1 to %d", a.fps, generate.MaxFPS)
+	}
+	if err := checkImagePick(set, *a.which); err != nil {
+		return nil, err
 	}
 	if err := checkSideOut("--gif", a.gif, formatGIF); err != nil {
 		return nil, err
@@ -184,9 +191,15 @@ func traverseStats(s *session, a *traverseArgs) (base []float32, kl []float64, l
 			return base, nil, 0, nil
 		}
 	}
-	test, err := s.testSplit(*a.spec)
+	set, err := s.testSet(*a.spec)
 	if err != nil {
 		return nil, nil, 0, err
+	}
+	test := set.Test
+	if !a.seeded && *a.imageLabel != "" {
+		if a.index, err = pickByLabel(test, set.Classes, "--image-label", *a.imageLabel, *a.which); err != nil {
+			return nil, nil, 0, err
+		}
 	}
 	if !a.seeded && a.index >= test.N {
 		return nil, nil, 0, fmt.Errorf("--index %d: out of range, the test split has %d images (0 to %d)", a.index, test.N, test.N-1)

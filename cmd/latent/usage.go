@@ -6,8 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/latent-vae/latent/rundir"
 )
 
 // The conventions every command follows: its flag set comes from
@@ -88,9 +92,41 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	case errors.Is(err, flag.ErrHelp):
 		return helpRequest{fs}
 	case err != nil:
-		return usageError{errors.New(gnuFlagNames(err.Error()))}
+		return usageError{errors.New(gnuFlagNames(err.Error()) + flagSuggestion(fs, err))}
 	}
 	return nil
+}
+
+// flagSuggestion returns "; did you mean --X?" for an unknown flag near one
+// of fs's (by edit distance, or one it starts), else "".
+func flagSuggestion(fs *flag.FlagSet, err error) string {
+	name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: ")
+	if !ok {
+		return ""
+	}
+	name = strings.TrimLeft(name, "-")
+	best, bestDist := "", 3 // at most two edits away
+	fs.VisitAll(func(f *flag.Flag) {
+		d := editDistance(name, f.Name)
+		if len(name) >= 3 && strings.HasPrefix(f.Name, name) {
+			d = 1 // a prefix: --temp for --temperature
+		}
+		if d < bestDist && d < len(f.Name) {
+			best, bestDist = f.Name, d
+		}
+	})
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf("; did you mean %s?", dashed(best))
+}
+
+// dashed writes a flag's name as it is typed: --name, or -n for one letter.
+func dashed(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
 }
 
 // parseArgs parses args into fs, which takes flags only.
@@ -99,6 +135,9 @@ func parseArgs(fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	if fs.NArg() > 0 {
+		if dir := fs.Arg(0); fs.Lookup("run") != nil && isRunFolder(dir) {
+			return usagef("unexpected argument %q: it is a run folder; give it as --run %s", dir, dir)
+		}
 		return usagef("unexpected arguments %q (flags start with --)", fs.Args())
 	}
 	return nil
@@ -180,4 +219,10 @@ func (q *quietWriter) flush() {
 		fmt.Fprintf(q.w, "%s\n", q.line)
 	}
 	q.line = nil
+}
+
+// isRunFolder reports whether dir holds a run (its config.json).
+func isRunFolder(dir string) bool {
+	info, err := os.Stat(filepath.Join(dir, rundir.ConfigFile))
+	return err == nil && info.Mode().IsRegular()
 }

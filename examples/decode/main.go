@@ -14,6 +14,8 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/janpfeifer/must"
+
 	"github.com/latent-vae/latent/backend"
 	"github.com/latent-vae/latent/generate"
 	"github.com/latent-vae/latent/rundir"
@@ -25,41 +27,23 @@ func main() {
 	scale := flag.Int("scale", 4, "upscale every pixel to a scale×scale block")
 	flag.Parse()
 
-	run, err := rundir.Load(*runDir)
-	if err != nil {
-		log.Fatal(err)
-	}
+	run := must.M1(rundir.Load(*runDir))
 	cfg := run.Config.Model
 	z := make([]float32, cfg.Latent)
 	if flag.NArg() > len(z) {
 		log.Fatalf("%d coordinates given, the model has %d latent dimensions", flag.NArg(), len(z))
 	}
 	for i, arg := range flag.Args() {
-		v, err := strconv.ParseFloat(arg, 32)
-		if err != nil {
-			log.Fatalf("coordinate %d: %v", i, err)
-		}
-		z[i] = float32(v)
+		z[i] = float32(must.M1(strconv.ParseFloat(arg, 32)))
 	}
 
-	b, err := backend.Open("", os.Stderr) // $GOMLX_BACKEND, else XLA CPU if installed, else pure Go
-	if err != nil {
-		log.Fatal(err)
-	}
+	b := must.M1(backend.Open("", os.Stderr)) // $GOMLX_BACKEND, else XLA CPU if installed, else pure Go
 	defer b.Finalize()
-	dec, err := generate.NewDecoder(b, run.Ctx, cfg, 1)
-	if err != nil {
-		log.Fatal(err)
-	}
+	dec := must.M1(generate.NewDecoder(b, run.Ctx, cfg, 1))
 	defer dec.Finalize()
 	dec.GreyPixels = !run.Config.Data.Binarize // a pixel head generates as it was trained
-	pixels, err := dec.Decode(z, nil) // NHWC in [0, 1]; a conditional run would take each code's class label
-	if err != nil {
-		log.Fatal(err)
-	}
+	pixels := must.M1(dec.Decode(z, nil))      // NHWC in [0, 1]; a conditional run would take each code's class label
 	img := generate.Grid(pixels, 1, cfg.Height, cfg.Width, cfg.Channels, 1, *scale)
-	if err := generate.WritePNG(*out, img); err != nil {
-		log.Fatal(err)
-	}
+	must.M(generate.WritePNG(*out, img))
 	fmt.Printf("decoded %v to %s\n", z, *out)
 }

@@ -3,10 +3,13 @@
 
     latent export --run runs/mnist -o model.safetensors
     python3 latent_decoder.py model.safetensors latents.npy -o images.npy
+    python3 latent_decoder.py model.safetensors latents.npy -o grid.png
 
 Latents are an [n, latent] array in a .npy file, or a JSON list of lists.
 The output is an [n, height, width, channels] float32 array of images in
-[0, 1] (NHWC), the decoder's mean image, as `latent sample` draws it.
+[0, 1] (NHWC), the decoder's mean image, as `latent sample` draws it; or,
+for -o NAME.png, the images as one grid, as square as their number allows,
+each pixel a --scale x --scale block, with 1-pixel mid-grey separators.
 
 The file holds the model's configuration (the `model` metadata entry) and
 its weights: convolution kernels are HWIO [kh, kw, in, out], and dense layers
@@ -36,8 +39,10 @@ location channels mapped from [-1, 1] to [0, 1] (clipped) for logistic.
 
 import argparse
 import json
+import math
 import struct
 import sys
+import zlib
 
 import numpy as np
 
@@ -225,13 +230,48 @@ def load_latents(path, size):
     return z
 
 
+def grid(images, scale):
+    """Lays out images [n, h, w, c] in [0, 1] as one uint8 image [H, W, c]:
+    ceil(sqrt(n)) columns, 1-pixel mid-grey separators and empty cells."""
+    n, h, w, c = images.shape
+    cols = max(1, math.ceil(math.sqrt(n)))
+    rows = max(1, -(-n // cols))
+    ch, cw = h * scale, w * scale
+    out = np.full((rows * ch + rows - 1, cols * cw + cols - 1, c), 128, np.uint8)
+    pixels = np.round(np.clip(np.nan_to_num(images), 0, 1) * 255).astype(np.uint8)
+    pixels = pixels.repeat(scale, axis=1).repeat(scale, axis=2)
+    for i in range(n):
+        y, x = (i // cols) * (ch + 1), (i % cols) * (cw + 1)
+        out[y:y + ch, x:x + cw] = pixels[i]
+    return out
+
+
+def png_bytes(img):
+    """Encodes a uint8 image [H, W, 1 or 3] as an 8-bit grey or RGB PNG."""
+    h, w, c = img.shape
+    color = {1: 0, 3: 2}[c]
+    raw = b"".join(b"\x00" + img[y].tobytes() for y in range(h))  # filter 0 per row
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", w, h, 8, color, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("model", help="safetensors file written by latent export")
     p.add_argument("latents", help="latents [n, latent] as .npy or JSON")
-    p.add_argument("-o", "--out", default="images.npy", help="output .npy of images [n, H, W, C]")
+    p.add_argument("-o", "--out", default="images.npy",
+                   help="output: .npy of images [n, H, W, C], or .png of them as one grid")
+    p.add_argument("--scale", type=int, default=3, help=".png: upscale every pixel to a scale x scale block (1 to 64)")
     p.add_argument("--label", type=int, help="class every latent is decoded as (conditional models)")
     args = p.parse_args()
+    if not args.out.endswith((".npy", ".png")):
+        sys.exit(f"-o {args.out}: want a .npy or .png file")
+    if not 1 <= args.scale <= 64:
+        sys.exit(f"--scale {args.scale}: want 1 to 64")
     weights, meta = load_safetensors(args.model)
     cfg = json.loads(meta["model"])
     if cfg.get("classes", 0) and args.label is None:
@@ -240,6 +280,12 @@ def main():
         images = decode(weights, cfg, load_latents(args.latents, cfg["latent"]), args.label)
     except ValueError as e:
         sys.exit(f"{args.model}: {e}")
+    if args.out.endswith(".png"):
+        img = grid(images, args.scale)
+        with open(args.out, "wb") as f:
+            f.write(png_bytes(img))
+        print(f"wrote {args.out}: a grid of {images.shape[0]} images, {img.shape[1]}x{img.shape[0]} pixels")
+        return
     np.save(args.out, images)
     print(f"wrote {args.out}: {images.shape[0]} images of {images.shape[1:]} (NHWC)")
 

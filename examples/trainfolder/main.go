@@ -14,6 +14,8 @@ import (
 	"os"
 	"os/signal"
 
+	"github.com/janpfeifer/must"
+
 	"github.com/latent-vae/latent/backend"
 	"github.com/latent-vae/latent/models"
 	"github.com/latent-vae/latent/rundir"
@@ -31,20 +33,14 @@ func main() {
 	}
 
 	cfg := rundir.DefaultConfig()
-	cfg.Data.Spec, cfg.Data.ImageSize, cfg.Data.Channels = *folder, *size, 3
-	cfg.Model.Likelihood = models.Gaussian // RGB pixels: a Gaussian with a learned scale
+	cfg.Data.Spec, cfg.Data.ImageSize = *folder, *size // channels: grey if every image is, else RGB
+	cfg.Model.Likelihood = models.Gaussian             // 8-bit pixels: a Gaussian with a learned scale
 	cfg.Epochs = *epochs
 
-	b, err := backend.Open("", os.Stderr)
-	if err != nil {
-		log.Fatal(err)
-	}
+	b := must.M1(backend.Open("", os.Stderr))
 	defer b.Finalize()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt) // Ctrl-C saves a checkpoint
 	defer stop()
-	res, err := train.Fit(ctx, b, cfg, train.Options{Out: *out, Log: os.Stderr})
-	if err != nil {
-		log.Fatal(err)
-	}
+	res := must.M1(train.Fit(ctx, b, cfg, train.Options{Out: *out, Log: os.Stderr}))
 	fmt.Printf("trained %s for %d steps: test negative ELBO %.1f nats per image\n", *out, res.Step, res.Test.NegELBO)
 }

@@ -219,7 +219,7 @@ async function pickTest(i) {
   state.hoverPaused = true;
   drawMap();
   setCode(t.mean, `test image ${i} (label ${labelName(t.label)}): its posterior mean decoded; ` +
-    `−ELBO ${t.score.toFixed(1)} nats, percentile ${t.percentile.toFixed(1)}`);
+    `−ELBO ${t.score.toFixed(1)} nats, percentile ${t.percentile.toFixed(1)} (${state.info.scores})`);
 }
 
 function wireMap() {
@@ -227,6 +227,14 @@ function wireMap() {
   c.addEventListener("mousemove", (ev) => {
     if (state.hoverPaused) return;
     const [x, y] = fromEvent(ev);
+    if (state.info.map.kind !== "linear") { // no way back from a t-SNE or UMAP position: the nearest test image's code
+      const i = nearestPoint(x, y);
+      if (i === state.hovered) return;
+      state.hovered = i;
+      api("test/" + i).then((t) => setCode(t.mean, `the test image nearest the pointer on the ${state.info.map.kind} map, ${i}`))
+        .catch((e) => showError(e.message));
+      return;
+    }
     setCode(codeAt(x, y), `map position (${x.toFixed(2)}, ${y.toFixed(2)})`);
   });
   c.addEventListener("mouseleave", () => { state.hoverPaused = false; });
@@ -306,7 +314,7 @@ async function encodeDrawing() {
   drawImage($("recon"), r.reconstruction);
   const score = $("score");
   score.textContent = `anomaly score (−ELBO): ${r.score.toFixed(1)} nats, ` +
-    `percentile ${r.percentile.toFixed(1)} among the test images`;
+    `percentile ${r.percentile.toFixed(1)} among the test images (${state.info.scores})`;
   score.dataset.ready = "1";
   const nb = $("neighbors");
   nb.replaceChildren();

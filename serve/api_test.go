@@ -493,7 +493,7 @@ func TestImagePixels(t *testing.T) {
 }
 
 // TestDefaultBodyLimit: without Options.MaxBody a server takes request
-// bodies of up to 1 MiB, as the README says, and refuses a byte more with
+// bodies of up to 1 MiB, as docs/serve.md says, and refuses a byte more with
 // 413; /api/info reports the limit.
 func TestDefaultBodyLimit(t *testing.T) {
 	_, h := newFakeServer(t, Options{})

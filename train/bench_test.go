@@ -14,7 +14,7 @@ import (
 // BenchmarkTrainStep times one Adam step of batch 128 on real MNIST on XLA
 // CPU, after a compiling first step, for the default model, the benchmark
 // model without the hidden layer (the one bench/ compares with PyTorch),
-// and the family's other models and objectives as the README's table
+// and the family's other models and objectives as docs/numbers.md's table
 // trains them. Run: go test -run '^$' -bench TrainStep ./train
 func BenchmarkTrainStep(b *testing.B) {
 	set := testenv.MNIST(b)

@@ -91,7 +91,7 @@ type evalReport struct {
 	// BitsPerDim holds the likelihoods in bits per dimension.
 	BitsPerDim bitsDim `json:"bits_per_dim"`
 	// References are the published numbers of the protocol run, and the
-	// command that measures ours as the README's table does.
+	// command that measures ours as docs/numbers.md's table does.
 	References *refs `json:"references,omitempty"`
 }
 
@@ -223,12 +223,12 @@ func references(set string, binarized bool, classes int) *refs {
 		return &refs{
 			Published: "binarized MNIST, IW-NLL: IWAE paper VAE 86.76, IWAE 82.90 (Burda et al. 2016, K=5000); " +
 				"Ladder VAE 79.24 (Sønderby et al. 2016, K=1000); NVAE 78.01 (Vahdat and Kautz 2020)",
-			Ours: "the README's table (conv 85.15, ladder 84.11, conv + pixel head 80.58): latent eval --run RUN --iw 1000 --binarize",
+			Ours: "docs/numbers.md's table (conv 85.15, ladder 84.11, conv + pixel head 80.58): latent eval --run RUN --iw 1000 --binarize",
 		}
 	}
 	return &refs{
 		Published: "grey MNIST, negative ELBO: pytorch/examples' VAE 105.6, Flax's about 104 (10 epochs); " +
 			"binarized-MNIST papers are not comparable: add --binarize for their protocol",
-		Ours: "the README's grey row (IW-NLL 94.28, K=1000): latent eval --run RUN --iw 1000",
+		Ours: "docs/numbers.md's grey row (IW-NLL 94.28, K=1000): latent eval --run RUN --iw 1000",
 	}
 }

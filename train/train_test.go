@@ -31,6 +31,7 @@ func tinyConfig() rundir.Config {
 	cfg.Model.Latent = 4
 	cfg.BatchSize = 32
 	cfg.Data.TrainLimit = 320 // 10 steps per epoch
+	cfg.EvalEvery = 10        // an evaluation each epoch, as a large set gets
 	cfg.Data.TestLimit = 100
 	cfg.EvalBatch = 100
 	cfg.Steps = 20

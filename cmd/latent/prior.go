@@ -40,7 +40,7 @@ func runPriorFit(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("prior fit", "--run DIR --kind gmm|diffusion [--components 10] [--draws N] [--seed S] [--backend B]\n"+
 		"       diffusion: [--steps N] [--width W] [--blocks B] [--batch N] [--lr LR] [--ema D] [--resume]", stderr)
 	f := priorFitFlags{run: runFlag(fs), backend: backendFlag(fs), diffusion: prior.DefaultDiffusion()}
-	f.kind = fs.String("kind", "", "the prior to fit: gmm (a Gaussian mixture, EM; seconds) or diffusion (a denoising diffusion model; minutes)")
+	f.kind = fs.String("kind", "", "the prior to fit: gmm (a Gaussian mixture, EM: under a minute) or diffusion (a denoising diffusion model: minutes)")
 	f.components = fs.Int("components", 10, "gmm: Gaussians in the mixture (per class for a conditional run)")
 	f.draws = fs.Int("draws", 0, "posterior draws per training image (default: 1 for gmm, 4 for diffusion)")
 	f.seed = fs.Int64("seed", 1, "seed of the posterior draws, the mixture's start and the diffusion model's training")
@@ -94,9 +94,9 @@ func (f *priorFitFlags) check(set map[string]bool) error {
 	case *f.kind != prior.KindGMM && *f.kind != prior.KindDiffusion:
 		return usagef("--kind %q: want gmm or diffusion", *f.kind)
 	case *f.components < 1:
-		return usagef("--components %d: want at least 1", *f.components)
+		return usagef("--components %d: want ≥ 1", *f.components)
 	case *f.draws < 0:
-		return usagef("--draws %d: want at least 1", *f.draws)
+		return usagef("--draws %d: want ≥ 1 (0: the default)", *f.draws)
 	}
 	if *f.kind == prior.KindGMM {
 		for _, name := range []string{"steps", "width", "blocks", "batch", "lr", "ema", "resume"} {

@@ -101,7 +101,7 @@ func TestPriorFitFlags(t *testing.T) {
 		{[]string{"--kind", "flow"}, `--kind "flow": want gmm or diffusion`},
 		{[]string{"--kind", "gmm", "--steps", "10"}, "--steps is a diffusion prior's flag"},
 		{[]string{"--kind", "diffusion", "--components", "3"}, "--components is a gmm prior's flag"},
-		{[]string{"--kind", "gmm", "--components", "0"}, "--components 0: want at least 1"},
+		{[]string{"--kind", "gmm", "--components", "0"}, "--components 0: want ≥ 1"},
 		{[]string{"--kind", "diffusion", "--lr", "0"}, "learning rate 0"},
 	} {
 		code, _, stderr := genLatent(append([]string{"prior", "fit", "--run", runDir}, tc.args...)...)

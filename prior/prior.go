@@ -38,6 +38,18 @@ const (
 // Kinds are the priors that are fitted, best first.
 func Kinds() []string { return []string{KindDiffusion, KindGMM} }
 
+// Available are the priors a command can draw from for runDir: N(0, I),
+// then each fitted prior, the best last.
+func Available(runDir string) []string {
+	out := []string{Normal}
+	for _, k := range []string{KindGMM, KindDiffusion} {
+		if Fitted(runDir, k) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 // Names are the values of a --prior flag.
 func Names() []string { return []string{Auto, Normal, KindGMM, KindDiffusion} }
 

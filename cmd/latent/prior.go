@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -207,9 +208,7 @@ func addPriorFlags(fs *flag.FlagSet) priorFlags {
 
 // check checks the flags' values.
 func (p priorFlags) check() error {
-	switch *p.name {
-	case prior.Auto, prior.Normal, prior.KindGMM, prior.KindDiffusion:
-	default:
+	if !slices.Contains(prior.Names(), *p.name) {
 		return usagef("--prior %q: want auto, normal, gmm or diffusion", *p.name)
 	}
 	if *p.steps < 1 || *p.steps > 10000 {

@@ -130,13 +130,7 @@ func (s *session) scoredPriors(name string) ([]string, error) {
 		}
 		return []string{kind}, nil
 	}
-	kinds := []string{prior.Normal}
-	for _, k := range []string{prior.KindGMM, prior.KindDiffusion} {
-		if prior.Fitted(s.run.Dir, k) {
-			kinds = append(kinds, k)
-		}
-	}
-	return kinds, nil
+	return prior.Available(s.run.Dir), nil
 }
 
 // scores measures the run's samples (n codes from each of priors, drawn

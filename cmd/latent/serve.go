@@ -151,10 +151,7 @@ func openServeRun(f evalCommon, method string, stderr io.Writer) (*serve.Server,
 func (s *session) openSamplers() ([]string, map[string]*codeSampler, error) {
 	var names []string
 	out := map[string]*codeSampler{}
-	for _, name := range []string{prior.Normal, prior.KindGMM, prior.KindDiffusion} {
-		if name != prior.Normal && !prior.Fitted(s.run.Dir, name) {
-			continue
-		}
+	for _, name := range prior.Available(s.run.Dir) {
 		c, err := s.openSampler(name, defaultPriorSteps, 1)
 		if err != nil {
 			for _, o := range out {

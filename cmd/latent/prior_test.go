@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,6 +48,10 @@ func TestPriorFitAndSample(t *testing.T) {
 		tinyDiffusion[4], tinyDiffusion[5], tinyDiffusion[6], tinyDiffusion[7], "--steps", "40")
 	sample("auto-diffusion.png")
 	sample("diffusion.png", "--prior", "diffusion")
+	sample("diffusion-5.png", "--prior", "diffusion", "--prior-steps", "5")
+	if bytes.Equal(mustRead(t, png("diffusion.png")), mustRead(t, png("diffusion-5.png"))) {
+		t.Error("--prior-steps 5 drew what the default 50 steps draw")
+	}
 	genSameFiles(t, png("auto-diffusion.png"), png("diffusion.png"))
 	if bytes.Equal(mustRead(t, png("diffusion.png")), mustRead(t, png("gmm.png"))) {
 		t.Error("auto did not move to the diffusion prior once it was fitted")
@@ -144,5 +149,36 @@ func TestPriorConditionalAndLadder(t *testing.T) {
 				t.Error("two priors drew the same grid")
 			}
 		})
+	}
+}
+
+// TestPriorFitDrawsAndSeed: --draws sets how many codes of each training
+// image the prior is fitted to, and --seed which; both are saved in the
+// prior's config.
+func TestPriorFitDrawsAndSeed(t *testing.T) {
+	runDir, _ := genTestRun(t, 1)
+	fit := func(args ...string) (string, prior.Config) {
+		t.Helper()
+		code, out, stderr := genLatent(append([]string{"prior", "fit", "--run", runDir, "--kind", "gmm", "--components", "2"}, args...)...)
+		if code != 0 {
+			t.Fatalf("prior fit %v: exit %d\n%s", args, code, stderr)
+		}
+		saved, err := prior.Read(runDir, prior.KindGMM)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out, saved.Config
+	}
+	out, cfg := fit()
+	if !strings.Contains(out, fmt.Sprintf("to %d codes", genTrainN)) || cfg.Draws != 1 || cfg.Seed != 1 {
+		t.Errorf("default fit: %q, config draws %d seed %d; want %d codes, 1 draw, seed 1", out, cfg.Draws, cfg.Seed, genTrainN)
+	}
+	first := mustRead(t, prior.Dir(runDir, prior.KindGMM)+"/ckpt-0000000000.latent")
+	out, cfg = fit("--draws", "3", "--seed", "7")
+	if !strings.Contains(out, fmt.Sprintf("to %d codes", 3*genTrainN)) || cfg.Draws != 3 || cfg.Seed != 7 {
+		t.Errorf("--draws 3 --seed 7: %q, config draws %d seed %d", out, cfg.Draws, cfg.Seed)
+	}
+	if bytes.Equal(first, mustRead(t, prior.Dir(runDir, prior.KindGMM)+"/ckpt-0000000000.latent")) {
+		t.Error("another seed and draw count fitted the same mixture")
 	}
 }

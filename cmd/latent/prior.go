@@ -8,8 +8,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-
 	"github.com/latent-vae/latent/generate"
 	"github.com/latent-vae/latent/prior"
 )
@@ -78,7 +76,7 @@ func runPriorFit(args []string, stdout, stderr io.Writer) error {
 	cfg.Moments(training.Z)
 	dir := prior.Dir(s.run.Dir, prior.KindDiffusion)
 	opt := prior.FitOptions{Resume: *f.resume, SaveEvery: 1000, EvalEvery: 1000,
-		Progress: stepProgress(stderr, "fitting the diffusion prior", cfg.Diffusion.Steps)}
+		Progress: fitProgress(stderr, cfg.Diffusion.Steps)}
 	if err := prior.FitDiffusion(s.b, dir, cfg, training, heldOut, opt); err != nil {
 		return err
 	}
@@ -170,21 +168,12 @@ func fitMixtures(s *session, cfg prior.Config, components int, training, heldOut
 	return nil
 }
 
-// stepProgress reports a fit's steps on stderr: a bar on a terminal, a line
-// every tenth of the steps otherwise.
-func stepProgress(stderr io.Writer, what string, total int64) func(done, total int64, loss float64) {
-	if isTerminal(stderr) {
-		bar := progressbar.NewOptions64(total, progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription(what),
-			progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true), progressbar.OptionClearOnFinish())
-		return func(done, _ int64, loss float64) {
-			_ = bar.Set64(done)
-			bar.Describe(fmt.Sprintf("%s: loss %.4f", what, loss))
-		}
-	}
+// fitProgress reports the diffusion prior's fit through stepProgress, with
+// the step's loss on each line: one every tenth of the steps.
+func fitProgress(stderr io.Writer, steps int64) func(done, total int64, loss float64) {
+	report := stepProgress(stderr, "fitting the diffusion prior", int(steps), int(max(steps/10, 1)))
 	return func(done, total int64, loss float64) {
-		if done%max(total/10, 1) == 0 || done == total {
-			fmt.Fprintf(stderr, "%s: step %d/%d, loss %.4f\n", what, done, total, loss)
-		}
+		report(int(done), int(total), fmt.Sprintf(", loss %.4f", loss))
 	}
 }
 

@@ -333,13 +333,20 @@ func (s *session) netForSet(set *data.Set) (*features.Net, error) {
 // trainProgress reports a feature network's training steps on stderr: a
 // bar on a terminal, else a line every 500 steps, and the time taken.
 func trainProgress(stderr io.Writer, steps int) func(done, total int) {
-	const phase = "training the feature network"
+	report := stepProgress(stderr, "training the feature network", steps, 500)
+	return func(done, total int) { report(done, total, "") }
+}
+
+// stepProgress reports the steps of a training phase on stderr through
+// newProgressOf (a bar on a terminal; the time taken at the end) and, when
+// stderr is not a terminal, a line every steps, ending with note.
+func stepProgress(stderr io.Writer, phase string, steps, every int) func(done, total int, note string) {
 	progress := newProgressOf(stderr, "steps")
 	progress(phase, 0, steps)
 	terminal := isTerminal(stderr)
-	return func(done, total int) {
-		if !terminal && done%500 == 0 && done < total {
-			fmt.Fprintf(stderr, "%s: step %d of %d\n", phase, done, total)
+	return func(done, total int, note string) {
+		if !terminal && done%every == 0 && done < total {
+			fmt.Fprintf(stderr, "%s: step %d of %d%s\n", phase, done, total, note)
 		}
 		progress(phase, done, total)
 	}

@@ -54,23 +54,11 @@ torch_threads=${BENCH_TORCH_THREADS:-$(nproc)}
 omp_env=()
 [[ -n ${BENCH_OMP_WAIT_POLICY:-} ]] && omp_env=("OMP_WAIT_POLICY=$BENCH_OMP_WAIT_POLICY")
 go_timeout=${BENCH_GO_TIMEOUT:-300}
-venv=bench/.venv
-req=bench/requirements.txt
 bin=bench/bin/latentbench
 start=$SECONDS
 
-# 1. The Python environment, once.
-stamp="$venv/.installed-$(cat "$req" bench/cuda_stubs.py | sha256sum | cut -c1-16)"
-if [[ ! -f $stamp ]]; then
-	echo "bench: installing $(grep -cE '^[A-Za-z]' "$req") pinned packages (torch, jax, optax, …) into $venv, once" >&2
-	rm -rf "$venv"
-	"${PYTHON:-python3}" -m venv "$venv"
-	"$venv/bin/pip" install --quiet --no-cache-dir --disable-pip-version-check --no-deps -r "$req"
-	"$venv/bin/python" bench/cuda_stubs.py "$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
-	"$venv/bin/python" -c 'import torch, jax, optax; torch.ones(2, 2) @ torch.ones(2, 2); jax.numpy.ones(2).sum()'
-	touch "$stamp"
-fi
-py=$venv/bin/python
+# 1. The Python environment, once (bench/venv.sh).
+py=$(bench/venv.sh)
 
 # 2. The Go benchmark program.
 "${GO:-go}" build -o "$bin" ./bench/cmd/latentbench

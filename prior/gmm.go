@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -50,19 +51,18 @@ func FitGMM(x []float64, d, k int, seed int64) (*GMM, int, error) {
 			return nil, 0, errors.New("the codes hold NaN or infinite values")
 		}
 	}
-	g := &GMM{D: d}
+	// As scikit-learn starts EM: k-means from k-means++ seeds, then one
+	// M-step from the clusters (each its own weight, mean and covariance).
 	centres := kmeansPP(x, d, k, rand.New(rand.NewPCG(uint64(seed), 0x676d6d)))
-	cov := covariance(x, d, nil, meanRows(x, d))
-	for c := range k {
-		g.Weights = append(g.Weights, 1/float64(k))
-		g.Means = append(g.Means, centres[c])
-		chol, err := cholesky(cov, d)
-		if err != nil {
-			return nil, 0, fmt.Errorf("the codes' covariance: %w", err)
-		}
-		g.Chols = append(g.Chols, chol)
-	}
+	assign := kmeans(x, d, centres)
+	g := &GMM{D: d, Weights: make([]float64, k), Means: make([][]float64, k), Chols: make([][]float64, k)}
 	resp := make([]float64, n*k)
+	for i, c := range assign {
+		resp[i*k+c] = 1
+	}
+	if err := g.maximise(x, resp); err != nil {
+		return nil, 0, fmt.Errorf("the k-means clusters: %w", err)
+	}
 	prev := math.Inf(-1)
 	for it := 1; it <= gmmMaxIter; it++ {
 		ll := g.responsibilities(x, resp)
@@ -239,19 +239,62 @@ func kmeansPP(x []float64, d, k int, rng *rand.Rand) [][]float64 {
 	return centres
 }
 
-// meanRows is the mean of the rows of x.
-func meanRows(x []float64, d int) []float64 {
-	m := make([]float64, d)
-	n := len(x) / d
-	for i := range n {
-		for j := range d {
-			m[j] += x[i*d+j]
+// kmeansIters bounds Lloyd's iterations of the k-means that starts EM.
+const kmeansIters = 100
+
+// kmeans refines centres in place by Lloyd's iterations until no row
+// changes cluster (or kmeansIters) and returns each row's cluster.
+func kmeans(x []float64, d int, centres [][]float64) []int {
+	n, k := len(x)/d, len(centres)
+	assign := make([]int, n)
+	for i := range assign {
+		assign[i] = -1
+	}
+	for range kmeansIters {
+		var changed atomic.Bool
+		parallelRows(n, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				if c := nearest(x[i*d:(i+1)*d], centres); c != assign[i] {
+					assign[i] = c
+					changed.Store(true)
+				}
+			}
+		})
+		if !changed.Load() {
+			break
+		}
+		counts := make([]float64, k)
+		for c := range centres {
+			clear(centres[c])
+		}
+		for i, c := range assign {
+			counts[c]++
+			for j := range d {
+				centres[c][j] += x[i*d+j]
+			}
+		}
+		for c, m := range counts {
+			for j := range d {
+				centres[c][j] /= max(m, 1)
+			}
 		}
 	}
-	for j := range m {
-		m[j] /= float64(n)
+	return assign
+}
+
+// nearest is the index of the centre nearest to row.
+func nearest(row []float64, centres [][]float64) int {
+	best, bestD := 0, math.Inf(1)
+	for c, m := range centres {
+		s := 0.0
+		for j, v := range row {
+			s += (v - m[j]) * (v - m[j])
+		}
+		if s < bestD {
+			best, bestD = c, s
+		}
 	}
-	return m
+	return best
 }
 
 // covariance is Σ_i w_i (x_i − mean)(x_i − mean)ᵀ / Σ_i w_i (w nil: all 1),

@@ -43,7 +43,7 @@ BIN    := bin/latent
 RUN    ?= runs/mnist
 EPOCHS ?= 10
 
-.PHONY: setup build test demo bench clean chromium shells feature-net
+.PHONY: setup build test demo bench calibrate clean chromium shells feature-net
 .DELETE_ON_ERROR:
 
 setup: $(PLUGIN_STAMP) $(addprefix $(MNIST_DIR)/,$(MNIST_FILES)) $(GOMOD_STAMP)
@@ -131,6 +131,12 @@ feature-net: build
 # latent (XLA CPU, pure Go) against PyTorch on the same model, side by side.
 bench: build
 	bash bench/run.sh
+
+# FID of RUN's samples (N(0, I), one Gaussian, each fitted prior) in a
+# LeNet-5 trained with PyTorch: a check of `latent score` from outside
+# latent (bench/calibrate.sh; PyTorch from bench/venv.sh, installed once).
+calibrate: build
+	bash bench/calibrate.sh $(RUN)
 
 clean:
 	rm -rf bin .cache/go-mod.stamp

@@ -47,12 +47,13 @@ func iwGraph(cfg models.Config, k int) func(ctx *context.Context, x, y, rng *Nod
 	}
 }
 
-// codeGraph maps images and an RNG state to the next state and one
-// posterior draw of each image's code [B, Latent], in code coordinates
-// (every stochastic layer's, top first: what the decoder takes).
-func codeGraph(cfg models.Config) func(ctx *context.Context, x, y, rng *Node) (*Node, *Node) {
-	return func(ctx *context.Context, x, y, rng *Node) (*Node, *Node) {
-		noise := models.StateNoise(rng)
+// codeGraph maps images, an RNG state and a temperature t to the next
+// state and one posterior draw μ + tσε of each image's code [B, Latent], in
+// code coordinates (every stochastic layer's, top first: what the decoder
+// takes).
+func codeGraph(cfg models.Config) func(ctx *context.Context, x, y, rng, t *Node) (*Node, *Node) {
+	return func(ctx *context.Context, x, y, rng, t *Node) (*Node, *Node) {
+		noise := models.StateNoise(rng).Scaled(t)
 		p := models.Sample(ctx, cfg, x, y, 1, noise)
 		b := x.Shape().Dimensions[0]
 		parts := make([]*Node, len(p.Groups))

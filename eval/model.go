@@ -2,6 +2,7 @@ package eval
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/graph"
@@ -227,17 +228,21 @@ func (m *Model) elboTermsOf(exec *context.Exec, images []float32, labels []int, 
 	return recon, layerKL, nil
 }
 
-// Codes returns draws posterior draws of every image's code in code
-// coordinates (what the decoder takes; a ladder's whitened code), flat
-// [draws][n][Latent], with an RNG seeded by seed: the aggregate posterior
-// that a prior fitted after training models.
-func (m *Model) Codes(images []float32, labels []int, draws int, seed int64) ([]float32, error) {
+// Codes returns draws posterior draws μ + tσε of every image's code at
+// temperature t (1: the posterior; 0: its means) in code coordinates (what
+// the decoder takes; a ladder's whitened code), flat [draws][n][Latent],
+// with an RNG seeded by seed: the aggregate posterior that a prior fitted
+// after training models.
+func (m *Model) Codes(images []float32, labels []int, draws int, seed int64, t float64) ([]float32, error) {
 	in, err := m.check(images, labels)
 	if err != nil {
 		return nil, err
 	}
 	if draws < 1 {
 		return nil, fmt.Errorf("%d posterior draws: want at least 1", draws)
+	}
+	if !(t >= 0) || math.IsInf(t, 1) {
+		return nil, fmt.Errorf("posterior temperature %g: want a finite value ≥ 0", t)
 	}
 	if m.codes == nil {
 		if m.codes, err = context.NewExec(m.backend, m.ctx, codeGraph(m.Config)); err != nil {
@@ -254,7 +259,7 @@ func (m *Model) Codes(images []float32, labels []int, draws int, seed int64) ([]
 	for d := range draws {
 		out := codes[d*n*l : (d+1)*n*l]
 		err = m.forBatches("encode", in, m.batchSize(n, 1), func(x, y *tensors.Tensor, start, count int) error {
-			outs, err := m.codes.Exec(x, y, rng)
+			outs, err := m.codes.Exec(x, y, rng, float32(t))
 			if err != nil {
 				return fmt.Errorf("running the code graph: %w", err)
 			}

@@ -3,6 +3,7 @@ package eval_test
 import (
 	"math"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -83,6 +84,44 @@ func TestTrainedModel(t *testing.T) {
 	t.Run("EncodeBatchingAndPadding", func(t *testing.T) { testEncodeBatching(t, m, imgs.test) })
 	t.Run("SeedsRepeat", func(t *testing.T) { testSeeds(t, m, imgs.test[:50*m.ImageSize()]) })
 	t.Run("Evaluate", func(t *testing.T) { testEvaluate(t, m, imgs.test[:100*m.ImageSize()]) })
+	t.Run("CodesTemperature", func(t *testing.T) { testCodesTemperature(t, m, imgs.test[:100*m.ImageSize()]) })
+}
+
+// testCodesTemperature checks that posterior draws at temperature 0 are the
+// means, that a draw at temperature t lies t of the way from the mean to
+// the draw at 1 with the same seed, and that a negative temperature is
+// refused.
+func testCodesTemperature(t *testing.T, m *eval.Model, images []float32) {
+	means, _, err := m.Encode(images, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	draw := func(temp float64) []float32 {
+		t.Helper()
+		z, err := m.Codes(images, nil, 2, 9, temp)
+		if err != nil {
+			t.Fatalf("temperature %g: %v", temp, err)
+		}
+		return z
+	}
+	zero, half, one := draw(0), draw(0.5), draw(1)
+	spread := 0.0
+	for i := range one {
+		mu := float64(means[i%len(means)])
+		if d := math.Abs(float64(zero[i]) - mu); d > 1e-4 {
+			t.Fatalf("temperature 0: value %d is %v, the mean %v", i, zero[i], mu)
+		}
+		if d := math.Abs(float64(half[i]) - (mu + 0.5*(float64(one[i])-mu))); d > 1e-4 {
+			t.Fatalf("temperature 0.5: value %d is %v, halfway from the mean %v to %v", i, half[i], mu, one[i])
+		}
+		spread += math.Abs(float64(one[i]) - mu)
+	}
+	if spread/float64(len(one)) < 1e-3 {
+		t.Fatalf("temperature 1: the draws are the means (mean |z − μ| %g)", spread/float64(len(one)))
+	}
+	if _, err := m.Codes(images, nil, 1, 9, -0.5); err == nil || !strings.Contains(err.Error(), "temperature -0.5") {
+		t.Fatalf("temperature -0.5: err %v, want an error naming it", err)
+	}
 }
 
 // meanSE returns the mean of xs and its standard error.

@@ -24,7 +24,8 @@ import (
 type Noise struct {
 	ctx    *context.Context
 	state  *Node
-	shared bool // one draw for the whole batch (see SharedStateNoise)
+	shared bool  // one draw for the whole batch (see SharedStateNoise)
+	scale  *Node // when not nil, ε is multiplied by it (see Scaled)
 }
 
 // ContextNoise draws from ctx's RNG variable.
@@ -39,7 +40,15 @@ func StateNoise(state *Node) *Noise { return &Noise{state: state} }
 // it, so an image's score depends on the image and the seed only.
 func SharedStateNoise(state *Node) *Noise { return &Noise{state: state, shared: true} }
 
-// Normal draws standard normal noise of shape in g.
+// Scaled makes every draw ε·t, for a scalar node t: posterior draws
+// μ + tσε at temperature t (1: the posterior; 0: its means).
+func (n *Noise) Scaled(t *Node) *Noise {
+	n.scale = t
+	return n
+}
+
+// Normal draws standard normal noise of shape in g (times the scale set
+// by Scaled).
 func (n *Noise) Normal(g *Graph, shape shapes.Shape) *Node {
 	if n.ctx != nil {
 		return n.ctx.RandomNormal(g, shape)
@@ -53,6 +62,9 @@ func (n *Noise) Normal(g *Graph, shape shapes.Shape) *Node {
 	n.state, eps = RandomNormal(n.state, draw)
 	if n.shared {
 		eps = BroadcastToDims(eps, shape.Dimensions...)
+	}
+	if n.scale != nil {
+		eps = Mul(eps, ConvertDType(n.scale, eps.DType()))
 	}
 	return eps
 }

@@ -62,7 +62,10 @@ type Config struct {
 	// codes; a run trained further has moved away from its prior.
 	RunStep int64 `json:"run_step"`
 	Draws   int   `json:"draws"` // posterior draws per training image
-	Seed    int64 `json:"seed"`
+	// DrawTemperature t made the draws μ + tσε (1: the posterior; 0: its
+	// means). Files written before it was recorded lack it; theirs was 1.
+	DrawTemperature float64 `json:"draw_temperature"`
+	Seed            int64   `json:"seed"`
 	// Mean and Std standardise the codes the diffusion model sees.
 	Mean []float64 `json:"mean,omitempty"`
 	Std  []float64 `json:"std,omitempty"`

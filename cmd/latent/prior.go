@@ -30,18 +30,20 @@ func runPrior(args []string, stdout, stderr io.Writer) error {
 type priorFitFlags struct {
 	run, backend, kind *string
 	components, draws  *int
+	drawTemperature    *float64
 	seed               *int64
 	resume             *bool
 	diffusion          prior.DiffusionConfig
 }
 
 func runPriorFit(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("prior fit", "--run DIR --kind gmm|diffusion [--components 10] [--draws N] [--seed S] [--backend B]\n"+
+	fs := newFlagSet("prior fit", "--run DIR --kind gmm|diffusion [--components 10] [--draws N] [--draw-temperature T] [--seed S] [--backend B]\n"+
 		"       diffusion: [--steps N] [--width W] [--blocks B] [--batch N] [--lr LR] [--ema D] [--resume]", stderr)
 	f := priorFitFlags{run: runFlag(fs), backend: backendFlag(fs), diffusion: prior.DefaultDiffusion()}
 	f.kind = fs.String("kind", "", "the prior to fit: gmm (a Gaussian mixture, EM: under a minute) or diffusion (a denoising diffusion model: minutes)")
 	f.components = fs.Int("components", 10, "gmm: Gaussians in the mixture (per class for a conditional run)")
 	f.draws = fs.Int("draws", 0, "posterior draws per training image (default: 1 for gmm, 4 for diffusion)")
+	f.drawTemperature = fs.Float64("draw-temperature", 1, "temperature T of the posterior draws μ + Tσε, in [0, 1] (1: the posterior; 0: its means; below 1: sharper samples, less varied)")
 	f.seed = fs.Int64("seed", 1, "seed of the posterior draws, the mixture's start and the diffusion model's training")
 	f.resume = fs.Bool("resume", false, "diffusion: continue the fit from its latest checkpoint (to --steps)")
 	d := &f.diffusion
@@ -63,8 +65,8 @@ func runPriorFit(args []string, stdout, stderr io.Writer) error {
 	}
 	defer s.close()
 	cfg := prior.Config{Kind: *f.kind, Latent: s.cfg.Latent, Classes: s.cfg.Classes, RunStep: s.run.Step,
-		Draws: *f.draws, Seed: *f.seed}
-	training, heldOut, err := s.priorCodes(cfg.Draws, cfg.Seed)
+		Draws: *f.draws, DrawTemperature: *f.drawTemperature, Seed: *f.seed}
+	training, heldOut, err := s.priorCodes(cfg)
 	if err != nil {
 		return err
 	}
@@ -80,8 +82,8 @@ func runPriorFit(args []string, stdout, stderr io.Writer) error {
 	if err := prior.FitDiffusion(s.b, dir, cfg, training, heldOut, opt); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "fitted a diffusion prior (width %d, %d blocks, %d steps) to %d codes in %.1fs; saved in %s (metrics.csv: held-out loss)\n",
-		f.diffusion.Width, f.diffusion.Blocks, f.diffusion.Steps, len(training.Z)/cfg.Latent, time.Since(start).Seconds(), dir)
+	fmt.Fprintf(stdout, "fitted a diffusion prior (width %d, %d blocks, %d steps) to %d codes (posterior draws at temperature %g) in %.1fs; saved in %s (metrics.csv: held-out loss)\n",
+		f.diffusion.Width, f.diffusion.Blocks, f.diffusion.Steps, len(training.Z)/cfg.Latent, cfg.DrawTemperature, time.Since(start).Seconds(), dir)
 	return nil
 }
 
@@ -96,6 +98,8 @@ func (f *priorFitFlags) check(set map[string]bool) error {
 		return usagef("--components %d: want ≥ 1", *f.components)
 	case *f.draws < 0:
 		return usagef("--draws %d: want ≥ 1 (0: the default)", *f.draws)
+	case !(*f.drawTemperature >= 0 && *f.drawTemperature <= 1):
+		return usagef("--draw-temperature %g: want a value in [0, 1]", *f.drawTemperature)
 	}
 	if *f.kind == prior.KindGMM {
 		for _, name := range []string{"steps", "width", "blocks", "batch", "lr", "ema", "resume"} {
@@ -115,9 +119,10 @@ func (f *priorFitFlags) check(set map[string]bool) error {
 	return nil
 }
 
-// priorCodes returns draws posterior draws of the codes of the run's
-// training split, and one of its test split, with their labels.
-func (s *session) priorCodes(draws int, seed int64) (training, heldOut prior.Codes, err error) {
+// priorCodes returns cfg.Draws posterior draws of the codes of the run's
+// training split, and one of its test split, with their labels, at cfg's
+// temperature.
+func (s *session) priorCodes(cfg prior.Config) (training, heldOut prior.Codes, err error) {
 	set, err := s.dataSet("", "data set")
 	if err != nil {
 		return training, heldOut, err
@@ -127,7 +132,7 @@ func (s *session) priorCodes(draws int, seed int64) (training, heldOut prior.Cod
 		return training, heldOut, err
 	}
 	codes := func(images []float32, labels []int, draws int) (prior.Codes, error) {
-		z, err := m.Codes(images, labels, draws, seed)
+		z, err := m.Codes(images, labels, draws, cfg.Seed, cfg.DrawTemperature)
 		if err != nil {
 			return prior.Codes{}, fmt.Errorf("--run %s: %w", s.run.Dir, err)
 		}
@@ -142,7 +147,7 @@ func (s *session) priorCodes(draws int, seed int64) (training, heldOut prior.Cod
 		}
 		return c, nil
 	}
-	if training, err = codes(set.Train.Images(), set.Train.Labels, draws); err != nil {
+	if training, err = codes(set.Train.Images(), set.Train.Labels, cfg.Draws); err != nil {
 		return training, heldOut, err
 	}
 	heldOut, err = codes(set.Test.Images(), set.Test.Labels, 1)
@@ -161,8 +166,8 @@ func fitMixtures(s *session, cfg prior.Config, components int, training, heldOut
 	if err := m.Save(dir); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "fitted a gmm prior (%d components) to %d codes in %.1fs; saved in %s\n",
-		components, len(training.Z)/cfg.Latent, time.Since(start).Seconds(), dir)
+	fmt.Fprintf(stdout, "fitted a gmm prior (%d components) to %d codes (posterior draws at temperature %g) in %.1fs; saved in %s\n",
+		components, len(training.Z)/cfg.Latent, cfg.DrawTemperature, time.Since(start).Seconds(), dir)
 	fmt.Fprintf(stdout, "held-out log-likelihood of the test codes: %.2f nats per code (N(0, I): %.2f)\n",
 		ll, prior.NormalLogLikelihood(heldOut.Z, cfg.Latent))
 	return nil

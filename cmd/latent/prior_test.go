@@ -108,6 +108,8 @@ func TestPriorFitFlags(t *testing.T) {
 		{[]string{"--kind", "diffusion", "--components", "3"}, "--components is a gmm prior's flag"},
 		{[]string{"--kind", "gmm", "--components", "0"}, "--components 0: want ≥ 1"},
 		{[]string{"--kind", "diffusion", "--lr", "0"}, "learning rate 0"},
+		{[]string{"--kind", "gmm", "--draw-temperature", "1.5"}, "--draw-temperature 1.5: want a value in [0, 1]"},
+		{[]string{"--kind", "diffusion", "--draw-temperature", "-0.1"}, "--draw-temperature -0.1"},
 	} {
 		code, _, stderr := genLatent(append([]string{"prior", "fit", "--run", runDir}, tc.args...)...)
 		if code != 2 || !strings.Contains(stderr, tc.want) {
@@ -180,5 +182,15 @@ func TestPriorFitDrawsAndSeed(t *testing.T) {
 	}
 	if bytes.Equal(first, mustRead(t, prior.Dir(runDir, prior.KindGMM)+"/ckpt-0000000000.latent")) {
 		t.Error("another seed and draw count fitted the same mixture")
+	}
+	// Draws at temperature 0 are the means (eval's CodesTemperature test):
+	// another mixture.
+	if cfg.DrawTemperature != 1 {
+		t.Errorf("gmm's default draw temperature %g, want 1", cfg.DrawTemperature)
+	}
+	_, cfg = fit("--draw-temperature", "0")
+	means := mustRead(t, prior.Dir(runDir, prior.KindGMM)+"/ckpt-0000000000.latent")
+	if cfg.DrawTemperature != 0 || bytes.Equal(first, means) {
+		t.Errorf("--draw-temperature 0: config %g, mixture the same as at 1: %v", cfg.DrawTemperature, bytes.Equal(first, means))
 	}
 }

@@ -65,6 +65,24 @@ def mnist(data_dir, train, test):
             read_idx_images(os.path.join(data_dir, "t10k-images-idx3-ubyte.gz"), test))
 
 
+def read_idx_labels(path):
+    """The labels of a gzipped IDX1 file, as int64."""
+    with gzip.open(path, "rb") as f:
+        magic, n = struct.unpack(">II", f.read(8))
+        if magic != 0x801:
+            raise ValueError(f"{path}: not an IDX label file (magic {magic:#x})")
+        labels = np.frombuffer(f.read(n), dtype=np.uint8)
+    if labels.size != n:
+        raise ValueError(f"{path}: truncated")
+    return labels.astype(np.int64)
+
+
+def mnist_labels(data_dir):
+    """The training and test labels."""
+    return (read_idx_labels(os.path.join(data_dir, "train-labels-idx1-ubyte.gz")),
+            read_idx_labels(os.path.join(data_dir, "t10k-labels-idx1-ubyte.gz")))
+
+
 def write_json(path, obj):
     """Writes obj to path through a temporary file and a rename."""
     tmp = path + ".tmp"

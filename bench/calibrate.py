@@ -52,16 +52,6 @@ class LeNet(nn.Module):
         return self.head(self.body(x))
 
 
-def read_labels(path):
-    """The labels of a gzipped IDX1 file."""
-    import gzip
-    with gzip.open(path, "rb") as f:
-        head = f.read(8)
-        if int.from_bytes(head[:4], "big") != 0x801:
-            raise ValueError(f"{path}: not an IDX label file")
-        return np.frombuffer(f.read(), dtype=np.uint8).astype(np.int64)
-
-
 def train_lenet(train_x, train_y, test_x, test_y):
     """A LeNet trained by RECIPE, and its test accuracy."""
     torch.manual_seed(RECIPE["seed"])
@@ -149,8 +139,7 @@ def main():
         p.error(f"--n {a.n}: want at least 2")
     torch.set_num_threads(min(2, os.cpu_count() or 1))
     train_x, test_x = benchio.mnist(a.data_dir, 60000, 10000)
-    train_y = read_labels(os.path.join(a.data_dir, "train-labels-idx1-ubyte.gz"))
-    test_y = read_labels(os.path.join(a.data_dir, "t10k-labels-idx1-ubyte.gz"))
+    train_y, test_y = benchio.mnist_labels(a.data_dir)
     net, acc, path = load_or_train(a.cache, train_x, train_y, test_x, test_y)
     print(f"calibrate: LeNet-5 features ({path}), test accuracy {100 * acc:.2f}%", file=sys.stderr)
     ref = features(net, test_x)

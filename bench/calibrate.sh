@@ -21,7 +21,7 @@ py=$(bench/venv.sh)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-sample() { # NAME RUN PRIOR
+sample() { # NAME RUN PRIOR LABEL: samples of RUN's PRIOR as $tmp/NAME.npy, a row called LABEL
 	bin/latent sample --run "$2" --backend "$backend" -n "$n" --seed "$seed" --prior "$3" -o "$tmp/$1.npy" >&2
 	args+=(--samples "$4=$tmp/$1.npy")
 }

@@ -339,7 +339,7 @@ func trainProgress(stderr io.Writer, steps int) func(done, total int) {
 
 // stepProgress reports the steps of a training phase on stderr through
 // newProgressOf (a bar on a terminal; the time taken at the end) and, when
-// stderr is not a terminal, a line every steps, ending with note.
+// stderr is not a terminal, a line every `every` steps, ending with note.
 func stepProgress(stderr io.Writer, phase string, steps, every int) func(done, total int, note string) {
 	progress := newProgressOf(stderr, "steps")
 	progress(phase, 0, steps)

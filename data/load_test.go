@@ -251,6 +251,21 @@ func TestSplitHelpers(t *testing.T) {
 			t.Errorf("Subset(%d): N %d, %d pixels, %d labels; want %d images", tt.n, sub.N, len(sub.Pixels), len(sub.Labels), tt.want)
 		}
 	}
+	picks := []struct {
+		indices []int
+		pixels  []uint8
+		labels  []int
+	}{
+		{[]int{3, 0, 3}, []uint8{51, 51, 0, 255, 51, 51}, []int{2, 2, 2}},
+		{[]int{1}, []uint8{0, 255}, []int{0}},
+		{nil, []uint8{}, nil},
+	}
+	for _, tt := range picks {
+		sub := s.Pick(tt.indices)
+		if sub.N != len(tt.indices) || !slices.Equal(sub.Pixels, tt.pixels) || !slices.Equal(sub.Labels, tt.labels) || sub.Height != 1 || s.N != 4 {
+			t.Errorf("Pick(%v): N %d, pixels %v, labels %v; want pixels %v, labels %v", tt.indices, sub.N, sub.Pixels, sub.Labels, tt.pixels, tt.labels)
+		}
+	}
 	if mean, std := s.MeanStd(); math.Abs(mean-0.55) > 1e-12 || math.Abs(std-0.455522) > 1e-6 {
 		t.Errorf("MeanStd = %v, %v; want 0.55, 0.455522", mean, std)
 	}

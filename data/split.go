@@ -43,6 +43,26 @@ func (s *Split) Subset(n int) *Split {
 	return &sub
 }
 
+// Pick returns a split of the images at indices, in their order (an index
+// may repeat), with their labels and files: newly allocated.
+func (s *Split) Pick(indices []int) *Split {
+	size := s.ImageSize()
+	sub := *s
+	sub.N = len(indices)
+	sub.Pixels = make([]uint8, 0, len(indices)*size)
+	sub.Labels, sub.Files = nil, nil
+	for _, i := range indices {
+		sub.Pixels = append(sub.Pixels, s.Pixels[i*size:(i+1)*size]...)
+		if s.Labels != nil {
+			sub.Labels = append(sub.Labels, s.Labels[i])
+		}
+		if s.Files != nil {
+			sub.Files = append(sub.Files, s.Files[i])
+		}
+	}
+	return &sub
+}
+
 // MeanStd returns the mean and standard deviation of all pixel values.
 func (s *Split) MeanStd() (mean, std float64) {
 	if len(s.Pixels) == 0 {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"time"
 
@@ -23,7 +24,8 @@ import (
 const defaultScoreN = 10000
 
 // runScore implements `latent score`: FID, KID, precision/recall and class
-// coverage of a run's samples against the test split, beside the run's
+// coverage of a run's samples against the test split, beside a perfect
+// prior's samples (decoded posterior draws of random training images), the run's
 // reconstructions of the test split and the training split (the floor);
 // and, with --train-features, training a feature network.
 func runScore(args []string, stdout, stderr io.Writer) error {
@@ -134,8 +136,8 @@ func (s *session) scoredPriors(name string) ([]string, error) {
 }
 
 // scores measures the run's samples (n codes from each of priors, drawn
-// with steps DDIM steps for a diffusion prior), its reconstructions of the
-// test split and n training images against the test split, in the
+// with steps DDIM steps for a diffusion prior), a perfect prior's samples,
+// its reconstructions of the test split and n training images against the test split, in the
 // features of the network featArg names (or the data set's own).
 func (s *session) scores(featArg string, priors []string, steps, n int, seed int64, temperature float64) (scoreReport, error) {
 	set, err := s.dataSet("", "the run's data set")
@@ -189,6 +191,7 @@ func (s *session) scores(featArg string, priors []string, steps, n int, seed int
 		}})
 	}
 	sets = append(sets, []scoredSet{
+		{"perfect prior", func() ([]float32, error) { return s.perfectPrior(set.Train, n, seed) }},
 		{"reconstructions", func() ([]float32, error) { return s.reconstructions(set.Test) }},
 		{"training split", func() ([]float32, error) { return set.Train.Subset(n).Images(), nil }},
 	}...)
@@ -251,6 +254,40 @@ func (s *session) reconstructions(split *data.Split) ([]float32, error) {
 	if err != nil {
 		return nil, err
 	}
+	return s.decodeSplit(codes, split)
+}
+
+// perfectPrior returns n samples of a perfect prior: images of all picked
+// at random (with replacement, by seed), each encoded and one posterior
+// draw of its code decoded. Of the training split, they sample the
+// aggregate posterior that latent prior fit fits, so a fitted prior's
+// samples score at best about as well.
+func (s *session) perfectPrior(all *data.Split, n int, seed int64) ([]float32, error) {
+	rng := rand.New(rand.NewPCG(uint64(seed), 0x70726f72)) // "pror"
+	picked := make([]int, n)
+	for i := range picked {
+		picked[i] = rng.IntN(all.N)
+	}
+	return s.posteriorDraws(all.Pick(picked), seed)
+}
+
+// posteriorDraws returns one posterior draw of each image of split's code
+// (drawn with seed), decoded.
+func (s *session) posteriorDraws(split *data.Split, seed int64) ([]float32, error) {
+	m, err := s.evalModel(1000)
+	if err != nil {
+		return nil, err
+	}
+	codes, err := m.Codes(split.Images(), split.Labels, 1, seed, 1)
+	if err != nil {
+		return nil, fmt.Errorf("--run %s: %w", s.run.Dir, err)
+	}
+	return s.decodeSplit(codes, split)
+}
+
+// decodeSplit decodes the codes of split's images (with their labels for a
+// conditional run) to values in [0, 1], as bytes like a sample.
+func (s *session) decodeSplit(codes []float32, split *data.Split) ([]float32, error) {
 	labels := split.Labels
 	if !s.cfg.Conditional() {
 		labels = nil
@@ -411,8 +448,11 @@ func printScores(w io.Writer, r scoreReport) {
 		}
 		fmt.Fprintln(w)
 	}
-	fmt.Fprintln(w, "\nrows: samples drawn from each prior (normal: N(0, T²I); gmm and diffusion: fitted by latent prior fit); the run's reconstructions of the test split (the best any prior can do",
-		"\nwith this decoder); training images (the floor: two samples of the data itself)")
+	fmt.Fprint(w, "\nrows: samples drawn from each prior (normal: N(0, T²I); gmm and diffusion: fitted by latent prior fit);\n",
+		"perfect prior: N training images picked at random, one posterior draw of each decoded: the aggregate posterior that priors are fitted to\n",
+		"  (a prior that matched it exactly would score about this);\n",
+		"reconstructions: the test split's posterior means, decoded, each paired with its own test image (below what any prior reaches);\n",
+		"training split: N training images (the floor: two samples of the data itself)\n")
 }
 
 // writeScoresJSON prints the report as indented JSON.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"image/png"
+	"io"
 	"math"
 	"os"
 	"os/exec"
@@ -51,6 +52,58 @@ func scoreFeatureNet(t *testing.T, runDir string) string {
 	return path
 }
 
+// TestPerfectPrior: posterior draws, decoded, lie nearer their own image's
+// reconstruction (the decoded mean) than a shuffled pairing does, and not
+// at it; another seed draws others. The perfect prior draws as many
+// images as asked, the same for the same seed.
+func TestPerfectPrior(t *testing.T) {
+	runDir, _ := genTestRun(t, 1)
+	s, err := openSession(runDir, "xla:cpu", io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	set, err := s.dataSet("", "data set")
+	if err != nil {
+		t.Fatal(err)
+	}
+	draws, err := s.posteriorDraws(set.Train, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := s.posteriorDraws(set.Train, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	means, err := s.reconstructions(set.Train)
+	if err != nil {
+		t.Fatal(err)
+	}
+	size, n := len(means)/set.Train.N, set.Train.N
+	dist := func(a, b []float32, shift int) float64 {
+		d := 0.0
+		for i := range n {
+			j := (i + shift) % n
+			for k := range size {
+				d += math.Abs(float64(a[i*size+k] - b[j*size+k]))
+			}
+		}
+		return d / float64(n*size)
+	}
+	paired, shuffled := dist(draws, means, 0), dist(draws, means, n/2)
+	if !(paired > 0 && paired < shuffled) || slices.Equal(draws, other) {
+		t.Errorf("draw to its own mean %.4f, to another image's %.4f (want 0 < own < other); seeds 1 and 2 equal: %v",
+			paired, shuffled, slices.Equal(draws, other))
+	}
+	n3 := 3 * n
+	a, errA := s.perfectPrior(set.Train, n3, 5)
+	b, errB := s.perfectPrior(set.Train, n3, 5)
+	if errA != nil || errB != nil || len(a) != n3*size || !slices.Equal(a, b) {
+		t.Errorf("perfect prior of %d: %d values (want %d), errors %v, %v; the same seed twice equal: %v",
+			n3, len(a), n3*size, errA, errB, slices.Equal(a, b))
+	}
+}
+
 // TestScore runs `latent score` on a tiny run: three rows of sane scores,
 // the same numbers twice, and the errors of bad input.
 func TestScore(t *testing.T) {
@@ -69,7 +122,7 @@ func TestScore(t *testing.T) {
 	want := []struct {
 		name string
 		n    int
-	}{{"samples: normal", 30}, {"reconstructions", genTestN}, {"training split", genTrainN}}
+	}{{"samples: normal", 30}, {"perfect prior", 30}, {"reconstructions", genTestN}, {"training split", genTrainN}}
 	if len(rep.Rows) != len(want) {
 		t.Fatalf("%d rows, want %d", len(rep.Rows), len(want))
 	}
@@ -97,7 +150,7 @@ func TestScore(t *testing.T) {
 		t.Error("another seed gave the same scores")
 	}
 	_, text, _ := genLatent(args[:len(args)-1]...)
-	for _, s := range []string{"not comparable with Inception", "samples", "reconstructions", "training split", "class coverage"} {
+	for _, s := range []string{"not comparable with Inception", "samples", "perfect prior", "reconstructions", "training split", "class coverage"} {
 		if !strings.Contains(text, s) {
 			t.Errorf("the table lacks %q:\n%s", s, text)
 		}

@@ -288,14 +288,14 @@ func TestScorePriors(t *testing.T) {
 		return rep.Rows
 	}
 	all := rows()
-	if len(all) != 4 || all[0].Name != "samples: normal" || all[1].Name != "samples: gmm" {
+	if len(all) != 5 || all[0].Name != "samples: normal" || all[1].Name != "samples: gmm" {
 		t.Fatalf("rows %v, want samples: normal, samples: gmm, then the calibration rows", all)
 	}
 	if all[0].FID == all[1].FID {
 		t.Error("the gmm prior's samples score as N(0, I)'s")
 	}
 	one := rows("--prior", "gmm")
-	if len(one) != 3 || one[0].Name != "samples: gmm" || one[0].FID != all[1].FID {
+	if len(one) != 4 || one[0].Name != "samples: gmm" || one[0].FID != all[1].FID {
 		t.Errorf("--prior gmm: rows %v, want the gmm row of the full report (FID %g) and the calibration rows", one, all[1].FID)
 	}
 	if code, _, stderr := genLatent("score", "--run", runDir, "--features", feat, "--prior", "diffusion"); code == 0 ||

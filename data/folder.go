@@ -66,7 +66,7 @@ func loadFolder(root string, opt Options, maxPixels int) (*Set, error) {
 		all.Pixels, all.Channels = firstChannel(all.Pixels), 1
 	}
 	train, test := splitIndices(all.N, opt.TestFraction, opt.Seed)
-	set.Train, set.Test = all.pick(train), all.pick(test)
+	set.Train, set.Test = all.Pick(train), all.Pick(test)
 	return set, nil
 }
 
@@ -380,22 +380,4 @@ func splitIndices(n int, frac float64, seed int64) (train, test []int) {
 	slices.Sort(test)
 	slices.Sort(train)
 	return train, test
-}
-
-// pick returns a new split of the images of s at the given indices.
-func (s *Split) pick(indices []int) *Split {
-	size := s.ImageSize()
-	out := &Split{
-		Pixels: make([]uint8, 0, len(indices)*size),
-		Labels: make([]int, 0, len(indices)),
-		N:      len(indices), Height: s.Height, Width: s.Width, Channels: s.Channels,
-	}
-	for _, i := range indices {
-		out.Pixels = append(out.Pixels, s.Pixels[i*size:(i+1)*size]...)
-		out.Labels = append(out.Labels, s.Labels[i])
-		if s.Files != nil {
-			out.Files = append(out.Files, s.Files[i])
-		}
-	}
-	return out
 }

@@ -47,20 +47,21 @@ func (s *Split) Subset(n int) *Split {
 // may repeat), with their labels and files: newly allocated.
 func (s *Split) Pick(indices []int) *Split {
 	size := s.ImageSize()
-	sub := *s
-	sub.N = len(indices)
-	sub.Pixels = make([]uint8, 0, len(indices)*size)
-	sub.Labels, sub.Files = nil, nil
+	out := &Split{Pixels: make([]uint8, 0, len(indices)*size), N: len(indices),
+		Height: s.Height, Width: s.Width, Channels: s.Channels}
+	if s.Labels != nil {
+		out.Labels = make([]int, 0, len(indices))
+	}
 	for _, i := range indices {
-		sub.Pixels = append(sub.Pixels, s.Pixels[i*size:(i+1)*size]...)
+		out.Pixels = append(out.Pixels, s.Pixels[i*size:(i+1)*size]...)
 		if s.Labels != nil {
-			sub.Labels = append(sub.Labels, s.Labels[i])
+			out.Labels = append(out.Labels, s.Labels[i])
 		}
 		if s.Files != nil {
-			sub.Files = append(sub.Files, s.Files[i])
+			out.Files = append(out.Files, s.Files[i])
 		}
 	}
-	return &sub
+	return out
 }
 
 // MeanStd returns the mean and standard deviation of all pixel values.

@@ -30,6 +30,9 @@ type DiffusionConfig struct {
 	BatchSize int     `json:"batch_size"` // codes per step
 	LR        float64 `json:"lr"`         // Adam's learning rate
 	EMA       float64 `json:"ema"`        // decay of the weights' moving average used to sample
+	// Skip adds a linear map of the noisy code to the predicted noise,
+	// beside the MLP's output (priors fitted before it lack it: false).
+	Skip bool `json:"skip,omitempty"`
 }
 
 // DefaultDiffusion is the recipe `latent prior fit --kind diffusion` uses
@@ -40,7 +43,7 @@ type DiffusionConfig struct {
 // their time; a decaying or higher rate, a slower average, v-prediction
 // and scale-shift time conditioning did not help.
 func DefaultDiffusion() DiffusionConfig {
-	return DiffusionConfig{Width: 128, Blocks: 3, Steps: 32000, BatchSize: 256, LR: 2e-3, EMA: 0.999}
+	return DiffusionConfig{Width: 128, Blocks: 3, Steps: 32000, BatchSize: 256, LR: 2e-3, EMA: 0.999, Skip: true}
 }
 
 // Validate reports the first field out of range.
@@ -110,7 +113,11 @@ func Denoise(ctx *context.Context, cfg Config, zt, t, labels *Node) *Node {
 		h = Add(h, u)
 	}
 	h = layers.LayerNormalization(ctx.In("outnorm"), h, -1).Done()
-	return models.Dense(ctx.In("out"), activations.Swish(h), cfg.Latent)
+	eps := models.Dense(ctx.In("out"), activations.Swish(h), cfg.Latent)
+	if cfg.Diffusion.Skip {
+		eps = Add(eps, models.Dense(ctx.In("skip"), zt, cfg.Latent))
+	}
+	return eps
 }
 
 // DiffusionLoss is the ε-prediction loss on a batch of standardised codes

@@ -1,6 +1,7 @@
 package prior
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -123,7 +124,7 @@ func FitDiffusion(b backends.Backend, dir string, cfg Config, training, heldOut 
 		return err
 	}
 	defer lock.Release()
-	ctx, start, err := diffusionContext(dir, cfg, opt.Resume)
+	ctx, start, err := diffusionContext(dir, &cfg, opt.Resume)
 	if err != nil {
 		return err
 	}
@@ -136,8 +137,10 @@ func FitDiffusion(b backends.Backend, dir string, cfg Config, training, heldOut 
 }
 
 // diffusionContext returns a fresh context seeded by cfg.Seed, or with
-// Resume the latest checkpoint's, and the step to start from.
-func diffusionContext(dir string, cfg Config, resume bool) (*context.Context, int64, error) {
+// Resume the latest checkpoint's, and the step to start from. A resumed
+// fit keeps the denoiser's skip path as it was fitted (priors fitted
+// before it have none).
+func diffusionContext(dir string, cfg *Config, resume bool) (*context.Context, int64, error) {
 	ctx := context.New()
 	if !resume {
 		ctx.SetRNGStateFromSeed(cfg.Seed)
@@ -151,6 +154,11 @@ func diffusionContext(dir string, cfg Config, resume bool) (*context.Context, in
 	if err != nil {
 		return nil, 0, fmt.Errorf("resuming the diffusion prior: %w", err)
 	}
+	var saved Config
+	if err := json.Unmarshal(ck.Config, &saved); err != nil || saved.Diffusion == nil {
+		return nil, 0, fmt.Errorf("%s: the diffusion prior's config is unreadable (%v)", ck.Path, err)
+	}
+	cfg.Diffusion.Skip = saved.Diffusion.Skip
 	if err := ck.Restore(ctx); err != nil {
 		return nil, 0, fmt.Errorf("%s: %w", ck.Path, err)
 	}

@@ -1,6 +1,7 @@
 package prior
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -218,33 +219,88 @@ func mmd(a []float64, b []float32) float64 {
 
 func TestDiffusionLearnsARing(t *testing.T) {
 	b := testenv.XLA(t)
-	run := t.TempDir()
-	dc := DiffusionConfig{Width: 64, Blocks: 2, Steps: 1500, BatchSize: 256, LR: 2e-3, EMA: 0.99}
-	cfg := Config{Latent: 2, Seed: 3, Diffusion: &dc}
-	train, held := Codes{Z: ring(4000, 1)}, Codes{Z: ring(500, 2)}
-	cfg.Moments(train.Z)
-	dir := Dir(run, KindDiffusion)
-	if err := FitDiffusion(b.Backend, dir, cfg, train, held, FitOptions{SaveEvery: 500, EvalEvery: 500}); err != nil {
-		t.Fatal(err)
+	for _, skip := range []bool{false, true} {
+		t.Run(fmt.Sprintf("skip=%v", skip), func(t *testing.T) {
+			run := t.TempDir()
+			dc := DiffusionConfig{Width: 64, Blocks: 2, Steps: 1500, BatchSize: 256, LR: 2e-3, EMA: 0.99, Skip: skip}
+			cfg := Config{Latent: 2, Seed: 3, Diffusion: &dc}
+			train, held := Codes{Z: ring(4000, 1)}, Codes{Z: ring(500, 2)}
+			cfg.Moments(train.Z)
+			dir := Dir(run, KindDiffusion)
+			if err := FitDiffusion(b.Backend, dir, cfg, train, held, FitOptions{SaveEvery: 500, EvalEvery: 500}); err != nil {
+				t.Fatal(err)
+			}
+			s, err := Read(run, KindDiffusion)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Config.Diffusion.Skip != skip || hasVariable(s, "skip") != skip {
+				t.Errorf("saved config skip %v, a skip variable %v; want both %v", s.Config.Diffusion.Skip, hasVariable(s, "skip"), skip)
+			}
+			d, err := s.Diffusion(b.Backend, 500)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Finalize()
+			got, err := d.Sample(500, 4, 1, nil, 50)
+			if err != nil {
+				t.Fatal(err)
+			}
+			truth := ring(500, 5)
+			fromPrior, fromNormal := mmd(truth, got), mmd(truth, normalNoise(1000, 6, 1))
+			t.Logf("MMD² to the ring: diffusion %.4f, N(0, I) %.4f", fromPrior, fromNormal)
+			if fromPrior > 0.02 || fromNormal < 0.02 {
+				t.Errorf("MMD² diffusion %.4f, N(0, I) %.4f: want diffusion ≤ 0.02 < N(0, I)", fromPrior, fromNormal)
+			}
+		})
 	}
+}
+
+// hasVariable reports whether the saved prior has a variable whose name
+// holds part.
+func hasVariable(s *Saved, part string) bool {
+	for _, v := range s.Ckpt.Vars {
+		if strings.Contains(v.Scope+"/"+v.Name, part) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestDiffusionResumeKeepsItsSkip: a fit made without the skip path (as
+// priors fitted before it were) and resumed with the default recipe goes
+// on without it, and its samples load.
+func TestDiffusionResumeKeepsItsSkip(t *testing.T) {
+	b := testenv.XLA(t)
+	run := t.TempDir()
+	dir := Dir(run, KindDiffusion)
+	codes := Codes{Z: ring(400, 1)}
+	fit := func(steps int64, skip, resume bool) {
+		t.Helper()
+		dc := DiffusionConfig{Width: 8, Blocks: 1, Steps: steps, BatchSize: 16, LR: 1e-3, EMA: 0.9, Skip: skip}
+		cfg := Config{Latent: 2, Seed: 1, Diffusion: &dc}
+		cfg.Moments(codes.Z)
+		if err := FitDiffusion(b.Backend, dir, cfg, codes, codes, FitOptions{Resume: resume, SaveEvery: 10, EvalEvery: 10}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fit(10, false, false)
+	fit(20, true, true)
 	s, err := Read(run, KindDiffusion)
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := s.Diffusion(b.Backend, 500)
+	if s.Ckpt.Step != 20 || s.Config.Diffusion.Skip || hasVariable(s, "skip") {
+		t.Errorf("resumed fit: step %d, config skip %v, a skip variable %v; want step 20 without the skip path",
+			s.Ckpt.Step, s.Config.Diffusion.Skip, hasVariable(s, "skip"))
+	}
+	d, err := s.Diffusion(b.Backend, 4)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.Finalize()
-	got, err := d.Sample(500, 4, 1, nil, 50)
-	if err != nil {
+	if _, err := d.Sample(4, 1, 1, nil, 3); err != nil {
 		t.Fatal(err)
-	}
-	truth := ring(500, 5)
-	fromPrior, fromNormal := mmd(truth, got), mmd(truth, normalNoise(1000, 6, 1))
-	t.Logf("MMD² to the ring: diffusion %.4f, N(0, I) %.4f", fromPrior, fromNormal)
-	if fromPrior > 0.02 || fromNormal < 0.02 {
-		t.Errorf("MMD² diffusion %.4f, N(0, I) %.4f: want diffusion ≤ 0.02 < N(0, I)", fromPrior, fromNormal)
 	}
 }
 

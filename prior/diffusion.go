@@ -41,7 +41,8 @@ type DiffusionConfig struct {
 // more steps paid best for their time, and past it they flatten (48,000:
 // FID 8.36 against 8.42). A wider MLP or a larger batch paid less for
 // their time; a decaying or higher rate, a slower average, v-prediction
-// and scale-shift time conditioning did not help.
+// and scale-shift time conditioning did not help. The skip path took FID
+// from 8.42 to 7.74 on that run, and 11.38 to 9.22 on a 32-d one.
 func DefaultDiffusion() DiffusionConfig {
 	return DiffusionConfig{Width: 128, Blocks: 3, Steps: 32000, BatchSize: 256, LR: 2e-3, EMA: 0.999, Skip: true}
 }

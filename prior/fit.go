@@ -155,10 +155,15 @@ func diffusionContext(dir string, cfg *Config, resume bool) (*context.Context, i
 		return nil, 0, fmt.Errorf("resuming the diffusion prior: %w", err)
 	}
 	var saved Config
-	if err := json.Unmarshal(ck.Config, &saved); err != nil || saved.Diffusion == nil {
-		return nil, 0, fmt.Errorf("%s: the diffusion prior's config is unreadable (%v)", ck.Path, err)
+	if err := json.Unmarshal(ck.Config, &saved); err != nil {
+		return nil, 0, fmt.Errorf("%s: prior config: %w", ck.Path, err)
 	}
-	cfg.Diffusion.Skip = saved.Diffusion.Skip
+	if saved.Diffusion == nil {
+		return nil, 0, fmt.Errorf("%s: holds no diffusion prior's config", ck.Path)
+	}
+	d := *cfg.Diffusion // the caller's recipe stays as it was
+	d.Skip = saved.Diffusion.Skip
+	cfg.Diffusion = &d
 	if err := ck.Restore(ctx); err != nil {
 		return nil, 0, fmt.Errorf("%s: %w", ck.Path, err)
 	}

@@ -1,7 +1,6 @@
 package prior
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -154,9 +153,9 @@ func diffusionContext(dir string, cfg *Config, resume bool) (*context.Context, i
 	if err != nil {
 		return nil, 0, fmt.Errorf("resuming the diffusion prior: %w", err)
 	}
-	var saved Config
-	if err := json.Unmarshal(ck.Config, &saved); err != nil {
-		return nil, 0, fmt.Errorf("%s: prior config: %w", ck.Path, err)
+	saved, err := savedConfig(ck, KindDiffusion)
+	if err != nil {
+		return nil, 0, err
 	}
 	if saved.Diffusion == nil {
 		return nil, 0, fmt.Errorf("%s: holds no diffusion prior's config", ck.Path)

@@ -101,14 +101,24 @@ func Read(runDir, kind string) (*Saved, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the %s prior: %w", kind, err)
 	}
-	var cfg Config
-	if err := json.Unmarshal(ck.Config, &cfg); err != nil {
-		return nil, fmt.Errorf("%s: prior config: %w", ck.Path, err)
-	}
-	if cfg.Kind != kind || cfg.Latent < 1 {
-		return nil, fmt.Errorf("%s: holds a %q prior of %d dimensions, not a %s prior", ck.Path, cfg.Kind, cfg.Latent, kind)
+	cfg, err := savedConfig(ck, kind)
+	if err != nil {
+		return nil, err
 	}
 	return &Saved{Config: cfg, Ckpt: ck}, nil
+}
+
+// savedConfig returns the config of ck, a checkpoint of a prior of kind; an
+// unreadable config or one of another prior is an error naming the file.
+func savedConfig(ck *checkpoints.Checkpoint, kind string) (Config, error) {
+	var cfg Config
+	if err := json.Unmarshal(ck.Config, &cfg); err != nil {
+		return Config{}, fmt.Errorf("%s: prior config: %w", ck.Path, err)
+	}
+	if cfg.Kind != kind || cfg.Latent < 1 {
+		return Config{}, fmt.Errorf("%s: holds a %q prior of %d dimensions, not a %s prior", ck.Path, cfg.Kind, cfg.Latent, kind)
+	}
+	return cfg, nil
 }
 
 // Mixtures returns the saved gmm prior.

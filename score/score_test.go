@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -30,18 +31,38 @@ func gaussian(n, d int, seed uint64, shift, stretch float64, relu bool) Features
 	return f
 }
 
+// The documented defaults (docs/scores.md), written here as numbers so that
+// a changed default in the Go code fails TestAgainstNumpy: KID averages over
+// 100 pairs of subsets of min(1000, N) images; precision and recall's balls
+// reach the 3rd nearest neighbour.
+const (
+	docKIDSubsets    = 100
+	docKIDSubsetSize = 1000
+	docK             = 3
+)
+
+// numpyOpts are the constants the numpy reference computes with, given by
+// each test case literally (never read from the Go side's Options).
+type numpyOpts struct{ subsets, size, k int }
+
 // TestAgainstNumpy checks FID, KID and precision/recall against numpy's
 // reference (testdata/reference.py) to 1e-6 relative, on sets that span
-// several blocks of the distance matrices.
+// several blocks of the distance matrices; one case leaves Options at zero
+// and holds the Go defaults to the documented ones.
 func TestAgainstNumpy(t *testing.T) {
 	python := testenv.PythonNumpy(t)
 	for _, tc := range []struct {
 		name      string
 		gen, real Features
 		opt       Options
+		numpy     numpyOpts
 	}{
-		{"shifted Gaussians", gaussian(1100, 12, 1, 0.3, 1.2, false), gaussian(900, 12, 2, 0, 1, false), Options{KIDSubsets: 7, KIDSubsetSize: 200, Seed: 3}},
-		{"rectified, k=5, subsets larger than a set", gaussian(150, 9, 4, 0.1, 1, true), gaussian(400, 9, 5, 0, 1, true), Options{KIDSubsets: 4, KIDSubsetSize: 1000, Seed: 9, K: 5}},
+		{"shifted Gaussians", gaussian(1100, 12, 1, 0.3, 1.2, false), gaussian(900, 12, 2, 0, 1, false),
+			Options{KIDSubsets: 7, KIDSubsetSize: 200, Seed: 3}, numpyOpts{7, 200, 3}},
+		{"rectified, k=5, subsets larger than a set", gaussian(150, 9, 4, 0.1, 1, true), gaussian(400, 9, 5, 0, 1, true),
+			Options{KIDSubsets: 4, KIDSubsetSize: 1000, Seed: 9, K: 5}, numpyOpts{4, 1000, 5}},
+		{"the documented defaults", gaussian(300, 6, 6, 0.2, 1.1, false), gaussian(350, 6, 7, 0, 1, false),
+			Options{Seed: 2}, numpyOpts{docKIDSubsets, docKIDSubsetSize, docK}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ref, err := NewReference(tc.real, tc.opt)
@@ -52,26 +73,64 @@ func TestAgainstNumpy(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := numpyScores(t, python, tc.gen, tc.real, ref)
+			want := numpyScores(t, python, tc.gen, tc.real, ref, tc.numpy)
 			for _, c := range []struct {
 				name      string
 				got, want float64
 			}{{"FID", got.FID, want.FID}, {"KID", got.KID, want.KID}, {"KID std", got.KIDStd, want.KIDStd},
 				{"precision", got.Precision, want.Precision}, {"recall", got.Recall, want.Recall}} {
-				if math.Abs(c.got-c.want) > 1e-6*math.Abs(c.want) {
+				if !(math.Abs(c.got-c.want) <= 1e-6*math.Abs(c.want)) {
 					t.Errorf("%s = %.12g, numpy %.12g", c.name, c.got, c.want)
 				}
 			}
-			if got.Precision == 0 || got.Precision == 1 || got.Recall == 0 || got.Recall == 1 {
+			if !(got.Precision > 0 && got.Precision < 1 && got.Recall > 0 && got.Recall < 1) {
 				t.Errorf("precision %v, recall %v: want sets that overlap in part, so the test can fail", got.Precision, got.Recall)
 			}
 		})
 	}
 }
 
+// TestDocumentedDefaults: the default subsets hold the documented 1000
+// vectors when both sets are larger (TestAgainstNumpy's sets are smaller,
+// to keep numpy's 100 kernel matrices quick), and docs/scores.md states the
+// defaults TestAgainstNumpy holds the code to, so the docs, the test and the
+// code say one thing.
+func TestDocumentedDefaults(t *testing.T) {
+	ref, err := NewReference(gaussian(docKIDSubsetSize+100, 3, 1, 0, 1, false), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for side, sets := range map[string][][]int{"real": ref.kid.idx, "generated": ref.kid.genSubsets(docKIDSubsetSize + 50)} {
+		if len(sets) != docKIDSubsets {
+			t.Errorf("%d %s KID subsets by default, want %d", len(sets), side, docKIDSubsets)
+		}
+		for _, idx := range sets {
+			if len(idx) != docKIDSubsetSize {
+				t.Errorf("a %s KID subset of %d vectors by default, want %d", side, len(idx), docKIDSubsetSize)
+				break
+			}
+		}
+	}
+	raw, err := os.ReadFile("../docs/scores.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := strings.Join(strings.Fields(string(raw)), " ")
+	for _, want := range []string{
+		fmt.Sprintf("averaged over %d pairs of random subsets of min(%d, N) images", docKIDSubsets, docKIDSubsetSize),
+		fmt.Sprintf("reaching its %drd nearest test neighbour", docK),
+		fmt.Sprintf("reaching its %drd nearest row neighbour", docK),
+	} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("docs/scores.md does not say %q", want)
+		}
+	}
+}
+
 // numpyScores runs testdata/reference.py on gen and ref's real set, with
-// the subsets ref draws for gen.
-func numpyScores(t *testing.T, python string, gen, real Features, ref *Reference) Scores {
+// the subsets ref draws for gen, and the constants c: the reference checks
+// the subsets' count and size against c and computes with c's k.
+func numpyScores(t *testing.T, python string, gen, real Features, ref *Reference, c numpyOpts) Scores {
 	t.Helper()
 	dir := t.TempDir()
 	writeF64(t, filepath.Join(dir, "gen.f64"), gen.X)
@@ -79,9 +138,10 @@ func numpyScores(t *testing.T, python string, gen, real Features, ref *Reference
 	gs := ref.kid.genSubsets(gen.N)
 	rs := make([][]int, len(ref.kid.idx))
 	for s, idx := range ref.kid.idx {
-		rs[s] = idx[:len(gs[s])]
+		rs[s] = idx[:min(len(gs[s]), len(idx))]
 	}
-	writeJSON(t, filepath.Join(dir, "shape.json"), map[string]int{"gen": gen.N, "real": real.N, "d": gen.D, "k": ref.opt.K})
+	writeJSON(t, filepath.Join(dir, "shape.json"), map[string]int{"gen": gen.N, "real": real.N, "d": gen.D,
+		"k": c.k, "subsets": c.subsets, "subset_size": c.size})
 	writeJSON(t, filepath.Join(dir, "subsets.json"), map[string][][]int{"gen": gs, "real": rs})
 	out, err := exec.Command(python, "testdata/reference.py", dir).Output()
 	if err != nil {
@@ -91,13 +151,16 @@ func numpyScores(t *testing.T, python string, gen, real Features, ref *Reference
 		}
 		t.Fatal(err)
 	}
-	var r struct{ FID, KID, KIDStd, Precision, Recall float64 }
 	var raw map[string]float64
 	if err := json.Unmarshal(out, &raw); err != nil {
 		t.Fatalf("reference.py printed %q: %v", out, err)
 	}
-	r.FID, r.KID, r.KIDStd, r.Precision, r.Recall = raw["fid"], raw["kid"], raw["kid_std"], raw["precision"], raw["recall"]
-	return Scores{FID: r.FID, KID: r.KID, KIDStd: r.KIDStd, Precision: r.Precision, Recall: r.Recall}
+	for _, k := range []string{"fid", "kid", "kid_std", "precision", "recall"} {
+		if _, ok := raw[k]; !ok {
+			t.Fatalf("reference.py printed %q: no %q", out, k)
+		}
+	}
+	return Scores{FID: raw["fid"], KID: raw["kid"], KIDStd: raw["kid_std"], Precision: raw["precision"], Recall: raw["recall"]}
 }
 
 func writeF64(t *testing.T, path string, x []float64) {
@@ -134,14 +197,14 @@ func TestSelf(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if math.Abs(s.FID) > 1e-9 {
+	if !(math.Abs(s.FID) <= 1e-9) {
 		t.Errorf("FID of a set against itself = %g, want 0", s.FID)
 	}
 	if s.Precision != 1 || s.Recall != 1 {
 		t.Errorf("precision %v, recall %v of a set against itself, want 1 and 1", s.Precision, s.Recall)
 	}
 	other := gaussian(500, 16, 8, 0.5, 2, true)
-	if o, err := ref.Compare(other); err != nil || o.FID <= 1e-3 {
+	if o, err := ref.Compare(other); err != nil || !(o.FID > 1e-3) {
 		t.Errorf("FID of another draw = %v (%v), want above 0", o.FID, err)
 	}
 }
@@ -207,27 +270,49 @@ func TestBadFeatures(t *testing.T) {
 	}
 }
 
-// TestClassCoverage checks the shares and entropy of a known spread.
+// TestClassCoverage checks the shares and entropy of known spreads. Every
+// case but the even ones leaves a class empty, whose share 0 contributes
+// 0·ln 0 = 0 to the entropy by convention (a NaN if computed as written);
+// the comparisons fail on NaN.
 func TestClassCoverage(t *testing.T) {
-	c, err := ClassCoverage([]int{0, 0, 1, 3}, 4)
-	if err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct {
+		name    string
+		classes []int
+		n       int
+		shares  []float64
+		entropy float64 // in nats, worked out by hand
+	}{
+		{"one class empty", []int{0, 0, 1, 3}, 4, []float64{0.5, 0.25, 0, 0.25}, 1.5 * math.Ln2},
+		{"even over 3", []int{0, 1, 2}, 3, []float64{1. / 3, 1. / 3, 1. / 3}, math.Log(3)},
+		{"all in one of 10", []int{7, 7, 7}, 10, []float64{0, 0, 0, 0, 0, 0, 0, 1, 0, 0}, 0},
+		{"two of 4, the first and last empty", []int{1, 2, 2, 1}, 4, []float64{0, 0.5, 0.5, 0}, math.Ln2},
+		{"one item", []int{0}, 2, []float64{1, 0}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := ClassCoverage(tc.classes, tc.n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(c.Shares) != tc.n {
+				t.Fatalf("%d shares, want %d", len(c.Shares), tc.n)
+			}
+			for k, want := range tc.shares {
+				if !(math.Abs(c.Shares[k]-want) <= 1e-15) {
+					t.Errorf("share of class %d = %v, want %v", k, c.Shares[k], want)
+				}
+			}
+			if !(math.Abs(c.Entropy-tc.entropy) <= 1e-12) {
+				t.Errorf("entropy %v, want %v", c.Entropy, tc.entropy)
+			}
+		})
 	}
-	want := []float64{0.5, 0.25, 0, 0.25}
-	for k := range want {
-		if c.Shares[k] != want[k] {
-			t.Errorf("share of class %d = %v, want %v", k, c.Shares[k], want[k])
+	for _, bad := range []struct {
+		classes []int
+		n       int
+	}{{[]int{0, 4}, 4}, {[]int{-1}, 2}, {nil, 3}, {[]int{0}, 0}} {
+		if c, err := ClassCoverage(bad.classes, bad.n); err == nil {
+			t.Errorf("ClassCoverage(%v, %d) = %+v, want an error", bad.classes, bad.n, c)
 		}
-	}
-	if h := 1.5 * math.Ln2; math.Abs(c.Entropy-h) > 1e-12 {
-		t.Errorf("entropy %v, want %v", c.Entropy, h)
-	}
-	even, _ := ClassCoverage([]int{0, 1, 2}, 3)
-	if math.Abs(even.Entropy-math.Log(3)) > 1e-12 {
-		t.Errorf("even spread: entropy %v, want ln 3", even.Entropy)
-	}
-	if _, err := ClassCoverage([]int{0, 4}, 4); err == nil {
-		t.Error("a class out of range was accepted")
 	}
 }
 

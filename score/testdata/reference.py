@@ -4,8 +4,12 @@ KID per torchmetrics' formula on the given subsets, precision and recall
 from directly computed distances.
 
 Usage: reference.py DIR, where DIR holds gen.f64 [n, d], real.f64 [m, d]
-(raw little-endian float64), shape.json {"gen": n, "real": m, "d": d, "k": k}
-and subsets.json {"gen": [[i...]...], "real": [[i...]...]}. Prints JSON.
+(raw little-endian float64), shape.json {"gen": n, "real": m, "d": d, "k": k,
+"subsets": s, "subset_size": z} and subsets.json {"gen": [[i...]...], "real":
+[[i...]...]}. k, s and z are the test's own constants (the documented defaults
+where the Go side was given none), not read from the Go code: the subsets'
+count and size are checked against them (s subsets of min(z, n, m) distinct
+indices each) and k sets the balls. Prints JSON.
 """
 import json
 import sys
@@ -18,6 +22,15 @@ d, k = shape["d"], shape["k"]
 gen = np.fromfile(folder + "/gen.f64", dtype="<f8").reshape(shape["gen"], d)
 real = np.fromfile(folder + "/real.f64", dtype="<f8").reshape(shape["real"], d)
 subsets = json.load(open(folder + "/subsets.json"))
+
+# the subsets Go drew: as many, as large and as distinct as the constants say
+size = min(shape["subset_size"], shape["gen"], shape["real"])
+for side, n in (("gen", shape["gen"]), ("real", shape["real"])):
+    sets = subsets[side]
+    assert len(sets) == shape["subsets"], f"{len(sets)} {side} subsets, want {shape['subsets']}"
+    for s in sets:
+        assert len(s) == size, f"a {side} subset of {len(s)}, want min({shape['subset_size']}, {shape['gen']}, {shape['real']}) = {size}"
+        assert len(set(s)) == size and min(s) >= 0 and max(s) < n, f"a {side} subset repeats an index or leaves 0..{n - 1}"
 
 # FID
 mu1, mu2 = gen.mean(0), real.mean(0)

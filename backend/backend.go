@@ -161,7 +161,9 @@ func openDefault(devices int, warn io.Writer) (*Backend, error) {
 
 // openXLA finds and checks the plugin named in config, then loads it by
 // path; a CPU plugin is asked for devices host devices when devices > 1.
-// A CUDA plugin's driver, GPUs and libraries are checked first, and its
+// When $XLA_FLAGS is set the plugin is loaded in a child process first
+// (checkXLAFlags), so that a plugin refusing it is an error, not a silent
+// exit. A CUDA plugin's driver, GPUs and libraries are checked first, and its
 // failures are CUDAErrors. Warnings about the compile cache go to warn.
 func openXLA(config, label string, devices int, warn io.Writer) (*Backend, error) {
 	kind, spec, _ := strings.Cut(config, ":")
@@ -185,6 +187,9 @@ func openXLA(config, label string, devices int, warn io.Writer) (*Backend, error
 	}
 	if err := CheckPlugin(path); err != nil {
 		return nil, fmt.Errorf("%s: %w; %s", label, err, adviceFor(plugin))
+	}
+	if err := checkXLAFlags(path, devices); err != nil {
+		return nil, fmt.Errorf("%s: %w", label, err)
 	}
 	if plugin == "cpu" && !strings.Contains(options, "shared_buffers") {
 		options = strings.TrimPrefix(options+",shared_buffers", ",") // GoMLX's default for "cpu" by name

@@ -54,9 +54,10 @@ func awaitBarrier() error {
 	return errors.New("no go at the barrier within a minute")
 }
 
-// cacheChild compiles and runs childProgram, printing its result on stdout,
-// after lowering the file size limit to limit bytes when it is not "0" (a
-// full disk: writes past it fail with EFBIG; Go ignores SIGXFSZ).
+// cacheChild compiles and runs childProgram (wideProgram when envWide is
+// set), printing its result on stdout, after lowering the file size limit
+// to limit bytes when it is not "0" (a full disk: writes past it fail with
+// EFBIG; Go ignores SIGXFSZ).
 func cacheChild(limit string) int {
 	var n uint64
 	if _, err := fmt.Sscan(limit, &n); err != nil {
@@ -78,6 +79,10 @@ func cacheChild(limit string) int {
 	if err := awaitBarrier(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 3
+	}
+	if os.Getenv(envWide) != "" {
+		fmt.Println(wideProgram(b))
+		return 0
 	}
 	fmt.Println(childProgram(b))
 	return 0

@@ -115,3 +115,35 @@ func TestInfoDefaultWithCUDAPlugin(t *testing.T) {
 		t.Errorf("latent info printed XLA's log %q:\n%s", noise, errOut)
 	}
 }
+
+// TestInfoXLAFlags runs `latent info` with $XLA_FLAGS naming a flag the XLA
+// CPU plugin does not know (which ends the plugin's process): it exits 1
+// with one line on stderr naming $XLA_FLAGS and the flag, XLA's log off or
+// on; and with --xla_cpu_max_isa=AVX2, which the plugin takes, it runs.
+func TestInfoXLAFlags(t *testing.T) {
+	if _, ok := backend.LocatePlugin("cpu"); !ok {
+		testenv.Missing(t, "XLA CPU plugin not installed")
+	}
+	env := []string{"GOMLX_BACKEND=", "LATENT_XLA_CACHE=off"}
+	for _, log := range []string{"", "1"} {
+		code, out, errOut := runLatent(t, append(env, "XLA_FLAGS=--xla_bogus_flag=1", "LATENT_XLA_LOG="+log), "info", "--backend", "xla:cpu")
+		var named []string
+		lines := strings.Split(strings.TrimSpace(errOut), "\n")
+		for _, line := range lines {
+			if strings.Contains(line, "XLA_FLAGS") && strings.Contains(line, "--xla_bogus_flag=1") && strings.HasPrefix(line, "latent info: ") {
+				named = append(named, line)
+			}
+		}
+		if code != 1 || len(named) != 1 || (log == "" && len(lines) != 1) {
+			t.Errorf("XLA_FLAGS=--xla_bogus_flag=1 LATENT_XLA_LOG=%q latent info: exit %d (want 1), %d lines on stderr, %d naming XLA_FLAGS and the flag (want one, and no other with the log off):\nstdout: %s\nstderr: %s",
+				log, code, len(lines), len(named), out, errOut)
+		} else if want := `latent info: --backend "xla:cpu": $XLA_FLAGS="--xla_bogus_flag=1": refused by the PJRT plugin `; !strings.HasPrefix(named[0], want) ||
+			!strings.HasSuffix(named[0], ": Unknown flag in XLA_FLAGS: --xla_bogus_flag=1") {
+			t.Errorf("latent info's line %q: want %q…: Unknown flag in XLA_FLAGS: --xla_bogus_flag=1", named[0], want)
+		}
+	}
+	code, out, errOut := runLatent(t, append(env, "XLA_FLAGS=--xla_cpu_max_isa=AVX2", "LATENT_XLA_LOG="), "info", "--backend", "xla:cpu")
+	if code != 0 || !strings.Contains(out, "backend:       xla:cpu\n") || errOut != "" {
+		t.Errorf("XLA_FLAGS=--xla_cpu_max_isa=AVX2 latent info: exit %d, stdout:\n%s\nstderr: %s\nwant exit 0 on xla:cpu, nothing on stderr", code, out, errOut)
+	}
+}

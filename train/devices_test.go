@@ -38,7 +38,7 @@ func TestParallelSessionMatchesOneDevice(t *testing.T) {
 		for i := range got {
 			d := math.Abs(got[i]-want[i]) / math.Abs(want[i])
 			worst = max(worst, d)
-			if d > lossTol {
+			if !(d <= lossTol) {
 				t.Errorf("%d devices, step %d: negative ELBO %.6f, one device %.6f", devices, i, got[i], want[i])
 			}
 		}
@@ -129,7 +129,7 @@ func compareContexts(t *testing.T, what string, want, got map[string][]float32) 
 		exact := strings.Contains(name, "rng")
 		for i := range w {
 			diff := math.Abs(float64(g[i] - w[i]))
-			if exact && math.Float32bits(g[i]) != math.Float32bits(w[i]) || diff > lossTol*(1+math.Abs(float64(w[i]))) {
+			if exact && math.Float32bits(g[i]) != math.Float32bits(w[i]) || !(diff <= lossTol*(1+math.Abs(float64(w[i])))) {
 				t.Errorf("%s: variable %s[%d] = %g, one device %g", what, name, i, g[i], w[i])
 				break
 			}

@@ -31,7 +31,7 @@ func evCell(img image.Image, row, col, h, w, scale int) []float32 {
 // evSame reports whether two images agree within a grey level.
 func evSame(a, b []float32) bool {
 	for i := range a {
-		if d := a[i] - b[i]; d > 1.0/255+1e-6 || d < -1.0/255-1e-6 {
+		if d := a[i] - b[i]; !(d <= 1.0/255+1e-6 && d >= -1.0/255-1e-6) {
 			return false
 		}
 	}
@@ -62,7 +62,7 @@ func TestAnomalyCommand(t *testing.T) {
 		idx, _ := strconv.Atoi(r[0])
 		label, _ := strconv.Atoi(r[1])
 		score, err := strconv.ParseFloat(r[2], 64)
-		if idx != i || label != set.Test.Labels[i] || err != nil || score <= 0 {
+		if idx != i || label != set.Test.Labels[i] || err != nil || !(score > 0) {
 			t.Fatalf("CSV row %d = %v: want index %d, label %d, a positive score", i+1, r, i, set.Test.Labels[i])
 		}
 		if best < 0 || score > bestScore {
@@ -91,7 +91,7 @@ func TestAnomalyCommand(t *testing.T) {
 	if m == nil {
 		t.Fatalf("stdout %q: no AUROC", stdout)
 	}
-	if auc, _ := strconv.ParseFloat(m[1], 64); auc < 0.9 {
+	if auc, _ := strconv.ParseFloat(m[1], 64); !(auc >= 0.9) {
 		t.Errorf("AUROC of MNIST against inverted gradients %.4f, want above 0.9", auc)
 	}
 	if b, err := os.ReadFile(scores); err != nil || strings.Count(string(b), "\n") != 61 {

@@ -165,8 +165,8 @@ func TestEvalCommand(t *testing.T) {
 	if got.Images != 50 || got.IWK != 5 || got.Latent != 4 || got.Step != 30 || got.Run != dir || got.Binarized {
 		t.Errorf("latent eval --json: %+v; want 50 images, iw_k 5, latent 4, step 30, run %s, not binarized", got, dir)
 	}
-	if got.IWNLL == nil || got.KL <= 0 || got.Recon <= 0 || got.ActiveUnits > got.Latent ||
-		abs(got.NegELBO-got.Recon-got.KL) > 1e-6 {
+	if got.IWNLL == nil || !(got.KL > 0) || !(got.Recon > 0) || got.ActiveUnits > got.Latent ||
+		!(abs(got.NegELBO-got.Recon-got.KL) <= 1e-6) || math.IsNaN(*got.IWNLL) || math.IsInf(*got.IWNLL, 0) {
 		t.Errorf("latent eval --json: inconsistent terms %+v", got)
 	}
 	if !strings.Contains(stderr, "importance sampling: 50 images") {
@@ -245,10 +245,10 @@ func TestTestPixels(t *testing.T) {
 	}
 	binarized, grey := evalNegELBO("--binarize"), evalNegELBO()
 	t.Logf("test negative ELBO: %.4f in metrics.csv, %.4f by eval --binarize, %.4f by eval on grey pixels", trained, binarized, grey)
-	if math.Abs(binarized-trained) > 1e-3 {
+	if !(math.Abs(binarized-trained) <= 1e-3) {
 		t.Errorf("eval --binarize scores %.4f, metrics.csv %.4f: not the same test pixels", binarized, trained)
 	}
-	if math.Abs(grey-trained) < 1 {
+	if !(math.Abs(grey-trained) >= 1) {
 		t.Errorf("eval on grey pixels scores %.4f, metrics.csv %.4f: want them far apart, or the check above proves nothing", grey, trained)
 	}
 }

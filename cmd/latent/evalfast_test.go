@@ -27,7 +27,7 @@ func TestEvalFastDefault(t *testing.T) {
 		t.Errorf("eval's default K = %d, want a small one (seconds, not minutes)", r.IWK)
 	}
 	perDim := 1 / (28 * 28 * math.Ln2)
-	if math.Abs(r.Bits.NegELBO-r.NegELBO*perDim) > 1e-9 || math.Abs(r.Bits.IWNLL-r.IWNLL*perDim) > 1e-9 || r.Bits.IWNLL == 0 {
+	if !(math.Abs(r.Bits.NegELBO-r.NegELBO*perDim) <= 1e-9) || !(math.Abs(r.Bits.IWNLL-r.IWNLL*perDim) <= 1e-9) || r.Bits.IWNLL == 0 {
 		t.Errorf("bits/dim %+v for %.3f and %.3f nats: want nats/(784 ln 2)", r.Bits, r.NegELBO, r.IWNLL)
 	}
 	if !strings.Contains(r.References.Published, "105.6") || !strings.Contains(r.References.Ours, "latent eval --run RUN --iw 1000") {

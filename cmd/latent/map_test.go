@@ -65,7 +65,7 @@ func TestLatentMap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if spread(m.X) < 5*spread(m.Y) || !strings.Contains(how, "principal components") || !strings.HasPrefix(m.XLabel, "PC1") {
+	if !(spread(m.X) >= 5*spread(m.Y)) || !strings.Contains(how, "principal components") || !strings.HasPrefix(m.XLabel, "PC1") {
 		t.Errorf("3-D latent: x spread %.2f, y spread %.2f, %q: want PC1 along the big axis", spread(m.X), spread(m.Y), how)
 	}
 }

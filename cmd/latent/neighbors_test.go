@@ -43,7 +43,7 @@ func TestNeighborsCommand(t *testing.T) {
 			idx, _ := strconv.Atoi(f[3])
 			label, _ := strconv.Atoi(f[4])
 			dist, _ := strconv.ParseFloat(f[5], 64)
-			if dist < last {
+			if !(dist >= last) {
 				t.Errorf("--among %s: neighbour %d at distance %v, nearer than the one before (%v)", among, r+1, dist, last)
 			}
 			last = dist

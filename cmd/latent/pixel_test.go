@@ -60,12 +60,12 @@ func TestPixelRunGeneratesAsTrained(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d := maxDiff(got, want); d > 1e-6 {
+		if d := maxDiff(got, want); !(d <= 1e-6) {
 			t.Errorf("binarize %v: the command's decoding differs from GreyPixels=%v by %g", binarize, !binarize, d)
 		}
 		decoded[i] = got
 	}
-	if d := maxDiff(decoded[0], decoded[1]); d < 1e-4 {
+	if d := maxDiff(decoded[0], decoded[1]); !(d >= 1e-4) {
 		t.Errorf("a grey and a binarized run with the same weights decode alike (differ by %g)", d)
 	}
 }

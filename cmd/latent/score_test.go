@@ -135,8 +135,9 @@ func TestScore(t *testing.T) {
 		for _, p := range r.Shares {
 			sum += p
 		}
-		if !(r.FID >= 0) || math.IsInf(r.FID, 0) || r.Precision < 0 || r.Precision > 1 || r.Recall < 0 || r.Recall > 1 ||
-			math.Abs(sum-1) > 1e-9 || len(r.Shares) != 2 || r.Entropy < 0 || r.Entropy > math.Ln2+1e-12 {
+		if !(r.FID >= 0) || math.IsInf(r.FID, 0) || !(r.Precision >= 0 && r.Precision <= 1) || !(r.Recall >= 0 && r.Recall <= 1) ||
+			!(math.Abs(sum-1) <= 1e-9) || len(r.Shares) != 2 || !(r.Entropy >= 0 && r.Entropy <= math.Ln2+1e-12) ||
+			math.IsNaN(r.KID) || !(r.KIDStd >= 0) {
 			t.Errorf("row %s: %+v", r.Name, r)
 		}
 	}

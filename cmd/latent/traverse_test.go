@@ -142,7 +142,7 @@ func TestTraverseOrdersRowsByKL(t *testing.T) {
 	}
 	for i, d := range []int{top, 1 - top} {
 		got, _ := strconv.ParseFloat(m[2+2*i], 64)
-		if math.Abs(got-kl[d]) > 1e-3 {
+		if !(math.Abs(got-kl[d]) <= 1e-3) {
 			t.Errorf("row %d: KL %s, want %.4f", i, m[2+2*i], kl[d])
 		}
 	}
@@ -184,7 +184,7 @@ func genUnitKL(t *testing.T, runDir string) []float64 {
 			kl[d] += (mu*mu + math.Exp(lv) - lv - 1) / 2 / float64(set.Test.N)
 		}
 	}
-	if math.Abs(kl[0]-kl[1]) < 1e-3 {
+	if !(math.Abs(kl[0]-kl[1]) >= 1e-3) {
 		t.Fatalf("KL %v: the dimensions are too close to tell the order", kl)
 	}
 	return kl
@@ -207,7 +207,7 @@ func TestTraverseOrder(t *testing.T) {
 	}
 	// KL(N(mu, e^lv) ‖ N(0,1)) per dimension, averaged over two images.
 	kl := unitKL([]float32{1, 0, 3, 0}, []float32{0, float32(math.Log(4)), 0, 0}, 2)
-	if want := []float64{(0.5 + 4.5) / 2, (0.5*(4-math.Log(4)-1) + 0) / 2}; math.Abs(kl[0]-want[0]) > 1e-6 || math.Abs(kl[1]-want[1]) > 1e-6 {
+	if want := []float64{(0.5 + 4.5) / 2, (0.5*(4-math.Log(4)-1) + 0) / 2}; !(math.Abs(kl[0]-want[0]) <= 1e-6) || !(math.Abs(kl[1]-want[1]) <= 1e-6) {
 		t.Errorf("unitKL = %v, want %v", kl, want)
 	}
 }

@@ -41,17 +41,56 @@ func (c Codes) byClass(d, classes int) [][]float64 {
 	return out
 }
 
+// MaxComponents is the most Gaussians a mixture fitted to n codes of d
+// dimensions may have: d+1 codes per component, the fewest points whose
+// covariance has full rank (a full-covariance Gaussian has d(d+3)/2
+// parameters; with fewer codes a component collapses onto a few codes and
+// draws near-copies of them).
+func MaxComponents(n, d int) int { return n / (d + 1) }
+
+// CheckComponents refuses k components per mixture for classes of counts[c]
+// codes of d dimensions (one count for an unconditional prior): at least
+// one class must hold k components by MaxComponents' rule. A conditional
+// prior's smaller classes are then fitted with as many as they hold.
+func CheckComponents(k, d int, counts []int) error {
+	largest := 0
+	for _, n := range counts {
+		largest = max(largest, n)
+	}
+	if k <= MaxComponents(largest, d) {
+		return nil
+	}
+	of := fmt.Sprintf("there are %d codes", largest)
+	if len(counts) > 1 {
+		of = fmt.Sprintf("the largest of %d classes has %d codes", len(counts), largest)
+	}
+	fits := "not even one component fits them"
+	if m := MaxComponents(largest, d); m > 0 {
+		fits = fmt.Sprintf("at most %d components fit them", m)
+	}
+	return fmt.Errorf("a mixture of %d full-covariance Gaussians in %d dimensions needs at least %d codes (d+1 = %d per component), %s: %s",
+		k, d, k*(d+1), d+1, of, fits)
+}
+
 // FitMixtures fits cfg.Components-component mixtures to the training codes
-// (one per class of a conditional cfg, with fewer components for a class
-// of fewer than two codes per component) and returns them with the mean
-// log-likelihood of the held-out codes in nats per code.
+// (one per class of a conditional cfg) and returns them with the mean
+// log-likelihood of the held-out codes in nats per code. More components
+// than CheckComponents allows is an error; a class of a conditional prior
+// too small for them gets as many as MaxComponents gives it (at least one).
 func FitMixtures(cfg Config, training, heldOut Codes) (*Mixtures, float64, error) {
 	cfg.Kind = KindGMM
 	d := cfg.Latent
 	m := &Mixtures{Config: cfg}
-	for c, z := range training.byClass(d, cfg.Classes) {
-		// A class with few codes gets as many components as it can fill.
-		k := max(1, min(cfg.Components, len(z)/d/2))
+	sets := training.byClass(d, cfg.Classes)
+	counts := make([]int, len(sets))
+	for c, z := range sets {
+		counts[c] = len(z) / d
+	}
+	if err := CheckComponents(cfg.Components, d, counts); err != nil {
+		return nil, 0, err
+	}
+	for c, z := range sets {
+		k := max(1, min(cfg.Components, MaxComponents(len(z)/d, d)))
 		g, _, err := FitGMM(z, d, k, cfg.Seed+int64(c))
 		if err != nil {
 			if cfg.Classes > 0 {
@@ -97,12 +136,24 @@ type FitOptions struct {
 	Progress func(done, total int64, loss float64)
 	// Eval, when not nil, is called with each held-out loss.
 	Eval func(done int64, train, heldOut float64)
+	// Stop, when closed, interrupts the fit: it saves a checkpoint at the
+	// step reached and returns an *InterruptedError.
+	Stop <-chan struct{}
 }
 
-// warmupSteps is the diffusion prior's learning-rate warm-up: the rate
+// InterruptedError is FitDiffusion's error when FitOptions.Stop closed: the
+// fit saved its checkpoint of step Done (of Steps), which a resumed fit
+// continues; Done 0 saved nothing.
+type InterruptedError struct{ Done, Steps int64 }
+
+func (e *InterruptedError) Error() string {
+	return fmt.Sprintf("interrupted at step %d of %d", e.Done, e.Steps)
+}
+
+// WarmupSteps is the diffusion prior's learning-rate warm-up: the rate
 // rises linearly to its peak, then stays there, so a fit resumed with more
 // steps follows the schedule of one asked for them from the start.
-const warmupSteps = 200
+const WarmupSteps = 200
 
 // FitDiffusion trains a diffusion prior of cfg on the training codes as
 // latent trains a VAE: Adam at a constant learning rate after a warm-up, a moving
@@ -126,6 +177,9 @@ func FitDiffusion(b backends.Backend, dir string, cfg Config, training, heldOut 
 	ctx, start, err := diffusionContext(dir, &cfg, opt.Resume)
 	if err != nil {
 		return err
+	}
+	if opt.Resume && start >= cfg.Diffusion.Steps {
+		return fmt.Errorf("%s holds a fit of %d steps: a resumed fit to %d steps does nothing; give more steps", dir, start, cfg.Diffusion.Steps)
 	}
 	f := &fitter{cfg: cfg, ctx: ctx, train: training, test: heldOut}
 	if err := f.compile(b); err != nil {
@@ -219,8 +273,11 @@ func (f *fitter) run(dir string, start int64, opt FitOptions) error {
 	}
 	defer metrics.Close()
 	for step := start; step < d.Steps; step++ {
+		if stopped(opt.Stop) {
+			return f.interrupt(dir, start, step)
+		}
 		z, y := f.batch(step)
-		lr := float32(d.LR * min(1, float64(step+1)/warmupSteps))
+		lr := float32(d.LR * min(1, float64(step+1)/WarmupSteps))
 		out, err := f.step.Exec(z, y, lr)
 		if err != nil {
 			return fmt.Errorf("diffusion prior step %d: %w", step, err)
@@ -253,6 +310,27 @@ func (f *fitter) run(dir string, start int64, opt FitOptions) error {
 		}
 	}
 	return nil
+}
+
+// stopped reports whether stop is closed.
+func stopped(stop <-chan struct{}) bool {
+	select {
+	case <-stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// interrupt saves the checkpoint of done steps (unless the fit, begun at
+// start, has one) and returns the *InterruptedError.
+func (f *fitter) interrupt(dir string, start, done int64) error {
+	if done > start {
+		if err := save(dir, done, f.cfg, f.ctx, 2); err != nil {
+			return err
+		}
+	}
+	return &InterruptedError{Done: done, Steps: f.cfg.Diffusion.Steps}
 }
 
 // batch returns step's batch: codes drawn with replacement by a generator

@@ -13,7 +13,9 @@
 //
 // Each fitted prior lives in its run folder, under priors/KIND/, as one
 // checkpoint file of latent's format (atomic, SHA-256 checked) holding its
-// Config and its parameters.
+// Config and its parameters, with the run checkpoint it was fitted to
+// (Origin). A fit runs in priors/.KIND.partial under the lock
+// priors/.KIND.lock and replaces priors/KIND whole when it ends (workspace.go).
 package prior
 
 import (
@@ -58,10 +60,17 @@ type Config struct {
 	Kind    string `json:"kind"`
 	Latent  int    `json:"latent"`            // dimensions of the code
 	Classes int    `json:"classes,omitempty"` // > 0: conditional on the label
+	// Model is the run's model kind (models.Config.Model; "" is conv).
+	Model string `json:"model,omitempty"`
 	// RunStep is the step of the run's checkpoint whose encoder drew the
 	// codes; a run trained further has moved away from its prior.
 	RunStep int64 `json:"run_step"`
-	Draws   int   `json:"draws"` // posterior draws per training image
+	// RunCheckpoint is that checkpoint file's SHA-256 (hex) and RunRecipe
+	// the run's (see Origin): a prior of another run is refused. Priors
+	// saved before they were recorded lack both.
+	RunCheckpoint string `json:"run_checkpoint,omitempty"`
+	RunRecipe     string `json:"run_recipe,omitempty"`
+	Draws         int    `json:"draws"` // posterior draws per training image
 	// DrawTemperature t made the draws μ + tσε (1: the posterior; 0: its
 	// means). Files written before it was recorded lack it; theirs was 1.
 	DrawTemperature float64 `json:"draw_temperature"`
@@ -164,4 +173,18 @@ func normalNoise(n int, seed int64, temperature float64) []float32 {
 		z[i] = float32(rng.NormFloat64() * temperature)
 	}
 	return z
+}
+
+// Describe names the prior of c with its size: "gmm (100 components)",
+// "gmm (10 components per class)", "diffusion (width 128, 3 blocks, 32000 steps)".
+func (c Config) Describe() string {
+	switch {
+	case c.Kind == KindGMM && c.Classes > 0:
+		return fmt.Sprintf("gmm (%d components per class)", c.Components)
+	case c.Kind == KindGMM:
+		return fmt.Sprintf("gmm (%d components)", c.Components)
+	case c.Kind == KindDiffusion && c.Diffusion != nil:
+		return fmt.Sprintf("diffusion (width %d, %d blocks, %d steps)", c.Diffusion.Width, c.Diffusion.Blocks, c.Diffusion.Steps)
+	}
+	return c.Kind
 }

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"slices"
+	"syscall"
 	"time"
 
 	"github.com/latent-vae/latent/generate"
@@ -36,23 +40,33 @@ type priorFitFlags struct {
 	diffusion          prior.DiffusionConfig
 }
 
-func runPriorFit(args []string, stdout, stderr io.Writer) error {
+// priorFitFlagSet defines `latent prior fit`'s flags.
+func priorFitFlagSet(stderr io.Writer) (*flag.FlagSet, *priorFitFlags) {
 	fs := newFlagSet("prior fit", "--run DIR --kind gmm|diffusion [--components 10] [--draws N] [--draw-temperature T] [--seed S] [--backend B]\n"+
 		"       diffusion: [--steps N] [--width W] [--blocks B] [--batch N] [--lr LR] [--ema D] [--resume]", stderr)
-	f := priorFitFlags{run: runFlag(fs), backend: backendFlag(fs), diffusion: prior.DefaultDiffusion()}
+	f := &priorFitFlags{run: runFlag(fs), backend: backendFlag(fs), diffusion: prior.DefaultDiffusion()}
 	f.kind = fs.String("kind", "", "the prior to fit: gmm (a Gaussian mixture, EM: under a minute) or diffusion (a denoising diffusion model: minutes)")
-	f.components = fs.Int("components", 10, "gmm: Gaussians in the mixture (per class for a conditional run)")
+	f.components = fs.Int("components", 10, "gmm: Gaussians in the mixture (per class for a conditional run), at most codes/(d+1)")
 	f.draws = fs.Int("draws", 0, "posterior draws per training image (default: 1 for gmm, 4 for diffusion)")
 	f.drawTemperature = fs.Float64("draw-temperature", 1, "temperature T of the posterior draws μ + Tσε, in [0, 1] (1: the posterior; 0: its means; below 1: sharper samples, less varied)")
 	f.seed = fs.Int64("seed", 1, "seed of the posterior draws, the mixture's start and the diffusion model's training")
-	f.resume = fs.Bool("resume", false, "diffusion: continue the fit from its latest checkpoint (to --steps)")
+	f.resume = fs.Bool("resume", false, "diffusion: continue the fit (an interrupted one, else the prior in place) from its latest checkpoint to --steps")
 	d := &f.diffusion
 	fs.Int64Var(&d.Steps, "steps", d.Steps, "diffusion: training steps")
 	fs.IntVar(&d.Width, "width", d.Width, "diffusion: units of the denoiser's residual MLP")
 	fs.IntVar(&d.Blocks, "blocks", d.Blocks, "diffusion: residual blocks of the denoiser")
 	fs.IntVar(&d.BatchSize, "batch", d.BatchSize, "diffusion: codes per training step")
-	fs.Float64Var(&d.LR, "lr", d.LR, "diffusion: Adam's learning rate (after a 200-step warm-up)")
+	fs.Float64Var(&d.LR, "lr", d.LR, fmt.Sprintf("diffusion: Adam's learning rate (after a %d-step warm-up)", prior.WarmupSteps))
 	fs.Float64Var(&d.EMA, "ema", d.EMA, "diffusion: decay of the weights' moving average that samples (0: none)")
+	return fs, f
+}
+
+// runPriorFit fits a prior in the run's partial folder under the kind's
+// lock (taken before the codes are encoded) and puts it in place whole.
+// SIGINT or SIGTERM stops it with exit 130: a diffusion fit saves its
+// checkpoint for --resume, and nothing replaces the prior in place.
+func runPriorFit(args []string, stdout, stderr io.Writer) error {
+	fs, f := priorFitFlagSet(stderr)
 	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
@@ -64,27 +78,112 @@ func runPriorFit(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer s.close()
-	cfg := prior.Config{Kind: *f.kind, Latent: s.cfg.Latent, Classes: s.cfg.Classes, RunStep: s.run.Step,
-		Draws: *f.draws, DrawTemperature: *f.drawTemperature, Seed: *f.seed}
-	training, heldOut, err := s.priorCodes(cfg)
+	origin, err := prior.OriginOf(s.run)
+	if err != nil {
+		return fmt.Errorf("--run %s: %w", s.run.Dir, err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	w, err := prior.Begin(s.run.Dir, *f.kind, *f.resume)
 	if err != nil {
 		return err
 	}
-	start := time.Now()
-	if cfg.Kind == prior.KindGMM {
-		return fitMixtures(s, cfg, *f.components, training, heldOut, start, stdout)
-	}
-	cfg.Diffusion = &f.diffusion
-	cfg.Moments(training.Z)
-	dir := prior.Dir(s.run.Dir, prior.KindDiffusion)
-	opt := prior.FitOptions{Resume: *f.resume, SaveEvery: 1000, EvalEvery: 1000,
-		Progress: fitProgress(stderr, cfg.Diffusion.Steps)}
-	if err := prior.FitDiffusion(s.b, dir, cfg, training, heldOut, opt); err != nil {
+	defer w.Release()
+	if err := f.checkResume(w, origin); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "fitted a diffusion prior (width %d, %d blocks, %d steps) to %d codes (posterior draws at temperature %g) in %.1fs; saved in %s (metrics.csv: held-out loss)\n",
-		f.diffusion.Width, f.diffusion.Blocks, f.diffusion.Steps, len(training.Z)/cfg.Latent, cfg.DrawTemperature, time.Since(start).Seconds(), dir)
+	cfg := prior.Config{Kind: *f.kind, Draws: *f.draws, DrawTemperature: *f.drawTemperature, Seed: *f.seed, Components: *f.components}
+	origin.Stamp(&cfg)
+	fit := priorFit{s: s, w: w, cfg: cfg, stop: ctx.Done(), stdout: stdout, stderr: stderr}
+	err = fit.run(&f.diffusion)
+	var interrupted *prior.InterruptedError
+	switch {
+	case errors.As(err, &interrupted) && interrupted.Done > 0:
+		fmt.Fprintf(stderr, "latent prior fit: %v; the prior in use is unchanged, the fit so far is in %s: continue it with `latent prior fit --run %s --kind %s --resume --steps %d`\n",
+			err, w.Dir, s.run.Dir, w.Kind, interrupted.Steps)
+		return errExit(130)
+	case errors.As(err, &interrupted), errors.Is(err, errPriorInterrupted):
+		if !*f.resume {
+			w.Discard()
+		}
+		fmt.Fprintf(stderr, "latent prior fit: interrupted before the fit began; nothing was replaced\n")
+		return errExit(130)
+	case err != nil && !*f.resume:
+		w.Discard()
+	}
+	return err
+}
+
+// errPriorInterrupted stops a fit interrupted before it began.
+var errPriorInterrupted = errors.New("interrupted")
+
+// checkResume refuses to continue a fit that is not this run checkpoint's
+// or has done --steps already, before the codes are encoded.
+func (f *priorFitFlags) checkResume(w *prior.Workspace, origin prior.Origin) error {
+	if w.Saved == nil {
+		return nil
+	}
+	if w.Saved.RunStep != origin.Step || (w.Saved.RunCheckpoint != "" && w.Saved.RunCheckpoint != origin.Checkpoint) {
+		return fmt.Errorf("--resume: the fit in %s was begun on the run's checkpoint of step %d, the run is now at step %d: start a new fit (without --resume)",
+			w.Dir, w.Saved.RunStep, origin.Step)
+	}
+	if f.diffusion.Steps <= w.Done {
+		return fmt.Errorf("--resume --steps %d: the fit in %s has done %d steps already; nothing was done: give --steps above %d to continue it",
+			f.diffusion.Steps, w.Dir, w.Done, w.Done)
+	}
 	return nil
+}
+
+// priorFit is one `latent prior fit`, its lock held.
+type priorFit struct {
+	s              *session
+	w              *prior.Workspace
+	cfg            prior.Config
+	stop           <-chan struct{}
+	stdout, stderr io.Writer
+}
+
+// run encodes the codes, fits the prior in the partial folder and commits it.
+func (p *priorFit) run(diffusion *prior.DiffusionConfig) error {
+	start := time.Now()
+	training, heldOut, err := p.s.priorCodes(p.cfg)
+	if err != nil {
+		return err
+	}
+	if stopped(p.stop) {
+		return errPriorInterrupted
+	}
+	if p.cfg.Kind == prior.KindGMM {
+		return p.mixtures(training, heldOut, start)
+	}
+	cfg := p.cfg
+	cfg.Components, cfg.Diffusion = 0, diffusion
+	cfg.Moments(training.Z)
+	opt := prior.FitOptions{Resume: p.w.Done > 0, SaveEvery: 1000, EvalEvery: 1000, Stop: p.stop,
+		Progress: fitProgress(p.stderr, cfg.Diffusion.Steps)}
+	if err := prior.FitDiffusion(p.s.b, p.w.Dir, cfg, training, heldOut, opt); err != nil {
+		return err
+	}
+	if err := p.w.Commit(); err != nil {
+		return err
+	}
+	from := ""
+	if p.w.Done > 0 {
+		from = fmt.Sprintf(", resumed at step %d", p.w.Done)
+	}
+	fmt.Fprintf(p.stdout, "fitted a diffusion prior (width %d, %d blocks, %d steps%s) to %d codes (posterior draws at temperature %g) in %.1fs; saved in %s (metrics.csv: held-out loss)\n",
+		diffusion.Width, diffusion.Blocks, diffusion.Steps, from, len(training.Z)/cfg.Latent, cfg.DrawTemperature, time.Since(start).Seconds(), p.w.Final)
+	return nil
+}
+
+// stopped reports whether stop is closed.
+func stopped(stop <-chan struct{}) bool {
+	select {
+	case <-stop:
+		return true
+	default:
+		return false
+	}
 }
 
 // check checks the flags' values; set holds the flags given.
@@ -127,6 +226,9 @@ func (s *session) priorCodes(cfg prior.Config) (training, heldOut prior.Codes, e
 	if err != nil {
 		return training, heldOut, err
 	}
+	if err := checkComponents(cfg, set.Train.Labels, set.Train.N); err != nil {
+		return training, heldOut, err
+	}
 	m, err := s.evalModel(1000)
 	if err != nil {
 		return training, heldOut, err
@@ -154,22 +256,55 @@ func (s *session) priorCodes(cfg prior.Config) (training, heldOut prior.Codes, e
 	return training, heldOut, err
 }
 
-// fitMixtures fits and saves a gmm prior and reports its held-out
-// log-likelihood beside N(0, I)'s.
-func fitMixtures(s *session, cfg prior.Config, components int, training, heldOut prior.Codes, start time.Time, stdout io.Writer) error {
-	cfg.Components = components
-	m, ll, err := prior.FitMixtures(cfg, training, heldOut)
+// mixtures fits the gmm prior, saves it in the partial folder and commits
+// it, and reports its held-out log-likelihood beside N(0, I)'s.
+func (p *priorFit) mixtures(training, heldOut prior.Codes, start time.Time) error {
+	m, ll, err := prior.FitMixtures(p.cfg, training, heldOut)
 	if err != nil {
 		return fmt.Errorf("fitting the gmm prior: %w", err)
 	}
-	dir := prior.Dir(s.run.Dir, prior.KindGMM)
-	if err := m.Save(dir); err != nil {
+	if stopped(p.stop) {
+		return errPriorInterrupted
+	}
+	if err := m.Save(p.w.Dir); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "fitted a gmm prior (%d components) to %d codes (posterior draws at temperature %g) in %.1fs; saved in %s\n",
-		components, len(training.Z)/cfg.Latent, cfg.DrawTemperature, time.Since(start).Seconds(), dir)
-	fmt.Fprintf(stdout, "held-out log-likelihood of the test codes: %.2f nats per code (N(0, I): %.2f)\n",
-		ll, prior.NormalLogLikelihood(heldOut.Z, cfg.Latent))
+	if err := p.w.Commit(); err != nil {
+		return err
+	}
+	d := p.cfg.Latent
+	fewer := ""
+	for c, g := range m.PerClass {
+		if g.K() < p.cfg.Components {
+			fewer += fmt.Sprintf(", class %d: %d", c, g.K())
+		}
+	}
+	if fewer != "" {
+		fewer = " (fewer in small classes" + fewer + ")"
+	}
+	fmt.Fprintf(p.stdout, "fitted a gmm prior (%d components%s) to %d codes (posterior draws at temperature %g) in %.1fs; saved in %s\n",
+		p.cfg.Components, fewer, len(training.Z)/d, p.cfg.DrawTemperature, time.Since(start).Seconds(), p.w.Final)
+	fmt.Fprintf(p.stdout, "held-out log-likelihood of the test codes: %.2f nats per code (N(0, I): %.2f)\n",
+		ll, prior.NormalLogLikelihood(heldOut.Z, d))
+	return nil
+}
+
+// checkComponents refuses a gmm prior's components for the codes that n
+// training images (with their labels) give, before they are encoded.
+func checkComponents(cfg prior.Config, labels []int, n int) error {
+	if cfg.Kind != prior.KindGMM {
+		return nil
+	}
+	counts := []int{n * cfg.Draws}
+	if cfg.Classes > 0 {
+		counts = make([]int, cfg.Classes)
+		for _, y := range labels[:n] {
+			counts[y] += cfg.Draws
+		}
+	}
+	if err := prior.CheckComponents(cfg.Components, cfg.Latent, counts); err != nil {
+		return fmt.Errorf("--components %d: %w; nothing was replaced: lower --components or raise --draws", cfg.Components, err)
+	}
 	return nil
 }
 
@@ -254,10 +389,17 @@ func (s *session) openSampler(name string, steps, batch int) (*codeSampler, erro
 	if err != nil {
 		return nil, fmt.Errorf("--prior %s: %w", kind, err)
 	}
-	fmt.Fprintf(s.stderr, "prior: %s, fitted at the run's step %d (--prior normal for N(0, I))\n", kind, saved.Config.RunStep)
-	if saved.Config.RunStep != s.run.Step {
-		fmt.Fprintf(s.stderr, "warning: the %s prior was fitted to the codes of step %d, the run is at step %d: refit it with `latent prior fit --run %s --kind %s`\n",
-			kind, saved.Config.RunStep, s.run.Step, s.run.Dir, kind)
+	origin, err := prior.OriginOf(s.run)
+	if err != nil {
+		return nil, fmt.Errorf("--run %s: %w", s.run.Dir, err)
+	}
+	warning, err := origin.Check(saved.Config, saved.Ckpt.Path)
+	if err != nil {
+		return nil, fmt.Errorf("--prior %s: %w", kind, err)
+	}
+	fmt.Fprintf(s.stderr, "prior: %s, fitted at the run's step %d (--prior normal for N(0, I))\n", saved.Config.Describe(), saved.Config.RunStep)
+	if warning != "" {
+		fmt.Fprintln(s.stderr, warning)
 	}
 	if kind == prior.KindGMM {
 		c.mix, err = saved.Mixtures()

@@ -17,10 +17,20 @@ import (
 // in dir/.lock. It does not wait: if the folder is held, the error is a
 // *HeldError naming the holder.
 func Acquire(dir string) (*Lock, error) {
-	path := filepath.Join(dir, FileName)
+	return acquire(dir, filepath.Join(dir, FileName))
+}
+
+// AcquireFile locks the lock file path (created if missing, in a folder that
+// must exist) as Acquire locks a folder's: for what a folder's own lock file
+// cannot guard, such as a folder that is replaced whole. A held lock's
+// *HeldError names path.
+func AcquireFile(path string) (*Lock, error) { return acquire(path, path) }
+
+// acquire locks the lock file path on behalf of dir, the name a *HeldError gives.
+func acquire(dir, path string) (*Lock, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o666)
 	if err != nil {
-		return nil, fmt.Errorf("locking run folder %s: %w", dir, err)
+		return nil, fmt.Errorf("locking %s: %w", path, err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()

@@ -31,17 +31,26 @@ const (
 	CUDAFailed                                  // anything else the plugin reported
 )
 
-var cudaProblemNames = map[CUDAProblem]string{
-	CUDANoPlugin:         "no CUDA plugin",
-	CUDANoDriver:         "no NVIDIA driver",
-	CUDADriverTooOld:     "NVIDIA driver too old",
-	CUDANoDevice:         "no visible GPU",
-	CUDALibrariesMissing: "NVIDIA libraries missing",
-	CUDAPluginUnusable:   "CUDA plugin unusable",
-	CUDAFailed:           "CUDA backend failed",
+// String is the problem's name, with which its error's message begins.
+func (p CUDAProblem) String() string {
+	switch p {
+	case CUDANoPlugin:
+		return "no CUDA plugin"
+	case CUDANoDriver:
+		return "no NVIDIA driver"
+	case CUDADriverTooOld:
+		return "NVIDIA driver too old"
+	case CUDANoDevice:
+		return "no visible GPU"
+	case CUDALibrariesMissing:
+		return "NVIDIA libraries missing"
+	case CUDAPluginUnusable:
+		return "CUDA plugin unusable"
+	case CUDAFailed:
+		return "CUDA backend failed"
+	}
+	return fmt.Sprintf("CUDA problem %d", int(p))
 }
-
-func (p CUDAProblem) String() string { return cudaProblemNames[p] }
 
 // CUDAError is a CUDA backend that cannot run: the problem, the exact
 // reason and what to do. Its message is one line.

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -223,5 +224,62 @@ func TestValidVisible(t *testing.T) {
 		if got := validVisible(v); got != want {
 			t.Errorf("validVisible(%q) = %v, want %v", v, got, want)
 		}
+	}
+}
+
+// cudaProblemNames are the CUDA problems' names as README.md's GPU table
+// lists them, in its order: fixed here, so that renaming one in the code
+// or in the README fails.
+var cudaProblemNames = []struct {
+	problem CUDAProblem
+	name    string
+}{
+	{CUDANoPlugin, "no CUDA plugin"},
+	{CUDANoDriver, "no NVIDIA driver"},
+	{CUDADriverTooOld, "NVIDIA driver too old"},
+	{CUDANoDevice, "no visible GPU"},
+	{CUDALibrariesMissing, "NVIDIA libraries missing"},
+	{CUDAPluginUnusable, "CUDA plugin unusable"},
+	{CUDAFailed, "CUDA backend failed"},
+}
+
+// readmeCUDAProblems returns the first column of README.md's table of CUDA
+// problems (the one whose header is "problem"), without its backquotes.
+func readmeCUDAProblems(t *testing.T) []string {
+	t.Helper()
+	text, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	in := false
+	for _, line := range strings.Split(string(text), "\n") {
+		cells := strings.Split(line, "|")
+		switch {
+		case len(cells) < 3:
+			in = false
+		case strings.TrimSpace(cells[1]) == "problem":
+			in = true
+		case in && !strings.HasPrefix(strings.TrimSpace(cells[1]), "---"):
+			names = append(names, strings.Trim(strings.TrimSpace(cells[1]), "`"))
+		}
+	}
+	return names
+}
+
+// TestCUDAProblemNames checks each CUDA problem's name, with which its
+// error begins, against the fixed list, and README.md's table against
+// the same list: every problem, in order, and nothing else.
+func TestCUDAProblemNames(t *testing.T) {
+	var want []string
+	for _, p := range cudaProblemNames {
+		want = append(want, p.name)
+		e := &CUDAError{Problem: p.problem, Reason: "why", Advice: "what to do"}
+		if got := p.problem.String(); got != p.name || e.Error() != p.name+": why; what to do" {
+			t.Errorf("problem %d is named %q, its error %q; want %q, %q", int(p.problem), got, e.Error(), p.name, p.name+": why; what to do")
+		}
+	}
+	if got := readmeCUDAProblems(t); !slices.Equal(got, want) {
+		t.Errorf("README.md's table of CUDA problems lists %q, want %q", got, want)
 	}
 }

@@ -147,3 +147,45 @@ func TestInfoXLAFlags(t *testing.T) {
 		t.Errorf("XLA_FLAGS=--xla_cpu_max_isa=AVX2 latent info: exit %d, stdout:\n%s\nstderr: %s\nwant exit 0 on xla:cpu, nothing on stderr", code, out, errOut)
 	}
 }
+
+// TestCUDAErrorAsREADMESays runs the README's example of a CUDA failure
+// (`latent train --backend xla:cuda` with no CUDA plugin installed) and
+// checks that its one line on stderr begins as the README's example does,
+// with the problem's name from the README's table after the source of the
+// choice; and that $GOMLX_BACKEND in place of --backend names itself.
+func TestCUDAErrorAsREADMESays(t *testing.T) {
+	text, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	example := regexp.MustCompile("e\\.g\\.\\s+`(latent train: [^`]*?)…`").FindSubmatch(text)
+	if example == nil {
+		t.Fatal("README.md has no example of a CUDA failure (e.g. `latent train: … …`)")
+	}
+	prefix := strings.Join(strings.Fields(string(example[1])), " ")
+	if !strings.HasPrefix(prefix, `latent train: --backend "xla:cuda": no CUDA plugin: `) {
+		t.Fatalf("README.md's example %q does not show the command, --backend, then the problem", prefix)
+	}
+	env := []string{"PJRT_PLUGIN_LIBRARY_PATH=" + t.TempDir(), "LATENT_XLA_CACHE=off", "LATENT_XLA_LOG=", "GOMLX_BACKEND="}
+	out := filepath.Join(t.TempDir(), "run")
+	for _, tc := range []struct {
+		name   string
+		env    []string
+		args   []string
+		prefix string
+	}{
+		{"--backend", nil, []string{"train", "--backend", "xla:cuda", "--data", "mnist", "--steps", "1", "--out", out}, prefix},
+		{"$GOMLX_BACKEND", []string{"GOMLX_BACKEND=xla:cuda"}, []string{"train", "--data", "mnist", "--steps", "1", "--out", out},
+			strings.Replace(prefix, `--backend "xla:cuda"`, `$GOMLX_BACKEND "xla:cuda"`, 1)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := runLatent(t, append(env, tc.env...), tc.args...)
+			if code != 1 || strings.Count(strings.TrimSpace(stderr), "\n") != 0 || !strings.HasPrefix(stderr, tc.prefix) {
+				t.Errorf("latent %v: exit %d, stderr %q; want exit 1 and one line beginning %q (README.md)\nstdout: %s", tc.args, code, stderr, tc.prefix, stdout)
+			}
+		})
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("a train that could not open its backend created %s", out)
+	}
+}

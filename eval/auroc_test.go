@@ -39,7 +39,7 @@ func TestAUROC(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if math.Abs(got-tt.want) > 1e-12 {
+			if !(math.Abs(got-tt.want) <= 1e-12) {
 				t.Fatalf("AUROC(%v, %v) = %v, want %v", tt.neg, tt.pos, got, tt.want)
 			}
 		})
@@ -75,7 +75,7 @@ func TestAUROCMatchesPairCount(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if math.Abs(got-want) > 1e-12 {
+		if !(math.Abs(got-want) <= 1e-12) {
 			t.Fatalf("trial %d: AUROC = %v, pair count gives %v", trial, got, want)
 		}
 	}

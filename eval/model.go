@@ -145,7 +145,10 @@ func (m *Model) ELBO(images []float32, labels []int, samples int, seed int64) (r
 
 // SharedELBO is ELBO with the same draws for every image: the ε of each of
 // the samples comes from seed alone, never from an image's batch or place
-// in it, so an image scores the same alone or among others, in any order.
+// in it, so an image scores the same alone or among others, in any order,
+// up to float rounding: a batch of another size is another compiled
+// program, and XLA may round its last bits otherwise (it does on CPUs
+// without AVX-512), a difference of about 1e-9 of the score.
 func (m *Model) SharedELBO(images []float32, labels []int, samples int, seed int64) (recon, kl []float64, err error) {
 	if m.sharedELBO == nil {
 		if m.sharedELBO, err = context.NewExec(m.backend, m.ctx, elboGraphOf(m.Config, models.SharedStateNoise)); err != nil {

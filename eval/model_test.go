@@ -108,10 +108,10 @@ func testCodesTemperature(t *testing.T, m *eval.Model, images []float32) {
 	spread := 0.0
 	for i := range one {
 		mu := float64(means[i%len(means)])
-		if d := math.Abs(float64(zero[i]) - mu); d > 1e-4 {
+		if d := math.Abs(float64(zero[i]) - mu); !(d <= 1e-4) {
 			t.Fatalf("temperature 0: value %d is %v, the mean %v", i, zero[i], mu)
 		}
-		if d := math.Abs(float64(half[i]) - (mu + 0.5*(float64(one[i])-mu))); d > 1e-4 {
+		if d := math.Abs(float64(half[i]) - (mu + 0.5*(float64(one[i])-mu))); !(d <= 1e-4) {
 			t.Fatalf("temperature 0.5: value %d is %v, halfway from the mean %v to %v", i, half[i], mu, one[i])
 		}
 		spread += math.Abs(float64(one[i]) - mu)
@@ -186,20 +186,20 @@ func testIWBound(t *testing.T, m *eval.Model, images []float32) {
 	d100, se100 := meanSE(diff(nll[100], nll[10]))
 	t.Logf("paired differences: K=1 − ELBO %.3f ± %.3f, K=10 − K=1 %.3f ± %.3f, K=100 − K=10 %.3f ± %.3f",
 		d, se, d10, se10, d100, se100)
-	if math.Abs(d) > 4*se {
+	if !(math.Abs(d) <= 4*se) {
 		t.Errorf("IW-NLL K=1 − neg ELBO = %.3f ± %.3f: should agree within noise", d, se)
 	}
 	d, se = meanSE(diff(nll[10], nll[1]))
-	if d > -3*se || d >= 0 {
+	if !(d <= -3*se && d < 0) {
 		t.Errorf("IW-NLL K=10 − K=1 = %.3f ± %.3f: K=10 should be clearly tighter", d, se)
 	}
 	d, se = meanSE(diff(nll[100], nll[10]))
-	if d > 3*se {
+	if !(d <= 3*se) {
 		t.Errorf("IW-NLL K=100 − K=10 = %.3f ± %.3f: K=100 should be no looser", d, se)
 	}
 	for _, k := range []int{10, 100} {
 		d, se = meanSE(diff(nll[k], negELBO))
-		if d > 3*se || d >= 0 {
+		if !(d <= 3*se && d < 0) {
 			t.Errorf("IW-NLL K=%d − neg ELBO = %.3f ± %.3f: the bound should be tighter than the ELBO", k, d, se)
 		}
 	}
@@ -215,7 +215,7 @@ func testAUROCPlanted(t *testing.T, m *eval.Model, imgs testImages) {
 		t.Fatal(err)
 	}
 	t.Logf("AUROC of %s against %s: %.4f", imgs.source, imgs.oodSource, auc)
-	if auc <= 0.9 {
+	if !(auc > 0.9) {
 		t.Errorf("AUROC %.4f, want above 0.9 on a planted easy case", auc)
 	}
 }
@@ -238,7 +238,7 @@ func testAUROCSame(t *testing.T, m *eval.Model, images []float32) {
 	n1, n2 := float64(len(a)), float64(len(b))
 	se := math.Sqrt((n1 + n2 + 1) / (12 * n1 * n2))
 	t.Logf("AUROC of two halves of the same set (%d vs %d): %.4f (null SE %.4f)", len(a), len(b), auc, se)
-	if math.Abs(auc-0.5) > 4*se {
+	if !(math.Abs(auc-0.5) <= 4*se) {
 		t.Errorf("AUROC %.4f on one distribution, want 0.5 ± %.3f", auc, 4*se)
 	}
 }
@@ -282,7 +282,7 @@ func testEncodeBatching(t *testing.T, m *eval.Model, images []float32) {
 			continue
 		}
 		for i := range ref {
-			if math.Abs(float64(means[i]-ref[i])) > 1e-4 {
+			if !(math.Abs(float64(means[i]-ref[i])) <= 1e-4) {
 				t.Fatalf("batch %d: mean %d = %v, with one batch %v", batch, i, means[i], ref[i])
 			}
 		}
@@ -316,7 +316,7 @@ func testEvaluate(t *testing.T, m *eval.Model, images []float32) {
 	if r.Images != 100 || r.Latent != m.Config.Latent || r.IWK != 10 || r.IWNLL == nil {
 		t.Fatalf("Evaluate summary %+v: wrong counts", *r)
 	}
-	if math.Abs(r.NegELBO-(r.Recon+r.KL)) > 1e-9 || r.KL <= 0 || r.Recon <= 0 {
+	if !(math.Abs(r.NegELBO-(r.Recon+r.KL)) <= 1e-9) || !(r.KL > 0) || !(r.Recon > 0) {
 		t.Errorf("Evaluate: neg ELBO %.3f, recon %.3f, KL %.3f", r.NegELBO, r.Recon, r.KL)
 	}
 	if r.ActiveUnits < 1 || r.ActiveUnits > r.Latent {

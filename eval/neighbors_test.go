@@ -45,7 +45,7 @@ func TestNearest(t *testing.T) {
 		})
 	}
 	got, _ := Nearest([]float32{4, 3}, codes, 1)
-	if math.Abs(got[0].Distance-3) > 1e-12 {
+	if !(math.Abs(got[0].Distance-3) <= 1e-12) {
 		t.Errorf("distance from (4,3) to (4,0) = %v, want 3", got[0].Distance)
 	}
 }
@@ -61,7 +61,7 @@ func TestUnitVariancesAndActiveUnits(t *testing.T) {
 	v := UnitVariances(codes, 3)
 	want := []float64{0, 0.01 / 3, 16.0 / 3}
 	for u := range want {
-		if math.Abs(v[u]-want[u]) > 1e-6 {
+		if !(math.Abs(v[u]-want[u]) <= 1e-6) {
 			t.Errorf("variance of unit %d = %v, want %v", u, v[u], want[u])
 		}
 	}

@@ -47,16 +47,16 @@ func TestFitPCARecoversAxes(t *testing.T) {
 				for j := range tt.d {
 					dot += p.Components[c][j] * axes[c][j]
 				}
-				if math.Abs(math.Abs(dot)-1) > 0.01 {
+				if !(math.Abs(math.Abs(dot)-1) <= 0.01) {
 					t.Errorf("component %d: |cos| with true axis = %.4f, want ≈ 1", c, math.Abs(dot))
 				}
 				want := tt.stds[c] * tt.stds[c]
-				if math.Abs(p.Variances[c]-want) > 0.1*want {
+				if !(math.Abs(p.Variances[c]-want) <= 0.1*want) {
 					t.Errorf("component %d: variance %.3f, want ≈ %.3f", c, p.Variances[c], want)
 				}
 			}
 			for j := range tt.d {
-				if math.Abs(p.Mean[j]-tt.center[j]) > 0.3 {
+				if !(math.Abs(p.Mean[j]-tt.center[j]) <= 0.3) {
 					t.Errorf("mean[%d] = %.3f, want ≈ %.3f", j, p.Mean[j], tt.center[j])
 				}
 			}
@@ -68,7 +68,7 @@ func TestFitPCARecoversAxes(t *testing.T) {
 			for _, q := range proj {
 				v0 += q[0] * q[0] / (n - 1)
 			}
-			if math.Abs(v0-p.Variances[0]) > 1e-6*v0 {
+			if !(math.Abs(v0-p.Variances[0]) <= 1e-6*v0) {
 				t.Errorf("variance of the projections on axis 0 = %.6f, PCA says %.6f", v0, p.Variances[0])
 			}
 		})

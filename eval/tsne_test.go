@@ -65,6 +65,32 @@ func TestTSNEDeterministic(t *testing.T) {
 	}
 }
 
+// TestUMAPDeterministic: the same points and seed give the same UMAP map,
+// bit for bit, on one CPU and on two (its neighbour search runs in
+// parallel chunks; the layout on one goroutine). Pure Go float64, on one
+// machine: bit-equality is promised here.
+func TestUMAPDeterministic(t *testing.T) {
+	pts, _, d, _ := clusterPoints()
+	o := UMAP{Seed: 3} // the defaults, as `latent map --method umap`
+	old := runtime.GOMAXPROCS(1)
+	one, err := o.Embed(pts, d)
+	runtime.GOMAXPROCS(max(old, 2))
+	two, err2 := o.Embed(pts, d)
+	runtime.GOMAXPROCS(old)
+	if err != nil || err2 != nil {
+		t.Fatal(err, err2)
+	}
+	if !slices.Equal(one, two) {
+		diff := 0
+		for i := range one {
+			if one[i] != two[i] {
+				diff++
+			}
+		}
+		t.Errorf("UMAP: the map on one CPU differs from the map on two at %d of %d points", diff, len(one))
+	}
+}
+
 // TestUMAPSeparates: UMAP gives the same map for a seed, another for
 // another seed, and keeps clusters apart.
 func TestUMAPSeparates(t *testing.T) {

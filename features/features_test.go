@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -98,6 +100,26 @@ func TestTrainDeterministic(t *testing.T) {
 	}
 	if len(got) != set.Test.N*Dim {
 		t.Errorf("%d features for %d images, want %d each", len(got), set.Test.N, Dim)
+	}
+}
+
+// TestTrainStopsOnNaN: a learning rate far too large makes the loss NaN
+// after the first step; training stops there with an error naming the set,
+// the step and the learning rate, and makes no network.
+func TestTrainStopsOnNaN(t *testing.T) {
+	b := testenv.XLA(t)
+	for _, lr := range []float64{1e10, math.NaN()} {
+		r := tinyRecipe
+		r.LR, r.Steps = lr, 6
+		done := 0
+		n, err := Train(b, stripes(40, 10), r, func(d, _ int) { done = d })
+		want := fmt.Sprintf("feature network for stripes, training step 1 of 6: the loss is NaN (learning rate %g,", lr)
+		if err == nil || !strings.Contains(err.Error(), want) || n != nil {
+			t.Errorf("learning rate %g: network %v, error %v; want none and an error containing %q", lr, n, err, want)
+		}
+		if done != 1 {
+			t.Errorf("learning rate %g: %d steps reported done, want 1 (the stop at the first NaN loss)", lr, done)
+		}
 	}
 }
 
@@ -220,7 +242,7 @@ func TestShippedMNIST(t *testing.T) {
 	if n.Recipe != DefaultRecipe {
 		t.Errorf("shipped recipe %+v, DefaultRecipe %+v: rebuild it with `make features`", n.Recipe, DefaultRecipe)
 	}
-	if n.Accuracy < 0.99 {
+	if !(n.Accuracy >= 0.99) {
 		t.Errorf("recorded test accuracy %.4f, want at least 0.99", n.Accuracy)
 	}
 	damaged := bytes.Clone(mnistFile)

@@ -86,7 +86,8 @@ func Train(b backends.Backend, set *data.Set, r Recipe, progress func(done, tota
 		loss := tensors.ToScalar[float32](out[0])
 		out[0].FinalizeAll()
 		if math.IsNaN(float64(loss)) {
-			return nil, fmt.Errorf("feature network, training step %d: the loss is NaN", s)
+			return nil, fmt.Errorf("feature network for %s, training step %d of %d: the loss is NaN (learning rate %g, batch %d, seed %d): training diverged, no network was made",
+				set.Name, s, r.Steps, r.LR, r.Batch, r.Seed)
 		}
 		if progress != nil {
 			progress(s+1, r.Steps)

@@ -165,25 +165,54 @@ func TestCompileCache(t *testing.T) {
 	}
 }
 
+// trimProgram compiles and runs a program of c. It is never inlined, so
+// that its graph function has one name (GoMLX names the program after it)
+// wherever it is called from.
+//
+//go:noinline
+func trimProgram(b *Backend, c float32) {
+	MustNewExec(b, func(x *Node) *Node { return MulScalar(Cos(x), float64(c)) }).MustExec([]float32{c})
+}
+
 // TestCompileCacheTrims checks that storing an entry past the size limit
-// removes the least recently used ones.
+// removes the least recently used ones: of two entries, the older one,
+// loaded again since, stays, and the one unused since it was stored goes,
+// so that neither "the oldest stored goes" nor "the newest stays" passes.
 func TestCompileCacheTrims(t *testing.T) {
 	dir := t.TempDir()
 	b := openCached(t, dir)
 	t.Setenv(pjrt.EnvExecutableCacheMaxBytes, "")
-	compile := func(c float32) {
-		MustNewExec(b, func(x *Node) *Node { return MulScalar(Cos(x), float64(c)) }).MustExec([]float32{c})
+	compile := func(c float32) { trimProgram(b, c) }
+	age := func(path string, d time.Duration) {
+		t.Helper()
+		if err := os.Chtimes(path, time.Now().Add(-d), time.Now().Add(-d)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	compile(3)
-	first, size := onlyEntry(t, dir)
-	old := time.Now().Add(-time.Hour)
-	if err := os.Chtimes(first, old, old); err != nil {
-		t.Fatal(err)
+	used, usedSize := onlyEntry(t, dir)
+	age(used, 2*time.Hour) // stored first
+	compile(4)
+	var unused string
+	var unusedSize int64
+	for _, e := range entries(t, dir) {
+		if info, err := os.Stat(e); err == nil && e != used {
+			unused, unusedSize = e, info.Size()
+		}
 	}
-	t.Setenv(pjrt.EnvExecutableCacheMaxBytes, strconv.FormatInt(size*3/2, 10))
+	if unused == "" {
+		t.Fatalf("after a second program the cache holds %v, want two entries", entries(t, dir))
+	}
+	age(unused, time.Hour) // stored later, never loaded
+	if d := cacheDelta(func() { compile(3) }); d.Hits != 1 || d.Misses != 0 {
+		t.Fatalf("compiling the first program again: cache counts %+v, want one hit", d)
+	}
+	// Room for two entries of these sizes, not three.
+	t.Setenv(pjrt.EnvExecutableCacheMaxBytes, strconv.FormatInt(usedSize+unusedSize+max(usedSize, unusedSize)/2, 10))
 	compile(5)
 	left := entries(t, dir)
-	if len(left) != 1 || left[0] == first {
-		t.Errorf("after a second entry past the limit the cache holds %v; want only the new one, not %s", left, first)
+	if len(left) != 2 || !slices.Contains(left, used) || slices.Contains(left, unused) {
+		t.Errorf("after a third entry past the limit the cache holds %v; want the new one and %s (stored first, used since), not %s (stored later, never used)",
+			left, used, unused)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"time"
+	"unicode/utf8"
 
 	"github.com/latent-vae/latent/backend"
 	"github.com/latent-vae/latent/data"
@@ -428,14 +429,17 @@ func printScores(w io.Writer, r scoreReport) {
 		r.Run, r.Step, r.Temperature, r.Seed, r.Reference)
 	fmt.Fprintf(w, "features: %s (test accuracy %.2f%%); latent's own scale, not comparable with Inception FIDs\n\n",
 		r.Features, 100*r.Accuracy)
-	fmt.Fprintf(w, "%-16s %6s %9s %18s %9s %7s %9s\n", "", "N", "FID", "KID ± std", "precision", "recall", "entropy")
+	width := 16 // of the name column: the longest row name ("samples: diffusion" is 18)
 	for _, row := range r.Rows {
-		fmt.Fprintf(w, "%-16s %6d %9.3f %9.4f ± %-6.4f %9.3f %7.3f %9.3f\n", row.Name, row.N, row.FID,
+		width = max(width, utf8.RuneCountInString(row.Name))
+	}
+	fmt.Fprintf(w, "%-*s %6s %9s %9s ± %7s %9s %7s %9s\n", width, "", "N", "FID", "KID", "std", "precision", "recall", "entropy")
+	for _, row := range r.Rows {
+		fmt.Fprintf(w, "%-*s %6d %9.3f %9.4f ± %7.4f %9.3f %7.3f %9.3f\n", width, row.Name, row.N, row.FID,
 			row.KID, row.KIDStd, row.Precision, row.Recall, row.Entropy)
 	}
 	fmt.Fprintf(w, "\nclass coverage (%% of each row's images the feature network puts in each class; entropy in nats, at most %.3f):\n",
 		math.Log(float64(len(r.Classes))))
-	width := 16
 	fmt.Fprintf(w, "%-*s", width, "")
 	for _, c := range r.Classes {
 		fmt.Fprintf(w, " %5.5s", c)

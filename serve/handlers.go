@@ -64,7 +64,7 @@ func (s *Server) info(w http.ResponseWriter, _ *http.Request) error {
 // scoresNote says how the server scores images, for the page.
 func (s *Server) scoresNote() string {
 	return fmt.Sprintf("−ELBO with %d z draw(s) from seed %d, the same draws for every image: "+
-		"an image scores the same however it arrives (test image, upload, drawing)", scoreSamples, s.opt.Seed)
+		"an image scores the same, to 0.001 nats, however it arrives (test image, upload, drawing)", scoreSamples, s.opt.Seed)
 }
 
 // pointsResponse is GET /api/points: test image i is at (X[i], Y[i]).

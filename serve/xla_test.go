@@ -149,6 +149,10 @@ func rgbPNG(t *testing.T, pixels []float32, w, h int) string {
 	return buf.String()
 }
 
+// scoreTolerance is how far apart, in nats, /api/info promises an image's
+// scores are however it arrives.
+const scoreTolerance = 0.001
+
 // TestScoresDeterministic: an image scores the same however it arrives:
 // test image i through /api/test/i, its pixels and its PNG through
 // /api/encode, alone or after others.
@@ -169,13 +173,17 @@ func TestScoresDeterministic(t *testing.T) {
 		var byPixels, byPNG encodeResponse
 		decodeBody(t, do(h, "POST", "/api/encode", "", jsonOf(t, map[string]any{"pixels": img})), &byPixels)
 		decodeBody(t, do(h, "POST", "/api/encode", "image/png", rgbPNG(t, img, cfg.Width, cfg.Height)), &byPNG)
-		if byPixels.Score != test.Score || byPNG.Score != test.Score {
-			t.Errorf("test image %d scores %v through /api/test, %v as pixels, %v as a PNG; want one score", i, test.Score, byPixels.Score, byPNG.Score)
+		// The test split is scored in batches, an upload alone: two compiled
+		// programs, whose last bits differ on some CPUs (AVX2 without
+		// AVX-512). The page promises the score to 0.001 nats.
+		if !(math.Abs(byPixels.Score-test.Score) <= scoreTolerance) || !(math.Abs(byPNG.Score-test.Score) <= scoreTolerance) {
+			t.Errorf("test image %d scores %v through /api/test, %v as pixels, %v as a PNG; want one score to %g nats",
+				i, test.Score, byPixels.Score, byPNG.Score, scoreTolerance)
 		}
 	}
 	var info struct{ Scores string }
 	decodeBody(t, do(h, "GET", "/api/info", "", ""), &info)
-	if !strings.Contains(info.Scores, "the same draws for every image") {
+	if !strings.Contains(info.Scores, "the same draws for every image") || !strings.Contains(info.Scores, fmt.Sprintf("to %g nats", scoreTolerance)) {
 		t.Errorf("/api/info scores %q: want the page told how images are scored", info.Scores)
 	}
 }

@@ -121,9 +121,11 @@ func TestPriorFitFlags(t *testing.T) {
 	}
 }
 
-// TestPriorConditionalAndLadder fits both priors to a conditional run (a
-// mixture per class, the label in the denoiser) and to a ladder (its
-// whitened code), and samples from them.
+// TestPriorConditionalAndLadder fits both priors to a conditional run and
+// to a ladder (its whitened code), and samples from them: each draws its
+// own grid. That the priors use the label is checked by
+// TestPriorLabelAndTemperature (the mixture, through the commands' path)
+// and by prior's TestDiffusionUsesTheLabel and TestMixturesSaveAndRead.
 func TestPriorConditionalAndLadder(t *testing.T) {
 	for _, tc := range []struct {
 		name    string

@@ -165,13 +165,14 @@ func TestCompileCache(t *testing.T) {
 	}
 }
 
-// trimProgram compiles and runs a program of c. It is never inlined, so
+// trimProgram compiles and runs a program of c and returns its result. It is never inlined, so
 // that its graph function has one name (GoMLX names the program after it)
 // wherever it is called from.
 //
 //go:noinline
-func trimProgram(b *Backend, c float32) {
-	MustNewExec(b, func(x *Node) *Node { return MulScalar(Cos(x), float64(c)) }).MustExec([]float32{c})
+func trimProgram(b *Backend, c float32) []float32 {
+	out := MustNewExec(b, func(x *Node) *Node { return MulScalar(Cos(x), float64(c)) }).MustExec([]float32{c})
+	return out[0].Value().([]float32)
 }
 
 // TestCompileCacheTrims checks that storing an entry past the size limit

@@ -259,6 +259,12 @@ func (e untrustedError) Error() string { return e.msg }
 // it. With shared, only that it is a folder is checked. A folder not made
 // yet is trusted: the cache creates it with mode 0700.
 func CheckExecutableCacheDir(dir string, shared bool) error {
+	return CheckExecutableCacheDirAs(dir, shared, os.Geteuid())
+}
+
+// CheckExecutableCacheDirAs is CheckExecutableCacheDir for a process of
+// the user uid.
+func CheckExecutableCacheDirAs(dir string, shared bool, uid int) error {
 	info, err := os.Stat(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -270,8 +276,8 @@ func CheckExecutableCacheDir(dir string, shared bool) error {
 	case shared:
 		return nil
 	}
-	if uid, ok := ownerOf(info); ok && uid != os.Geteuid() && uid != 0 {
-		return untrustedError{fmt.Sprintf("%s is owned by uid %d, not by this user (uid %d)", dir, uid, os.Geteuid())}
+	if owner, ok := ownerOf(info); ok && owner != uid && owner != 0 {
+		return untrustedError{fmt.Sprintf("%s is owned by uid %d, not by this user (uid %d)", dir, owner, uid)}
 	}
 	if info.Mode().Perm()&0o022 != 0 {
 		return untrustedError{fmt.Sprintf("%s can be written by its group or others (mode %v)", dir, info.Mode().Perm())}
@@ -411,6 +417,11 @@ func (c *cacheFolder) store(path, key string, exec *LoadedExecutable) error {
 	return nil
 }
 
+// ExecutableCacheMaxBytes returns the cache's size limit in bytes:
+// $GOXLA_EXECUTABLE_CACHE_MAX_BYTES when it is a positive number, else the
+// default of 512 MiB (with a warning when it is set to something else).
+func ExecutableCacheMaxBytes() int64 { return cacheMaxBytes() }
+
 func cacheMaxBytes() int64 {
 	var n int64
 	if s := os.Getenv(EnvExecutableCacheMaxBytes); s != "" {
@@ -476,43 +487,76 @@ func trimCache(dir string, maxBytes int64) {
 	}
 }
 
-// cacheKey names a program's entry: a hash of everything the compiled code
-// depends on: the plugin (its path, size, modification time, platform and
-// version), the client's device count, the machine's CPU (code compiled for
-// AVX-512 must not run on a CPU without it), $XLA_FLAGS, the program and
-// its compile options.
+// cacheKey names a program's entry: ExecutableCacheKeyParts' Key for the
+// plugin (its path, size, modification time, platform and version), the
+// client's device count, the machine's CPU (code compiled for AVX-512 must
+// not run on a CPU without it), $XLA_FLAGS, the program and its compile
+// options.
 func cacheKey(plugin *Plugin, client *Client, program []byte, format string, options []byte) (string, error) {
 	info, err := os.Stat(plugin.Path())
 	if err != nil {
 		return "", fmt.Errorf("reading the plugin %q: %w", plugin.Path(), err)
 	}
+	var cpu string
+	if f, err := os.Open("/proc/cpuinfo"); err == nil {
+		cpu = CPUIdentity(f)
+		f.Close()
+	}
+	return ExecutableCacheKeyParts{
+		PluginPath: plugin.Path(), PluginSize: info.Size(), PluginModTime: info.ModTime(),
+		Platform: client.platform, PlatformVersion: client.platformVersion, Devices: len(client.addressableDevices),
+		Machine:  runtime.GOOS + "/" + runtime.GOARCH + " " + cpu,
+		XLAFlags: os.Getenv("XLA_FLAGS"), ProgramFormat: format, Program: program, Options: options,
+	}.Key(), nil
+}
+
+// ExecutableCacheKeyParts is everything the key of an executable cache
+// entry covers: a change of any of them is another entry.
+type ExecutableCacheKeyParts struct {
+	// PluginPath, PluginSize and PluginModTime identify the plugin file.
+	PluginPath    string
+	PluginSize    int64
+	PluginModTime time.Time
+	// Platform and PlatformVersion are the client's, e.g. "cpu" and its version.
+	Platform, PlatformVersion string
+	// Devices is the client's count of addressable devices.
+	Devices int
+	// Machine is GOOS/GOARCH and the CPU's CPUIdentity.
+	Machine string
+	// XLAFlags is $XLA_FLAGS.
+	XLAFlags string
+	// ProgramFormat, Program and Options are the program and its compile options.
+	ProgramFormat    string
+	Program, Options []byte
+}
+
+// Key returns the entry's key: the hex SHA-256 of every part, each with its
+// name and length (an entry's file name is the key and ExecutableCacheSuffix).
+func (p ExecutableCacheKeyParts) Key() string {
 	h := sha256.New()
 	field := func(name string, value []byte) {
 		fmt.Fprintf(h, "%s %d\n", name, len(value))
 		h.Write(value)
 	}
 	field("format", []byte(cacheFormat))
-	field("plugin", []byte(fmt.Sprintf("%s %d %d %s %s %d devices", plugin.Path(), info.Size(), info.ModTime().UnixNano(),
-		client.platform, client.platformVersion, len(client.addressableDevices))))
-	field("machine", []byte(runtime.GOOS+"/"+runtime.GOARCH+" "+cpuIdentity()))
-	field("xla_flags", []byte(os.Getenv("XLA_FLAGS")))
-	field("program_format", []byte(format))
-	field("program", program)
-	field("options", options)
-	return hex.EncodeToString(h.Sum(nil)), nil
+	field("plugin", []byte(fmt.Sprintf("%s %d %d %s %s %d devices", p.PluginPath, p.PluginSize, p.PluginModTime.UnixNano(),
+		p.Platform, p.PlatformVersion, p.Devices)))
+	field("machine", []byte(p.Machine))
+	field("xla_flags", []byte(p.XLAFlags))
+	field("program_format", []byte(p.ProgramFormat))
+	field("program", p.Program)
+	field("options", p.Options)
+	return hex.EncodeToString(h.Sum(nil))
 }
 
-// cpuIdentity returns the first processor's model and feature flags from
-// /proc/cpuinfo on Linux; elsewhere, nothing (the plugin path and the
-// program still key the entry).
-func cpuIdentity() string {
-	f, err := os.Open("/proc/cpuinfo")
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
+// CPUIdentity returns the first processor's model and feature flags from
+// cpuinfo, the text of Linux's /proc/cpuinfo: its vendor, family, model and
+// flags lines (x86) or Features and CPU implementer and part (Arm), not its
+// clock speed nor the other processors. Elsewhere there is no cpuinfo and
+// the plugin path and the program still key the entry.
+func CPUIdentity(cpuinfo io.Reader) string {
 	var id []string
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(cpuinfo)
 	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()

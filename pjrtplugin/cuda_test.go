@@ -50,6 +50,7 @@ type fakeCUDA struct {
 	files    map[string][]byte      // wheel file name → bytes served
 	truncate string                 // a wheel served half under its full length
 	onFetch  func(file string) bool // called before a wheel is served; true: never answer
+	delay    time.Duration          // each wheel's body is sent this long after its headers
 	hits     atomic.Int64
 }
 
@@ -98,6 +99,15 @@ func (f *fakeCUDA) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		data := f.files[file]
 		w.Header().Set("Content-Length", fmt.Sprint(len(data)))
+		if f.delay > 0 {
+			w.WriteHeader(http.StatusOK)
+			w.(http.Flusher).Flush()
+			select {
+			case <-time.After(f.delay):
+			case <-r.Context().Done():
+				return
+			}
+		}
 		if file == f.truncate {
 			w.Write(data[:len(data)/2])
 			return
@@ -324,5 +334,99 @@ func TestMakefileCUDAStamp(t *testing.T) {
 		if !bytes.Contains(mk, []byte(want)) {
 			t.Errorf("Makefile lacks %q: its stamp would differ from %s", want, rel.CUDAStampName(true))
 		}
+	}
+}
+
+// TestInstallCUDAFreeSpace checks the free-space rule docs/gpu.md states:
+// the disk must hold the unpacked size plus the largest wheel, checked on
+// the nearest folder of --dir that exists, before any download.
+func TestInstallCUDAFreeSpace(t *testing.T) {
+	f := newFakeCUDA(t, nil)
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	var largest int64
+	for _, w := range f.rel.Wheels(false) {
+		largest = max(largest, w.Size)
+	}
+	need := f.rel.Unpacked + largest
+	for _, tc := range []struct {
+		free int64
+		ok   bool
+	}{{need, true}, {need - 1, false}} {
+		base := t.TempDir()
+		dir := filepath.Join(base, "not", "made", "go-xla")
+		var asked []string
+		hits := f.hits.Load()
+		_, err := f.install(context.Background(), srv, dir, func(o *CUDAOptions) {
+			o.FreeSpace = func(d string) (uint64, error) { asked = append(asked, d); return uint64(tc.free), nil }
+		})
+		if tc.ok && err != nil {
+			t.Errorf("%d bytes free, %d needed (unpacked %d + largest wheel %d): %v, want the install", tc.free, need, f.rel.Unpacked, largest, err)
+		}
+		if !tc.ok && (err == nil || !strings.Contains(err.Error(), "nothing was downloaded") || f.hits.Load() != hits) {
+			t.Errorf("%d bytes free, %d needed: %v after %d requests; want a refusal before any request", tc.free, need, err, f.hits.Load()-hits)
+		}
+		if !slices.Equal(asked, []string{base}) {
+			t.Errorf("free space asked of %q, want once of %s (the nearest folder of --dir that exists)", asked, base)
+		}
+	}
+}
+
+// TestInstallCUDATimeout checks that the timeout bounds the whole install,
+// not each download: three wheels of 0.4 s each pass alone under a 1 s
+// timeout, not together; and that the default is 2 hours (a killed
+// install's folder older than that goes, a younger one stays).
+func TestInstallCUDATimeout(t *testing.T) {
+	if DefaultCUDATimeout != 2*time.Hour {
+		t.Errorf("DefaultCUDATimeout = %v, docs/gpu.md says 2 hours", DefaultCUDATimeout)
+	}
+	f := newFakeCUDA(t, nil)
+	f.delay = 400 * time.Millisecond
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	for _, tc := range []struct {
+		timeout time.Duration
+		ok      bool
+	}{{5 * time.Second, true}, {time.Second, false}} {
+		dir := filepath.Join(t.TempDir(), "go-xla")
+		start := time.Now()
+		_, err := f.install(context.Background(), srv, dir, func(o *CUDAOptions) { o.Timeout = tc.timeout })
+		took := time.Since(start)
+		if tc.ok && err != nil {
+			t.Errorf("timeout %v: %v, want the install (3 wheels of %v)", tc.timeout, err, f.delay)
+		}
+		if !tc.ok {
+			if err == nil || !strings.Contains(err.Error(), "timed out (1s for the whole install)") {
+				t.Errorf("timeout %v: %v, want the whole install timed out (3 wheels of %v)", tc.timeout, err, f.delay)
+			}
+			if got := tree(t, dir); len(got) != 0 {
+				t.Errorf("a timed-out install left %v", got)
+			}
+			if took > 3*time.Second {
+				t.Errorf("a 1 s timeout ended the install after %v", took)
+			}
+		}
+	}
+
+	f.delay = 0
+	dir := filepath.Join(t.TempDir(), "go-xla")
+	killed, younger := filepath.Join(dir, ".cuda13.tmp-1"), filepath.Join(dir, ".cuda13.tmp-2")
+	for d, age := range map[string]time.Duration{killed: 2*time.Hour + time.Minute, younger: 2*time.Hour - time.Minute} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		when := time.Now().Add(-age)
+		if err := os.Chtimes(d, when, when); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.install(context.Background(), srv, dir, func(o *CUDAOptions) { o.Timeout = 0 }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(killed); err == nil {
+		t.Errorf("with the default timeout, a temporary folder 2 h 1 min old stays")
+	}
+	if _, err := os.Stat(younger); err != nil {
+		t.Errorf("with the default timeout, a temporary folder 1 h 59 min old was removed: %v", err)
 	}
 }

@@ -229,7 +229,8 @@ func TestForSetCache(t *testing.T) {
 
 // TestShippedMNIST checks the shipped network: its file's SHA-256, its
 // recipe, and its recorded test accuracy (at least 99%), measured again
-// on MNIST's test split; and that a damaged copy is refused.
+// on MNIST's test split (to two images: see below); and that a damaged
+// copy is refused.
 func TestShippedMNIST(t *testing.T) {
 	sum := sha256.Sum256(mnistFile)
 	if got := hex.EncodeToString(sum[:]); got != MNISTSHA256 {
@@ -258,7 +259,13 @@ func TestShippedMNIST(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if acc != n.Accuracy {
-		t.Errorf("test accuracy %.4f, the file records %.4f", acc, n.Accuracy)
+	// The file records the accuracy measured on the machine that built it.
+	// Another CPU gets other kernels from XLA (AVX2 against AVX-512), whose
+	// last bits may flip the class of an image whose top two logits all but
+	// tie: allow two such images. A real fault (a shifted label, a wrong
+	// weight) moves hundreds.
+	if d := math.Abs(acc-n.Accuracy) * float64(set.Test.N); !(d <= 2.5) {
+		t.Errorf("test accuracy %.4f, the file records %.4f: %.0f of %d test images classed otherwise, want at most 2",
+			acc, n.Accuracy, d, set.Test.N)
 	}
 }

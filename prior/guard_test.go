@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -214,7 +215,7 @@ func TestFitDiffusionInterruptResumeAndMetrics(t *testing.T) {
 		t.Fatalf("stopped after step 15: %v; want interrupted at step 15 of 30", err)
 	}
 	if ck, _, err := checkpoints.Latest(cut); err != nil || ck.Step != 15 {
-		t.Fatalf("the interrupted fit's checkpoint: %v, %v; want step 15", ck, err)
+		t.Fatalf("the interrupted fit's latest checkpoint: %v; want step 15", stepOf(ck, err))
 	}
 	if err := fit(cut, 30, true, -1); err != nil {
 		t.Fatal(err)
@@ -255,6 +256,14 @@ func TestFitDiffusionInterruptResumeAndMetrics(t *testing.T) {
 			}
 		}
 	}
+}
+
+// stepOf describes a checkpoint by its step, or the error that read none.
+func stepOf(ck *checkpoints.Checkpoint, err error) string {
+	if err != nil {
+		return err.Error()
+	}
+	return fmt.Sprintf("step %d", ck.Step)
 }
 
 // flat is a float variable's values as float64 (nil for other dtypes).

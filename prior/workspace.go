@@ -27,6 +27,7 @@ type Workspace struct {
 	Done  int64
 	Saved *Config
 	lock  *runlock.Lock
+	made  bool // the partial folder is this workspace's: new, or a copy of the prior in place
 }
 
 // PartialDir is the folder where a fit of kind runs until it is committed.
@@ -69,22 +70,27 @@ func (w *Workspace) prepare(resume bool) error {
 		if err := os.RemoveAll(w.Dir); err != nil {
 			return fmt.Errorf("removing an earlier partial fit: %w", err)
 		}
+		w.made = true
 		return mkdir(w.Dir)
 	}
 	if !hasCheckpoint(w.Dir) {
 		if !hasCheckpoint(w.Final) {
 			return fmt.Errorf("--resume: %s holds no %s prior to continue; fit one without --resume", w.Final, w.Kind)
 		}
+		w.made = true
 		if err := copyFolder(w.Final, w.Dir); err != nil {
+			os.RemoveAll(w.Dir)
 			return err
 		}
 	}
 	ck, _, err := checkpoints.Latest(w.Dir)
 	if err != nil {
+		w.Abandon()
 		return fmt.Errorf("--resume: %w", err)
 	}
 	cfg, err := savedConfig(ck, w.Kind)
 	if err != nil {
+		w.Abandon()
 		return err
 	}
 	w.Done, w.Saved = ck.Step, &cfg
@@ -109,8 +115,14 @@ func (w *Workspace) Commit() error {
 	return nil
 }
 
-// Discard removes the partial folder.
-func (w *Workspace) Discard() { os.RemoveAll(w.Dir) }
+// Abandon ends a fit that saved nothing worth resuming: it removes the
+// partial folder if this workspace made it, and keeps an interrupted fit
+// that an earlier one left there.
+func (w *Workspace) Abandon() {
+	if w.made {
+		os.RemoveAll(w.Dir)
+	}
+}
 
 // Release unlocks. It is safe to call twice.
 func (w *Workspace) Release() { w.lock.Release() }

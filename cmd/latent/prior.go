@@ -90,6 +90,7 @@ func runPriorFit(args []string, stdout, stderr io.Writer) error {
 	}
 	defer w.Release()
 	if err := f.checkResume(w, origin); err != nil {
+		w.Abandon()
 		return err
 	}
 	cfg := prior.Config{Kind: *f.kind, Draws: *f.draws, DrawTemperature: *f.drawTemperature, Seed: *f.seed, Components: *f.components}
@@ -103,13 +104,11 @@ func runPriorFit(args []string, stdout, stderr io.Writer) error {
 			err, w.Dir, s.run.Dir, w.Kind, interrupted.Steps)
 		return errExit(130)
 	case errors.As(err, &interrupted), errors.Is(err, errPriorInterrupted):
-		if !*f.resume {
-			w.Discard()
-		}
+		w.Abandon()
 		fmt.Fprintf(stderr, "latent prior fit: interrupted before the fit began; nothing was replaced\n")
 		return errExit(130)
-	case err != nil && !*f.resume:
-		w.Discard()
+	case err != nil:
+		w.Abandon()
 	}
 	return err
 }

@@ -218,6 +218,9 @@ func TestPriorRefitReplacesWhole(t *testing.T) {
 	for _, steps := range []string{"10", "20"} {
 		genLatentFails(t, []string{"--resume --steps " + steps, "has done 20 steps already; nothing was done"}, fit("--steps", steps, "--resume")...)
 		samePriorFiles(t, runDir, prior.KindDiffusion, files)
+		if _, err := os.Stat(prior.PartialDir(runDir, prior.KindDiffusion)); !os.IsNotExist(err) {
+			t.Errorf("the refused --resume left a partial folder: %v", err)
+		}
 	}
 	if code, stdout, _ := genLatent(fit("--steps", "25", "--resume")...); code != 0 || !strings.Contains(stdout, "resumed at step 20") {
 		t.Errorf("--resume --steps 25: exit %d, %q; want it to say it resumed at step 20", code, stdout)

@@ -49,7 +49,8 @@ func fit(t *testing.T, cfg rundir.Config, opt Options) Result {
 }
 
 // TestTrainMNISTEndToEnd trains the default model on a slice of real MNIST:
-// the test negative ELBO must fall far below its first-epoch value.
+// the test negative ELBO must fall far below its first-epoch value, to
+// below 130 nats (every pixel at 0.5 scores 784 ln 2 = 543).
 func TestTrainMNISTEndToEnd(t *testing.T) {
 	testenv.MNIST(t)
 	cfg := rundir.DefaultConfig()
@@ -68,8 +69,11 @@ func TestTrainMNISTEndToEnd(t *testing.T) {
 		t.Fatalf("first test evaluation at step %v, want 100 (the first epoch's end)", firstStep)
 	}
 	t.Logf("test neg ELBO: %.1f after 100 steps, %.1f after 300 (%.0f images/s)", first, res.Test.NegELBO, res.ImagesSec)
-	if !(res.Test.NegELBO <= 175 && res.Test.NegELBO <= first-20) {
-		t.Errorf("test negative ELBO %.1f after 300 steps: want below 175 and 20 nats below the first epoch's %.1f", res.Test.NegELBO, first)
+	// Measured: 142.9 → 122.3 on AVX-512, 142.8 → 123.1 with
+	// XLA_FLAGS=--xla_cpu_max_isa=AVX2 (kernels round otherwise, and the
+	// fall compounds it): the bounds leave several nats to either.
+	if !(res.Test.NegELBO <= 130 && res.Test.NegELBO <= first-12) {
+		t.Errorf("test negative ELBO %.1f after 300 steps: want below 130 and 12 nats below the first epoch's %.1f", res.Test.NegELBO, first)
 	}
 }
 

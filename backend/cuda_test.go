@@ -2,6 +2,7 @@ package backend
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"github.com/gomlx/go-xla/pkg/pjrt"
 
 	"github.com/latent-vae/latent/backend/nvidia"
+	"github.com/latent-vae/latent/pjrtplugin"
 )
 
 // goodFacts is a CUDA 13 plugin with everything it needs: a 580 driver,
@@ -282,4 +284,98 @@ func TestCUDAProblemNames(t *testing.T) {
 	if got := readmeCUDAProblems(t); !slices.Equal(got, want) {
 		t.Errorf("README.md's table of CUDA problems lists %q, want %q", got, want)
 	}
+}
+
+// TestCUDAWithDriver is the success path of the CUDA probe and backend on
+// a machine with an NVIDIA driver (without one, the no-driver tests run):
+// the test's CUDA 13 plugin (plugin only, `make test` downloads it) is
+// found with its driver and GPUs, and Check names what is left to do in
+// the order a user must fix it; where a whole install (`latent setup
+// --cuda`) passes Check, xla:cuda opens with every visible GPU, runs a
+// program as XLA CPU does, and is the default backend.
+func TestCUDAWithDriver(t *testing.T) {
+	d := nvidia.ProbeDriver()
+	if !d.Loaded {
+		t.Skipf("no NVIDIA driver here (%s): the no-driver tests cover the probe", d.LoadError)
+	}
+	plugin := testCUDAPlugin(t)
+	facts := ProbeCUDA(plugin)
+	if !facts.ReleaseKnown || facts.Release.Major != 13 || !facts.Driver.Loaded || len(facts.Files) == 0 {
+		t.Fatalf("ProbeCUDA(%s) = %+v; want CUDA 13, the driver loaded and the NVIDIA files looked for", plugin, facts)
+	}
+	var want CUDAProblem // in the order Check promises: driver version, GPUs, libraries
+	switch {
+	case d.CUDAVersion < 13000 || d.InitCode == nvidia.ErrInsufficient:
+		want = CUDADriverTooOld
+	case d.InitCode != 0 || len(d.Devices) == 0:
+		want = CUDANoDevice
+	case len(nvidia.Missing(facts.Libraries())) > 0:
+		want = CUDALibrariesMissing
+	}
+	e := facts.Check()
+	switch {
+	case want == 0 && e != nil:
+		t.Errorf("driver CUDA %s, %d GPUs, every library found: Check = %v, want nil", nvidia.VersionString(d.CUDAVersion), len(d.Devices), e)
+	case want != 0 && (e == nil || e.Problem != want):
+		t.Errorf("driver CUDA %s, %d GPUs, %d libraries missing: Check = %v, want %q",
+			nvidia.VersionString(d.CUDAVersion), len(d.Devices), len(nvidia.Missing(facts.Libraries())), e, want)
+	}
+
+	full, found := LocatePlugin("cuda")
+	if !found || ProbeCUDA(full).Check() != nil {
+		t.Skipf("no whole CUDA install that passes Check (`latent setup --cuda`): xla:cuda is not opened (%v)", found)
+	}
+	t.Setenv(EnvPreallocate, "false")
+	t.Setenv(EnvCache, "off")
+	t.Setenv(EnvVar, "")
+	b, err := Open("xla:cuda", io.Discard)
+	if err != nil {
+		t.Fatalf("Open(xla:cuda) with %s passing Check: %v", full, err)
+	}
+	defer b.Finalize()
+	if b.Config != "xla:cuda" || b.PluginPath != full || b.NumDevices() != len(d.Devices) || !strings.HasPrefix(b.Summary(), "backend: xla:cuda (PJRT plugin "+full) {
+		t.Errorf("xla:cuda: config %q, plugin %q, %d devices (the driver shows %d), summary %q", b.Config, b.PluginPath, b.NumDevices(), len(d.Devices), b.Summary())
+	}
+	cpu := openCached(t, "off")
+	got, ref := childProgram(b), childProgram(cpu)
+	if len(got) != len(ref) {
+		t.Fatalf("xla:cuda computed %v, XLA CPU %v", got, ref)
+	}
+	for i := range ref {
+		if diff := float64(got[i] - ref[i]); !(diff <= 1e-5 && diff >= -1e-5) {
+			t.Errorf("xla:cuda computed %v, XLA CPU %v: element %d differs by more than 1e-5", got, ref, i)
+		}
+	}
+	def, err := Open("", io.Discard)
+	if err != nil {
+		t.Fatalf("Open(\"\") with a CUDA install passing Check: %v", err)
+	}
+	defer def.Finalize()
+	if wantReason := fmt.Sprintf("by default: CUDA plugin installed and %d GPU(s) visible", len(d.Devices)); def.Config != "xla:cuda" || def.Reason != wantReason {
+		t.Errorf("the default backend is %s because %q; want xla:cuda because %q", def.Config, def.Reason, wantReason)
+	}
+}
+
+// testCUDAPlugin returns the test's CUDA 13 plugin, where
+// internal/testenv.CUDAPlugin finds it (that package imports this one):
+// in $LATENT_TEST_CUDA_DIR, else ~/.cache/latent/cuda-plugin. Missing, it
+// fails the test with CI=true and skips it otherwise.
+func testCUDAPlugin(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("LATENT_TEST_CUDA_DIR")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir = filepath.Join(home, ".cache", "latent", "cuda-plugin")
+	}
+	path := pjrtplugin.CUDAPluginPath(dir, 13)
+	if _, err := os.Stat(path); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("real CUDA 13 PJRT plugin missing in CI (`make test` downloads it): %v", err)
+		}
+		t.Skipf("real CUDA 13 PJRT plugin missing (`latent setup --cuda --plugin-only --dir %s`): %v", dir, err)
+	}
+	return path
 }

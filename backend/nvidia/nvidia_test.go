@@ -2,6 +2,7 @@ package nvidia_test
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -91,5 +92,53 @@ func TestProbeDriverWithoutDriver(t *testing.T) {
 	}
 	if !strings.Contains(d.LoadError, "libcuda.so.1") || len(d.Devices) != 0 {
 		t.Errorf("probe without a driver: %+v, want the loader's error naming libcuda.so.1", d)
+	}
+}
+
+// TestProbeDriverWithDriver: where libcuda.so.1 loads, the probe's success
+// path: the driver's CUDA version, its GPUs with a name, memory and a
+// compute capability, and (where nvidia-smi is installed) the same GPU
+// names and driver release as nvidia-smi reports. Without a driver,
+// TestProbeDriverWithoutDriver runs instead.
+func TestProbeDriverWithDriver(t *testing.T) {
+	d := nvidia.ProbeDriver()
+	if !d.Loaded {
+		t.Skipf("no NVIDIA driver here (%s): TestProbeDriverWithoutDriver covers the probe", d.LoadError)
+	}
+	if d.LoadError != "" || d.CUDAVersion < 10000 || d.CUDAVersion%10 != 0 {
+		t.Errorf("driver loaded with LoadError %q, CUDA version %d: want no error and a version >= 10000 (10.0) in cuDriverGetVersion's form", d.LoadError, d.CUDAVersion)
+	}
+	_, hidden := os.LookupEnv("CUDA_VISIBLE_DEVICES")
+	nodes, _ := filepath.Glob("/dev/nvidia[0-9]*")
+	if len(nodes) > 0 && !hidden && (d.InitCode != 0 || len(d.Devices) == 0) {
+		t.Errorf("%d GPU device files and CUDA_VISIBLE_DEVICES unset, but cuInit gave %d (%s) and %d GPUs", len(nodes), d.InitCode, d.InitError, len(d.Devices))
+	}
+	for i, dev := range d.Devices {
+		if strings.TrimSpace(dev.Name) == "" || dev.MemoryBytes < 1<<30 || dev.CapMajor < 3 || dev.CapMinor < 0 {
+			t.Errorf("GPU %d: %+v; want a name, at least 1 GiB and a compute capability >= 3.0", i, dev)
+		}
+	}
+	smi, err := exec.LookPath("nvidia-smi")
+	if err != nil {
+		t.Skipf("nvidia-smi not installed: GPU names and the driver release are not cross-checked (%v)", err)
+	}
+	out, err := exec.Command(smi, "--query-gpu=name,driver_version", "--format=csv,noheader").Output()
+	if err != nil {
+		t.Fatalf("%s: %v", smi, err)
+	}
+	var names []string
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		name, release, _ := strings.Cut(line, ",")
+		names = append(names, strings.TrimSpace(name))
+		if release = strings.TrimSpace(release); d.Release != "" && release != d.Release {
+			t.Errorf("the probe says driver release %q, nvidia-smi %q", d.Release, release)
+		}
+	}
+	var got []string
+	for _, dev := range d.Devices {
+		got = append(got, dev.Name)
+	}
+	if !hidden && !slices.Equal(got, names) {
+		t.Errorf("the probe lists GPUs %q, nvidia-smi %q", got, names)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -187,5 +188,57 @@ func TestCUDAErrorAsREADMESays(t *testing.T) {
 	}
 	if _, err := os.Stat(out); err == nil {
 		t.Errorf("a train that could not open its backend created %s", out)
+	}
+}
+
+// TestInfoCUDAWithDriver is `latent info --backend xla:cuda`'s success path
+// of the probe on a machine with an NVIDIA driver (without one,
+// TestCUDANoDriver runs): with the test's CUDA 13 plugin it prints the
+// driver's release and CUDA version and every GPU the driver shows, and
+// ends on the verdict Check gives: "ready" and exit 0, or the problem's
+// one line (e.g. the libraries a plugin-only install lacks) and exit 1,
+// without XLA's log.
+func TestInfoCUDAWithDriver(t *testing.T) {
+	d := nvidia.ProbeDriver()
+	if !d.Loaded {
+		t.Skipf("no NVIDIA driver here (%s): TestCUDANoDriver covers latent info", d.LoadError)
+	}
+	plugin := testenv.CUDAPlugin(t)
+	env := []string{"PJRT_PLUGIN_LIBRARY_PATH=" + filepath.Dir(plugin), "LATENT_XLA_CACHE=off", "LATENT_XLA_LOG=", "GOMLX_BACKEND=",
+		"XLA_PYTHON_CLIENT_PREALLOCATE=false"}
+	code, out, errOut := runLatent(t, env, "info", "--backend", "xla:cuda")
+	release := d.Release
+	if release == "" {
+		release = "release unknown"
+	}
+	want := []string{
+		"cuda plugin:   " + plugin + " (CUDA 13, PJRT API v0.",
+		"nvidia driver: " + release + ", supports CUDA " + nvidia.VersionString(d.CUDAVersion) + "\n",
+		"driver needed: >= 580 (CUDA 13)\n",
+	}
+	for i, dev := range d.Devices {
+		want = append(want, fmt.Sprintf("gpu %d:         %s, %.1f GB, compute capability %d.%d\n", i, dev.Name, float64(dev.MemoryBytes)/1e9, dev.CapMajor, dev.CapMinor))
+	}
+	problem := backend.ProbeCUDA(plugin).Check()
+	wantCode := 0
+	if problem == nil {
+		want = append(want, "cuda:          ready\n")
+	} else {
+		wantCode = 1
+		want = append(want, "cuda:          "+problem.Problem.String()+": ")
+		if !strings.HasPrefix(errOut, `latent info: --backend "xla:cuda": `+problem.Problem.String()+": ") || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+			t.Errorf("latent info --backend xla:cuda: stderr %q, want one line naming %q", errOut, problem.Problem)
+		}
+	}
+	if code != wantCode {
+		t.Errorf("latent info --backend xla:cuda: exit %d, want %d (Check: %v); stderr: %s", code, wantCode, problem, errOut)
+	}
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("latent info --backend xla:cuda: stdout lacks %q:\n%s", w, out)
+		}
+	}
+	if noise := xlaNoise.FindString(errOut); noise != "" {
+		t.Errorf("latent info printed XLA's log %q:\n%s", noise, errOut)
 	}
 }

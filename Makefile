@@ -43,7 +43,7 @@ BIN    := bin/latent
 RUN    ?= runs/mnist
 EPOCHS ?= 10
 
-.PHONY: setup build test demo bench calibrate clean chromium shells feature-net
+.PHONY: setup build test demo bench calibrate clean chromium shells qemu feature-net
 .DELETE_ON_ERROR:
 
 setup: $(PLUGIN_STAMP) $(addprefix $(MNIST_DIR)/,$(MNIST_FILES)) $(GOMOD_STAMP)
@@ -84,16 +84,40 @@ shells:
 		$$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends $$missing; \
 	fi
 
+# qemu-user, from Debian's package like chromium above, for the check below
+# that runs a test on an emulated CPU without AVX-512. Nothing happens when it
+# is installed.
+QEMU := /usr/bin/qemu-x86_64
+qemu:
+	@if [ ! -x $(QEMU) ]; then \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends qemu-user; \
+	fi
+
+# The tests that compare floats across compiled programs (batch sizes, device
+# counts), run once more as on a CPU without AVX-512, where XLA rounds
+# otherwise: first with XLA_FLAGS capping the kernels XLA generates at AVX2
+# (seconds), then TestScoresDeterministic on qemu-user's EPYC-Rome (AVX2, no
+# AVX-512), where the libraries' kernels inside the plugin take their AVX2
+# paths too: the flag alone does not reproduce its failure on an AVX2-only
+# CPU, the emulated CPU does (about a minute). The compile cache is off
+# there: its entries were compiled for this CPU.
+CROSS_PROGRAM_TESTS := ^(TestScoresDeterministic|TestRealGraphs|TestPixelDecoderGeneratesPixelByPixel|TestParallelSessionMatchesOneDevice|TestTrainMNISTEndToEnd)$$
+AVX2_CPU            := EPYC-Rome
+
 # Unit tests, the XLA CPU smoke test, an end-to-end training test on real
-# MNIST, `latent serve` in headless Chromium, the numpy decoder example against
+# MNIST, `latent serve` in headless Chromium, the cross-program tests as on a
+# CPU without AVX-512 (above), the numpy decoder example against
 # latent's (in .cache/pyvenv), the completion scripts in bash, zsh and fish,
 # and a short fuzz run of the file readers. The
 # fuzz budgets are counts, not durations: Go 1.26's fuzz coordinator can fail
 # a duration-bounded run with a spurious "context deadline exceeded"
 # (golang/go#75804).
-test: setup $(PYVENV_STAMP) chromium shells $(CUDA_TEST_STAMP)
+test: setup $(PYVENV_STAMP) chromium shells qemu $(CUDA_TEST_STAMP)
 	$(GO) vet ./...
 	LATENT_PYTHON=$(CURDIR)/$(PYVENV)/bin/python $(GO) test -count=1 -timeout 20m ./...
+	XLA_FLAGS=--xla_cpu_max_isa=AVX2 $(GO) test -count=1 -run '$(CROSS_PROGRAM_TESTS)' ./serve ./generate ./train
+	LATENT_XLA_CACHE=off $(GO) test -count=1 -exec '$(QEMU) -cpu $(AVX2_CPU)' -run '^TestScoresDeterministic$$' ./serve
 	$(GO) test -run '^$$' -fuzz '^FuzzReadIDX$$' -fuzztime 200000x ./data
 	$(GO) test -run '^$$' -fuzz '^FuzzLoadFolder$$' -fuzztime 30000x ./data
 	$(GO) test -run '^$$' -fuzz '^FuzzReadCheckpoint$$' -fuzztime 50000x ./checkpoints

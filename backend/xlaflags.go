@@ -98,6 +98,9 @@ func checkXLAFlags(path string, devices int) error {
 	if strings.TrimSpace(flags) == "" {
 		return nil
 	}
+	if err := checkMaxISA(flags); err != nil {
+		return err
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		return nil
@@ -121,6 +124,37 @@ func checkXLAFlags(path string, devices int) error {
 		how = runErr.Error()
 	}
 	return xlaFlagsError(flags, path, stderr.String(), how)
+}
+
+// maxISAFlag is XLA CPU's flag that bounds the instruction set of the code
+// it emits, and maxISAValues the values it knows (as its usage lists them;
+// case does not matter). XLA takes any other value without a word and
+// emits code for the whole CPU.
+const maxISAFlag = "--xla_cpu_max_isa"
+
+// maxISAValues returns the values of maxISAFlag XLA knows.
+func maxISAValues() []string {
+	return []string{"SSE4_2", "AVX", "AVX2", "AVX512", "AVX512_VNNI", "AVX512_BF16", "AMX", "AMX_FP16"}
+}
+
+// checkMaxISA returns an error naming $XLA_FLAGS when flags gives
+// maxISAFlag a value XLA does not know.
+func checkMaxISA(flags string) error {
+	for _, f := range strings.Fields(flags) {
+		v, ok := strings.CutPrefix(f, maxISAFlag+"=")
+		if !ok || v == "" {
+			continue
+		}
+		known := false
+		for _, isa := range maxISAValues() {
+			known = known || strings.EqualFold(v, isa)
+		}
+		if !known {
+			return fmt.Errorf("$%s=%q: %s: XLA CPU knows no instruction set %q and would ignore it, emitting code for the whole CPU; want one of %s",
+				XLAFlagsEnvVar, flags, f, v, strings.Join(maxISAValues(), ", "))
+		}
+	}
+	return nil
 }
 
 // abslLine matches a line of absl's log: severity, date, time, thread,

@@ -90,6 +90,8 @@ func TestXLAFlagsRefused(t *testing.T) {
 			[]string{`$XLA_FLAGS="--xla_cpu_enable_fast_math=maybe"`, "Couldn't interpret value maybe for flag xla_cpu_enable_fast_math"}},
 		{"no dashes", "xla_cpu_max_isa=AVX2", "",
 			[]string{`$XLA_FLAGS="xla_cpu_max_isa=AVX2"`, `did not start with a "--"`}},
+		{"unknown instruction set (XLA would ignore it)", "--xla_cpu_enable_fast_math=false --xla_cpu_max_isa=AVX3", "",
+			[]string{`$XLA_FLAGS="--xla_cpu_enable_fast_math=false --xla_cpu_max_isa=AVX3": --xla_cpu_max_isa=AVX3: XLA CPU knows no instruction set "AVX3"`, "AVX2, AVX512"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
@@ -178,5 +180,28 @@ func TestXLAFlagsMaxISA(t *testing.T) {
 	}
 	if n := masks(avx2); n != 0 {
 		t.Errorf("with --xla_cpu_max_isa=AVX2 the program's code has %d instructions with AVX-512 mask registers, want none", n)
+	}
+}
+
+// TestCheckMaxISA checks which values of --xla_cpu_max_isa latent takes:
+// those XLA CPU knows, in any case, or none; any other is an error naming
+// $XLA_FLAGS, the flag and the values XLA knows.
+func TestCheckMaxISA(t *testing.T) {
+	for flags, ok := range map[string]bool{
+		"--xla_cpu_max_isa=AVX2":                        true,
+		"--xla_cpu_max_isa=avx512_vnni --xla_dump_to=x": true,
+		"--xla_cpu_max_isa=SSE4_2":                      true,
+		"--xla_cpu_max_isa=":                            true,
+		"--xla_dump_to=AVX3":                            true,
+		"--xla_cpu_max_isa=AVX3":                        false,
+		"--xla_dump_to=x --xla_cpu_max_isa=AVX-2":       false,
+	} {
+		err := checkMaxISA(flags)
+		if ok != (err == nil) {
+			t.Errorf("XLA_FLAGS=%q: %v, want it taken %v", flags, err, ok)
+		}
+		if err != nil && (!strings.Contains(err.Error(), `$XLA_FLAGS="`+flags+`"`) || !strings.Contains(err.Error(), "SSE4_2, AVX, AVX2, AVX512, AVX512_VNNI, AVX512_BF16, AMX, AMX_FP16")) {
+			t.Errorf("XLA_FLAGS=%q: error %q does not name the variable and the values XLA knows", flags, err)
+		}
 	}
 }

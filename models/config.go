@@ -30,8 +30,8 @@ const (
 	Bernoulli = "bernoulli" // decoder outputs logits; for grey images in [0, 1]
 	Gaussian  = "gaussian"  // decoder outputs means through a sigmoid, with a learned per-channel scale
 	// DiscreteLogistic is a discretised logistic over 256 levels per channel
-	// (Salimans et al., 2017, one component): the decoder outputs a mean
-	// and a log-scale per channel.
+	// (Salimans et al., 2017, one component): the decoder outputs its
+	// location, with a learned scale per channel (see LogisticLogScale).
 	DiscreteLogistic = "logistic"
 )
 
@@ -136,13 +136,10 @@ func (c Config) Layers() int {
 	return 1
 }
 
-// OutChannels is the number of the likelihood's parameters per pixel.
-func (c Config) OutChannels() int {
-	if c.Likelihood == DiscreteLogistic {
-		return 2 * c.Channels
-	}
-	return c.Channels
-}
+// OutChannels is the number of the likelihood's parameters per pixel: one
+// per channel (a logit, a mean, or the logistic's location; the Gaussian's
+// and the logistic's scales are learned per channel, not decoded).
+func (c Config) OutChannels() int { return c.Channels }
 
 // DecoderChannels is the number of values a network's decoder outputs per
 // pixel: the pixel head's features, or the likelihood's parameters.

@@ -21,26 +21,26 @@ func TestLogisticIsADistribution(t *testing.T) {
 	for i := range x {
 		x[i] = float64(i) / 255
 	}
-	exec := MustNewExec(b, func(x, out *Node) (*Node, *Node) {
+	exec := MustNewExec(b, func(x, mu, logS *Node) (*Node, *Node) {
 		cfg := Config{Likelihood: DiscreteLogistic, Channels: 1}
-		return logisticLogProb(x, out), MeanImage(cfg, out)
+		return logisticLogProb(x, mu, logS), MeanImage(cfg, mu)
 	})
 	for _, p := range params {
-		out := make([]float64, 2*256)
+		mu, logS := make([]float64, 256), make([]float64, 256)
 		for i := range 256 {
-			out[2*i], out[2*i+1] = p[0], p[1]
+			mu[i], logS[i] = p[0], p[1]
 		}
 		res := exec.MustExec(tensors.FromFlatDataAndDimensions(x, 1, 16, 16, 1),
-			tensors.FromFlatDataAndDimensions(out, 1, 16, 16, 2))
+			tensors.FromFlatDataAndDimensions(mu, 1, 16, 16, 1), tensors.FromFlatDataAndDimensions(logS, 1, 16, 16, 1))
 		var sum float64
 		for _, lp := range tensors.MustCopyFlatData[float64](res[0]) {
 			sum += math.Exp(lp)
 		}
-		if math.Abs(sum-1) > 1e-3 {
+		if !(math.Abs(sum-1) <= 1e-3) {
 			t.Errorf("location %v, log-scale %v: probabilities of the 256 levels sum to %v, want 1", p[0], p[1], sum)
 		}
 		want := min(max((p[0]+1)/2, 0), 1)
-		if got := tensors.MustCopyFlatData[float64](res[1])[0]; math.Abs(got-want) > 1e-12 {
+		if got := tensors.MustCopyFlatData[float64](res[1])[0]; !(math.Abs(got-want) <= 1e-12) {
 			t.Errorf("location %v: mean image %v, want %v", p[0], got, want)
 		}
 	}

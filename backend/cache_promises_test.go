@@ -112,6 +112,77 @@ func TestCompileCacheKeyCovers(t *testing.T) {
 	}
 }
 
+// envChildPlugin, when set, is the path of the plugin the cache test's
+// child loads in place of the installed XLA CPU plugin.
+const envChildPlugin = "LATENT_CACHE_TEST_PLUGIN"
+
+// TestCompileCachePluginFile checks end to end that the key covers the
+// plugin file's size and modification time: a copy of the plugin, loaded
+// by a child process (so that one process never holds two copies of XLA),
+// compiles a program afresh after its modification time changes, and
+// again after its size does (bytes appended past its end).
+func TestCompileCachePluginFile(t *testing.T) {
+	if testing.Short() {
+		t.Skip("copies the XLA CPU plugin (~250 MB)")
+	}
+	src := realPlugin(t)
+	plugin := filepath.Join(t.TempDir(), filepath.Base(src))
+	in, err := os.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	out, err := os.OpenFile(plugin, os.O_CREATE|os.O_WRONLY, 0o755)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, step := range []struct {
+		what   string
+		change func() error
+		want   int // entries after the child ran
+	}{
+		{"a copy of the plugin", func() error { return nil }, 1},
+		{"the same copy again", func() error { return nil }, 1},
+		{"its modification time changed", func() error {
+			later := time.Now().Add(time.Hour)
+			return os.Chtimes(plugin, later, later)
+		}, 2},
+		{"its size changed, not its modification time", func() error {
+			info, err := os.Stat(plugin)
+			if err != nil {
+				return err
+			}
+			f, err := os.OpenFile(plugin, os.O_APPEND|os.O_WRONLY, 0)
+			if err != nil {
+				return err
+			}
+			if _, err := f.Write(make([]byte, 4096)); err != nil {
+				f.Close()
+				return err
+			}
+			if err := f.Close(); err != nil {
+				return err
+			}
+			return os.Chtimes(plugin, info.ModTime(), info.ModTime())
+		}, 3},
+	} {
+		if err := step.change(); err != nil {
+			t.Fatalf("%s: %v", step.what, err)
+		}
+		runChild(t, dir, 0, envChildPlugin+"="+plugin)
+		if n := len(entries(t, dir)); n != step.want {
+			t.Errorf("%s: the cache holds %d entries, want %d", step.what, n, step.want)
+		}
+	}
+}
+
 // TestCompileCacheRenamedEntry renames one program's entry to another
 // program's key: the entry is refused with a warning naming it as damaged,
 // the program compiled afresh, and its result is its own.

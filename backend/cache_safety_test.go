@@ -70,7 +70,11 @@ func cacheChild(limit string) int {
 			return 3
 		}
 	}
-	b, err := Open("xla:cpu", os.Stderr)
+	config := "xla:cpu"
+	if plugin := os.Getenv(envChildPlugin); plugin != "" {
+		config = "xla:" + plugin
+	}
+	b, err := Open(config, os.Stderr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 3

@@ -16,7 +16,7 @@ import (
 
 	"github.com/latent-vae/latent/checkpoints"
 	"github.com/latent-vae/latent/internal/runlock"
-	"github.com/latent-vae/latent/train"
+	"github.com/latent-vae/latent/rundir"
 )
 
 // Codes are posterior draws of a run's codes with their labels (nil for an
@@ -242,7 +242,7 @@ func (f *fitter) compile(b backends.Backend) error {
 		loss := DiffusionLoss(ctx, f.cfg, z0, y)
 		adam.UpdateGraph(ctx, z0.Graph(), loss)
 		if ema > 0 {
-			train.UpdateAverages(ctx, z0.Graph(), ema)
+			rundir.UpdateAverages(ctx, z0.Graph(), ema)
 		}
 		return loss
 	})

@@ -14,7 +14,6 @@ import (
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // graph ops read best unqualified
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
-	"github.com/gomlx/gomlx/pkg/ml/context/initializers"
 	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
 
 	"github.com/latent-vae/latent/models"
@@ -73,7 +72,7 @@ func NewParallelSession(b backends.Backend, cfg rundir.Config, ctx *context.Cont
 		}
 		opt.UpdateGraph(ctx, x.Graph(), loss)
 		if o.EMA > 0 {
-			UpdateAverages(ctx, x.Graph(), o.EMA)
+			rundir.UpdateAverages(ctx, x.Graph(), o.EMA)
 		}
 		r, k := ReduceAllMean(t.Recon), ReduceAllMean(t.KL)
 		outs := []*Node{Add(r, k), r, k}
@@ -132,24 +131,6 @@ func BatchSharding(devices int) (*distributed.ShardingSpec, error) {
 
 // Devices is the number of devices the session's steps run on.
 func (s *Session) Devices() int { return s.devices }
-
-// UpdateAverages moves each trainable variable's average (a variable of the
-// same name under rundir.EMAScope, starting at zero) towards its value after
-// the step: a ← decay·a + (1 − decay)·v. rundir.Load divides the averages by
-// 1 − decay^steps, which removes the zero start's bias.
-func UpdateAverages(ctx *context.Context, g *Graph, decay float64) {
-	var vars []*context.Variable
-	for v := range ctx.IterVariables() {
-		if v.Trainable && v.InUseByGraph(g) {
-			vars = append(vars, v)
-		}
-	}
-	for _, v := range vars {
-		a := ctx.InAbsPath(rundir.EMAScope+v.Scope()).WithInitializer(initializers.Zero).
-			VariableWithShape(v.Name(), v.Shape()).SetTrainable(false)
-		a.SetValueGraph(Add(MulScalar(a.ValueGraph(g), decay), MulScalar(v.ValueGraph(g), 1-decay)))
-	}
-}
 
 // Step runs one Adam step on a batch of cfg.BatchSize images (NHWC, flat)
 // with their labels (which only a conditional model uses: nil is fine for

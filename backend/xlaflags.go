@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/gomlx/go-xla/pkg/pjrt"
@@ -119,11 +120,32 @@ func checkXLAFlags(path string, devices int) error {
 	if ctx.Err() != nil || !strings.Contains(out, probeLoading) || strings.Contains(out, probeOK) || strings.Contains(out, probeError) {
 		return nil // timed out, not a probe (another program), or loaded
 	}
+	if interrupted(cmd.ProcessState) {
+		return nil // Ctrl-C or a kill reached the child too: no verdict
+	}
 	how := "exit status 0"
 	if runErr != nil {
 		how = runErr.Error()
 	}
 	return xlaFlagsError(flags, path, stderr.String(), how)
+}
+
+// interrupted reports whether the process of state ended on a signal that
+// stops programs from outside (SIGINT, SIGTERM, SIGHUP, SIGKILL), not one
+// of its own failure.
+func interrupted(state *os.ProcessState) bool {
+	ws, ok := state.Sys().(interface {
+		Signaled() bool
+		Signal() syscall.Signal
+	})
+	if !ok || !ws.Signaled() {
+		return false
+	}
+	switch ws.Signal() {
+	case syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGKILL:
+		return true
+	}
+	return false
 }
 
 // maxISAFlag is XLA CPU's flag that bounds the instruction set of the code

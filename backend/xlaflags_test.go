@@ -205,3 +205,22 @@ func TestCheckMaxISA(t *testing.T) {
 		}
 	}
 }
+
+// TestInterrupted checks which ends of the probe give no verdict: a signal
+// from outside (Ctrl-C, a kill), not the process's own abort or exit.
+func TestInterrupted(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skipf("no sh: %v", err)
+	}
+	for script, want := range map[string]bool{
+		"kill -INT $$": true, "kill -TERM $$": true, "kill -KILL $$": true,
+		"kill -ABRT $$": false, "kill -SEGV $$": false, "exit 1": false, "exit 0": false,
+	} {
+		cmd := exec.Command(sh, "-c", script)
+		_ = cmd.Run()
+		if got := interrupted(cmd.ProcessState); got != want {
+			t.Errorf("sh -c %q (%v): interrupted = %v, want %v", script, cmd.ProcessState, got, want)
+		}
+	}
+}

@@ -39,6 +39,8 @@ import (
 	"syscall"
 	"time"
 	"unsafe"
+
+	"golang.org/x/sys/cpu"
 )
 
 // EnvExecutableCache names the environment variable that turns the
@@ -505,7 +507,7 @@ func cacheKey(plugin *Plugin, client *Client, program []byte, format string, opt
 	return ExecutableCacheKeyParts{
 		PluginPath: plugin.Path(), PluginSize: info.Size(), PluginModTime: info.ModTime(),
 		Platform: client.platform, PlatformVersion: client.platformVersion, Devices: len(client.addressableDevices),
-		Machine:  runtime.GOOS + "/" + runtime.GOARCH + " " + cpu,
+		Machine:  runtime.GOOS + "/" + runtime.GOARCH + " " + cpu + "\n" + CPUFeatures(),
 		XLAFlags: os.Getenv("XLA_FLAGS"), ProgramFormat: format, Program: program, Options: options,
 	}.Key(), nil
 }
@@ -521,7 +523,7 @@ type ExecutableCacheKeyParts struct {
 	Platform, PlatformVersion string
 	// Devices is the client's count of addressable devices.
 	Devices int
-	// Machine is GOOS/GOARCH and the CPU's CPUIdentity.
+	// Machine is GOOS/GOARCH, the CPU's CPUIdentity and its CPUFeatures.
 	Machine string
 	// XLAFlags is $XLA_FLAGS.
 	XLAFlags string
@@ -547,6 +549,15 @@ func (p ExecutableCacheKeyParts) Key() string {
 	field("program", p.Program)
 	field("options", p.Options)
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// CPUFeatures returns the instruction-set features this process sees
+// through CPUID (x86) or the kernel's hwcaps (Arm), which XLA's own code
+// selection reads: under an emulator (qemu-user's EPYC-Rome, say) they are
+// the emulated CPU's while /proc/cpuinfo still tells the host's, and code
+// compiled for AVX-512 must not be loaded there.
+func CPUFeatures() string {
+	return fmt.Sprintf("x86 %+v arm64 %+v", cpu.X86, cpu.ARM64)
 }
 
 // CPUIdentity returns the first processor's model and feature flags from

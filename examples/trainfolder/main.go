@@ -34,7 +34,7 @@ func main() {
 
 	cfg := rundir.DefaultConfig()
 	cfg.Data.Spec, cfg.Data.ImageSize = *folder, *size // channels: grey if every image is, else RGB
-	cfg.Model.Likelihood = models.Gaussian             // 8-bit pixels: a Gaussian with a learned scale
+	cfg.Model.Likelihood = models.DiscreteLogistic     // 8-bit pixels, grey or RGB: what latent train advises for colour
 	cfg.Epochs = *epochs
 
 	b := must.M1(backend.Open("", os.Stderr))

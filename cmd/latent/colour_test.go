@@ -7,7 +7,9 @@ import (
 	"image/color"
 	"math"
 	"math/rand"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -156,3 +158,50 @@ func TestColourLikelihoodKeepsShapes(t *testing.T) {
 }
 
 func sq(v float64) float64 { return v * v }
+
+// TestOneColourAdvice: the warning `latent train` gives on RGB images,
+// the docs and examples/trainfolder give one piece of advice on colour:
+// every sentence of the docs and the README that speaks of RGB or colour
+// and names a likelihood names the one the warning advises, and never
+// gaussian; examples/trainfolder trains with it.
+func TestOneColourAdvice(t *testing.T) {
+	advice := models.LikelihoodAdvice(models.Config{Likelihood: models.Bernoulli, Channels: 3})
+	if !strings.Contains(advice, "--likelihood "+models.DiscreteLogistic) {
+		t.Fatalf("the warning on RGB images %q does not advise --likelihood %s", advice, models.DiscreteLogistic)
+	}
+	files, err := filepath.Glob("../../docs/*.md")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no docs found: %v", err)
+	}
+	colour := regexp.MustCompile(`(?i)\bRGB\b|colou?r`)
+	named := regexp.MustCompile("`(bernoulli|gaussian|logistic)`|--likelihood (bernoulli|gaussian|logistic)")
+	checked := 0
+	for _, f := range append(files, "../../README.md") {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := strings.Join(strings.Fields(string(raw)), " ")
+		for _, sentence := range regexp.MustCompile(`[.;:] `).Split(text, -1) {
+			names := named.FindAllString(sentence, -1)
+			if !colour.MatchString(sentence) || len(names) == 0 {
+				continue
+			}
+			checked++
+			joined := strings.Join(names, " ")
+			if !strings.Contains(joined, models.DiscreteLogistic) || strings.Contains(joined, models.Gaussian) {
+				t.Errorf("%s: %q speaks of colour but does not advise %s alone", filepath.Base(f), sentence, models.DiscreteLogistic)
+			}
+		}
+	}
+	if checked < 3 {
+		t.Errorf("found %d sentences on colour and likelihoods in the docs, want at least 3 (data.md, train.md, models.md): is the scan broken?", checked)
+	}
+	example, err := os.ReadFile("../../examples/trainfolder/main.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(example), "cfg.Model.Likelihood = models.DiscreteLogistic") {
+		t.Errorf("examples/trainfolder does not train with models.DiscreteLogistic, the likelihood latent train advises for colour")
+	}
+}

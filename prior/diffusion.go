@@ -1,8 +1,10 @@
 package prior
 
 import (
+	"flag"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/gomlx/gomlx/backends"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // graph ops read best unqualified
@@ -207,4 +209,96 @@ func (d *Diffusion) Sample(n int, seed int64, temperature float64, labels []int,
 		out = append(out, z[:count*dim]...)
 	}
 	return d.cfg.unstandardise(out), nil
+}
+
+// KindDiffusion is the diffusion prior: a denoising diffusion model over
+// the code, conditional on the label for a conditional run.
+const KindDiffusion = "diffusion"
+
+func init() {
+	register(Kind{Name: KindDiffusion, Rank: 30, Draws: 4, Help: "a denoising diffusion model: minutes",
+		Flags: diffusionFlags,
+		Open: func(s *Saved, b backends.Backend, opt OpenOptions) (Sampler, error) {
+			d, err := s.Diffusion(b, opt.Batch)
+			if err != nil {
+				return nil, err
+			}
+			return diffusionSampler{d, opt.Steps}, nil
+		},
+		Describe: func(c Config) string {
+			if c.Diffusion == nil {
+				return c.Kind
+			}
+			return fmt.Sprintf("diffusion (width %d, %d blocks, %d steps)", c.Diffusion.Width, c.Diffusion.Blocks, c.Diffusion.Steps)
+		},
+	})
+}
+
+// diffusionSampler samples a diffusion prior in a set number of DDIM steps.
+type diffusionSampler struct {
+	d     *Diffusion
+	steps int
+}
+
+func (s diffusionSampler) Sample(n int, seed int64, temperature float64, labels []int) ([]float32, error) {
+	return s.d.Sample(n, seed, temperature, labels, s.steps)
+}
+
+func (s diffusionSampler) Close() { s.d.Finalize() }
+
+// diffusionRecipe is a diffusion fit: its recipe's flags and --resume.
+type diffusionRecipe struct {
+	cfg    DiffusionConfig
+	resume *bool
+}
+
+// diffusionFlags defines the diffusion prior's flags, DefaultDiffusion's
+// values their defaults.
+func diffusionFlags(fs *flag.FlagSet) Recipe {
+	r := &diffusionRecipe{cfg: DefaultDiffusion()}
+	r.resume = fs.Bool("resume", false, "diffusion: continue the fit (an interrupted one, else the prior in place) from its latest checkpoint to --steps")
+	d := &r.cfg
+	fs.Int64Var(&d.Steps, "steps", d.Steps, "diffusion: training steps")
+	fs.IntVar(&d.Width, "width", d.Width, "diffusion: units of the denoiser's residual MLP")
+	fs.IntVar(&d.Blocks, "blocks", d.Blocks, "diffusion: residual blocks of the denoiser")
+	fs.IntVar(&d.BatchSize, "batch", d.BatchSize, "diffusion: codes per training step")
+	fs.Float64Var(&d.LR, "lr", d.LR, fmt.Sprintf("diffusion: Adam's learning rate (after a %d-step warm-up)", WarmupSteps))
+	fs.Float64Var(&d.EMA, "ema", d.EMA, "diffusion: decay of the weights' moving average that samples (0: none)")
+	return r
+}
+
+func (r *diffusionRecipe) Check() error {
+	if err := r.cfg.Validate(); err != nil {
+		return fmt.Errorf("diffusion flags: %w", err)
+	}
+	return nil
+}
+
+func (r *diffusionRecipe) Resume() bool { return *r.resume }
+
+// Ready refuses to resume a fit that has done --steps already.
+func (r *diffusionRecipe) Ready(w *Workspace, _ Config, _ []int) error {
+	if w.Saved != nil && r.cfg.Steps <= w.Done {
+		return fmt.Errorf("--resume --steps %d: the fit in %s has done %d steps already; nothing was done: give --steps above %d to continue it",
+			r.cfg.Steps, w.Dir, w.Done, w.Done)
+	}
+	return nil
+}
+
+// Fit trains the denoiser on the standardised codes (FitDiffusion).
+func (r *diffusionRecipe) Fit(j Job) (string, error) {
+	cfg, w := j.Config, j.Workspace
+	cfg.Components, cfg.Diffusion = 0, &r.cfg
+	cfg.Moments(j.Training.Z)
+	opt := FitOptions{Resume: w.Done > 0, SaveEvery: 1000, EvalEvery: 1000, Stop: j.Stop,
+		Progress: j.progress("fitting the diffusion prior", r.cfg.Steps)}
+	if err := FitDiffusion(j.Backend, w.Dir, cfg, j.Training, j.HeldOut, opt); err != nil {
+		return "", err
+	}
+	from := ""
+	if w.Done > 0 {
+		from = fmt.Sprintf(", resumed at step %d", w.Done)
+	}
+	return fmt.Sprintf("fitted a diffusion prior (width %d, %d blocks, %d steps%s) to %d codes (posterior draws at temperature %g) in %.1fs; saved in %s (metrics.csv: held-out loss)\n",
+		r.cfg.Width, r.cfg.Blocks, r.cfg.Steps, from, len(j.Training.Z)/cfg.Latent, cfg.DrawTemperature, time.Since(j.Start).Seconds(), w.Final), nil
 }

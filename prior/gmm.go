@@ -2,12 +2,15 @@ package prior
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
+	"time"
 
+	"github.com/gomlx/gomlx/backends"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -378,4 +381,80 @@ func parallelRows(n int, f func(lo, hi int)) {
 		go func() { defer wg.Done(); f(lo, hi) }()
 	}
 	wg.Wait()
+}
+
+// KindGMM is the Gaussian mixture prior, fitted by EM: one mixture, or one
+// per class of a conditional run.
+const KindGMM = "gmm"
+
+func init() {
+	register(Kind{Name: KindGMM, Rank: 20, Draws: 1, Help: "a Gaussian mixture, EM: under a minute",
+		Flags: func(fs *flag.FlagSet) Recipe {
+			return gmmRecipe{components: fs.Int("components", 10,
+				"gmm: Gaussians in the mixture (per class for a conditional run), at most codes/(d+1)")}
+		},
+		Open: func(s *Saved, _ backends.Backend, _ OpenOptions) (Sampler, error) {
+			m, err := s.Mixtures()
+			if err != nil {
+				return nil, err
+			}
+			return SamplerFunc(m.Sample), nil
+		},
+		Describe: func(c Config) string {
+			if c.Classes > 0 {
+				return fmt.Sprintf("gmm (%d components per class)", c.Components)
+			}
+			return fmt.Sprintf("gmm (%d components)", c.Components)
+		},
+	})
+}
+
+// gmmRecipe is a gmm fit: --components.
+type gmmRecipe struct{ components *int }
+
+func (r gmmRecipe) Check() error {
+	if *r.components < 1 {
+		return fmt.Errorf("--components %d: want ≥ 1", *r.components)
+	}
+	return nil
+}
+
+func (r gmmRecipe) Resume() bool { return false }
+
+// Ready refuses more components than the largest class's codes hold.
+func (r gmmRecipe) Ready(_ *Workspace, cfg Config, counts []int) error {
+	if err := CheckComponents(*r.components, cfg.Latent, counts); err != nil {
+		return fmt.Errorf("--components %d: %w; nothing was replaced: lower --components or raise --draws", *r.components, err)
+	}
+	return nil
+}
+
+// Fit fits and saves the mixtures and reports their held-out
+// log-likelihood beside N(0, I)'s.
+func (r gmmRecipe) Fit(j Job) (string, error) {
+	cfg := j.Config
+	cfg.Components = *r.components
+	m, ll, err := FitMixtures(cfg, j.Training, j.HeldOut)
+	if err != nil {
+		return "", fmt.Errorf("fitting the gmm prior: %w", err)
+	}
+	if stopped(j.Stop) {
+		return "", &InterruptedError{}
+	}
+	if err := m.Save(j.Workspace.Dir); err != nil {
+		return "", err
+	}
+	d, fewer := cfg.Latent, ""
+	for c, g := range m.PerClass {
+		if g.K() < cfg.Components {
+			fewer += fmt.Sprintf(", class %d: %d", c, g.K())
+		}
+	}
+	if fewer != "" {
+		fewer = " (fewer in small classes" + fewer + ")"
+	}
+	return fmt.Sprintf("fitted a gmm prior (%d components%s) to %d codes (posterior draws at temperature %g) in %.1fs; saved in %s\n",
+		cfg.Components, fewer, len(j.Training.Z)/d, cfg.DrawTemperature, time.Since(j.Start).Seconds(), j.Workspace.Final) +
+		fmt.Sprintf("held-out log-likelihood of the test codes: %.2f nats per code (N(0, I): %.2f)\n",
+			ll, NormalLogLikelihood(j.HeldOut.Z, d)), nil
 }

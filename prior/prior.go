@@ -25,26 +25,30 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 )
 
-// Names of the priors a command can draw codes from.
+// Names of the priors a command can draw codes from beside the fitted
+// kinds (Registered).
 const (
-	Normal        = "normal"    // N(0, I), the VAE's own prior
-	KindGMM       = "gmm"       // a Gaussian mixture fitted by EM
-	KindDiffusion = "diffusion" // a diffusion model over the code
-	// Auto picks the best fitted prior of a run: diffusion, else gmm,
-	// else normal.
+	Normal = "normal" // N(0, I), the VAE's own prior
+	// Auto picks the best fitted prior of a run (the kind of the highest
+	// Rank), else normal.
 	Auto = "auto"
 )
 
 // Kinds are the priors that are fitted, best first.
-func Kinds() []string { return []string{KindDiffusion, KindGMM} }
+func Kinds() []string {
+	out := KindNames()
+	slices.Reverse(out)
+	return out
+}
 
 // Available are the priors a command can draw from for runDir: N(0, I),
 // then each fitted prior, the best last.
 func Available(runDir string) []string {
 	out := []string{Normal}
-	for _, k := range []string{KindGMM, KindDiffusion} {
+	for _, k := range KindNames() {
 		if Fitted(runDir, k) {
 			out = append(out, k)
 		}
@@ -52,8 +56,8 @@ func Available(runDir string) []string {
 	return out
 }
 
-// Names are the values of a --prior flag.
-func Names() []string { return []string{Auto, Normal, KindGMM, KindDiffusion} }
+// Names are the values of a --prior flag: auto, normal, then the kinds.
+func Names() []string { return append([]string{Auto, Normal}, KindNames()...) }
 
 // Config is a fitted prior's configuration, saved in its checkpoint.
 type Config struct {
@@ -118,7 +122,8 @@ func Resolve(runDir, name string) (string, error) {
 		return Normal, nil
 	case Normal:
 		return Normal, nil
-	case KindGMM, KindDiffusion:
+	}
+	if _, ok := Lookup(name); ok {
 		if !Fitted(runDir, name) {
 			return "", fmt.Errorf("%w: run %s has no %s prior; fit one with `latent prior fit --run %s --kind %s`",
 				ErrNotFitted, runDir, name, runDir, name)
@@ -175,16 +180,11 @@ func normalNoise(n int, seed int64, temperature float64) []float32 {
 	return z
 }
 
-// Describe names the prior of c with its size: "gmm (100 components)",
-// "gmm (10 components per class)", "diffusion (width 128, 3 blocks, 32000 steps)".
+// Describe names the prior of c with its size, as its kind does:
+// "gmm (100 components)", "diffusion (width 128, 3 blocks, 32000 steps)".
 func (c Config) Describe() string {
-	switch {
-	case c.Kind == KindGMM && c.Classes > 0:
-		return fmt.Sprintf("gmm (%d components per class)", c.Components)
-	case c.Kind == KindGMM:
-		return fmt.Sprintf("gmm (%d components)", c.Components)
-	case c.Kind == KindDiffusion && c.Diffusion != nil:
-		return fmt.Sprintf("diffusion (width %d, %d blocks, %d steps)", c.Diffusion.Width, c.Diffusion.Blocks, c.Diffusion.Steps)
+	if k, ok := Lookup(c.Kind); ok && k.Describe != nil {
+		return k.Describe(c)
 	}
 	return c.Kind
 }

@@ -20,6 +20,7 @@ import (
 	"sort"
 
 	"github.com/latent-vae/latent/data"
+	"github.com/latent-vae/latent/prior"
 	"github.com/latent-vae/latent/train"
 )
 
@@ -38,7 +39,7 @@ func commands() map[string]command {
 		"reconstruct": {"write test images over their reconstructions", runReconstruct},
 		"interpolate": {"write a GIF morphing between two latents or images", runInterpolate},
 		"traverse":    {"sweep each latent dimension around a base code", runTraverse},
-		"prior":       {"fit a prior to a trained run's codes (gmm or diffusion) for better samples", runPrior},
+		"prior":       {"fit a prior to a trained run's codes (" + prior.Either(prior.KindNames()) + ") for better samples", runPrior},
 		"score":       {"FID, KID, precision/recall and class coverage of a run's samples against the test split", runScore},
 		"eval":        {"negative ELBO, KL, active units and importance-weighted NLL on the test split", runEval},
 		"map":         {"plot the test set's latent means in 2-D, coloured by label; --manifold decodes a grid of a 2-D latent", runMap},

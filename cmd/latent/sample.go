@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strings"
 
 	"github.com/latent-vae/latent/generate"
 	"github.com/latent-vae/latent/models"
@@ -17,7 +18,7 @@ const defaultPerLabel = 8
 // latents drawn from N(0, T²I); for a conditional run, of one class
 // (--label) or one row per class (--per-label).
 func runSample(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("sample", "--run DIR [-n 64] [--seed S] [--temperature T] [--prior auto|normal|gmm|diffusion] [-o samples.png|samples.npy] [--scale 3] [--backend B]\n"+
+	fs := newFlagSet("sample", "--run DIR [-n 64] [--seed S] [--temperature T] [--prior "+strings.Join(prior.Names(), "|")+"] [-o samples.png|samples.npy] [--scale 3] [--backend B]\n"+
 		"       conditional runs: [--label L [-n 64] | --per-label 8]\n\n"+
 		"  -o FILE.npy writes the images as a numpy uint8 array [N, H, W, C] (0 to 255, as the PNG shows them), of any -n;\n"+
 		"  a conditional run's images then take the classes in turn (0, 1, …) unless --label is given", stderr)

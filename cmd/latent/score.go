@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -30,7 +31,7 @@ const defaultScoreN = 10000
 // reconstructions of the test split and the training split (the floor);
 // and, with --train-features, training a feature network.
 func runScore(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("score", "--run DIR [-n 10000] [--seed S] [--temperature T] [--prior all|normal|gmm|diffusion] [--features FILE|RUN] [--json] [--backend B]\n"+
+	fs := newFlagSet("score", "--run DIR [-n 10000] [--seed S] [--temperature T] [--prior all|normal|"+strings.Join(prior.KindNames(), "|")+"] [--features FILE|RUN] [--json] [--backend B]\n"+
 		"       latent score --train-features DATA -o FILE.safetensors [--backend B]\n\n"+
 		"  Scores are measured in the features of a small classifier trained by latent (MNIST's ships with latent;\n"+
 		"  another labelled set gets one on first use, cached in ~/.cache/latent/features): latent's own scale,\n"+
@@ -41,8 +42,8 @@ func runScore(args []string, stdout, stderr io.Writer) error {
 	seed := fs.Int64("seed", 1, "seed of the samples' latents and of KID's subsets")
 	temperature := fs.Float64("temperature", 1, "standard deviation of the latents")
 	priorName := fs.String("prior", scoreAllPriors, "priors whose samples are scored, a row each: all (N(0, I) and every prior fitted to the run), "+
-		"normal, gmm or diffusion")
-	priorSteps := fs.Int("prior-steps", defaultPriorSteps, "sampling steps of a diffusion prior (DDIM)")
+		"normal, "+prior.Either(prior.KindNames()))
+	priorSteps := fs.Int("prior-steps", defaultPriorSteps, "sampling steps of a prior that samples in steps (a diffusion prior's DDIM steps)")
 	featArg := fs.String("features", "", "feature network: a file written by --train-features, or a run folder whose labelled data set gives one "+
 		"(default: the run's data set's own; give one for a data set without labels)")
 	asJSON := fs.Bool("json", false, "print the scores as JSON on stdout")
@@ -178,13 +179,13 @@ func (s *session) scores(featArg string, priors []string, steps, n int, seed int
 	var sets []scoredSet
 	for _, kind := range priors {
 		sets = append(sets, scoredSet{"samples: " + kind, func() ([]float32, error) {
-			c, err := s.openSampler(kind, steps, generate.BatchFor(n))
+			c, _, err := s.openSampler(kind, steps, generate.BatchFor(n))
 			if err != nil {
 				return nil, err
 			}
-			defer c.close()
+			defer c.Close()
 			labels := sampleLabels(m, n)
-			codes, err := c.draw(n, seed, temperature, labels)
+			codes, err := c.Sample(n, seed, temperature, labels)
 			if err != nil {
 				return nil, err
 			}
@@ -452,7 +453,7 @@ func printScores(w io.Writer, r scoreReport) {
 		}
 		fmt.Fprintln(w)
 	}
-	fmt.Fprint(w, "\nrows: samples drawn from each prior (normal: N(0, T²I); gmm and diffusion: fitted by latent prior fit);\n",
+	fmt.Fprint(w, "\nrows: samples drawn from each prior (normal: N(0, T²I); "+prior.Either(prior.KindNames())+": fitted by latent prior fit);\n",
 		"perfect prior: N training images picked at random, one posterior draw of each decoded: the aggregate posterior that priors are fitted to\n",
 		"  (a prior that matched it exactly would score about this);\n",
 		"reconstructions: the test split's posterior means, decoded, each paired with its own test image (below what any prior reaches);\n",

@@ -128,14 +128,14 @@ func openServeRun(f evalCommon, method string, stderr io.Writer) (*serve.Server,
 	}
 	closeSamplers := func() {
 		for _, c := range samplers {
-			c.close()
+			c.Close()
 		}
 	}
 	fmt.Fprintf(stderr, "encoding and scoring %d test images of %s\n", test.N, set.Name)
 	srv, err := serve.New(serve.Run{Name: filepath.Base(s.run.Dir), Step: s.run.Step, Config: s.cfg,
 		Decoder: dec, Model: model, Test: test, Classes: classes,
 		Priors: names, Sample: func(name string, seed int64, label int) ([]float32, error) {
-			return samplers[name].draw(1, seed, 1, []int{label})
+			return samplers[name].Sample(1, seed, 1, []int{label})
 		}}, serve.Options{Seed: *f.seed, Map: method})
 	if err != nil {
 		closeSamplers()
@@ -148,14 +148,14 @@ func openServeRun(f evalCommon, method string, stderr io.Writer) (*serve.Server,
 // openSamplers opens N(0, I) and every prior fitted to the run, each for
 // one code at a time, and returns their names, N(0, I) first and the best
 // last.
-func (s *session) openSamplers() ([]string, map[string]*codeSampler, error) {
+func (s *session) openSamplers() ([]string, map[string]prior.Sampler, error) {
 	var names []string
-	out := map[string]*codeSampler{}
+	out := map[string]prior.Sampler{}
 	for _, name := range prior.Available(s.run.Dir) {
-		c, err := s.openSampler(name, defaultPriorSteps, 1)
+		c, _, err := s.openSampler(name, defaultPriorSteps, 1)
 		if err != nil {
 			for _, o := range out {
-				o.close()
+				o.Close()
 			}
 			return nil, nil, err
 		}

@@ -1,0 +1,203 @@
+package prior
+
+import (
+	"cmp"
+	"flag"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gomlx/gomlx/backends"
+)
+
+// Sampler draws codes from a prior opened for sampling.
+type Sampler interface {
+	// Sample draws n codes (n*Latent values) at temperature with seed; a
+	// conditional prior takes one label per code.
+	Sample(n int, seed int64, temperature float64, labels []int) ([]float32, error)
+	// Close frees what the sampler holds (a compiled graph).
+	Close()
+}
+
+// OpenOptions steer how a saved prior is opened for sampling.
+type OpenOptions struct {
+	Batch int // codes per compiled batch, for a kind that compiles one
+	Steps int // sampling steps, for a kind that samples in steps
+}
+
+// Kind is one kind of prior: its name (the --kind and --prior value), how
+// its flags are defined, how it is fitted and how a saved one is opened.
+// Each kind's file registers its Kind from an init function; nothing
+// outside this package names a kind.
+type Kind struct {
+	Name string
+	// Rank orders the kinds: --prior auto takes the fitted kind of the
+	// highest rank, and lists give the kinds by rank, the best last.
+	Rank int
+	// Help is a phrase for --kind's help ("a Gaussian mixture, EM: under
+	// a minute").
+	Help string
+	// Draws is the posterior draws per training image a fit takes unless
+	// --draws says otherwise.
+	Draws int
+	// Flags defines the kind's own flags of `latent prior fit` on fs (each
+	// name taken by no other kind) and returns the recipe they set.
+	Flags func(fs *flag.FlagSet) Recipe
+	// Open returns a sampler of a saved prior of this kind, compiled on b
+	// where it needs a graph.
+	Open func(s *Saved, b backends.Backend, opt OpenOptions) (Sampler, error)
+	// Describe names a saved prior of this kind with its size
+	// ("gmm (10 components)").
+	Describe func(c Config) string
+}
+
+// Recipe is one fit of a kind, as its flags set it.
+type Recipe interface {
+	// Check refuses flag values out of range, naming the flag.
+	Check() error
+	// Resume reports whether the fit continues the one in its workspace.
+	Resume() bool
+	// Ready refuses a fit that cannot run, before the codes are encoded:
+	// w is its workspace (Done and Saved for a resumed fit), cfg its config
+	// and counts the codes it will get per class (one count for an
+	// unconditional run).
+	Ready(w *Workspace, cfg Config, counts []int) error
+	// Fit fits the prior into j.Workspace.Dir (Commit is the caller's) and
+	// returns its report for stdout.
+	Fit(j Job) (string, error)
+}
+
+// Job is what a Recipe fits: the codes, the config stamped with the run
+// (Origin.Stamp) and the draws, and where and how to fit.
+type Job struct {
+	Backend           backends.Backend
+	Workspace         *Workspace
+	Config            Config
+	Training, HeldOut Codes
+	Start             time.Time // when the fit began, for its report
+	// Stop, when closed, interrupts the fit; it then returns an
+	// *InterruptedError.
+	Stop <-chan struct{}
+	// Progress, when not nil, returns the reporter of a fit of steps steps
+	// that what names ("fitting the diffusion prior").
+	Progress func(what string, steps int64) func(done, total int64, loss float64)
+}
+
+// registry holds the kinds, by rank. It is written only by the kinds'
+// init functions (register) and read-only after the package is initialised.
+var registry []Kind
+
+// register adds k to the kinds; a name or flag registered twice is a
+// programming error, and panics.
+func register(k Kind) {
+	if k.Name == "" || k.Name == Normal || k.Name == Auto || slices.ContainsFunc(registry, func(o Kind) bool { return o.Name == k.Name }) {
+		panic(fmt.Sprintf("prior: kind %q registered twice or reserved", k.Name))
+	}
+	registry = append(registry, k)
+	slices.SortStableFunc(registry, func(a, b Kind) int { return cmp.Compare(a.Rank, b.Rank) })
+}
+
+// Registered are the kinds, by rank: the best last.
+func Registered() []Kind { return slices.Clone(registry) }
+
+// Lookup returns the kind named name.
+func Lookup(name string) (Kind, bool) {
+	i := slices.IndexFunc(registry, func(k Kind) bool { return k.Name == name })
+	if i < 0 {
+		return Kind{}, false
+	}
+	return registry[i], true
+}
+
+// KindNames are the kinds' names, by rank: the best last.
+func KindNames() []string {
+	out := make([]string, len(registry))
+	for i, k := range registry {
+		out[i] = k.Name
+	}
+	return out
+}
+
+// Either lists names as prose: "a, b or c".
+func Either(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
+// FitFlags are the kinds' flags of `latent prior fit`, defined on one flag
+// set: each kind's recipe, and which kind defined each flag.
+type FitFlags struct {
+	Recipes map[string]Recipe // by kind
+	owner   map[string]string // flag name → kind
+	order   []string          // flag names, as defined
+}
+
+// DefineFitFlags defines every kind's own flags on fs.
+func DefineFitFlags(fs *flag.FlagSet) *FitFlags {
+	f := &FitFlags{Recipes: map[string]Recipe{}, owner: map[string]string{}}
+	for _, k := range registry {
+		before := map[string]bool{}
+		fs.VisitAll(func(fl *flag.Flag) { before[fl.Name] = true })
+		f.Recipes[k.Name] = k.Flags(fs)
+		fs.VisitAll(func(fl *flag.Flag) {
+			if !before[fl.Name] {
+				f.owner[fl.Name] = k.Name
+				f.order = append(f.order, fl.Name)
+			}
+		})
+	}
+	return f
+}
+
+// Foreign returns the first flag in set (the flags given) that another
+// kind than kind defines, with that kind; "" when there is none.
+func (f *FitFlags) Foreign(kind string, set map[string]bool) (flagName, owner string) {
+	for _, name := range f.order {
+		if set[name] && f.owner[name] != kind {
+			return name, f.owner[name]
+		}
+	}
+	return "", ""
+}
+
+// Open returns a sampler of the saved prior, by its kind's Open.
+func (s *Saved) Open(b backends.Backend, opt OpenOptions) (Sampler, error) {
+	k, ok := Lookup(s.Config.Kind)
+	if !ok {
+		return nil, fmt.Errorf("%s: a %q prior, which this latent does not know", s.Ckpt.Path, s.Config.Kind)
+	}
+	return k.Open(s, b, opt)
+}
+
+// SamplerFunc makes a sampler of a function that needs no closing.
+type SamplerFunc func(n int, seed int64, temperature float64, labels []int) ([]float32, error)
+
+// Sample calls f.
+func (f SamplerFunc) Sample(n int, seed int64, temperature float64, labels []int) ([]float32, error) {
+	return f(n, seed, temperature, labels)
+}
+
+// Close does nothing.
+func (f SamplerFunc) Close() {}
+
+// progress returns j's reporter for a fit of steps, or nil.
+func (j Job) progress(what string, steps int64) func(done, total int64, loss float64) {
+	if j.Progress == nil {
+		return nil
+	}
+	return j.Progress(what, steps)
+}
+
+// Of are the flags kind defines, as it defines them.
+func (f *FitFlags) Of(kind string) []string {
+	var out []string
+	for _, name := range f.order {
+		if f.owner[name] == kind {
+			out = append(out, name)
+		}
+	}
+	return out
+}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/gomlx/gomlx/pkg/ml/context"
 
-	"github.com/latent-vae/latent/export"
+	"github.com/latent-vae/latent/safetensors"
 )
 
 // Metadata keys of a feature network's file.
@@ -40,7 +40,7 @@ func (n *Net) Save(path string) error {
 		metaAccuracy: strconv.FormatFloat(n.Accuracy, 'f', -1, 64),
 		metaData:     n.DataHash, metaWeights: weightsHash(ts),
 	}
-	if _, err := export.WriteSafetensors(path, ts, meta); err != nil {
+	if _, err := safetensors.Write(path, ts, meta); err != nil {
 		return fmt.Errorf("writing the feature network %s: %w", path, err)
 	}
 	return nil
@@ -48,8 +48,8 @@ func (n *Net) Save(path string) error {
 
 // tensors returns n's variables, named scope/name without the leading
 // slash, in name order.
-func (n *Net) tensors() ([]export.Tensor, error) {
-	var ts []export.Tensor
+func (n *Net) tensors() ([]safetensors.Tensor, error) {
+	var ts []safetensors.Tensor
 	for v := range n.ctx.IterVariables() {
 		s := strings.TrimPrefix(v.Scope(), "/")
 		if !v.Trainable || (s != scope && !strings.HasPrefix(s, scope+"/")) {
@@ -59,7 +59,7 @@ func (n *Net) tensors() ([]export.Tensor, error) {
 		if err != nil {
 			return nil, fmt.Errorf("variable %s: %w", v.ScopeAndName(), err)
 		}
-		ts = append(ts, export.Tensor{Name: s + "/" + v.Name(), Value: value})
+		ts = append(ts, safetensors.Tensor{Name: s + "/" + v.Name(), Value: value})
 	}
 	if len(ts) == 0 {
 		return nil, fmt.Errorf("the feature network has no weights")
@@ -69,7 +69,7 @@ func (n *Net) tensors() ([]export.Tensor, error) {
 }
 
 // weightsHash returns the SHA-256 of ts' names, shapes and bytes, in order.
-func weightsHash(ts []export.Tensor) string {
+func weightsHash(ts []safetensors.Tensor) string {
 	h := sha256.New()
 	for _, t := range ts {
 		fmt.Fprintf(h, "%s %s\n", t.Name, t.Value.Shape())
@@ -94,7 +94,7 @@ func Load(path string) (*Net, error) {
 
 // parse reads a feature network from a file's bytes.
 func parse(raw []byte) (*Net, error) {
-	ts, meta, err := export.ReadSafetensors(raw)
+	ts, meta, err := safetensors.Read(raw)
 	if err != nil {
 		return nil, fmt.Errorf("not a readable safetensors file (damaged?): %w", err)
 	}

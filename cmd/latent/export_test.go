@@ -20,11 +20,11 @@ import (
 
 	"github.com/latent-vae/latent/backend"
 	"github.com/latent-vae/latent/checkpoints"
-	"github.com/latent-vae/latent/export"
 	"github.com/latent-vae/latent/generate"
 	"github.com/latent-vae/latent/internal/testenv"
 	"github.com/latent-vae/latent/models"
 	"github.com/latent-vae/latent/rundir"
+	"github.com/latent-vae/latent/safetensors"
 )
 
 // pythonDecoder is the numpy decoder the export is checked against.
@@ -128,7 +128,7 @@ func TestPythonDecoderRefusesUnknownModel(t *testing.T) {
 		}
 		dir := t.TempDir()
 		model := filepath.Join(dir, "model.safetensors")
-		if _, err := export.WriteSafetensors(model, nil, map[string]string{"model": string(meta)}); err != nil {
+		if _, err := safetensors.Write(model, nil, map[string]string{"model": string(meta)}); err != nil {
 			t.Fatal(err)
 		}
 		latents := filepath.Join(dir, "z.json")

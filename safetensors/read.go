@@ -1,4 +1,4 @@
-package export
+package safetensors
 
 import (
 	"encoding/binary"
@@ -11,11 +11,11 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
 
-// ReadSafetensors parses a safetensors file's bytes: its tensors, sorted by
+// Read parses a safetensors file's bytes: its tensors, sorted by
 // name, and its metadata. It refuses a header that does not parse, a dtype
-// latent does not write, and byte ranges that do not match their shapes or
+// this package does not write, and byte ranges that do not match their shapes or
 // lie outside the data.
-func ReadSafetensors(raw []byte) ([]Tensor, map[string]string, error) {
+func Read(raw []byte) ([]Tensor, map[string]string, error) {
 	if len(raw) < 8 {
 		return nil, nil, fmt.Errorf("%d bytes: too short for a safetensors file", len(raw))
 	}

@@ -1,4 +1,4 @@
-package export
+package safetensors
 
 import (
 	"os"
@@ -9,22 +9,21 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 )
 
-// TestReadSafetensors reads back what WriteSafetensors wrote, and refuses
-// a truncated file.
-func TestReadSafetensors(t *testing.T) {
+// TestRead reads back what Write wrote, and refuses a truncated file.
+func TestRead(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "t.safetensors")
 	in := []Tensor{
 		{"a/w", tensors.FromFlatDataAndDimensions([]float32{1, -2, 3.5, 4, 5, 6}, 2, 3)},
 		{"b", tensors.FromFlatDataAndDimensions([]int32{7, 8}, 2)},
 	}
-	if _, err := WriteSafetensors(path, in, map[string]string{"k": "v"}); err != nil {
+	if _, err := Write(path, in, map[string]string{"k": "v"}); err != nil {
 		t.Fatal(err)
 	}
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, meta, err := ReadSafetensors(raw)
+	out, meta, err := Read(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,8 +38,30 @@ func TestReadSafetensors(t *testing.T) {
 		t.Errorf("b = %v", got)
 	}
 	for _, cut := range []int{4, 20, len(raw) - 1} {
-		if _, _, err := ReadSafetensors(raw[:cut]); err == nil {
+		if _, _, err := Read(raw[:cut]); err == nil {
 			t.Errorf("a file cut to %d bytes read without error", cut)
+		}
+	}
+}
+
+// TestWriteRejects refuses names safetensors cannot hold, writing nothing.
+func TestWriteRejects(t *testing.T) {
+	x := tensors.FromValue([]float32{1, 2})
+	tests := []struct {
+		name string
+		ts   []Tensor
+	}{
+		{"duplicate name", []Tensor{{"a", x}, {"a", x}}},
+		{"reserved name", []Tensor{{"__metadata__", x}}},
+		{"empty name", []Tensor{{"", x}}},
+	}
+	for _, tc := range tests {
+		path := filepath.Join(t.TempDir(), "x.safetensors")
+		if _, err := Write(path, tc.ts, nil); err == nil {
+			t.Errorf("%s: no error", tc.name)
+		}
+		if _, err := os.Stat(path); err == nil {
+			t.Errorf("%s: file written", tc.name)
 		}
 	}
 }

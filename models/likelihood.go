@@ -64,11 +64,15 @@ const LogisticScaleRate = 30
 // LogisticScaleRate, softly bounded below by logisticMinLogScale.
 func LogisticLogScale(ctx *context.Context, cfg Config, g *Graph, dtype dtypes.DType) *Node {
 	v := ctx.In("decoder").VariableWithShape("log_scale", shapes.Make(dtype, cfg.Channels)).ValueGraph(g)
-	raw := AddScalar(MulScalar(v, LogisticScaleRate), -logisticMinLogScale)
-	// −7 + softplus(raw + 7): 0 at the start, never below −7, with a
-	// gradient everywhere (a hard bound would freeze a scale that reached it).
-	logS := AddScalar(Softplus(raw), logisticMinLogScale)
-	return Reshape(logS, 1, 1, 1, cfg.Channels)
+	return Reshape(logisticSoftFloor(MulScalar(v, LogisticScaleRate)), 1, 1, 1, cfg.Channels)
+}
+
+// logisticSoftFloor bounds a log-scale below by logisticMinLogScale
+// softly: −7 + softplus(l + 7), about l above −5 (0 stays 0 to 1e-3),
+// never below −7, with a gradient everywhere (a hard bound would freeze a
+// scale that reached it).
+func logisticSoftFloor(l *Node) *Node {
+	return AddScalar(Softplus(AddScalar(l, -logisticMinLogScale)), logisticMinLogScale)
 }
 
 // logisticLogProb is the log-probability of each subpixel of x (in [0, 1],

@@ -45,3 +45,28 @@ func TestLogisticIsADistribution(t *testing.T) {
 		}
 	}
 }
+
+// TestLogisticScaleFloorIsSoft: the logistic's log-scale follows its
+// variable above the floor, never falls below −7, and keeps a gradient
+// below it, so a scale driven down can grow again.
+func TestLogisticScaleFloorIsSoft(t *testing.T) {
+	b := testenv.XLA(t)
+	raw := []float64{0, -3, -7, -20, -200}
+	exec := MustNewExec(b, func(l *Node) (*Node, *Node) {
+		floored := logisticSoftFloor(l)
+		return floored, Gradient(ReduceAllSum(floored), l)[0]
+	})
+	res := exec.MustExec(raw)
+	got, grad := tensors.MustCopyFlatData[float64](res[0]), tensors.MustCopyFlatData[float64](res[1])
+	for i, l := range raw {
+		if !(got[i] >= logisticMinLogScale) {
+			t.Errorf("log-scale %v floored to %v, below the floor %v", l, got[i], logisticMinLogScale)
+		}
+		if l >= -3 && !(math.Abs(got[i]-l) <= 0.02) {
+			t.Errorf("log-scale %v floored to %v, want it nearly unchanged above the floor", l, got[i])
+		}
+		if l > -30 && !(grad[i] > 0) {
+			t.Errorf("log-scale %v: gradient %v through the floor, want positive (a scale at the floor must be able to grow)", l, grad[i])
+		}
+	}
+}

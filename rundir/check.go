@@ -8,6 +8,7 @@ import (
 
 	"github.com/latent-vae/latent/checkpoints"
 	"github.com/latent-vae/latent/data"
+	"github.com/latent-vae/latent/models"
 )
 
 // CheckImages checks that every non-empty split of set holds images of the
@@ -36,7 +37,23 @@ func CheckCheckpoint(ck *checkpoints.Checkpoint, cfg Config) error {
 	if diff := Diff(saved.Model, cfg.Model); diff != "" {
 		return fmt.Errorf("checkpoint %s does not match %s: %s", ck.Path, ConfigFile, diff)
 	}
-	return nil
+	return checkLogisticScale(ck, saved.Model)
+}
+
+// checkLogisticScale refuses a discretised-logistic checkpoint without the
+// learned per-channel scale (models.LogisticLogScale): one saved when the
+// decoder output a scale per subpixel, whose decoder no longer fits.
+func checkLogisticScale(ck *checkpoints.Checkpoint, m models.Config) error {
+	if m.Likelihood != models.DiscreteLogistic || len(ck.Vars) == 0 {
+		return nil
+	}
+	for _, v := range ck.Vars {
+		if v.Scope == "/decoder" && v.Name == "log_scale" {
+			return nil
+		}
+	}
+	return fmt.Errorf("checkpoint %s has no decoder/log_scale: it was saved when the %q likelihood's decoder gave a scale per subpixel, "+
+		"which lost the shapes of flat-coloured images; this version learns one scale per channel: train the run again", ck.Path, models.DiscreteLogistic)
 }
 
 // Diff lists the fields in which a and b (JSON-encodable values) differ, as

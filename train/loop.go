@@ -14,10 +14,10 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	gctx "github.com/gomlx/gomlx/pkg/ml/context"
 
-	"github.com/latent-vae/latent/backend"
 	"github.com/latent-vae/latent/checkpoints"
 	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/eval"
+	"github.com/latent-vae/latent/internal/malloc"
 	"github.com/latent-vae/latent/internal/runlock"
 	"github.com/latent-vae/latent/models"
 	"github.com/latent-vae/latent/rundir"
@@ -417,8 +417,8 @@ func (l *loop) evaluate(done int64) (models.Losses, error) {
 	// The evaluation's batches are larger than training's: each phase
 	// gets the memory the other has freed (malloc otherwise keeps both
 	// peaks, one per thread's heap, growing with every epoch).
-	backend.ReleaseFreeMemory()
-	defer backend.ReleaseFreeMemory()
+	malloc.ReleaseFree()
+	defer malloc.ReleaseFree()
 	ev, err := l.eval.MeanELBO(l.testPix, l.test.Labels, l.cfg.Seed+done)
 	if err != nil {
 		return ev, fmt.Errorf("evaluating the test split at step %d: %w", done, err)

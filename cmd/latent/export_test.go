@@ -150,7 +150,7 @@ func randomRun(t *testing.T, b *backend.Backend, cfg models.Config, dir string) 
 	// that its encoder creates.
 	create := context.MustNewExec(b, ctx.Checked(false), func(ctx *context.Context, x, y *Node) *Node {
 		mean, _ := models.Encode(ctx, cfg, x, y)
-		return models.Decode(ctx, cfg, mean, y)
+		return models.ReconNLL(ctx, cfg, x, models.Decode(ctx, cfg, mean, y)) // the likelihood's own variables too
 	})
 	create.MustExec(tensors.FromShape(cfg.ImageShape(1)), []int32{0})
 	rng := rand.New(rand.NewPCG(1, 2))

@@ -1,6 +1,8 @@
 //go:build !(linux && cgo)
 
-package backend
+// Package malloc tunes glibc's malloc for XLA's CPU runtime and returns
+// the memory it holds free to the system; elsewhere it does nothing.
+package malloc
 
-// ReleaseFreeMemory does nothing where glibc's malloc is not used.
-func ReleaseFreeMemory() {}
+// ReleaseFree does nothing where glibc's malloc is not used.
+func ReleaseFree() {}

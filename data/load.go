@@ -57,6 +57,11 @@ var (
 	ErrSizesDiffer = errors.New("images differ in size")
 )
 
+// ErrEmptySplit is wrapped by an error that refuses a data set whose
+// training or test split holds no image: a run needs at least one image
+// in each (Options.TestFraction sizes an image folder's test split).
+var ErrEmptySplit = errors.New("a run needs at least one image in each split")
+
 // Named IDX sets.
 const (
 	MNIST        = "mnist"

@@ -129,6 +129,12 @@ type DataConfig struct {
 	TestLimit  int   `json:"test_limit,omitempty"`  // use only the first N test images (0: all)
 }
 
+// TestBinarizeSeed seeds the binarization of the test split in a run
+// trained on binarized images. It is `latent eval`'s default --seed, so
+// metrics.csv's test columns and `latent eval --binarize` score the same
+// binarized test images.
+const TestBinarizeSeed = 1
+
 // DefaultConfig is the configuration of `latent train` without flags.
 func DefaultConfig() Config {
 	return Config{

@@ -43,9 +43,12 @@ func (e *FinishedError) Error() string {
 // ErrRunExists is returned by Fit when a new run's folder already holds a run.
 var ErrRunExists = errors.New("already holds a run")
 
-// ErrEmptySplit is wrapped by Fit's error, before any step, when the data
-// set's training or test split holds no image.
-var ErrEmptySplit = errors.New("a run needs at least one image in each split")
+// ErrEmptySplit is data.ErrEmptySplit, wrapped by Fit's error before any
+// step when the data set's training or test split holds no image.
+//
+// Deprecated: use data.ErrEmptySplit; this name stays until cmd/latent's
+// main.go uses that one.
+var ErrEmptySplit = data.ErrEmptySplit
 
 // Options are how one invocation of Fit trains; unlike the config they are
 // not saved with the run.
@@ -205,7 +208,7 @@ func loadData(cfg *rundir.Config, fresh, conditional bool, log io.Writer) (*data
 			set.Train.N, set.Test.N, set.Train.Height, set.Train.Width, set.Train.Channels)
 	}
 	if set.Train.N == 0 || set.Test.N == 0 {
-		return nil, fmt.Errorf("data set %s: %d training and %d test images: %w", cfg.Data.Spec, set.Train.N, set.Test.N, ErrEmptySplit)
+		return nil, fmt.Errorf("data set %s: %d training and %d test images: %w", cfg.Data.Spec, set.Train.N, set.Test.N, data.ErrEmptySplit)
 	}
 	if note := set.ChannelsNote(); note != "" && log != nil {
 		fmt.Fprintln(log, note)
@@ -320,18 +323,12 @@ func newLoop(b backends.Backend, cfg rundir.Config, opt Options, vars *gctx.Cont
 	return &loop{cfg: cfg, opt: opt, sess: sess, eval: ev, vars: vars, test: test, testPix: testPixels(cfg, test), perEpoch: perEpoch}, nil
 }
 
-// TestBinarizeSeed seeds the binarization of the test split in a run
-// trained on binarized images. It is `latent eval`'s default --seed, so
-// metrics.csv's test columns and `latent eval --binarize` score the same
-// binarized test images.
-const TestBinarizeSeed = 1
-
 // testPixels returns the test split's pixels as the run's training scores
-// them: in [0, 1], or binarized once (seeded by TestBinarizeSeed) when the
+// them: in [0, 1], or binarized once (seeded by rundir.TestBinarizeSeed) when the
 // run trains on binarized images, the literature's protocol.
 func testPixels(cfg rundir.Config, test *data.Split) []float32 {
 	if cfg.Data.Binarize {
-		return data.Binarize(test.Images(), TestBinarizeSeed)
+		return data.Binarize(test.Images(), rundir.TestBinarizeSeed)
 	}
 	return test.Images()
 }

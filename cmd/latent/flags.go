@@ -14,7 +14,6 @@ import (
 	"github.com/latent-vae/latent/backend"
 	"github.com/latent-vae/latent/eval"
 	"github.com/latent-vae/latent/rundir"
-	"github.com/latent-vae/latent/train"
 )
 
 // The flags several commands share, each defined once here.
@@ -160,7 +159,7 @@ func evalFlags(fs *flag.FlagSet, random bool) evalCommon {
 	}
 	if random {
 		// The default binarizes the test split as training's test columns do.
-		c.seed = fs.Int64("seed", train.TestBinarizeSeed, "seed of the random draws")
+		c.seed = fs.Int64("seed", rundir.TestBinarizeSeed, "seed of the random draws")
 	}
 	return c
 }

@@ -8,7 +8,8 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/latent-vae/latent/pjrtplugin"
+	"github.com/latent-vae/latent/backend/nvidia"
+	"github.com/latent-vae/latent/internal/pluginpath"
 )
 
 // minPluginSize is far below any real PJRT plugin (the XLA CPU one is
@@ -143,8 +144,8 @@ func findPlugin(name string) (string, bool) {
 // plugins in the go-xla folder dir, newest CUDA first.
 func cudaDirs(dir string) []string {
 	var dirs []string
-	for _, r := range pjrtplugin.CUDAReleases {
-		dirs = append(dirs, filepath.Dir(pjrtplugin.CUDAPluginPath(dir, r.Major)))
+	for _, r := range nvidia.Releases {
+		dirs = append(dirs, filepath.Dir(pluginpath.CUDAPluginPath(dir, r.Major)))
 	}
 	return dirs
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/latent-vae/latent/internal/atomicfile"
+	"github.com/latent-vae/latent/internal/pluginpath"
 )
 
 // CUDARelease is a pinned CUDA PJRT plugin wheel and the NVIDIA library
@@ -127,19 +128,17 @@ var CUDAReleases = []CUDARelease{
 	},
 }
 
-// CUDAPluginName is the name latent gives the CUDA plugin, the one go-xla
-// and `--backend xla:cuda` look for.
-const CUDAPluginName = "pjrt_c_api_cuda_plugin.so"
+// CUDAPluginName is the name latent gives the CUDA plugin (see package
+// pluginpath, the layout backend reads).
+const CUDAPluginName = pluginpath.CUDAPluginName
 
 // CUDADir is the folder of a CUDA major version's install inside the
-// go-xla folder: cudaNN/pjrt holds the plugin and cudaNN/nvidia the NVIDIA
-// libraries, where the plugin's RPATH ($ORIGIN/../nvidia/...) finds them.
-func CUDADir(dir string, major int) string { return filepath.Join(dir, fmt.Sprintf("cuda%d", major)) }
+// go-xla folder: pluginpath.CUDADir.
+func CUDADir(dir string, major int) string { return pluginpath.CUDADir(dir, major) }
 
-// CUDAPluginPath is where InstallCUDA puts the plugin of a CUDA major version.
-func CUDAPluginPath(dir string, major int) string {
-	return filepath.Join(CUDADir(dir, major), "pjrt", CUDAPluginName)
-}
+// CUDAPluginPath is where InstallCUDA puts the plugin of a CUDA major
+// version: pluginpath.CUDAPluginPath.
+func CUDAPluginPath(dir string, major int) string { return pluginpath.CUDAPluginPath(dir, major) }
 
 // CUDAReleaseFor returns the pinned release of CUDA major version major.
 func CUDAReleaseFor(major int) (CUDARelease, error) {

@@ -1,7 +1,7 @@
-// Package eval measures trained VAEs and analyses their latent space: the
-// negative ELBO and its terms, active units, the importance-weighted bound
-// on the negative log-likelihood, anomaly scores with their AUROC, principal
-// components of latent codes, and nearest neighbours in latent space.
+// Package eval measures trained VAEs: the negative ELBO and its terms,
+// active units, the importance-weighted bound on the negative
+// log-likelihood, and anomaly scores with their AUROC. The 2-D maps of
+// latent codes and their nearest neighbours are package embedding's.
 package eval
 
 import (

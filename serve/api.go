@@ -13,7 +13,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/latent-vae/latent/eval"
+	"github.com/latent-vae/latent/embedding"
 )
 
 // Limits of one request.
@@ -271,7 +271,7 @@ type neighbor struct {
 
 // nearest returns the k test images whose means are nearest z.
 func (s *Server) nearest(z []float32, k int) ([]neighbor, error) {
-	found, err := eval.Nearest(z, s.means, k)
+	found, err := embedding.Nearest(z, s.means, k)
 	if err != nil {
 		return nil, err
 	}

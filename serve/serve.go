@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/latent-vae/latent/data"
-	"github.com/latent-vae/latent/eval"
+	"github.com/latent-vae/latent/embedding"
 	"github.com/latent-vae/latent/models"
 )
 
@@ -64,7 +64,7 @@ type Options struct {
 	MaxBody int64         // the largest request body accepted, in bytes
 	Seed    int64         // seed of the z drawn for ELBO scores, and of a t-SNE map
 	// Map is the projection of a latent above 2 dimensions: "pca" (also
-	// ""), "tsne" (eval.TSNE) or "umap" (eval.UMAP), both seeded by Seed:
+	// ""), "tsne" (embedding.TSNE) or "umap" (embedding.UMAP), both seeded by Seed:
 	// classes come apart, but a map position has no code of its own (the
 	// page shows the nearest test image's).
 	Map string
@@ -143,9 +143,9 @@ func New(run Run, opt Options) (*Server, error) {
 // (Options.Map): the projection then has no axes, and a code's place is
 // that of its nearest test image.
 func (s *Server) embedMap() error {
-	embed, name := eval.TSNE{Seed: s.opt.Seed}.Embed, "t-SNE"
+	embed, name := embedding.TSNE{Seed: s.opt.Seed}.Embed, "t-SNE"
 	if s.opt.Map == MapUMAP {
-		embed, name = eval.UMAP{Seed: s.opt.Seed}.Embed, "UMAP"
+		embed, name = embedding.UMAP{Seed: s.opt.Seed}.Embed, "UMAP"
 	}
 	y, err := embed(toFloat64(s.means), s.latent)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/latent-vae/latent/embedding"
 	"github.com/latent-vae/latent/eval"
 )
 
@@ -39,7 +40,7 @@ func newProjection(means []float32, latent int) (*projection, error) {
 		return &projection{How: "the 2-D latent as it is", XLabel: "z1", YLabel: "z2",
 			Origin: make([]float64, 2), Axes: [][]float64{unit(0), unit(1)}}, nil
 	}
-	pca, err := eval.FitPCA(toFloat64(means), latent, 2)
+	pca, err := embedding.FitPCA(toFloat64(means), latent, 2)
 	if err != nil {
 		return nil, fmt.Errorf("principal components of the latent means: %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/latent-vae/latent/embedding"
 	"github.com/latent-vae/latent/eval"
 	"github.com/latent-vae/latent/generate"
 	"github.com/latent-vae/latent/plots"
@@ -38,7 +39,7 @@ const (
 	methodUMAP = "umap"
 )
 
-// embedder is a 2-D embedding of points: eval.TSNE or eval.UMAP.
+// embedder is a 2-D embedding of points: embedding.TSNE or embedding.UMAP.
 type embedder interface {
 	Embed(points []float64, d int) ([][2]float64, error)
 }
@@ -47,9 +48,9 @@ type embedder interface {
 // how a map says which it used.
 func embedders(method string, seed int64) (embedder, string) {
 	if method == methodUMAP {
-		return eval.UMAP{Seed: seed}, fmt.Sprintf("UMAP (15 neighbours, min_dist 0.1, seed %d)", seed)
+		return embedding.UMAP{Seed: seed}, fmt.Sprintf("UMAP (15 neighbours, min_dist 0.1, seed %d)", seed)
 	}
-	return eval.TSNE{Seed: seed}, fmt.Sprintf("t-SNE (perplexity 30, seed %d)", seed)
+	return embedding.TSNE{Seed: seed}, fmt.Sprintf("t-SNE (perplexity 30, seed %d)", seed)
 }
 
 // checkMethod checks a --method flag's value.
@@ -266,7 +267,7 @@ func latentMap(codes []float32, latent int) (*plots.Map, string, error) {
 		m.XLabel, m.YLabel = "z1", "(none: the latent has one dimension)"
 		return m, "the 1-D latent along x", nil
 	}
-	pca, err := eval.FitPCA(points, latent, 2)
+	pca, err := embedding.FitPCA(points, latent, 2)
 	if err != nil {
 		return nil, "", fmt.Errorf("principal components of the latent means: %w", err)
 	}

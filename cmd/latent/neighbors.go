@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/latent-vae/latent/data"
+	"github.com/latent-vae/latent/embedding"
 	"github.com/latent-vae/latent/eval"
 	"github.com/latent-vae/latent/generate"
 )
@@ -97,7 +98,7 @@ func runNeighbors(args []string, stdout, stderr io.Writer) error {
 // nearest query's (of class label), leaving out pool image self when
 // exclude is set. Images are encoded with their labels, which an
 // unconditional model ignores.
-func latentNeighbors(m *eval.Model, query []float32, label int, pool *data.Split, k int, exclude bool, self int) ([]eval.Neighbor, error) {
+func latentNeighbors(m *eval.Model, query []float32, label int, pool *data.Split, k int, exclude bool, self int) ([]embedding.Neighbor, error) {
 	q, _, err := m.Encode(query, []int{label})
 	if err != nil {
 		return nil, fmt.Errorf("encoding the query: %w", err)
@@ -110,7 +111,7 @@ func latentNeighbors(m *eval.Model, query []float32, label int, pool *data.Split
 	if exclude {
 		extra = 1
 	}
-	found, err := eval.Nearest(q, codes, k+extra)
+	found, err := embedding.Nearest(q, codes, k+extra)
 	if err != nil {
 		return nil, err
 	}

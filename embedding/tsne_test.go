@@ -1,4 +1,4 @@
-package eval
+package embedding
 
 import (
 	"math/rand/v2"

@@ -11,12 +11,12 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/gomlx/go-xla/pkg/pjrt"
 	"github.com/gomlx/gomlx/backends"
 	_ "github.com/gomlx/gomlx/backends/simplego" // registers "go"
-	"github.com/gomlx/gomlx/backends/xla"
 
 	"github.com/latent-vae/latent/backend/nvidia"
+	"github.com/latent-vae/latent/third_party/go-xla/pkg/pjrt"
+	"github.com/latent-vae/latent/third_party/gomlx/backends/xla"
 )
 
 // EnvVar is the environment variable GoMLX reads for its backend; latent

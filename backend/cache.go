@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/gomlx/go-xla/pkg/pjrt"
+	"github.com/latent-vae/latent/third_party/go-xla/pkg/pjrt"
 )
 
 // EnvCache names the environment variable that places the cache of

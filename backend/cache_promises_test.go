@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gomlx/go-xla/pkg/pjrt"
+	"github.com/latent-vae/latent/third_party/go-xla/pkg/pjrt"
 )
 
 // The promises docs/backends.md makes about the compile cache, each

@@ -15,8 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gomlx/go-xla/pkg/pjrt"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // graph ops read best unqualified
+
+	"github.com/latent-vae/latent/third_party/go-xla/pkg/pjrt"
 )
 
 // envChild makes the test binary a child process that compiles and runs

@@ -10,8 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gomlx/go-xla/pkg/pjrt"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // graph ops read best unqualified
+
+	"github.com/latent-vae/latent/third_party/go-xla/pkg/pjrt"
 )
 
 func TestCacheDir(t *testing.T) {

@@ -8,9 +8,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gomlx/go-xla/pkg/pjrt"
-
 	"github.com/latent-vae/latent/backend/nvidia"
+	"github.com/latent-vae/latent/third_party/go-xla/pkg/pjrt"
 )
 
 // CUDASetupAdvice tells a user how to install the CUDA plugin and libraries.

@@ -10,10 +10,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gomlx/go-xla/pkg/pjrt"
-
 	"github.com/latent-vae/latent/backend/nvidia"
 	"github.com/latent-vae/latent/pjrtplugin"
+	"github.com/latent-vae/latent/third_party/go-xla/pkg/pjrt"
 )
 
 // goodFacts is a CUDA 13 plugin with everything it needs: a 580 driver,

@@ -13,7 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/gomlx/go-xla/pkg/pjrt"
+	"github.com/latent-vae/latent/third_party/go-xla/pkg/pjrt"
 )
 
 // XLAFlagsEnvVar is the environment variable XLA reads its debug flags

@@ -9,10 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gomlx/go-xla/pkg/pjrt"
-
 	"github.com/latent-vae/latent/backend"
 	"github.com/latent-vae/latent/internal/testenv"
+	"github.com/latent-vae/latent/third_party/go-xla/pkg/pjrt"
 )
 
 // cacheEntries returns the entries of the compile cache in dir, by name.

@@ -47,7 +47,7 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "go:            %s %s/%s, %d CPUs\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
 	fmt.Fprintf(stdout, "gomlx:         %s\n", moduleVersion("github.com/gomlx/gomlx"))
-	fmt.Fprintf(stdout, "go-xla:        %s\n", moduleVersion("github.com/gomlx/go-xla"))
+	fmt.Fprintf(stdout, "go-xla:        %s\n", backend.GoXLA)
 	if cudaNamed || cudaFound {
 		printCUDA(stdout, cudaPlugin, cudaFound)
 	}
@@ -122,7 +122,7 @@ func cacheLine(dir string) string {
 }
 
 // moduleVersion reports the version of a dependency built into the binary,
-// and the folder that replaced it, if one did (go-xla: third_party/go-xla).
+// and the folder that replaced it, if one did.
 func moduleVersion(path string) string {
 	info, ok := debug.ReadBuildInfo()
 	if !ok {

@@ -191,7 +191,7 @@ func TestVersion(t *testing.T) {
 	for _, args := range [][]string{{"--version"}, {"version"}} {
 		var out, errb bytes.Buffer
 		code := run(args, &out, &errb)
-		for _, want := range []string{"latent devel\n", "gomlx:       v0.26.0\n", "go-xla:      v0.1.4, patched (./third_party/go-xla)\n", "pjrt plugin: none found"} {
+		for _, want := range []string{"latent devel\n", "gomlx:       v0.26.0\n", "go-xla:      " + backend.GoXLA + "\n", "pjrt plugin: none found"} {
 			if code != 0 || !strings.Contains(out.String(), want) {
 				t.Errorf("latent %v: exit %d, stdout %q; want exit 0 and %q", args, code, out.String(), want)
 			}

@@ -19,7 +19,7 @@ func runVersion(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "latent %s\n", latentVersion())
 	fmt.Fprintf(stdout, "go:          %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	fmt.Fprintf(stdout, "gomlx:       %s\n", moduleVersion("github.com/gomlx/gomlx"))
-	fmt.Fprintf(stdout, "go-xla:      %s\n", moduleVersion("github.com/gomlx/go-xla"))
+	fmt.Fprintf(stdout, "go-xla:      %s\n", backend.GoXLA)
 	path, found := backend.LocatePlugin("cpu")
 	if !found {
 		fmt.Fprintf(stdout, "pjrt plugin: none found (%s)\n", backend.Advice)

@@ -14,11 +14,11 @@ package shapeinference
 import (
 	"slices"
 
-	"github.com/gomlx/go-xla/internal/optypes"
-	"github.com/gomlx/go-xla/internal/utils"
-	"github.com/gomlx/go-xla/pkg/types"
-	"github.com/gomlx/go-xla/pkg/types/dtypes"
-	"github.com/gomlx/go-xla/pkg/types/shapes"
+	"github.com/latent-vae/latent/third_party/go-xla/internal/optypes"
+	"github.com/latent-vae/latent/third_party/go-xla/internal/utils"
+	"github.com/latent-vae/latent/third_party/go-xla/pkg/types"
+	"github.com/latent-vae/latent/third_party/go-xla/pkg/types/dtypes"
+	"github.com/latent-vae/latent/third_party/go-xla/pkg/types/shapes"
 	"github.com/pkg/errors"
 )
 

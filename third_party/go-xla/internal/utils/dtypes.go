@@ -3,7 +3,7 @@ package utils
 import (
 	"fmt"
 
-	"github.com/gomlx/go-xla/pkg/types/dtypes"
+	"github.com/latent-vae/latent/third_party/go-xla/pkg/types/dtypes"
 )
 
 func DTypeToStableHLO(dtype dtypes.DType) string {

@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gomlx/go-xla/internal/utils"
+	"github.com/latent-vae/latent/third_party/go-xla/internal/utils"
 	"github.com/pkg/errors"
 )
 

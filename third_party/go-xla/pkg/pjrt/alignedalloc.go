@@ -49,6 +49,6 @@ func AlignedAlloc(size, alignment uintptr) unsafe.Pointer {
 // AlignedFree frees an allocation created with AlignedAlloc.
 func AlignedFree(ptr unsafe.Pointer) {
 	originalPtrPtr := (*uintptr)(unsafe.Pointer(uintptr(ptr) - unsafe.Sizeof(uintptr(0))))
-	originalPtr := unsafe.Pointer(*originalPtrPtr)
+	originalPtr := *(*unsafe.Pointer)(unsafe.Pointer(originalPtrPtr)) // latent's patch (go vet): was unsafe.Pointer(*originalPtrPtr)
 	C.free(originalPtr)
 }

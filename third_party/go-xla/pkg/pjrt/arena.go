@@ -11,7 +11,7 @@ import (
 	"runtime"
 	"unsafe"
 
-	"github.com/gomlx/go-xla/internal/pool"
+	"github.com/latent-vae/latent/third_party/go-xla/internal/pool"
 )
 
 // arenaContainer implements a trivial arena object to speed up allocations that will be used in CGO calls.

@@ -39,7 +39,7 @@ import (
 	"slices"
 	"unsafe"
 
-	"github.com/gomlx/go-xla/pkg/types/dtypes"
+	"github.com/latent-vae/latent/third_party/go-xla/pkg/types/dtypes"
 	"github.com/pkg/errors"
 )
 

@@ -22,7 +22,7 @@ import (
 	"slices"
 	"unsafe"
 
-	"github.com/gomlx/go-xla/pkg/types/dtypes"
+	"github.com/latent-vae/latent/third_party/go-xla/pkg/types/dtypes"
 	"github.com/pkg/errors"
 )
 
@@ -169,7 +169,7 @@ func (b *Buffer) UnsafePointer() (unsafe.Pointer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return unsafe.Pointer(uintptr(args.buffer_pointer)), nil
+	return *(*unsafe.Pointer)(unsafe.Pointer(&args.buffer_pointer)), nil // latent's patch (go vet): was unsafe.Pointer(uintptr(args.buffer_pointer))
 }
 
 // Data returns the flat slice pointing to the underlying storage data for the buffer.

@@ -1,6 +1,6 @@
 package pjrt
 
-import "github.com/gomlx/go-xla/internal/utils"
+import "github.com/latent-vae/latent/third_party/go-xla/internal/utils"
 
 // DefaultCPUVersion is the default version of the CPU PJRT plugin to use with
 // this go-xla release, against which it was tested.

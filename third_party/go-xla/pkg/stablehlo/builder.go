@@ -6,9 +6,9 @@ import (
 	"io"
 	"slices"
 
-	"github.com/gomlx/go-xla/internal/utils"
-	"github.com/gomlx/go-xla/pkg/types"
-	"github.com/gomlx/go-xla/pkg/types/shardy"
+	"github.com/latent-vae/latent/third_party/go-xla/internal/utils"
+	"github.com/latent-vae/latent/third_party/go-xla/pkg/types"
+	"github.com/latent-vae/latent/third_party/go-xla/pkg/types/shardy"
 	"github.com/pkg/errors"
 )
 

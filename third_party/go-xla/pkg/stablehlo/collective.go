@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/gomlx/go-xla/internal/optypes"
-	"github.com/gomlx/go-xla/internal/shapeinference"
-	"github.com/gomlx/go-xla/pkg/types"
+	"github.com/latent-vae/latent/third_party/go-xla/internal/optypes"
+	"github.com/latent-vae/latent/third_party/go-xla/internal/shapeinference"
+	"github.com/latent-vae/latent/third_party/go-xla/pkg/types"
 	"github.com/pkg/errors"
 )
 

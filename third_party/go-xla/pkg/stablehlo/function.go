@@ -8,11 +8,11 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gomlx/go-xla/internal/optypes"
-	"github.com/gomlx/go-xla/internal/shapeinference"
-	"github.com/gomlx/go-xla/pkg/types/dtypes"
-	"github.com/gomlx/go-xla/pkg/types/shapes"
-	"github.com/gomlx/go-xla/pkg/types/shardy"
+	"github.com/latent-vae/latent/third_party/go-xla/internal/optypes"
+	"github.com/latent-vae/latent/third_party/go-xla/internal/shapeinference"
+	"github.com/latent-vae/latent/third_party/go-xla/pkg/types/dtypes"
+	"github.com/latent-vae/latent/third_party/go-xla/pkg/types/shapes"
+	"github.com/latent-vae/latent/third_party/go-xla/pkg/types/shardy"
 	"github.com/pkg/errors"
 )
 
@@ -408,7 +408,7 @@ func (fn *Function) Write(writer io.Writer, indentation string) error {
 			if i > 0 {
 				w(", ")
 			}
-			w(output.shape.ToStableHLO())
+			w("%s", output.shape.ToStableHLO()) // latent's patch (go vet): a constant format
 			writeAttributes(writer, indentation, output.Attributes, w)
 		}
 		if encloseOutputInParenthesis {

@@ -3,7 +3,7 @@
 package stablehlo
 
 import (
-	"github.com/gomlx/go-xla/internal/optypes"
+	"github.com/latent-vae/latent/third_party/go-xla/internal/optypes"
 )
 
 // Abs implements the corresponding standard unary operation.

@@ -6,11 +6,11 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gomlx/go-xla/internal/optypes"
-	"github.com/gomlx/go-xla/internal/shapeinference"
-	"github.com/gomlx/go-xla/pkg/types"
-	"github.com/gomlx/go-xla/pkg/types/dtypes"
-	"github.com/gomlx/go-xla/pkg/types/shapes"
+	"github.com/latent-vae/latent/third_party/go-xla/internal/optypes"
+	"github.com/latent-vae/latent/third_party/go-xla/internal/shapeinference"
+	"github.com/latent-vae/latent/third_party/go-xla/pkg/types"
+	"github.com/latent-vae/latent/third_party/go-xla/pkg/types/dtypes"
+	"github.com/latent-vae/latent/third_party/go-xla/pkg/types/shapes"
 	"github.com/pkg/errors"
 )
 

@@ -10,11 +10,11 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gomlx/go-xla/internal/optypes"
-	"github.com/gomlx/go-xla/internal/utils"
-	"github.com/gomlx/go-xla/pkg/types/dtypes"
-	"github.com/gomlx/go-xla/pkg/types/dtypes/bfloat16"
-	"github.com/gomlx/go-xla/pkg/types/shapes"
+	"github.com/latent-vae/latent/third_party/go-xla/internal/optypes"
+	"github.com/latent-vae/latent/third_party/go-xla/internal/utils"
+	"github.com/latent-vae/latent/third_party/go-xla/pkg/types/dtypes"
+	"github.com/latent-vae/latent/third_party/go-xla/pkg/types/dtypes/bfloat16"
+	"github.com/latent-vae/latent/third_party/go-xla/pkg/types/shapes"
 	"github.com/pkg/errors"
 	"github.com/x448/float16"
 )
@@ -112,7 +112,7 @@ func (s *Statement) Write(writer io.Writer, indentation string) error {
 		if i > 0 {
 			w(", ")
 		}
-		w(input.shape.ToStableHLO())
+		w("%s", input.shape.ToStableHLO()) // latent's patch (go vet): a constant format
 	}
 	w(")")
 	w(" -> ")
@@ -127,7 +127,7 @@ func (s *Statement) Write(writer io.Writer, indentation string) error {
 			if i > 0 {
 				w(", ")
 			}
-			w(output.shape.ToStableHLO())
+			w("%s", output.shape.ToStableHLO()) // latent's patch (go vet): a constant format
 		}
 		if len(s.Outputs) > 1 {
 			w(")")

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/gomlx/go-xla/pkg/types/shapes"
+	"github.com/latent-vae/latent/third_party/go-xla/pkg/types/shapes"
 )
 
 // Value represents a value in a StableHLO program, like `%0` or `%arg0`.

@@ -5,8 +5,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/gomlx/go-xla/internal/utils"
-	"github.com/gomlx/go-xla/pkg/types/dtypes"
+	"github.com/latent-vae/latent/third_party/go-xla/internal/utils"
+	"github.com/latent-vae/latent/third_party/go-xla/pkg/types/dtypes"
 )
 
 // ComparisonType enum defined for the Compare op.

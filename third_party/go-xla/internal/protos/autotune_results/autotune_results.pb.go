@@ -22,7 +22,7 @@
 package autotune_results
 
 import (
-	autotuning "github.com/gomlx/go-xla/internal/protos/autotuning"
+	autotuning "github.com/latent-vae/latent/third_party/go-xla/internal/protos/autotuning"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"

@@ -13,7 +13,7 @@
 package autotuning
 
 import (
-	dnn "github.com/gomlx/go-xla/internal/protos/dnn"
+	dnn "github.com/latent-vae/latent/third_party/go-xla/internal/protos/dnn"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	anypb "google.golang.org/protobuf/types/known/anypb"

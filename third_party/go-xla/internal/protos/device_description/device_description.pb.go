@@ -22,8 +22,8 @@
 package device_description
 
 import (
-	autotune_results "github.com/gomlx/go-xla/internal/protos/autotune_results"
-	cuda_compute_capability "github.com/gomlx/go-xla/internal/protos/cuda_compute_capability"
+	autotune_results "github.com/latent-vae/latent/third_party/go-xla/internal/protos/autotune_results"
+	cuda_compute_capability "github.com/latent-vae/latent/third_party/go-xla/internal/protos/cuda_compute_capability"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"

@@ -35,8 +35,8 @@
 package hlo
 
 import (
-	metrics "github.com/gomlx/go-xla/internal/protos/metrics"
-	xla_data "github.com/gomlx/go-xla/internal/protos/xla_data"
+	metrics "github.com/latent-vae/latent/third_party/go-xla/internal/protos/metrics"
+	xla_data "github.com/latent-vae/latent/third_party/go-xla/internal/protos/xla_data"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	anypb "google.golang.org/protobuf/types/known/anypb"

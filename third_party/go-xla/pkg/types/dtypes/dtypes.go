@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gomlx/go-xla/pkg/types/dtypes/bfloat16"
+	"github.com/latent-vae/latent/third_party/go-xla/pkg/types/dtypes/bfloat16"
 	"github.com/pkg/errors"
 	"github.com/x448/float16"
 )

@@ -19,7 +19,7 @@ package shapes
 import (
 	"fmt"
 
-	"github.com/gomlx/go-xla/pkg/types/dtypes"
+	"github.com/latent-vae/latent/third_party/go-xla/pkg/types/dtypes"
 	"github.com/pkg/errors"
 )
 

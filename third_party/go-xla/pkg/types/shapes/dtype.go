@@ -20,10 +20,10 @@ import (
 	"reflect"
 	"unsafe"
 
-	"github.com/gomlx/go-xla/pkg/types/dtypes/bfloat16"
+	"github.com/latent-vae/latent/third_party/go-xla/pkg/types/dtypes/bfloat16"
 	"github.com/pkg/errors"
 
-	"github.com/gomlx/go-xla/pkg/types/dtypes"
+	"github.com/latent-vae/latent/third_party/go-xla/pkg/types/dtypes"
 	"github.com/x448/float16"
 )
 

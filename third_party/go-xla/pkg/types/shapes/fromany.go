@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"reflect"
 
-	"github.com/gomlx/go-xla/pkg/types/dtypes"
+	"github.com/latent-vae/latent/third_party/go-xla/pkg/types/dtypes"
 	"github.com/pkg/errors"
 )
 

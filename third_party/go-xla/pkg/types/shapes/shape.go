@@ -73,7 +73,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/gomlx/go-xla/pkg/types/dtypes"
+	"github.com/latent-vae/latent/third_party/go-xla/pkg/types/dtypes"
 	"github.com/pkg/errors"
 )
 

@@ -5,7 +5,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/gomlx/go-xla/internal/utils"
+	"github.com/latent-vae/latent/third_party/go-xla/internal/utils"
 )
 
 // ToStableHLO returns the ToStableHLO representation of the shape's type.

@@ -9,7 +9,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/gomlx/go-xla/internal/utils"
+	"github.com/latent-vae/latent/third_party/go-xla/internal/utils"
 	"github.com/pkg/errors"
 )
 

@@ -5,7 +5,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/gomlx/go-xla/pkg/types/shapes"
+	"github.com/latent-vae/latent/third_party/go-xla/pkg/types/shapes"
 	"github.com/pkg/errors"
 )
 

@@ -12,10 +12,10 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
+
+	"github.com/latent-vae/latent/internal/parallel"
 
 	"golang.org/x/image/draw"
 )
@@ -194,20 +194,7 @@ func isImageName(name string) bool {
 // decodeAll decodes the images at paths on all CPUs, keeping their order.
 func decodeAll(paths []string, opt Options, maxPixels int) []decoded {
 	out := make([]decoded, len(paths))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(paths)) {
-		wg.Go(func() {
-			for i := range next {
-				out[i] = decodeFile(paths[i], opt, maxPixels)
-			}
-		})
-	}
-	for i := range paths {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	parallel.Each(len(paths), func(i int) { out[i] = decodeFile(paths[i], opt, maxPixels) })
 	return out
 }
 

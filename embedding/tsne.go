@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"slices"
-	"sync"
+
+	"github.com/latent-vae/latent/internal/parallel"
 )
 
 // TSNE configures a Barnes-Hut t-SNE (van der Maaten 2014): a 2-D map of
@@ -61,25 +61,6 @@ type sparseP struct {
 	start []int
 	cols  []int
 	vals  []float64
-}
-
-// parallelChunks runs f on fixed chunks of 0..n-1 on all CPUs; f gets its
-// chunk's number, so results can be reduced in order.
-func parallelChunks(n int, f func(chunk, lo, hi int)) {
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
-			for c := range next {
-				f(c, c*n/tsneChunks, (c+1)*n/tsneChunks)
-			}
-		})
-	}
-	for c := range tsneChunks {
-		next <- c
-	}
-	close(next)
-	wg.Wait()
 }
 
 // affinities returns the symmetrised input affinities over each point's k
@@ -219,7 +200,7 @@ func descend(p sparseP, n, iters int, theta float64, seed int64) [][2]float64 {
 			exaggeration, momentum = 12, 0.5
 		}
 		tree = tree.rebuild(y)
-		parallelChunks(n, func(c, lo, hi int) {
+		parallel.Chunks(n, tsneChunks, func(c, lo, hi int) {
 			var sumQ float64
 			for i := lo; i < hi; i++ {
 				rep[i] = [2]float64{}

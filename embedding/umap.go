@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/latent-vae/latent/internal/parallel"
 )
 
 // UMAP configures a 2-D UMAP (McInnes, Healy and Melville 2018) of points:
@@ -46,7 +48,7 @@ func (o UMAP) Embed(points []float64, d int) ([][2]float64, error) {
 func knn(points []float64, n, d, k int) ([]int, []float64) {
 	nbrs := make([]int, n*k)
 	dists := make([]float64, n*k)
-	parallelChunks(n, func(_, lo, hi int) {
+	parallel.Chunks(n, tsneChunks, func(_, lo, hi int) {
 		sq := make([]float64, n)
 		for i := lo; i < hi; i++ {
 			xi := points[i*d : (i+1)*d]

@@ -1,9 +1,9 @@
 package score
 
 import (
-	"runtime"
 	"slices"
-	"sync"
+
+	"github.com/latent-vae/latent/internal/parallel"
 )
 
 // block is how many rows of a distance matrix are held at once.
@@ -38,24 +38,12 @@ func eachDistances(x, y Features, fn func(from int, d []float64)) {
 	}
 }
 
-// inParallel calls fn on consecutive ranges [lo, hi) covering [0, n), one
-// per CPU, at once, with the range's index.
-func inParallel(n int, fn func(part, lo, hi int)) {
-	parts := runtime.GOMAXPROCS(0)
-	var wg sync.WaitGroup
-	for p := range parts {
-		lo, hi := n*p/parts, n*(p+1)/parts
-		wg.Go(func() { fn(p, lo, hi) })
-	}
-	wg.Wait()
-}
-
 // kthRadii returns the squared distance of each vector of f to its k-th
 // nearest other vector.
 func kthRadii(f Features, k int) []float64 {
 	radii := make([]float64, f.N)
 	eachDistances(f, f, func(from int, d []float64) {
-		inParallel(len(d)/f.N, func(_, lo, hi int) {
+		parallel.Ranges(len(d)/f.N, func(_, lo, hi int) {
 			nearest := make([]float64, 0, k+1)
 			for i := lo; i < hi; i++ {
 				nearest = nearest[:0]
@@ -85,13 +73,13 @@ func kthRadii(f Features, k int) []float64 {
 func (r *Reference) precisionRecall(gen Features) (precision, recall float64) {
 	genRadii := kthRadii(gen, r.opt.K)
 	inReal := make([]bool, gen.N)
-	parts := runtime.GOMAXPROCS(0)
+	parts := parallel.Workers()
 	covered := make([][]bool, parts) // by part of each block's rows
 	for p := range covered {
 		covered[p] = make([]bool, r.real.N)
 	}
 	eachDistances(gen, r.real, func(from int, d []float64) {
-		inParallel(len(d)/r.real.N, func(p, lo, hi int) {
+		parallel.Ranges(len(d)/r.real.N, func(p, lo, hi int) {
 			for i := lo; i < hi; i++ {
 				for j, v := range d[i*r.real.N : (i+1)*r.real.N] {
 					if v <= r.radii[j] {

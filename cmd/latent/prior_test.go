@@ -103,7 +103,7 @@ func TestPriorFitFlags(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--kind", "flow"}, `--kind "flow": want gmm or diffusion`},
+		{[]string{"--kind", "flow"}, `--kind "flow": want ` + prior.Either(prior.KindNames())},
 		{[]string{"--kind", "gmm", "--steps", "10"}, "--steps is a diffusion prior's flag"},
 		{[]string{"--kind", "diffusion", "--components", "3"}, "--components is a gmm prior's flag"},
 		{[]string{"--kind", "gmm", "--components", "0"}, "--components 0: want ≥ 1"},

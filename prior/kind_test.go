@@ -1,0 +1,126 @@
+package prior
+
+import (
+	"flag"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestRegistry: every kind is registered once, with all its parts, a rank
+// of its own and flags no other kind defines; the lists follow the ranks.
+func TestRegistry(t *testing.T) {
+	names, ranks := map[string]bool{}, map[int]string{}
+	for _, k := range Registered() {
+		if names[k.Name] {
+			t.Errorf("kind %q registered twice", k.Name)
+		}
+		names[k.Name] = true
+		if other, ok := ranks[k.Rank]; ok {
+			t.Errorf("kinds %q and %q share rank %d", other, k.Name, k.Rank)
+		}
+		ranks[k.Rank] = k.Name
+		if k.Flags == nil || k.Open == nil || k.Describe == nil || k.Help == "" || k.Draws < 1 {
+			t.Errorf("kind %q lacks a part: %+v", k.Name, k)
+		}
+		if got, ok := Lookup(k.Name); !ok || got.Name != k.Name {
+			t.Errorf("Lookup(%q) = %v, %v", k.Name, got.Name, ok)
+		}
+	}
+	kinds := Kinds() // best first
+	if !slices.IsSortedFunc(kinds, func(a, b string) int { ka, _ := Lookup(a); kb, _ := Lookup(b); return kb.Rank - ka.Rank }) ||
+		len(kinds) != len(names) || slices.Index(kinds, KindDiffusion) > slices.Index(kinds, KindGMM) {
+		t.Errorf("Kinds() = %v: want every kind, best (highest rank) first, diffusion before gmm", kinds)
+	}
+	if got := Names(); !slices.Equal(got[:2], []string{Auto, Normal}) || !slices.Equal(got[2:], KindNames()) {
+		t.Errorf("Names() = %v", got)
+	}
+	fs := flag.NewFlagSet("", flag.ContinueOnError)
+	f := DefineFitFlags(fs) // a flag defined twice panics
+	for _, k := range Registered() {
+		if f.Recipes[k.Name] == nil {
+			t.Errorf("kind %q defined no recipe", k.Name)
+		}
+		for _, name := range f.Of(k.Name) {
+			if flagName, owner := f.Foreign(k.Name, map[string]bool{name: true}); flagName != "" {
+				t.Errorf("--%s of %s is taken as %s's", name, k.Name, owner)
+			}
+			for _, other := range Registered() {
+				if other.Name != k.Name {
+					if flagName, owner := f.Foreign(other.Name, map[string]bool{name: true}); flagName != name || owner != k.Name {
+						t.Errorf("--kind %s --%s: refused as %q of %q, want %s's flag", other.Name, name, flagName, owner, k.Name)
+					}
+				}
+			}
+		}
+	}
+	if got := f.Of(KindGMM); !slices.Equal(got, []string{"components"}) {
+		t.Errorf("gmm's flags %v, want [components]", got)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("a kind registered twice did not panic")
+		}
+	}()
+	register(Kind{Name: KindGMM})
+}
+
+// kindNamers are what names a kind in code: its name as a string, and the
+// identifiers of one kind's API.
+var kindNamers = regexp.MustCompile(`\bprior\.(Kind[A-Z]\w*|Mixtures|FitMixtures|FitDiffusion|FitGaussians|FitGMM|GMM|Diffusion|DiffusionConfig|DefaultDiffusion|NewDiffusion|WarmupSteps)\b`)
+
+// kindNameAllowed are string literals of a kind's name outside prior/ that
+// mean something else.
+var kindNameAllowed = map[string][]string{
+	"models/config.go": {"gaussian"}, // the likelihood of that name
+}
+
+// TestNoKindOutsidePrior: no non-test Go file outside prior/ (and the
+// vendored third_party/) names a prior kind, as a string or through a
+// kind's own API: a new kind is a file in prior/, and every command takes
+// it from the registry.
+func TestNoKindOutsidePrior(t *testing.T) {
+	root := ".."
+	var found []string
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		if d.IsDir() {
+			if rel == "prior" || rel == "third_party" || strings.HasPrefix(d.Name(), ".") && rel != "." || d.Name() == "testdata" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for i, line := range strings.Split(string(src), "\n") {
+			if m := kindNamers.FindString(line); m != "" && m != "prior.KindNames" {
+				found = append(found, rel+":"+strconv.Itoa(i+1)+": "+m)
+			}
+			for _, k := range KindNames() {
+				if strings.Contains(line, `"`+k+`"`) && !slices.Contains(kindNameAllowed[filepath.ToSlash(rel)], k) {
+					found = append(found, rel+":"+strconv.Itoa(i+1)+": "+`"`+k+`"`)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range found {
+		t.Errorf("%s names a prior kind outside prior/: take it from the registry (prior.Lookup, prior.Registered)", f)
+	}
+}

@@ -2,7 +2,9 @@ package embedding
 
 import (
 	"math"
+	"math/rand/v2"
 	"reflect"
+	"sort"
 	"testing"
 )
 
@@ -47,5 +49,31 @@ func TestNearest(t *testing.T) {
 	got, _ := Nearest([]float32{4, 3}, codes, 1)
 	if !(math.Abs(got[0].Distance-3) <= 1e-12) {
 		t.Errorf("distance from (4,3) to (4,0) = %v, want 3", got[0].Distance)
+	}
+}
+
+// TestNearestMatchesStableSort checks the heap selection against sorting
+// every code by distance, stably, on codes with many ties.
+func TestNearestMatchesStableSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	const n, d = 200, 3
+	codes := make([]float32, n*d)
+	for i := range codes {
+		codes[i] = float32(rng.IntN(4)) // small integers: many equal distances
+	}
+	for _, k := range []int{1, 7, n, n + 5} {
+		query := []float32{1.5, 2, 0}
+		got, err := Nearest(query, codes, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := make([]Neighbor, n)
+		for i := range n {
+			want[i] = Neighbor{Index: i, Distance: math.Sqrt(sqDistance(codes[i*d:(i+1)*d], query))}
+		}
+		sort.SliceStable(want, func(a, b int) bool { return want[a].Distance < want[b].Distance })
+		if !reflect.DeepEqual(got, want[:min(k, n)]) {
+			t.Errorf("k = %d: Nearest %v, want %v", k, got, want[:min(k, n)])
+		}
 	}
 }

@@ -105,43 +105,6 @@ func affinities(points []float64, n, d, k int, perplexity float64) sparseP {
 	return p
 }
 
-// nearest fills row with the indices of the len(row) smallest of dist,
-// nearest first (ties by index), through a max-heap of the best so far.
-func nearest(dist []float64, row []int) {
-	k := len(row)
-	less := func(a, b int) bool { return dist[a] < dist[b] || dist[a] == dist[b] && a < b }
-	h := row[:0]
-	down := func(at int) {
-		for {
-			c := 2*at + 1
-			if c >= len(h) {
-				return
-			}
-			if c+1 < len(h) && less(h[c], h[c+1]) {
-				c++
-			}
-			if !less(h[at], h[c]) {
-				return
-			}
-			h[at], h[c] = h[c], h[at]
-			at = c
-		}
-	}
-	for j := range dist {
-		switch {
-		case len(h) < k:
-			h = append(h, j)
-			for at := len(h) - 1; at > 0 && less(h[(at-1)/2], h[at]); at = (at - 1) / 2 {
-				h[at], h[(at-1)/2] = h[(at-1)/2], h[at]
-			}
-		case less(j, h[0]):
-			h[0] = j
-			down(0)
-		}
-	}
-	slices.SortFunc(row, func(a, b int) int { return cmp.Or(cmp.Compare(dist[a], dist[b]), cmp.Compare(a, b)) })
-}
-
 // bandwidth fills rowP with the conditional probabilities of neighbours
 // at squared distances sq (nearest first) under the Gaussian whose entropy
 // is target nats.

@@ -53,11 +53,7 @@ func knn(points []float64, n, d, k int) ([]int, []float64) {
 		for i := lo; i < hi; i++ {
 			xi := points[i*d : (i+1)*d]
 			for j := range n {
-				var s float64
-				for t, v := range points[j*d : (j+1)*d] {
-					s += (v - xi[t]) * (v - xi[t])
-				}
-				sq[j] = s
+				sq[j] = sqDistance(points[j*d:(j+1)*d], xi)
 			}
 			sq[i] = math.Inf(1)
 			row := nbrs[i*k : (i+1)*k]

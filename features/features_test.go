@@ -269,3 +269,17 @@ func TestShippedMNIST(t *testing.T) {
 			acc, n.Accuracy, d, set.Test.N)
 	}
 }
+
+// TestScheduleKeepsRates: the shared schedule gives DefaultRecipe's steps
+// the float32 rates features computed before it shared it, as
+// LR·½(1 + cos(π·s/Steps)), so a rebuilt network keeps MNISTSHA256.
+func TestScheduleKeepsRates(t *testing.T) {
+	for _, r := range []Recipe{DefaultRecipe, tinyRecipe} {
+		for s := range r.Steps {
+			want := float32(r.LR * 0.5 * (1 + math.Cos(math.Pi*float64(s)/float64(r.Steps))))
+			if got := float32(r.Schedule().At(int64(s))); got != want {
+				t.Fatalf("recipe %+v, step %d: rate %v, want %v", r, s, got, want)
+			}
+		}
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
 
 	"github.com/latent-vae/latent/data"
+	"github.com/latent-vae/latent/internal/schedule"
 )
 
 // Recipe is how a feature network is trained: with the architecture it
@@ -30,6 +31,12 @@ type Recipe struct {
 
 // DefaultRecipe is the recipe of every network latent trains.
 var DefaultRecipe = Recipe{Architecture: Architecture, Seed: 1, Steps: 2500, Batch: 128, LR: 2e-3}
+
+// Schedule is the recipe's learning rate: LR decayed to 0 on a half cosine
+// over Steps, without warm-up.
+func (r Recipe) Schedule() schedule.LR {
+	return schedule.LR{Peak: r.LR, Cosine: true, End: int64(r.Steps)}
+}
 
 // key is the recipe's part of a cache key.
 func (r Recipe) key() string {
@@ -77,7 +84,7 @@ func Train(b backends.Backend, set *data.Set, r Recipe, progress func(done, tota
 		for i, l := range bt.Labels {
 			ys[i] = int32(l)
 		}
-		lr := float32(r.LR * 0.5 * (1 + math.Cos(math.Pi*float64(s)/float64(r.Steps))))
+		lr := float32(r.Schedule().At(int64(s)))
 		out, err := step.Exec(tensors.FromFlatDataAndDimensions(bt.Images, r.Batch, tr.Height, tr.Width, tr.Channels),
 			tensors.FromFlatDataAndDimensions(ys, r.Batch), lr)
 		if err != nil {

@@ -1,8 +1,7 @@
 package train
 
 import (
-	"math"
-
+	"github.com/latent-vae/latent/internal/schedule"
 	"github.com/latent-vae/latent/rundir"
 )
 
@@ -23,13 +22,6 @@ func KLWeight(cfg rundir.Config, step int64) float64 {
 // run follows the schedule of one that never stopped.
 func LearningRate(cfg rundir.Config, step int64) float64 {
 	o := cfg.Objective
-	if o.WarmupSteps > 0 && step < o.WarmupSteps {
-		return cfg.LR * float64(step+1) / float64(o.WarmupSteps)
-	}
-	span := cfg.Steps - o.WarmupSteps
-	if o.LRSchedule != rundir.CosineLR || span <= 0 {
-		return cfg.LR
-	}
-	done := min(float64(step-o.WarmupSteps)/float64(span), 1)
-	return cfg.LR * 0.5 * (1 + math.Cos(math.Pi*done))
+	s := schedule.LR{Peak: cfg.LR, Warmup: o.WarmupSteps, Cosine: o.LRSchedule == rundir.CosineLR, End: cfg.Steps}
+	return s.At(step)
 }

@@ -6,7 +6,7 @@
 //	go run ./examples/priorsample --run runs/mnist -n 16 -o samples.png
 //
 // Outside this repository it is the same program in a module of its own,
-// after `go get github.com/latent-vae/latent@latest`.
+// after `go get github.com/latent-vae/latent/...@latest`.
 package main
 
 import (

@@ -37,8 +37,9 @@ const (
 // pkg@version` refuses either); packed as a module version and served by a
 // file:// GOPROXY in front of the usual ones, `go install
 // github.com/latent-vae/latent/cmd/latent@version` succeeds; and a module of
-// its own holding examples/priorsample, after one `go get` of latent,
-// builds, links none of upstream go-xla (whose protobuf registrations and C
+// its own holding examples/priorsample, after one `go get
+// github.com/latent-vae/latent/...@version` (as docs/library.md says),
+// builds with -mod=readonly, links none of upstream go-xla (whose protobuf registrations and C
 // symbols would clash with latent's copy), and draws samples from a gmm
 // prior that the installed latent fitted to a tiny run.
 func TestModuleInstallsAndImports(t *testing.T) {
@@ -75,9 +76,9 @@ func TestModuleInstallsAndImports(t *testing.T) {
 	}
 	writeFile(t, filepath.Join(outside, "main.go"), src)
 	writeFile(t, filepath.Join(outside, "go.mod"), []byte("module example.com/outside\n\ngo 1.26\n"))
-	goRun(t, env, outside, "get", modPath+"@"+version)
+	goRun(t, env, outside, "get", modPath+"/...@"+version)
 	sampler := filepath.Join(tmp, "priorsample")
-	goRun(t, env, outside, "build", "-o", sampler, ".")
+	goRun(t, env, outside, "build", "-mod=readonly", "-o", sampler, ".")
 	if deps := goRun(t, env, outside, "version", "-m", sampler); strings.Contains(deps, "github.com/gomlx/go-xla") {
 		t.Errorf("the outside program links upstream go-xla beside latent's copy:\n%s", deps)
 	}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/latent-vae/latent/internal/suggest"
 	"github.com/latent-vae/latent/rundir"
 )
 
@@ -98,23 +99,15 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 }
 
 // flagSuggestion returns "; did you mean --X?" for an unknown flag near one
-// of fs's (by edit distance, or one it starts), else "".
+// of fs's (suggest.Closest), else "".
 func flagSuggestion(fs *flag.FlagSet, err error) string {
 	name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: ")
 	if !ok {
 		return ""
 	}
-	name = strings.TrimLeft(name, "-")
-	best, bestDist := "", 3 // at most two edits away
-	fs.VisitAll(func(f *flag.Flag) {
-		d := editDistance(name, f.Name)
-		if len(name) >= 3 && strings.HasPrefix(f.Name, name) {
-			d = 1 // a prefix: --temp for --temperature
-		}
-		if d < bestDist && d < len(f.Name) {
-			best, bestDist = f.Name, d
-		}
-	})
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+	best := suggest.Closest(strings.TrimLeft(name, "-"), names) // --temp for --temperature
 	if best == "" {
 		return ""
 	}

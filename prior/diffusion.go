@@ -240,10 +240,12 @@ type diffusionSampler struct {
 	steps int
 }
 
+// Sample draws n codes in s.steps DDIM steps.
 func (s diffusionSampler) Sample(n int, seed int64, temperature float64, labels []int) ([]float32, error) {
 	return s.d.Sample(n, seed, temperature, labels, s.steps)
 }
 
+// Close frees the compiled step.
 func (s diffusionSampler) Close() { s.d.Finalize() }
 
 // diffusionRecipe is a diffusion fit: its recipe's flags and --resume.
@@ -267,6 +269,7 @@ func diffusionFlags(fs *flag.FlagSet) Recipe {
 	return r
 }
 
+// Check refuses a recipe out of range (DiffusionConfig.Validate).
 func (r *diffusionRecipe) Check() error {
 	if err := r.cfg.Validate(); err != nil {
 		return fmt.Errorf("diffusion flags: %w", err)
@@ -274,6 +277,7 @@ func (r *diffusionRecipe) Check() error {
 	return nil
 }
 
+// Resume is --resume.
 func (r *diffusionRecipe) Resume() bool { return *r.resume }
 
 // Ready refuses to resume a fit that has done --steps already.

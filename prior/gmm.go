@@ -412,6 +412,7 @@ func init() {
 // gmmRecipe is a gmm fit: --components.
 type gmmRecipe struct{ components *int }
 
+// Check refuses fewer than one component.
 func (r gmmRecipe) Check() error {
 	if *r.components < 1 {
 		return fmt.Errorf("--components %d: want ≥ 1", *r.components)
@@ -419,6 +420,7 @@ func (r gmmRecipe) Check() error {
 	return nil
 }
 
+// Resume is false: EM starts afresh.
 func (r gmmRecipe) Resume() bool { return false }
 
 // Ready refuses more components than the largest class's codes hold.

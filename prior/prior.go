@@ -1,7 +1,10 @@
 // Package prior fits priors to a trained run's codes after training
 // ("ex-post density estimation", Ghosh et al. 2020) and draws codes from
-// them: a Gaussian mixture fitted by EM (gmm.go) and a denoising diffusion
-// model over the code (diffusion.go), trained as latent trains a VAE (fit.go).
+// them. Each kind is one file that registers its Kind (kind.go): one
+// full-covariance Gaussian (gaussian.go), a Gaussian mixture fitted by EM
+// (gmm.go) and a denoising diffusion model over the code (diffusion.go),
+// trained as latent trains a VAE (fit.go). Commands take the kinds from the
+// registry and draw through the Sampler interface; none names a kind.
 //
 // A trained VAE's codes do not fill N(0, I): the aggregate posterior has
 // holes, and codes drawn in them decode to shapes that are no image of the

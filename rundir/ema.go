@@ -10,7 +10,7 @@ import (
 // same name under EMAScope, starting at zero) towards its value after the
 // step: a ← decay·a + (1 − decay)·v. Load divides the averages by
 // 1 − decay^steps (UseAverages), which removes the zero start's bias. The
-// VAE's training (train) and the diffusion prior's fit (prior) both use it.
+// VAE's training (train) and a prior's fit (prior) both use it.
 func UpdateAverages(ctx *context.Context, g *Graph, decay float64) {
 	var vars []*context.Variable
 	for v := range ctx.IterVariables() {

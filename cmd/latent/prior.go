@@ -55,7 +55,7 @@ func priorFitFlagSet(stderr io.Writer) (*flag.FlagSet, *priorFitFlags) {
 	f.kind = fs.String("kind", "", "the prior to fit: "+prior.Either(kinds))
 	f.draws = fs.Int("draws", 0, "posterior draws per training image (default: "+strings.Join(draws, ", ")+")")
 	f.drawTemperature = fs.Float64("draw-temperature", 1, "temperature T of the posterior draws μ + Tσε, in [0, 1] (1: the posterior; 0: its means; below 1: sharper samples, less varied)")
-	f.seed = fs.Int64("seed", 1, "seed of the posterior draws and of the prior's fit (a mixture's start, a network's training)")
+	f.seed = fs.Int64("seed", 1, "seed of the posterior draws and of the prior's fit")
 	f.kinds = prior.DefineFitFlags(fs)
 	return fs, f
 }
@@ -273,7 +273,7 @@ func fitProgress(stderr io.Writer, what string, steps int64) func(done, total in
 	}
 }
 
-// defaultPriorSteps is the DDIM steps a diffusion prior samples in.
+// defaultPriorSteps is the steps a prior that samples in steps takes.
 const defaultPriorSteps = 50
 
 // priorFlags are the flags of a command that draws random latents.
@@ -287,7 +287,7 @@ func addPriorFlags(fs *flag.FlagSet) priorFlags {
 	return priorFlags{
 		name: fs.String("prior", prior.Auto, "prior of the random latents: auto (the run's best fitted prior: "+bestFirst()+", else normal), "+
 			"normal (N(0, I)), "+prior.Either(prior.KindNames())+" (fitted by latent prior fit)"),
-		steps: fs.Int("prior-steps", defaultPriorSteps, "sampling steps of a prior that samples in steps (a diffusion prior's DDIM steps)"),
+		steps: fs.Int("prior-steps", defaultPriorSteps, "sampling steps of a fitted prior that samples in steps (DDIM)"),
 	}
 }
 

@@ -43,7 +43,7 @@ func runScore(args []string, stdout, stderr io.Writer) error {
 	temperature := fs.Float64("temperature", 1, "standard deviation of the latents")
 	priorName := fs.String("prior", scoreAllPriors, "priors whose samples are scored, a row each: all (N(0, I) and every prior fitted to the run), "+
 		"normal, "+prior.Either(prior.KindNames()))
-	priorSteps := fs.Int("prior-steps", defaultPriorSteps, "sampling steps of a prior that samples in steps (a diffusion prior's DDIM steps)")
+	priorSteps := fs.Int("prior-steps", defaultPriorSteps, "sampling steps of a fitted prior that samples in steps (DDIM)")
 	featArg := fs.String("features", "", "feature network: a file written by --train-features, or a run folder whose labelled data set gives one "+
 		"(default: the run's data set's own; give one for a data set without labels)")
 	asJSON := fs.Bool("json", false, "print the scores as JSON on stdout")
@@ -138,7 +138,7 @@ func (s *session) scoredPriors(name string) ([]string, error) {
 }
 
 // scores measures the run's samples (n codes from each of priors, drawn
-// with steps DDIM steps for a diffusion prior), a perfect prior's samples,
+// in steps steps by a prior that takes steps), a perfect prior's samples,
 // its reconstructions of the test split and n training images against the test split, in the
 // features of the network featArg names (or the data set's own).
 func (s *session) scores(featArg string, priors []string, steps, n int, seed int64, temperature float64) (scoreReport, error) {
@@ -430,7 +430,7 @@ func printScores(w io.Writer, r scoreReport) {
 		r.Run, r.Step, r.Temperature, r.Seed, r.Reference)
 	fmt.Fprintf(w, "features: %s (test accuracy %.2f%%); latent's own scale, not comparable with Inception FIDs\n\n",
 		r.Features, 100*r.Accuracy)
-	width := 16 // of the name column: the longest row name ("samples: diffusion" is 18)
+	width := 16 // of the name column: the longest row name (a kind's row may be longer)
 	for _, row := range r.Rows {
 		width = max(width, utf8.RuneCountInString(row.Name))
 	}

@@ -1,16 +1,11 @@
 package train
 
 import (
-	"bufio"
-	"errors"
-	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
-	"github.com/latent-vae/latent/internal/atomicfile"
+	"github.com/latent-vae/latent/internal/metricsfile"
 	"github.com/latent-vae/latent/models"
 	"github.com/latent-vae/latent/rundir"
 )
@@ -51,64 +46,21 @@ func (r metricsRow) String() string {
 	return strings.Join(cells, ",")
 }
 
-type metricsWriter struct{ f *os.File }
+// metricsWriter appends metricsRows to a run's metrics.csv.
+type metricsWriter struct{ *metricsfile.Writer }
 
 // openMetrics opens dir/metrics.csv, for a model of layers stochastic
 // layers, for appending. Rows after step start (written after the
 // checkpoint a resumed run continues from) are dropped first, so the table
 // never holds a step twice.
 func openMetrics(dir string, start int64, layers int) (*metricsWriter, error) {
-	path := filepath.Join(dir, rundir.MetricsFile)
-	kept, err := keptRows(path, start)
-	if err != nil {
-		return nil, err
-	}
 	header := append(rundir.MetricsColumns(), rundir.LayerKLColumns(layers)...)
-	content := strings.Join(header, ",") + "\n" + strings.Join(kept, "")
-	if err := atomicfile.WriteBytes(path, []byte(content)); err != nil {
+	w, err := metricsfile.Open(filepath.Join(dir, rundir.MetricsFile), strings.Join(header, ","), start)
+	if err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("opening %s: %w", path, err)
-	}
-	return &metricsWriter{f: f}, nil
+	return &metricsWriter{w}, nil
 }
 
-// keptRows returns the data rows of an existing metrics file whose step is at
-// most start, each with its newline.
-func keptRows(path string, start int64) ([]string, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, err)
-	}
-	defer f.Close()
-	var rows []string
-	r := bufio.NewReader(f)
-	for first := true; ; first = false {
-		line, err := r.ReadString('\n')
-		if cell, _, _ := strings.Cut(line, ","); !first && strings.HasSuffix(line, "\n") {
-			if step, perr := strconv.ParseInt(cell, 10, 64); perr == nil && step <= start {
-				rows = append(rows, line)
-			}
-		}
-		if err == io.EOF {
-			return rows, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", path, err)
-		}
-	}
-}
-
-func (w *metricsWriter) write(r metricsRow) error {
-	if _, err := fmt.Fprintln(w.f, r.String()); err != nil {
-		return fmt.Errorf("writing %s: %w", w.f.Name(), err)
-	}
-	return nil
-}
-
-func (w *metricsWriter) Close() error { return w.f.Close() }
+// write appends r as a row.
+func (w *metricsWriter) write(r metricsRow) error { return w.Write(r.String()) }

@@ -12,6 +12,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"gonum.org/v1/gonum/stat"
 )
 
 // Features are N feature vectors of D values, row by row.
@@ -171,9 +173,7 @@ func ClassCoverage(classes []int, numClasses int) (Coverage, error) {
 	}
 	for k := range c.Shares {
 		c.Shares[k] /= float64(len(classes))
-		if p := c.Shares[k]; p > 0 {
-			c.Entropy -= p * math.Log(p)
-		}
 	}
+	c.Entropy = stat.Entropy(c.Shares)
 	return c, nil
 }

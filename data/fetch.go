@@ -2,11 +2,7 @@ package data
 
 import (
 	"context"
-	"crypto/md5"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"hash"
 	"io"
 	"net"
 	"net/http"
@@ -18,6 +14,7 @@ import (
 
 	"github.com/latent-vae/latent/internal/atomicfile"
 	"github.com/latent-vae/latent/internal/dialer"
+	"github.com/latent-vae/latent/internal/download"
 )
 
 // remoteFile is one published file of a data set and its checksum, written
@@ -144,29 +141,29 @@ func fetchFiles(ctx context.Context, dir string, opt FetchOptions, files []remot
 	}
 	for _, f := range files {
 		path := filepath.Join(dir, f.name)
-		if got, err := fileSum(path, f.sum); err == nil && got == f.sum {
+		if got, err := download.FileSum(path, f.sum); err == nil && got == f.sum {
 			continue
 		}
 		u, err := url.JoinPath(opt.BaseURL, f.name)
 		if err != nil {
 			return fmt.Errorf("fetching %s: bad base URL %q: %w", f.name, opt.BaseURL, err)
 		}
-		if err := download(ctx, client, opt.IdleTimeout, u, path, f.sum); err != nil {
+		if err := get(ctx, client, opt.IdleTimeout, u, path, f.sum); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// download fetches u to path, atomically, if its checksum is want. It fails
+// get fetches u to path, atomically, if its checksum is want. It fails
 // when the body stalls for longer than idle.
-func download(ctx context.Context, client *http.Client, idle time.Duration, u, path, want string) error {
-	h, err := newHash(want)
+func get(ctx context.Context, client *http.Client, idle time.Duration, u, path, want string) error {
+	h, err := download.NewHash(want)
 	if err != nil {
 		return fmt.Errorf("fetching %s: %w", path, err)
 	}
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
+	ctx, stall, stop := download.WithStall(ctx, idle, fmt.Errorf("the server sent nothing for %v", idle))
+	defer stop()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return fmt.Errorf("fetching %s: %w", u, err)
@@ -179,9 +176,7 @@ func download(ctx context.Context, client *http.Client, idle time.Duration, u, p
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("downloading %s from %s: %s", path, u, resp.Status)
 	}
-	body := newIdleReader(resp.Body, idle, func() {
-		cancel(fmt.Errorf("the server sent nothing for %v", idle))
-	})
+	body := stall.Reader(resp.Body)
 	return atomicfile.Write(path, func(w io.Writer) error {
 		if _, err := io.Copy(io.MultiWriter(w, h), body); err != nil {
 			if cause := context.Cause(ctx); cause != nil {
@@ -189,65 +184,9 @@ func download(ctx context.Context, client *http.Client, idle time.Duration, u, p
 			}
 			return fmt.Errorf("downloading %s: %w", u, err)
 		}
-		if got := sumString(want, h); got != want {
+		if got := download.SumString(want, h); got != want {
 			return fmt.Errorf("fetching %s: checksum mismatch: got %s, want %s; the download was removed", u, got, want)
 		}
 		return nil
 	})
-}
-
-// idleReader calls stall when a Read waits longer than idle.
-type idleReader struct {
-	r     io.Reader
-	idle  time.Duration
-	timer *time.Timer
-}
-
-// newIdleReader returns r with stall armed during each Read.
-func newIdleReader(r io.Reader, idle time.Duration, stall func()) *idleReader {
-	t := time.AfterFunc(idle, stall)
-	t.Stop()
-	return &idleReader{r: r, idle: idle, timer: t}
-}
-
-// Read reads from the underlying reader, calling stall if it waits too long.
-func (r *idleReader) Read(p []byte) (int, error) {
-	r.timer.Reset(r.idle)
-	defer r.timer.Stop()
-	return r.r.Read(p)
-}
-
-// fileSum returns the checksum of the file at path in the algorithm of want.
-func fileSum(path, want string) (string, error) {
-	h, err := newHash(want)
-	if err != nil {
-		return "", err
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return "", fmt.Errorf("reading %s: %w", path, err)
-	}
-	defer f.Close()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("reading %s: %w", path, err)
-	}
-	return sumString(want, h), nil
-}
-
-// newHash returns the hash named by the prefix of a checksum.
-func newHash(sum string) (hash.Hash, error) {
-	algo, _, _ := strings.Cut(sum, ":")
-	switch algo {
-	case "sha256":
-		return sha256.New(), nil
-	case "md5":
-		return md5.New(), nil
-	}
-	return nil, fmt.Errorf("unknown checksum algorithm in %q", sum)
-}
-
-// sumString formats h's sum with the algorithm prefix of want.
-func sumString(want string, h hash.Hash) string {
-	algo, _, _ := strings.Cut(want, ":")
-	return algo + ":" + hex.EncodeToString(h.Sum(nil))
 }

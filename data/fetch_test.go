@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/latent-vae/latent/internal/dialer"
+	"github.com/latent-vae/latent/internal/download"
 	"github.com/latent-vae/latent/internal/pipenet"
 	"github.com/latent-vae/latent/internal/timeout"
 )
@@ -144,7 +145,7 @@ func TestPublishedMNISTChecksums(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range set.files {
-		got, err := fileSum(filepath.Join(dir, f.name), f.sum)
+		got, err := download.FileSum(filepath.Join(dir, f.name), f.sum)
 		if err != nil || got != f.sum {
 			t.Errorf("%s: checksum %s (%v), want %s", f.name, got, err, f.sum)
 		}

@@ -17,9 +17,9 @@ import (
 	"regexp"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/latent-vae/latent/internal/atomicfile"
+	"github.com/latent-vae/latent/internal/download"
 )
 
 // Wheel is a pinned file on a Python package index.
@@ -126,10 +126,9 @@ func parseIndex(contentType string, body []byte, base *url.URL, pin Wheel) (whee
 // checks its size and SHA-256. The caller removes the returned file.
 func (f fetcher) download(ctx context.Context, pin Wheel, w wheel, dir string) (_ *os.File, n int64, err error) {
 	opt := f.opt
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	stall := time.AfterFunc(opt.StallTimeout, func() { cancel(errStalled) })
-	defer stall.Stop()
+	ctx, stall, stop := download.WithStall(ctx, opt.StallTimeout, errStalled)
+	defer stop()
+	stall.Start()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, w.url, nil)
 	if err != nil {
 		return nil, 0, fmt.Errorf("downloading %s: %w", w.url, err)
@@ -158,7 +157,7 @@ func (f fetcher) download(ctx context.Context, pin Wheel, w wheel, dir string) (
 	if opt.Progress != nil {
 		dst = io.MultiWriter(tmp, opt.Progress)
 	}
-	n, err = io.Copy(io.MultiWriter(dst, sum), &stallReader{resp.Body, stall, opt.StallTimeout})
+	n, err = io.Copy(io.MultiWriter(dst, sum), stall.Reader(resp.Body))
 	if err != nil || (want > 0 && n != want) {
 		return nil, n, f.truncated(w.url, n, want, context.Cause(ctx), err)
 	}
@@ -171,21 +170,6 @@ func (f fetcher) download(ctx context.Context, pin Wheel, w wheel, dir string) (
 
 // errStalled cancels a download that received nothing for Options.StallTimeout.
 var errStalled = errors.New("stalled")
-
-// stallReader restarts the stall timer at every read that brings data.
-type stallReader struct {
-	r     io.Reader
-	timer *time.Timer
-	d     time.Duration
-}
-
-func (s *stallReader) Read(p []byte) (int, error) {
-	n, err := s.r.Read(p)
-	if n > 0 {
-		s.timer.Reset(s.d)
-	}
-	return n, err
-}
 
 func (f fetcher) truncated(url string, n, want int64, cause, err error) error {
 	opt := f.opt

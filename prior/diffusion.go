@@ -14,6 +14,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/layers"
 	"github.com/gomlx/gomlx/pkg/ml/layers/activations"
 
+	"github.com/latent-vae/latent/internal/schedule"
 	"github.com/latent-vae/latent/models"
 )
 
@@ -47,6 +48,13 @@ type DiffusionConfig struct {
 // from 8.42 to 7.74 on that run, and 11.38 to 9.22 on a 32-d one.
 func DefaultDiffusion() DiffusionConfig {
 	return DiffusionConfig{Width: 128, Blocks: 3, Steps: 32000, BatchSize: 256, LR: 2e-3, EMA: 0.999, Skip: true}
+}
+
+// schedule is the fit's learning rate: a linear warm-up over WarmupSteps,
+// then LR held, so a fit resumed with more steps follows the schedule of
+// one asked for them from the start.
+func (c DiffusionConfig) schedule() schedule.LR {
+	return schedule.LR{Peak: c.LR, Warmup: WarmupSteps}
 }
 
 // Validate reports the first field out of range.

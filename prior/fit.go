@@ -277,7 +277,7 @@ func (f *fitter) run(dir string, start int64, opt FitOptions) error {
 			return f.interrupt(dir, start, step)
 		}
 		z, y := f.batch(step)
-		lr := float32(d.LR * min(1, float64(step+1)/WarmupSteps))
+		lr := float32(d.schedule().At(step))
 		out, err := f.step.Exec(z, y, lr)
 		if err != nil {
 			return fmt.Errorf("diffusion prior step %d: %w", step, err)

@@ -6,12 +6,13 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/gomlx/gomlx/backends"
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/latent-vae/latent/internal/parallel"
 )
 
 // GMM is a Gaussian mixture with full covariances over D-dimensional codes,
@@ -85,7 +86,7 @@ func FitGMM(x []float64, d, k int, seed int64) (*GMM, int, error) {
 func (g *GMM) responsibilities(x []float64, resp []float64) float64 {
 	n, k := len(x)/g.D, g.K()
 	lls := make([]float64, n)
-	parallelRows(n, func(lo, hi int) {
+	parallel.Ranges(n, func(_, lo, hi int) {
 		lp := make([]float64, k)
 		buf := make([]float64, g.D)
 		for i := lo; i < hi; i++ {
@@ -112,15 +113,7 @@ func (g *GMM) responsibilities(x []float64, resp []float64) float64 {
 func (g *GMM) maximise(x, resp []float64) error {
 	k := g.K()
 	errs := make([]error, k)
-	var wg sync.WaitGroup
-	for c := range k {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[c] = g.maximiseOne(c, x, resp)
-		}()
-	}
-	wg.Wait()
+	parallel.Each(k, func(c int) { errs[c] = g.maximiseOne(c, x, resp) })
 	return errors.Join(errs...)
 }
 
@@ -255,7 +248,7 @@ func kmeans(x []float64, d int, centres [][]float64) []int {
 	}
 	for range kmeansIters {
 		var changed atomic.Bool
-		parallelRows(n, func(lo, hi int) {
+		parallel.Ranges(n, func(_, lo, hi int) {
 			for i := lo; i < hi; i++ {
 				if c := nearest(x[i*d:(i+1)*d], centres); c != assign[i] {
 					assign[i] = c
@@ -369,18 +362,6 @@ func logSumExp(v []float64) float64 {
 		s += math.Exp(x - m)
 	}
 	return m + math.Log(s)
-}
-
-// parallelRows runs f over [0, n) split into one range per two-core share.
-func parallelRows(n int, f func(lo, hi int)) {
-	const parts = 4
-	var wg sync.WaitGroup
-	for p := range parts {
-		lo, hi := p*n/parts, (p+1)*n/parts
-		wg.Add(1)
-		go func() { defer wg.Done(); f(lo, hi) }()
-	}
-	wg.Wait()
 }
 
 // KindGMM is the Gaussian mixture prior, fitted by EM: one mixture, or one

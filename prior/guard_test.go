@@ -416,3 +416,20 @@ func TestDiffusionUsesTheLabel(t *testing.T) {
 		t.Errorf("%d of %d draws lie on the other class's side: the denoiser ignores the label", wrong, len(ys))
 	}
 }
+
+// TestScheduleKeepsRates: the shared schedule gives a diffusion fit the
+// float32 rates it computed before it shared it, LR·min(1, (s+1)/200), for
+// the default rate and others a user may pass, so a fit resumed across the
+// change follows the same steps.
+func TestScheduleKeepsRates(t *testing.T) {
+	for _, lr := range []float64{DefaultDiffusion().LR, 1e-3, 3e-4, 1e-2, 5e-4} {
+		d := DefaultDiffusion()
+		d.LR = lr
+		for s := range int64(2 * WarmupSteps) {
+			want := float32(lr * min(1, float64(s+1)/200))
+			if got := float32(d.schedule().At(s)); got != want {
+				t.Fatalf("lr %g, step %d: rate %v, want %v", lr, s, got, want)
+			}
+		}
+	}
+}

@@ -1,55 +1,33 @@
 package prior
 
 import (
-	"bufio"
 	"fmt"
-	"os"
-	"strconv"
-	"strings"
+
+	"github.com/latent-vae/latent/internal/metricsfile"
 )
 
-// metricsWriter appends rows "step,train_loss,test_loss" to a fit's metrics.csv.
-type metricsWriter struct{ f *os.File }
-
+// metricsHeader is the header of a diffusion fit's metrics.csv.
 const metricsHeader = "step,train_loss,test_loss"
 
-// openMetrics opens path for a fit starting at start: a fresh file with
-// the header at 0, else the rows up to start kept (a resumed fit rewrites
-// the rows after its checkpoint).
+// metricsWriter appends rows "step,train_loss,test_loss" to a fit's
+// metrics.csv, through the crash-safe writer train's metrics use.
+type metricsWriter struct{ w *metricsfile.Writer }
+
+// openMetrics opens path for a fit starting at start: the header and, for a
+// resumed fit, the rows up to its checkpoint, rewritten atomically (the
+// rows after it are dropped), then appended to.
 func openMetrics(path string, start int64) (*metricsWriter, error) {
-	var kept []string
-	if start > 0 {
-		if f, err := os.Open(path); err == nil {
-			sc := bufio.NewScanner(f)
-			for sc.Scan() {
-				fields := strings.SplitN(sc.Text(), ",", 2)
-				if s, err := strconv.ParseInt(fields[0], 10, 64); err == nil && s <= start {
-					kept = append(kept, sc.Text())
-				}
-			}
-			f.Close()
-		}
-	}
-	f, err := os.Create(path)
+	w, err := metricsfile.Open(path, metricsHeader, start)
 	if err != nil {
-		return nil, fmt.Errorf("writing %s: %w", path, err)
+		return nil, err
 	}
-	w := &metricsWriter{f}
-	if _, err := fmt.Fprintln(f, metricsHeader); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("writing %s: %w", path, err)
-	}
-	for _, row := range kept {
-		fmt.Fprintln(f, row)
-	}
-	return w, nil
+	return &metricsWriter{w}, nil
 }
 
-func (w *metricsWriter) write(step int64, train, test float64) error {
-	if _, err := fmt.Fprintf(w.f, "%d,%.6g,%.6g\n", step, train, test); err != nil {
-		return fmt.Errorf("writing %s: %w", w.f.Name(), err)
-	}
-	return nil
+// write appends the row of step.
+func (m *metricsWriter) write(step int64, train, test float64) error {
+	return m.w.Write(fmt.Sprintf("%d,%.6g,%.6g", step, train, test))
 }
 
-func (w *metricsWriter) Close() error { return w.f.Close() }
+// Close closes the file.
+func (m *metricsWriter) Close() error { return m.w.Close() }

@@ -91,6 +91,7 @@ type Server struct {
 	dims    []dim
 	decoder *batcher
 	mu      sync.Mutex // serializes the Model's graph calls
+	release func()     // Open's: frees the decoder and priors it opened
 }
 
 // New encodes and scores run's test split (for the map, the sliders'
@@ -203,8 +204,14 @@ func checkRun(run Run) error {
 	return nil
 }
 
-// Close stops the decode batcher; requests still waiting fail.
-func (s *Server) Close() { s.decoder.Close() }
+// Close stops the decode batcher (requests still waiting fail) and frees
+// what Open opened for the Server.
+func (s *Server) Close() {
+	s.decoder.Close()
+	if s.release != nil {
+		s.release()
+	}
+}
 
 // Handler returns the explorer's routes: the page at /, the API at /api/.
 func (s *Server) Handler() http.Handler {

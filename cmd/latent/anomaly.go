@@ -9,6 +9,7 @@ import (
 
 	"github.com/latent-vae/latent/eval"
 	"github.com/latent-vae/latent/generate"
+	"github.com/latent-vae/latent/vae"
 )
 
 // runAnomaly implements `latent anomaly`: each test image's score is its
@@ -49,17 +50,17 @@ func runAnomaly(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer s.close()
+	defer s.Close()
 	var oodImages []float32
 	oodName := *ood
 	if *ood != "" {
-		oodSet, err := s.dataSet(*ood, "--ood")
+		oodSet, err := s.DataSet(*ood, "--ood")
 		if err != nil {
 			return err
 		}
-		oodImages, oodName = limitSplit(oodSet.Test, *f.limit).Images(), oodSet.Name
+		oodImages, oodName = vae.LimitSplit(oodSet.Test, *f.limit).Images(), oodSet.Name
 	}
-	model, err := s.evalModel(*f.batch)
+	model, err := s.EvalModel(*f.batch)
 	if err != nil {
 		return err
 	}
@@ -125,7 +126,7 @@ func anomalyScores(m *eval.Model, images []float32, samples int, seed int64) ([]
 	for c := range classes {
 		var labels []int
 		if m.Config.Conditional() {
-			labels = repeatLabel(c, n)
+			labels = vae.RepeatLabel(c, n)
 		}
 		recon, kl, err := m.ELBO(images, labels, samples, seed)
 		if err != nil {

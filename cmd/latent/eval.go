@@ -36,8 +36,8 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer s.close()
-	model, err := s.evalModel(*f.batch)
+	defer s.Close()
+	model, err := s.EvalModel(*f.batch)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/latent-vae/latent/export"
+	"github.com/latent-vae/latent/vae"
 )
 
 // runExport implements `latent export`: the weights of a run's latest
@@ -19,7 +20,7 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 	if *out == stdoutPath {
 		return usagef("-o -: export writes a file, not stdout")
 	}
-	if err := checkRunFolder(*run); err != nil {
+	if err := vae.CheckRunFolder(*run); err != nil {
 		return err
 	}
 	sum, err := export.Run(*run, *out)

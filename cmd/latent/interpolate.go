@@ -8,6 +8,7 @@ import (
 
 	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/generate"
+	"github.com/latent-vae/latent/vae"
 )
 
 // interpOptions are the parsed flags of `latent interpolate`.
@@ -44,7 +45,7 @@ func runInterpolate(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer s.close()
+	defer s.Close()
 	ends, pairLabels, err := interpEndpoints(s, o)
 	if err != nil {
 		return err
@@ -58,10 +59,10 @@ func runInterpolate(args []string, stdout, stderr io.Writer) error {
 	for k := range o.pairs { // pair-major: each pair's path in turn
 		codes = append(codes, o.method.Path(ends[2*k], ends[2*k+1], o.frames)...)
 		if pairLabels != nil {
-			labels = append(labels, repeatLabel(pairLabels[k], o.frames)...)
+			labels = append(labels, vae.RepeatLabel(pairLabels[k], o.frames)...)
 		}
 	}
-	images, err := s.decode(codes, labels)
+	images, err := s.Decode(codes, labels)
 	if err != nil {
 		return err
 	}
@@ -180,12 +181,12 @@ func (o *interpOptions) check(set map[string]bool) error {
 // need it.
 func interpEndpoints(s *session, o *interpOptions) ([][]float32, []int, error) {
 	m := s.cfg
-	label, haveLabel, err := s.label(*o.label)
+	label, haveLabel, err := s.Label(*o.label)
 	if err != nil {
 		return nil, nil, err
 	}
 	if m.Conditional() && !haveLabel && !o.indexed {
-		return nil, nil, s.needLabel("the frames")
+		return nil, nil, s.NeedLabel("the frames")
 	}
 	var codes []float32
 	var pairLabels []int
@@ -199,7 +200,7 @@ func interpEndpoints(s *session, o *interpOptions) ([][]float32, []int, error) {
 			}
 			images = append(images, img...)
 		}
-		if codes, err = s.encode(images, repeatLabel(label, 2)); err != nil {
+		if codes, err = s.Encode(images, vae.RepeatLabel(label, 2)); err != nil {
 			return nil, nil, err
 		}
 	case o.indexed:
@@ -209,14 +210,14 @@ func interpEndpoints(s *session, o *interpOptions) ([][]float32, []int, error) {
 	default:
 		var labels []int
 		if haveLabel {
-			labels = repeatLabel(label, 2*o.pairs)
+			labels = vae.RepeatLabel(label, 2*o.pairs)
 		}
-		if codes, _, err = s.drawCodes(o.prior, 2*o.pairs, o.seed, o.temperature, labels); err != nil {
+		if codes, _, err = s.Sample(*o.prior.name, *o.prior.steps, 2*o.pairs, o.seed, o.temperature, labels); err != nil {
 			return nil, nil, err
 		}
 	}
 	if haveLabel {
-		pairLabels = repeatLabel(label, o.pairs)
+		pairLabels = vae.RepeatLabel(label, o.pairs)
 	}
 	ends := make([][]float32, 2*o.pairs)
 	for i := range ends {
@@ -229,7 +230,7 @@ func interpEndpoints(s *session, o *interpOptions) ([][]float32, []int, error) {
 // each with its label, and returns their codes and the label of each
 // pair's start image (which an unconditional model ignores).
 func indexEndpoints(s *session, o *interpOptions) ([]float32, []int, error) {
-	set, err := s.testSet(o.data)
+	set, err := s.TestSet(o.data)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -263,7 +264,7 @@ func indexEndpoints(s *session, o *interpOptions) ([]float32, []int, error) {
 	if o.fromLabel != "" || o.toLabel != "" {
 		fmt.Fprintf(s.stderr, "from %s to %s\n", imageName(set, ends[0][0]), imageName(set, ends[1][0]))
 	}
-	codes, err := s.encode(images, labels) // an unconditional model ignores labels
+	codes, err := s.Encode(images, labels) // an unconditional model ignores labels
 	return codes, starts, err
 }
 

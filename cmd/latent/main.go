@@ -22,6 +22,7 @@ import (
 	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/prior"
 	"github.com/latent-vae/latent/train"
+	"github.com/latent-vae/latent/vae"
 )
 
 // command is one subcommand of latent.
@@ -102,11 +103,12 @@ func runHelp(args []string, stdout, stderr io.Writer, cmds map[string]command) i
 }
 
 // exitStatus reports a command's error and returns the exit status: 0 (help
-// is printed on stdout), 2 for a usage error, the code of an errExit, else 1.
+// is printed on stdout), 2 for a usage error (a vae.ArgError too), the code of an errExit, else 1.
 func exitStatus(name string, cmd command, err error, stdout, stderr io.Writer) int {
 	var help helpRequest
 	var bad usageError
 	var code errExit
+	var arg *vae.ArgError
 	switch {
 	case err == nil:
 		return 0
@@ -118,7 +120,7 @@ func exitStatus(name string, cmd command, err error, stdout, stderr io.Writer) i
 		return 0
 	case errors.As(err, &code):
 		return int(code)
-	case errors.As(err, &bad):
+	case errors.As(err, &bad), errors.As(err, &arg):
 		fmt.Fprintf(stderr, "latent %s: %v\nRun 'latent %s --help' for usage.\n", name, err, name)
 		return 2
 	}

@@ -1,13 +1,13 @@
 package main
 
 import (
-	"cmp"
 	"flag"
 	"fmt"
 	"slices"
 	"strconv"
 
 	"github.com/latent-vae/latent/data"
+	"github.com/latent-vae/latent/vae"
 )
 
 // Picking test images by class: the flags that name an image by its label
@@ -28,7 +28,7 @@ func classIndex(classes []string, flag, value string) (int, error) {
 	i, err := strconv.Atoi(value)
 	if err != nil || i < 0 || i >= max(len(classes), 1) {
 		return 0, usagef("%s %s: not a class of the data set: want one of %s (or a label 0 to %d)",
-			flag, value, classList(classes), max(len(classes), 1)-1)
+			flag, value, vae.ClassList(classes), max(len(classes), 1)-1)
 	}
 	return i, nil
 }
@@ -61,20 +61,6 @@ func checkWhich(which int) error {
 		return usagef("--which %d: want ≥ 0", which)
 	}
 	return nil
-}
-
-// testSet loads the run's data set, or spec (the --data flag) when given,
-// keeping the run's other data settings, and checks its test split is not
-// empty.
-func (s *session) testSet(spec string) (*data.Set, error) {
-	set, err := s.run.Config.LoadDataAs(spec)
-	if err != nil {
-		return nil, fmt.Errorf("data set %s: %w", cmp.Or(spec, s.run.Config.Data.Spec), err)
-	}
-	if set.Test.N == 0 {
-		return nil, fmt.Errorf("data set %s: the test split is empty", set.Name)
-	}
-	return set, nil
 }
 
 // imageName says which test image index is: "test image 18 (label 3)".

@@ -7,6 +7,7 @@ import (
 
 	"github.com/latent-vae/latent/plots"
 	"github.com/latent-vae/latent/rundir"
+	"github.com/latent-vae/latent/vae"
 )
 
 // runPlot implements `latent plot`: training and test negative ELBO,
@@ -19,7 +20,7 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := checkRunFolder(*run); err != nil {
+	if err := vae.CheckRunFolder(*run); err != nil {
 		return err
 	}
 	m, err := plots.ReadMetrics(filepath.Join(*run, rundir.MetricsFile))

@@ -32,8 +32,8 @@ func runReconstruct(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer s.close()
-	set, err := s.testSet(*spec)
+	defer s.Close()
+	set, err := s.TestSet(*spec)
 	if err != nil {
 		return err
 	}
@@ -43,11 +43,11 @@ func runReconstruct(args []string, stdout, stderr io.Writer) error {
 	}
 	sub := test.Subset(*n)
 	originals := sub.Images()
-	means, err := s.encode(originals, sub.Labels) // a conditional model encodes and decodes each with its label
+	means, err := s.Encode(originals, sub.Labels) // a conditional model encodes and decodes each with its label
 	if err != nil {
 		return err
 	}
-	recons, err := s.decode(means, sub.Labels)
+	recons, err := s.Decode(means, sub.Labels)
 	if err != nil {
 		return err
 	}

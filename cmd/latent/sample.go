@@ -3,12 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
-	"math"
 	"strings"
 
 	"github.com/latent-vae/latent/generate"
-	"github.com/latent-vae/latent/models"
 	"github.com/latent-vae/latent/prior"
+	"github.com/latent-vae/latent/vae"
 )
 
 // defaultPerLabel is the columns of a conditional run's class grid.
@@ -49,8 +48,8 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer s.close()
-	label, haveLabel, err := s.label(*labelArg)
+	defer s.Close()
+	label, haveLabel, err := s.Label(*labelArg)
 	if err != nil {
 		return err
 	}
@@ -80,13 +79,13 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	var labels []int
 	what := ""
 	if haveLabel {
-		labels, what = repeatLabel(label, *n), " of class "+s.className(label)
+		labels, what = vae.RepeatLabel(label, *n), " of class "+s.ClassName(label)
 	}
-	codes, used, err := s.drawCodes(pf, *n, *seed, *temperature, labels)
+	codes, used, err := s.Sample(*pf.name, *pf.steps, *n, *seed, *temperature, labels)
 	if err != nil {
 		return err
 	}
-	images, err := s.decode(codes, labels)
+	images, err := s.Decode(codes, labels)
 	if err != nil {
 		return err
 	}
@@ -111,9 +110,9 @@ func sampleByClass(s *session, common genCommon, pf priorFlags, per int, seed in
 	}
 	labels, rows := make([]int, 0, n), make([][]string, m.Classes)
 	for c := range m.Classes {
-		labels, rows[c] = append(labels, repeatLabel(c, per)...), []string{s.className(c)}
+		labels, rows[c] = append(labels, vae.RepeatLabel(c, per)...), []string{s.ClassName(c)}
 	}
-	codes, used, err := s.drawCodes(pf, n, seed, temperature, labels)
+	codes, used, err := s.Sample(*pf.name, *pf.steps, n, seed, temperature, labels)
 	if err != nil {
 		return err
 	}
@@ -122,7 +121,7 @@ func sampleByClass(s *session, common genCommon, pf priorFlags, per int, seed in
 			copy(codes[c*per*m.Latent:(c+1)*per*m.Latent], codes[:per*m.Latent])
 		}
 	}
-	images, err := s.decode(codes, labels)
+	images, err := s.Decode(codes, labels)
 	if err != nil {
 		return err
 	}
@@ -142,15 +141,15 @@ func sampleByClass(s *session, common genCommon, pf priorFlags, per int, seed in
 func sampleArray(s *session, pf priorFlags, out string, n int, seed int64, temperature float64, label int, haveLabel bool,
 	stdout, stderr io.Writer) error {
 	m := s.cfg
-	labels := sampleLabels(m, n)
+	labels := vae.SampleLabels(m, n)
 	if haveLabel {
-		labels = repeatLabel(label, n)
+		labels = vae.RepeatLabel(label, n)
 	}
-	codes, used, err := s.drawCodes(pf, n, seed, temperature, labels)
+	codes, used, err := s.Sample(*pf.name, *pf.steps, n, seed, temperature, labels)
 	if err != nil {
 		return err
 	}
-	pixels, err := s.sampleImages(codes, labels)
+	pixels, err := s.SampleImages(codes, labels)
 	if err != nil {
 		return err
 	}
@@ -160,37 +159,4 @@ func sampleArray(s *session, pf priorFlags, out string, n int, seed int64, tempe
 	fmt.Fprintf(summaryTo(out, stdout, stderr), "wrote %s: %d samples from the %s prior at temperature %g, uint8 [%d, %d, %d, %d]\n",
 		outName(out), n, used, temperature, n, m.Height, m.Width, m.Channels)
 	return nil
-}
-
-// sampleLabels returns the labels of n samples of a model drawn without a
-// label: none for an unconditional model, the classes in turn for a
-// conditional one.
-func sampleLabels(m models.Config, n int) []int {
-	if !m.Conditional() {
-		return nil
-	}
-	labels := make([]int, n)
-	for i := range labels {
-		labels[i] = i % m.Classes
-	}
-	return labels
-}
-
-// sampleImages decodes codes (n × the latent size, with their labels) to
-// the images they draw, as bytes (what a PNG or .npy holds): the one way
-// samples are made for `latent sample -o .npy` and `latent score`, whatever
-// prior drew the codes. A value that is not a number (a diverged model) is
-// an error, not a black pixel.
-func (s *session) sampleImages(codes []float32, labels []int) ([]uint8, error) {
-	images, err := s.decode(codes, labels)
-	if err != nil {
-		return nil, err
-	}
-	size := s.cfg.Height * s.cfg.Width * s.cfg.Channels
-	for i, v := range images {
-		if math.IsNaN(float64(v)) {
-			return nil, fmt.Errorf("run %s: the decoder gives NaN for image %d of %d", s.run.Dir, i/size, len(images)/size)
-		}
-	}
-	return generate.Bytes(images), nil
 }

@@ -8,19 +8,13 @@ import (
 	"net"
 	"net/http"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
 	"github.com/latent-vae/latent/eval"
 	"github.com/latent-vae/latent/generate"
-	"github.com/latent-vae/latent/prior"
 	"github.com/latent-vae/latent/serve"
 )
-
-// serveBatch is the batch size the explorer's decoder is compiled for: a
-// call holds up to this many concurrent requests' codes.
-const serveBatch = 16
 
 // runServe implements `latent serve`: the latent-space explorer of a run in
 // the browser, until Ctrl-C or SIGTERM.
@@ -101,67 +95,17 @@ func openServeRun(f evalCommon, method string, stderr io.Writer) (*serve.Server,
 	if err != nil {
 		return nil, nil, err
 	}
-	fail := func(err error) (*serve.Server, func(), error) {
-		s.close()
+	if test.N < 2 {
+		s.Close()
+		return nil, nil, fmt.Errorf("--data %s: the map needs at least 2 test images, got %d", set.Name, test.N)
+	}
+	srv, err := serve.Open(serve.Source{Session: s.Session, Test: test, Data: set.Name, Classes: set.Classes, Batch: *f.batch},
+		serve.Options{Seed: *f.seed, Map: method})
+	if err != nil {
+		s.Close()
 		return nil, nil, err
 	}
-	if test.N < 2 {
-		return fail(fmt.Errorf("--data %s: the map needs at least 2 test images, got %d", set.Name, test.N))
-	}
-	model, err := s.evalModel(*f.batch)
-	if err != nil {
-		return fail(err)
-	}
-	model.Progress = nil
-	dec, err := s.newDecoder(serveBatch)
-	if err != nil {
-		return fail(err)
-	}
-	classes := set.Classes
-	if s.cfg.Conditional() && len(s.run.Config.Classes) > 0 {
-		classes = s.run.Config.Classes // the names the run was trained on, which its labels mean
-	}
-	names, samplers, err := s.openSamplers()
-	if err != nil {
-		dec.Finalize()
-		return fail(err)
-	}
-	closeSamplers := func() {
-		for _, c := range samplers {
-			c.Close()
-		}
-	}
-	fmt.Fprintf(stderr, "encoding and scoring %d test images of %s\n", test.N, set.Name)
-	srv, err := serve.New(serve.Run{Name: filepath.Base(s.run.Dir), Step: s.run.Step, Config: s.cfg,
-		Decoder: dec, Model: model, Test: test, Classes: classes,
-		Priors: names, Sample: func(name string, seed int64, label int) ([]float32, error) {
-			return samplers[name].Sample(1, seed, 1, []int{label})
-		}}, serve.Options{Seed: *f.seed, Map: method})
-	if err != nil {
-		closeSamplers()
-		dec.Finalize()
-		return fail(fmt.Errorf("--run %s: %w", s.run.Dir, err))
-	}
-	return srv, func() { srv.Close(); closeSamplers(); dec.Finalize(); s.close() }, nil
-}
-
-// openSamplers opens N(0, I) and every prior fitted to the run, each for
-// one code at a time, and returns their names, N(0, I) first and the best
-// last.
-func (s *session) openSamplers() ([]string, map[string]prior.Sampler, error) {
-	var names []string
-	out := map[string]prior.Sampler{}
-	for _, name := range prior.Available(s.run.Dir) {
-		c, _, err := s.openSampler(name, defaultPriorSteps, 1)
-		if err != nil {
-			for _, o := range out {
-				o.Close()
-			}
-			return nil, nil, err
-		}
-		names, out[name] = append(names, name), c
-	}
-	return names, out, nil
+	return srv, func() { srv.Close(); s.Close() }, nil
 }
 
 // The explorer runs on the graphs every other command uses.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/latent-vae/latent/backend/nvidia"
 	"github.com/latent-vae/latent/pjrtplugin"
+	"github.com/latent-vae/latent/vae"
 )
 
 // cudaFlag is --cuda: absent (0), given alone (13) or with a CUDA major version.
@@ -104,7 +105,7 @@ func setupCUDA(ctx context.Context, opt pjrtplugin.CUDAOptions, stdout, stderr i
 	if err != nil {
 		return fmt.Errorf("--cuda: %w", err)
 	}
-	if isTerminal(stderr) {
+	if vae.IsTerminal(stderr) {
 		var total int64
 		for _, w := range rel.Wheels(opt.PluginOnly) {
 			total += w.Size

@@ -13,12 +13,11 @@ import (
 	"strings"
 	"syscall"
 
-	"golang.org/x/term"
-
 	"github.com/latent-vae/latent/backend"
 	"github.com/latent-vae/latent/models"
 	"github.com/latent-vae/latent/rundir"
 	"github.com/latent-vae/latent/train"
+	"github.com/latent-vae/latent/vae"
 )
 
 const trainSynopsis = `--out DIR [flags]    train a new run
@@ -77,7 +76,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	progress := train.NewReporter(stderr, isTerminal(stderr), a.cfg.LogEvery)
+	progress := train.NewReporter(stderr, vae.IsTerminal(stderr), a.cfg.LogEvery)
 	res, err := train.Fit(ctx, b, a.cfg, train.Options{Out: a.out, Resume: a.resume, Log: stderr, Progress: progress,
 		Devices: devices, Conditional: a.conditional})
 	progress.Close()
@@ -242,12 +241,6 @@ func parseInts(s string) ([]int, error) {
 		out = append(out, v)
 	}
 	return out, nil
-}
-
-// isTerminal reports whether w is a terminal (progress bars) rather than a pipe or file.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // errExit is an error that carries a process exit code and prints nothing more.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/latent-vae/latent/eval"
 	"github.com/latent-vae/latent/generate"
+	"github.com/latent-vae/latent/vae"
 )
 
 // traverseKLImages is how many test images (the first) the per-dimension
@@ -46,17 +47,17 @@ func runTraverse(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer s.close()
+	defer s.Close()
 	m := s.cfg
 	if m.Latent*a.steps > maxGenImages {
 		return usagef("--steps %d: %d latent dimensions × steps exceeds %d images", a.steps, m.Latent, maxGenImages)
 	}
-	label, haveLabel, err := s.label(*a.label)
+	label, haveLabel, err := s.Label(*a.label)
 	if err != nil {
 		return err
 	}
 	if m.Conditional() && !haveLabel && a.seeded {
-		return s.needLabel("the sweep")
+		return s.NeedLabel("the sweep")
 	}
 	base, kl, baseLabel, err := traverseStats(s, a)
 	if err != nil {
@@ -65,7 +66,7 @@ func runTraverse(args []string, stdout, stderr io.Writer) error {
 	if !haveLabel {
 		label = baseLabel // the base image's, which an unconditional model ignores
 	}
-	images, err := s.decode(generate.Traversal(base, a.steps, a.span), repeatLabel(label, m.Latent*a.steps))
+	images, err := s.Decode(generate.Traversal(base, a.steps, a.span), vae.RepeatLabel(label, m.Latent*a.steps))
 	if err != nil {
 		return err
 	}
@@ -179,19 +180,19 @@ func orderName(order string) string {
 func traverseStats(s *session, a *traverseArgs) (base []float32, kl []float64, label int, err error) {
 	if a.seeded {
 		var labels []int
-		if l, ok, err := s.label(*a.label); err != nil {
+		if l, ok, err := s.Label(*a.label); err != nil {
 			return nil, nil, 0, err
 		} else if ok {
 			labels = []int{l}
 		}
-		if base, _, err = s.drawCodes(a.prior, 1, a.seed, a.temperature, labels); err != nil {
+		if base, _, err = s.Sample(*a.prior.name, *a.prior.steps, 1, a.seed, a.temperature, labels); err != nil {
 			return nil, nil, 0, err
 		}
 		if a.order == "dim" {
 			return base, nil, 0, nil
 		}
 	}
-	set, err := s.testSet(*a.spec)
+	set, err := s.TestSet(*a.spec)
 	if err != nil {
 		return nil, nil, 0, err
 	}
@@ -204,18 +205,18 @@ func traverseStats(s *session, a *traverseArgs) (base []float32, kl []float64, l
 	if !a.seeded && a.index >= test.N {
 		return nil, nil, 0, fmt.Errorf("--index %d: out of range, the test split has %d images (0 to %d)", a.index, test.N, test.N-1)
 	}
-	model, err := s.evalModel(eval.DefaultBatch)
+	model, err := s.EvalModel(eval.DefaultBatch)
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	sub := limitSplit(test, traverseKLImages)
+	sub := vae.LimitSplit(test, traverseKLImages)
 	means, logVars, err := model.Encode(sub.Images(), sub.Labels)
 	if err != nil {
 		return nil, nil, 0, fmt.Errorf("encoding the test split: %w", err)
 	}
 	if !a.seeded {
 		label = test.Labels[a.index]
-		if base, err = s.encode(test.Image(a.index), []int{label}); err != nil {
+		if base, err = s.Encode(test.Image(a.index), []int{label}); err != nil {
 			return nil, nil, 0, err
 		}
 	}

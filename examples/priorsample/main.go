@@ -16,10 +16,9 @@ import (
 
 	"github.com/janpfeifer/must"
 
-	"github.com/latent-vae/latent/backend"
 	"github.com/latent-vae/latent/generate"
 	"github.com/latent-vae/latent/prior"
-	"github.com/latent-vae/latent/rundir"
+	"github.com/latent-vae/latent/vae"
 )
 
 func main() {
@@ -30,32 +29,14 @@ func main() {
 	out := flag.String("o", "samples.png", "output PNG")
 	flag.Parse()
 
-	run := must.M1(rundir.Load(*runDir))
-	cfg := run.Config.Model
-	b := must.M1(backend.Open("", os.Stderr)) // $GOMLX_BACKEND, else XLA CPU if installed, else pure Go
-	defer b.Finalize()
-
-	var labels []int // a conditional run samples and decodes one class label per code
-	for i := range *n {
-		if cfg.Conditional() {
-			labels = append(labels, i%cfg.Classes)
-		}
-	}
-	kind := must.M1(prior.Resolve(run.Dir, *name)) // "auto" becomes the fitted kind, or "normal"
-	var codes []float32                            // n codes of cfg.Latent numbers each
-	if kind == prior.Normal {
-		codes = generate.RandomLatents(*n, cfg.Latent, *seed, 1)
-	} else {
-		saved := must.M1(prior.Read(run.Dir, kind))
-		sampler := must.M1(saved.Open(b, prior.OpenOptions{Batch: generate.BatchFor(*n), Steps: 50}))
-		defer sampler.Close()
-		codes = must.M1(sampler.Sample(*n, *seed, 1, labels)) // temperature 1
-	}
-
-	dec := must.M1(generate.NewDecoder(b, run.Ctx, cfg, generate.BatchFor(*n)))
-	defer dec.Finalize()
-	dec.GreyPixels = !run.Config.Data.Binarize   // a pixel head generates as it was trained
-	pixels := must.M1(dec.Decode(codes, labels)) // NHWC in [0, 1]
+	// The run's newest checkpoint, on $GOMLX_BACKEND, else XLA CPU if installed, else pure Go.
+	s := must.M1(vae.Open(*runDir, "", os.Stderr))
+	defer s.Close()
+	cfg := s.Model
+	labels := vae.SampleLabels(cfg, *n) // a conditional run samples and decodes one class label per code
+	// "auto" becomes the fitted kind, or "normal"; n codes of cfg.Latent numbers each, at temperature 1.
+	codes, kind := must.M2(s.Sample(*name, vae.DefaultPriorSteps, *n, *seed, 1, labels))
+	pixels := must.M1(s.Decode(codes, labels)) // NHWC in [0, 1]; a pixel head generates as it was trained
 	cols := min(*n, 8)
 	must.M(generate.WritePNG(*out, generate.Grid(pixels, *n, cfg.Height, cfg.Width, cfg.Channels, cols, 2)))
 	fmt.Printf("%d samples of the %s prior in %s\n", *n, kind, *out)

@@ -1,0 +1,108 @@
+package vae
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/latent-vae/latent/prior"
+)
+
+// ErrInterrupted is FitPrior's error when stop closed before the fit began.
+var ErrInterrupted = errors.New("interrupted")
+
+// FitPrior fits the prior of cfg by recipe to the run's codes in the
+// workspace w (whose lock the caller holds) and commits it, with progress
+// on Log; stop, when closed, interrupts it. It returns the fit's report.
+func (s *Session) FitPrior(w *prior.Workspace, recipe prior.Recipe, cfg prior.Config, stop <-chan struct{}) (string, error) {
+	start := time.Now()
+	training, heldOut, err := s.PriorCodes(cfg, w, recipe)
+	if err != nil {
+		return "", err
+	}
+	if stopped(stop) {
+		return "", ErrInterrupted
+	}
+	report, err := recipe.Fit(prior.Job{Backend: s.Backend, Workspace: w, Config: cfg, Training: training, HeldOut: heldOut,
+		Start: start, Stop: stop, Progress: func(what string, steps int64) func(done, total int64, loss float64) {
+			return fitProgress(s.Log, what, steps)
+		}})
+	if err != nil {
+		return "", err
+	}
+	if err := w.Commit(); err != nil {
+		return "", err
+	}
+	return report, nil
+}
+
+// stopped reports whether stop is closed.
+func stopped(stop <-chan struct{}) bool {
+	select {
+	case <-stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// fitProgress reports a prior's fit of steps steps through StepProgress,
+// with the step's loss on each line: one every tenth of the steps.
+func fitProgress(w io.Writer, what string, steps int64) func(done, total int64, loss float64) {
+	report := StepProgress(w, what, int(steps), int(max(steps/10, 1)))
+	return func(done, total int64, loss float64) {
+		report(int(done), int(total), fmt.Sprintf(", loss %.4f", loss))
+	}
+}
+
+// PriorCodes returns cfg.Draws posterior draws of the codes of the run's
+// training split, and one of its test split, with their labels, at cfg's
+// temperature, once recipe is ready to fit them in w.
+func (s *Session) PriorCodes(cfg prior.Config, w *prior.Workspace, recipe prior.Recipe) (training, heldOut prior.Codes, err error) {
+	set, err := s.DataSet("", "data set")
+	if err != nil {
+		return training, heldOut, err
+	}
+	if err := recipe.Ready(w, cfg, codeCounts(cfg, set.Train.Labels, set.Train.N)); err != nil {
+		return training, heldOut, err
+	}
+	m, err := s.EvalModel(1000)
+	if err != nil {
+		return training, heldOut, err
+	}
+	codes := func(images []float32, labels []int, draws int) (prior.Codes, error) {
+		z, err := m.Codes(images, labels, draws, cfg.Seed, cfg.DrawTemperature)
+		if err != nil {
+			return prior.Codes{}, fmt.Errorf("--run %s: %w", s.Run.Dir, err)
+		}
+		c := prior.Codes{Z: make([]float64, len(z))}
+		for i, v := range z {
+			c.Z[i] = float64(v)
+		}
+		if s.Model.Conditional() {
+			for range draws {
+				c.Labels = append(c.Labels, labels...)
+			}
+		}
+		return c, nil
+	}
+	if training, err = codes(set.Train.Images(), set.Train.Labels, cfg.Draws); err != nil {
+		return training, heldOut, err
+	}
+	heldOut, err = codes(set.Test.Images(), set.Test.Labels, 1)
+	return training, heldOut, err
+}
+
+// codeCounts are the codes per class that cfg.Draws draws of n training
+// images (with their labels) give: one count for an unconditional run.
+func codeCounts(cfg prior.Config, labels []int, n int) []int {
+	if cfg.Classes == 0 {
+		return []int{n * cfg.Draws}
+	}
+	counts := make([]int, cfg.Classes)
+	for _, y := range labels[:n] {
+		counts[y] += cfg.Draws
+	}
+	return counts
+}

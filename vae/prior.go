@@ -1,0 +1,124 @@
+package vae
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/latent-vae/latent/generate"
+	"github.com/latent-vae/latent/prior"
+)
+
+// DefaultPriorSteps is the steps a prior that samples in steps takes.
+const DefaultPriorSteps = 50
+
+// Sample draws n codes from the run's prior that name (a --prior value:
+// auto, normal or a fitted kind) names, sampling in steps steps where it
+// takes steps, at temperature, for a conditional run one per label, and
+// says on Log which prior it used. It returns the prior's name (auto
+// resolved).
+func (s *Session) Sample(name string, steps, n int, seed int64, temperature float64, labels []int) ([]float32, string, error) {
+	c, kind, err := s.OpenSampler(name, steps, generate.BatchFor(n))
+	if err != nil {
+		return nil, "", err
+	}
+	defer c.Close()
+	codes, err := c.Sample(n, seed, temperature, labels)
+	return codes, kind, err
+}
+
+// OpenSampler opens the run's prior that name (a --prior value) names:
+// N(0, I) for normal, else the fitted prior, sampling in steps steps where
+// it takes steps and compiled for batches of batch codes. It says on Log
+// which prior it is, warning when it was fitted to an earlier checkpoint of
+// the run, and returns the prior's name (auto resolved). A name that is not
+// a prior is an *ArgError.
+func (s *Session) OpenSampler(name string, steps, batch int) (prior.Sampler, string, error) {
+	kind, err := prior.Resolve(s.Run.Dir, name)
+	if errors.Is(err, prior.ErrNotFitted) {
+		return nil, "", fmt.Errorf("--prior %s: %w", name, err)
+	} else if err != nil {
+		return nil, "", argErr(err)
+	}
+	if kind == prior.Normal {
+		if name == prior.Auto {
+			fmt.Fprintf(s.Log, "prior: normal (N(0, I)); fit a better one with `latent prior fit --run %s --kind KIND` (%s)\n",
+				s.Run.Dir, prior.Either(prior.KindNames()))
+		}
+		return NormalSampler(s.Model.Latent), kind, nil
+	}
+	c, err := s.openFitted(kind, steps, batch)
+	return c, kind, err
+}
+
+// NormalSampler is N(0, I) over codes of latent numbers: a code is
+// generate.RandomLatents', T·ε at temperature T.
+func NormalSampler(latent int) prior.Sampler {
+	return prior.SamplerFunc(func(n int, seed int64, temperature float64, _ []int) ([]float32, error) {
+		return generate.RandomLatents(n, latent, seed, temperature), nil
+	})
+}
+
+// openFitted opens the prior of kind fitted to the run, checking it was
+// fitted to this run's checkpoint.
+func (s *Session) openFitted(kind string, steps, batch int) (prior.Sampler, error) {
+	saved, err := prior.Read(s.Run.Dir, kind)
+	if err != nil {
+		return nil, fmt.Errorf("--prior %s: %w", kind, err)
+	}
+	origin, err := prior.OriginOf(s.Run)
+	if err != nil {
+		return nil, fmt.Errorf("--run %s: %w", s.Run.Dir, err)
+	}
+	warning, err := origin.Check(saved.Config, saved.Ckpt.Path)
+	if err != nil {
+		return nil, fmt.Errorf("--prior %s: %w", kind, err)
+	}
+	fmt.Fprintf(s.Log, "prior: %s, fitted at the run's step %d (--prior normal for N(0, I))\n", saved.Config.Describe(), saved.Config.RunStep)
+	if warning != "" {
+		fmt.Fprintln(s.Log, warning)
+	}
+	c, err := saved.Open(s.Backend, prior.OpenOptions{Batch: batch, Steps: steps})
+	if err != nil {
+		return nil, fmt.Errorf("--prior %s: %w", kind, err)
+	}
+	return c, nil
+}
+
+// OpenSamplers opens N(0, I) and every prior fitted to the run, each for
+// steps steps and batch codes at a time, and returns their names, N(0, I)
+// first and the best last.
+func (s *Session) OpenSamplers(steps, batch int) ([]string, map[string]prior.Sampler, error) {
+	var names []string
+	out := map[string]prior.Sampler{}
+	for _, name := range prior.Available(s.Run.Dir) {
+		c, _, err := s.OpenSampler(name, steps, batch)
+		if err != nil {
+			for _, o := range out {
+				o.Close()
+			}
+			return nil, nil, err
+		}
+		names, out[name] = append(names, name), c
+	}
+	return names, out, nil
+}
+
+// SampleImages decodes codes (n × the latent size, with their labels) to
+// the images they draw, as bytes (what a PNG or .npy holds): the one way
+// samples are made for `latent sample -o .npy` and `latent score`, whatever
+// prior drew the codes. A value that is not a number (a diverged model) is
+// an error, not a black pixel.
+func (s *Session) SampleImages(codes []float32, labels []int) ([]uint8, error) {
+	images, err := s.Decode(codes, labels)
+	if err != nil {
+		return nil, err
+	}
+	size := s.Model.Height * s.Model.Width * s.Model.Channels
+	for i, v := range images {
+		if math.IsNaN(float64(v)) {
+			return nil, fmt.Errorf("run %s: the decoder gives NaN for image %d of %d", s.Run.Dir, i/size, len(images)/size)
+		}
+	}
+	return generate.Bytes(images), nil
+}

@@ -1,0 +1,69 @@
+package vae
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+)
+
+// NewProgress returns a progress reporter for eval.Model: a bar on w when
+// it is a terminal, and a line with the time taken when a phase ends.
+func NewProgress(w io.Writer) func(phase string, done, total int) {
+	return NewProgressOf(w, "images")
+}
+
+// NewProgressOf is NewProgress for work counted in units.
+func NewProgressOf(w io.Writer, units string) func(phase string, done, total int) {
+	names := map[string]string{"encode": "encoding", "elbo": "ELBO", "iw": "importance sampling"}
+	terminal := IsTerminal(w)
+	var bar *progressbar.ProgressBar
+	var started time.Time
+	return func(phase string, done, total int) {
+		name := cmp.Or(names[phase], phase)
+		if done == 0 {
+			started = time.Now()
+			if terminal {
+				bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(w),
+					progressbar.OptionSetDescription(name), progressbar.OptionShowCount(),
+					progressbar.OptionSetPredictTime(true), progressbar.OptionClearOnFinish())
+			}
+			return
+		}
+		if bar != nil {
+			_ = bar.Set(done)
+		}
+		if done >= total {
+			if bar != nil {
+				_ = bar.Finish()
+				bar = nil
+			}
+			fmt.Fprintf(w, "%s: %d %s in %.1fs\n", name, total, units, time.Since(started).Seconds())
+		}
+	}
+}
+
+// StepProgress reports the steps of a training phase on w through
+// NewProgressOf (a bar on a terminal; the time taken at the end) and, when
+// w is not a terminal, a line every `every` steps, ending with note.
+func StepProgress(w io.Writer, phase string, steps, every int) func(done, total int, note string) {
+	progress := NewProgressOf(w, "steps")
+	progress(phase, 0, steps)
+	terminal := IsTerminal(w)
+	return func(done, total int, note string) {
+		if !terminal && done%every == 0 && done < total {
+			fmt.Fprintf(w, "%s: step %d of %d%s\n", phase, done, total, note)
+		}
+		progress(phase, done, total)
+	}
+}
+
+// IsTerminal reports whether w is a terminal.
+func IsTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

@@ -1,0 +1,270 @@
+package vae
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/latent-vae/latent/data"
+	"github.com/latent-vae/latent/features"
+	"github.com/latent-vae/latent/generate"
+	"github.com/latent-vae/latent/prior"
+	"github.com/latent-vae/latent/score"
+)
+
+// AllPriors is ScoredPriors' name for N(0, I) and every fitted prior.
+const AllPriors = "all"
+
+// ScoreOptions say what Score measures.
+type ScoreOptions struct {
+	// Features names the feature network: a file written by latent score
+	// --train-features, a run folder whose labelled data set gives one, or
+	// "" for the run's data set's own.
+	Features string
+	// Priors are the priors whose samples are scored, a row each (see
+	// ScoredPriors).
+	Priors []string
+	// Steps are the sampling steps of a prior that samples in steps.
+	Steps int
+	// N is the samples of each row (at least 2).
+	N int
+	// Seed seeds the samples' codes and KID's subsets.
+	Seed int64
+	// Temperature is the codes' temperature.
+	Temperature float64
+}
+
+// Report is what Score measures: a row per set of images.
+type Report struct {
+	Run         string   `json:"run"`
+	Step        int64    `json:"step"`
+	Features    string   `json:"features"`
+	Accuracy    float64  `json:"features_test_accuracy"`
+	Classes     []string `json:"classes"`
+	Reference   int      `json:"test_images"`
+	Seed        int64    `json:"seed"`
+	Temperature float64  `json:"temperature"`
+	Rows        []Row    `json:"rows"`
+}
+
+// Row is one set's scores against the test split.
+type Row struct {
+	Name      string    `json:"name"`
+	N         int       `json:"n"`
+	FID       float64   `json:"fid"`
+	KID       float64   `json:"kid"`
+	KIDStd    float64   `json:"kid_std"`
+	Precision float64   `json:"precision"`
+	Recall    float64   `json:"recall"`
+	Shares    []float64 `json:"class_shares"`
+	Entropy   float64   `json:"class_entropy"`
+}
+
+// ScoredPriors are the priors whose samples the --prior value name asks to
+// score: N(0, I) then every fitted prior for AllPriors, else the one named
+// (auto resolved).
+func (s *Session) ScoredPriors(name string) ([]string, error) {
+	if name != AllPriors {
+		kind, err := prior.Resolve(s.Run.Dir, name)
+		if err != nil {
+			return nil, fmt.Errorf("--prior %s: %w", name, err)
+		}
+		return []string{kind}, nil
+	}
+	return prior.Available(s.Run.Dir), nil
+}
+
+// scorer is one Score: the feature extractor and the test split's
+// reference.
+type scorer struct {
+	s       *Session
+	ext     *features.Extractor
+	ref     *score.Reference
+	classes int
+}
+
+// Score measures the run's samples (o.N codes from each of o.Priors), a
+// perfect prior's samples, its reconstructions of the test split and o.N
+// training images against the test split, in the features of the network
+// o.Features names, with progress on Log.
+func (s *Session) Score(o ScoreOptions) (Report, error) {
+	set, err := s.DataSet("", "the run's data set")
+	if err != nil {
+		return Report{}, err
+	}
+	net, name, err := s.featureNet(o.Features, set)
+	if err != nil {
+		return Report{}, err
+	}
+	m := s.Model
+	if net.Height != m.Height || net.Width != m.Width || net.Channels != m.Channels {
+		return Report{}, fmt.Errorf("feature network %s takes %dx%dx%d images, the run makes %dx%dx%d",
+			name, net.Height, net.Width, net.Channels, m.Height, m.Width, m.Channels)
+	}
+	ext, err := net.NewExtractor(s.Backend)
+	if err != nil {
+		return Report{}, err
+	}
+	defer ext.Finalize()
+	rep := Report{Run: s.Run.Dir, Step: s.Run.Step, Features: name, Accuracy: net.Accuracy, Classes: net.Classes,
+		Reference: set.Test.N, Seed: o.Seed, Temperature: o.Temperature}
+	sc := scorer{s: s, ext: ext, classes: len(net.Classes)}
+	if sc.ref, err = sc.reference(set.Test, o.Seed); err != nil {
+		return Report{}, err
+	}
+	for _, st := range s.scoredSets(o, set) {
+		images, err := st.images()
+		if err != nil {
+			return Report{}, fmt.Errorf("%s: %w", st.name, err)
+		}
+		row, err := sc.row(st.name, images)
+		if err != nil {
+			return Report{}, err
+		}
+		rep.Rows = append(rep.Rows, row)
+	}
+	return rep, nil
+}
+
+// reference prepares the test split's features for comparisons.
+func (sc scorer) reference(test *data.Split, seed int64) (*score.Reference, error) {
+	realFeats, _, err := sc.s.extract(sc.ext, "test split", test.Images())
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	ref, err := score.NewReference(realFeats, score.Options{Seed: uint64(seed)})
+	if err != nil {
+		return nil, fmt.Errorf("test split: %w", err)
+	}
+	fmt.Fprintf(sc.s.Log, "test split: reference prepared in %.1fs\n", time.Since(start).Seconds())
+	return ref, nil
+}
+
+// scoredSet is one row's images, made when scored.
+type scoredSet struct {
+	name   string
+	images func() ([]float32, error)
+}
+
+// scoredSets are Score's rows: each prior's samples, the perfect prior's,
+// the reconstructions and the training split.
+func (s *Session) scoredSets(o ScoreOptions, set *data.Set) []scoredSet {
+	var sets []scoredSet
+	for _, kind := range o.Priors {
+		sets = append(sets, scoredSet{"samples: " + kind, func() ([]float32, error) {
+			c, _, err := s.OpenSampler(kind, o.Steps, generate.BatchFor(o.N))
+			if err != nil {
+				return nil, err
+			}
+			defer c.Close()
+			labels := SampleLabels(s.Model, o.N)
+			codes, err := c.Sample(o.N, o.Seed, o.Temperature, labels)
+			if err != nil {
+				return nil, err
+			}
+			return unitImages(s.SampleImages(codes, labels))
+		}})
+	}
+	return append(sets, []scoredSet{
+		{"perfect prior", func() ([]float32, error) { return s.PerfectPrior(set.Train, o.N, o.Seed) }},
+		{"reconstructions", func() ([]float32, error) { return s.Reconstructions(set.Test) }},
+		{"training split", func() ([]float32, error) { return set.Train.Subset(o.N).Images(), nil }},
+	}...)
+}
+
+// row scores one set of images against the reference.
+func (sc scorer) row(name string, images []float32) (Row, error) {
+	feats, pred, err := sc.s.extract(sc.ext, name, images)
+	if err != nil {
+		return Row{}, err
+	}
+	start := time.Now()
+	fmt.Fprintf(sc.s.Log, "%s: scoring against the test split (FID, KID, precision/recall)…\n", name)
+	c, err := sc.ref.Compare(feats)
+	if err != nil {
+		return Row{}, fmt.Errorf("%s: %w", name, err)
+	}
+	cov, err := score.ClassCoverage(pred, sc.classes)
+	if err != nil {
+		return Row{}, fmt.Errorf("%s: %w", name, err)
+	}
+	fmt.Fprintf(sc.s.Log, "%s: scored in %.1fs\n", name, time.Since(start).Seconds())
+	return Row{Name: name, N: c.N, FID: c.FID, KID: c.KID, KIDStd: c.KIDStd, Precision: c.Precision,
+		Recall: c.Recall, Shares: cov.Shares, Entropy: cov.Entropy}, nil
+}
+
+// extract returns the features and predicted classes of images, with
+// progress on Log.
+func (s *Session) extract(ext *features.Extractor, name string, images []float32) (score.Features, []int, error) {
+	progress := NewProgress(s.Log)
+	size := s.Model.Height * s.Model.Width * s.Model.Channels
+	progress("features of the "+name, 0, len(images)/size)
+	feats, pred, err := ext.Extract(images, func(done, total int) { progress("features of the "+name, done, total) })
+	if err != nil {
+		return score.Features{}, nil, fmt.Errorf("%s: %w", name, err)
+	}
+	f, err := score.NewFeatures(feats, len(pred), features.Dim)
+	if err != nil {
+		return score.Features{}, nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return f, pred, nil
+}
+
+// Reconstructions returns the run's reconstructions of split: each image's
+// posterior mean, decoded, as values in [0, 1] rounded to bytes like a
+// sample.
+func (s *Session) Reconstructions(split *data.Split) ([]float32, error) {
+	codes, err := s.Encode(split.Images(), split.Labels)
+	if err != nil {
+		return nil, err
+	}
+	return s.decodeSplit(codes, split)
+}
+
+// PerfectPrior returns n samples of a perfect prior: images of all picked
+// at random (with replacement, by seed), each encoded and one posterior
+// draw of its code decoded. Of the training split, they sample the
+// aggregate posterior that latent prior fit fits, so a fitted prior's
+// samples score at best about as well.
+func (s *Session) PerfectPrior(all *data.Split, n int, seed int64) ([]float32, error) {
+	rng := rand.New(rand.NewPCG(uint64(seed), 0x70726f72)) // "pror"
+	picked := make([]int, n)
+	for i := range picked {
+		picked[i] = rng.IntN(all.N)
+	}
+	return s.PosteriorDraws(all.Pick(picked), seed)
+}
+
+// PosteriorDraws returns one posterior draw of each image of split's code
+// (drawn with seed), decoded.
+func (s *Session) PosteriorDraws(split *data.Split, seed int64) ([]float32, error) {
+	m, err := s.EvalModel(1000)
+	if err != nil {
+		return nil, err
+	}
+	codes, err := m.Codes(split.Images(), split.Labels, 1, seed, 1)
+	if err != nil {
+		return nil, fmt.Errorf("--run %s: %w", s.Run.Dir, err)
+	}
+	return s.decodeSplit(codes, split)
+}
+
+// decodeSplit decodes the codes of split's images (with their labels for a
+// conditional run) to values in [0, 1], as bytes like a sample.
+func (s *Session) decodeSplit(codes []float32, split *data.Split) ([]float32, error) {
+	labels := split.Labels
+	if !s.Model.Conditional() {
+		labels = nil
+	}
+	return unitImages(s.SampleImages(codes, labels))
+}
+
+// unitImages returns pixels as values in [0, 1], as a split's images are.
+func unitImages(pixels []uint8, err error) ([]float32, error) {
+	if err != nil {
+		return nil, err
+	}
+	sp := data.Split{Pixels: pixels}
+	return sp.Images(), nil
+}

@@ -54,15 +54,7 @@ func runInterpolate(args []string, stdout, stderr io.Writer) error {
 	if err := checkGridSize(o.frames*o.pairs, m.Height, m.Width, *o.common.scale, "--frames, --pairs and --scale"); err != nil {
 		return err
 	}
-	codes := make([]float32, 0, o.frames*o.pairs*m.Latent)
-	var labels []int
-	for k := range o.pairs { // pair-major: each pair's path in turn
-		codes = append(codes, o.method.Path(ends[2*k], ends[2*k+1], o.frames)...)
-		if pairLabels != nil {
-			labels = append(labels, vae.RepeatLabel(pairLabels[k], o.frames)...)
-		}
-	}
-	images, err := s.Decode(codes, labels)
+	images, err := s.Interpolate(o.method, ends, pairLabels, o.frames)
 	if err != nil {
 		return err
 	}

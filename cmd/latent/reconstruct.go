@@ -43,11 +43,7 @@ func runReconstruct(args []string, stdout, stderr io.Writer) error {
 	}
 	sub := test.Subset(*n)
 	originals := sub.Images()
-	means, err := s.Encode(originals, sub.Labels) // a conditional model encodes and decodes each with its label
-	if err != nil {
-		return err
-	}
-	recons, err := s.Decode(means, sub.Labels)
+	recons, err := s.Reconstruct(originals, sub.Labels) // a conditional model encodes and decodes each with its label
 	if err != nil {
 		return err
 	}

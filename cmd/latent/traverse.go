@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/latent-vae/latent/eval"
 	"github.com/latent-vae/latent/generate"
 	"github.com/latent-vae/latent/vae"
 )
@@ -205,14 +204,8 @@ func traverseStats(s *session, a *traverseArgs) (base []float32, kl []float64, l
 	if !a.seeded && a.index >= test.N {
 		return nil, nil, 0, fmt.Errorf("--index %d: out of range, the test split has %d images (0 to %d)", a.index, test.N, test.N-1)
 	}
-	model, err := s.EvalModel(eval.DefaultBatch)
-	if err != nil {
+	if kl, err = s.UnitKL(vae.LimitSplit(test, traverseKLImages)); err != nil {
 		return nil, nil, 0, err
-	}
-	sub := vae.LimitSplit(test, traverseKLImages)
-	means, logVars, err := model.Encode(sub.Images(), sub.Labels)
-	if err != nil {
-		return nil, nil, 0, fmt.Errorf("encoding the test split: %w", err)
 	}
 	if !a.seeded {
 		label = test.Labels[a.index]
@@ -220,20 +213,7 @@ func traverseStats(s *session, a *traverseArgs) (base []float32, kl []float64, l
 			return nil, nil, 0, err
 		}
 	}
-	return base, unitKL(means, logVars, s.cfg.Latent), label, nil
-}
-
-// unitKL returns each latent dimension's KL(q(z_d|x) ‖ N(0, 1)) averaged
-// over the images whose posterior means and log-variances are given (flat,
-// latent per image).
-func unitKL(means, logVars []float32, latent int) []float64 {
-	kl := make([]float64, latent)
-	n := len(means) / latent
-	for i, mu := range means {
-		lv := float64(logVars[i])
-		kl[i%latent] += 0.5 * (float64(mu)*float64(mu) + math.Exp(lv) - lv - 1) / float64(n)
-	}
-	return kl
+	return base, kl, label, nil
 }
 
 // traverseOrder returns the latent dimensions in row order: by decreasing

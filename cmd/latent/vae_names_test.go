@@ -39,3 +39,7 @@ func (s *session) reconstructions(split *data.Split) ([]float32, error) {
 func (s *session) perfectPrior(all *data.Split, n int, seed int64) ([]float32, error) {
 	return s.PerfectPrior(all, n, seed)
 }
+
+func unitKL(means, logVars []float32, latent int) []float64 {
+	return vae.UnitKL(means, logVars, latent)
+}

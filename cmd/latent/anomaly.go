@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"sort"
 	"strconv"
 
 	"github.com/latent-vae/latent/eval"
@@ -64,14 +63,14 @@ func runAnomaly(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	scores, err := anomalyScores(model, test.Images(), *samples, *f.seed)
+	scores, err := vae.AnomalyScores(model, test.Images(), *samples, *f.seed)
 	if err != nil {
 		return err
 	}
 	var oodScores []float64
 	auc := 0.0
 	if oodImages != nil {
-		if oodScores, err = anomalyScores(model, oodImages, *samples, *f.seed+1); err != nil {
+		if oodScores, err = vae.AnomalyScores(model, oodImages, *samples, *f.seed+1); err != nil {
 			return err
 		}
 		if auc, err = eval.AUROC(scores, oodScores); err != nil {
@@ -82,7 +81,7 @@ func runAnomaly(args []string, stdout, stderr io.Writer) error {
 	if *csvPath == "" {
 		summary = stderr // stdout carries the CSV
 	}
-	worst := mostAnomalous(scores, *k)
+	worst := vae.MostAnomalous(scores, *k)
 	m := s.run.Config.Model
 	size := m.Height * m.Width * m.Channels
 	grid := make([]float32, 0, len(worst)*size)
@@ -112,46 +111,6 @@ func runAnomaly(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(summary, "AUROC %.4f: %s test images (%d, negatives, mean score %.3f) against %s test images (%d, positives, mean score %.3f)\n",
 		auc, set.Name, len(scores), meanScore(scores), oodName, len(oodScores), meanScore(oodScores))
 	return nil
-}
-
-// anomalyScores returns each image's negative ELBO. A conditional model's
-// score needs no label: it is −log of the mean over the classes of
-// exp(ELBO(x, y)), a bound on −log p(x) under a uniform class prior (each
-// ELBO bounds log p(x|y)), so images of other sets, whose labels mean
-// nothing to the model, are scored the same way.
-func anomalyScores(m *eval.Model, images []float32, samples int, seed int64) ([]float64, error) {
-	n := len(images) / m.ImageSize()
-	classes := max(m.Config.Classes, 1)
-	elbos := make([][]float64, n) // per image, per class
-	for c := range classes {
-		var labels []int
-		if m.Config.Conditional() {
-			labels = vae.RepeatLabel(c, n)
-		}
-		recon, kl, err := m.ELBO(images, labels, samples, seed)
-		if err != nil {
-			return nil, fmt.Errorf("scoring: %w", err)
-		}
-		for i := range recon {
-			elbos[i] = append(elbos[i], -(recon[i] + kl[i]))
-		}
-	}
-	scores := make([]float64, n)
-	for i, e := range elbos {
-		scores[i] = -eval.LogMeanExp(e)
-	}
-	return scores, nil
-}
-
-// mostAnomalous returns the indices of the k highest scores, highest first
-// (ties by index).
-func mostAnomalous(scores []float64, k int) []int {
-	idx := make([]int, len(scores))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(a, b int) bool { return scores[idx[a]] > scores[idx[b]] })
-	return idx[:min(k, len(idx))]
 }
 
 // writeScores writes index,label,score rows to path, or to stdout when path

@@ -4,13 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"text/tabwriter"
 	"time"
 
 	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/eval"
-	"github.com/latent-vae/latent/models"
+	"github.com/latent-vae/latent/vae"
 )
 
 // runEval implements `latent eval`: the negative ELBO, its terms, the active
@@ -55,69 +54,17 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("evaluating %s: %w", s.run.Dir, err)
 	}
-	out := evalReport{Result: *r, Binarized: *binarize, Step: s.run.Step, Run: s.run.Dir, Data: set.Name, Seed: *f.seed,
-		Model: s.run.Config.Model.Network(), Layers: s.run.Config.Model.Layers(), Averaged: s.run.Averaged,
-		PixelHead: pixelHead(s.run.Config.Model),
-		Classes:   s.run.Config.Model.Classes}
-	out.Protocol = protocol(*binarize, s.run.Config.Data.Binarize)
-	out.BitsPerDim = bitsPerDim(r, s.cfg.Height*s.cfg.Width*s.cfg.Channels)
-	out.References = references(set.Name, *binarize, out.Classes)
+	out := s.Evaluation(r, set.Name, *binarize, *f.seed)
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)
 	}
-	return out.table(stdout)
+	return printEvaluation(out, stdout)
 }
 
-// evalReport is what `latent eval` prints.
-type evalReport struct {
-	eval.Result
-	Binarized bool   `json:"binarized"`
-	Step      int64  `json:"step"`
-	Run       string `json:"run"`
-	Data      string `json:"data"`
-	Seed      int64  `json:"seed"`
-	Model     string `json:"model"`
-	Layers    int    `json:"stochastic_layers"`
-	// PixelHead describes the model's pixel head ("" without one).
-	PixelHead string `json:"pixel_head,omitempty"`
-	Averaged  bool   `json:"ema_weights"` // the run's moving-average weights were evaluated
-	Protocol  string `json:"protocol"`
-	// Classes is the number of classes a conditional model is conditioned
-	// on (0: unconditional); its numbers are then of −log p(x|y), y each
-	// test image's label.
-	Classes int `json:"conditional_classes"`
-	// BitsPerDim holds the likelihoods in bits per dimension.
-	BitsPerDim bitsDim `json:"bits_per_dim"`
-	// References are the published numbers of the protocol run, and the
-	// command that measures ours as docs/numbers.md's table does.
-	References *refs `json:"references,omitempty"`
-}
-
-// protocol names the test images' likelihood protocol of the numbers, and
-// warns when it differs from the training images'.
-func protocol(binarized, trainedBinarized bool) string {
-	p := "grey: test pixels in [0, 1] scored as they are (not comparable with binarized-MNIST papers)"
-	if binarized {
-		p = "binarized: dynamically binarized test images, as the IWAE paper and its successors report"
-	}
-	if binarized != trainedBinarized {
-		p += "; note: the run was trained on " + map[bool]string{true: "binarized", false: "grey"}[trainedBinarized] + " images"
-	}
-	return p
-}
-
-// pixelHead describes cfg's pixel head, "" without one.
-func pixelHead(cfg models.Config) string {
-	if !cfg.Autoregressive() {
-		return ""
-	}
-	return fmt.Sprintf("pixel head %d wide, %dx%d window", cfg.PixelWidth, cfg.PixelKernel, cfg.PixelKernel)
-}
-
-// table prints the report as aligned text.
-func (r evalReport) table(w io.Writer) error {
+// printEvaluation prints r as aligned text.
+func printEvaluation(r vae.Evaluation, w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	images := "test images"
 	if r.Binarized {
@@ -186,49 +133,4 @@ func printIWEstimate(w io.Writer, model *eval.Model, images []float32, labels []
 	fmt.Fprintf(w, "importance sampling, K=%d on %d images: estimated %s (timed on one batch); the default --iw %d takes about %s\n",
 		k, n, d.Round(time.Second), evalFastK, (d * evalFastK / time.Duration(k)).Round(100*time.Millisecond))
 	return nil
-}
-
-// bitsDim holds likelihoods in bits per dimension: nats / (H·W·C · ln 2).
-type bitsDim struct {
-	NegELBO float64  `json:"neg_elbo"`
-	IWNLL   *float64 `json:"iw_nll,omitempty"`
-}
-
-// bitsPerDim converts r's likelihoods, in nats per image of dims values,
-// to bits per dimension.
-func bitsPerDim(r *eval.Result, dims int) bitsDim {
-	per := 1 / (float64(dims) * math.Ln2)
-	b := bitsDim{NegELBO: r.NegELBO * per}
-	if r.IWNLL != nil {
-		v := *r.IWNLL * per
-		b.IWNLL = &v
-	}
-	return b
-}
-
-// refs are the published numbers of an evaluation's protocol and the
-// command that measures ours.
-type refs struct {
-	Published string `json:"published"`
-	Ours      string `json:"ours"`
-}
-
-// references returns the published numbers for the data set and protocol
-// that eval ran (nil when it knows none: conditional runs, other sets).
-func references(set string, binarized bool, classes int) *refs {
-	if set != data.MNIST || classes > 0 {
-		return nil
-	}
-	if binarized {
-		return &refs{
-			Published: "binarized MNIST, IW-NLL: IWAE paper VAE 86.76, IWAE 82.90 (Burda et al. 2016, K=5000); " +
-				"Ladder VAE 79.24 (Sønderby et al. 2016, K=1000); NVAE 78.01 (Vahdat and Kautz 2020)",
-			Ours: "docs/numbers.md's table (conv 85.15, ladder 84.11, conv + pixel head 80.58): latent eval --run RUN --iw 1000 --binarize",
-		}
-	}
-	return &refs{
-		Published: "grey MNIST, negative ELBO: pytorch/examples' VAE 105.6, Flax's about 104 (10 epochs); " +
-			"binarized-MNIST papers are not comparable: add --binarize for their protocol",
-		Ours: "docs/numbers.md's grey row (IW-NLL 94.28, K=1000): latent eval --run RUN --iw 1000",
-	}
 }

@@ -16,9 +16,8 @@ import (
 
 	"github.com/janpfeifer/must"
 
-	"github.com/latent-vae/latent/backend"
 	"github.com/latent-vae/latent/generate"
-	"github.com/latent-vae/latent/rundir"
+	"github.com/latent-vae/latent/vae"
 )
 
 func main() {
@@ -27,8 +26,10 @@ func main() {
 	scale := flag.Int("scale", 4, "upscale every pixel to a scale×scale block")
 	flag.Parse()
 
-	run := must.M1(rundir.Load(*runDir))
-	cfg := run.Config.Model
+	// The run's newest checkpoint, on $GOMLX_BACKEND, else XLA CPU if installed, else pure Go.
+	s := must.M1(vae.Open(*runDir, "", os.Stderr))
+	defer s.Close()
+	cfg := s.Model
 	z := make([]float32, cfg.Latent)
 	if flag.NArg() > len(z) {
 		log.Fatalf("%d coordinates given, the model has %d latent dimensions", flag.NArg(), len(z))
@@ -36,13 +37,7 @@ func main() {
 	for i, arg := range flag.Args() {
 		z[i] = float32(must.M1(strconv.ParseFloat(arg, 32)))
 	}
-
-	b := must.M1(backend.Open("", os.Stderr)) // $GOMLX_BACKEND, else XLA CPU if installed, else pure Go
-	defer b.Finalize()
-	dec := must.M1(generate.NewDecoder(b, run.Ctx, cfg, 1))
-	defer dec.Finalize()
-	dec.GreyPixels = !run.Config.Data.Binarize // a pixel head generates as it was trained
-	pixels := must.M1(dec.Decode(z, nil))      // NHWC in [0, 1]; a conditional run would take each code's class label
+	pixels := must.M1(s.Decode(z, nil)) // NHWC in [0, 1]; a conditional run would take each code's class label
 	img := generate.Grid(pixels, 1, cfg.Height, cfg.Width, cfg.Channels, 1, *scale)
 	must.M(generate.WritePNG(*out, img))
 	fmt.Printf("decoded %v to %s\n", z, *out)

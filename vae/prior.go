@@ -27,6 +27,30 @@ func (s *Session) Sample(name string, steps, n int, seed int64, temperature floa
 	return codes, kind, err
 }
 
+// SampleByClass draws per codes of each class of a conditional run from
+// the prior name names, class after class, and returns them with their
+// labels and the prior's name (see Sample). N(0, I), which knows no class,
+// draws per codes once and repeats them in every class, so that code j of
+// every class shows one style; a fitted prior draws each class's codes from
+// that class.
+func (s *Session) SampleByClass(name string, steps, per int, seed int64, temperature float64) ([]float32, []int, string, error) {
+	m := s.Model
+	labels := make([]int, 0, m.Classes*per)
+	for c := range m.Classes {
+		labels = append(labels, RepeatLabel(c, per)...)
+	}
+	codes, used, err := s.Sample(name, steps, len(labels), seed, temperature, labels)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if used == prior.Normal { // one style per column
+		for c := 1; c < m.Classes; c++ {
+			copy(codes[c*per*m.Latent:(c+1)*per*m.Latent], codes[:per*m.Latent])
+		}
+	}
+	return codes, labels, used, nil
+}
+
 // OpenSampler opens the run's prior that name (a --prior value) names:
 // N(0, I) for normal, else the fitted prior, sampling in steps steps where
 // it takes steps and compiled for batches of batch codes. It says on Log

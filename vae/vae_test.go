@@ -13,10 +13,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gomlx/gomlx/pkg/ml/context"
+
 	"github.com/latent-vae/latent/checkpoints"
 	"github.com/latent-vae/latent/generate"
 	"github.com/latent-vae/latent/internal/testenv"
 	"github.com/latent-vae/latent/internal/testrun"
+	"github.com/latent-vae/latent/models"
 	"github.com/latent-vae/latent/prior"
 	"github.com/latent-vae/latent/rundir"
 )
@@ -32,6 +35,13 @@ const (
 // steps on a folder of IDX files of noise, and returns it.
 func tinyRun(t *testing.T) string {
 	t.Helper()
+	return tinyRunOf(t, 0)
+}
+
+// tinyRunOf is tinyRun, conditional on classes classes (images labelled i
+// mod classes) when classes > 0, with untrained weights then.
+func tinyRunOf(t *testing.T, classes int) string {
+	t.Helper()
 	b := testenv.XLA(t)
 	root := t.TempDir()
 	dataDir, runDir := filepath.Join(root, "data"), filepath.Join(root, "run")
@@ -42,9 +52,9 @@ func tinyRun(t *testing.T) string {
 	}
 	train, test := noise(trainN, 1), noise(testN, 2)
 	writeIDX(t, filepath.Join(dataDir, "train-images-idx3-ubyte"), train, trainN, side, side)
-	writeIDX(t, filepath.Join(dataDir, "train-labels-idx1-ubyte"), make([]byte, trainN), trainN)
+	writeIDX(t, filepath.Join(dataDir, "train-labels-idx1-ubyte"), labels(trainN, classes), trainN)
 	writeIDX(t, filepath.Join(dataDir, "t10k-images-idx3-ubyte"), test, testN, side, side)
-	writeIDX(t, filepath.Join(dataDir, "t10k-labels-idx1-ubyte"), make([]byte, testN), testN)
+	writeIDX(t, filepath.Join(dataDir, "t10k-labels-idx1-ubyte"), labels(testN, classes), testN)
 	cfg := rundir.DefaultConfig()
 	cfg.Model = testrun.TinyConfig()
 	cfg.Data = rundir.DataConfig{Spec: dataDir, TestFraction: 0.1, SplitSeed: 1}
@@ -52,7 +62,15 @@ func tinyRun(t *testing.T) string {
 	for i, p := range train {
 		images[i] = float32(p) / 255
 	}
-	ctx, _ := testrun.Train(t, b, cfg.Model, images, 5, 8, 1)
+	cfg.Model.Classes = classes
+	ctx := context.New()
+	if classes > 0 {
+		if err := models.CreateVariables(b, ctx, cfg.Model); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		ctx, _ = testrun.Train(t, b, cfg.Model, images, 5, 8, 1)
+	}
 	if err := rundir.WriteConfig(runDir, cfg); err != nil {
 		t.Fatal(err)
 	}
@@ -60,6 +78,17 @@ func tinyRun(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return runDir
+}
+
+// labels returns n labels i mod classes (all 0 when classes is 0).
+func labels(n, classes int) []byte {
+	l := make([]byte, n)
+	for i := range l {
+		if classes > 0 {
+			l[i] = byte(i % classes)
+		}
+	}
+	return l
 }
 
 // noise returns n images of varied bytes, different per salt.
@@ -264,5 +293,30 @@ func TestPerfectPrior(t *testing.T) {
 		if math.IsNaN(float64(v)) || v < 0 || v > 1 {
 			t.Fatalf("draw pixel %d is %g", i, v)
 		}
+	}
+}
+
+// TestSampleByClass: class after class, per codes each with its label;
+// N(0, I) repeats one draw of per codes in every class (one style per
+// column), and a label names a class by name or index.
+func TestSampleByClass(t *testing.T) {
+	s := open(t, tinyRunOf(t, 3), io.Discard)
+	d, per := s.Model.Latent, 2
+	codes, labels, used, err := s.SampleByClass(prior.Normal, DefaultPriorSteps, per, 9, 1)
+	if err != nil || used != prior.Normal || !slices.Equal(labels, []int{0, 0, 1, 1, 2, 2}) || len(codes) != 3*per*d {
+		t.Fatalf("SampleByClass: labels %v, %d values, %q, %v; want 0 0 1 1 2 2, %d values, normal", labels, len(codes), used, err, 3*per*d)
+	}
+	first := generate.RandomLatents(3*per, d, 9, 1)[:per*d]
+	for c := range 3 {
+		if !slices.Equal(codes[c*per*d:(c+1)*per*d], first) {
+			t.Errorf("class %d's codes are not the first %d of N(0, I)'s draw", c, per)
+		}
+	}
+	if l, ok, err := s.Label("2"); !ok || err != nil || l != 2 {
+		t.Errorf("Label(2): %d, %v, %v", l, ok, err)
+	}
+	var arg *ArgError
+	if _, _, err := s.Label("7"); !errors.As(err, &arg) || !strings.Contains(err.Error(), "not one of the run's 3 classes") {
+		t.Errorf("Label(7): %v, want an *ArgError naming the 3 classes", err)
 	}
 }

@@ -108,18 +108,13 @@ func sampleByClass(s *session, common genCommon, pf priorFlags, per int, seed in
 	if err := checkGridSize(n, m.Height, m.Width, *common.scale, "--per-label and --scale"); err != nil {
 		return err
 	}
-	labels, rows := make([]int, 0, n), make([][]string, m.Classes)
+	rows := make([][]string, m.Classes)
 	for c := range m.Classes {
-		labels, rows[c] = append(labels, vae.RepeatLabel(c, per)...), []string{s.ClassName(c)}
+		rows[c] = []string{s.ClassName(c)}
 	}
-	codes, used, err := s.Sample(*pf.name, *pf.steps, n, seed, temperature, labels)
+	codes, labels, used, err := s.SampleByClass(*pf.name, *pf.steps, per, seed, temperature)
 	if err != nil {
 		return err
-	}
-	if used == prior.Normal { // one style per column
-		for c := 1; c < m.Classes; c++ {
-			copy(codes[c*per*m.Latent:(c+1)*per*m.Latent], codes[:per*m.Latent])
-		}
 	}
 	images, err := s.Decode(codes, labels)
 	if err != nil {

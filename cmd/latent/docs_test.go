@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -52,16 +53,17 @@ func docCommandLines(t *testing.T, file string) []docLine {
 	}
 	defer f.Close()
 	var out []docLine
-	inBlock, n, pending, start := false, 0, "", 0
+	inBlock, shell, n, pending, start := false, false, 0, "", 0
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		n++
 		text := strings.TrimSpace(sc.Text())
-		if strings.HasPrefix(text, "```") {
+		if lang, ok := strings.CutPrefix(text, "```"); ok {
 			inBlock = !inBlock
+			shell = inBlock && slices.Contains([]string{"", "sh", "bash", "shell", "console"}, lang) // not a ```go program
 			continue
 		}
-		if !inBlock {
+		if !inBlock || !shell {
 			continue
 		}
 		if pending == "" {

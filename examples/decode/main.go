@@ -26,7 +26,7 @@ func main() {
 	scale := flag.Int("scale", 4, "upscale every pixel to a scale×scale block")
 	flag.Parse()
 
-	// The run's newest checkpoint, on $GOMLX_BACKEND, else XLA CPU if installed, else pure Go.
+	// The newest checkpoint of the run, on $GOMLX_BACKEND, else XLA CPU if installed, else pure Go.
 	s := must.M1(vae.Open(*runDir, "", os.Stderr))
 	defer s.Close()
 	cfg := s.Model

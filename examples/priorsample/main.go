@@ -29,7 +29,7 @@ func main() {
 	out := flag.String("o", "samples.png", "output PNG")
 	flag.Parse()
 
-	// The run's newest checkpoint, on $GOMLX_BACKEND, else XLA CPU if installed, else pure Go.
+	// The newest checkpoint of the run, on $GOMLX_BACKEND, else XLA CPU if installed, else pure Go.
 	s := must.M1(vae.Open(*runDir, "", os.Stderr))
 	defer s.Close()
 	cfg := s.Model

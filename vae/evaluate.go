@@ -26,17 +26,17 @@ func (s *Session) Evaluation(r *eval.Result, set string, binarized bool, seed in
 // images and what they were measured on.
 type Evaluation struct {
 	eval.Result
-	Binarized bool   `json:"binarized"`
-	Step      int64  `json:"step"`
-	Run       string `json:"run"`
-	Data      string `json:"data"`
-	Seed      int64  `json:"seed"`
-	Model     string `json:"model"`
-	Layers    int    `json:"stochastic_layers"`
+	Binarized bool   `json:"binarized"`         // the test images were dynamically binarized
+	Step      int64  `json:"step"`              // the checkpoint's training step
+	Run       string `json:"run"`               // the run folder
+	Data      string `json:"data"`              // the data set's name
+	Seed      int64  `json:"seed"`              // seed of the draws (and of the binarization)
+	Model     string `json:"model"`             // the network family
+	Layers    int    `json:"stochastic_layers"` // stochastic layers of the model
 	// PixelHead describes the model's pixel head ("" without one).
 	PixelHead string `json:"pixel_head,omitempty"`
 	Averaged  bool   `json:"ema_weights"` // the run's moving-average weights were evaluated
-	Protocol  string `json:"protocol"`
+	Protocol  string `json:"protocol"`    // the likelihood protocol of the numbers
 	// Classes is the number of classes a conditional model is conditioned
 	// on (0: unconditional); its numbers are then of −log p(x|y), y each
 	// test image's label.
@@ -71,8 +71,8 @@ func pixelHead(cfg models.Config) string {
 
 // BitsDim holds likelihoods in bits per dimension: nats / (H·W·C · ln 2).
 type BitsDim struct {
-	NegELBO float64  `json:"neg_elbo"`
-	IWNLL   *float64 `json:"iw_nll,omitempty"`
+	NegELBO float64  `json:"neg_elbo"`         // the negative ELBO
+	IWNLL   *float64 `json:"iw_nll,omitempty"` // the IW bound, when measured
 }
 
 // bitsPerDim converts r's likelihoods, in nats per image of dims values,
@@ -90,8 +90,8 @@ func bitsPerDim(r *eval.Result, dims int) BitsDim {
 // References are the published numbers of an evaluation's protocol and the
 // command that measures ours.
 type References struct {
-	Published string `json:"published"`
-	Ours      string `json:"ours"`
+	Published string `json:"published"` // the literature's numbers
+	Ours      string `json:"ours"`      // the command that measures latent's
 }
 
 // references returns the published numbers for the data set and protocol

@@ -36,28 +36,28 @@ type ScoreOptions struct {
 
 // Report is what Score measures: a row per set of images.
 type Report struct {
-	Run         string   `json:"run"`
-	Step        int64    `json:"step"`
-	Features    string   `json:"features"`
-	Accuracy    float64  `json:"features_test_accuracy"`
-	Classes     []string `json:"classes"`
-	Reference   int      `json:"test_images"`
-	Seed        int64    `json:"seed"`
-	Temperature float64  `json:"temperature"`
-	Rows        []Row    `json:"rows"`
+	Run         string   `json:"run"`                    // the run folder
+	Step        int64    `json:"step"`                   // its checkpoint's training step
+	Features    string   `json:"features"`               // the feature network's name
+	Accuracy    float64  `json:"features_test_accuracy"` // the feature network's test accuracy
+	Classes     []string `json:"classes"`                // the feature network's classes
+	Reference   int      `json:"test_images"`            // the test images every row is scored against
+	Seed        int64    `json:"seed"`                   // ScoreOptions.Seed
+	Temperature float64  `json:"temperature"`            // ScoreOptions.Temperature
+	Rows        []Row    `json:"rows"`                   // a row per set of images
 }
 
 // Row is one set's scores against the test split.
 type Row struct {
-	Name      string    `json:"name"`
-	N         int       `json:"n"`
-	FID       float64   `json:"fid"`
-	KID       float64   `json:"kid"`
-	KIDStd    float64   `json:"kid_std"`
-	Precision float64   `json:"precision"`
-	Recall    float64   `json:"recall"`
-	Shares    []float64 `json:"class_shares"`
-	Entropy   float64   `json:"class_entropy"`
+	Name      string    `json:"name"`          // the set: "samples: PRIOR", "perfect prior", …
+	N         int       `json:"n"`             // its images
+	FID       float64   `json:"fid"`           // Fréchet distance of the features
+	KID       float64   `json:"kid"`           // kernel inception distance (unbiased MMD²), mean over subsets
+	KIDStd    float64   `json:"kid_std"`       // KID's standard deviation over subsets
+	Precision float64   `json:"precision"`     // share of the set inside the test split's k-NN balls
+	Recall    float64   `json:"recall"`        // share of the test split inside the set's k-NN balls
+	Shares    []float64 `json:"class_shares"`  // share of the set the feature network puts in each class
+	Entropy   float64   `json:"class_entropy"` // entropy of Shares, in nats
 }
 
 // ScoredPriors are the priors whose samples the --prior value name asks to

@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"github.com/latent-vae/latent/eval"
 	"github.com/latent-vae/latent/generate"
@@ -41,50 +38,13 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("--addr %s: %w", *addr, err)
 	}
-	if w := addrWarning(*addr); w != "" {
+	if w := serve.AddrWarning(*addr); w != "" {
 		fmt.Fprintln(stderr, w)
 	}
 	fmt.Fprintf(stdout, "serving the latent explorer of %s at http://%s/ (Ctrl-C to stop)\n", *f.run, ln.Addr())
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	return serveUntil(ctx, ln, srv.Handler(), stdout)
-}
-
-// serveUntil serves h on ln until ctx ends, then shuts down gracefully:
-// requests in flight get up to 5 seconds to finish.
-func serveUntil(ctx context.Context, ln net.Listener, h http.Handler, stdout io.Writer) error {
-	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("serving: %w", err)
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := hs.Shutdown(shutdown); err != nil {
-		return fmt.Errorf("shutting down: %w", err)
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serving: %w", err)
-	}
-	fmt.Fprintln(stdout, "shut down")
-	return nil
-}
-
-// addrWarning is the warning for listening on addr (host:port), or "" when
-// it is the loopback interface only: localhost or a loopback IP. An empty
-// host is every interface.
-func addrWarning(addr string) string {
-	host, _, err := net.SplitHostPort(addr)
-	if err == nil && host == "localhost" {
-		return ""
-	}
-	if ip := net.ParseIP(host); err == nil && ip != nil && ip.IsLoopback() {
-		return ""
-	}
-	return fmt.Sprintf("warning: --addr %s can be reached from other machines, and the explorer has no authentication: anyone who can connect can use it", addr)
+	return serve.Until(ctx, ln, srv.Handler(), stdout)
 }
 
 // openServeRun loads the run and its test split, opens the backend,

@@ -4,10 +4,11 @@ import (
 	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/models"
 	"github.com/latent-vae/latent/prior"
+	"github.com/latent-vae/latent/serve"
 	"github.com/latent-vae/latent/vae"
 )
 
-// The names cmd/latent's tests, written before package vae, call.
+// The names cmd/latent's tests, written before package vae and serve.Until, call.
 
 const defaultPriorSteps = vae.DefaultPriorSteps
 
@@ -43,3 +44,5 @@ func (s *session) perfectPrior(all *data.Split, n int, seed int64) ([]float32, e
 func unitKL(means, logVars []float32, latent int) []float64 {
 	return vae.UnitKL(means, logVars, latent)
 }
+
+func addrWarning(addr string) string { return serve.AddrWarning(addr) }

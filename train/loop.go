@@ -43,13 +43,6 @@ func (e *FinishedError) Error() string {
 // ErrRunExists is returned by Fit when a new run's folder already holds a run.
 var ErrRunExists = errors.New("already holds a run")
 
-// ErrEmptySplit is data.ErrEmptySplit, wrapped by Fit's error before any
-// step when the data set's training or test split holds no image.
-//
-// Deprecated: use data.ErrEmptySplit; this name stays until cmd/latent's
-// main.go uses that one.
-var ErrEmptySplit = data.ErrEmptySplit
-
 // Options are how one invocation of Fit trains; unlike the config they are
 // not saved with the run.
 type Options struct {

@@ -20,8 +20,8 @@ import (
 	"sort"
 
 	"github.com/latent-vae/latent/data"
+	"github.com/latent-vae/latent/internal/suggest"
 	"github.com/latent-vae/latent/prior"
-	"github.com/latent-vae/latent/train"
 	"github.com/latent-vae/latent/vae"
 )
 
@@ -149,43 +149,12 @@ func commandNames(cmds map[string]command) []string {
 }
 
 // suggestion returns "; did you mean X?" naming the command nearest name
-// by edit distance (or the one name starts), or "" when none is near.
+// (suggest.Closest), or "" when none is near.
 func suggestion(name string, cmds map[string]command) string {
-	best, bestDist := "", 3 // suggest at most two edits away
-	for _, n := range commandNames(cmds) {
-		d := editDistance(name, n)
-		if len(name) >= 3 && len(name) < len(n) && n[:len(name)] == name {
-			d = 1 // a prefix: "recon" for reconstruct
-		}
-		if d < bestDist && d < len(n) {
-			best, bestDist = n, d
-		}
+	if best := suggest.Closest(name, commandNames(cmds)); best != "" {
+		return fmt.Sprintf("; did you mean %q?", best)
 	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf("; did you mean %q?", best)
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			sub := prev[j-1]
-			if a[i-1] != b[j-1] {
-				sub++
-			}
-			cur[j] = min(sub, prev[j]+1, cur[j-1]+1)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return ""
 }
 
 // hint is the advice added to an error that wraps err: text, naming the
@@ -203,7 +172,7 @@ func hints() []hint {
 		{data.ErrCorruptImage, "skip-bad", "--skip-bad skips corrupt images", "repair or remove the corrupt image"},
 		{data.ErrSizesDiffer, "image-size", "--image-size N resizes them all to N×N",
 			"a run reads image folders at the size it was trained on: resize the images to it first"},
-		{train.ErrEmptySplit, "test-fraction", "--test-fraction F holds out that share of an image folder for the test split, " +
+		{data.ErrEmptySplit, "test-fraction", "--test-fraction F holds out that share of an image folder for the test split, " +
 			"and each split keeps at least one image of a folder of two or more", ""},
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/latent-vae/latent/eval"
 	"github.com/latent-vae/latent/generate"
 	"github.com/latent-vae/latent/plots"
+	"github.com/latent-vae/latent/vae"
 )
 
 // The probabilities whose standard normal quantiles span --manifold's
@@ -81,18 +82,18 @@ func runMap(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		defer s.close()
+		defer s.Close()
 		return writeManifold(s, a, stdout, stderr)
 	}
 	s, set, test, err := openEvalSession(a.eval, stderr)
 	if err != nil {
 		return err
 	}
-	defer s.close()
+	defer s.Close()
 	if test.N < 2 {
 		return fmt.Errorf("--data %s: a map needs at least 2 test images, got %d", set.Name, test.N)
 	}
-	model, err := s.evalModel(*a.eval.batch)
+	model, err := s.EvalModel(*a.eval.batch)
 	if err != nil {
 		return err
 	}
@@ -177,16 +178,16 @@ func writeManifold(s *session, a *mapArgs, stdout, stderr io.Writer) error {
 	if m.Latent != 2 {
 		return fmt.Errorf("--manifold: the run's latent has %d dimensions, want 2 (use the scatter, or traverse)", m.Latent)
 	}
-	label, haveLabel, err := s.label(*a.label)
+	label, haveLabel, err := s.Label(*a.label)
 	if err != nil {
 		return err
 	}
 	if m.Conditional() && !haveLabel {
-		return s.needLabel("the grid")
+		return s.NeedLabel("the grid")
 	}
 	n := *a.cells
 	codes, values := generate.Manifold(n, manifoldLo, manifoldHi)
-	images, err := s.decode(codes, repeatLabel(label, n*n))
+	images, err := s.Decode(codes, vae.RepeatLabel(label, n*n))
 	if err != nil {
 		return err
 	}

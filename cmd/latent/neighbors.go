@@ -51,7 +51,7 @@ func runNeighbors(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer s.close()
+	defer s.Close()
 	if *byLabel != "" {
 		if *index, err = pickByLabel(test, ds.Classes, "--image-label", *byLabel, *which); err != nil {
 			return err
@@ -64,7 +64,7 @@ func runNeighbors(args []string, stdout, stderr io.Writer) error {
 	if *among == "test" {
 		pool, poolName = test, "test"
 	}
-	model, err := s.evalModel(*f.batch)
+	model, err := s.EvalModel(*f.batch)
 	if err != nil {
 		return err
 	}

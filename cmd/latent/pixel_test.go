@@ -45,7 +45,7 @@ func TestPixelRunGeneratesAsTrained(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := s.decode(z, nil)
+		got, err := s.Decode(z, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -56,7 +56,7 @@ func TestPixelRunGeneratesAsTrained(t *testing.T) {
 		dec.GreyPixels = !binarize
 		want, err := dec.Decode(z, nil)
 		dec.Finalize()
-		s.close()
+		s.Close()
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -402,7 +402,7 @@ func TestPriorLabelAndTemperature(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.close()
+	defer s.Close()
 	name, steps := prior.KindGMM, defaultPriorSteps
 	ys := []int{0, 1, 1, 0, 1, 0, 0, 1}
 	for _, temp := range []float64{1, 0} {

@@ -74,7 +74,7 @@ func TestPriorEveryKind(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.close()
+	defer s.Close()
 	names, samplers, err := s.openSamplers()
 	if err != nil {
 		t.Fatal(err)

@@ -63,7 +63,7 @@ func TestPerfectPrior(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.close()
+	defer s.Close()
 	set, err := s.dataSet("", "data set")
 	if err != nil {
 		t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 
 	"github.com/latent-vae/latent/backend"
 	"github.com/latent-vae/latent/data"
-	"github.com/latent-vae/latent/eval"
 	"github.com/latent-vae/latent/models"
 	"github.com/latent-vae/latent/rundir"
 	"github.com/latent-vae/latent/vae"
@@ -46,14 +45,3 @@ func openEvalSession(f evalCommon, stderr io.Writer) (*session, *data.Set, *data
 	}
 	return s, set, vae.LimitSplit(set.Test, *f.limit), nil
 }
-
-// The lower-case names map.go and neighbors.go still call.
-
-func (s *session) close() { s.Close() }
-func (s *session) decode(codes []float32, labels []int) ([]float32, error) {
-	return s.Decode(codes, labels)
-}
-func (s *session) evalModel(batch int) (*eval.Model, error) { return s.EvalModel(batch) }
-func (s *session) label(value string) (int, bool, error)    { return s.Label(value) }
-func (s *session) needLabel(what string) error              { return s.NeedLabel(what) }
-func repeatLabel(label, n int) []int                        { return vae.RepeatLabel(label, n) }

@@ -35,7 +35,8 @@ func classIndex(classes []string, flag, value string) (int, error) {
 
 // pickByLabel returns the index in test of the which-th image (0: the
 // first) whose label is the class value names; flag names the label flag
-// in errors.
+// in errors, which are usage errors (exit 2), --which past the class's
+// images too.
 func pickByLabel(test *data.Split, classes []string, flag, value string, which int) (int, error) {
 	label, err := classIndex(classes, flag, value)
 	if err != nil {
@@ -51,7 +52,10 @@ func pickByLabel(test *data.Split, classes []string, flag, value string, which i
 		}
 		seen++
 	}
-	return 0, fmt.Errorf("%s %s --which %d: the test split holds %d images of class %s (--which 0 to %d)",
+	if seen == 0 {
+		return 0, usagef("%s %s --which %d: the test split holds no image of class %s", flag, value, which, value)
+	}
+	return 0, usagef("%s %s --which %d: the test split holds %d images of class %s (--which 0 to %d)",
 		flag, value, which, seen, value, seen-1)
 }
 

@@ -131,7 +131,7 @@ func printScores(w io.Writer, r vae.Report) {
 	for _, row := range r.Rows {
 		width = max(width, utf8.RuneCountInString(row.Name))
 	}
-	fmt.Fprintf(w, "%-*s %6s %9s %9s ± %7s %9s %7s %9s\n", width, "", "N", "FID", "KID", "std", "precision", "recall", "entropy")
+	fmt.Fprintf(w, "%-*s %6s %9s %9s ± %7s %9s %7s %9s\n", width, "", "N", "FID", kidHeader, "std", "precision", "recall", "entropy")
 	for _, row := range r.Rows {
 		fmt.Fprintf(w, "%-*s %6d %9.3f %9.4f ± %7.4f %9.3f %7.3f %9.3f\n", width, row.Name, row.N, row.FID,
 			row.KID, row.KIDStd, row.Precision, row.Recall, row.Entropy)
@@ -154,7 +154,18 @@ func printScores(w io.Writer, r vae.Report) {
 		"perfect prior: N training images picked at random, one posterior draw of each decoded: the aggregate posterior that priors are fitted to\n",
 		"  (a prior that matched it exactly would score about this);\n",
 		"reconstructions: the test split's posterior means, decoded, each paired with its own test image (below what any prior reaches);\n",
-		"training split: N training images (the floor: two samples of the data itself)\n")
+		"training split: N training images (the floor: two samples of the data itself);\n",
+		kidLegend(), "\n")
+}
+
+// kidHeader heads the score table's KID column: KID as is, ×1, where
+// papers print Inception KIDs ×10³.
+const kidHeader = "KID×1"
+
+// kidLegend says what scale the table's KID column is on.
+func kidLegend() string {
+	return fmt.Sprintf("%s: KID as is, not ×10³ as papers print Inception KIDs: the unbiased MMD² of the %d-d features, "+
+		"kernel (x·y/%d + 1)³, mean ± std over 100 subsets", kidHeader, features.Dim, features.Dim)
 }
 
 // writeScoresJSON prints the report as indented JSON.

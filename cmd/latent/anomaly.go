@@ -3,11 +3,13 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"image"
 	"io"
+	"math"
 	"strconv"
 
+	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/eval"
-	"github.com/latent-vae/latent/generate"
 	"github.com/latent-vae/latent/vae"
 )
 
@@ -20,9 +22,9 @@ func runAnomaly(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("anomaly", "--run DIR [--data X] [--ood Y] [-k 32] [-o worst.png] [--csv scores.csv] [--samples 1] [--scale 3] [--seed S] [--limit N] [--batch B] [--backend B]", stderr)
 	f := evalFlags(fs, true)
 	ood := fs.String("ood", "", "out-of-distribution data set whose test images are the positives of an AUROC")
-	k := fs.Int("k", 32, "number of most anomalous images in the grid")
+	k := fs.Int("k", 32, "number of most anomalous images in the grid, each captioned index:label score (columns: a divisor of k when one fits)")
 	out := outFlag(fs, "worst.png", "a grid of the most anomalous test images", formatPNG)
-	csvPath := fs.String("csv", "", "write the scores (index,label,score) to this file instead of stdout")
+	csvPath := fs.String("csv", "", "write the scores (index,label,score, the highest score first) to this file instead of stdout")
 	samples := fs.Int("samples", 1, "draws of z per image averaged into its score")
 	scale := scaleFlag(fs)
 	if err := parseEvalFlags(fs, args, f); err != nil {
@@ -83,16 +85,10 @@ func runAnomaly(args []string, stdout, stderr io.Writer) error {
 	}
 	worst := vae.MostAnomalous(scores, *k)
 	m := s.run.Config.Model
-	size := m.Height * m.Width * m.Channels
-	grid := make([]float32, 0, len(worst)*size)
-	for _, i := range worst {
-		grid = append(grid, test.Image(i)...)
-	}
 	if err := checkGridSize(len(worst), m.Height, m.Width, *scale, "-k and --scale"); err != nil {
 		return err
 	}
-	img := generate.Grid(grid, len(worst), m.Height, m.Width, m.Channels, 0, *scale)
-	if err := writePNG(*out, stdout, img); err != nil {
+	if err := writePNG(*out, stdout, anomalyGrid(set, test, scores, worst, *scale)); err != nil {
 		return err
 	}
 	if err := writeScores(*csvPath, stdout, test.Labels, scores); err != nil {
@@ -100,10 +96,10 @@ func runAnomaly(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(summary, "scored %d test images of %s: mean negative ELBO %.3f nats (%d z samples each)\n",
 		len(scores), set.Name, meanScore(scores), *samples)
-	fmt.Fprintf(summary, "wrote %s: the %d highest scores, %.3f to %.3f, most anomalous first\n",
+	fmt.Fprintf(summary, "wrote %s: the %d highest scores, %.3f to %.3f, most anomalous first, each captioned index:label score\n",
 		outName(*out), len(worst), scores[worst[0]], scores[worst[len(worst)-1]])
 	if *csvPath != "" {
-		fmt.Fprintf(summary, "wrote %s: index,label,score for each test image\n", *csvPath)
+		fmt.Fprintf(summary, "wrote %s: index,label,score for each test image, highest score (most anomalous) first\n", *csvPath)
 	}
 	if oodScores == nil {
 		return nil
@@ -113,14 +109,40 @@ func runAnomaly(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// anomalyGrid draws the test images at worst (the most anomalous first),
+// each captioned with its index, label and score, in rows of gridCols.
+func anomalyGrid(set *data.Set, test *data.Split, scores []float64, worst []int, scale int) image.Image {
+	images := make([]float32, 0, len(worst)*test.ImageSize())
+	captions := make([]string, len(worst))
+	for k, i := range worst {
+		images = test.AppendImage(images, i)
+		captions[k] = fmt.Sprintf("%d:%s %.1f", i, labelName(set, test.Labels[i]), scores[i])
+	}
+	return captionedGrid(images, captions, test.Height, test.Width, test.Channels, gridCols(len(worst)), scale)
+}
+
+// gridCols is the number of columns of a grid of n images: the smallest
+// divisor of n at least √n, so that every row is full (8: 4×2, 32: 8×4),
+// unless that is wider than twice ⌈√n⌉ (a prime such as 7); then ⌈√n⌉, the
+// last row part empty.
+func gridCols(n int) int {
+	side := int(math.Ceil(math.Sqrt(float64(n))))
+	for d := side; d <= min(n, 2*side); d++ {
+		if n%d == 0 && d*d >= n {
+			return d
+		}
+	}
+	return max(side, 1)
+}
+
 // writeScores writes index,label,score rows to path, or to stdout when path
-// is empty.
+// is empty, the highest score (the most anomalous) first, ties by index.
 func writeScores(path string, stdout io.Writer, labels []int, scores []float64) error {
 	write := func(w io.Writer) error {
 		bw := bufio.NewWriter(w)
 		fmt.Fprintln(bw, "index,label,score")
-		for i, sc := range scores {
-			fmt.Fprintf(bw, "%d,%d,%s\n", i, labels[i], strconv.FormatFloat(sc, 'f', 4, 64))
+		for _, i := range vae.MostAnomalous(scores, len(scores)) {
+			fmt.Fprintf(bw, "%d,%d,%s\n", i, labels[i], strconv.FormatFloat(scores[i], 'f', 4, 64))
 		}
 		return bw.Flush()
 	}

@@ -139,17 +139,25 @@ func previewGrid(set *data.Set, sp *data.Split, indices []int, numbered bool) im
 	if !numbered {
 		return generate.Grid(images, len(indices), sp.Height, sp.Width, sp.Channels, cols, scale)
 	}
-	size := sp.ImageSize()
-	var bands []generate.Band
-	for r := 0; r < len(indices); r += cols {
-		row := indices[r:min(r+cols, len(indices))]
-		b := generate.Band{Images: images[r*size : (r+len(row))*size], N: len(row)}
-		for _, i := range row {
-			b.Labels.Cols = append(b.Labels.Cols, fmt.Sprintf("%d:%s", i, labelName(set, sp.Labels[i])))
-		}
-		bands = append(bands, b)
+	captions := make([]string, len(indices))
+	for k, i := range indices {
+		captions[k] = fmt.Sprintf("%d:%s", i, labelName(set, sp.Labels[i]))
 	}
-	return generate.StackBands(bands, sp.Height, sp.Width, sp.Channels, cols, scale)
+	return captionedGrid(images, captions, sp.Height, sp.Width, sp.Channels, cols, scale)
+}
+
+// captionedGrid draws images (NHWC in [0,1], h×w×c each, one per caption)
+// in rows of cols, upscaled by scale, each captioned above with its text
+// (such as index:label): a band of generate.StackBands per row.
+func captionedGrid(images []float32, captions []string, h, w, c, cols, scale int) image.Image {
+	size := h * w * c
+	var bands []generate.Band
+	for r := 0; r < len(captions); r += cols {
+		row := captions[r:min(r+cols, len(captions))]
+		bands = append(bands, generate.Band{Images: images[r*size : (r+len(row))*size], N: len(row),
+			Labels: generate.Labels{Cols: row}})
+	}
+	return generate.StackBands(bands, h, w, c, cols, scale)
 }
 
 // listImages prints every image of sp: index, label, class name and, for

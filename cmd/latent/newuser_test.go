@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"image/color"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -44,5 +45,42 @@ func TestScoreKIDScale(t *testing.T) {
 	}
 	if !strings.Contains(header, "KID×1 ") || !strings.Contains(buf.String(), "not ×10³") || !strings.Contains(buf.String(), " 23.0800 ") {
 		t.Errorf("score table: want a KID×1 column holding 23.0800 and a line saying it is not ×10³:\n%s", buf.String())
+	}
+}
+
+// TestGridCols: the anomaly grid's columns divide k when a divisor fits,
+// so that k = 8 is 4×2, not 3×3 with an empty cell.
+func TestGridCols(t *testing.T) {
+	for n, want := range map[int]int{1: 1, 2: 2, 4: 2, 5: 5, 7: 3, 8: 4, 9: 3, 12: 4, 32: 8, 64: 8} {
+		if got := gridCols(n); got != want {
+			t.Errorf("gridCols(%d) = %d, want %d", n, got, want)
+		}
+	}
+}
+
+// TestAnomalyGridCaptions: anomaly -k 8 draws a 4×2 grid, each image
+// captioned with its index, label and score as reconstruct --numbers does.
+func TestAnomalyGridCaptions(t *testing.T) {
+	dir := evRun(t)
+	out := filepath.Join(t.TempDir(), "worst8.png")
+	code, _, stderr := evLatent("anomaly", "--run", dir, "--limit", "60", "-k", "8", "-o", out, "--csv", filepath.Join(t.TempDir(), "a.csv"))
+	if code != 0 {
+		t.Fatalf("anomaly -k 8: exit %d, %s", code, stderr)
+	}
+	img := readPNG(t, out)
+	b := img.Bounds()
+	if b.Dx() != 4*84+3 || b.Dy() < 2*(84+13) {
+		t.Errorf("%s is %dx%d: want 4 columns of 84-pixel cells and 2 rows, each under a band of captions", out, b.Dx(), b.Dy())
+	}
+	dark := 0 // the caption text's pixels in the first band
+	for y := range 13 {
+		for x := range b.Dx() {
+			if g := color.GrayModel.Convert(img.At(x, y)).(color.Gray); g.Y < 100 {
+				dark++
+			}
+		}
+	}
+	if dark < 50 {
+		t.Errorf("%s: %d dark pixels above the first row, want captions (index:label score)", out, dark)
 	}
 }

@@ -3,12 +3,15 @@ package main
 import (
 	"bytes"
 	"errors"
+	"image"
 	"image/color"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/latent-vae/latent/data"
+	"github.com/latent-vae/latent/internal/testenv"
 )
 
 // The rough edges a new user met on a second pass (issue 38), each with
@@ -84,3 +87,39 @@ func TestAnomalyGridCaptions(t *testing.T) {
 		t.Errorf("%s: %d dark pixels above the first row, want captions (index:label score)", out, dark)
 	}
 }
+
+// TestReconstructPicksAcrossClasses: reconstruct -n takes the first image
+// of each class in turn, as data -o does, so that a test split sorted by
+// class shows every class; --first takes the first n.
+func TestReconstructPicksAcrossClasses(t *testing.T) {
+	sorted := &data.Split{Labels: []int{0, 0, 0, 1, 1, 1, 2, 2, 2}, N: 9}
+	if got, want := reconPick(sorted, 4, false), []int{0, 3, 6, 1}; !slices.Equal(got, want) {
+		t.Errorf("reconPick(sorted by class, 4) = %v, want %v", got, want)
+	}
+	if got, want := reconPick(sorted, 4, true), []int{0, 1, 2, 3}; !slices.Equal(got, want) {
+		t.Errorf("reconPick(--first, 4) = %v, want %v", got, want)
+	}
+	dir := evRun(t)
+	test := testenv.MNIST(t).Test.Subset(200) // the run's test split
+	out := filepath.Join(t.TempDir(), "r.png")
+	code, stdout, stderr := evLatent("reconstruct", "--run", dir, "-n", "10", "--scale", "1", "-o", out)
+	if code != 0 || !strings.Contains(stdout, "the first of each class in turn") {
+		t.Fatalf("reconstruct -n 10: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	img := readPNG(t, out)
+	left := img.Bounds().Dx() - (10*28 + 9) // the band of row labels
+	for c := range 10 {
+		i := nthOfLabel(test, c, 0)
+		if !evSame(evCell(shiftedX{img, left}, 0, c, 28, 28, 1), test.Image(i)) {
+			t.Errorf("reconstruct -n 10: top cell %d is not test image %d, the first of class %d", c, i, c)
+		}
+	}
+}
+
+// shiftedX is an image read dx pixels to the right.
+type shiftedX struct {
+	image.Image
+	dx int
+}
+
+func (s shiftedX) At(x, y int) color.Color { return s.Image.At(x+s.dx, y) }

@@ -79,7 +79,7 @@ func TestReconstruct(t *testing.T) {
 	}
 	for _, tc := range tests {
 		path := filepath.Join(out, "r"+strconv.Itoa(tc.n)+".png")
-		genMustRun(t, "reconstruct", "--run", runDir, "-n", strconv.Itoa(tc.n), "--scale", "1", "-o", path)
+		genMustRun(t, "reconstruct", "--run", runDir, "-n", strconv.Itoa(tc.n), "--first", "--scale", "1", "-o", path)
 		labelled := readPNG(t, path)
 		img, left, top := genUnlabel(t, labelled, tc.rows, tc.cols)
 		if want := 5*7 + 8; left != want || top != 0 { // "input", "recon" in a 7-pixel font, 4 pixels either side
@@ -96,7 +96,7 @@ func TestReconstruct(t *testing.T) {
 		}
 	}
 	again := filepath.Join(out, "again.png")
-	genMustRun(t, "reconstruct", "--run", runDir, "-n", "12", "--scale", "1", "-o", again)
+	genMustRun(t, "reconstruct", "--run", runDir, "-n", "12", "--first", "--scale", "1", "-o", again)
 	genSameFiles(t, filepath.Join(out, "r12.png"), again)
 }
 

@@ -12,14 +12,54 @@ import (
 )
 
 // NewProgress returns a progress reporter for eval.Model: a bar on w when
-// it is a terminal, and a line with the time taken when a phase ends.
+// it is a terminal, and a line with the time taken when a phase ends. When
+// w is not a terminal (piped), a phase that runs for more than a couple of
+// seconds also gets a line after its first batches and then every 30 s,
+// with the images done and the time left.
 func NewProgress(w io.Writer) func(phase string, done, total int) {
-	return NewProgressOf(w, "images")
+	return timedProgress(w, "images", time.Now)
 }
 
-// NewProgressOf is NewProgress for work counted in units.
+// Plain progress lines when w is not a terminal: the first once a phase
+// has run progressFirst, then one every progressEvery.
+const (
+	progressFirst = 2 * time.Second
+	progressEvery = 30 * time.Second
+)
+
+// phaseNames are the words the progress lines use for eval.Model's phases.
+var phaseNames = map[string]string{"encode": "encoding", "elbo": "ELBO", "iw": "importance sampling"}
+
+// timedProgress is NewProgressOf with, when w is not a terminal, plain
+// lines while a phase runs (see NewProgress), timed by now.
+func timedProgress(w io.Writer, units string, now func() time.Time) func(phase string, done, total int) {
+	inner := NewProgressOf(w, units)
+	if IsTerminal(w) {
+		return inner
+	}
+	var started, last time.Time
+	return func(phase string, done, total int) {
+		inner(phase, done, total)
+		t := now()
+		switch {
+		case done == 0:
+			started, last = t, t
+			return
+		case done >= total || t.Sub(started) < progressFirst || (last != started && t.Sub(last) < progressEvery):
+			return
+		}
+		last = t
+		elapsed := t.Sub(started)
+		left := time.Duration(float64(elapsed) * float64(total-done) / float64(done))
+		fmt.Fprintf(w, "%s: %d of %d %s in %s, about %s left\n", cmp.Or(phaseNames[phase], phase), done, total, units,
+			elapsed.Round(time.Second), left.Round(time.Second))
+	}
+}
+
+// NewProgressOf is NewProgress for work counted in units, without the
+// plain lines while a phase runs.
 func NewProgressOf(w io.Writer, units string) func(phase string, done, total int) {
-	names := map[string]string{"encode": "encoding", "elbo": "ELBO", "iw": "importance sampling"}
+	names := phaseNames
 	terminal := IsTerminal(w)
 	var bar *progressbar.ProgressBar
 	var started time.Time

@@ -112,6 +112,8 @@ func (m *Map) Draw(format string) ([]byte, error) {
 	}
 	fitRange(&p.X)
 	fitRange(&p.Y)
+	padRange(&p.X)
+	padRange(&p.Y)
 	const w, h, legendW = 8 * vg.Inch, 6.5 * vg.Inch, 1.4 * vg.Inch
 	legend.TextStyle.Font.Size = min(font.Length(11), (h-vg.Inch)/font.Length(len(labels)+2)/1.25)
 	c, err := newCanvas(format, w, h)
@@ -119,13 +121,26 @@ func (m *Map) Draw(format string) ([]byte, error) {
 		return nil, err
 	}
 	dc := draw.New(c)
-	p.Draw(draw.Crop(dc, 0, -legendW, 0, 0))
+	p.Draw(draw.Crop(dc, 0, -legendW, 0, -mapTopMargin)) // the title clear of the top edge
 	area := draw.Crop(dc, w-legendW+vg.Points(6), 0, 0, -vg.Points(30))
 	title := legend.TextStyle
 	title.YAlign = draw.YTop
 	area.FillText(title, vg.Point{X: area.Min.X, Y: area.Max.Y}, cmp.Or(m.LegendTitle, "label"))
 	legend.Draw(draw.Crop(area, 0, 0, 0, -1.5*title.Font.Size))
 	return encode(c, format)
+}
+
+// mapPad is the share of an axis's data span a map leaves empty at either
+// end, so that no cluster runs into the axes or the frame's edge.
+const mapPad = 0.04
+
+// mapTopMargin is the space above a map's title, in points.
+const mapTopMargin vg.Length = 6
+
+// padRange widens a's range by mapPad of its span at either end.
+func padRange(a *plot.Axis) {
+	pad := mapPad * (a.Max - a.Min)
+	a.Min, a.Max = a.Min-pad, a.Max+pad
 }
 
 // translucent returns c with opacity alpha in [0, 1].

@@ -136,18 +136,15 @@ const middleWay = 2 * time.Minute
 
 // tighterHint names the command of the tighter bound (K = tighterK) with
 // its time on this machine, estimated on one batch of images as
-// printIWEstimate does (one graph call of Chunk samples, compiled, then
-// timed, scaled to tighterK samples), and, when that takes longer than
-// middleWay, a --limit N middle way that takes about middleWay at most.
-// command is the eval command without --limit and --iw; limit is its
-// --limit (0: none), kept in the tighter command.
+// printIWEstimate does (a second or two on MNIST), and, when that takes
+// longer than middleWay, a --limit N middle way that takes about middleWay
+// at most. command is the eval command without --limit and --iw; limit is
+// its --limit (0: none), kept in the tighter command.
 func tighterHint(model *eval.Model, images []float32, labels []int, seed int64, command string, limit int) (string, error) {
-	chunk := min(tighterK, max(model.Chunk, 1))
-	d, err := model.EstimateLogLikelihood(images, labels, chunk, seed)
+	total, err := model.EstimateLogLikelihood(images, labels, tighterK, seed)
 	if err != nil {
 		return "", fmt.Errorf("timing the importance sampling: %w", err)
 	}
-	total := d * time.Duration((tighterK+chunk-1)/chunk)
 	n := len(images) / model.ImageSize()
 	full := command
 	if limit > 0 && limit <= n {

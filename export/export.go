@@ -9,6 +9,12 @@
 // leading slash, such as "decoder/conv0/conv/weights". The header's
 // __metadata__ holds the model configuration as JSON under "model", the
 // checkpoint's step under "step" and latent's version under "latent_version".
+//
+// The run's fitted priors chosen by Options.Priors go into the same file:
+// each prior's tensors named "prior/KIND/NAME" (a mixture's weights, means
+// and chols; the diffusion prior's "prior/diffusion/denoiser/…" weights),
+// and its prior.ExportSpec as JSON under the metadata key "prior/KIND". A
+// file without priors is what export wrote before priors were exported.
 package export
 
 import (
@@ -31,14 +37,35 @@ const modulePath = "github.com/latent-vae/latent"
 // Summary describes a written export.
 type Summary struct {
 	Step    int64 // the checkpoint's step
-	Tensors int   // tensors written
+	Tensors int   // tensors written, the priors' included
 	Params  int   // values in them
 	Bytes   int64 // size of the file
+	// Priors are the priors written, in the order asked for.
+	Priors []PriorSummary
+}
+
+// PriorSummary describes one prior written with the weights.
+type PriorSummary struct {
+	Kind     string
+	Describe string // "gmm (10 components)"
+	Tensors  int
+	Params   int
+	// Warning, when not "", says the prior was fitted to an earlier
+	// checkpoint of the run than the one exported.
+	Warning string
+}
+
+// Options choose what an export holds beside the model's weights.
+type Options struct {
+	// Priors are the kinds of the run's fitted priors to write with the
+	// weights; each must be fitted to the exported run.
+	Priors []string
 }
 
 // Run writes the weights of the latest checkpoint in runDir, with its model
-// configuration, to path as a safetensors file, atomically.
-func Run(runDir, path string) (Summary, error) {
+// configuration and the priors opt names, to path as a safetensors file,
+// atomically.
+func Run(runDir, path string, opt Options) (Summary, error) {
 	run, err := rundir.Load(runDir)
 	if err != nil {
 		return Summary{}, err
@@ -55,11 +82,20 @@ func Run(runDir, path string) (Summary, error) {
 		return Summary{}, fmt.Errorf("run %s holds no encoder or decoder weights", runDir)
 	}
 	meta := map[string]string{"model": string(model), "step": strconv.FormatInt(run.Step, 10), "latent_version": Version()}
+	s := Summary{Step: run.Step}
+	for _, kind := range opt.Priors {
+		pts, ps, spec, err := priorTensors(run, kind)
+		if err != nil {
+			return Summary{}, err
+		}
+		ts, meta[PriorKey(kind)] = append(ts, pts...), spec
+		s.Priors = append(s.Priors, ps)
+	}
 	n, err := safetensors.Write(path, ts, meta)
 	if err != nil {
 		return Summary{}, err
 	}
-	s := Summary{Step: run.Step, Tensors: len(ts), Bytes: n}
+	s.Tensors, s.Bytes = len(ts), n
 	for _, t := range ts {
 		s.Params += t.Value.Shape().Size()
 	}

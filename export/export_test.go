@@ -116,7 +116,7 @@ func TestRun(t *testing.T) {
 	model.Height, model.Width, model.Latent, model.Widths = 8, 8, 2, []int{4}
 	dir := makeRun(t, model)
 	out := filepath.Join(t.TempDir(), "model.safetensors")
-	sum, err := Run(dir, out)
+	sum, err := Run(dir, out, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +179,7 @@ func TestRunErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Run(tc.dir, filepath.Join(outDir, tc.out))
+			_, err := Run(tc.dir, filepath.Join(outDir, tc.out), Options{})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("Run error = %v, want %q", err, tc.want)
 			}

@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
-"""Decode latents with a latent VAE exported by `latent export`, in numpy only.
+"""Decode latents, or codes drawn from an exported prior, with a latent VAE exported by `latent export`, in numpy only.
 
     latent export --run runs/mnist -o model.safetensors
     python3 latent_decoder.py model.safetensors latents.npy -o images.npy
     python3 latent_decoder.py model.safetensors latents.npy -o grid.png
+    python3 latent_decoder.py model.safetensors --prior gmm -n 16 -o grid.png
+    python3 latent_decoder.py model.safetensors --prior diffusion -n 16 --steps 50 -o grid.png
 
 Latents are an [n, latent] array in a .npy file, or a JSON list of lists.
+With --prior KIND, the codes are drawn instead from that prior, fitted by
+`latent prior fit` and written into the file by `latent export` (see
+"Priors" below); --codes saves them as an [n, latent] .npy.
 The output is an [n, height, width, channels] float32 array of images in
 [0, 1] (NHWC), the decoder's mean image, as `latent sample` draws it; or,
 for -o NAME.png, the images as one grid, as square as their number allows,
@@ -35,6 +40,34 @@ A conditional model's decoder input (the code, or the ladder's top z) gets
 the label's one-hot row appended. The mean image is the sigmoid of the
 output for the bernoulli and gaussian likelihoods, and the logistic's
 location channels mapped from [-1, 1] to [0, 1] (clipped) for logistic.
+
+Priors: the tensors of the prior of kind KIND are named prior/KIND/NAME,
+and the metadata entry prior/KIND describes it as JSON (its "sampler", its
+"config" and, for DDIM, its "schedule"):
+
+- sampler "mixture" (gmm, and gaussian as one component): weights [C, K],
+  means [C, K, D] and lower Cholesky factors chols [C, K, D, D], C being the
+  classes of a conditional prior (else 1). A code of class c takes the
+  component k whose cumulative weight first exceeds a uniform u, and is
+  means[c, k] + chols[c, k] @ (T * eps), eps ~ N(0, I), T the temperature.
+- sampler "ddim" (diffusion): the denoiser predicts the noise eps in
+  z_t = sqrt(a(t)) z_0 + sqrt(1 - a(t)) eps, a(t) the cosine schedule
+  f(t)/f(0), f(t) = cos^2((t + offset)/(1 + offset) pi/2), clipped to
+  [min_alpha_bar, 1]. Its input: the time embedding (sin and cos of
+  time_scale * t * f_i, f_i = max_period^(-i/(F/2 - 1)), in float32),
+  dense "time0", swish, dense "time1", plus dense "label" of the one-hot
+  label for a conditional prior; h = dense "in" of z_t, then per block
+  h += dense "down"(swish(dense "up"(swish(layer_norm(h) + dense "time"(swish(temb)))))),
+  then eps = dense "out"(swish(layer_norm "outnorm"(h))) (+ dense "skip"(z_t)
+  when config.diffusion.skip). Sampling starts from T * eps at t = 1 and takes
+  --steps deterministic DDIM steps t = s/steps -> (s-1)/steps (the estimate
+  of z_0 clipped to +-clip_x0; a(0) is 1), then maps the standardised code
+  back as z * config.std + config.mean.
+
+The noise comes from numpy's generator seeded by --seed, so codes differ
+from latent's for the same seed; --noise FILE replays given noise instead,
+a JSON object {"u": [n], "eps": [n, D] or flat} ("u" for a mixture only), as
+latent's tests do to check that this sampler draws latent's own codes.
 """
 
 import argparse
@@ -95,13 +128,13 @@ def relu(x):
     return np.maximum(x, 0)
 
 
-def layer_norm(weights, scope, x):
+def layer_norm(weights, scope, x, epsilon=1e-3):
     """GoMLX's layers.LayerNormalization over the last axis: epsilon 1e-3,
     a learned gain and offset per channel."""
     scope += "/layer_normalization"
     mean = x.mean(axis=-1, keepdims=True)
     var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
-    return (x - mean) / np.sqrt(var + 1e-3) * weights[scope + "/gain"] + weights[scope + "/offset"]
+    return (x - mean) / np.sqrt(var + epsilon) * weights[scope + "/gain"] + weights[scope + "/offset"]
 
 
 def up_conv(weights, scope, cfg, x):
@@ -218,6 +251,145 @@ def decode(weights, cfg, z, labels=None):
     return mean_image(cfg, out).astype(np.float32)
 
 
+PRIOR_PREFIX = "prior/"
+
+
+def load_prior(weights, meta, kind):
+    """Returns (tensors, spec) of the prior of kind exported in the file:
+    its tensors by their names after prior/KIND/, and its JSON description."""
+    key = PRIOR_PREFIX + kind
+    if key not in meta:
+        held = sorted(k[len(PRIOR_PREFIX):] for k in meta if k.startswith(PRIOR_PREFIX))
+        have = ", ".join(held) if held else "none: fit one with `latent prior fit`, then export again"
+        raise ValueError(f"no {kind} prior in the file (priors it holds: {have})")
+    spec = json.loads(meta[key])
+    tensors = {name[len(key) + 1:]: w for name, w in weights.items() if name.startswith(key + "/")}
+    return tensors, spec
+
+
+def prior_classes(cfg, labels, n):
+    """The class of each of n codes: 0 for an unconditional prior."""
+    classes = cfg.get("classes", 0)
+    if not classes:
+        return np.zeros(n, dtype=np.int64)
+    if labels is None:
+        raise ValueError(f"the prior is conditional on {classes} classes: give each code's label")
+    labels = np.broadcast_to(np.asarray(labels), (n,))
+    if labels.min() < 0 or labels.max() >= classes:
+        raise ValueError(f"labels must be 0 to {classes - 1}")
+    return labels
+
+
+def sample_mixture(tensors, spec, u, eps, temperature, labels=None):
+    """Codes [n, D] of a mixture from uniforms u [n] (the component choice)
+    and standard normal eps [n, D]: means[c, k] + chols[c, k] @ (T * eps)."""
+    w, means, chols = tensors["weights"], tensors["means"], tensors["chols"]
+    cls = prior_classes(spec["config"], labels, len(u))
+    if w.shape[0] != max(spec["config"].get("classes", 0), 1):
+        raise ValueError(f"the mixture has weights for {w.shape[0]} classes, its config {spec['config'].get('classes', 0)}")
+    cum = np.cumsum(w, axis=1)[cls]  # [n, K]
+    comp = (np.asarray(u)[:, None] >= cum).sum(axis=1)  # the first whose cumulative weight exceeds u
+    last = w.shape[1] - 1 - np.argmax(w[:, ::-1] > 0, axis=1)  # u past the rounded total: the last used one
+    comp = np.minimum(comp, last[cls])
+    z = means[cls, comp] + np.einsum("nij,nj->ni", chols[cls, comp], temperature * np.asarray(eps, dtype=np.float64))
+    return z.astype(np.float32)
+
+
+def alpha_bar(sch, t):
+    """The cosine schedule's a(t) = f(t)/f(0), clipped to [min_alpha_bar, 1]."""
+    def f(t):
+        return np.cos((t + sch["offset"]) / (1 + sch["offset"]) * math.pi / 2) ** 2
+    return float(np.clip(f(t) / f(0.0), sch["min_alpha_bar"], 1))
+
+
+def time_embedding(sch, t):
+    """Sinusoidal features [B, F] of times t [B] (float32), as latent computes them."""
+    half = sch["time_features"] // 2
+    freqs = np.exp(-math.log(sch["max_period"]) * np.arange(half) / (half - 1)).astype(np.float32)
+    arg = (np.asarray(t, dtype=np.float32) * np.float32(sch["time_scale"]))[:, None] * freqs[None, :]
+    arg = arg.astype(np.float64)
+    return np.concatenate([np.sin(arg), np.cos(arg)], axis=-1)
+
+
+def swish(x):
+    """x * sigmoid(x), without overflow."""
+    return x * 0.5 * (1 + np.tanh(x / 2))
+
+
+def denoise(t, spec, z, times, one_hot):
+    """The denoiser's predicted noise [B, D] in codes z [B, D] at times [B]."""
+    sch, dc = spec["schedule"], spec["config"]["diffusion"]
+    eps_ln = sch["layer_norm_epsilon"]
+    temb = dense(t, "denoiser/time0", time_embedding(sch, times))
+    temb = dense(t, "denoiser/time1", swish(temb))
+    if one_hot is not None:
+        temb = temb + dense(t, "denoiser/label", one_hot)
+    h = dense(t, "denoiser/in", z)
+    for i in range(dc["blocks"]):
+        b = f"denoiser/block{i}"
+        u = layer_norm(t, b + "/norm", h, eps_ln) + dense(t, b + "/time", swish(temb))
+        u = dense(t, b + "/up", swish(u))
+        h = h + dense(t, b + "/down", swish(u))
+    h = layer_norm(t, "denoiser/outnorm", h, eps_ln)
+    out = dense(t, "denoiser/out", swish(h))
+    if dc.get("skip"):
+        out = out + dense(t, "denoiser/skip", z)
+    return out
+
+
+def check_schedule(spec):
+    """Refuses a diffusion prior this sampler would draw wrongly."""
+    sch = spec.get("schedule") or {}
+    known = (sch.get("name"), sch.get("prediction"), sch.get("activation")) == ("cosine", "epsilon", "swish")
+    if not known:
+        raise ValueError(f"a diffusion prior of schedule {sch.get('name')!r}, prediction {sch.get('prediction')!r} "
+                         f"and activation {sch.get('activation')!r}: this sampler knows cosine, epsilon and swish")
+
+
+def sample_ddim(tensors, spec, eps, temperature, steps, labels=None):
+    """Codes [n, D] of the diffusion prior: steps DDIM steps (eta 0) from
+    T * eps (eps [n, D] standard normal, rounded to float32 as latent does)."""
+    check_schedule(spec)
+    cfg, sch = spec["config"], spec["schedule"]
+    if steps < 1:
+        raise ValueError(f"{steps} sampling steps: want at least 1")
+    n = len(eps)
+    cls = prior_classes(cfg, labels, n)
+    one_hot = np.eye(cfg["classes"])[cls] if cfg.get("classes") else None
+    z = (temperature * np.asarray(eps, dtype=np.float64)).astype(np.float32).astype(np.float64)
+    for s in range(steps, 0, -1):
+        t, t_prev = np.float32(s) / np.float32(steps), np.float32(s - 1) / np.float32(steps)
+        e = denoise(tensors, spec, z, np.full(n, t, dtype=np.float32), one_hot)
+        a = alpha_bar(sch, float(t))
+        a_prev = 1.0 if t_prev <= 0 else alpha_bar(sch, float(t_prev))
+        x0 = np.clip((z - math.sqrt(1 - a) * e) / math.sqrt(a), -sch["clip_x0"], sch["clip_x0"])
+        z = math.sqrt(a_prev) * x0 + math.sqrt(1 - a_prev) * e
+    z = z * np.asarray(cfg["std"]) + np.asarray(cfg["mean"])
+    return z.astype(np.float32)
+
+
+def sample_prior(tensors, spec, n, seed, temperature, steps, labels=None, noise=None):
+    """Draws n codes [n, D] from an exported prior, with numpy's generator
+    seeded by seed, or from noise {"u": [n], "eps": [n, D]} when given."""
+    d = spec["config"]["latent"]
+    if noise is None:
+        rng = np.random.default_rng(seed)
+        noise = {"u": rng.random(n), "eps": rng.standard_normal((n, d))}
+    eps = np.asarray(noise["eps"], dtype=np.float64)
+    if eps.ndim == 1 and eps.size % d == 0:  # flat, as latent's prior.Noise writes it
+        eps = eps.reshape(-1, d)
+    if eps.ndim != 2 or eps.shape[1] != d:
+        raise ValueError(f"noise eps of shape {eps.shape}, want [n, {d}]")
+    if spec["sampler"] == "mixture":
+        u = np.asarray(noise.get("u", []), dtype=np.float64)
+        if u.shape != (len(eps),):
+            raise ValueError(f"noise u of shape {u.shape}, want [{len(eps)}]: a mixture chooses components by it")
+        return sample_mixture(tensors, spec, u, eps, temperature, labels)
+    if spec["sampler"] == "ddim":
+        return sample_ddim(tensors, spec, eps, temperature, steps, labels)
+    raise ValueError(f"unknown prior sampler {spec['sampler']!r}: this example knows mixture and ddim")
+
+
 def load_latents(path, size):
     if path.endswith(".npy"):
         z = np.load(path)
@@ -262,32 +434,72 @@ def png_bytes(img):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("model", help="safetensors file written by latent export")
-    p.add_argument("latents", help="latents [n, latent] as .npy or JSON")
+    p.add_argument("latents", nargs="?", help="latents [n, latent] as .npy or JSON (or give --prior)")
     p.add_argument("-o", "--out", default="images.npy",
                    help="output: .npy of images [n, H, W, C], or .png of them as one grid")
     p.add_argument("--scale", type=int, default=3, help=".png: upscale every pixel to a scale x scale block (1 to 64)")
     p.add_argument("--label", type=int, help="class every latent is decoded as (conditional models)")
+    p.add_argument("--prior", metavar="KIND", help="draw the codes from the file's prior of this kind (gmm, diffusion, ...)")
+    p.add_argument("-n", type=int, default=16, help="--prior: codes to draw")
+    p.add_argument("--seed", type=int, default=1, help="--prior: seed of numpy's generator")
+    p.add_argument("--temperature", type=float, default=1.0, help="--prior: scale of the noise (1: the prior)")
+    p.add_argument("--steps", type=int, default=50, help="--prior diffusion: DDIM steps (latent's --prior-steps default: 50)")
+    p.add_argument("--noise", help="--prior: JSON noise to replay instead of numpy's (see the docstring)")
+    p.add_argument("--codes", help="--prior: also write the drawn codes [n, latent] to this .npy")
     args = p.parse_args()
     if not args.out.endswith((".npy", ".png")):
         sys.exit(f"-o {args.out}: want a .npy or .png file")
     if not 1 <= args.scale <= 64:
         sys.exit(f"--scale {args.scale}: want 1 to 64")
+    if (args.latents is None) == (args.prior is None):
+        sys.exit("give latents or --prior KIND, not both")
+    if args.prior is None and (args.noise or args.codes):
+        sys.exit("--noise and --codes go with --prior")
+    if not 1 <= args.n <= 100000:
+        sys.exit(f"-n {args.n}: want 1 to 100000")
+    if args.codes and not args.codes.endswith(".npy"):
+        sys.exit(f"--codes {args.codes}: want a .npy file")
     weights, meta = load_safetensors(args.model)
     cfg = json.loads(meta["model"])
     if cfg.get("classes", 0) and args.label is None:
         sys.exit(f"{args.model}: the model is conditional on {cfg['classes']} classes: give --label")
     try:
-        images = decode(weights, cfg, load_latents(args.latents, cfg["latent"]), args.label)
+        if args.prior is None:
+            z = load_latents(args.latents, cfg["latent"])
+        else:
+            z = draw(weights, meta, args)
+        images = decode(weights, cfg, z, args.label)
     except ValueError as e:
         sys.exit(f"{args.model}: {e}")
-    if args.out.endswith(".png"):
-        img = grid(images, args.scale)
-        with open(args.out, "wb") as f:
+    write_images(args.out, images, args.scale)
+
+
+def draw(weights, meta, args):
+    """The codes --prior draws, saved to --codes when given."""
+    tensors, spec = load_prior(weights, meta, args.prior)
+    noise = None
+    if args.noise:
+        with open(args.noise) as f:
+            noise = json.load(f)
+    z = sample_prior(tensors, spec, args.n, args.seed, args.temperature, args.steps, args.label, noise)
+    if not np.all(np.isfinite(z)):
+        raise ValueError(f"the {args.prior} prior drew codes that are not finite")
+    if args.codes:
+        np.save(args.codes, z)
+    print(f"drew {len(z)} codes from the {args.prior} prior ({spec['sampler']})")
+    return z
+
+
+def write_images(out, images, scale):
+    """Writes images [n, H, W, C] to out: a .png grid or a .npy array."""
+    if out.endswith(".png"):
+        img = grid(images, scale)
+        with open(out, "wb") as f:
             f.write(png_bytes(img))
-        print(f"wrote {args.out}: a grid of {images.shape[0]} images, {img.shape[1]}x{img.shape[0]} pixels")
+        print(f"wrote {out}: a grid of {images.shape[0]} images, {img.shape[1]}x{img.shape[0]} pixels")
         return
-    np.save(args.out, images)
-    print(f"wrote {args.out}: {images.shape[0]} images of {images.shape[1:]} (NHWC)")
+    np.save(out, images)
+    print(f"wrote {out}: {images.shape[0]} images of {images.shape[1:]} (NHWC)")
 
 
 if __name__ == "__main__":

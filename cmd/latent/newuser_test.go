@@ -5,6 +5,7 @@ import (
 	"errors"
 	"image"
 	"image/color"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -151,5 +152,28 @@ func TestEvalNamesTighter(t *testing.T) {
 		` --limit 30 --iw 1000: about [0-9hms.]+ on this machine \(estimated on one batch\)`)
 	if !want.MatchString(stdout) {
 		t.Errorf("eval's table:\n%s\nwant a last row naming the K=1000 command and its time", stdout)
+	}
+}
+
+// TestREADMENumbersNameCPU: the README's paragraph of `make demo`'s FIDs
+// names the CPU they were measured on and the spread to expect on another.
+func TestREADMENumbersNameCPU(t *testing.T) {
+	text, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var para string
+	for _, p := range strings.Split(string(text), "\n\n") {
+		if strings.Contains(p, "make demo`'s run") && strings.Contains(p, "FID") {
+			para = strings.Join(strings.Fields(p), " ")
+		}
+	}
+	switch {
+	case para == "":
+		t.Fatal("README.md has no paragraph of make demo's FIDs")
+	case !regexp.MustCompile(`measured on an? [^.;]*(EPYC|Xeon|Zen|Ryzen|Core i\d|Apple M\d)`).MatchString(para):
+		t.Errorf("README.md's numbers do not say the CPU they were measured on:\n%s", para)
+	case !regexp.MustCompile(`expect these within about \d+ ?%`).MatchString(para):
+		t.Errorf("README.md's numbers do not say the spread to expect on another CPU:\n%s", para)
 	}
 }

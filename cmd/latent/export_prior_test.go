@@ -161,35 +161,12 @@ func checkExportedPrior(t *testing.T, b *backend.Backend, python, dir, runDir, m
 		args = append(args, "--label", fmt.Sprint(label))
 	}
 	want, noise := latentCodes(t, b, runDir, kind, n, seed, temp, steps, labels)
-	noiseFile, codes, images := filepath.Join(dir, kind+".noise.json"), filepath.Join(dir, kind+".codes.npy"), filepath.Join(dir, kind+".npy")
-	raw, err := json.Marshal(noise)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(noiseFile, raw, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if msg, err := exec.Command(python, append(args, "--noise", noiseFile, "--codes", codes, "-o", images)...).CombinedOutput(); err != nil {
-		t.Fatalf("%s: %v\n%s", pythonDecoder, err, msg)
-	}
-	got, dims := readNpyFloat32(t, codes)
-	if fmt.Sprint(dims) != fmt.Sprint([]int{n, 3}) {
-		t.Fatalf("numpy codes of shape %v, want [%d 3]", dims, n)
+	got, decoded := replayNoise(t, python, filepath.Join(dir, kind), args, noise)
+	if len(got) != len(want) {
+		t.Fatalf("numpy drew %d values, latent %d", len(got), len(want))
 	}
 	tol := map[bool]float64{true: diffusionTol, false: mixtureTol}[noise.U == nil]
-	worst, spread := 0.0, 0.0
-	for i := range want {
-		worst = max(worst, math.Abs(float64(got[i]-want[i]))/(1+math.Abs(float64(want[i]))))
-		spread = max(spread, math.Abs(float64(want[i]-want[i%3])))
-	}
-	t.Logf("%s: max |numpy − latent|/(1+|z|) = %.3g over %d codes (tolerance %g)", kind, worst, n, tol)
-	if !(worst <= tol) { // NaN fails
-		t.Errorf("the numpy %s sampler differs from latent's by up to %g relative, want ≤ %g", kind, worst, tol)
-	}
-	if !(spread > 100*tol) {
-		t.Errorf("latent's %s codes spread by only %g: too alike to tell samplers apart", kind, spread)
-	}
-	decoded, _ := readNpyFloat32(t, images)
+	compareCodes(t, kind, got, want, 3, tol)
 	decodedWant := decodeRun(t, b, runDir, want, labels)
 	pixels := 0.0
 	for i := range decodedWant {
@@ -208,6 +185,49 @@ func checkExportedPrior(t *testing.T, b *backend.Backend, python, dir, runDir, m
 		t.Fatalf("%s --prior %s -o %s: %v\n%s", pythonDecoder, kind, pngFile, err, msg)
 	}
 	checkGridPNG(t, pngFile, 3*16+2)
+}
+
+// replayNoise runs the numpy sampler (args) on noise, written beside
+// prefix, and returns the codes it drew and the images it decoded.
+func replayNoise(t *testing.T, python, prefix string, args []string, noise prior.Noise) (codes, images []float32) {
+	t.Helper()
+	noiseFile, codesFile, imagesFile := prefix+".noise.json", prefix+".codes.npy", prefix+".npy"
+	raw, err := json.Marshal(noise)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(noiseFile, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if msg, err := exec.Command(python, append(args, "--noise", noiseFile, "--codes", codesFile, "-o", imagesFile)...).CombinedOutput(); err != nil {
+		t.Fatalf("%s: %v\n%s", pythonDecoder, err, msg)
+	}
+	codes, _ = readNpyFloat32(t, codesFile)
+	images, _ = readNpyFloat32(t, imagesFile)
+	return codes, images
+}
+
+// compareCodes checks |got − want| ≤ tol·(1+|want|) for codes of d values
+// (a NaN fails), and that want's codes differ by far more than tol, so
+// that a wrong sampler cannot pass by drawing alike codes.
+func compareCodes(t *testing.T, kind string, got, want []float32, d int, tol float64) {
+	t.Helper()
+	worst, spread := 0.0, 0.0
+	for i := range want {
+		worst = max(worst, math.Abs(float64(got[i]-want[i]))/(1+math.Abs(float64(want[i]))))
+		if math.IsNaN(float64(got[i])) {
+			worst = math.NaN()
+			break
+		}
+		spread = max(spread, math.Abs(float64(want[i]-want[i%d])))
+	}
+	t.Logf("%s: max |numpy − latent|/(1+|z|) = %.3g over %d codes (tolerance %g)", kind, worst, len(want)/d, tol)
+	if !(worst <= tol) { // NaN fails
+		t.Errorf("the numpy %s sampler differs from latent's by up to %g relative, want ≤ %g", kind, worst, tol)
+	}
+	if !(spread > 100*tol) {
+		t.Errorf("latent's %s codes spread by only %g: too alike to tell samplers apart", kind, spread)
+	}
 }
 
 // checkGridPNG checks that path is a PNG of side×side pixels.
@@ -274,17 +294,29 @@ func TestExportPriorsFlag(t *testing.T) {
 			t.Errorf("export %v: %d gmm tensors in %s (%v), want %d", tc.args, got, tc.name, err, 3*tc.priors)
 		}
 	}
-	before, _ := os.ReadFile(filepath.Join(dir, "before.safetensors"))
-	if none, _ := os.ReadFile(filepath.Join(dir, "none.safetensors")); !bytes.Equal(before, none) {
-		t.Errorf("export --priors none differs from the export of the run before it had priors")
+	before, err := os.ReadFile(filepath.Join(dir, "before.safetensors"))
+	if none, err2 := os.ReadFile(filepath.Join(dir, "none.safetensors")); err != nil || err2 != nil || len(none) == 0 || !bytes.Equal(before, none) {
+		t.Errorf("export --priors none differs from the export of the run before it had priors (%v, %v)", err, err2)
 	}
+}
 
+// TestExportRefusesAnotherRunsPrior: a prior fitted to another run is
+// refused, naming the prior's folder, and no file is written.
+func TestExportRefusesAnotherRunsPrior(t *testing.T) {
+	b := testenv.XLA(t)
+	cfg := models.Config{Height: 8, Width: 8, Channels: 1, Latent: 2, Widths: []int{4}, Kernel: 3,
+		Upsample: models.UpsampleNearest, Likelihood: models.Bernoulli, Beta: 1}
+	dir := t.TempDir()
+	runDir := randomRun(t, b, cfg, filepath.Join(dir, "run"))
 	otherCfg := cfg
 	otherCfg.Hidden = 4 // another recipe
 	other := randomRun(t, b, otherCfg, filepath.Join(dir, "other"))
 	saveGMM(t, other, runDir) // fitted to the first run
 	var out, errb bytes.Buffer
 	code := run([]string{"export", "--run", other, "-o", filepath.Join(dir, "other.safetensors")}, &out, &errb)
+	if _, err := os.Stat(filepath.Join(dir, "other.safetensors")); err == nil {
+		t.Errorf("a refused export wrote its file")
+	}
 	if want := "--run: the gmm prior: " + filepath.Join(other, "priors", "gmm"); code != 1 || !strings.Contains(errb.String(), want) ||
 		!strings.Contains(errb.String(), "fitted to") {
 		t.Errorf("export of a run holding another run's prior: exit %d, %q; want exit 1, %q and \"fitted to\"", code, errb.String(), want)

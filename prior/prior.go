@@ -35,8 +35,8 @@ import (
 // kinds (Registered).
 const (
 	Normal = "normal" // N(0, I), the VAE's own prior
-	// Auto picks the best fitted prior of a run (the kind of the highest
-	// Rank), else normal.
+	// Auto picks the best fitted prior of a run (Best: the lowest FID
+	// stored at fit, unscored ones by Rank), else normal.
 	Auto = "auto"
 )
 
@@ -112,17 +112,17 @@ func Fitted(runDir, kind string) bool {
 }
 
 // Resolve maps a --prior value to the prior to use for runDir: Auto
-// becomes the best fitted one (or Normal); a kind the run lacks is an error
+// becomes the best fitted one (Best, whatever checkpoint it was fitted
+// to), or Normal; a kind the run lacks is an error
 // wrapping ErrNotFitted that names the command which fits it.
 func Resolve(runDir, name string) (string, error) {
 	switch name {
 	case Auto:
-		for _, k := range Kinds() {
-			if Fitted(runDir, k) {
-				return k, nil
-			}
+		c, err := Best(runDir, nil)
+		if err != nil {
+			return "", fmt.Errorf("--prior auto: %w", err)
 		}
-		return Normal, nil
+		return c.Kind, nil
 	case Normal:
 		return Normal, nil
 	}

@@ -92,8 +92,14 @@ type Saved struct {
 
 // Read loads the newest whole checkpoint of runDir's prior of kind and its
 // config; a damaged or missing file is an error naming it.
-func Read(runDir, kind string) (*Saved, error) {
-	dir := Dir(runDir, kind)
+func Read(runDir, kind string) (*Saved, error) { return readDir(Dir(runDir, kind), kind) }
+
+// Read loads the prior the fit saved in the workspace, before it is
+// committed (to score it).
+func (w *Workspace) Read() (*Saved, error) { return readDir(w.Dir, w.Kind) }
+
+// readDir loads the newest whole checkpoint of the prior of kind in dir.
+func readDir(dir, kind string) (*Saved, error) {
 	ck, _, err := checkpoints.Latest(dir)
 	if errors.Is(err, checkpoints.ErrNone) {
 		return nil, fmt.Errorf("%w: %s holds no prior", ErrNotFitted, dir)

@@ -13,8 +13,10 @@ import (
 var ErrInterrupted = errors.New("interrupted")
 
 // FitPrior fits the prior of cfg by recipe to the run's codes in the
-// workspace w (whose lock the caller holds) and commits it, with progress
-// on Log; stop, when closed, interrupts it. It returns the fit's report.
+// workspace w (whose lock the caller holds), scores it (MeasurePrior) and
+// commits it with its score (prior.QualityFile), with progress on Log;
+// stop, when closed, interrupts the fit. It returns the fit's report, its
+// score's line last.
 func (s *Session) FitPrior(w *prior.Workspace, recipe prior.Recipe, cfg prior.Config, stop <-chan struct{}) (string, error) {
 	start := time.Now()
 	training, heldOut, err := s.PriorCodes(cfg, w, recipe)
@@ -31,10 +33,26 @@ func (s *Session) FitPrior(w *prior.Workspace, recipe prior.Recipe, cfg prior.Co
 	if err != nil {
 		return "", err
 	}
+	fitted := time.Since(start).Seconds()
+	fmt.Fprintf(s.Log, "scoring the %s prior: %d samples against the test split…\n", w.Kind, QualitySamples)
+	q := s.MeasurePrior(w)
+	q.FitSeconds = fitted
+	if err := prior.WriteQuality(w.Dir, q); err != nil {
+		return "", err
+	}
 	if err := w.Commit(); err != nil {
 		return "", err
 	}
-	return report, nil
+	return report + QualityLine(q) + "\n", nil
+}
+
+// QualityLine says what a fit measured of its prior, in one line.
+func QualityLine(q prior.Quality) string {
+	if !q.Scored() {
+		return fmt.Sprintf("score: unscored: %s", q.Unscored)
+	}
+	return fmt.Sprintf("score: FID %.4g, precision %.3f, recall %.3f of %d samples against %d test images (%s), measured in %.1fs; fit in %.1fs",
+		q.FID, q.Precision, q.Recall, q.Samples, q.Reference, q.Features, q.ScoreSecs, q.FitSeconds)
 }
 
 // stopped reports whether stop is closed.

@@ -53,12 +53,13 @@ func (s *Session) SampleByClass(name string, steps, per int, seed int64, tempera
 
 // OpenSampler opens the run's prior that name (a --prior value) names:
 // N(0, I) for normal, else the fitted prior, sampling in steps steps where
-// it takes steps and compiled for batches of batch codes. It says on Log
-// which prior it is, warning when it was fitted to an earlier checkpoint of
-// the run, and returns the prior's name (auto resolved). A name that is not
-// a prior is an *ArgError.
+// it takes steps and compiled for batches of batch codes; auto picks the
+// fitted prior of the lowest FID stored at fit (prior.Best). It says on
+// Log which prior it is (for auto, why), warning when it was fitted to an
+// earlier checkpoint of the run, and returns the prior's name (auto
+// resolved). A name that is not a prior is an *ArgError.
 func (s *Session) OpenSampler(name string, steps, batch int) (prior.Sampler, string, error) {
-	kind, err := prior.Resolve(s.Run.Dir, name)
+	kind, err := s.resolve(name)
 	if errors.Is(err, prior.ErrNotFitted) {
 		return nil, "", fmt.Errorf("--prior %s: %w", name, err)
 	} else if err != nil {
@@ -69,10 +70,32 @@ func (s *Session) OpenSampler(name string, steps, batch int) (prior.Sampler, str
 			fmt.Fprintf(s.Log, "prior: normal (N(0, I)); fit a better one with `latent prior fit --run %s --kind KIND` (%s)\n",
 				s.Run.Dir, prior.Either(prior.KindNames()))
 		}
+		s.normalOpen = true
 		return NormalSampler(s.Model.Latent), kind, nil
 	}
 	c, err := s.openFitted(kind, steps, batch)
 	return c, kind, err
+}
+
+// resolve maps a --prior value to a prior as prior.Resolve does, but auto
+// to the best prior fitted to the run's checkpoint (prior.Best), and says
+// on Log which auto picked and why.
+func (s *Session) resolve(name string) (string, error) {
+	if name != prior.Auto {
+		return prior.Resolve(s.Run.Dir, name)
+	}
+	origin, err := prior.OriginOf(s.Run)
+	if err != nil {
+		return "", fmt.Errorf("--run %s: %w", s.Run.Dir, err)
+	}
+	c, err := prior.Best(s.Run.Dir, &origin)
+	if err != nil {
+		return "", fmt.Errorf("--prior auto: %w", err)
+	}
+	if c.Reason != "" {
+		fmt.Fprintf(s.Log, "prior auto: %s (%s)\n", c.Kind, c.Reason)
+	}
+	return c.Kind, nil
 }
 
 // NormalSampler is N(0, I) over codes of latent numbers: a code is
@@ -98,7 +121,11 @@ func (s *Session) openFitted(kind string, steps, batch int) (prior.Sampler, erro
 	if err != nil {
 		return nil, fmt.Errorf("--prior %s: %w", kind, err)
 	}
-	fmt.Fprintf(s.Log, "prior: %s, fitted at the run's step %d (--prior normal for N(0, I))\n", saved.Config.Describe(), saved.Config.RunStep)
+	normal := " (--prior normal for N(0, I))"
+	if s.normalOpen { // N(0, I) is in use already: no need to name it
+		normal = ""
+	}
+	fmt.Fprintf(s.Log, "prior: %s, fitted at the run's step %d%s\n", saved.Config.Describe(), saved.Config.RunStep, normal)
 	if warning != "" {
 		fmt.Fprintln(s.Log, warning)
 	}

@@ -96,22 +96,13 @@ func (s *Session) Score(o ScoreOptions) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	m := s.Model
-	if net.Height != m.Height || net.Width != m.Width || net.Channels != m.Channels {
-		return Report{}, fmt.Errorf("feature network %s takes %dx%dx%d images, the run makes %dx%dx%d",
-			name, net.Height, net.Width, net.Channels, m.Height, m.Width, m.Channels)
-	}
-	ext, err := net.NewExtractor(s.Backend)
+	sc, err := s.newScorer(net, name, set.Test, score.Options{Seed: uint64(o.Seed)})
 	if err != nil {
 		return Report{}, err
 	}
-	defer ext.Finalize()
+	defer sc.ext.Finalize()
 	rep := Report{Run: s.Run.Dir, Step: s.Run.Step, Features: name, Accuracy: net.Accuracy, Classes: net.Classes,
 		Reference: set.Test.N, Seed: o.Seed, Temperature: o.Temperature}
-	sc := scorer{s: s, ext: ext, classes: len(net.Classes)}
-	if sc.ref, err = sc.reference(set.Test, o.Seed); err != nil {
-		return Report{}, err
-	}
 	for _, st := range s.scoredSets(o, set) {
 		images, err := st.images()
 		if err != nil {
@@ -126,14 +117,35 @@ func (s *Session) Score(o ScoreOptions) (Report, error) {
 	return rep, nil
 }
 
+// newScorer returns the scorer of images against test in the features
+// of net (named name), its reference prepared with opt; the caller
+// finalizes its extractor.
+func (s *Session) newScorer(net *features.Net, name string, test *data.Split, opt score.Options) (scorer, error) {
+	m := s.Model
+	if net.Height != m.Height || net.Width != m.Width || net.Channels != m.Channels {
+		return scorer{}, fmt.Errorf("feature network %s takes %dx%dx%d images, the run makes %dx%dx%d",
+			name, net.Height, net.Width, net.Channels, m.Height, m.Width, m.Channels)
+	}
+	ext, err := net.NewExtractor(s.Backend)
+	if err != nil {
+		return scorer{}, err
+	}
+	sc := scorer{s: s, ext: ext, classes: len(net.Classes)}
+	if sc.ref, err = sc.reference(test, opt); err != nil {
+		ext.Finalize()
+		return scorer{}, err
+	}
+	return sc, nil
+}
+
 // reference prepares the test split's features for comparisons.
-func (sc scorer) reference(test *data.Split, seed int64) (*score.Reference, error) {
+func (sc scorer) reference(test *data.Split, opt score.Options) (*score.Reference, error) {
 	realFeats, _, err := sc.s.extract(sc.ext, "test split", test.Images())
 	if err != nil {
 		return nil, err
 	}
 	start := time.Now()
-	ref, err := score.NewReference(realFeats, score.Options{Seed: uint64(seed)})
+	ref, err := score.NewReference(realFeats, opt)
 	if err != nil {
 		return nil, fmt.Errorf("test split: %w", err)
 	}
@@ -158,12 +170,7 @@ func (s *Session) scoredSets(o ScoreOptions, set *data.Set) []scoredSet {
 				return nil, err
 			}
 			defer c.Close()
-			labels := SampleLabels(s.Model, o.N)
-			codes, err := c.Sample(o.N, o.Seed, o.Temperature, labels)
-			if err != nil {
-				return nil, err
-			}
-			return unitImages(s.SampleImages(codes, labels))
+			return s.samplesOf(c, o.N, o.Seed, o.Temperature)
 		}})
 	}
 	return append(sets, []scoredSet{

@@ -17,17 +17,21 @@ import (
 )
 
 // runPrior implements `latent prior fit`: a prior fitted to a trained
-// run's codes, saved in the run folder, which every command that draws
-// random latents then uses (--prior).
+// run's codes, saved in the run folder with its score, which every command
+// that draws random latents then uses (--prior); and `latent prior list`.
 func runPrior(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "fit" {
 		return runPriorFit(args[1:], stdout, stderr)
 	}
-	fs := newFlagSet("prior", "fit --run DIR --kind "+strings.Join(prior.KindNames(), "|")+" [flags]   (latent prior fit --help for its flags)", stderr)
+	if len(args) > 0 && args[0] == "list" {
+		return runPriorList(args[1:], stdout, stderr)
+	}
+	fs := newFlagSet("prior", "fit --run DIR --kind "+strings.Join(prior.KindNames(), "|")+" [flags]   (latent prior fit --help for its flags)\n"+
+		"       latent prior list --run DIR [--json]   (the fitted priors, their scores, best first)", stderr)
 	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
-	return usagef("prior wants a subcommand: fit")
+	return usagef("prior wants a subcommand: fit or list")
 }
 
 // priorFitFlags are `latent prior fit`'s flags: the ones every kind takes,
@@ -175,7 +179,7 @@ type priorFlags struct {
 // addPriorFlags defines --prior and --prior-steps.
 func addPriorFlags(fs *flag.FlagSet) priorFlags {
 	return priorFlags{
-		name: fs.String("prior", prior.Auto, "prior of the random latents: auto (the run's best fitted prior: "+bestFirst()+", else normal), "+
+		name: fs.String("prior", prior.Auto, "prior of the random latents: auto (the fitted prior of the lowest FID measured at fit; unscored ones after, "+bestFirst()+"; else normal), "+
 			"normal (N(0, I)), "+prior.Either(prior.KindNames())+" (fitted by latent prior fit)"),
 		steps: fs.Int("prior-steps", vae.DefaultPriorSteps, "sampling steps of a fitted prior that samples in steps (DDIM)"),
 	}

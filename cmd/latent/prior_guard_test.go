@@ -206,7 +206,7 @@ func TestPriorRefitReplacesWhole(t *testing.T) {
 			}
 		}
 	})
-	if want := []string{checkpoints.Name(20), "metrics.csv"}; !slices.Equal(names, want) {
+	if want := []string{checkpoints.Name(20), "metrics.csv", prior.QualityFile}; !slices.Equal(names, want) {
 		t.Errorf("priors/diffusion after a 20-step refit of a 30-step prior: %v; want %v", names, want)
 	}
 	if rows := strings.Split(strings.TrimSpace(files["metrics.csv"]), "\n"); len(rows) != 2 || !strings.HasPrefix(rows[1], "20,") {

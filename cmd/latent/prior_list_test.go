@@ -1,0 +1,124 @@
+package main
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/latent-vae/latent/prior"
+)
+
+// priorList runs latent prior list --json on run and decodes its rows.
+func priorList(t *testing.T, run string) []priorListRow {
+	t.Helper()
+	code, stdout, stderr := genLatent("prior", "list", "--run", run, "--json")
+	if code != 0 {
+		t.Fatalf("latent prior list --json: exit %d: %s", code, stderr)
+	}
+	var rows []priorListRow
+	if err := json.Unmarshal([]byte(stdout), &rows); err != nil {
+		t.Fatalf("latent prior list --json printed %q: %v", stdout, err)
+	}
+	return rows
+}
+
+// autoSample runs latent sample --prior auto to .npy on run and returns
+// its stderr.
+func autoSample(t *testing.T, run string) string {
+	t.Helper()
+	code, _, stderr := genLatent("sample", "--run", run, "-n", "4", "-o", filepath.Join(t.TempDir(), "x.npy"))
+	if code != 0 {
+		t.Fatalf("latent sample: exit %d: %s", code, stderr)
+	}
+	return stderr
+}
+
+// TestPriorFitStoresItsScore: on an MNIST run (whose feature network ships
+// with latent) a fit stores a finite FID with its fit's time, and prior
+// list shows it; --prior auto goes by the stored scores, not by the kinds'
+// rank, and says why; a prior without a score (fitted before fits were
+// scored) still draws, ranked after the scored ones, and the commands say
+// how to score it.
+func TestPriorFitStoresItsScore(t *testing.T) {
+	run := tinyRun(t, 4, 500, 200, 30, 32)
+	code, stdout, stderr := genLatent("prior", "fit", "--run", run, "--kind", "gmm", "--components", "2")
+	if code != 0 || !strings.Contains(stdout, "score: FID ") {
+		t.Fatalf("latent prior fit: exit %d, stdout %q does not give the score: %s", code, stdout, stderr)
+	}
+	rows := priorList(t, run)
+	if len(rows) != 1 || rows[0].Kind != prior.KindGMM || !rows[0].Current || !rows[0].AutoPick {
+		t.Fatalf("prior list: %+v; want the gmm prior, current, auto's pick", rows)
+	}
+	q := rows[0].Quality
+	if !q.Scored() || !(q.FID > 0) || math.IsInf(q.FID, 0) || !(q.FitSeconds > 0) || q.Samples != 2000 ||
+		!(q.Precision >= 0 && q.Precision <= 1) || !(q.Recall >= 0 && q.Recall <= 1) {
+		t.Errorf("the stored score: %+v; want a finite FID > 0 of 2000 samples, its fit time > 0", q)
+	}
+	genMustRun(t, "prior", "fit", "--run", run, "--kind", "gaussian")
+	npy := func() []byte {
+		out := filepath.Join(t.TempDir(), "gmm.npy")
+		genMustRun(t, "sample", "--run", run, "--prior", "gmm", "-n", "8", "-o", out)
+		return mustRead(t, out)
+	}
+	before := npy()
+	// Scores against the kinds' order (gmm ranks above gaussian).
+	setFID(t, run, prior.KindGMM, 9)
+	setFID(t, run, prior.KindGaussian, 5)
+	if s := autoSample(t, run); !strings.Contains(s, "prior auto: gaussian (FID 5, the best of gaussian 5, gmm 9 measured at fit)") {
+		t.Errorf("auto with gaussian 5, gmm 9: stderr %q does not pick gaussian saying why", s)
+	}
+	if string(npy()) != string(before) {
+		t.Error("the stored score changed the gmm prior's samples")
+	}
+	// The gaussian as a prior fitted before fits were scored.
+	if err := os.Remove(filepath.Join(prior.Dir(run, prior.KindGaussian), prior.QualityFile)); err != nil {
+		t.Fatal(err)
+	}
+	setFID(t, run, prior.KindGMM, 50)
+	if s := autoSample(t, run); !strings.Contains(s, "prior auto: gmm (FID 50, the best of gmm 50 measured at fit; unscored, so ranked after: gaussian)") {
+		t.Errorf("auto with gmm 50 and an unscored gaussian: stderr %q does not pick gmm saying why", s)
+	}
+	code, stdout, stderr = genLatent("prior", "list", "--run", run)
+	if code != 0 || !strings.Contains(stdout, "unscored") || !strings.Contains(stdout, "gmm (2 components)") ||
+		!strings.Contains(stderr, "gaussian: unscored, fitted before latent scored its fits") ||
+		!strings.Contains(stderr, "latent prior fit --run "+run+" --kind gaussian") {
+		t.Errorf("latent prior list: exit %d, stdout %q, stderr %q; want the table and how to score the gaussian", code, stdout, stderr)
+	}
+	if err := os.Remove(filepath.Join(prior.Dir(run, prior.KindGMM), prior.QualityFile)); err != nil {
+		t.Fatal(err)
+	}
+	if s := autoSample(t, run); !strings.Contains(s, "prior auto: gmm (unscored: no fitted prior of the run has a score (gmm was fitted before latent scored its fits)") {
+		t.Errorf("auto with two unscored priors: stderr %q does not pick gmm by rank saying so", s)
+	}
+}
+
+// setFID stores fid as the score of run's prior of kind.
+func setFID(t *testing.T, run, kind string, fid float64) {
+	t.Helper()
+	if err := prior.WriteQuality(prior.Dir(run, kind), prior.Quality{FID: fid, Samples: 2000, FitSeconds: 1}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestPriorListUnscored: a run whose data set has no feature network
+// without training one fits its prior unscored, says why, and lists it so.
+func TestPriorListUnscored(t *testing.T) {
+	run, _ := genTestRun(t, 1)
+	if code, stdout, _ := genLatent("prior", "list", "--run", run); code != 0 || !strings.Contains(stdout, "has no fitted prior") {
+		t.Errorf("prior list of a run without priors: exit %d, %q", code, stdout)
+	}
+	code, stdout, stderr := genLatent("prior", "fit", "--run", run, "--kind", "gaussian")
+	if code != 0 || !strings.Contains(stdout, "score: unscored: ") {
+		t.Fatalf("latent prior fit: exit %d, stdout %q does not say it is unscored: %s", code, stdout, stderr)
+	}
+	rows := priorList(t, run)
+	if len(rows) != 1 || rows[0].Quality == nil || rows[0].Quality.Scored() || rows[0].Quality.Unscored == "" || !(rows[0].Quality.FitSeconds > 0) {
+		t.Errorf("prior list: %+v; want the gaussian, unscored with a reason and its fit time", rows)
+	}
+	if code, _, stderr := genLatent("prior", "list", "--run", run); code != 0 || !strings.Contains(stderr, "gaussian: unscored: ") {
+		t.Errorf("latent prior list: exit %d, stderr %q does not say why the gaussian is unscored", code, stderr)
+	}
+}

@@ -1,0 +1,220 @@
+package prior
+
+import (
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/latent-vae/latent/checkpoints"
+	"github.com/latent-vae/latent/internal/atomicfile"
+)
+
+// QualityFile is the file of a prior's folder (RUN/priors/KIND/) that holds
+// its Quality, written in the fit's partial folder before it is committed,
+// so that a prior and its score are put in place together.
+const QualityFile = "quality.json"
+
+// Quality is what a fit measured of its prior: the FID, precision and
+// recall of its samples' decodings against the run's test split in the
+// run's feature network (as `latent score` measures them), or why it was
+// not measured, with the fit's own time.
+type Quality struct {
+	// Prior is the SHA-256 (hex) of the prior's checkpoint file the score
+	// is of; a score of another file is not the prior's.
+	Prior string `json:"prior_checkpoint"`
+	// Unscored, when not "", says why nothing was measured; FID,
+	// Precision and Recall are then 0.
+	Unscored  string  `json:"unscored,omitempty"`
+	FID       float64 `json:"fid"`
+	Precision float64 `json:"precision"`
+	Recall    float64 `json:"recall"`
+	Samples   int     `json:"samples"`   // the prior's samples scored
+	Reference int     `json:"reference"` // the test images they were scored against
+	Seed      int64   `json:"seed"`      // of the samples
+	// Features names the feature network and FeaturesSHA its data set's
+	// SHA-256 (features.DataHash).
+	Features    string  `json:"features"`
+	FeaturesSHA string  `json:"features_data_sha,omitempty"`
+	FitSeconds  float64 `json:"fit_seconds"`   // the fit, encoding the codes included
+	ScoreSecs   float64 `json:"score_seconds"` // the measurement
+}
+
+// Scored reports whether q holds a finite FID.
+func (q *Quality) Scored() bool {
+	return q != nil && q.Unscored == "" && q.FID >= 0 && !math.IsInf(q.FID, 1) // NaN fails q.FID >= 0
+}
+
+// WriteQuality writes q as the quality of the prior saved in dir (its
+// newest checkpoint, whose SHA-256 q records), atomically.
+func WriteQuality(dir string, q Quality) error {
+	ck, _, err := checkpoints.Latest(dir)
+	if err != nil {
+		return fmt.Errorf("scoring the prior in %s: %w", dir, err)
+	}
+	if q.Prior, err = checkpointHash(dir, ck.Step); err != nil {
+		return err
+	}
+	raw, err := json.MarshalIndent(q, "", "  ")
+	if err != nil {
+		return fmt.Errorf("%s: %w", filepath.Join(dir, QualityFile), err)
+	}
+	path := filepath.Join(dir, QualityFile)
+	if err := atomicfile.WriteBytes(path, append(raw, '\n')); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// ReadQuality returns the stored quality of s, a saved prior of runDir's:
+// nil when none was stored (a prior fitted before fits were scored) or
+// when the one stored is of another checkpoint file than s's.
+func ReadQuality(s *Saved) (*Quality, error) {
+	dir := filepath.Dir(s.Ckpt.Path)
+	path := filepath.Join(dir, QualityFile)
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	var q Quality
+	if err := json.Unmarshal(raw, &q); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	sum, err := checkpointHash(dir, s.Ckpt.Step)
+	if err != nil {
+		return nil, err
+	}
+	if q.Prior != sum {
+		return nil, nil
+	}
+	return &q, nil
+}
+
+// Entry is one fitted prior of a run as Best and List see it: its saved
+// config and stored quality, and how it stands against the run's
+// checkpoint.
+type Entry struct {
+	Kind    string
+	Rank    int
+	Saved   *Saved
+	Quality *Quality // nil: unscored (fitted before fits were scored)
+	// Mismatch, when not nil, is why the prior cannot draw for the run's
+	// checkpoint (Origin.Check's error); Warning is Check's warning.
+	Mismatch error
+	Warning  string
+}
+
+// Fits returns the priors fitted to runDir, by rank (the best last),
+// each checked against origin when it is not nil. A prior whose files
+// cannot be read is an error naming them.
+func Fits(runDir string, origin *Origin) ([]Entry, error) {
+	var out []Entry
+	for _, k := range registry {
+		if !Fitted(runDir, k.Name) {
+			continue
+		}
+		s, err := Read(runDir, k.Name)
+		if err != nil {
+			return nil, err
+		}
+		q, err := ReadQuality(s)
+		if err != nil {
+			return nil, err
+		}
+		e := Entry{Kind: k.Name, Rank: k.Rank, Saved: s, Quality: q}
+		if origin != nil {
+			e.Warning, e.Mismatch = origin.Check(s.Config, s.Ckpt.Path)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// Order sorts entries best first: those scored by FID, the lowest first;
+// then the unscored ones by Rank, the highest first; those that do not
+// match the run's checkpoint last.
+func Order(entries []Entry) {
+	class := func(e Entry) int {
+		switch {
+		case e.Mismatch != nil:
+			return 2
+		case e.Quality.Scored():
+			return 0
+		}
+		return 1
+	}
+	slices.SortStableFunc(entries, func(a, b Entry) int {
+		if c := cmp.Compare(class(a), class(b)); c != 0 {
+			return c
+		}
+		if class(a) == 0 {
+			return cmp.Compare(a.Quality.FID, b.Quality.FID)
+		}
+		return cmp.Compare(b.Rank, a.Rank)
+	})
+}
+
+// Choice is what --prior auto picks and why.
+type Choice struct {
+	Kind   string // a fitted kind, or Normal
+	Reason string // one line: the scores compared, or why there are none
+}
+
+// Best picks the prior --prior auto draws from for runDir: of the fitted
+// priors that match origin's checkpoint (all, when origin is nil), the
+// lowest stored FID; unscored ones after scored ones, by Rank; Normal when
+// none is fitted (Reason ""), or none matches (Reason says why).
+func Best(runDir string, origin *Origin) (Choice, error) {
+	entries, err := Fits(runDir, origin)
+	if err != nil {
+		return Choice{}, err
+	}
+	Order(entries)
+	if len(entries) == 0 {
+		return Choice{Kind: Normal}, nil
+	}
+	if entries[0].Mismatch != nil {
+		return Choice{Kind: Normal, Reason: "no fitted prior matches the run's checkpoint: " + entries[0].Mismatch.Error()}, nil
+	}
+	return Choice{Kind: entries[0].Kind, Reason: reason(runDir, entries)}, nil
+}
+
+// reason says why entries[0] was picked of entries (ordered).
+func reason(runDir string, entries []Entry) string {
+	var scored, unscored []string
+	for _, e := range entries {
+		switch {
+		case e.Mismatch != nil:
+		case e.Quality.Scored():
+			scored = append(scored, fmt.Sprintf("%s %.4g", e.Kind, e.Quality.FID))
+		default:
+			unscored = append(unscored, e.Kind)
+		}
+	}
+	first := entries[0]
+	var b strings.Builder
+	if first.Quality.Scored() {
+		fmt.Fprintf(&b, "FID %.4g, the best of %s measured at fit", first.Quality.FID, strings.Join(scored, ", "))
+		if len(unscored) > 0 {
+			fmt.Fprintf(&b, "; unscored, so ranked after: %s", Either(unscored))
+		}
+		return b.String()
+	}
+	fmt.Fprintf(&b, "unscored: no fitted prior of the run has a score")
+	if first.Quality != nil && first.Quality.Unscored != "" {
+		fmt.Fprintf(&b, " (%s: %s)", first.Kind, first.Quality.Unscored)
+	} else {
+		fmt.Fprintf(&b, " (%s was fitted before latent scored its fits)", first.Kind)
+	}
+	fmt.Fprintf(&b, ", so the kinds' default order picks %s; refit to score it: `latent prior fit --run %s --kind %s`",
+		first.Kind, runDir, first.Kind)
+	return b.String()
+}

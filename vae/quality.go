@@ -1,0 +1,134 @@
+package vae
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"time"
+
+	"github.com/latent-vae/latent/data"
+	"github.com/latent-vae/latent/features"
+	"github.com/latent-vae/latent/generate"
+	"github.com/latent-vae/latent/prior"
+	"github.com/latent-vae/latent/score"
+)
+
+// QualitySamples is the samples of a prior its fit scores against the test
+// split (FID, precision, recall), as `latent score` scores them: enough
+// to rank priors, few enough to add seconds to a fit.
+const QualitySamples = 2000
+
+// QualitySeed seeds the samples a fit scores.
+const QualitySeed = 1
+
+// MeasurePrior scores the prior fitted in w by QualitySamples samples at
+// temperature 1 against the run's test split in its data set's feature
+// network. Where that network ships with latent or is cached it measures;
+// where it would first have to be trained (minutes), or the data set has
+// no labels to train one, it returns the quality unscored with the reason
+// and how to score the prior. A prior that cannot be scored (its samples
+// decode to NaN) is unscored too, the error its reason: the fit stands.
+func (s *Session) MeasurePrior(w *prior.Workspace) prior.Quality {
+	start := time.Now()
+	q := prior.Quality{Samples: QualitySamples, Seed: QualitySeed}
+	err := s.measurePrior(w, &q)
+	if err != nil {
+		q.Unscored = err.Error()
+	}
+	q.ScoreSecs = time.Since(start).Seconds()
+	if !q.Scored() {
+		if q.Unscored == "" {
+			q.Unscored = fmt.Sprintf("the samples' FID is %g", q.FID)
+		}
+		q.FID, q.Precision, q.Recall = 0, 0, 0 // JSON holds no NaN
+	}
+	return q
+}
+
+// measurePrior fills q's scores, Features and Reference; an error or
+// q.Unscored says why it did not.
+func (s *Session) measurePrior(w *prior.Workspace, q *prior.Quality) error {
+	set, err := s.DataSet("", "the run's data set")
+	if err != nil {
+		return err
+	}
+	net, name, hash, err := s.cachedFeatureNet(set, w.Kind)
+	if err != nil || net == nil {
+		return err
+	}
+	q.Features, q.FeaturesSHA, q.Reference = name, hash, set.Test.N
+	saved, err := w.Read()
+	if err != nil {
+		return err
+	}
+	c, err := saved.Open(s.Backend, prior.OpenOptions{Batch: generate.BatchFor(q.Samples), Steps: DefaultPriorSteps})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	images, err := s.samplesOf(c, q.Samples, q.Seed, 1)
+	if err != nil {
+		return err
+	}
+	// One KID subset: a fit stores no KID, and latent score's 100 would
+	// take most of the measurement's time.
+	sc, err := s.newScorer(net, name, set.Test, score.Options{Seed: uint64(q.Seed), KIDSubsets: 1})
+	if err != nil {
+		return err
+	}
+	defer sc.ext.Finalize()
+	row, err := sc.row("samples: "+w.Kind, images)
+	if err != nil {
+		return err
+	}
+	if math.IsNaN(row.Precision) || math.IsNaN(row.Recall) {
+		return fmt.Errorf("the samples' precision and recall are %g and %g", row.Precision, row.Recall)
+	}
+	q.FID, q.Precision, q.Recall = row.FID, row.Precision, row.Recall
+	return nil
+}
+
+// cachedFeatureNet returns the feature network of the run's data set (set,
+// as the run loads it; see featureNet), its name and its data's hash, when
+// it ships with latent or is cached; else an error saying why not and how
+// to score the prior of kind anyway.
+func (s *Session) cachedFeatureNet(set *data.Set, kind string) (*features.Net, string, string, error) {
+	if d := s.Run.Config.Data; d.TrainLimit > 0 || d.TestLimit > 0 {
+		var err error
+		if set, err = loadFullData(d); err != nil {
+			return nil, "", "", fmt.Errorf("the run's data set: %w", err)
+		}
+	}
+	if len(set.Classes) < 2 {
+		return nil, "", "", fmt.Errorf("data set %s has no labels, so no feature network; "+
+			"measure the prior with `latent score --run %s --prior %s --features FILE_OR_RUN`", set.Name, s.Run.Dir, kind)
+	}
+	hash := features.DataHash(set)
+	shipped, err := features.MNIST()
+	if err != nil {
+		return nil, "", "", err
+	}
+	dir, err := features.CacheDir()
+	if err != nil {
+		return nil, "", "", err
+	}
+	if shipped.DataHash != hash || shipped.Recipe != features.DefaultRecipe {
+		if _, err := os.Stat(features.CachePath(dir, hash, features.DefaultRecipe)); err != nil {
+			return nil, "", "", fmt.Errorf("no feature network of %s is cached yet (the fit does not train one): "+
+				"`latent score --run %s` trains it once, then refit the prior to store its score", set.Name, s.Run.Dir)
+		}
+	}
+	net, err := s.netForSet(set)
+	return net, featureName(set), hash, err
+}
+
+// samplesOf returns n samples of c (codes drawn with seed at temperature,
+// decoded), as values in [0, 1] like a split's images.
+func (s *Session) samplesOf(c prior.Sampler, n int, seed int64, temperature float64) ([]float32, error) {
+	labels := SampleLabels(s.Model, n)
+	codes, err := c.Sample(n, seed, temperature, labels)
+	if err != nil {
+		return nil, err
+	}
+	return unitImages(s.SampleImages(codes, labels))
+}

@@ -29,6 +29,9 @@ type Session struct {
 	// summaries, the prior in use, progress.
 	Log   io.Writer
 	model *eval.Model // built by EvalModel
+	// normalOpen is set once N(0, I) is opened: a fitted prior opened after
+	// it (score's rows, the explorer's priors) then names no --prior normal.
+	normalOpen bool
 }
 
 // Open loads the run in runDir (saying on log which damaged checkpoints it

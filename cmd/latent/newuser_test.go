@@ -177,3 +177,24 @@ func TestREADMENumbersNameCPU(t *testing.T) {
 		t.Errorf("README.md's numbers do not say the spread to expect on another CPU:\n%s", para)
 	}
 }
+
+// TestScoreNamesNoNormalWhenScored: scoring every prior (N(0, I) among
+// them) names no `--prior normal for N(0, I)` beside a fitted prior, as
+// scoring that prior alone does.
+func TestScoreNamesNoNormalWhenScored(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	runDir, _ := genTestRun(t, 1)
+	feat := scoreFeatureNet(t, runDir)
+	genMustRun(t, "prior", "fit", "--run", runDir, "--kind", "gmm", "--components", "2")
+	const hint = "--prior normal for N(0, I)"
+	for _, c := range []struct {
+		args []string
+		want bool
+	}{{nil, false}, {[]string{"--prior", "gmm"}, true}} {
+		args := append([]string{"score", "--run", runDir, "--features", feat, "-n", "20"}, c.args...)
+		code, _, stderr := genLatent(args...)
+		if code != 0 || !strings.Contains(stderr, "prior: gmm") || strings.Contains(stderr, hint) != c.want {
+			t.Errorf("latent %s: exit %d, stderr %q; want the gmm prior named, %q shown: %v", strings.Join(args, " "), code, stderr, hint, c.want)
+		}
+	}
+}

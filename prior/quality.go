@@ -204,7 +204,7 @@ func reason(runDir string, entries []Entry) string {
 	if first.Quality.Scored() {
 		fmt.Fprintf(&b, "FID %.4g, the best of %s measured at fit", first.Quality.FID, strings.Join(scored, ", "))
 		if len(unscored) > 0 {
-			fmt.Fprintf(&b, "; unscored, so ranked after: %s", Either(unscored))
+			fmt.Fprintf(&b, "; unscored, so ranked after: %s (`latent prior score --run %s --kind KIND` scores one)", Either(unscored), runDir)
 		}
 		return b.String()
 	}
@@ -214,7 +214,7 @@ func reason(runDir string, entries []Entry) string {
 	} else {
 		fmt.Fprintf(&b, " (%s was fitted before latent scored its fits)", first.Kind)
 	}
-	fmt.Fprintf(&b, ", so the kinds' default order picks %s; refit to score it: `latent prior fit --run %s --kind %s`",
+	fmt.Fprintf(&b, ", so the kinds' default order picks %s; score it with `latent prior score --run %s --kind %s`",
 		first.Kind, runDir, first.Kind)
 	return b.String()
 }

@@ -42,23 +42,42 @@ func PartialDir(runDir, kind string) string {
 // holder.
 func Begin(runDir, kind string, resume bool) (*Workspace, error) {
 	w := &Workspace{Kind: kind, Final: Dir(runDir, kind), Dir: PartialDir(runDir, kind)}
-	root := filepath.Dir(w.Final)
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		return nil, fmt.Errorf("creating %s: %w", root, err)
-	}
-	lock, err := runlock.AcquireFile(filepath.Join(root, "."+kind+".lock"))
-	var held *runlock.HeldError
-	if errors.As(err, &held) {
-		return nil, fmt.Errorf("the %s prior of run %s is being fitted by process %d (lock %s); wait for it to end", kind, runDir, held.PID, held.Dir)
-	} else if err != nil {
+	if err := w.acquire(runDir); err != nil {
 		return nil, err
 	}
-	w.lock = lock
 	if err := w.prepare(resume); err != nil {
-		lock.Release()
+		w.lock.Release()
 		return nil, err
 	}
 	return w, nil
+}
+
+// Hold takes the lock of runDir's prior of kind, as a fit does, for a
+// change to the prior in place (its score stored): a workspace whose Dir
+// is the prior's own folder, which is never committed.
+func Hold(runDir, kind string) (*Workspace, error) {
+	w := &Workspace{Kind: kind, Final: Dir(runDir, kind), Dir: Dir(runDir, kind)}
+	if err := w.acquire(runDir); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// acquire takes w's lock.
+func (w *Workspace) acquire(runDir string) error {
+	root := filepath.Dir(w.Final)
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return fmt.Errorf("creating %s: %w", root, err)
+	}
+	lock, err := runlock.AcquireFile(filepath.Join(root, "."+w.Kind+".lock"))
+	var held *runlock.HeldError
+	if errors.As(err, &held) {
+		return fmt.Errorf("the %s prior of run %s is being fitted by process %d (lock %s); wait for it to end", w.Kind, runDir, held.PID, held.Dir)
+	} else if err != nil {
+		return err
+	}
+	w.lock = lock
+	return nil
 }
 
 // prepare readies the partial folder, once the lock is held.

@@ -115,7 +115,8 @@ func (s *Session) cachedFeatureNet(set *data.Set, kind string) (*features.Net, s
 	if shipped.DataHash != hash || shipped.Recipe != features.DefaultRecipe {
 		if _, err := os.Stat(features.CachePath(dir, hash, features.DefaultRecipe)); err != nil {
 			return nil, "", "", fmt.Errorf("no feature network of %s is cached yet (the fit does not train one): "+
-				"`latent score --run %s` trains it once, then refit the prior to store its score", set.Name, s.Run.Dir)
+				"`latent score --run %s` trains it once, then `latent prior score --run %s --kind %s` stores the prior's score",
+				set.Name, s.Run.Dir, s.Run.Dir, kind)
 		}
 	}
 	net, err := s.netForSet(set)
@@ -131,4 +132,37 @@ func (s *Session) samplesOf(c prior.Sampler, n int, seed int64, temperature floa
 		return nil, err
 	}
 	return unitImages(s.SampleImages(codes, labels))
+}
+
+// ScorePrior scores the run's fitted prior of kind in place (a prior
+// fitted before fits were scored, or one whose feature network is cached
+// since), under the kind's lock, and stores its score, keeping the fit's
+// time of an earlier score. A prior fitted to another run or checkpoint is
+// an error.
+func (s *Session) ScorePrior(kind string) (prior.Quality, error) {
+	w, err := prior.Hold(s.Run.Dir, kind)
+	if err != nil {
+		return prior.Quality{}, err
+	}
+	defer w.Release()
+	saved, err := w.Read()
+	if err != nil {
+		return prior.Quality{}, fmt.Errorf("--kind %s: %w", kind, err)
+	}
+	origin, err := prior.OriginOf(s.Run)
+	if err != nil {
+		return prior.Quality{}, fmt.Errorf("--run %s: %w", s.Run.Dir, err)
+	}
+	if _, err := origin.Check(saved.Config, saved.Ckpt.Path); err != nil {
+		return prior.Quality{}, fmt.Errorf("--kind %s: %w", kind, err)
+	}
+	old, err := prior.ReadQuality(saved)
+	if err != nil {
+		return prior.Quality{}, err
+	}
+	q := s.MeasurePrior(w)
+	if old != nil {
+		q.FitSeconds = old.FitSeconds
+	}
+	return q, prior.WriteQuality(w.Dir, q)
 }

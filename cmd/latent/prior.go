@@ -18,7 +18,8 @@ import (
 
 // runPrior implements `latent prior fit`: a prior fitted to a trained
 // run's codes, saved in the run folder with its score, which every command
-// that draws random latents then uses (--prior); and `latent prior list`.
+// that draws random latents then uses (--prior); `latent prior list` and
+// `latent prior score`.
 func runPrior(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "fit" {
 		return runPriorFit(args[1:], stdout, stderr)
@@ -26,12 +27,16 @@ func runPrior(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "list" {
 		return runPriorList(args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "score" {
+		return runPriorScore(args[1:], stdout, stderr)
+	}
 	fs := newFlagSet("prior", "fit --run DIR --kind "+strings.Join(prior.KindNames(), "|")+" [flags]   (latent prior fit --help for its flags)\n"+
-		"       latent prior list --run DIR [--json]   (the fitted priors, their scores, best first)", stderr)
+		"       latent prior list --run DIR [--json]   (the fitted priors, their scores, best first)\n"+
+		"       latent prior score --run DIR --kind KIND   (score a prior fitted before fits were scored)", stderr)
 	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
-	return usagef("prior wants a subcommand: fit or list")
+	return usagef("prior wants a subcommand: fit, list or score")
 }
 
 // priorFitFlags are `latent prior fit`'s flags: the ones every kind takes,

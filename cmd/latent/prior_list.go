@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/latent-vae/latent/prior"
 	"github.com/latent-vae/latent/rundir"
+	"github.com/latent-vae/latent/vae"
 )
 
 // priorListRow is one fitted prior of `latent prior list`: what --json
@@ -100,7 +102,7 @@ func writePriorList(stdout, stderr io.Writer, runDir string, origin prior.Origin
 	for _, r := range rows {
 		switch {
 		case r.Quality == nil:
-			fmt.Fprintf(stderr, "%s: unscored, fitted before latent scored its fits, so ranked after the scored ones: refit it to score it (`latent prior fit --run %s --kind %s`)\n",
+			fmt.Fprintf(stderr, "%s: unscored, fitted before latent scored its fits, so ranked after the scored ones: score it with `latent prior score --run %s --kind %s`\n",
 				r.Kind, runDir, r.Kind)
 		case !r.Quality.Scored():
 			fmt.Fprintf(stderr, "%s: unscored: %s\n", r.Kind, r.Quality.Unscored)
@@ -109,5 +111,38 @@ func writePriorList(stdout, stderr io.Writer, runDir string, origin prior.Origin
 			fmt.Fprintf(stderr, "%s: %s\n", r.Kind, r.Problem)
 		}
 	}
+	return nil
+}
+
+// runPriorScore implements `latent prior score`: a fitted prior scored in
+// place as its fit scores it (a prior fitted before fits were scored), its
+// score stored for --prior auto and prior list.
+func runPriorScore(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("prior score", "--run DIR --kind "+strings.Join(prior.KindNames(), "|")+" [--backend B]", stderr)
+	runDir, backend := runFlag(fs), backendFlag(fs)
+	kind := fs.String("kind", "", "the fitted prior to score: "+prior.Either(prior.KindNames()))
+	if err := parseArgs(fs, args); err != nil {
+		return err
+	}
+	switch _, ok := prior.Lookup(*kind); {
+	case *runDir == "":
+		return usagef("--run: a run folder is required")
+	case !ok:
+		return usagef("--kind %q: want %s", *kind, prior.Either(prior.KindNames()))
+	}
+	if !prior.Fitted(*runDir, *kind) {
+		return fmt.Errorf("--kind %s: run %s has no %s prior; fit one with `latent prior fit --run %s --kind %s`",
+			*kind, *runDir, *kind, *runDir, *kind)
+	}
+	s, err := openSession(*runDir, *backend, stderr)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	q, err := s.ScorePrior(*kind)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, vae.QualityLine(q))
 	return nil
 }

@@ -78,20 +78,33 @@ func TestPriorFitStoresItsScore(t *testing.T) {
 		t.Fatal(err)
 	}
 	setFID(t, run, prior.KindGMM, 50)
-	if s := autoSample(t, run); !strings.Contains(s, "prior auto: gmm (FID 50, the best of gmm 50 measured at fit; unscored, so ranked after: gaussian)") {
+	if s := autoSample(t, run); !strings.Contains(s, "prior auto: gmm (FID 50, the best of gmm 50 measured at fit; unscored, so ranked after: gaussian "+
+		"(`latent prior score --run "+run+" --kind KIND` scores one))") {
 		t.Errorf("auto with gmm 50 and an unscored gaussian: stderr %q does not pick gmm saying why", s)
 	}
 	code, stdout, stderr = genLatent("prior", "list", "--run", run)
 	if code != 0 || !strings.Contains(stdout, "unscored") || !strings.Contains(stdout, "gmm (2 components)") ||
 		!strings.Contains(stderr, "gaussian: unscored, fitted before latent scored its fits") ||
-		!strings.Contains(stderr, "latent prior fit --run "+run+" --kind gaussian") {
+		!strings.Contains(stderr, "latent prior score --run "+run+" --kind gaussian") {
 		t.Errorf("latent prior list: exit %d, stdout %q, stderr %q; want the table and how to score the gaussian", code, stdout, stderr)
 	}
 	if err := os.Remove(filepath.Join(prior.Dir(run, prior.KindGMM), prior.QualityFile)); err != nil {
 		t.Fatal(err)
 	}
-	if s := autoSample(t, run); !strings.Contains(s, "prior auto: gmm (unscored: no fitted prior of the run has a score (gmm was fitted before latent scored its fits)") {
-		t.Errorf("auto with two unscored priors: stderr %q does not pick gmm by rank saying so", s)
+	if s := autoSample(t, run); !strings.Contains(s, "prior auto: gmm (unscored: no fitted prior of the run has a score (gmm was fitted before latent scored its fits)") ||
+		!strings.Contains(s, "latent prior score --run "+run+" --kind gmm") {
+		t.Errorf("auto with two unscored priors: stderr %q does not pick gmm by rank saying so and how to score it", s)
+	}
+	// prior score scores an old prior in place; auto then goes by it.
+	code, stdout, stderr = genLatent("prior", "score", "--run", run, "--kind", "gaussian")
+	if code != 0 || !strings.Contains(stdout, "score: FID ") {
+		t.Fatalf("latent prior score: exit %d, stdout %q: %s", code, stdout, stderr)
+	}
+	if rows := priorList(t, run); len(rows) != 2 || rows[0].Kind != prior.KindGaussian || !rows[0].Quality.Scored() || rows[1].Quality != nil {
+		t.Errorf("prior list after prior score --kind gaussian: %+v; want the gaussian scored, first", rows)
+	}
+	if s := autoSample(t, run); !strings.Contains(s, "prior auto: gaussian (FID ") {
+		t.Errorf("auto with a scored gaussian and an unscored gmm: stderr %q does not pick the gaussian", s)
 	}
 }
 

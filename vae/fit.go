@@ -51,8 +51,12 @@ func QualityLine(q prior.Quality) string {
 	if !q.Scored() {
 		return fmt.Sprintf("score: unscored: %s", q.Unscored)
 	}
-	return fmt.Sprintf("score: FID %.4g, precision %.3f, recall %.3f of %d samples against %d test images (%s), measured in %.1fs; fit in %.1fs",
-		q.FID, q.Precision, q.Recall, q.Samples, q.Reference, q.Features, q.ScoreSecs, q.FitSeconds)
+	line := fmt.Sprintf("score: FID %.4g, precision %.3f, recall %.3f of %d samples against %d test images (%s), measured in %.1fs",
+		q.FID, q.Precision, q.Recall, q.Samples, q.Reference, q.Features, q.ScoreSecs)
+	if q.FitSeconds > 0 { // 0: a prior scored after its fit, whose time was not recorded
+		line += fmt.Sprintf("; fit in %.1fs", q.FitSeconds)
+	}
+	return line
 }
 
 // stopped reports whether stop is closed.

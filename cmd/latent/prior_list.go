@@ -86,7 +86,7 @@ func writePriorList(stdout, stderr io.Writer, runDir string, origin prior.Origin
 		if q := r.Quality; q.Scored() {
 			fid, prec, rec = fmt.Sprintf("%.4g", q.FID), fmt.Sprintf("%.3f", q.Precision), fmt.Sprintf("%.3f", q.Recall)
 		}
-		if r.Quality != nil {
+		if r.Quality != nil && r.Quality.FitSeconds > 0 {
 			fit = fmt.Sprintf("%.0fs", r.Quality.FitSeconds)
 		}
 		sha := "unrecorded"

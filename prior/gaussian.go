@@ -140,13 +140,9 @@ func saveGaussians(dir string, m *Mixtures) error {
 
 // gaussians returns the saved gaussian prior.
 func (s *Saved) gaussians() (*Mixtures, error) {
-	vars := map[string][]float64{}
-	for _, v := range s.Ckpt.Vars {
-		flat, err := tensors.CopyFlatData[float64](v.Value)
-		if err != nil {
-			return nil, fmt.Errorf("%s: variable %s: %w", s.Ckpt.Path, v.Name, err)
-		}
-		vars[v.Name] = flat
+	vars, err := s.float64Vars()
+	if err != nil {
+		return nil, err
 	}
 	c, d := max(s.Config.Classes, 1), s.Config.Latent
 	mu, ch := vars["means"], vars["chols"]

@@ -127,8 +127,10 @@ func savedConfig(ck *checkpoints.Checkpoint, kind string) (Config, error) {
 	return cfg, nil
 }
 
-// Mixtures returns the saved gmm prior.
-func (s *Saved) Mixtures() (*Mixtures, error) {
+// float64Vars returns the checkpoint's variables by name, as float64 (a
+// mixture's or a Gaussian's parameters); a variable of another type is an
+// error naming the file.
+func (s *Saved) float64Vars() (map[string][]float64, error) {
 	vars := map[string][]float64{}
 	for _, v := range s.Ckpt.Vars {
 		flat, err := tensors.CopyFlatData[float64](v.Value)
@@ -136,6 +138,15 @@ func (s *Saved) Mixtures() (*Mixtures, error) {
 			return nil, fmt.Errorf("%s: variable %s: %w", s.Ckpt.Path, v.Name, err)
 		}
 		vars[v.Name] = flat
+	}
+	return vars, nil
+}
+
+// Mixtures returns the saved gmm prior.
+func (s *Saved) Mixtures() (*Mixtures, error) {
+	vars, err := s.float64Vars()
+	if err != nil {
+		return nil, err
 	}
 	cfg := s.Config
 	c, k, d := max(cfg.Classes, 1), cfg.Components, cfg.Latent

@@ -84,30 +84,36 @@ func DiffusionSchedule() Schedule {
 // variable scope ("denoiser/in/conv/weights"), with its schedule.
 func (s *Saved) Export() (*Export, error) {
 	spec := ExportSpec{Kind: s.Config.Kind, Sampler: SamplerMixture, Config: s.Config}
-	var (
-		m   *Mixtures
-		err error
-	)
-	switch s.Config.Kind {
-	case KindGMM:
-		m, err = s.Mixtures()
-	case KindGaussian:
-		m, err = s.gaussians()
-	case KindDiffusion:
-		ts, err := s.denoiserWeights()
+	if m, ok, err := s.asMixtures(); ok {
 		if err != nil {
 			return nil, err
 		}
-		sch := DiffusionSchedule()
-		spec.Sampler, spec.Schedule = SamplerDDIM, &sch
-		return &Export{Spec: spec, Tensors: ts}, nil
-	default:
+		return &Export{Spec: spec, Tensors: m.tensors()}, nil
+	}
+	if s.Config.Kind != KindDiffusion {
 		return nil, fmt.Errorf("%s: latent cannot export a %q prior", s.Ckpt.Path, s.Config.Kind)
 	}
+	ts, err := s.denoiserWeights()
 	if err != nil {
 		return nil, err
 	}
-	return &Export{Spec: spec, Tensors: m.tensors()}, nil
+	sch := DiffusionSchedule()
+	spec.Sampler, spec.Schedule = SamplerDDIM, &sch
+	return &Export{Spec: spec, Tensors: ts}, nil
+}
+
+// asMixtures returns a saved mixture-shaped prior (gmm, or gaussian as a
+// one-component mixture) as mixtures, and whether it is one.
+func (s *Saved) asMixtures() (*Mixtures, bool, error) {
+	switch s.Config.Kind {
+	case KindGMM:
+		m, err := s.Mixtures()
+		return m, true, err
+	case KindGaussian:
+		m, err := s.gaussians()
+		return m, true, err
+	}
+	return nil, false, nil
 }
 
 // tensors are the mixtures' weights [C, K], means [C, K, D] and Cholesky
@@ -225,23 +231,15 @@ type Noise struct {
 // from with seed, for a conditional prior with labels: a program outside
 // latent that is given it draws latent's own codes.
 func (s *Saved) Noise(n int, seed int64, labels []int) (Noise, error) {
-	var (
-		m   *Mixtures
-		err error
-	)
-	switch s.Config.Kind {
-	case KindGMM:
-		m, err = s.Mixtures()
-	case KindGaussian:
-		m, err = s.gaussians()
-	case KindDiffusion:
-		return Noise{Eps: DiffusionNoise(n, s.Config.Latent, seed)}, nil
-	default:
+	if m, ok, err := s.asMixtures(); ok {
+		if err != nil {
+			return Noise{}, err
+		}
+		u, eps, err := m.MixtureNoise(n, seed, labels)
+		return Noise{U: u, Eps: eps}, err
+	}
+	if s.Config.Kind != KindDiffusion {
 		return Noise{}, fmt.Errorf("%s: latent cannot give the noise of a %q prior", s.Ckpt.Path, s.Config.Kind)
 	}
-	if err != nil {
-		return Noise{}, err
-	}
-	u, eps, err := m.MixtureNoise(n, seed, labels)
-	return Noise{U: u, Eps: eps}, err
+	return Noise{Eps: DiffusionNoise(n, s.Config.Latent, seed)}, nil
 }

@@ -7,9 +7,7 @@ import (
 	"strings"
 
 	"github.com/gomlx/gomlx/pkg/core/tensors"
-	"github.com/gomlx/gomlx/pkg/ml/context"
 
-	"github.com/latent-vae/latent/rundir"
 	"github.com/latent-vae/latent/safetensors"
 )
 
@@ -145,17 +143,9 @@ func (m *Mixtures) tensors() []safetensors.Tensor {
 // samples with them (Saved.Diffusion): averaged when it keeps averages,
 // named by scope and name without the leading slash, sorted by name.
 func (s *Saved) denoiserWeights() ([]safetensors.Tensor, error) {
-	if s.Config.Diffusion == nil || len(s.Config.Mean) != s.Config.Latent || len(s.Config.Std) != s.Config.Latent {
-		return nil, fmt.Errorf("%s: the diffusion prior's config is incomplete", s.Ckpt.Path)
-	}
-	ctx := context.New()
-	if err := s.Ckpt.Restore(ctx); err != nil {
-		return nil, fmt.Errorf("%s: %w", s.Ckpt.Path, err)
-	}
-	if e := s.Config.Diffusion.EMA; e > 0 && s.Ckpt.Step > 0 {
-		if err := rundir.UseAverages(ctx, e, s.Ckpt.Step); err != nil {
-			return nil, fmt.Errorf("%s: %w", s.Ckpt.Path, err)
-		}
+	ctx, err := s.denoiserContext()
+	if err != nil {
+		return nil, err
 	}
 	var out []safetensors.Tensor
 	for v := range ctx.IterVariables() {

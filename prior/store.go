@@ -168,9 +168,10 @@ func (s *Saved) Mixtures() (*Mixtures, error) {
 	return m, nil
 }
 
-// Diffusion returns the saved diffusion prior's sampler (its averaged
-// weights when it keeps them), compiled on b for batches of batch codes.
-func (s *Saved) Diffusion(b backends.Backend, batch int) (*Diffusion, error) {
+// denoiserContext restores the saved diffusion prior's denoiser as it
+// samples: its averaged weights when it keeps averages. An incomplete
+// config is an error naming the file.
+func (s *Saved) denoiserContext() (*context.Context, error) {
 	if s.Config.Diffusion == nil || len(s.Config.Mean) != s.Config.Latent || len(s.Config.Std) != s.Config.Latent {
 		return nil, fmt.Errorf("%s: the diffusion prior's config is incomplete", s.Ckpt.Path)
 	}
@@ -182,6 +183,16 @@ func (s *Saved) Diffusion(b backends.Backend, batch int) (*Diffusion, error) {
 		if err := rundir.UseAverages(ctx, e, s.Ckpt.Step); err != nil {
 			return nil, fmt.Errorf("%s: %w", s.Ckpt.Path, err)
 		}
+	}
+	return ctx, nil
+}
+
+// Diffusion returns the saved diffusion prior's sampler (its averaged
+// weights when it keeps them), compiled on b for batches of batch codes.
+func (s *Saved) Diffusion(b backends.Backend, batch int) (*Diffusion, error) {
+	ctx, err := s.denoiserContext()
+	if err != nil {
+		return nil, err
 	}
 	return NewDiffusion(b, ctx, s.Config, batch)
 }

@@ -2,7 +2,6 @@ package vae
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"flag"
 	"io"
@@ -51,10 +50,10 @@ func tinyRunOf(t *testing.T, classes int) string {
 		}
 	}
 	train, test := noise(trainN, 1), noise(testN, 2)
-	writeIDX(t, filepath.Join(dataDir, "train-images-idx3-ubyte"), train, trainN, side, side)
-	writeIDX(t, filepath.Join(dataDir, "train-labels-idx1-ubyte"), labels(trainN, classes), trainN)
-	writeIDX(t, filepath.Join(dataDir, "t10k-images-idx3-ubyte"), test, testN, side, side)
-	writeIDX(t, filepath.Join(dataDir, "t10k-labels-idx1-ubyte"), labels(testN, classes), testN)
+	testrun.WriteIDX(t, filepath.Join(dataDir, "train-images-idx3-ubyte"), train, trainN, side, side)
+	testrun.WriteIDX(t, filepath.Join(dataDir, "train-labels-idx1-ubyte"), labels(trainN, classes), trainN)
+	testrun.WriteIDX(t, filepath.Join(dataDir, "t10k-images-idx3-ubyte"), test, testN, side, side)
+	testrun.WriteIDX(t, filepath.Join(dataDir, "t10k-labels-idx1-ubyte"), labels(testN, classes), testN)
 	cfg := rundir.DefaultConfig()
 	cfg.Model = testrun.TinyConfig()
 	cfg.Data = rundir.DataConfig{Spec: dataDir, TestFraction: 0.1, SplitSeed: 1}
@@ -93,29 +92,7 @@ func labels(n, classes int) []byte {
 
 // noise returns n images of varied bytes, different per salt.
 func noise(n int, salt uint32) []byte {
-	p := make([]byte, n*side*side)
-	x := salt*2654435761 + 1
-	for i := range p {
-		x ^= x << 13
-		x ^= x >> 17
-		x ^= x << 5
-		p[i] = byte(x >> 24)
-	}
-	return p
-}
-
-// writeIDX writes an unsigned-byte IDX file.
-func writeIDX(t *testing.T, path string, data []byte, dims ...int) {
-	t.Helper()
-	var buf bytes.Buffer
-	buf.Write([]byte{0, 0, 0x08, byte(len(dims))})
-	for _, d := range dims {
-		_ = binary.Write(&buf, binary.BigEndian, uint32(d))
-	}
-	buf.Write(data)
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	return testrun.Bytes(n*side*side, salt)
 }
 
 // open opens runDir on XLA CPU, its messages in log.

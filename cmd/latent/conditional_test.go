@@ -13,6 +13,7 @@ import (
 
 	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/internal/testenv"
+	"github.com/latent-vae/latent/internal/testrun"
 	"github.com/latent-vae/latent/rundir"
 )
 
@@ -77,11 +78,11 @@ func checkLabelUse(t *testing.T, runDir string, test *data.Split) {
 	t.Helper()
 	folder := t.TempDir()
 	h, w := test.Height, test.Width
-	genWriteIDX(t, filepath.Join(folder, "train-images-idx3-ubyte"), test.Pixels[:10*h*w], 10, h, w) // a token training split
-	genWriteIDX(t, filepath.Join(folder, "train-labels-idx1-ubyte"), labelBytes(test.Labels[:10], 0), 10)
-	genWriteIDX(t, filepath.Join(folder, "t10k-images-idx3-ubyte"), test.Pixels, test.N, h, w)
+	testrun.WriteIDX(t, filepath.Join(folder, "train-images-idx3-ubyte"), test.Pixels[:10*h*w], 10, h, w) // a token training split
+	testrun.WriteIDX(t, filepath.Join(folder, "train-labels-idx1-ubyte"), labelBytes(test.Labels[:10], 0), 10)
+	testrun.WriteIDX(t, filepath.Join(folder, "t10k-images-idx3-ubyte"), test.Pixels, test.N, h, w)
 	outputs := func(shift int) map[string]string {
-		genWriteIDX(t, filepath.Join(folder, "t10k-labels-idx1-ubyte"), labelBytes(test.Labels, shift), test.N)
+		testrun.WriteIDX(t, filepath.Join(folder, "t10k-labels-idx1-ubyte"), labelBytes(test.Labels, shift), test.N)
 		out := t.TempDir()
 		common := []string{"--run", runDir, "--data", folder}
 		files := map[string]string{"reconstruct": "r.png", "interpolate": "i.gif", "traverse": "t.png", "map": "m.svg", "anomaly": "a.csv"}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"image"
 	"image/png"
@@ -19,6 +18,7 @@ import (
 	"github.com/latent-vae/latent/backend"
 	"github.com/latent-vae/latent/checkpoints"
 	"github.com/latent-vae/latent/internal/testenv"
+	"github.com/latent-vae/latent/internal/testrun"
 	"github.com/latent-vae/latent/models"
 	"github.com/latent-vae/latent/rundir"
 )
@@ -65,11 +65,11 @@ func genTestRunOf(t *testing.T, channels, classes int, edit func(*models.Config)
 			t.Fatal(err)
 		}
 	}
-	genWriteIDX(t, filepath.Join(dataDir, "train-images-idx3-ubyte"), genPixels(genTrainN, 1), genTrainN, genSide, genSide)
-	genWriteIDX(t, filepath.Join(dataDir, "train-labels-idx1-ubyte"), labels(genTrainN), genTrainN)
+	testrun.WriteIDX(t, filepath.Join(dataDir, "train-images-idx3-ubyte"), genPixels(genTrainN, 1), genTrainN, genSide, genSide)
+	testrun.WriteIDX(t, filepath.Join(dataDir, "train-labels-idx1-ubyte"), labels(genTrainN), genTrainN)
 	testImages = genPixels(genTestN, 2)
-	genWriteIDX(t, filepath.Join(dataDir, "t10k-images-idx3-ubyte"), testImages, genTestN, genSide, genSide)
-	genWriteIDX(t, filepath.Join(dataDir, "t10k-labels-idx1-ubyte"), labels(genTestN), genTestN)
+	testrun.WriteIDX(t, filepath.Join(dataDir, "t10k-images-idx3-ubyte"), testImages, genTestN, genSide, genSide)
+	testrun.WriteIDX(t, filepath.Join(dataDir, "t10k-labels-idx1-ubyte"), labels(genTestN), genTestN)
 
 	cfg := rundir.DefaultConfig()
 	cfg.Model.Height, cfg.Model.Width, cfg.Model.Channels = genSide, genSide, channels
@@ -96,29 +96,7 @@ func genTestRunOf(t *testing.T, channels, classes int, edit func(*models.Config)
 
 // genPixels returns n 8×8 images of varied bytes, different per salt.
 func genPixels(n int, salt uint32) []byte {
-	p := make([]byte, n*genSide*genSide)
-	x := salt*2654435761 + 1
-	for i := range p {
-		x ^= x << 13
-		x ^= x >> 17
-		x ^= x << 5
-		p[i] = byte(x >> 24)
-	}
-	return p
-}
-
-// genWriteIDX writes an unsigned-byte IDX file.
-func genWriteIDX(t *testing.T, path string, data []byte, dims ...int) {
-	t.Helper()
-	var buf bytes.Buffer
-	buf.Write([]byte{0, 0, 0x08, byte(len(dims))})
-	for _, d := range dims {
-		_ = binary.Write(&buf, binary.BigEndian, uint32(d))
-	}
-	buf.Write(data)
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	return testrun.Bytes(n*genSide*genSide, salt)
 }
 
 // genLatent runs latent with args and returns its exit code and output.

@@ -2,7 +2,6 @@ package moduletest
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"image/png"
 	"io"
@@ -21,6 +20,7 @@ import (
 	"github.com/latent-vae/latent/backend"
 	"github.com/latent-vae/latent/checkpoints"
 	"github.com/latent-vae/latent/internal/testenv"
+	"github.com/latent-vae/latent/internal/testrun"
 	"github.com/latent-vae/latent/models"
 	"github.com/latent-vae/latent/rundir"
 )
@@ -275,10 +275,10 @@ func tinyRun(t *testing.T, tmp string) string {
 		}
 		return p
 	}
-	writeIDX(t, filepath.Join(dataDir, "train-images-idx3-ubyte"), pixels(trainN), trainN, side, side)
-	writeIDX(t, filepath.Join(dataDir, "train-labels-idx1-ubyte"), make([]byte, trainN), trainN)
-	writeIDX(t, filepath.Join(dataDir, "t10k-images-idx3-ubyte"), pixels(testN), testN, side, side)
-	writeIDX(t, filepath.Join(dataDir, "t10k-labels-idx1-ubyte"), make([]byte, testN), testN)
+	testrun.WriteIDX(t, filepath.Join(dataDir, "train-images-idx3-ubyte"), pixels(trainN), trainN, side, side)
+	testrun.WriteIDX(t, filepath.Join(dataDir, "train-labels-idx1-ubyte"), make([]byte, trainN), trainN)
+	testrun.WriteIDX(t, filepath.Join(dataDir, "t10k-images-idx3-ubyte"), pixels(testN), testN, side, side)
+	testrun.WriteIDX(t, filepath.Join(dataDir, "t10k-labels-idx1-ubyte"), make([]byte, testN), testN)
 
 	cfg := rundir.DefaultConfig()
 	cfg.Model.Height, cfg.Model.Width, cfg.Model.Channels = side, side, 1
@@ -298,18 +298,6 @@ func tinyRun(t *testing.T, tmp string) string {
 		t.Fatal(err)
 	}
 	return runDir
-}
-
-// writeIDX writes an unsigned-byte IDX file of dims.
-func writeIDX(t *testing.T, path string, data []byte, dims ...int) {
-	t.Helper()
-	var buf bytes.Buffer
-	buf.Write([]byte{0, 0, 0x08, byte(len(dims))})
-	for _, d := range dims {
-		_ = binary.Write(&buf, binary.BigEndian, uint32(d))
-	}
-	buf.Write(data)
-	writeFile(t, path, buf.Bytes())
 }
 
 // TestCopiedVersions: third_party/gomlx holds GoMLX's XLA backend of the

@@ -3,8 +3,11 @@
 package testrun
 
 import (
+	"bytes"
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"testing"
 
 	"github.com/gomlx/gomlx/pkg/ml/context"
@@ -61,4 +64,32 @@ func Train(tb testing.TB, b *backend.Backend, m models.Config, images []float32,
 		loss = l.NegELBO
 	}
 	return ctx, loss
+}
+
+// Bytes returns n varied bytes, a different sequence for each salt (an
+// xorshift generator): pixels of noise images for tests' IDX files.
+func Bytes(n int, salt uint32) []byte {
+	p := make([]byte, n)
+	x := salt*2654435761 + 1
+	for i := range p {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		p[i] = byte(x >> 24)
+	}
+	return p
+}
+
+// WriteIDX writes data as an unsigned-byte IDX file of dims at path.
+func WriteIDX(t testing.TB, path string, data []byte, dims ...int) {
+	t.Helper()
+	var buf bytes.Buffer
+	buf.Write([]byte{0, 0, 0x08, byte(len(dims))})
+	for _, d := range dims {
+		_ = binary.Write(&buf, binary.BigEndian, uint32(d))
+	}
+	buf.Write(data)
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -1,0 +1,173 @@
+package prior
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // graph ops read best unqualified
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
+
+	"github.com/latent-vae/latent/internal/testenv"
+)
+
+// TestGridLogProbSumsToOne: over all 9 grids of a 2×1 grid with K = 3,
+// the exact probabilities from freshly initialised weights sum to 1, for
+// each label of a conditional prior too, and differ between grids (a
+// network that read later cells, or ignored earlier ones, would break the
+// first or the second).
+func TestGridLogProbSumsToOne(t *testing.T) {
+	b := testenv.XLA(t)
+	for _, classes := range []int{0, 2} {
+		c := TransformerConfig{Codes: 3, Cells: 2, Classes: classes, Width: 8, Layers: 2, Heads: 2}
+		ctx := context.New()
+		ctx.SetRNGStateFromSeed(5)
+		exec := context.MustNewExec(b, ctx, func(ctx *context.Context, codes, labels *Node) *Node {
+			return GridLogProb(ctx, c, codes, labels)
+		})
+		var grids []int32
+		for a := range int32(3) {
+			for b := range int32(3) {
+				grids = append(grids, a, b)
+			}
+		}
+		for label := range max(classes, 1) {
+			ys := make([]int32, 9)
+			for i := range ys {
+				ys[i] = int32(label)
+			}
+			res := exec.MustExec(tensors.FromFlatDataAndDimensions(grids, 9, 2), tensors.FromFlatDataAndDimensions(ys, 9))
+			logp := tensors.MustCopyFlatData[float32](res[0])
+			var sum float64
+			lo, hi := math.Inf(1), math.Inf(-1)
+			for _, l := range logp {
+				p := math.Exp(float64(l))
+				sum += p
+				lo, hi = min(lo, p), max(hi, p)
+			}
+			if !(math.Abs(sum-1) <= 1e-5) {
+				t.Errorf("classes %d, label %d: the 9 grids' probabilities sum to %v, want 1", classes, label, sum)
+			}
+			if !(hi-lo > 1e-4) {
+				t.Errorf("classes %d, label %d: every grid has probability %v to %v, want them to differ", classes, label, lo, hi)
+			}
+		}
+	}
+}
+
+// TestTransformerLearnsAndSamples fits the prior to grids of 4 cells whose
+// first cell is uniform over K = 5 codes and each next cell is the one
+// before plus one (mod K), or minus one for label 1: the fitted loss nears
+// the data's entropy, log(5)/4 nats per cell, and samples follow the rule;
+// at temperature 0 each sample is the most likely grid of its first cell.
+func TestTransformerLearnsAndSamples(t *testing.T) {
+	b := testenv.XLA(t)
+	c := TransformerConfig{Codes: 5, Cells: 4, Classes: 2, Width: 32, Layers: 2, Heads: 4}
+	ctx := context.New()
+	ctx.SetRNGStateFromSeed(1)
+	adam := optimizers.Adam().LearningRate(3e-3).Done()
+	step := context.MustNewExec(b, ctx, func(ctx *context.Context, codes, labels *Node) *Node {
+		loss := GridLoss(ctx, c, codes, labels)
+		adam.UpdateGraph(ctx, codes.Graph(), loss)
+		return loss
+	})
+	rng := rand.New(rand.NewPCG(2, 3))
+	const batch = 64
+	var loss float64
+	for range 400 {
+		grids, ys := make([]int32, batch*c.Cells), make([]int32, batch)
+		for i := range batch {
+			ys[i] = int32(rng.IntN(2))
+			fillRule(grids[i*c.Cells:(i+1)*c.Cells], int32(rng.IntN(c.Codes)), ys[i], c.Codes)
+		}
+		res := step.MustExec(tensors.FromFlatDataAndDimensions(grids, batch, c.Cells), tensors.FromFlatDataAndDimensions(ys, batch))
+		loss = float64(tensors.MustCopyFlatData[float32](res[0])[0])
+	}
+	if want := math.Log(5) / 4; !(loss <= want+0.05) {
+		t.Errorf("loss after fitting %.4f nats per cell, want near the entropy %.4f", loss, want)
+	}
+	s, err := NewTransformer(b, ctx, c, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Finalize()
+	labels := make([]int, 40)
+	for i := range labels {
+		labels[i] = i % 2
+	}
+	for _, temp := range []float64{1, 0} {
+		grids, err := s.Sample(40, 7, temp, 3, labels)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bad := 0
+		for i := range 40 {
+			g := grids[i*c.Cells : (i+1)*c.Cells]
+			want := make([]int32, c.Cells)
+			fillRule(want, g[0], int32(labels[i]), c.Codes)
+			for j := range g {
+				if g[j] != want[j] {
+					bad++
+					break
+				}
+			}
+		}
+		if bad > 2 {
+			t.Errorf("temperature %v: %d of 40 samples break the rule", temp, bad)
+		}
+	}
+	a, _ := s.Sample(40, 7, 1, 0, labels)
+	short, _ := s.Sample(20, 7, 1, 0, labels[:20])
+	for i := range short {
+		if a[i] != short[i] {
+			t.Fatalf("grid %d differs when drawing 20 instead of 40 with the same seed", i/c.Cells)
+		}
+	}
+}
+
+// fillRule writes the grid starting at first whose cells step by +1 (label
+// 0) or −1 (label 1) modulo k.
+func fillRule(grid []int32, first, label int32, k int) {
+	d := int32(1)
+	if label == 1 {
+		d = int32(k - 1)
+	}
+	grid[0] = first
+	for j := 1; j < len(grid); j++ {
+		grid[j] = (grid[j-1] + d) % int32(k)
+	}
+}
+
+// TestDrawCode: temperature 0 and top-k 1 take the most likely code;
+// top-k 2 never draws a third; at temperature 1 the frequencies follow
+// the softmax.
+func TestDrawCode(t *testing.T) {
+	logits := []float32{0, 2, 1, -1}
+	rng := rand.New(rand.NewPCG(1, 1))
+	if got := drawCode(rng, logits, 0, 0); got != 1 {
+		t.Errorf("temperature 0: code %d, want 1", got)
+	}
+	counts := make([]float64, 4)
+	const n = 20000
+	for range n {
+		if got := drawCode(rng, logits, 1, 1); got != 1 {
+			t.Fatalf("top-k 1: code %d, want 1", got)
+		}
+		if got := drawCode(rng, logits, 1, 2); got != 1 && got != 2 {
+			t.Fatalf("top-k 2: code %d, want 1 or 2", got)
+		}
+		counts[drawCode(rng, logits, 1, 0)]++
+	}
+	var z float64
+	for _, l := range logits {
+		z += math.Exp(float64(l))
+	}
+	for i, l := range logits {
+		want := math.Exp(float64(l)) / z
+		if got := counts[i] / n; !(math.Abs(got-want) <= 0.015) {
+			t.Errorf("code %d drawn with frequency %.4f, want %.4f", i, got, want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"time"
 
 	"github.com/gomlx/gomlx/backends"
@@ -217,6 +218,98 @@ func (d *Diffusion) Sample(n int, seed int64, temperature float64, labels []int,
 		out = append(out, z[:count*dim]...)
 	}
 	return d.cfg.unstandardise(out), nil
+}
+
+// FitDiffusion trains a diffusion prior of cfg on the training codes
+// (fitNetwork: Adam after a warm-up, a moving average of the weights,
+// checkpoints, resume, a lock on dir, the held-out loss in metrics.csv).
+func FitDiffusion(b backends.Backend, dir string, cfg Config, training, heldOut Codes, opt FitOptions) error {
+	cfg.Kind = KindDiffusion
+	if err := cfg.Diffusion.Validate(); err != nil {
+		return fmt.Errorf("diffusion prior: %w", err)
+	}
+	return lockedFit(dir, func() error {
+		ctx, start, saved, err := netContext(dir, cfg, opt.Resume)
+		if err != nil {
+			return err
+		}
+		if saved != nil {
+			if saved.Diffusion == nil {
+				return fmt.Errorf("%s: holds no diffusion prior's config", dir)
+			}
+			// A resumed fit keeps the denoiser's skip path as it was fitted
+			// (priors fitted before it have none); the caller's recipe stays.
+			d := *cfg.Diffusion
+			d.Skip = saved.Diffusion.Skip
+			cfg.Diffusion = &d
+		}
+		net := &diffusionNet{cfg: cfg, train: training, test: heldOut,
+			z: cfg.standardise(training.Z), zTest: cfg.standardise(heldOut.Z)}
+		return fitNetwork(b, dir, cfg, ctx, start, net, opt)
+	})
+}
+
+// diffusionNet is the diffusion prior's fit: the denoiser's ε loss on
+// standardised codes.
+type diffusionNet struct {
+	cfg         Config
+	train, test Codes
+	z, zTest    []float32 // standardised codes
+}
+
+func (n *diffusionNet) what() string { return "diffusion prior" }
+
+func (n *diffusionNet) recipe() netRecipe {
+	d := n.cfg.Diffusion
+	return netRecipe{Steps: d.Steps, LR: d.LR, Schedule: d.schedule(), EMA: d.EMA}
+}
+
+func (n *diffusionNet) loss(ctx *context.Context, in []*Node) *Node {
+	return DiffusionLoss(ctx, n.cfg, in[0], in[1])
+}
+
+func (n *diffusionNet) heldOutLoss(ctx *context.Context, in []*Node) *Node {
+	return noiseLoss(ctx, n.cfg, in[0], in[1], in[2], in[3])
+}
+
+// batch returns step's batch: codes drawn with replacement by a generator
+// seeded by the seed and the step, and their labels.
+func (n *diffusionNet) batch(step int64) []*tensors.Tensor {
+	d, rows, bs := n.cfg.Latent, n.train.rows(n.cfg.Latent), n.cfg.Diffusion.BatchSize
+	rng := rand.New(rand.NewPCG(uint64(n.cfg.Seed), uint64(step)))
+	z, y := make([]float32, bs*d), make([]int32, bs)
+	for i := range bs {
+		j := rng.IntN(rows)
+		copy(z[i*d:(i+1)*d], n.z[j*d:(j+1)*d])
+		if n.train.Labels != nil {
+			y[i] = int32(n.train.Labels[j])
+		}
+	}
+	return []*tensors.Tensor{tensors.FromFlatDataAndDimensions(z, bs, d), tensors.FromFlatDataAndDimensions(y, bs)}
+}
+
+// heldOut is the held-out codes (up to 4,096 of them) with times and noise
+// drawn from a fixed seed, so successive losses compare.
+func (n *diffusionNet) heldOut() []*tensors.Tensor {
+	d := n.cfg.Latent
+	rows := min(n.test.rows(d), 4096)
+	if rows == 0 {
+		return nil
+	}
+	rng := rand.New(rand.NewPCG(uint64(n.cfg.Seed), 0x74657374))
+	t, eps, y := make([]float32, rows), make([]float32, rows*d), make([]int32, rows)
+	for i := range t {
+		t[i] = rng.Float32()
+		if n.test.Labels != nil {
+			y[i] = int32(n.test.Labels[i])
+		}
+	}
+	for i := range eps {
+		eps[i] = float32(rng.NormFloat64())
+	}
+	return []*tensors.Tensor{tensors.FromFlatDataAndDimensions(n.zTest[:rows*d], rows, d),
+		tensors.FromFlatDataAndDimensions(y, rows), tensors.FromFlatDataAndDimensions(t, rows),
+		tensors.FromFlatDataAndDimensions(eps, rows, d)}
 }
 
 // KindDiffusion is the diffusion prior: a denoising diffusion model over

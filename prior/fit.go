@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 
@@ -16,6 +15,7 @@ import (
 
 	"github.com/latent-vae/latent/checkpoints"
 	"github.com/latent-vae/latent/internal/runlock"
+	"github.com/latent-vae/latent/internal/schedule"
 	"github.com/latent-vae/latent/rundir"
 )
 
@@ -150,22 +150,60 @@ func (e *InterruptedError) Error() string {
 	return fmt.Sprintf("interrupted at step %d of %d", e.Done, e.Steps)
 }
 
-// WarmupSteps is the diffusion prior's learning-rate warm-up: the rate
-// rises linearly to its peak, then stays there, so a fit resumed with more
-// steps follows the schedule of one asked for them from the start.
+// WarmupSteps is a trained prior's learning-rate warm-up: the rate rises
+// linearly to its peak, then stays there, so a fit resumed with more steps
+// follows the schedule of one asked for them from the start.
 const WarmupSteps = 200
 
-// FitDiffusion trains a diffusion prior of cfg on the training codes as
-// latent trains a VAE: Adam at a constant learning rate after a warm-up, a moving
-// average of the weights, the batch of a step a pure function of the seed
-// and the step, checkpoints in dir (with the optimizer and RNG state, so
-// a resumed fit ends as an uninterrupted one), a lock on dir, and the
+// network is a prior fitted by gradient steps (the diffusion's denoiser,
+// the transformer over code grids): what fitNetwork asks of its kind.
+type network interface {
+	// what names the prior in messages: "diffusion prior".
+	what() string
+	// recipe is the fit's steps, learning rate and weight averaging.
+	recipe() netRecipe
+	// loss is the training loss of a batch's inputs, its noise drawn from
+	// ctx's RNG.
+	loss(ctx *context.Context, in []*Node) *Node
+	// heldOutLoss is the loss of the held-out inputs, which hold any noise
+	// it needs, so successive values compare.
+	heldOutLoss(ctx *context.Context, in []*Node) *Node
+	// batch is the inputs of step's batch, a pure function of the seed
+	// and the step.
+	batch(step int64) []*tensors.Tensor
+	// heldOut is the inputs of the held-out loss; nil when there are none.
+	heldOut() []*tensors.Tensor
+}
+
+// netRecipe is what every trained prior's fit shares.
+type netRecipe struct {
+	Steps    int64
+	LR       float64
+	Schedule schedule.LR
+	EMA      float64 // decay of the weights' moving average (0: none)
+}
+
+// fitNetwork trains net as latent trains a VAE: Adam on the recipe's
+// schedule, a moving average of the weights, checkpoints of cfg in dir
+// (with the optimizer and RNG state, so a resumed fit ends as an
+// uninterrupted one) from step start of ctx, a lock on dir, and the
 // held-out loss in dir's metrics.csv.
-func FitDiffusion(b backends.Backend, dir string, cfg Config, training, heldOut Codes, opt FitOptions) error {
-	cfg.Kind = KindDiffusion
-	if err := cfg.Diffusion.Validate(); err != nil {
-		return fmt.Errorf("diffusion prior: %w", err)
+func fitNetwork(b backends.Backend, dir string, cfg Config, ctx *context.Context, start int64, net network, opt FitOptions) error {
+	r := net.recipe()
+	if opt.Resume && start >= r.Steps {
+		return fmt.Errorf("%s holds a fit of %d steps: a resumed fit to %d steps does nothing; give more steps", dir, start, r.Steps)
 	}
+	f := &fitter{cfg: cfg, ctx: ctx, net: net}
+	if err := f.compile(b); err != nil {
+		return err
+	}
+	defer f.finalize()
+	return f.run(dir, start, opt)
+}
+
+// lockedFit creates dir, holds its lock while fit runs, and returns fit's
+// error.
+func lockedFit(dir string, fit func() error) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("creating %s: %w", dir, err)
 	}
@@ -174,87 +212,67 @@ func FitDiffusion(b backends.Backend, dir string, cfg Config, training, heldOut 
 		return err
 	}
 	defer lock.Release()
-	ctx, start, err := diffusionContext(dir, &cfg, opt.Resume)
-	if err != nil {
-		return err
-	}
-	if opt.Resume && start >= cfg.Diffusion.Steps {
-		return fmt.Errorf("%s holds a fit of %d steps: a resumed fit to %d steps does nothing; give more steps", dir, start, cfg.Diffusion.Steps)
-	}
-	f := &fitter{cfg: cfg, ctx: ctx, train: training, test: heldOut}
-	if err := f.compile(b); err != nil {
-		return err
-	}
-	defer f.finalize()
-	return f.run(dir, start, opt)
+	return fit()
 }
 
-// diffusionContext returns a fresh context seeded by cfg.Seed, or with
-// Resume the latest checkpoint's, and the step to start from. A resumed
-// fit keeps the denoiser's skip path as it was fitted (priors fitted
-// before it have none).
-func diffusionContext(dir string, cfg *Config, resume bool) (*context.Context, int64, error) {
+// netContext returns a fresh context seeded by cfg.Seed, or with resume
+// the latest checkpoint's in dir, the step to start from, and that
+// checkpoint's config (nil for a fresh context).
+func netContext(dir string, cfg Config, resume bool) (*context.Context, int64, *Config, error) {
 	ctx := context.New()
 	if !resume {
 		ctx.SetRNGStateFromSeed(cfg.Seed)
-		return ctx, 0, nil
+		return ctx, 0, nil, nil
 	}
 	ck, _, err := checkpoints.Latest(dir)
 	if errors.Is(err, checkpoints.ErrNone) {
 		ctx.SetRNGStateFromSeed(cfg.Seed)
-		return ctx, 0, nil // stopped before its first checkpoint: start over
+		return ctx, 0, nil, nil // stopped before its first checkpoint: start over
 	}
 	if err != nil {
-		return nil, 0, fmt.Errorf("resuming the diffusion prior: %w", err)
+		return nil, 0, nil, fmt.Errorf("resuming the %s prior: %w", cfg.Kind, err)
 	}
-	saved, err := savedConfig(ck, KindDiffusion)
+	saved, err := savedConfig(ck, cfg.Kind)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
-	if saved.Diffusion == nil {
-		return nil, 0, fmt.Errorf("%s: holds no diffusion prior's config", ck.Path)
-	}
-	d := *cfg.Diffusion // the caller's recipe stays as it was
-	d.Skip = saved.Diffusion.Skip
-	cfg.Diffusion = &d
 	if err := ck.Restore(ctx); err != nil {
-		return nil, 0, fmt.Errorf("%s: %w", ck.Path, err)
+		return nil, 0, nil, fmt.Errorf("%s: %w", ck.Path, err)
 	}
-	return ctx, ck.Step, nil
+	return ctx, ck.Step, &saved, nil
 }
 
-// fitter holds a diffusion fit's compiled graphs and data.
+// fitter holds a trained prior's compiled graphs.
 type fitter struct {
-	cfg         Config
-	ctx         *context.Context
-	train, test Codes
-	z, zTest    []float32 // standardised codes
-	step, eval  *context.Exec
+	cfg        Config
+	ctx        *context.Context
+	net        network
+	step, eval *context.Exec
 }
 
 func (f *fitter) compile(b backends.Backend) error {
-	f.z, f.zTest = f.cfg.standardise(f.train.Z), f.cfg.standardise(f.test.Z)
-	adam := optimizers.Adam().LearningRate(f.cfg.Diffusion.LR).Done()
-	ema := f.cfg.Diffusion.EMA
+	r := f.net.recipe()
+	adam := optimizers.Adam().LearningRate(r.LR).Done()
 	var err error
-	f.step, err = context.NewExec(b, f.ctx.Checked(false), func(ctx *context.Context, z0, y, lr *Node) *Node {
-		optimizers.LearningRateVar(ctx, lr.DType(), f.cfg.Diffusion.LR).SetValueGraph(lr)
-		loss := DiffusionLoss(ctx, f.cfg, z0, y)
-		adam.UpdateGraph(ctx, z0.Graph(), loss)
-		if ema > 0 {
-			rundir.UpdateAverages(ctx, z0.Graph(), ema)
+	f.step, err = context.NewExec(b, f.ctx.Checked(false), func(ctx *context.Context, in []*Node) *Node {
+		lr := in[len(in)-1]
+		optimizers.LearningRateVar(ctx, lr.DType(), r.LR).SetValueGraph(lr)
+		loss := f.net.loss(ctx, in[:len(in)-1])
+		adam.UpdateGraph(ctx, lr.Graph(), loss)
+		if r.EMA > 0 {
+			rundir.UpdateAverages(ctx, lr.Graph(), r.EMA)
 		}
 		return loss
 	})
 	if err != nil {
-		return fmt.Errorf("building the diffusion prior's training step: %w", err)
+		return fmt.Errorf("building the %s's training step: %w", f.net.what(), err)
 	}
-	f.eval, err = context.NewExec(b, f.ctx.Reuse(), func(ctx *context.Context, z0, y, t, eps *Node) *Node {
-		return noiseLoss(ctx, f.cfg, z0, y, t, eps)
+	f.eval, err = context.NewExec(b, f.ctx.Reuse(), func(ctx *context.Context, in []*Node) *Node {
+		return f.net.heldOutLoss(ctx, in)
 	})
 	if err != nil {
 		f.step.Finalize()
-		return fmt.Errorf("building the diffusion prior's held-out loss: %w", err)
+		return fmt.Errorf("building the %s's held-out loss: %w", f.net.what(), err)
 	}
 	return nil
 }
@@ -264,34 +282,33 @@ func (f *fitter) finalize() {
 	f.eval.Finalize()
 }
 
-// run trains from step start to the config's steps.
+// run trains from step start to the recipe's steps.
 func (f *fitter) run(dir string, start int64, opt FitOptions) error {
-	d := f.cfg.Diffusion
+	r := f.net.recipe()
 	metrics, err := openMetrics(filepath.Join(dir, "metrics.csv"), start)
 	if err != nil {
 		return err
 	}
 	defer metrics.Close()
-	for step := start; step < d.Steps; step++ {
+	for step := start; step < r.Steps; step++ {
 		if stopped(opt.Stop) {
 			return f.interrupt(dir, start, step)
 		}
-		z, y := f.batch(step)
-		lr := float32(d.schedule().At(step))
-		out, err := f.step.Exec(z, y, lr)
+		in := append(f.net.batch(step), tensors.FromScalar(float32(r.Schedule.At(step))))
+		out, err := f.step.Exec(anys(in)...)
 		if err != nil {
-			return fmt.Errorf("diffusion prior step %d: %w", step, err)
+			return fmt.Errorf("%s step %d: %w", f.net.what(), step, err)
 		}
 		loss := float64(tensors.MustCopyFlatData[float32](out[0])[0])
 		out[0].FinalizeAll()
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
-			return fmt.Errorf("diffusion prior step %d: the loss is %g; lower --lr", step, loss)
+			return fmt.Errorf("%s step %d: the loss is %g; lower --lr", f.net.what(), step, loss)
 		}
 		done := step + 1
 		if opt.Progress != nil {
-			opt.Progress(done, d.Steps, loss)
+			opt.Progress(done, r.Steps, loss)
 		}
-		if done%max(opt.EvalEvery, 1) == 0 || done == d.Steps {
+		if done%max(opt.EvalEvery, 1) == 0 || done == r.Steps {
 			held, err := f.heldOutLoss()
 			if err != nil {
 				return err
@@ -303,13 +320,22 @@ func (f *fitter) run(dir string, start int64, opt FitOptions) error {
 				opt.Eval(done, loss, held)
 			}
 		}
-		if done%max(opt.SaveEvery, 1) == 0 || done == d.Steps {
+		if done%max(opt.SaveEvery, 1) == 0 || done == r.Steps {
 			if err := save(dir, done, f.cfg, f.ctx, 2); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// anys converts tensors to the arguments of an Exec.
+func anys(ts []*tensors.Tensor) []any {
+	out := make([]any, len(ts))
+	for i, t := range ts {
+		out[i] = t
+	}
+	return out
 }
 
 // stopped reports whether stop is closed.
@@ -330,49 +356,18 @@ func (f *fitter) interrupt(dir string, start, done int64) error {
 			return err
 		}
 	}
-	return &InterruptedError{Done: done, Steps: f.cfg.Diffusion.Steps}
+	return &InterruptedError{Done: done, Steps: f.net.recipe().Steps}
 }
 
-// batch returns step's batch: codes drawn with replacement by a generator
-// seeded by the seed and the step, and their labels.
-func (f *fitter) batch(step int64) (*tensors.Tensor, *tensors.Tensor) {
-	d, n, bs := f.cfg.Latent, f.train.rows(f.cfg.Latent), f.cfg.Diffusion.BatchSize
-	rng := rand.New(rand.NewPCG(uint64(f.cfg.Seed), uint64(step)))
-	z, y := make([]float32, bs*d), make([]int32, bs)
-	for i := range bs {
-		j := rng.IntN(n)
-		copy(z[i*d:(i+1)*d], f.z[j*d:(j+1)*d])
-		if f.train.Labels != nil {
-			y[i] = int32(f.train.Labels[j])
-		}
-	}
-	return tensors.FromFlatDataAndDimensions(z, bs, d), tensors.FromFlatDataAndDimensions(y, bs)
-}
-
-// heldOutLoss is the loss on the held-out codes (up to 4,096 of them), at
-// times and noise drawn from a fixed seed, so successive values compare.
+// heldOutLoss is the loss on the network's held-out inputs (NaN without any).
 func (f *fitter) heldOutLoss() (float64, error) {
-	d := f.cfg.Latent
-	n := min(f.test.rows(d), 4096)
-	if n == 0 {
+	in := f.net.heldOut()
+	if in == nil {
 		return math.NaN(), nil
 	}
-	rng := rand.New(rand.NewPCG(uint64(f.cfg.Seed), 0x74657374))
-	t, eps, y := make([]float32, n), make([]float32, n*d), make([]int32, n)
-	for i := range t {
-		t[i] = rng.Float32()
-		if f.test.Labels != nil {
-			y[i] = int32(f.test.Labels[i])
-		}
-	}
-	for i := range eps {
-		eps[i] = float32(rng.NormFloat64())
-	}
-	out, err := f.eval.Exec(tensors.FromFlatDataAndDimensions(f.zTest[:n*d], n, d),
-		tensors.FromFlatDataAndDimensions(y, n), tensors.FromFlatDataAndDimensions(t, n),
-		tensors.FromFlatDataAndDimensions(eps, n, d))
+	out, err := f.eval.Exec(anys(in)...)
 	if err != nil {
-		return 0, fmt.Errorf("diffusion prior held-out loss: %w", err)
+		return 0, fmt.Errorf("%s held-out loss: %w", f.net.what(), err)
 	}
 	defer out[0].FinalizeAll()
 	return float64(tensors.MustCopyFlatData[float32](out[0])[0]), nil

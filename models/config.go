@@ -14,6 +14,7 @@ package models
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
@@ -130,8 +131,8 @@ func (c Config) Network() string {
 // Ladder, else 1. A code of Latent values holds Layers groups of
 // Latent/Layers values, the top layer first.
 func (c Config) Layers() int {
-	if c.Network() == Ladder {
-		return c.Groups
+	if m, ok := modelOf(c); ok && m.layers != nil {
+		return m.layers(c)
 	}
 	return 1
 }
@@ -158,14 +159,12 @@ func DefaultConfig() Config {
 }
 
 // WithFamilyDefaults returns c with the fields its network needs and c
-// leaves at zero filled in: one residual block per resolution for ResNet
-// and Ladder, two stochastic layers for Ladder.
+// leaves at zero filled in (one residual block per resolution for ResNet
+// and Ladder, two stochastic layers for Ladder), and the pixel head's
+// window.
 func WithFamilyDefaults(c Config) Config {
-	if net := c.Network(); net != Conv && c.Blocks == 0 {
-		c.Blocks = 1
-	}
-	if c.Network() == Ladder && c.Groups == 0 {
-		c.Groups = 2
+	if m, ok := modelOf(c); ok && m.defaults != nil {
+		c = m.defaults(c)
 	}
 	if c.Autoregressive() && c.PixelKernel == 0 {
 		c.PixelKernel = DefaultPixelKernel
@@ -211,28 +210,51 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// validateFamily checks the fields that only some networks use.
+// validateFamily checks the model's name and the fields that only some
+// networks use (each registered Model's check).
 func (c Config) validateFamily() error {
-	net := c.Network()
+	m, ok := modelOf(c)
 	switch {
-	case net != Conv && net != ResNet && net != Ladder:
-		return fmt.Errorf("model %q: want %q, %q or %q", c.Model, Conv, ResNet, Ladder)
-	case net == Conv && (c.Blocks != 0 || c.Norm != NormNone):
-		return fmt.Errorf("blocks %d, norm %q: only the %q and %q models have residual blocks", c.Blocks, c.Norm, ResNet, Ladder)
-	case net != Conv && c.Blocks < 1:
-		return fmt.Errorf("blocks %d: the %q model needs at least one residual block per resolution", c.Blocks, net)
+	case !ok:
+		return fmt.Errorf("model %q: want %s", c.Model, orList(ModelNames()))
 	case c.Norm != NormNone && c.Norm != NormLayer:
 		return fmt.Errorf("norm %q: want none (empty) or %q", c.Norm, NormLayer)
-	case net == Ladder && c.Groups < 2:
-		return fmt.Errorf("groups %d: a ladder needs at least 2 stochastic layers", c.Groups)
-	case net == Ladder && c.Latent%c.Groups != 0:
-		return fmt.Errorf("latent size %d is not divisible into %d stochastic layers", c.Latent, c.Groups)
-	case net == Ladder && c.Hidden <= 0:
-		return fmt.Errorf("hidden units %d: a ladder's top-down path needs positive hidden units", c.Hidden)
-	case net != Ladder && c.Groups != 0:
-		return fmt.Errorf("groups %d: only the %q model has several stochastic layers", c.Groups, Ladder)
+	}
+	if m.check != nil {
+		if err := m.check(c); err != nil {
+			return err
+		}
 	}
 	return c.validatePixel()
+}
+
+// orList quotes names as "a", "b" or "c".
+func orList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	if len(q) < 2 {
+		return strings.Join(q, "")
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]
+}
+
+// needsBlocks refuses a config of a model with residual blocks without
+// one per resolution.
+func needsBlocks(c Config) error {
+	if c.Blocks < 1 {
+		return fmt.Errorf("blocks %d: the %q model needs at least one residual block per resolution", c.Blocks, c.Network())
+	}
+	return nil
+}
+
+// oneStochasticLayer refuses groups on a model with one stochastic layer.
+func oneStochasticLayer(c Config) error {
+	if c.Groups != 0 {
+		return fmt.Errorf("groups %d: only the %q model has several stochastic layers", c.Groups, Ladder)
+	}
+	return nil
 }
 
 // validatePixel checks the pixel head's fields.

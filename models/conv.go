@@ -16,6 +16,17 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/layers/activations"
 )
 
+func init() {
+	registerModel(Model{Name: Conv, Rank: 10, Help: "stride-2 convolutions and a mirrored decoder",
+		net: oneLayer{convEncode, convDecode},
+		check: func(c Config) error {
+			if c.Blocks != 0 || c.Norm != NormNone {
+				return fmt.Errorf("blocks %d, norm %q: only the %q and %q models have residual blocks", c.Blocks, c.Norm, ResNet, Ladder)
+			}
+			return oneStochasticLayer(c)
+		}})
+}
+
 // convEncode maps images [B, H, W, C] in [0, 1] to the posterior's mean
 // and log-variance, each [B, Latent].
 func convEncode(ctx *context.Context, cfg Config, x *Node) (mean, logVar *Node) {

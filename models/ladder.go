@@ -24,6 +24,36 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/layers/activations"
 )
 
+func init() {
+	registerModel(Model{Name: Ladder, Rank: 30, Help: "hierarchical, --groups stochastic layers",
+		net:    ladder{},
+		layers: func(c Config) int { return c.Groups },
+		defaults: func(c Config) Config {
+			if c.Groups == 0 {
+				c.Groups = 2
+			}
+			return withBlocks(c)
+		},
+		check: checkLadder})
+}
+
+// checkLadder checks a ladder's residual blocks, stochastic layers and
+// hidden units.
+func checkLadder(c Config) error {
+	if err := needsBlocks(c); err != nil {
+		return err
+	}
+	switch {
+	case c.Groups < 2:
+		return fmt.Errorf("groups %d: a ladder needs at least 2 stochastic layers", c.Groups)
+	case c.Latent%c.Groups != 0:
+		return fmt.Errorf("latent size %d is not divisible into %d stochastic layers", c.Latent, c.Groups)
+	case c.Hidden <= 0:
+		return fmt.Errorf("hidden units %d: a ladder's top-down path needs positive hidden units", c.Hidden)
+	}
+	return nil
+}
+
 type ladder struct{}
 
 // pickCode chooses layer t's code given its posterior's mean and

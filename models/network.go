@@ -7,6 +7,7 @@ package models
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // graph ops read best unqualified
@@ -44,16 +45,66 @@ type network interface {
 	draw(ctx *context.Context, cfg Config, x, y *Node, k int, noise *Noise) ([]Group, *Node)
 }
 
+// Model is one network of the family, as its file registers it from an
+// init function (conv.go, resnet.go, ladder.go): nothing else switches on
+// a model's name.
+type Model struct {
+	Name string // the value of Config.Model
+	Help string // what it is, in a few words, for --model's help
+	Rank int    // its place in lists: the lower, the earlier
+	net  network
+	// layers is a config's number of stochastic layers (nil: 1).
+	layers func(Config) int
+	// defaults fills in the fields the model needs that a config leaves at
+	// zero (nil: none).
+	defaults func(Config) Config
+	// check reports the first field the model needs and lacks, or has and
+	// cannot use (nil: none).
+	check func(Config) error
+}
+
+// models holds the registered networks. It is written only by
+// registerModel from init functions, and read-only after.
+var models []Model
+
+// registerModel makes a network available to configs. A name registered
+// twice is a programming error, and panics.
+func registerModel(m Model) {
+	if m.Name == "" || slices.ContainsFunc(models, func(o Model) bool { return o.Name == m.Name }) {
+		panic(fmt.Sprintf("models: model %q registered twice or empty", m.Name))
+	}
+	models = append(models, m)
+	slices.SortStableFunc(models, func(a, b Model) int { return a.Rank - b.Rank })
+}
+
+// Models are the registered networks, by rank.
+func Models() []Model { return slices.Clone(models) }
+
+// ModelNames are the registered networks' names, by rank.
+func ModelNames() []string {
+	out := make([]string, len(models))
+	for i, m := range models {
+		out[i] = m.Name
+	}
+	return out
+}
+
+// modelOf is the registered network of cfg.Network(), or false.
+func modelOf(cfg Config) (Model, bool) {
+	i := slices.IndexFunc(models, func(m Model) bool { return m.Name == cfg.Network() })
+	if i < 0 {
+		return Model{}, false
+	}
+	return models[i], true
+}
+
 // networkOf is cfg's network; cfg has been validated.
 func networkOf(cfg Config) network {
-	switch cfg.Network() {
-	case ResNet:
-		return oneLayer{resnetEncode, resnetDecode}
-	case Ladder:
-		return ladder{}
-	default:
-		return oneLayer{convEncode, convDecode}
+	m, ok := modelOf(cfg)
+	if !ok {
+		panic(fmt.Sprintf("models: model %q is not registered (the config was not validated)", cfg.Model))
 	}
+	return m.net
 }
 
 // Encode maps images [B, H, W, C] in [0, 1] to the posterior's mean and

@@ -17,6 +17,27 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/layers/activations"
 )
 
+func init() {
+	registerModel(Model{Name: ResNet, Rank: 20, Help: "residual blocks",
+		net:      oneLayer{resnetEncode, resnetDecode},
+		defaults: withBlocks,
+		check: func(c Config) error {
+			if err := needsBlocks(c); err != nil {
+				return err
+			}
+			return oneStochasticLayer(c)
+		}})
+}
+
+// withBlocks gives a model of residual blocks one per resolution when a
+// config leaves them at zero.
+func withBlocks(c Config) Config {
+	if c.Blocks == 0 {
+		c.Blocks = 1
+	}
+	return c
+}
+
 // resnetEncode maps images [B, H, W, C] to the posterior's mean and
 // log-variance [B, Latent].
 func resnetEncode(ctx *context.Context, cfg Config, x *Node) (mean, logVar *Node) {

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/latent-vae/latent/data"
+	"github.com/latent-vae/latent/generate"
 	"github.com/latent-vae/latent/models"
 	"github.com/latent-vae/latent/prior"
 )
@@ -51,16 +52,17 @@ type completer = func(cmd *cobra.Command, args []string, toComplete string) ([]c
 // by command path and flag name where a command's flag differs.
 func valueCompleters() map[string]completer {
 	return map[string]completer{
-		"run":                       completeRunFolders,
-		"init":                      completeRunFolders,
-		"prior":                     completePriors,
-		"kind":                      words(prior.KindNames()...),
-		"latent prior score --kind": completeFittedKinds,
-		"likelihood":                words(models.Bernoulli, models.Gaussian, models.DiscreteLogistic),
-		"model":                     words(models.Conv, models.ResNet, models.Ladder),
-		"method":                    words(methodPCA, methodTSNE, methodUMAP),
-		"split":                     words("train", "test"),
-		"among":                     words("train", "test"),
+		"run":                         completeRunFolders,
+		"init":                        completeRunFolders,
+		"prior":                       completePriors,
+		"kind":                        words(prior.KindNames()...),
+		"latent prior score --kind":   completeFittedKinds,
+		"likelihood":                  words(models.Bernoulli, models.Gaussian, models.DiscreteLogistic),
+		"model":                       words(models.Conv, models.ResNet, models.Ladder),
+		"method":                      words(methodPCA, methodTSNE, methodUMAP),
+		"latent interpolate --method": words(string(generate.MethodSlerp), string(generate.MethodLerp)),
+		"split":                       words("train", "test"),
+		"among":                       words("train", "test"),
 	}
 }
 

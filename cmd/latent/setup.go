@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -28,18 +29,20 @@ type cudaFlag int
 const cudaAlone = "alone"
 
 // version completes a --cuda given alone with the major version that
-// follows it as the first of the operands args (--cuda 12), and returns
-// the other operands.
-func (c *cudaFlag) version(args []string) []string {
+// follows it as the first of the operands args (--cuda 12: a number),
+// else 13, and returns the other operands.
+func (c *cudaFlag) version(args []string) ([]string, error) {
 	if *c >= 0 {
-		return args
+		return args, nil
 	}
 	*c = 13
-	if len(args) > 0 && (args[0] == "12" || args[0] == "13") {
-		*c = map[string]cudaFlag{"12": 12, "13": 13}[args[0]]
-		return args[1:]
+	if len(args) == 0 || args[0] == "" || strings.Trim(args[0], "0123456789") != "" {
+		return args, nil
 	}
-	return args
+	if err := c.Set(args[0]); err != nil {
+		return nil, usagef("invalid value %q for flag --cuda: %v", args[0], err)
+	}
+	return args[1:], nil
 }
 
 func (c *cudaFlag) String() string {
@@ -89,7 +92,11 @@ func setupCommand(fs *pflag.FlagSet) runFunc {
 // and its NVIDIA libraries, or say they are there already.
 func runSetup(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
 	dir, index *string, force *bool, cuda *cudaFlag, pluginOnly *bool) error {
-	if err := parseArgs(fs, cuda.version(args)); err != nil {
+	args, err := cuda.version(args)
+	if err != nil {
+		return err
+	}
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
 	if *pluginOnly && *cuda == 0 {

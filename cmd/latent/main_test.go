@@ -110,6 +110,7 @@ func TestUsage(t *testing.T) {
 		{[]string{"features", "train", "--data", "mnist"}, 2, "-o is required"},
 		{[]string{"sample", "--run", "r", "--temp", "2"}, 2, "flag provided but not defined: --temp; did you mean --temperature?"},
 		{[]string{"sample", "-x"}, 2, "flag provided but not defined: -x"},
+		{[]string{"sample", "-run", "r"}, 2, "flag provided but not defined: -run; did you mean --run?"},
 		{[]string{"sample", "-o"}, 2, "flag needs an argument: -o"},
 		{[]string{"data", "fetch"}, 2, "fetch wants a data set name: mnist, fashion-mnist or kmnist"},
 		{[]string{"data", "fetc", "mnist"}, 2, `unknown subcommand "fetc"; did you mean "fetch"?`},

@@ -74,10 +74,9 @@ func flagError(cmd *cobra.Command, err error) error {
 	)
 	switch {
 	case errors.As(err, &unknown):
-		name := unknown.GetSpecifiedName()
-		typed := "--" + name
-		if unknown.GetSpecifiedShortnames() != "" {
-			typed = "-" + name
+		name, typed := unknown.GetSpecifiedName(), "--"+unknown.GetSpecifiedName()
+		if short := unknown.GetSpecifiedShortnames(); short != "" {
+			name, typed = short, "-"+short // -run: --run with one dash, not -r -u -n
 		}
 		return usagef("flag provided but not defined: %s%s", typed, flagSuggestion(cmd.Flags(), name))
 	case errors.As(err, &noValue):

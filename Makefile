@@ -73,12 +73,15 @@ chromium:
 		$$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends chromium; \
 	fi
 
-# zsh and fish for the syntax check of their completion scripts
-# (TestCompletion), from Debian's packages like chromium above. Nothing
-# happens when both are installed.
+# zsh, fish and bash-completion (whose _get_comp_words_by_ref cobra's bash
+# script calls) for TestCompletion, which completes in each shell, from
+# Debian's packages like chromium above. Nothing happens when all are
+# installed.
 COMPLETION_SHELLS := zsh fish
+BASH_COMPLETION := /usr/share/bash-completion/bash_completion
 shells:
-	@missing=$$(for s in $(COMPLETION_SHELLS); do command -v $$s >/dev/null || echo $$s; done); \
+	@missing=$$(for s in $(COMPLETION_SHELLS); do command -v $$s >/dev/null || echo $$s; done; \
+		[ -f $(BASH_COMPLETION) ] || echo bash-completion); \
 	if [ -n "$$missing" ]; then \
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends $$missing; \
@@ -151,7 +154,7 @@ demo: build
 # by features.DefaultRecipe, deterministic for its seed; then put the printed
 # SHA-256 into features.MNISTSHA256 (TestShippedMNIST checks both).
 feature-net: build
-	$(BIN) score --train-features mnist -o features/mnist.safetensors
+	$(BIN) features train --data mnist -o features/mnist.safetensors
 	sha256sum features/mnist.safetensors
 
 # latent (XLA CPU, pure Go) against PyTorch on the same model, side by side.

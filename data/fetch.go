@@ -114,6 +114,9 @@ func (o FetchOptions) client() (*http.Client, func()) {
 	return &http.Client{Transport: tr}, tr.CloseIdleConnections
 }
 
+// Fetchable returns the names of the sets Fetch downloads.
+func Fetchable() []string { return []string{MNIST, FashionMNIST, KMNIST} }
+
 // Fetch downloads the files of a named set (mnist, fashion-mnist or kmnist)
 // into dir, creating it. Each file's checksum is checked against the
 // published one; files already present and correct are kept. A download is

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -269,5 +270,23 @@ func TestFetchDefaultTimeouts(t *testing.T) {
 				t.Errorf("%s left in the folder", entries[0].Name())
 			}
 		})
+	}
+}
+
+// TestFetchable checks that every set Fetchable names is one Fetch
+// downloads (a published set with its checksums), and that a named set
+// that is not published (EMNIST) is not among them.
+func TestFetchable(t *testing.T) {
+	names := Fetchable()
+	if len(names) < 3 {
+		t.Fatalf("Fetchable() = %q, want mnist, fashion-mnist and kmnist", names)
+	}
+	for _, name := range names {
+		if set, err := published(name, ""); err != nil || len(set.files) == 0 {
+			t.Errorf("Fetchable names %s, which Fetch refuses: %v", name, err)
+		}
+	}
+	if slices.Contains(names, emnistPrefix+"digits") {
+		t.Errorf("Fetchable() = %q names EMNIST, which is not published file by file", names)
 	}
 }

@@ -17,7 +17,7 @@ import (
 )
 
 // mnistFile is MNIST's feature network, trained by DefaultRecipe with
-// `make features` (`latent score --train-features mnist -o features/mnist.safetensors`).
+// `make features` (`latent features train --data mnist -o features/mnist.safetensors`).
 //
 //go:embed mnist.safetensors
 var mnistFile []byte

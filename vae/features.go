@@ -25,7 +25,7 @@ func (s *Session) featureNet(featArg string, set *data.Set) (*features.Net, stri
 		net, err := s.netForSet(set)
 		if errors.Is(err, features.ErrUnlabelled) {
 			return nil, "", fmt.Errorf("run %s: data set %s has no labels, so latent cannot train a feature network for it; "+
-				"give --features FILE_OR_RUN naming one (a file from `latent score --train-features DATA -o FILE`, "+
+				"give --features FILE_OR_RUN naming one (a file from `latent features train --data DATA -o FILE`, "+
 				"or a run whose data set is labelled)", s.Run.Dir, set.Name)
 		}
 		return net, featureName(set), err

@@ -17,8 +17,8 @@ const AllPriors = "all"
 
 // ScoreOptions say what Score measures.
 type ScoreOptions struct {
-	// Features names the feature network: a file written by latent score
-	// --train-features, a run folder whose labelled data set gives one, or
+	// Features names the feature network: a file written by latent
+	// features train, a run folder whose labelled data set gives one, or
 	// "" for the run's data set's own.
 	Features string
 	// Priors are the priors whose samples are scored, a row each (see

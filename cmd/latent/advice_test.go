@@ -17,14 +17,8 @@ import (
 // that resolves the error names it.
 func TestAdviceNamesOnlyAcceptedFlags(t *testing.T) {
 	flagRE := regexp.MustCompile(`--?[a-z][a-z0-9-]*`)
-	cmds := commands()
 	named := map[string]int{} // how many commands name each hint's flag
-	for _, name := range commandNames(cmds) {
-		fs := flagSet(cmds[name])
-		if fs == nil {
-			t.Errorf("latent %s returns no flag set for --help", name)
-			continue
-		}
+	for name, fs := range commandFlags(t) {
 		for _, h := range hints() {
 			got := advice(fmt.Errorf("loading: %w", h.err), fs)
 			for _, f := range flagRE.FindAllString(got, -1) {

@@ -8,25 +8,34 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/spf13/pflag"
+
 	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/eval"
 	"github.com/latent-vae/latent/vae"
 )
+
+// anomalyCommand defines `latent anomaly`'s flags on fs and returns its body, runAnomaly.
+func anomalyCommand(fs *pflag.FlagSet) runFunc {
+	f := evalFlags(fs, true)
+	ood := fs.String("ood", "", "out-of-distribution data set whose test images are the positives of an AUROC")
+	k := fs.IntP("k", "k", 32, "number of most anomalous images in the grid, each captioned index:label score (columns: a divisor of k when one fits)")
+	out := outFlag(fs, "worst.png", "a grid of the most anomalous test images", formatPNG)
+	csvPath := fs.String("csv", "", "write the scores (index,label,score, the highest score first) to this file instead of stdout")
+	samples := fs.Int("samples", 1, "draws of z per image averaged into its score")
+	scale := scaleFlag(fs)
+	return func(args []string, stdout, stderr io.Writer) error {
+		return runAnomaly(fs, args, stdout, stderr, f, ood, k, out, csvPath, samples, scale)
+	}
+}
 
 // runAnomaly implements `latent anomaly`: each test image's score is its
 // negative ELBO (reconstruction term averaged over --samples draws of z,
 // plus the exact KL); the scores go out as CSV, the highest-scoring images
 // as a grid, and with --ood the AUROC of telling the run's test images
 // (negatives) from another set's (positives) by score.
-func runAnomaly(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("anomaly", "--run DIR [--data X] [--ood Y] [-k 32] [-o worst.png] [--csv scores.csv] [--samples 1] [--scale 3] [--seed S] [--limit N] [--batch B] [--backend B]", stderr)
-	f := evalFlags(fs, true)
-	ood := fs.String("ood", "", "out-of-distribution data set whose test images are the positives of an AUROC")
-	k := fs.Int("k", 32, "number of most anomalous images in the grid, each captioned index:label score (columns: a divisor of k when one fits)")
-	out := outFlag(fs, "worst.png", "a grid of the most anomalous test images", formatPNG)
-	csvPath := fs.String("csv", "", "write the scores (index,label,score, the highest score first) to this file instead of stdout")
-	samples := fs.Int("samples", 1, "draws of z per image averaged into its score")
-	scale := scaleFlag(fs)
+func runAnomaly(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
+	f evalCommon, ood *string, k *int, out, csvPath *string, samples, scale *int) error {
 	if err := parseEvalFlags(fs, args, f); err != nil {
 		return err
 	}

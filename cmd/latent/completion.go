@@ -1,190 +1,163 @@
 package main
 
 import (
-	"flag"
-	"fmt"
-	"io"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/latent-vae/latent/data"
+	"github.com/latent-vae/latent/generate"
+	"github.com/latent-vae/latent/models"
+	"github.com/latent-vae/latent/prior"
 )
 
-// runCompletion implements `latent completion bash|zsh|fish`: a script
-// completing latent's commands and each command's flags, made from the
-// command table and the commands' own flag sets.
-func runCompletion(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("completion", "bash|zsh|fish\n\n"+
-		"  bash: source <(latent completion bash)        (or save it in ~/.local/share/bash-completion/completions/latent)\n"+
-		"  zsh:  latent completion zsh > \"${fpath[1]}/_latent\"\n"+
-		"  fish: latent completion fish > ~/.config/fish/completions/latent.fish", stderr)
-	if err := parseFlags(fs, args); err != nil {
-		return err
+// shells are the shells `latent completion` writes a script for.
+func shells() []string { return []string{"bash", "zsh", "fish"} }
+
+// completionCommand is `latent completion bash|zsh|fish`: cobra's script
+// for the shell, which completes commands, subcommands, flags and their
+// values by asking latent itself (`latent __complete …`).
+func completionCommand() *cobra.Command {
+	return &cobra.Command{
+		Use: "completion bash|zsh|fish", Short: "print a shell completion script: completion bash|zsh|fish",
+		Long: "  bash: source <(latent completion bash)        (or save it in ~/.local/share/bash-completion/completions/latent; needs the bash-completion package)\n" +
+			"  zsh:  latent completion zsh > \"${fpath[1]}/_latent\"\n" +
+			"  fish: latent completion fish > ~/.config/fish/completions/latent.fish",
+		ValidArgs: shells(),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("want one shell name: %s", prior.Either(shells()))
+			}
+			root, w := cmd.Root(), cmd.OutOrStdout()
+			switch args[0] {
+			case "bash":
+				return root.GenBashCompletionV2(w, true)
+			case "zsh":
+				return root.GenZshCompletion(w)
+			case "fish":
+				return root.GenFishCompletion(w, true)
+			}
+			return usagef("%q: unknown shell; want %s", args[0], prior.Either(shells()))
+		},
 	}
-	if fs.NArg() != 1 {
-		return usagef("want one shell name: bash, zsh or fish")
-	}
-	cmds := completionSpecs(commands())
-	switch fs.Arg(0) {
-	case "bash":
-		writeBash(stdout, cmds)
-	case "zsh":
-		writeZsh(stdout, cmds)
-	case "fish":
-		writeFish(stdout, cmds)
-	default:
-		return usagef("%q: unknown shell; want bash, zsh or fish", fs.Arg(0))
-	}
-	return nil
 }
 
-// cmdSpec is what completion knows of a command.
-type cmdSpec struct {
-	name, summary string
-	flags         []flagSpec
-}
+// completer completes a flag's value on cmd.
+type completer = func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective)
 
-// flagSpec is what completion knows of a flag.
-type flagSpec struct {
-	name, usage string
-	value       bool // takes a value
-}
-
-// dashed is the flag as typed: -o, --run.
-func (f flagSpec) dashed() string {
-	if len(f.name) == 1 {
-		return "-" + f.name
+// valueCompleters are the completions of flag values, by flag name, or
+// by command path and flag name where a command's flag differs.
+func valueCompleters() map[string]completer {
+	return map[string]completer{
+		"run":                         completeRunFolders,
+		"init":                        completeRunFolders,
+		"prior":                       completePriors,
+		"kind":                        words(prior.KindNames()...),
+		"latent prior score --kind":   completeFittedKinds,
+		"likelihood":                  words(models.Bernoulli, models.Gaussian, models.DiscreteLogistic),
+		"model":                       words(models.Conv, models.ResNet, models.Ladder),
+		"method":                      words(methodPCA, methodTSNE, methodUMAP),
+		"latent interpolate --method": words(string(generate.MethodSlerp), string(generate.MethodLerp)),
+		"split":                       words("train", "test"),
+		"among":                       words("train", "test"),
 	}
-	return "--" + f.name
 }
 
-// completionSpecs describes every command, in order, with the flags of
-// its flag set, which it returns when asked for --help.
-func completionSpecs(cmds map[string]command) []cmdSpec {
-	var specs []cmdSpec
-	for _, name := range commandNames(cmds) {
-		spec := cmdSpec{name: name, summary: cmds[name].summary}
-		if fs := flagSet(cmds[name]); fs != nil {
-			fs.VisitAll(func(f *flag.Flag) {
-				_, usage := flag.UnquoteUsage(f)
-				b, isBool := f.Value.(interface{ IsBoolFlag() bool })
-				spec.flags = append(spec.flags, flagSpec{f.Name, usage, !(isBool && b.IsBoolFlag())})
-			})
+// completeValues registers the value completions of every command's
+// flags, and data fetch's data set names.
+func completeValues(root *cobra.Command) {
+	completers := valueCompleters()
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		for name, f := range completers {
+			flagName := name
+			if path, n, ok := strings.Cut(name, " --"); ok {
+				if path != c.CommandPath() {
+					continue
+				}
+				flagName = n
+			} else if completers[c.CommandPath()+" --"+name] != nil {
+				continue // the command's own
+			}
+			if c.Flags().Lookup(flagName) != nil {
+				if err := c.RegisterFlagCompletionFunc(flagName, f); err != nil {
+					panic(err) // registered twice: a bug
+				}
+			}
 		}
-		specs = append(specs, spec)
+		for _, s := range c.Commands() {
+			walk(s)
+		}
 	}
-	return specs
+	walk(root)
+	if fetch, _, err := root.Find([]string{"data", "fetch"}); err == nil {
+		fetch.ValidArgsFunction = func(_ *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return data.Fetchable(), cobra.ShellCompDirectiveNoFileComp
+		}
+	}
 }
 
-// brief is the first line of a description, at most 80 bytes, without
-// back-quotes.
-func brief(s string) string {
-	s, _, _ = strings.Cut(s, "\n")
-	s = strings.ReplaceAll(s, "`", "")
-	if len(s) > 80 {
-		s = strings.TrimSpace(s[:77]) + "..."
+// words completes a value from a fixed list.
+func words(list ...string) completer {
+	return func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		return list, cobra.ShellCompDirectiveNoFileComp
 	}
-	return s
 }
 
-func writeBash(w io.Writer, cmds []cmdSpec) {
-	var names []string
-	for _, c := range cmds {
-		names = append(names, c.name)
+// completePriors completes --prior: the flag's default (auto, or all for
+// score), normal and the kinds, or with --run on the line the kinds
+// fitted in that run.
+func completePriors(cmd *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	names := []string{prior.Auto, prior.Normal}
+	if def := cmd.Flags().Lookup("prior").DefValue; !slices.Contains(names, def) {
+		names = append([]string{def}, names...)
 	}
-	fmt.Fprintf(w, `# bash completion for latent; generated by "latent completion bash".
-_latent() {
-    local cur=${COMP_WORDS[COMP_CWORD]} flags=
-    if [[ $COMP_CWORD -eq 1 ]]; then
-        COMPREPLY=($(compgen -W %q -- "$cur"))
-        return
-    fi
-    case ${COMP_WORDS[1]} in
-        help) COMPREPLY=($(compgen -W %q -- "$cur")); return ;;
-        completion) COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur")); return ;;
-`, "help "+strings.Join(names, " "), strings.Join(names, " "))
-	for _, c := range cmds {
-		if c.name == "completion" {
+	kinds, _ := completeFittedKinds(cmd, nil, "")
+	return append(names, kinds...), cobra.ShellCompDirectiveNoFileComp
+}
+
+// completeFittedKinds completes a fitted prior's kind: those fitted in
+// the run of --run, or every kind when --run is not on the line.
+func completeFittedKinds(cmd *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	run, _ := cmd.Flags().GetString("run")
+	if run == "" {
+		return prior.KindNames(), cobra.ShellCompDirectiveNoFileComp
+	}
+	var kinds []string
+	for _, k := range prior.KindNames() {
+		if prior.Fitted(run, k) {
+			kinds = append(kinds, k)
+		}
+	}
+	return kinds, cobra.ShellCompDirectiveNoFileComp
+}
+
+// completeRunFolders completes a run folder: the folders beside the one
+// being typed that hold a run (config.json), and, ending in a slash, the
+// other folders, to go down into.
+func completeRunFolders(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	dir, _ := filepath.Split(toComplete)
+	entries, err := os.ReadDir(filepath.Clean(dir + "."))
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var out []string
+	for _, e := range entries {
+		path := dir + e.Name()
+		if !e.IsDir() || !strings.HasPrefix(path, toComplete) || strings.HasPrefix(e.Name(), ".") && !strings.HasPrefix(toComplete, dir+".") {
 			continue
 		}
-		var flags []string
-		for _, f := range c.flags {
-			flags = append(flags, f.dashed())
-		}
-		fmt.Fprintf(w, "        %s) flags=%q ;;\n", c.name, strings.Join(flags, " "))
-	}
-	fmt.Fprint(w, `    esac
-    if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "$flags" -- "$cur"))
-    else
-        COMPREPLY=($(compgen -f -- "$cur"))
-    fi
-}
-complete -o filenames -F _latent latent
-`)
-}
-
-// shQuote quotes s for a POSIX shell (and zsh) in single quotes.
-func shQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
-
-func writeZsh(w io.Writer, cmds []cmdSpec) {
-	fmt.Fprint(w, "#compdef latent\n# zsh completion for latent; generated by \"latent completion zsh\".\n_latent() {\n")
-	fmt.Fprint(w, "  local -a commands flags\n  commands=(\n")
-	for _, c := range cmds {
-		fmt.Fprintf(w, "    %s\n", shQuote(c.name+":"+brief(c.summary)))
-	}
-	fmt.Fprint(w, `  )
-  if (( CURRENT == 2 )); then
-    _describe -t commands 'latent command' commands
-    return
-  fi
-  case ${words[2]} in
-    help) _describe -t commands 'latent command' commands; return ;;
-    completion) compadd bash zsh fish; return ;;
-`)
-	for _, c := range cmds {
-		if c.name == "completion" {
-			continue
-		}
-		fmt.Fprintf(w, "    %s) flags=(", c.name)
-		for _, f := range c.flags {
-			fmt.Fprintf(w, " %s", shQuote(f.dashed()+":"+brief(f.usage)))
-		}
-		fmt.Fprint(w, " ) ;;\n")
-	}
-	fmt.Fprint(w, `  esac
-  if [[ ${words[CURRENT]} == -* ]]; then
-    _describe -t flags 'flag' flags
-  else
-    _files
-  fi
-}
-compdef _latent latent
-`)
-}
-
-// fishQuote quotes s for fish in single quotes.
-func fishQuote(s string) string {
-	return "'" + strings.NewReplacer(`\`, `\\`, "'", `\'`).Replace(s) + "'"
-}
-
-func writeFish(w io.Writer, cmds []cmdSpec) {
-	fmt.Fprint(w, "# fish completion for latent; generated by \"latent completion fish\".\ncomplete -c latent -f\n")
-	var names []string
-	for _, c := range cmds {
-		names = append(names, c.name)
-	}
-	fmt.Fprintf(w, "complete -c latent -n __fish_use_subcommand -a help -d %s\n", fishQuote("show a command's flags"))
-	fmt.Fprintf(w, "complete -c latent -n '__fish_seen_subcommand_from help' -a %s\n", fishQuote(strings.Join(names, " ")))
-	fmt.Fprint(w, "complete -c latent -n '__fish_seen_subcommand_from completion' -a 'bash zsh fish'\n")
-	for _, c := range cmds {
-		fmt.Fprintf(w, "complete -c latent -n __fish_use_subcommand -a %s -d %s\n", c.name, fishQuote(brief(c.summary)))
-		for _, f := range c.flags {
-			opt := "-l " + f.name
-			if len(f.name) == 1 {
-				opt = "-s " + f.name
-			}
-			if f.value {
-				opt += " -r -F"
-			}
-			fmt.Fprintf(w, "complete -c latent -n '__fish_seen_subcommand_from %s' %s -d %s\n", c.name, opt, fishQuote(brief(f.usage)))
+		if isRunFolder(path) {
+			out = append(out, path)
+		} else {
+			out = append(out, path+string(filepath.Separator))
 		}
 	}
+	return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
 }

@@ -2,26 +2,30 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"image"
 	"io"
 	"slices"
 	"text/tabwriter"
 
+	"github.com/spf13/pflag"
+
 	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/generate"
+	"github.com/latent-vae/latent/prior"
 	"github.com/latent-vae/latent/rundir"
 )
+
+// dataCommand defines `latent data`'s flags on fs and returns its body, runData.
+func dataCommand(fs *pflag.FlagSet) runFunc {
+	d, o := dataFlags(fs)
+	return func(args []string, stdout, stderr io.Writer) error { return runData(fs, d, o, args, stdout, stderr) }
+}
 
 // runData implements `latent data`: a summary of a data set, optionally a
 // list of a split's images (index, label, file) and a grid of images
 // sampled across its classes; `latent data fetch` downloads a set.
-func runData(args []string, stdout, stderr io.Writer) error {
-	if len(args) > 0 && args[0] == "fetch" {
-		return runDataFetch(args[1:], stdout, stderr)
-	}
-	fs, d, o := dataFlagSet(stderr)
+func runData(fs *pflag.FlagSet, d *rundir.DataConfig, o *dataOptions, args []string, stdout, stderr io.Writer) error {
 	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
@@ -89,11 +93,9 @@ func splitName(split string) string {
 	return map[string]string{"train": "training", "test": "test"}[split]
 }
 
-// dataFlagSet is the flag set of `latent data`: the data flags that
+// dataFlags defines the flags of `latent data` on fs: the data flags that
 // `latent train` shares, -o, --split, --list and --numbers.
-func dataFlagSet(stderr io.Writer) (*flag.FlagSet, *rundir.DataConfig, *dataOptions) {
-	fs := newFlagSet("data", "[--data SET|FOLDER] [--data-dir DIR] [--image-size N] [--channels C] [--test-fraction F] [--split-seed S] [--skip-bad]\n"+
-		"       [--split train|test] [--list] [-o grid.png [--numbers]]\n       latent data fetch NAME [--dir DIR] [--base-url URL]", stderr)
+func dataFlags(fs *pflag.FlagSet) (*rundir.DataConfig, *dataOptions) {
 	d := rundir.DefaultDataConfig()
 	bindDataFlags(fs, &d)
 	o := &dataOptions{}
@@ -101,7 +103,7 @@ func dataFlagSet(stderr io.Writer) (*flag.FlagSet, *rundir.DataConfig, *dataOpti
 	fs.StringVar(&o.split, "split", "train", "split that --list and -o show: train or test")
 	fs.BoolVar(&o.list, "list", false, "print every image of --split on stdout: its index (what --index and /api/test/N take), label, class and, for folders, file")
 	fs.BoolVar(&o.numbers, "numbers", false, "caption each image of -o's grid with its index and label")
-	return fs, &d, o
+	return &d, o
 }
 
 // acrossClasses returns the indices of up to n images, taking in turn the
@@ -222,19 +224,23 @@ func countAt(counts []int, i int) int {
 	return 0
 }
 
-// runDataFetch implements `latent data fetch NAME [--dir DIR] [--base-url URL]`.
-func runDataFetch(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("data fetch", "NAME [--dir DIR] [--base-url URL]   (NAME: mnist, fashion-mnist or kmnist)", stderr)
+// dataFetchCommand defines `latent data fetch`'s flags on fs and returns
+// its body, runDataFetch.
+func dataFetchCommand(fs *pflag.FlagSet) runFunc {
 	dir := fs.String("dir", "", "folder to download into (default: $LATENT_DATA/NAME, else ~/.local/share/latent/NAME)")
 	baseURL := fs.String("base-url", "", "address to download from (default: the set's canonical address)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
+	return func(args []string, stdout, stderr io.Writer) error {
+		return runDataFetch(fs, dir, baseURL, args, stdout, stderr)
 	}
-	if fs.NArg() == 0 {
-		return usagef("fetch wants a data set name: mnist, fashion-mnist or kmnist")
+}
+
+// runDataFetch implements `latent data fetch NAME [--dir DIR] [--base-url URL]`.
+func runDataFetch(fs *pflag.FlagSet, dir, baseURL *string, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usagef("fetch wants a data set name: %s", prior.Either(data.Fetchable()))
 	}
-	name := fs.Arg(0)
-	if err := parseArgs(fs, fs.Args()[1:]); err != nil { // flags may follow NAME
+	name := args[0]
+	if err := parseArgs(fs, args[1:]); err != nil {
 		return err
 	}
 	if *dir == "" {

@@ -113,7 +113,8 @@ func TestDataAndTrainSplitAFolderAlike(t *testing.T) {
 		}
 		writePNGFile(t, filepath.Join(dir, fmt.Sprintf("%02d.png", i)), img)
 	}
-	dataFS, d, _ := dataFlagSet(io.Discard)
+	dataFS := testFlagSet()
+	d, _ := dataFlags(dataFS)
 	trainFS, a := trainFlagSet(io.Discard)
 	if err := dataFS.Parse([]string{"--data", dir}); err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"errors"
-	"flag"
 	"io"
 	"os"
 	"path/filepath"
@@ -22,11 +21,10 @@ func TestDocsCommandsParse(t *testing.T) {
 		t.Fatal(err)
 	}
 	files = append(files, "../../README.md")
-	cmds := commands()
 	checked := 0
 	for _, file := range files {
 		for _, l := range docCommandLines(t, file) {
-			if err := parseDocCommand(cmds, l.args); err != nil {
+			if err := parseDocCommand(l.args); err != nil {
 				t.Errorf("%s:%d: %s: %v", file, l.line, strings.Join(l.args, " "), err)
 			}
 			checked++
@@ -128,36 +126,28 @@ func shellWords(line string) ([]string, error) {
 }
 
 // parseDocCommand parses args (a command, maybe a subcommand, then flags
-// and operands) with the flag set the command shows for --help.
-func parseDocCommand(cmds map[string]command, args []string) error {
-	if args[0] == "help" || args[0] == "--help" || args[0] == "--version" {
-		if len(args) > 1 && cmds[args[1]].run == nil {
-			return errors.New("help on no such command")
-		}
+// and operands) as latent does, without running the command: the command
+// exists and its flags parse.
+func parseDocCommand(args []string) error {
+	root := newRoot(io.Discard, io.Discard)
+	if args[0] == "--help" || args[0] == "--version" {
 		return nil
 	}
-	cmd, ok := cmds[args[0]]
-	if !ok {
+	if args[0] == "help" {
+		args = args[1:]
+	}
+	cmd, rest, err := root.Find(args)
+	switch {
+	case err != nil:
+		return err
+	case cmd == root && len(args) > 0:
 		return errors.New("no such command")
 	}
-	rest := args[1:]
-	fs := flagSet(cmd)
-	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
-		// A subcommand (prior fit, data fetch) has a flag set of its own.
-		var help helpRequest
-		if err := cmd.run([]string{rest[0], "--help"}, io.Discard, io.Discard); errors.As(err, &help) && help.fs != fs {
-			fs, rest = help.fs, rest[1:]
-		}
+	if err := cmd.ParseFlags(rest); err != nil {
+		return flagError(cmd, err)
 	}
-	if fs == nil {
-		return errors.New("the command shows no flag set for --help")
-	}
-	fs.SetOutput(io.Discard)
-	if err := parseFlags(fs, rest); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return errors.New("asks for --help")
-		}
-		return err
+	if operands := cmd.Flags().Args(); len(operands) > 0 && cmd.HasAvailableSubCommands() {
+		return unknownCommand(cmd, operands)
 	}
 	return nil
 }

@@ -7,21 +7,30 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/pflag"
+
 	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/eval"
 	"github.com/latent-vae/latent/vae"
 )
 
-// runEval implements `latent eval`: the negative ELBO, its terms, the active
-// units and the importance-weighted NLL of a run on a test split.
-func runEval(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("eval", "--run DIR [--data X] [--iw K (default 10; 1000 for published numbers)] [--binarize] [--json] [--batch B] [--chunk C] [--seed S] [--limit N] [--backend B]", stderr)
+// evalCmd defines `latent eval`'s flags on fs and returns its body, runEval.
+func evalCmd(fs *pflag.FlagSet) runFunc {
 	f := evalFlags(fs, true)
 	k := fs.Int("iw", evalFastK, "importance samples per image for the IW bound on the NLL (0: skip it); the default takes seconds, "+
 		"the published numbers use 1000 or more (their time is estimated and printed first)")
 	binarize := fs.Bool("binarize", false, "evaluate on dynamically binarized test images (each pixel 1 with its value as probability, seeded by --seed), the IWAE paper's protocol")
 	asJSON := fs.Bool("json", false, "print the result as JSON instead of a table")
 	chunk := fs.Int("chunk", eval.DefaultChunk, "importance samples per image drawn in one graph call")
+	return func(args []string, stdout, stderr io.Writer) error {
+		return runEval(fs, args, stdout, stderr, f, k, binarize, asJSON, chunk)
+	}
+}
+
+// runEval implements `latent eval`: the negative ELBO, its terms, the active
+// units and the importance-weighted NLL of a run on a test split.
+func runEval(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
+	f evalCommon, k *int, binarize, asJSON *bool, chunk *int) error {
 	if err := parseEvalFlags(fs, args, f); err != nil {
 		return err
 	}

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/spf13/pflag"
+
 	"github.com/latent-vae/latent/export"
 	"github.com/latent-vae/latent/prior"
 	"github.com/latent-vae/latent/vae"
@@ -17,15 +19,22 @@ const (
 	priorsNone = "none"
 )
 
+// exportCommand defines `latent export`'s flags on fs and returns its body, runExport.
+func exportCommand(fs *pflag.FlagSet) runFunc {
+	run := runFlag(fs)
+	out := fs.StringP("o", "o", "model.safetensors", "output file: the weights and priors (.safetensors)")
+	priors := fs.String("priors", priorsAll, "fitted priors written with the weights: all (every prior fitted to the run), none, "+
+		"or a comma-separated list of "+prior.Either(prior.KindNames()))
+	return func(args []string, stdout, stderr io.Writer) error {
+		return runExport(fs, args, stdout, stderr, run, out, priors)
+	}
+}
+
 // runExport implements `latent export`: the weights of a run's latest
 // checkpoint, with its fitted priors, as a safetensors file, for use
 // outside latent.
-func runExport(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("export", "--run DIR [-o model.safetensors] [--priors all|none|KIND,…]", stderr)
-	run := runFlag(fs)
-	out := fs.String("o", "model.safetensors", "output file: the weights and priors (.safetensors)")
-	priors := fs.String("priors", priorsAll, "fitted priors written with the weights: all (every prior fitted to the run), none, "+
-		"or a comma-separated list of "+prior.Either(prior.KindNames()))
+func runExport(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
+	run, out, priors *string) error {
 	if _, err := parseRunOut(fs, args, run, out, "safetensors"); err != nil {
 		return err
 	}

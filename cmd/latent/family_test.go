@@ -22,7 +22,7 @@ func TestTrainFamilyFlags(t *testing.T) {
 	fs, a := trainFlagSet(&strings.Builder{})
 	args := []string{"--out", "x", "--model", "ladder", "--norm", "layer", "--iw-train", "5", "--lr-schedule", "cosine",
 		"--warmup-steps", "100", "--ema", "0.999", "--likelihood", "logistic"}
-	if err := parseArgs(fs, args); err != nil {
+	if err := parseTest(fs, args); err != nil {
 		t.Fatal(err)
 	}
 	if err := a.check(fs); err != nil {
@@ -36,7 +36,7 @@ func TestTrainFamilyFlags(t *testing.T) {
 		t.Errorf("objective flags gave %+v, want %+v", o, want)
 	}
 	fs, a = trainFlagSet(&strings.Builder{})
-	if err := parseArgs(fs, []string{"--out", "x", "--pixel-width", "16"}); err != nil {
+	if err := parseTest(fs, []string{"--out", "x", "--pixel-width", "16"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := a.check(fs); err != nil || a.cfg.Model.PixelWidth != 16 || a.cfg.Model.PixelKernel != models.DefaultPixelKernel {

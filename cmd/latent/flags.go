@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -10,6 +9,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/spf13/pflag"
 
 	"github.com/latent-vae/latent/backend"
 	"github.com/latent-vae/latent/eval"
@@ -19,7 +20,7 @@ import (
 // The flags several commands share, each defined once here.
 
 // backendFlag defines --backend.
-func backendFlag(fs *flag.FlagSet) *string {
+func backendFlag(fs *pflag.FlagSet) *string {
 	return fs.String("backend", "", "backend: xla:cpu, xla:cuda, xla:/path/plugin.so or go "+
 		"(default: $GOMLX_BACKEND, else xla:cuda when its plugin is installed and a GPU is visible, else xla:cpu when its plugin is installed, else go with a warning)")
 }
@@ -45,7 +46,7 @@ func openBackendDevices(name string, devices int, stderr io.Writer) (*backend.Ba
 }
 
 // devicesFlag defines --devices.
-func devicesFlag(fs *flag.FlagSet, usage string) *string {
+func devicesFlag(fs *pflag.FlagSet, usage string) *string {
 	return fs.String("devices", "1", usage+`: a number, or "all" for every device the backend presents `+
 		"(XLA CPU: 4 host devices by default; a number above 1 sets how many it presents)")
 }
@@ -63,7 +64,7 @@ func parseDevices(s string) (int, error) {
 }
 
 // runFlag defines --run.
-func runFlag(fs *flag.FlagSet) *string {
+func runFlag(fs *pflag.FlagSet) *string {
 	return fs.String("run", "", "run folder (config.json and checkpoints) written by latent train")
 }
 
@@ -73,25 +74,25 @@ const runDataDefault = " (default: the run's own; folders are read with the run'
 
 // runDataFlag defines --data for a command that loads a run: the data set
 // used for what use says.
-func runDataFlag(fs *flag.FlagSet, use string) *string {
+func runDataFlag(fs *pflag.FlagSet, use string) *string {
 	return fs.String("data", "", use+runDataDefault)
 }
 
 // outFlag defines -o, the output file, defaulting to def; what says what
 // is written there, and formats the extensions it takes (see outFormat).
-func outFlag(fs *flag.FlagSet, def, what string, formats ...string) *string {
-	return fs.String("o", def, fmt.Sprintf("output file: %s (%s; - writes it to stdout)", what, extList(formats)))
+func outFlag(fs *pflag.FlagSet, def, what string, formats ...string) *string {
+	return fs.StringP("o", "o", def, fmt.Sprintf("output file: %s (%s; - writes it to stdout)", what, extList(formats)))
 }
 
 // scaleFlag defines --scale.
-func scaleFlag(fs *flag.FlagSet) *int {
+func scaleFlag(fs *pflag.FlagSet) *int {
 	return fs.Int("scale", 3, "upscale every pixel to a scale×scale block (1 to 64)")
 }
 
 // bindDataFlags binds the flags that choose and read a data set to d's
 // fields: `latent data` and `latent train` share them, so both read a
 // folder into the same split.
-func bindDataFlags(fs *flag.FlagSet, d *rundir.DataConfig) {
+func bindDataFlags(fs *pflag.FlagSet, d *rundir.DataConfig) {
 	fs.StringVar(&d.Spec, "data", d.Spec, "data set: mnist, fashion-mnist, kmnist, emnist-<split>, or a folder of IDX files or images")
 	fs.StringVar(&d.Dir, "data-dir", d.Dir, "folder holding a named set's files (default: $LATENT_DATA/NAME, ./data/NAME, else ~/.local/share/latent/NAME)")
 	fs.IntVar(&d.ImageSize, "image-size", d.ImageSize, "image folders: resize images to N×N (0: keep their size, which must then agree)")
@@ -101,10 +102,10 @@ func bindDataFlags(fs *flag.FlagSet, d *rundir.DataConfig) {
 	fs.BoolVar(&d.SkipBad, "skip-bad", d.SkipBad, "image folders: skip corrupt images instead of failing")
 }
 
-// parseRunOut parses args for a command that reads the run in --run and
-// writes -o in one of formats, checking both are given and -o's folder
-// exists; it returns -o's format.
-func parseRunOut(fs *flag.FlagSet, args []string, run, out *string, formats ...string) (string, error) {
+// parseRunOut finishes parsing a command that reads the run in --run and
+// writes -o in one of formats (args: the operands cobra left), checking
+// both are given and -o's folder exists; it returns -o's format.
+func parseRunOut(fs *pflag.FlagSet, args []string, run, out *string, formats ...string) (string, error) {
 	if err := parseArgs(fs, args); err != nil {
 		return "", err
 	}
@@ -124,7 +125,7 @@ type genCommon struct {
 // genFlags defines --run, --backend, -o and --scale. The output defaults
 // to out, whose extension (png or gif) is the format -o takes, with the
 // formats more.
-func genFlags(fs *flag.FlagSet, out string, more ...string) genCommon {
+func genFlags(fs *pflag.FlagSet, out string, more ...string) genCommon {
 	format := strings.TrimPrefix(filepath.Ext(out), ".")
 	what := map[string]string{formatPNG: "the image", formatGIF: "the animation"}[format]
 	formats := append([]string{format}, more...)
@@ -132,8 +133,8 @@ func genFlags(fs *flag.FlagSet, out string, more ...string) genCommon {
 		scale: scaleFlag(fs), formats: formats}
 }
 
-// parseGenFlags parses args and checks the shared flags.
-func parseGenFlags(fs *flag.FlagSet, args []string, c genCommon) error {
+// parseGenFlags refuses operands (args) and checks the shared flags.
+func parseGenFlags(fs *pflag.FlagSet, args []string, c genCommon) error {
 	if _, err := parseRunOut(fs, args, c.run, c.out, c.formats...); err != nil {
 		return err
 	}
@@ -149,7 +150,7 @@ type evalCommon struct {
 
 // evalFlags defines --run, --data, --backend, --batch, --limit and, for
 // commands that draw random samples (random), --seed.
-func evalFlags(fs *flag.FlagSet, random bool) evalCommon {
+func evalFlags(fs *pflag.FlagSet, random bool) evalCommon {
 	c := evalCommon{
 		run:     runFlag(fs),
 		data:    runDataFlag(fs, "data set to evaluate on"),
@@ -164,8 +165,8 @@ func evalFlags(fs *flag.FlagSet, random bool) evalCommon {
 	return c
 }
 
-// parseEvalFlags parses args and checks the shared flags.
-func parseEvalFlags(fs *flag.FlagSet, args []string, f evalCommon) error {
+// parseEvalFlags refuses operands (args) and checks the shared flags.
+func parseEvalFlags(fs *pflag.FlagSet, args []string, f evalCommon) error {
 	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
@@ -245,8 +246,8 @@ func checkOutPath(name, path string) error {
 }
 
 // flagsSet returns the names of the flags given on the command line.
-func flagsSet(fs *flag.FlagSet) map[string]bool {
+func flagsSet(fs *pflag.FlagSet) map[string]bool {
 	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	fs.Visit(func(f *pflag.Flag) { set[f.Name] = true })
 	return set
 }

@@ -8,14 +8,23 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 
+	"github.com/spf13/pflag"
+
 	"github.com/latent-vae/latent/backend"
 	"github.com/latent-vae/latent/backend/nvidia"
 )
 
-func runInfo(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("info", "[--backend B] [--devices N]", stderr)
+// infoCommand defines `latent info`'s flags on fs and returns its body, runInfo.
+func infoCommand(fs *pflag.FlagSet) runFunc {
 	name := backendFlag(fs)
 	devicesValue := devicesFlag(fs, "devices to open the backend with, as latent train --devices does")
+	return func(args []string, stdout, stderr io.Writer) error {
+		return runInfo(fs, args, stdout, stderr, name, devicesValue)
+	}
+}
+
+func runInfo(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
+	name, devicesValue *string) error {
 	if err := parseArgs(fs, args); err != nil {
 		return err
 	}

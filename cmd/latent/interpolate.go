@@ -6,6 +6,8 @@ import (
 	"image"
 	"io"
 
+	"github.com/spf13/pflag"
+
 	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/generate"
 	"github.com/latent-vae/latent/vae"
@@ -33,11 +35,22 @@ type interpOptions struct {
 	indexed, fromImg bool       // which kind of endpoints was chosen
 }
 
+// interpolateLong is the help of `latent interpolate` after its synopsis.
+const interpolateLong = "  endpoints: --seed S [--prior P] | --from-index I --to-index J | --from-label L --to-label M [--which N] | --from a.png --to b.png"
+
+// interpolateCommand defines `latent interpolate`'s flags on fs and returns its body, runInterpolate.
+func interpolateCommand(fs *pflag.FlagSet) runFunc {
+	parse := interpolateFlags(fs)
+	return func(args []string, stdout, stderr io.Writer) error {
+		return runInterpolate(parse, args, stdout, stderr)
+	}
+}
+
 // runInterpolate implements `latent interpolate`: a GIF morphing between
 // two latents — random, the encodings of two test images, or of two image
 // files — optionally several pairs side by side and a PNG strip of frames.
-func runInterpolate(args []string, stdout, stderr io.Writer) error {
-	o, err := parseInterpolate(args, stderr)
+func runInterpolate(parse func(args []string) (*interpOptions, error), args []string, stdout, stderr io.Writer) error {
+	o, err := parse(args)
 	if err != nil {
 		return err
 	}
@@ -87,10 +100,9 @@ func runInterpolate(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// parseInterpolate parses and checks the flags of `latent interpolate`.
-func parseInterpolate(args []string, stderr io.Writer) (*interpOptions, error) {
-	fs := newFlagSet("interpolate", "--run DIR [-o interp.gif] [--seed S [--prior P] | --from-index I --to-index J | --from-label L --to-label M [--which N] | --from a.png --to b.png]\n"+
-		"       [--method slerp|lerp] [--frames 16] [--fps 12] [--loop] [--pairs N] [--strip strip.png] [--scale 3] [--data SET] [--backend B]", stderr)
+// interpolateFlags defines the flags of `latent interpolate` on fs and
+// returns their parser, which checks them and the operands args.
+func interpolateFlags(fs *pflag.FlagSet) func(args []string) (*interpOptions, error) {
 	o := &interpOptions{common: genFlags(fs, "interp.gif")}
 	fs.Int64Var(&o.seed, "seed", 1, "seed of random endpoints (used when no indices or files are given)")
 	fs.Float64Var(&o.temperature, "temperature", 1, "standard deviation of random endpoints")
@@ -110,15 +122,17 @@ func parseInterpolate(args []string, stderr io.Writer) (*interpOptions, error) {
 	fs.IntVar(&o.pairs, "pairs", 1, "interpolations side by side; pair k of index endpoints uses I+k and J+k")
 	fs.StringVar(&o.strip, "strip", "", "also write the frames side by side to this .png file, one row per pair")
 	o.label = labelFlag(fs, "class every frame is decoded as (default: with --from-index, the start image's label)")
-	if err := parseGenFlags(fs, args, o.common); err != nil {
-		return nil, err
+	return func(args []string) (*interpOptions, error) {
+		if err := parseGenFlags(fs, args, o.common); err != nil {
+			return nil, err
+		}
+		o.data = *data
+		var err error
+		if o.method, err = generate.ParseMethod(*method); err != nil {
+			return nil, usagef("--method: %w", err)
+		}
+		return o, usageErr(o.check(flagsSet(fs)))
 	}
-	o.data = *data
-	var err error
-	if o.method, err = generate.ParseMethod(*method); err != nil {
-		return nil, usagef("--method: %w", err)
-	}
-	return o, usageErr(o.check(flagsSet(fs)))
 }
 
 // check validates the options and records which endpoints were chosen.

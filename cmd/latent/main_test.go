@@ -2,8 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
-	"flag"
 	"fmt"
 	"image"
 	"image/png"
@@ -16,9 +14,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/pflag"
+
 	"github.com/latent-vae/latent/backend"
+	"github.com/latent-vae/latent/data"
+	"github.com/latent-vae/latent/generate"
 	"github.com/latent-vae/latent/internal/testenv"
+	"github.com/latent-vae/latent/models"
+	"github.com/latent-vae/latent/prior"
 	"github.com/latent-vae/latent/rundir"
+	"github.com/latent-vae/latent/vae"
 )
 
 // TestMain lets tests run the latent command as a separate process: the test
@@ -95,6 +100,20 @@ func TestUsage(t *testing.T) {
 		{[]string{"version", "now"}, 2, "unexpected arguments"},
 		{[]string{"completion"}, 2, "want one shell name"},
 		{[]string{"completion", "tcsh"}, 2, `"tcsh": unknown shell`},
+		{[]string{"prior"}, 2, "prior wants a subcommand: fit, list or score"},
+		{[]string{"prior", "fitt"}, 2, `unknown subcommand "fitt"; did you mean "fit"?` + "\nRun 'latent prior --help'"},
+		{[]string{"help", "prior", "fitt"}, 2, `did you mean "fit"?`},
+		{[]string{"help", "prior", "fit"}, 0, "Usage: latent prior fit"},
+		{[]string{"prior", "fit", "-h"}, 0, "--components"},
+		{[]string{"prior", "fit", "--run", "r"}, 2, "latent prior fit: --kind is required (the prior to fit: "},
+		{[]string{"prior", "score", "--run", "r"}, 2, "--kind is required"},
+		{[]string{"features", "train", "--data", "mnist"}, 2, "-o is required"},
+		{[]string{"sample", "--run", "r", "--temp", "2"}, 2, "flag provided but not defined: --temp; did you mean --temperature?"},
+		{[]string{"sample", "-x"}, 2, "flag provided but not defined: -x"},
+		{[]string{"sample", "-run", "r"}, 2, "flag provided but not defined: -run; did you mean --run?"},
+		{[]string{"sample", "-o"}, 2, "flag needs an argument: -o"},
+		{[]string{"data", "fetch"}, 2, "fetch wants a data set name: mnist, fashion-mnist or kmnist"},
+		{[]string{"data", "fetc", "mnist"}, 2, `unknown subcommand "fetc"; did you mean "fetch"?`},
 	}
 	for _, tc := range tests {
 		var out, errb bytes.Buffer
@@ -111,13 +130,13 @@ func TestUsage(t *testing.T) {
 }
 
 func TestSuggestion(t *testing.T) {
-	cmds := commands()
+	names := commandNames(newRoot(io.Discard, io.Discard))
 	tests := []struct{ name, want string }{
 		{"trian", "train"}, {"sampel", "sample"}, {"neighbours", "neighbors"}, {"evl", "eval"},
 		{"exprot", "export"}, {"recon", "reconstruct"}, {"frobnicate", ""}, {"x", ""}, {"completions", "completion"},
 	}
 	for _, tc := range tests {
-		got := suggestion(tc.name, cmds)
+		got := suggestion([]string{tc.name}, names)
 		if want := map[bool]string{true: "", false: `; did you mean "` + tc.want + `"?`}[tc.want == ""]; got != want {
 			t.Errorf("suggestion(%q) = %q, want %q", tc.name, got, want)
 		}
@@ -126,25 +145,39 @@ func TestSuggestion(t *testing.T) {
 
 // TestHelpTexts checks every command's --help: a flag's argument name is
 // its type (a back-quote in a usage string would make it a word of the
-// text), a required flag shows no default, the shared flags read the same
-// in every command, and map has no --seed (it draws nothing at random).
+// text), a required flag shows no default, each default is shown once,
+// from the flag's definition (a synopsis writes none), the shared flags
+// read the same in every command, and map has no --seed (it draws
+// nothing at random).
 func TestHelpTexts(t *testing.T) {
-	ref := flag.NewFlagSet("ref", flag.ContinueOnError)
+	ref := testFlagSet()
 	backendFlag(ref)
 	runFlag(ref)
 	scaleFlag(ref)
 	bindDataFlags(ref, &rundir.DataConfig{})
-	newFlagSet("ref2", "", io.Discard).VisitAll(func(f *flag.Flag) { ref.Var(f.Value, f.Name, f.Usage) })
 	shared := 0
-	for name, c := range commands() {
+	synopsisDefault := regexp.MustCompile(`\[--?[a-z-]+ [0-9]`) // [-n 64]
+	for name, fs := range commandFlags(t) {
 		var out bytes.Buffer
-		if code := run([]string{name, "--help"}, &out, io.Discard); code != 0 {
+		if code := run(append(strings.Fields(name), "--help"), &out, io.Discard); code != 0 {
 			t.Errorf("latent %s --help: exit %d", name, code)
 		}
-		fs := helpFlags(t, c)
-		fs.VisitAll(func(f *flag.Flag) {
-			if arg, _ := flag.UnquoteUsage(f); !slices.Contains([]string{"", "string", "int", "float", "uint", "duration", "value"}, arg) {
+		help := out.String()
+		if usage, _, _ := strings.Cut(help, "\n"); synopsisDefault.MatchString(usage) {
+			t.Errorf("latent %s --help: %q writes a default by hand; the flag's definition gives it", name, usage)
+		}
+		fs.VisitAll(func(f *pflag.Flag) {
+			if f.Hidden || f.Name == "help" {
+				return
+			}
+			if arg, _ := pflag.UnquoteUsage(f); !slices.Contains([]string{"", "string", "int", "float", "uint", "duration", "value"}, arg) {
 				t.Errorf("latent %s --%s: argument name %q, from a back-quote in its usage", name, f.Name, arg)
+			}
+			if d := f.DefValue; d != "" && d != "0" && d != "false" && strings.Count(help, f.Usage+" (default "+d+")") != 1 {
+				t.Errorf("latent %s --help: --%s's default %s is not shown once after its usage", name, f.Name, d)
+			}
+			if f.Name == "data" && name == "features train" {
+				return // a labelled set to train on, not a run's
 			}
 			if f.Name == "data" && name != "data" && name != "train" {
 				shared++
@@ -160,7 +193,7 @@ func TestHelpTexts(t *testing.T) {
 				}
 			}
 		})
-		for _, line := range strings.Split(out.String(), "\n") {
+		for _, line := range strings.Split(help, "\n") {
 			if strings.Contains(line, "required") && strings.Contains(line, "(default") {
 				t.Errorf("latent %s --help: %q is required yet shows a default", name, line)
 			}
@@ -170,20 +203,10 @@ func TestHelpTexts(t *testing.T) {
 		t.Errorf("only %d shared flags checked", shared)
 	}
 	for cmd, want := range map[string]bool{"map": true, "neighbors": false, "eval": true, "anomaly": true, "sample": true} {
-		if got := helpFlags(t, commands()[cmd]).Lookup("seed") != nil; got != want {
+		if got := flagsOf(t, cmd).Lookup("seed") != nil; got != want {
 			t.Errorf("latent %s has --seed: %v, want %v", cmd, got, want)
 		}
 	}
-}
-
-// helpFlags returns a command's flag set, as it gives it for --help.
-func helpFlags(t *testing.T, c command) *flag.FlagSet {
-	t.Helper()
-	var help helpRequest
-	if err := c.run([]string{"--help"}, io.Discard, io.Discard); !errors.As(err, &help) {
-		t.Fatalf("--help: %v, want a help request", err)
-	}
-	return help.fs
 }
 
 func TestVersion(t *testing.T) {
@@ -212,63 +235,153 @@ func TestVersionPlugin(t *testing.T) {
 	}
 }
 
-// TestCompletion checks the completion scripts: each names every command
-// and their flags, and the bash one, run in bash, completes a command and
-// a flag.
+// TestCompletion checks the completion scripts in the shells themselves:
+// each script, sourced in bash, zsh and fish with the test binary on PATH
+// as latent, completes commands, nested subcommands, their flags and the
+// flags' values by asking latent (cobra's `latent __complete`).
 func TestCompletion(t *testing.T) {
-	scripts := map[string]string{}
-	for _, shell := range []string{"bash", "zsh", "fish"} {
-		var out bytes.Buffer
-		if code := run([]string{"completion", shell}, &out, io.Discard); code != 0 {
-			t.Fatalf("latent completion %s: exit %d", shell, code)
+	runs := t.TempDir()
+	fitted := filepath.Join(runs, "fitted")
+	for _, f := range []string{filepath.Join(fitted, rundir.ConfigFile), filepath.Join(prior.Dir(fitted, prior.KindGMM), "step-1.latent")} {
+		if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
+			t.Fatal(err)
 		}
-		scripts[shell] = out.String()
-		for name := range commands() {
-			if !strings.Contains(out.String(), name) {
-				t.Errorf("%s script does not mention the command %s", shell, name)
-			}
-		}
-		for _, flag := range []string{"run", "manifold-n", "resume", "order"} {
-			if !strings.Contains(out.String(), flag) {
-				t.Errorf("%s script does not mention --%s", shell, flag)
-			}
+		if err := os.WriteFile(f, []byte("{}"), 0o644); err != nil {
+			t.Fatal(err)
 		}
 	}
-	if !strings.Contains(scripts["bash"], "--run") {
-		t.Error("bash script does not mention --run")
-	}
-	path := filepath.Join(t.TempDir(), "latent.bash")
-	if err := os.WriteFile(path, []byte(scripts["bash"]), 0o644); err != nil {
+	if err := os.Mkdir(filepath.Join(runs, "notarun"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct{ words, want string }{
-		{"latent tra", "train traverse"},
-		{"latent map --manif", "--manifold --manifold-n"},
-		{"latent help reco", "reconstruct"},
-		{"latent completion f", "fish"},
+	notFitted := slices.DeleteFunc(prior.KindNames(), func(k string) bool { return k == prior.KindGMM })
+	tests := []struct {
+		line    string
+		want    []string
+		notWant []string
+	}{
+		{"latent tra", []string{"train", "traverse"}, nil},
+		{"latent prior ", []string{"fit", "list", "score"}, nil},
+		{"latent prior fit --k", []string{"--kind"}, []string{"--run"}},
+		{"latent prior fit --kind ", prior.KindNames(), nil},
+		{"latent prior fit --run " + fitted + " --comp", []string{"--components"}, nil},
+		{"latent map --manif", []string{"--manifold", "--manifold-n"}, nil},
+		{"latent help reco", []string{"reconstruct"}, nil},
+		{"latent help prior f", []string{"fit"}, nil},
+		{"latent completion f", []string{"fish"}, nil},
+		{"latent sample --prior ", prior.Names(), nil},
+		{"latent sample --run " + fitted + " --prior ", []string{prior.Auto, prior.Normal, prior.KindGMM}, notFitted},
+		{"latent score --prior ", append([]string{vae.AllPriors}, prior.Names()...), nil},
+		{"latent prior score --run " + fitted + " --kind ", []string{prior.KindGMM}, notFitted},
+		{"latent data fetch ", data.Fetchable(), nil},
+		{"latent train --likelihood ", []string{models.Bernoulli, models.Gaussian, models.DiscreteLogistic}, nil},
+		{"latent train --model ", []string{models.Conv, models.ResNet, models.Ladder}, nil},
+		{"latent map --method ", []string{methodPCA, methodTSNE, methodUMAP}, nil},
+		{"latent interpolate --method ", []string{string(generate.MethodSlerp), string(generate.MethodLerp)}, []string{methodPCA}},
+		{"latent sample --run " + runs + "/", []string{fitted, filepath.Join(runs, "notarun") + "/"}, nil},
 	}
-	for _, tc := range tests {
-		script := fmt.Sprintf(`source %s; COMP_WORDS=(%s); COMP_CWORD=$((${#COMP_WORDS[@]}-1)); _latent; echo "${COMPREPLY[*]}"`, path, tc.words)
-		out, err := exec.Command("bash", "-c", script).CombinedOutput()
-		if got := strings.TrimSpace(string(out)); err != nil || got != tc.want {
-			t.Errorf("completing %q: %q (%v), want %q", tc.words, got, err, tc.want)
-		}
+	bin := t.TempDir()
+	wrapper := fmt.Sprintf("#!/bin/sh\nLATENT_RUN_MAIN=1 exec %s \"$@\"\n", shQuote(os.Args[0]))
+	if err := os.WriteFile(filepath.Join(bin, "latent"), []byte(wrapper), 0o755); err != nil {
+		t.Fatal(err)
 	}
-	for _, shell := range []string{"bash", "zsh", "fish"} { // `make test` installs zsh and fish
-		t.Run(shell+" syntax", func(t *testing.T) {
+	env := append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	for _, shell := range shells() {
+		t.Run(shell, func(t *testing.T) {
 			if _, err := exec.LookPath(shell); err != nil {
-				testenv.Missing(t, "%s is not installed for the syntax check of its completion script (`make shells` installs it)", shell)
+				testenv.Missing(t, "%s is not installed for its completion test (`make shells` installs it)", shell)
 			}
-			// From a file: fish -n -c reports a syntax error but exits 0.
-			file := filepath.Join(t.TempDir(), "latent."+shell)
-			if err := os.WriteFile(file, []byte(scripts[shell]), 0o644); err != nil {
+			if shell == "bash" && !fileExists(bashCompletion) {
+				testenv.Missing(t, "%s is not installed: cobra's bash script needs the bash-completion package (`make shells` installs it)", bashCompletion)
+			}
+			var out bytes.Buffer
+			if code := run([]string{"completion", shell}, &out, io.Discard); code != 0 {
+				t.Fatalf("latent completion %s: exit %d", shell, code)
+			}
+			script := filepath.Join(t.TempDir(), "latent."+shell)
+			if err := os.WriteFile(script, out.Bytes(), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if out, err := exec.Command(shell, "-n", file).CombinedOutput(); err != nil || len(out) > 0 {
+			// From a file: fish -n -c reports a syntax error but exits 0.
+			if out, err := exec.Command(shell, "-n", script).CombinedOutput(); err != nil || len(out) > 0 {
 				t.Errorf("%s -n: %v: %s", shell, err, out)
+			}
+			for _, tc := range tests {
+				cmd := exec.Command(shell, "-c", completeIn(shell, script, tc.line))
+				cmd.Env = env
+				raw, err := cmd.CombinedOutput()
+				got := completionWords(string(raw))
+				for _, w := range tc.want {
+					if err != nil || !slices.Contains(got, w) {
+						t.Errorf("%s: completing %q: %q (%v), want %q among them", shell, tc.line, got, err, w)
+					}
+				}
+				for _, w := range tc.notWant {
+					if slices.Contains(got, w) {
+						t.Errorf("%s: completing %q: %q, want no %q", shell, tc.line, got, w)
+					}
+				}
 			}
 		})
 	}
+}
+
+// bashCompletion is the bash-completion package's script, whose
+// _get_comp_words_by_ref cobra's bash script calls.
+const bashCompletion = "/usr/share/bash-completion/bash_completion"
+
+// completeIn returns a shell command line that sources the completion
+// script of shell and prints the completions of line (the cursor at its
+// end), one a line, each maybe followed by a description. bash and zsh
+// run the script's function as the shell's completion would, with
+// COMP_WORDS or words set; zsh's completion builtins, which work only
+// inside a completion widget, are stood in for by functions that print
+// what they are given.
+func completeIn(shell, script, line string) string {
+	words := strings.Fields(line)
+	if strings.HasSuffix(line, " ") {
+		words = append(words, "")
+	}
+	quoted := make([]string, len(words))
+	for i, w := range words {
+		quoted[i] = shQuote(w)
+	}
+	list := strings.Join(quoted, " ")
+	switch shell {
+	case "bash":
+		return fmt.Sprintf(`source %s; source %s; compopt() { :; }; COMP_LINE=%s; COMP_POINT=${#COMP_LINE}; COMP_WORDS=(%s); COMP_CWORD=%d; `+
+			`__start_latent; printf '%%s\n' "${COMPREPLY[@]}"`, bashCompletion, shQuote(script), shQuote(line), list, len(words)-1)
+	case "zsh":
+		return fmt.Sprintf(`compdef() { :; }; _describe() { print -rl -- "${completions[@]}"; }; compadd() { print -rl -- "${@[-1]}"; }; `+
+			`_arguments() { :; }; source %s; words=(%s); CURRENT=%d; _latent`, shQuote(script), list, len(words))
+	}
+	return fmt.Sprintf("source %s; complete -C %s", shQuote(script), shQuote(line))
+}
+
+// completionWords returns the completions a shell printed, one a line,
+// without their descriptions (after a tab, two spaces or zsh's unescaped
+// colon).
+func completionWords(out string) []string {
+	var words []string
+	for _, l := range strings.Split(out, "\n") {
+		l, _, _ = strings.Cut(l, "\t")
+		l, _, _ = strings.Cut(l, "  ")
+		if i := regexp.MustCompile(`[^\\]:`).FindStringIndex(l); i != nil {
+			l = l[:i[0]+1]
+		}
+		if l = strings.ReplaceAll(strings.TrimSpace(l), `\:`, ":"); l != "" {
+			words = append(words, l)
+		}
+	}
+	return words
+}
+
+// shQuote quotes s for a POSIX shell, zsh or fish in single quotes.
+func shQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// fileExists reports whether path names a file.
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // TestQuietWriter checks what --quiet lets through: warnings and a
@@ -284,17 +397,6 @@ func TestQuietWriter(t *testing.T) {
 	q.flush()
 	if want := "warning: slow\nlatent train: interrupted\nwarning: last\n"; out.String() != want {
 		t.Errorf("quiet output %q, want %q", out.String(), want)
-	}
-	for _, tc := range []struct {
-		args []string
-		want bool
-	}{
-		{[]string{"--quiet"}, true}, {[]string{"-quiet"}, true}, {[]string{"--run", "x", "--quiet=true"}, true},
-		{[]string{"--quiet=false"}, false}, {[]string{"--", "--quiet"}, false}, {[]string{"--quieter"}, false}, {nil, false},
-	} {
-		if got := quietArg(tc.args); got != tc.want {
-			t.Errorf("quietArg(%q) = %v, want %v", tc.args, got, tc.want)
-		}
 	}
 }
 

@@ -2,12 +2,13 @@ package main
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/latent-vae/latent/embedding"
 	"github.com/latent-vae/latent/eval"
@@ -66,14 +67,20 @@ func checkMethod(method string) error {
 // formatCSV is map's table of coordinates.
 const formatCSV = "csv"
 
+// mapLong is the help of `latent map` after its synopsis.
+const mapLong = "  latent map --run DIR --manifold [--manifold-n N] [--scale S] [-o manifold.png]   (a grid decoded over a 2-D latent)"
+
+// mapCommand defines `latent map`'s flags on fs and returns its body, runMap.
+func mapCommand(fs *pflag.FlagSet) runFunc {
+	a := mapFlags(fs)
+	return func(args []string, stdout, stderr io.Writer) error { return runMap(fs, a, args, stdout, stderr) }
+}
+
 // runMap implements `latent map`: the test split's posterior means in 2-D
 // (the latent itself when it has two dimensions, else its first two
 // principal components), coloured by label; with --manifold, the images
 // decoded from a grid over a 2-D latent.
-func runMap(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("map", "--run DIR [--method pca|tsne|umap] [--seed S] [--data X] [-o map.png|map.svg|map.pdf|map.csv] [--limit N] [--batch B] [--backend B]\n"+
-		"       latent map --run DIR --manifold [--manifold-n 20] [--scale 2] [-o manifold.png]", stderr)
-	a := mapFlags(fs)
+func runMap(fs *pflag.FlagSet, a *mapArgs, args []string, stdout, stderr io.Writer) error {
 	if err := a.parse(fs, args); err != nil {
 		return err
 	}
@@ -129,7 +136,7 @@ func runMap(args []string, stdout, stderr io.Writer) error {
 }
 
 // mapFlags defines the flags of `latent map`.
-func mapFlags(fs *flag.FlagSet) *mapArgs {
+func mapFlags(fs *pflag.FlagSet) *mapArgs {
 	return &mapArgs{
 		eval:     evalFlags(fs, false),
 		out:      outFlag(fs, "map.png", "the map, or its coordinates as .csv (with --manifold: the grid, .png only)", append(plots.Formats(), formatCSV)...),
@@ -142,8 +149,8 @@ func mapFlags(fs *flag.FlagSet) *mapArgs {
 	}
 }
 
-// parse parses and checks the flags.
-func (a *mapArgs) parse(fs *flag.FlagSet, args []string) error {
+// parse checks the flags and refuses operands (args).
+func (a *mapArgs) parse(fs *pflag.FlagSet, args []string) error {
 	if err := parseEvalFlags(fs, args, a.eval); err != nil {
 		return err
 	}

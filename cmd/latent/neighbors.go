@@ -5,25 +5,34 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/spf13/pflag"
+
 	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/embedding"
 	"github.com/latent-vae/latent/eval"
 	"github.com/latent-vae/latent/generate"
 )
 
-// runNeighbors implements `latent neighbors`: a test image and its nearest
-// neighbours in latent space (Euclidean distance between posterior means),
-// searched among the training split by default, as one grid row, query first.
-func runNeighbors(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("neighbors", "--run DIR (--index I | --image-label L [--which N]) [--data X] [-k 8] [--among train|test] [-o nn.png] [--scale 3] [--limit N] [--batch B] [--backend B]", stderr)
+// neighborsCommand defines `latent neighbors`'s flags on fs and returns its body, runNeighbors.
+func neighborsCommand(fs *pflag.FlagSet) runFunc {
 	f := evalFlags(fs, false)
 	index := fs.Int("index", 0, "index of the query image in the test split (required)")
 	byLabel := imageLabelFlag(fs, "the query")
 	which := whichFlag(fs)
-	k := fs.Int("k", 8, "number of neighbours")
+	k := fs.IntP("k", "k", 8, "number of neighbours")
 	among := fs.String("among", "train", "split searched for neighbours: train or test (the query itself excluded)")
 	out := outFlag(fs, "nn.png", "the query and its neighbours", formatPNG)
 	scale := scaleFlag(fs)
+	return func(args []string, stdout, stderr io.Writer) error {
+		return runNeighbors(fs, args, stdout, stderr, f, index, byLabel, which, k, among, out, scale)
+	}
+}
+
+// runNeighbors implements `latent neighbors`: a test image and its nearest
+// neighbours in latent space (Euclidean distance between posterior means),
+// searched among the training split by default, as one grid row, query first.
+func runNeighbors(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
+	f evalCommon, index *int, byLabel *string, which, k *int, among, out *string, scale *int) error {
 	if err := parseEvalFlags(fs, args, f); err != nil {
 		return err
 	}

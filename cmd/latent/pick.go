@@ -1,10 +1,11 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"slices"
 	"strconv"
+
+	"github.com/spf13/pflag"
 
 	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/vae"
@@ -15,7 +16,7 @@ import (
 // by its index.
 
 // whichFlag defines --which: which image of a class a label flag picks.
-func whichFlag(fs *flag.FlagSet) *int {
+func whichFlag(fs *pflag.FlagSet) *int {
 	return fs.Int("which", 0, "with a label flag: pick the n-th test image of the class (0: the first)")
 }
 
@@ -74,7 +75,7 @@ func imageName(set *data.Set, index int) string {
 
 // imageLabelFlag defines --image-label: what (such as "the query") is the
 // first test image of a class instead of the one --index names.
-func imageLabelFlag(fs *flag.FlagSet, what string) *string {
+func imageLabelFlag(fs *pflag.FlagSet, what string) *string {
 	return fs.String("image-label", "", what+": the first test image of this class, a name or label (the n-th with --which), instead of --index")
 }
 

@@ -5,17 +5,26 @@ import (
 	"io"
 	"path/filepath"
 
+	"github.com/spf13/pflag"
+
 	"github.com/latent-vae/latent/plots"
 	"github.com/latent-vae/latent/rundir"
 	"github.com/latent-vae/latent/vae"
 )
 
-// runPlot implements `latent plot`: training and test negative ELBO,
-// reconstruction and KL against step, from a run's metrics.csv.
-func runPlot(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("plot", "--run DIR [-o curves.png|curves.svg|curves.pdf]", stderr)
+// plotCommand defines `latent plot`'s flags on fs and returns its body, runPlot.
+func plotCommand(fs *pflag.FlagSet) runFunc {
 	run := runFlag(fs)
 	out := outFlag(fs, "curves.png", "the curves", plots.Formats()...)
+	return func(args []string, stdout, stderr io.Writer) error {
+		return runPlot(fs, args, stdout, stderr, run, out)
+	}
+}
+
+// runPlot implements `latent plot`: training and test negative ELBO,
+// reconstruction and KL against step, from a run's metrics.csv.
+func runPlot(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
+	run, out *string) error {
 	format, err := parseRunOut(fs, args, run, out, plots.Formats()...)
 	if err != nil {
 		return err

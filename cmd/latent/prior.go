@@ -12,32 +12,11 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/spf13/pflag"
+
 	"github.com/latent-vae/latent/prior"
 	"github.com/latent-vae/latent/vae"
 )
-
-// runPrior implements `latent prior fit`: a prior fitted to a trained
-// run's codes, saved in the run folder with its score, which every command
-// that draws random latents then uses (--prior); `latent prior list` and
-// `latent prior score`.
-func runPrior(args []string, stdout, stderr io.Writer) error {
-	if len(args) > 0 && args[0] == "fit" {
-		return runPriorFit(args[1:], stdout, stderr)
-	}
-	if len(args) > 0 && args[0] == "list" {
-		return runPriorList(args[1:], stdout, stderr)
-	}
-	if len(args) > 0 && args[0] == "score" {
-		return runPriorScore(args[1:], stdout, stderr)
-	}
-	fs := newFlagSet("prior", "fit --run DIR --kind "+strings.Join(prior.KindNames(), "|")+" [flags]   (latent prior fit --help for its flags)\n"+
-		"       latent prior list --run DIR [--json]   (the fitted priors, their scores, best first)\n"+
-		"       latent prior score --run DIR --kind KIND   (score a prior fitted before fits were scored)", stderr)
-	if err := parseArgs(fs, args); err != nil {
-		return err
-	}
-	return usagef("prior wants a subcommand: fit, list or score")
-}
 
 // priorFitFlags are `latent prior fit`'s flags: the ones every kind takes,
 // and each kind's own (prior.DefineFitFlags).
@@ -50,10 +29,10 @@ type priorFitFlags struct {
 	recipe             prior.Recipe // --kind's, once checked
 }
 
-// priorFitFlagSet defines `latent prior fit`'s flags.
-func priorFitFlagSet(stderr io.Writer) (*flag.FlagSet, *priorFitFlags) {
-	fs := newFlagSet("prior fit", "--run DIR --kind "+strings.Join(prior.KindNames(), "|")+
-		" [--draws N] [--draw-temperature T] [--seed S] [--backend B] [the kind's flags]"+kindFlagsSynopsis(), stderr)
+// definePriorFit defines `latent prior fit`'s flags on fs: --kind is
+// required, and each kind's own flags (a flag.FlagSet of prior's) are
+// added to fs.
+func definePriorFit(fs *pflag.FlagSet) *priorFitFlags {
 	f := &priorFitFlags{run: runFlag(fs), backend: backendFlag(fs)}
 	var kinds, draws []string
 	for _, k := range prior.Registered() {
@@ -64,29 +43,38 @@ func priorFitFlagSet(stderr io.Writer) (*flag.FlagSet, *priorFitFlags) {
 	f.draws = fs.Int("draws", 0, "posterior draws per training image (default: "+strings.Join(draws, ", ")+")")
 	f.drawTemperature = fs.Float64("draw-temperature", 1, "temperature T of the posterior draws μ + Tσε, in [0, 1] (1: the posterior; 0: its means; below 1: sharper samples, less varied)")
 	f.seed = fs.Int64("seed", 1, "seed of the posterior draws and of the prior's fit")
-	f.kinds = prior.DefineFitFlags(fs)
-	return fs, f
+	required(fs, "kind")
+	kindFlags := flag.NewFlagSet("", flag.ContinueOnError)
+	f.kinds = prior.DefineFitFlags(kindFlags)
+	fs.AddGoFlagSet(kindFlags)
+	return f
 }
 
 // kindFlagsSynopsis lists each kind's own flags, a line per kind that has any.
 func kindFlagsSynopsis() string {
 	fs := flag.NewFlagSet("", flag.ContinueOnError)
 	kinds := prior.DefineFitFlags(fs)
-	out := ""
+	var lines []string
 	for _, k := range prior.KindNames() {
 		if names := kinds.Of(k); len(names) > 0 {
-			out += "\n       " + k + ": [--" + strings.Join(names, "] [--") + "]"
+			lines = append(lines, "  "+k+": [--"+strings.Join(names, "] [--")+"]")
 		}
 	}
-	return out
+	return strings.Join(lines, "\n")
+}
+
+// priorFitCommand defines `latent prior fit`'s flags on fs and returns its
+// body, runPriorFit.
+func priorFitCommand(fs *pflag.FlagSet) runFunc {
+	f := definePriorFit(fs)
+	return func(args []string, stdout, stderr io.Writer) error { return runPriorFit(fs, f, args, stdout, stderr) }
 }
 
 // runPriorFit fits a prior in the run's partial folder under the kind's
 // lock (taken before the codes are encoded) and puts it in place whole.
 // SIGINT or SIGTERM stops it with exit 130: a fit that saves checkpoints
 // saves one for --resume, and nothing replaces the prior in place.
-func runPriorFit(args []string, stdout, stderr io.Writer) error {
-	fs, f := priorFitFlagSet(stderr)
+func runPriorFit(fs *pflag.FlagSet, f *priorFitFlags, args []string, stdout, stderr io.Writer) error {
 	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
@@ -182,7 +170,7 @@ type priorFlags struct {
 }
 
 // addPriorFlags defines --prior and --prior-steps.
-func addPriorFlags(fs *flag.FlagSet) priorFlags {
+func addPriorFlags(fs *pflag.FlagSet) priorFlags {
 	return priorFlags{
 		name: fs.String("prior", prior.Auto, "prior of the random latents: auto (the fitted prior of the lowest FID measured at fit; unscored ones after, "+bestFirst()+"; else normal), "+
 			"normal (N(0, I)), "+prior.Either(prior.KindNames())+" (fitted by latent prior fit)"),

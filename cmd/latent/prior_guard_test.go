@@ -315,7 +315,7 @@ func TestPriorFitSignal(t *testing.T) {
 func TestPriorDocumentedDefaults(t *testing.T) {
 	doc := strings.Join(strings.Fields(string(mustRead(t, "../../docs/generate.md"))), " ")
 	fs, _ := priorFitFlagSet(io.Discard)
-	sampleFS := newFlagSet("sample", "", io.Discard)
+	sampleFS := testFlagSet()
 	addPriorFlags(sampleFS)
 	flagDefault := func(name string) string { return fs.Lookup(name).DefValue }
 	d := prior.DefaultDiffusion()

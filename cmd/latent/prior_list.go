@@ -4,8 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
+
+	"github.com/spf13/pflag"
 
 	"github.com/latent-vae/latent/prior"
 	"github.com/latent-vae/latent/rundir"
@@ -25,14 +26,21 @@ type priorListRow struct {
 	AutoPick bool           `json:"auto"`               // --prior auto draws from it
 }
 
-// runPriorList implements `latent prior list`: each fitted prior of a run
-// with its stored score, its fit's time and the checkpoint it was fitted
-// to, best first (the order --prior auto picks by).
-func runPriorList(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("prior list", "--run DIR [--json] [--backend B]", stderr)
+// priorListCommand defines `latent prior list`'s flags on fs and returns its body, runPriorList.
+func priorListCommand(fs *pflag.FlagSet) runFunc {
 	runDir := runFlag(fs)
 	_ = backendFlag(fs) // taken as every run command takes it; a list compiles nothing
 	asJSON := fs.Bool("json", false, "write the list as JSON")
+	return func(args []string, stdout, stderr io.Writer) error {
+		return runPriorList(fs, args, stdout, stderr, runDir, asJSON)
+	}
+}
+
+// runPriorList implements `latent prior list`: each fitted prior of a run
+// with its stored score, its fit's time and the checkpoint it was fitted
+// to, best first (the order --prior auto picks by).
+func runPriorList(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
+	runDir *string, asJSON *bool) error {
 	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
@@ -114,13 +122,21 @@ func writePriorList(stdout, stderr io.Writer, runDir string, origin prior.Origin
 	return nil
 }
 
+// priorScoreCommand defines `latent prior score`'s flags on fs and returns its body, runPriorScore.
+func priorScoreCommand(fs *pflag.FlagSet) runFunc {
+	runDir, backend := runFlag(fs), backendFlag(fs)
+	kind := fs.String("kind", "", "the fitted prior to score: "+prior.Either(prior.KindNames()))
+	required(fs, "kind")
+	return func(args []string, stdout, stderr io.Writer) error {
+		return runPriorScore(fs, args, stdout, stderr, runDir, backend, kind)
+	}
+}
+
 // runPriorScore implements `latent prior score`: a fitted prior scored in
 // place as its fit scores it (a prior fitted before fits were scored), its
 // score stored for --prior auto and prior list.
-func runPriorScore(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("prior score", "--run DIR --kind "+strings.Join(prior.KindNames(), "|")+" [--backend B]", stderr)
-	runDir, backend := runFlag(fs), backendFlag(fs)
-	kind := fs.String("kind", "", "the fitted prior to score: "+prior.Either(prior.KindNames()))
+func runPriorScore(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
+	runDir, backend, kind *string) error {
 	if err := parseArgs(fs, args); err != nil {
 		return err
 	}

@@ -6,6 +6,8 @@ import (
 	"io"
 	"slices"
 
+	"github.com/spf13/pflag"
+
 	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/generate"
 )
@@ -14,15 +16,22 @@ import (
 // wrap into further pairs of rows.
 const reconMaxCols = 16
 
-// runReconstruct implements `latent reconstruct`: test images over their
-// reconstructions (encoder mean, decoded, mean image).
-func runReconstruct(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("reconstruct", "--run DIR [--data SET] [-n 32] [--first] [--numbers] [-o recon.png] [--scale 3] [--backend B]", stderr)
+// reconstructCommand defines `latent reconstruct`'s flags on fs and returns its body, runReconstruct.
+func reconstructCommand(fs *pflag.FlagSet) runFunc {
 	common := genFlags(fs, "recon.png")
 	spec := runDataFlag(fs, "data set whose test images to reconstruct")
-	n := fs.Int("n", 32, "number of test images, the first of each class in turn (as latent data -o shows); more than 16 wrap into further pairs of rows")
+	n := fs.IntP("n", "n", 32, "number of test images, the first of each class in turn (as latent data -o shows); more than 16 wrap into further pairs of rows")
 	first := fs.Bool("first", false, "take the first -n images of the test split instead of picking across its classes")
 	numbers := fs.Bool("numbers", false, "caption each column with its test image's index and label (index:label)")
+	return func(args []string, stdout, stderr io.Writer) error {
+		return runReconstruct(fs, args, stdout, stderr, common, spec, n, first, numbers)
+	}
+}
+
+// runReconstruct implements `latent reconstruct`: test images over their
+// reconstructions (encoder mean, decoded, mean image).
+func runReconstruct(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
+	common genCommon, spec *string, n *int, first, numbers *bool) error {
 	if err := parseGenFlags(fs, args, common); err != nil {
 		return err
 	}

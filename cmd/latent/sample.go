@@ -3,31 +3,40 @@ package main
 import (
 	"fmt"
 	"io"
-	"strings"
+
+	"github.com/spf13/pflag"
 
 	"github.com/latent-vae/latent/generate"
-	"github.com/latent-vae/latent/prior"
 	"github.com/latent-vae/latent/vae"
 )
 
 // defaultPerLabel is the columns of a conditional run's class grid.
 const defaultPerLabel = 8
 
-// runSample implements `latent sample`: a grid of images decoded from
-// latents drawn from N(0, T²I); for a conditional run, of one class
-// (--label) or one row per class (--per-label).
-func runSample(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("sample", "--run DIR [-n 64] [--seed S] [--temperature T] [--prior "+strings.Join(prior.Names(), "|")+"] [-o samples.png|samples.npy] [--scale 3] [--backend B]\n"+
-		"       conditional runs: [--label L [-n 64] | --per-label 8]\n\n"+
-		"  -o FILE.npy writes the images as a numpy uint8 array [N, H, W, C] (0 to 255, as the PNG shows them), of any -n;\n"+
-		"  a conditional run's images then take the classes in turn (0, 1, …) unless --label is given", stderr)
+// sampleLong is the help of `latent sample` after its synopsis.
+const sampleLong = "  conditional runs: [--label L [-n N] | --per-label N]\n\n" +
+	"  -o FILE.npy writes the images as a numpy uint8 array [N, H, W, C] (0 to 255, as the PNG shows them), of any -n;\n" +
+	"  a conditional run's images then take the classes in turn (0, 1, …) unless --label is given"
+
+// sampleCommand defines `latent sample`'s flags on fs and returns its body, runSample.
+func sampleCommand(fs *pflag.FlagSet) runFunc {
 	common := genFlags(fs, "samples.png", formatNPY)
-	n := fs.Int("n", 64, "number of samples")
+	n := fs.IntP("n", "n", 64, "number of samples")
 	seed := fs.Int64("seed", 1, "seed of the latents")
 	temperature := fs.Float64("temperature", 1, "standard deviation of the latents")
 	labelArg := labelFlag(fs, "class of every sample")
 	pf := addPriorFlags(fs)
 	perLabel := fs.Int("per-label", defaultPerLabel, "conditional runs: a grid of one row per class, N samples each, column j decoding the same latent in every row (what a conditional run samples without --label)")
+	return func(args []string, stdout, stderr io.Writer) error {
+		return runSample(fs, args, stdout, stderr, common, n, seed, temperature, labelArg, pf, perLabel)
+	}
+}
+
+// runSample implements `latent sample`: a grid of images decoded from
+// latents drawn from N(0, T²I); for a conditional run, of one class
+// (--label) or one row per class (--per-label).
+func runSample(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
+	common genCommon, n *int, seed *int64, temperature *float64, labelArg *string, pf priorFlags, perLabel *int) error {
 	if err := parseGenFlags(fs, args, common); err != nil {
 		return err
 	}

@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"strings"
 	"unicode/utf8"
+
+	"github.com/spf13/pflag"
 
 	"github.com/latent-vae/latent/backend"
 	"github.com/latent-vae/latent/data"
@@ -19,20 +20,16 @@ import (
 // FID's literature does.
 const defaultScoreN = 10000
 
-// runScore implements `latent score`: FID, KID, precision/recall and class
-// coverage of a run's samples against the test split, beside a perfect
-// prior's samples (decoded posterior draws of random training images), the run's
-// reconstructions of the test split and the training split (the floor);
-// and, with --train-features, training a feature network.
-func runScore(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("score", "--run DIR [-n 10000] [--seed S] [--temperature T] [--prior all|normal|"+strings.Join(prior.KindNames(), "|")+"] [--features FILE|RUN] [--json] [--backend B]\n"+
-		"       latent score --train-features DATA -o FILE.safetensors [--backend B]\n\n"+
-		"  Scores are measured in the features of a small classifier trained by latent (MNIST's ships with latent;\n"+
-		"  another labelled set gets one on first use, cached in ~/.cache/latent/features): latent's own scale,\n"+
-		"  not comparable with the Inception FIDs of papers; ratios between rows are.", stderr)
+// scoreLong is the help of `latent score` after its synopsis.
+const scoreLong = "  Scores are measured in the features of a small classifier trained by latent (MNIST's ships with latent;\n" +
+	"  another labelled set gets one on first use, cached in ~/.cache/latent/features): latent's own scale,\n" +
+	"  not comparable with the Inception FIDs of papers; ratios between rows are."
+
+// scoreCommand defines `latent score`'s flags on fs and returns its body, runScore.
+func scoreCommand(fs *pflag.FlagSet) runFunc {
 	run := runFlag(fs)
 	backendName := backendFlag(fs)
-	n := fs.Int("n", defaultScoreN, "number of samples (at least 2)")
+	n := fs.IntP("n", "n", defaultScoreN, "number of samples (at least 2)")
 	seed := fs.Int64("seed", 1, "seed of the samples' latents and of KID's subsets")
 	temperature := fs.Float64("temperature", 1, "standard deviation of the latents")
 	priorName := fs.String("prior", vae.AllPriors, "priors whose samples are scored, a row each: all (N(0, I) and every prior fitted to the run), "+
@@ -41,8 +38,25 @@ func runScore(args []string, stdout, stderr io.Writer) error {
 	featArg := fs.String("features", "", "feature network: a file written by --train-features, or a run folder whose labelled data set gives one "+
 		"(default: the run's data set's own; give one for a data set without labels)")
 	asJSON := fs.Bool("json", false, "print the scores as JSON on stdout")
-	trainSet := fs.String("train-features", "", "train a feature network on the labelled data set DATA by latent's recipe and write it to -o")
-	out := fs.String("o", "", "with --train-features: the .safetensors file to write")
+	trainSet := fs.String("train-features", "", "the old spelling of latent features train --data DATA -o FILE")
+	out := fs.StringP("o", "o", "", "with --train-features: the .safetensors file to write")
+	for _, old := range []string{"train-features", "o"} {
+		if err := fs.MarkHidden(old); err != nil {
+			panic(err) // not defined: a bug
+		}
+	}
+	return func(args []string, stdout, stderr io.Writer) error {
+		return runScore(fs, args, stdout, stderr, run, backendName, n, seed, temperature, priorName, priorSteps, featArg, asJSON, trainSet, out)
+	}
+}
+
+// runScore implements `latent score`: FID, KID, precision/recall and class
+// coverage of a run's samples against the test split, beside a perfect
+// prior's samples (decoded posterior draws of random training images), the run's
+// reconstructions of the test split and the training split (the floor);
+// and, with --train-features, training a feature network.
+func runScore(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
+	run, backendName *string, n *int, seed *int64, temperature *float64, priorName *string, priorSteps *int, featArg *string, asJSON *bool, trainSet, out *string) error {
 	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
@@ -50,7 +64,7 @@ func runScore(args []string, stdout, stderr io.Writer) error {
 		if *run != "" || *featArg != "" {
 			return usagef("--train-features: give it with -o only, not with --run or --features")
 		}
-		return trainFeatures(*trainSet, *out, *backendName, stdout, stderr)
+		return trainFeatures("--train-features", *trainSet, *out, *backendName, stdout, stderr)
 	}
 	switch {
 	case *run == "":
@@ -88,15 +102,16 @@ func runScore(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// trainFeatures implements --train-features: a feature network trained on
-// the data set spec by features.DefaultRecipe, written to out.
-func trainFeatures(spec, out, backendName string, stdout, stderr io.Writer) error {
+// trainFeatures implements `latent features train`: a feature network
+// trained on the data set spec, given by the flag dataFlag, by
+// features.DefaultRecipe, written to out.
+func trainFeatures(dataFlag, spec, out, backendName string, stdout, stderr io.Writer) error {
 	if _, err := checkOut("-o", out, "safetensors"); err != nil {
 		return err
 	}
 	set, err := data.Load(spec, data.Options{})
 	if err != nil {
-		return fmt.Errorf("--train-features %s: %w", spec, err)
+		return fmt.Errorf("%s %s: %w", dataFlag, spec, err)
 	}
 	b, err := openBackend(backendName, stderr)
 	if err != nil {
@@ -111,7 +126,7 @@ func writeFeatureNet(b *backend.Backend, set *data.Set, out string, stdout, stde
 	r := features.DefaultRecipe
 	net, err := features.Train(b, set, r, vae.FeatureProgress(stderr, r.Steps))
 	if err != nil {
-		return fmt.Errorf("--train-features %s: %w", set.Name, err)
+		return fmt.Errorf("training the feature network on %s: %w", set.Name, err)
 	}
 	if err := net.Save(out); err != nil {
 		return err

@@ -8,18 +8,27 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/spf13/pflag"
+
 	"github.com/latent-vae/latent/eval"
 	"github.com/latent-vae/latent/generate"
 	"github.com/latent-vae/latent/serve"
 )
 
-// runServe implements `latent serve`: the latent-space explorer of a run in
-// the browser, until Ctrl-C or SIGTERM.
-func runServe(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("serve", "--run DIR [--addr 127.0.0.1:8080] [--method pca|tsne|umap] [--data X] [--limit N] [--backend B]", stderr)
+// serveCommand defines `latent serve`'s flags on fs and returns its body, runServe.
+func serveCommand(fs *pflag.FlagSet) runFunc {
 	f := evalFlags(fs, true)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)")
 	method := fs.String("method", methodPCA, "the map's projection of a latent above 2 dimensions, as latent map's: pca, tsne or umap (seeded by --seed)")
+	return func(args []string, stdout, stderr io.Writer) error {
+		return runServe(fs, args, stdout, stderr, f, addr, method)
+	}
+}
+
+// runServe implements `latent serve`: the latent-space explorer of a run in
+// the browser, until Ctrl-C or SIGTERM.
+func runServe(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
+	f evalCommon, addr, method *string) error {
 	if err := parseEvalFlags(fs, args, f); err != nil {
 		return err
 	}

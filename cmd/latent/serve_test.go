@@ -26,7 +26,7 @@ func TestServeFlagErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var out, errb bytes.Buffer
-		err := runServe(tt.args, &out, &errb)
+		err := runErr(append([]string{"serve"}, tt.args...), &out, &errb)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("latent serve %q: got %v, want an error containing %q", tt.args, err, tt.want)
 		}
@@ -159,7 +159,7 @@ func TestServeDataErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var out, errb bytes.Buffer
-		err := runServe(append([]string{"--run", runDir, genBackendF}, tt.args...), &out, &errb)
+		err := runErr(append([]string{"serve", "--run", runDir, genBackendF}, tt.args...), &out, &errb)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("latent serve %q: got %v, want an error containing %q", tt.args, err, tt.want)
 		}

@@ -7,18 +7,43 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
+
+	"github.com/spf13/pflag"
 
 	"github.com/latent-vae/latent/backend/nvidia"
 	"github.com/latent-vae/latent/pjrtplugin"
 	"github.com/latent-vae/latent/vae"
 )
 
-// cudaFlag is --cuda: absent (0), given alone (13) or with a CUDA major version.
+// cudaFlag is --cuda: absent (0), given alone (13) or with a CUDA major
+// version, as --cuda=12 or --cuda 12. A negative value is --cuda given
+// alone, before the operand that may follow it is read (version).
 type cudaFlag int
+
+// cudaAlone is the value pflag sets --cuda to when it is given alone.
+const cudaAlone = "alone"
+
+// version completes a --cuda given alone with the major version that
+// follows it as the first of the operands args (--cuda 12: a number),
+// else 13, and returns the other operands.
+func (c *cudaFlag) version(args []string) ([]string, error) {
+	if *c >= 0 {
+		return args, nil
+	}
+	*c = 13
+	if len(args) == 0 || args[0] == "" || strings.Trim(args[0], "0123456789") != "" {
+		return args, nil
+	}
+	if err := c.Set(args[0]); err != nil {
+		return nil, usagef("invalid value %q for flag --cuda: %v", args[0], err)
+	}
+	return args[1:], nil
+}
 
 func (c *cudaFlag) String() string {
 	if c == nil || *c == 0 {
@@ -29,6 +54,8 @@ func (c *cudaFlag) String() string {
 
 func (c *cudaFlag) Set(s string) error {
 	switch s {
+	case cudaAlone:
+		*c = -1
 	case "true", "13":
 		*c = 13
 	case "12":
@@ -41,24 +68,38 @@ func (c *cudaFlag) Set(s string) error {
 	return nil
 }
 
-func (c *cudaFlag) IsBoolFlag() bool { return true }
+// Type names --cuda's value in help: a CUDA major version.
+func (c *cudaFlag) Type() string { return "" }
+
+// setupCommand defines `latent setup`'s flags on fs and returns its body,
+// runSetup.
+func setupCommand(fs *pflag.FlagSet) runFunc {
+	dir := fs.String("dir", "", "folder to install into (default ~/.local/lib/go-xla, where XLA plugins are searched)")
+	index := fs.String("index-url", pjrtplugin.DefaultIndexURL, "Python package index (simple API) holding the wheels")
+	force := fs.Bool("force", false, "download and install again even if installed")
+	cuda := new(cudaFlag)
+	fs.Var(cuda, "cuda", "install the CUDA PJRT plugin and the NVIDIA libraries it needs (several GB) instead of the CPU plugin: "+
+		"--cuda or --cuda 13 for CUDA 13 (NVIDIA driver >= 580), --cuda 12 for CUDA 12 (driver >= 525)")
+	fs.Lookup("cuda").NoOptDefVal = cudaAlone
+	pluginOnly := fs.Bool("plugin-only", false, "with --cuda: the plugin without the NVIDIA libraries (for libraries installed elsewhere, found through LD_LIBRARY_PATH)")
+	return func(args []string, stdout, stderr io.Writer) error {
+		return runSetup(fs, args, stdout, stderr, dir, index, force, cuda, pluginOnly)
+	}
+}
 
 // runSetup implements `latent setup`: download the pinned XLA CPU PJRT
 // plugin from PyPI into ~/.local/lib/go-xla, or with --cuda the CUDA plugin
 // and its NVIDIA libraries, or say they are there already.
-func runSetup(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("setup", "[--cuda [13|12]] [--plugin-only] [--dir DIR] [--index-url URL] [--force]", stderr)
-	dir := fs.String("dir", "", "folder to install into (default ~/.local/lib/go-xla, where XLA plugins are searched)")
-	index := fs.String("index-url", pjrtplugin.DefaultIndexURL, "Python package index (simple API) holding the wheels")
-	force := fs.Bool("force", false, "download and install again even if installed")
-	var cuda cudaFlag
-	fs.Var(&cuda, "cuda", "install the CUDA PJRT plugin and the NVIDIA libraries it needs (several GB) instead of the CPU plugin: "+
-		"--cuda or --cuda 13 for CUDA 13 (NVIDIA driver >= 580), --cuda 12 for CUDA 12 (driver >= 525)")
-	pluginOnly := fs.Bool("plugin-only", false, "with --cuda: the plugin without the NVIDIA libraries (for libraries installed elsewhere, found through LD_LIBRARY_PATH)")
-	if err := parseArgs(fs, joinCUDAVersion(args)); err != nil {
+func runSetup(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
+	dir, index *string, force *bool, cuda *cudaFlag, pluginOnly *bool) error {
+	args, err := cuda.version(args)
+	if err != nil {
 		return err
 	}
-	if *pluginOnly && cuda == 0 {
+	if err := parseArgs(fs, args); err != nil {
+		return err
+	}
+	if *pluginOnly && *cuda == 0 {
 		return usagef("--plugin-only: only with --cuda")
 	}
 	if info, err := os.Stat(*dir); *dir != "" && err == nil && !info.IsDir() {
@@ -67,8 +108,8 @@ func runSetup(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	opt := pjrtplugin.Options{Dir: *dir, IndexURL: *index, Force: *force, Log: stderr}
-	if cuda != 0 {
-		return setupCUDA(ctx, pjrtplugin.CUDAOptions{Options: opt, Major: int(cuda), PluginOnly: *pluginOnly}, stdout, stderr)
+	if *cuda != 0 {
+		return setupCUDA(ctx, pjrtplugin.CUDAOptions{Options: opt, Major: int(*cuda), PluginOnly: *pluginOnly}, stdout, stderr)
 	}
 	res, err := pjrtplugin.Install(ctx, opt)
 	if err != nil {
@@ -82,21 +123,6 @@ func runSetup(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "installed XLA CPU PJRT plugin: %s (%s %s, wheel SHA-256 verified)\n",
 		res.Path, pjrtplugin.Package, pjrtplugin.Version)
 	return nil
-}
-
-// joinCUDAVersion turns "--cuda 12" into "--cuda=12", since --cuda may
-// also stand alone.
-func joinCUDAVersion(args []string) []string {
-	out := make([]string, 0, len(args))
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if (a == "--cuda" || a == "-cuda") && i+1 < len(args) && (args[i+1] == "12" || args[i+1] == "13") {
-			a += "=" + args[i+1]
-			i++
-		}
-		out = append(out, a)
-	}
-	return out
 }
 
 // setupCUDA runs the CUDA install with a progress bar on a terminal.

@@ -47,7 +47,8 @@ func TestSetup(t *testing.T) {
 			[]string{"CUDA 13: 1 wheels, 0.13 GB to download", "could not reach 127.0.0.1", "latent setup --cuda 13 --dir DIR"}},
 		{"cuda=12 plugin only", []string{"--cuda=12", "--plugin-only", "--dir", empty, "--index-url", closed}, 1,
 			[]string{"CUDA 12: 1 wheels, 0.19 GB to download", "could not reach"}},
-		{"cuda 11", []string{"--cuda=11", "--dir", empty}, 2, []string{"--cuda", "want 13 (driver >= 580) or 12"}},
+		{"cuda=11", []string{"--cuda=11", "--dir", empty}, 2, []string{"--cuda", "want 13 (driver >= 580) or 12"}},
+		{"cuda 11", []string{"--cuda", "11", "--dir", empty}, 2, []string{`invalid value "11" for flag --cuda: want 13 (driver >= 580) or 12`}},
 		{"plugin only without cuda", []string{"--plugin-only", "--dir", empty}, 2, []string{"--plugin-only: only with --cuda"}},
 	}
 	for _, tc := range tests {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/spf13/pflag"
+
 	"github.com/latent-vae/latent/backend"
 	"github.com/latent-vae/latent/models"
 	"github.com/latent-vae/latent/rundir"
@@ -20,8 +21,9 @@ import (
 	"github.com/latent-vae/latent/vae"
 )
 
-const trainSynopsis = `--out DIR [flags]    train a new run
-       latent train --out DIR --resume       continue a run (its config comes from DIR)`
+// trainSynopsis is the help of `latent train` after its synopsis.
+const trainSynopsis = `  latent train --out DIR [flags]    train a new run
+  latent train --out DIR --resume   continue a run (its config comes from DIR)`
 
 // trainArgs are the flags of `latent train`.
 type trainArgs struct {
@@ -34,11 +36,10 @@ type trainArgs struct {
 	conditional  bool
 }
 
-// trainFlagSet is the flag set of `latent train`, bound to a trainArgs
-// holding the default configuration.
-func trainFlagSet(stderr io.Writer) (*flag.FlagSet, *trainArgs) {
+// trainFlags defines the flags of `latent train` on fs, bound to a
+// trainArgs holding the default configuration.
+func trainFlags(fs *pflag.FlagSet) *trainArgs {
 	a := &trainArgs{cfg: rundir.DefaultConfig()}
-	fs := newFlagSet("train", trainSynopsis, stderr)
 	fs.StringVar(&a.out, "out", "", "run folder to create (or, with --resume, to continue)")
 	fs.BoolVar(&a.resume, "resume", false, "continue the run in --out from its latest checkpoint; no other flag needed")
 	a.backend = backendFlag(fs)
@@ -46,11 +47,17 @@ func trainFlagSet(stderr io.Writer) (*flag.FlagSet, *trainArgs) {
 	fs.StringVar(&a.widths, "widths", "32,64", "channels of the encoder's stride-2 convolutions, comma-separated")
 	fs.BoolVar(&a.conditional, "conditional", false, "condition the model on each image's class label (MNIST's digits, an image folder's subfolders), given to encoder and decoder: sample --label then generates a chosen class")
 	addTrainFlags(fs, &a.cfg)
-	return fs, a
+	return a
 }
 
-func runTrain(args []string, stdout, stderr io.Writer) error {
-	fs, a := trainFlagSet(stderr)
+// trainCommand defines `latent train`'s flags on fs and returns its body, runTrain.
+func trainCommand(fs *pflag.FlagSet) runFunc {
+	a := trainFlags(fs)
+	return func(args []string, stdout, stderr io.Writer) error { return runTrain(fs, a, args, stdout, stderr) }
+}
+
+// runTrain implements `latent train`.
+func runTrain(fs *pflag.FlagSet, a *trainArgs, args []string, stdout, stderr io.Writer) error {
 	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
@@ -111,7 +118,7 @@ func printFinished(w io.Writer, dir string, f *train.FinishedError) {
 
 // check validates the parsed flags and completes the config: the widths,
 // and 10 epochs for a new run given no length.
-func (a *trainArgs) check(fs *flag.FlagSet) error {
+func (a *trainArgs) check(fs *pflag.FlagSet) error {
 	if err := checkResumeFlags(fs, a.resume); err != nil {
 		return err
 	}
@@ -174,7 +181,7 @@ func checkTrainNumbers(c rundir.Config) error {
 }
 
 // addTrainFlags binds cfg's fields to flags.
-func addTrainFlags(fs *flag.FlagSet, cfg *rundir.Config) {
+func addTrainFlags(fs *pflag.FlagSet, cfg *rundir.Config) {
 	bindDataFlags(fs, &cfg.Data)
 	fs.BoolVar(&cfg.Data.Binarize, "binarize", false, "dynamically binarize training images (a fresh Bernoulli draw per epoch)")
 	fs.IntVar(&cfg.Data.TrainLimit, "train-limit", 0, "train on the first N training images only (0: all)")
@@ -213,12 +220,12 @@ func addTrainFlags(fs *flag.FlagSet, cfg *rundir.Config) {
 // checkResumeFlags refuses configuration flags alongside --resume: the
 // config comes from the run folder. Flags that configure no run (the run
 // folder, the backend, the devices, the new end, --quiet) are allowed.
-func checkResumeFlags(fs *flag.FlagSet, resume bool) error {
+func checkResumeFlags(fs *pflag.FlagSet, resume bool) error {
 	if !resume {
 		return nil
 	}
 	var bad []string
-	fs.Visit(func(f *flag.Flag) {
+	fs.Visit(func(f *pflag.Flag) {
 		switch f.Name {
 		case "out", "resume", "backend", "devices", "steps", "epochs", "quiet":
 		default:

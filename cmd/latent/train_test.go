@@ -130,7 +130,7 @@ func TestResumeFlags(t *testing.T) {
 	}
 	for _, tc := range tests {
 		fs, a := trainFlagSet(io.Discard)
-		if err := parseArgs(fs, append([]string{"--out", "run", "--resume"}, tc.args...)); err != nil {
+		if err := parseTest(fs, append([]string{"--out", "run", "--resume"}, tc.args...)); err != nil {
 			t.Fatalf("%v: %v", tc.args, err)
 		}
 		err := checkResumeFlags(fs, a.resume)

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/spf13/pflag"
+
 	"github.com/latent-vae/latent/generate"
 	"github.com/latent-vae/latent/vae"
 )
@@ -33,12 +35,21 @@ type traverseArgs struct {
 	loop, seeded      bool
 }
 
+// traverseLong is the help of `latent traverse` after its synopsis.
+const traverseLong = "  base code: --index I | --image-label L [--which N] | --seed S [--temperature T] [--prior P]"
+
+// traverseCommand defines `latent traverse`'s flags on fs and returns its body, runTraverse.
+func traverseCommand(fs *pflag.FlagSet) runFunc {
+	parse := traverseFlags(fs)
+	return func(args []string, stdout, stderr io.Writer) error { return runTraverse(parse, args, stdout, stderr) }
+}
+
 // runTraverse implements `latent traverse`: every latent dimension swept
 // from −range to +range around a base code, one row per dimension, rows in
 // decreasing order of their KL, labelled with the dimension, its KL and
 // each column's offset; optionally a GIF of the sweep.
-func runTraverse(args []string, stdout, stderr io.Writer) error {
-	a, err := parseTraverse(args, stderr)
+func runTraverse(parse func(args []string) (*traverseArgs, error), args []string, stdout, stderr io.Writer) error {
+	a, err := parse(args)
 	if err != nil {
 		return err
 	}
@@ -103,10 +114,9 @@ func runTraverse(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// parseTraverse parses and checks the flags of `latent traverse`.
-func parseTraverse(args []string, stderr io.Writer) (*traverseArgs, error) {
-	fs := newFlagSet("traverse", "--run DIR [-o traverse.png] [--steps 9] [--range 3] [--index I | --image-label L [--which N] | --seed S [--temperature T] [--prior P]] [--order kl|dim]\n"+
-		"       [--gif traverse.gif] [--fps 6] [--loop] [--scale 3] [--data SET] [--backend B]", stderr)
+// traverseFlags defines the flags of `latent traverse` on fs and returns
+// their parser, which checks them and the operands args.
+func traverseFlags(fs *pflag.FlagSet) func(args []string) (*traverseArgs, error) {
 	a := &traverseArgs{common: genFlags(fs, "traverse.png")}
 	fs.IntVar(&a.steps, "steps", 9, "values per dimension, evenly spaced from −range to +range")
 	fs.Float64Var(&a.span, "range", 3, "sweep each dimension from base−range to base+range")
@@ -122,37 +132,39 @@ func parseTraverse(args []string, stderr io.Writer) (*traverseArgs, error) {
 	a.label = labelFlag(fs, "class the sweep is decoded as (default: the base image's label)")
 	a.imageLabel = imageLabelFlag(fs, "base code: the encoder mean of")
 	a.which = whichFlag(fs)
-	if err := parseGenFlags(fs, args, a.common); err != nil {
-		return nil, err
+	return func(args []string) (*traverseArgs, error) {
+		if err := parseGenFlags(fs, args, a.common); err != nil {
+			return nil, err
+		}
+		set := flagsSet(fs)
+		a.seeded = set["seed"]
+		switch {
+		case a.steps < 2 || a.steps > 1000:
+			return nil, usagef("--steps %d: want 2 to 1000", a.steps)
+		case !(a.span > 0) || math.IsInf(a.span, 0):
+			return nil, usagef("--range %v: want a finite value > 0", a.span)
+		case a.seeded && (set["index"] || set["image-label"]):
+			return nil, usagef("--seed and --index (or --image-label) choose different base codes: give one")
+		case !a.seeded && (set["prior"] || set["prior-steps"]):
+			return nil, usagef("--prior draws a --seed base code; give --seed with it")
+		case a.index < 0:
+			return nil, usagef("--index %d: want ≥ 0", a.index)
+		case a.order != "kl" && a.order != "dim":
+			return nil, usagef("--order %q: want kl or dim", a.order)
+		case a.fps < 1 || a.fps > generate.MaxFPS:
+			return nil, usagef("--fps %d: want 1 to %d", a.fps, generate.MaxFPS)
+		}
+		if err := checkImagePick(set, *a.which); err != nil {
+			return nil, err
+		}
+		if err := checkSideOut("--gif", a.gif, formatGIF); err != nil {
+			return nil, err
+		}
+		if err := a.prior.check(); err != nil {
+			return nil, err
+		}
+		return a, checkTemperature(a.temperature)
 	}
-	set := flagsSet(fs)
-	a.seeded = set["seed"]
-	switch {
-	case a.steps < 2 || a.steps > 1000:
-		return nil, usagef("--steps %d: want 2 to 1000", a.steps)
-	case !(a.span > 0) || math.IsInf(a.span, 0):
-		return nil, usagef("--range %v: want a finite value > 0", a.span)
-	case a.seeded && (set["index"] || set["image-label"]):
-		return nil, usagef("--seed and --index (or --image-label) choose different base codes: give one")
-	case !a.seeded && (set["prior"] || set["prior-steps"]):
-		return nil, usagef("--prior draws a --seed base code; give --seed with it")
-	case a.index < 0:
-		return nil, usagef("--index %d: want ≥ 0", a.index)
-	case a.order != "kl" && a.order != "dim":
-		return nil, usagef("--order %q: want kl or dim", a.order)
-	case a.fps < 1 || a.fps > generate.MaxFPS:
-		return nil, usagef("--fps %d: want 1 to %d", a.fps, generate.MaxFPS)
-	}
-	if err := checkImagePick(set, *a.which); err != nil {
-		return nil, err
-	}
-	if err := checkSideOut("--gif", a.gif, formatGIF); err != nil {
-		return nil, err
-	}
-	if err := a.prior.check(); err != nil {
-		return nil, err
-	}
-	return a, checkTemperature(a.temperature)
 }
 
 // baseName says which base code the traversal sweeps around.

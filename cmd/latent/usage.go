@@ -3,48 +3,36 @@ package main
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/latent-vae/latent/internal/suggest"
 	"github.com/latent-vae/latent/rundir"
 )
 
-// The conventions every command follows: its flag set comes from
-// newFlagSet and is parsed by parseArgs (or parseFlags), so that --help
-// prints on stdout and exits 0, and a usage error (an unknown flag, a bad
-// value, a missing required flag, an unexpected argument) exits 2.
+// The conventions every command follows: cobra parses its flags (GNU
+// style: --name, and -o, -n, -k for the one-letter ones), --help prints
+// on stdout and exits 0, and a usage error (an unknown flag, a bad value,
+// a missing required flag, an unexpected argument) exits 2 (exitStatus).
 
-// newFlagSet returns the flag set of a subcommand, with --quiet. Parsing it
-// with parseFlags reports errors as usageError and --help as helpRequest;
-// a direct fs.Parse prints them on stderr.
-func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("latent "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		w := fs.Output()
-		fmt.Fprintf(w, "Usage: latent %s %s\n\nFlags:\n", name, synopsis)
-		printFlags(w, fs)
-	}
-	fs.Bool("quiet", false, "print no progress or informational lines on stderr (errors and warnings still do)")
-	return fs
-}
+// quietUsage is the usage of --quiet, which every command takes.
+const quietUsage = "print no progress or informational lines on stderr (errors and warnings still do)"
 
 // printFlags lists a flag set GNU-style: --name TYPE, then the usage and the
-// default where it is not the zero value.
-func printFlags(w io.Writer, fs *flag.FlagSet) {
-	fs.VisitAll(func(f *flag.Flag) {
-		dash := "--"
-		if len(f.Name) == 1 {
-			dash = "-"
+// default where it is not the zero value. cobra's --help is left out.
+func printFlags(w io.Writer, fs *pflag.FlagSet) {
+	fs.VisitAll(func(f *pflag.Flag) {
+		if f.Hidden || f.Name == "help" {
+			return
 		}
-		arg, usage := flag.UnquoteUsage(f)
-		line := "  " + dash + f.Name
+		arg, usage := pflag.UnquoteUsage(f)
+		line := "  " + dashed(f.Name)
 		if arg != "" {
 			line += " " + arg
 		}
@@ -55,13 +43,6 @@ func printFlags(w io.Writer, fs *flag.FlagSet) {
 		fmt.Fprintln(w)
 	})
 }
-
-// helpRequest is returned for --help or -h: the caller prints fs's usage
-// on stdout and exits 0.
-type helpRequest struct{ fs *flag.FlagSet }
-
-func (helpRequest) Error() string { return "help requested" }
-func (helpRequest) Unwrap() error { return flag.ErrHelp }
 
 // usageError is a mistake in the command line: latent exits 2.
 type usageError struct{ err error }
@@ -82,32 +63,36 @@ func usagef(format string, args ...any) error {
 	return usageError{fmt.Errorf(format, args...)}
 }
 
-// parseFlags parses args into fs, returning helpRequest for --help and a
-// usageError, in GNU style (--name), for any other failure.
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	out := fs.Output()
-	fs.SetOutput(io.Discard) // the caller reports
-	err := fs.Parse(args)
-	fs.SetOutput(out)
+// flagError is cobra's FlagErrorFunc: pflag's parse error as a usage
+// error naming the flag as it is typed, with the nearest flag of cmd
+// suggested for an unknown one.
+func flagError(cmd *cobra.Command, err error) error {
+	var (
+		unknown *pflag.NotExistError
+		noValue *pflag.ValueRequiredError
+		bad     *pflag.InvalidValueError
+	)
 	switch {
-	case errors.Is(err, flag.ErrHelp):
-		return helpRequest{fs}
-	case err != nil:
-		return usageError{errors.New(gnuFlagNames(err.Error()) + flagSuggestion(fs, err))}
+	case errors.As(err, &unknown):
+		name, typed := unknown.GetSpecifiedName(), "--"+unknown.GetSpecifiedName()
+		if short := unknown.GetSpecifiedShortnames(); short != "" {
+			name, typed = short, "-"+short // -run: --run with one dash, not -r -u -n
+		}
+		return usagef("flag provided but not defined: %s%s", typed, flagSuggestion(cmd.Flags(), name))
+	case errors.As(err, &noValue):
+		return usagef("flag needs an argument: %s", dashed(noValue.GetFlag().Name))
+	case errors.As(err, &bad):
+		return usagef("invalid value %q for flag %s: %v", bad.GetValue(), dashed(bad.GetFlag().Name), errors.Unwrap(bad))
 	}
-	return nil
+	return usageErr(err)
 }
 
-// flagSuggestion returns "; did you mean --X?" for an unknown flag near one
-// of fs's (suggest.Closest), else "".
-func flagSuggestion(fs *flag.FlagSet, err error) string {
-	name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: ")
-	if !ok {
-		return ""
-	}
+// flagSuggestion returns "; did you mean --X?" for an unknown flag name
+// near one of fs's (suggest.Closest), else "".
+func flagSuggestion(fs *pflag.FlagSet, name string) string {
 	var names []string
-	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
-	best := suggest.Closest(strings.TrimLeft(name, "-"), names) // --temp for --temperature
+	fs.VisitAll(func(f *pflag.Flag) { names = append(names, f.Name) })
+	best := suggest.Closest(name, names) // --temp for --temperature
 	if best == "" {
 		return ""
 	}
@@ -122,58 +107,41 @@ func dashed(name string) string {
 	return "--" + name
 }
 
-// parseArgs parses args into fs, which takes flags only.
-func parseArgs(fs *flag.FlagSet, args []string) error {
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		if dir := fs.Arg(0); fs.Lookup("run") != nil && isRunFolder(dir) {
+// parseArgs finishes parsing a command that takes flags only: cobra has
+// parsed fs, and args are the operands it left, which are refused.
+func parseArgs(fs *pflag.FlagSet, args []string) error {
+	if len(args) > 0 {
+		if dir := args[0]; fs.Lookup("run") != nil && isRunFolder(dir) {
 			return usagef("unexpected argument %q: it is a run folder; give it as --run %s", dir, dir)
 		}
-		return usagef("unexpected arguments %q (flags start with --)", fs.Args())
+		return usagef("unexpected arguments %q (flags start with --)", args)
 	}
 	return nil
 }
 
-// gnuFlagNames rewrites the flag package's "-name" in its error messages
-// as "--name" (one-letter flags keep one dash).
-func gnuFlagNames(msg string) string {
-	for _, marker := range []string{"flag: -", "flag -", "for -", "not defined: -", "argument: -"} {
-		i := strings.Index(msg, marker)
-		if i < 0 {
-			continue
-		}
-		at := i + len(marker)
-		end := strings.IndexAny(msg[at:], ": =")
-		if end < 0 {
-			end = len(msg) - at
-		}
-		if end > 1 && msg[at] != '-' {
-			return msg[:at] + "-" + msg[at:]
-		}
+// required marks fs's flag name as required: a command line without it is
+// refused before the command runs (checkRequired), and completion offers
+// it first.
+func required(fs *pflag.FlagSet, name string) {
+	if err := cobra.MarkFlagRequired(fs, name); err != nil {
+		panic(err) // a flag that is not defined: a bug
 	}
-	return msg
 }
 
-// quietArg reports whether --quiet is among a command's flags (before any
-// "--").
-func quietArg(args []string) bool {
-	for _, a := range args {
-		if a == "--" {
-			return false
+// checkRequired refuses a command line that lacks a required flag, naming
+// it and what it takes (its usage).
+func checkRequired(cmd *cobra.Command, _ []string) error {
+	var missing *pflag.Flag
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if _, ok := f.Annotations[cobra.BashCompOneRequiredFlag]; ok && !f.Changed && missing == nil {
+			missing = f
 		}
-		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if !strings.HasPrefix(a, "-") || name != "quiet" {
-			continue
-		}
-		if !hasValue {
-			return true
-		}
-		on, err := strconv.ParseBool(value)
-		return err == nil && on
+	})
+	if missing != nil {
+		_, usage := pflag.UnquoteUsage(missing)
+		return usagef("%s is required (%s)", dashed(missing.Name), usage)
 	}
-	return false
+	return nil
 }
 
 // quietWriter is a command's stderr under --quiet: it passes on only
@@ -218,4 +186,23 @@ func (q *quietWriter) flush() {
 func isRunFolder(dir string) bool {
 	info, err := os.Stat(filepath.Join(dir, rundir.ConfigFile))
 	return err == nil && info.Mode().IsRegular()
+}
+
+// helpText writes cmd's help: its synopsis, its description, its
+// subcommands and its flags with their defaults.
+func helpText(w io.Writer, cmd *cobra.Command) {
+	_, synopsis, _ := strings.Cut(cmd.Use, " ")
+	fmt.Fprintf(w, "Usage: %s %s\n", cmd.CommandPath(), synopsis)
+	if cmd.Long != "" {
+		fmt.Fprintf(w, "\n%s\n", cmd.Long)
+	}
+	if subs := subcommands(cmd); len(subs) > 0 {
+		fmt.Fprintln(w, "\nCommands:")
+		for _, s := range subs {
+			fmt.Fprintf(w, "  %-8s %s\n", s.Name(), s.Short)
+		}
+	}
+	cmd.InheritedFlags() // merges --quiet into cmd.Flags()
+	fmt.Fprintln(w, "\nFlags:")
+	printFlags(w, cmd.Flags())
 }

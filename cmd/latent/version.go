@@ -6,13 +6,19 @@ import (
 	"runtime"
 	"runtime/debug"
 
+	"github.com/spf13/pflag"
+
 	"github.com/latent-vae/latent/backend"
 )
 
 // runVersion implements `latent version` (and `latent --version`): latent's
 // version with GoMLX's, go-xla's and the XLA CPU PJRT plugin's, when found.
-func runVersion(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("version", "", stderr)
+// versionCommand returns the body of `latent version`, runVersion: it has no flags of its own.
+func versionCommand(fs *pflag.FlagSet) runFunc {
+	return func(args []string, stdout, stderr io.Writer) error { return runVersion(fs, args, stdout, stderr) }
+}
+
+func runVersion(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer) error {
 	if err := parseArgs(fs, args); err != nil {
 		return err
 	}

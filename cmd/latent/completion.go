@@ -58,7 +58,7 @@ func valueCompleters() map[string]completer {
 		"kind":                        words(prior.KindNames()...),
 		"latent prior score --kind":   completeFittedKinds,
 		"likelihood":                  words(models.Bernoulli, models.Gaussian, models.DiscreteLogistic),
-		"model":                       words(models.Conv, models.ResNet, models.Ladder),
+		"model":                       words(models.ModelNames()...),
 		"method":                      words(methodPCA, methodTSNE, methodUMAP),
 		"latent interpolate --method": words(string(generate.MethodSlerp), string(generate.MethodLerp)),
 		"split":                       words("train", "test"),

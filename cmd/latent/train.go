@@ -16,6 +16,7 @@ import (
 
 	"github.com/latent-vae/latent/backend"
 	"github.com/latent-vae/latent/models"
+	"github.com/latent-vae/latent/prior"
 	"github.com/latent-vae/latent/rundir"
 	"github.com/latent-vae/latent/train"
 	"github.com/latent-vae/latent/vae"
@@ -186,7 +187,7 @@ func addTrainFlags(fs *pflag.FlagSet, cfg *rundir.Config) {
 	fs.BoolVar(&cfg.Data.Binarize, "binarize", false, "dynamically binarize training images (a fresh Bernoulli draw per epoch)")
 	fs.IntVar(&cfg.Data.TrainLimit, "train-limit", 0, "train on the first N training images only (0: all)")
 	fs.IntVar(&cfg.Data.TestLimit, "test-limit", 0, "evaluate on the first N test images only (0: all)")
-	fs.StringVar(&cfg.Model.Model, "model", cfg.Model.Model, "network: conv, resnet (residual blocks) or ladder (hierarchical, --groups stochastic layers)")
+	fs.StringVar(&cfg.Model.Model, "model", cfg.Model.Model, "network: "+modelHelp())
 	fs.IntVar(&cfg.Model.Blocks, "blocks", 0, "resnet and ladder: residual blocks per resolution (0: 1)")
 	fs.StringVar(&cfg.Model.Norm, "norm", "", "resnet and ladder: normalisation of the residual blocks, none (empty) or layer")
 	fs.IntVar(&cfg.Model.Groups, "groups", 0, "ladder: stochastic layers, each of --latent/--groups dimensions (0: 2)")
@@ -254,3 +255,13 @@ func parseInts(s string) ([]int, error) {
 type errExit int
 
 func (e errExit) Error() string { return "exit " + strconv.Itoa(int(e)) }
+
+// modelHelp lists the registered networks with what each is: "conv
+// (…), resnet (…) or ladder (…)".
+func modelHelp() string {
+	var parts []string
+	for _, m := range models.Models() {
+		parts = append(parts, fmt.Sprintf("%s (%s)", m.Name, m.Help))
+	}
+	return prior.Either(parts)
+}

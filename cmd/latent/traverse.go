@@ -48,6 +48,9 @@ func runTraverse(args []string, stdout, stderr io.Writer) error {
 	}
 	defer s.Close()
 	m := s.cfg
+	if _, err := s.Dimensions("traverse"); err != nil {
+		return err
+	}
 	if m.Latent*a.steps > maxGenImages {
 		return usagef("--steps %d: %d latent dimensions × steps exceeds %d images", a.steps, m.Latent, maxGenImages)
 	}

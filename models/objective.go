@@ -98,8 +98,8 @@ type Pass struct {
 	K      int
 	Kind   LatentKind // the model's latent kind, which forms the rate terms
 	Groups []Group    // one per stochastic layer, the top first
-	Out    *Node   // the likelihood's parameters for every draw [B·k, H, W, OutChannels]
-	Recon  *Node   // −log p(x|z) per draw [B, k]
+	Out    *Node      // the likelihood's parameters for every draw [B·k, H, W, OutChannels]
+	Recon  *Node      // −log p(x|z) per draw [B, k]
 }
 
 // Sample encodes images x [B, H, W, C] (with their class labels [B], int32,

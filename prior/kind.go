@@ -54,13 +54,13 @@ type Kind struct {
 	Describe func(c Config) string
 	// Discrete is set for a kind that fits a discrete latent's codes
 	// (indices into a codebook); unset, the kind fits continuous ones
-	// (vectors of real numbers). Fits refuses the other latent kinds.
+	// (vectors of real numbers). CheckLatent refuses the other latent kinds.
 	Discrete bool
 }
 
-// Fits refuses, in one line, a latent kind whose codes a prior of kind k
+// CheckLatent refuses, in one line, a latent kind whose codes a prior of kind k
 // cannot fit.
-func (k Kind) Fits(l models.LatentKind) error {
+func (k Kind) CheckLatent(l models.LatentKind) error {
 	if k.Discrete == models.Continuous(l) {
 		codes := "continuous codes (vectors of real numbers)"
 		if k.Discrete {

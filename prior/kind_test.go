@@ -132,32 +132,32 @@ func TestNoKindOutsidePrior(t *testing.T) {
 }
 
 // gridStub is a discrete latent kind (a 2×2 grid of indices into 3 codes),
-// unregistered: what Fits is asked about.
+// unregistered: what CheckLatent is asked about.
 type gridStub struct{ models.LatentKind }
 
 func (gridStub) Code() shapes.Shape { return shapes.Make(dtypes.Int32, 2, 2) }
 func (gridStub) Describe() string   { return "a 2×2 grid of indices into 3 codes" }
 
-// TestFitsRefusesAnotherLatentKind: every registered kind fits the Gaussian
+// TestCheckLatentRefusesAnotherLatentKind: every registered kind fits the Gaussian
 // latent and refuses a grid of indices in one line naming itself and the
 // latent; a discrete prior kind would refuse the Gaussian one.
-func TestFitsRefusesAnotherLatentKind(t *testing.T) {
+func TestCheckLatentRefusesAnotherLatentKind(t *testing.T) {
 	gaussian := models.Config{Latent: 4}.Kind()
 	for _, k := range Registered() {
-		if err := k.Fits(gaussian); err != nil {
+		if err := k.CheckLatent(gaussian); err != nil {
 			t.Errorf("%s on the Gaussian latent: %v", k.Name, err)
 		}
-		err := k.Fits(gridStub{})
+		err := k.CheckLatent(gridStub{})
 		if err == nil || strings.Contains(err.Error(), "\n") ||
 			!strings.Contains(err.Error(), "a "+k.Name+" prior fits continuous codes") || !strings.Contains(err.Error(), "a 2×2 grid") {
 			t.Errorf("%s on a grid: %v; want one line naming the kind, continuous codes and the grid", k.Name, err)
 		}
 	}
 	discrete := Kind{Name: "pixelcnn", Discrete: true}
-	if err := discrete.Fits(gridStub{}); err != nil {
+	if err := discrete.CheckLatent(gridStub{}); err != nil {
 		t.Errorf("a discrete kind on a grid: %v", err)
 	}
-	if err := discrete.Fits(gaussian); err == nil || !strings.Contains(err.Error(), "fits discrete codes") {
+	if err := discrete.CheckLatent(gaussian); err == nil || !strings.Contains(err.Error(), "fits discrete codes") {
 		t.Errorf("a discrete kind on the Gaussian latent: %v; want a refusal", err)
 	}
 }

@@ -17,7 +17,7 @@ var ErrInterrupted = errors.New("interrupted")
 // commits it with its score (prior.QualityFile), with progress on Log;
 // stop, when closed, interrupts the fit. It returns the fit's report, its
 // score's line last. A prior kind that cannot fit the run's latent kind
-// (prior.Kind.Fits) is refused, in one line, before anything is encoded.
+// (prior.Kind.CheckLatent) is refused, in one line, before anything is encoded.
 func (s *Session) FitPrior(w *prior.Workspace, recipe prior.Recipe, cfg prior.Config, stop <-chan struct{}) (string, error) {
 	start := time.Now()
 	if err := s.priorFits("kind", cfg.Kind); err != nil {
@@ -58,7 +58,7 @@ func (s *Session) priorFits(flag, kind string) error {
 	if !ok {
 		return nil
 	}
-	if err := k.Fits(s.Model.Kind()); err != nil {
+	if err := k.CheckLatent(s.Model.Kind()); err != nil {
 		return argErrorf("--%s %s: %w", flag, kind, err)
 	}
 	return nil

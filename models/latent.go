@@ -73,22 +73,22 @@ func NeedContinuous(k LatentKind, what string) error {
 // latentKind is a registered kind: its name and how a config makes it.
 type latentKind struct {
 	name string
-	make func(Config) LatentKind
+	of   func(Config) LatentKind
 }
 
 // latentKinds holds the registered kinds. It is written only by
 // RegisterLatentKind from init functions, and read-only after.
 var latentKinds []latentKind
 
-// RegisterLatentKind makes the latent kind name available to configs:
-// make returns the kind of a config naming it. It is called from an init
+// RegisterLatentKind makes the latent kind name available to configs: of
+// returns the kind of a config naming it. It is called from an init
 // function (as image.RegisterFormat is); a name registered twice is a
 // programming error, and panics.
-func RegisterLatentKind(name string, make func(Config) LatentKind) {
+func RegisterLatentKind(name string, of func(Config) LatentKind) {
 	if name == "" || slices.ContainsFunc(latentKinds, func(k latentKind) bool { return k.name == name }) {
 		panic(fmt.Sprintf("models: latent kind %q registered twice or empty", name))
 	}
-	latentKinds = append(latentKinds, latentKind{name, make})
+	latentKinds = append(latentKinds, latentKind{name, of})
 }
 
 // LatentKindNames are the registered latent kinds' names, sorted.
@@ -123,7 +123,7 @@ func (c Config) Kind() LatentKind {
 	if !ok {
 		panic(fmt.Sprintf("models: latent kind %q is not registered (the config was not validated)", c.LatentKind))
 	}
-	return k.make(c)
+	return k.of(c)
 }
 
 // validateKind checks that the config names a registered latent kind.

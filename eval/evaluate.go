@@ -32,7 +32,8 @@ type Result struct {
 }
 
 // Evaluate measures m on images: the ELBO with one sampled z per image, the
-// active units of the posterior means, and, when k > 0, the importance-
+// active units of the posterior means (a continuous latent's; none
+// otherwise), and, when k > 0, the importance-
 // weighted NLL with k samples. seed makes the draws repeatable. labels are
 // the images' classes (see Model); a conditional model's numbers are of
 // log p(x|y).
@@ -45,19 +46,23 @@ func Evaluate(m *Model, images []float32, labels []int, k int, seed int64) (*Res
 	if k < 0 {
 		return nil, fmt.Errorf("importance samples %d: want 0 (skip) or more", k)
 	}
-	means, _, err := m.Encode(images, labels)
-	if err != nil {
-		return nil, err
+	kind := m.Config.Kind()
+	var variances []float64 // of each dimension: a continuous latent's
+	if models.Continuous(kind) {
+		means, _, err := m.Encode(images, labels)
+		if err != nil {
+			return nil, err
+		}
+		variances = UnitVariances(means, kind.Code().Size())
 	}
 	losses, err := m.MeanELBO(images, labels, seed)
 	if err != nil {
 		return nil, err
 	}
-	variances := UnitVariances(means, m.Config.Latent)
-	r := &Result{Losses: losses, IWK: k, Latent: m.Config.Latent, Images: n,
+	r := &Result{Losses: losses, IWK: k, Latent: kind.Code().Size(), Images: n,
 		ActiveUnits: ActiveUnits(variances, ActiveThreshold)}
-	if g := m.Config.Layers(); g > 1 {
-		per := m.Config.Latent / g
+	if g := m.Config.Layers(); g > 1 && variances != nil {
+		per := len(variances) / g
 		for j := range g {
 			r.ActiveLayers = append(r.ActiveLayers, ActiveUnits(variances[j*per:(j+1)*per], ActiveThreshold))
 		}

@@ -111,13 +111,18 @@ func (m *Model) check(images []float32, labels []int) (input, error) {
 }
 
 // Encode returns the posterior mean and log-variance of every image, each
-// flat [n*Latent].
+// flat [n*Latent]; a model whose latent kind is not continuous has none,
+// and is refused.
 func (m *Model) Encode(images []float32, labels []int) (means, logVars []float32, err error) {
 	in, err := m.check(images, labels)
 	if err != nil {
 		return nil, nil, err
 	}
-	n, l := in.n, m.Config.Latent
+	kind := m.Config.Kind()
+	if err := models.NeedContinuous(kind, "a posterior mean and variance per dimension"); err != nil {
+		return nil, nil, err
+	}
+	n, l := in.n, kind.Code().Size()
 	means, logVars = make([]float32, n*l), make([]float32, n*l)
 	err = m.forBatches("encode", in, m.batchSize(n, 1), func(x, y *tensors.Tensor, start, count int) error {
 		outs, err := m.encode.Exec(x, y)
@@ -233,7 +238,7 @@ func (m *Model) elboTermsOf(exec *context.Exec, images []float32, labels []int, 
 
 // Codes returns draws posterior draws μ + tσε of every image's code at
 // temperature t (1: the posterior; 0: its means) in code coordinates (what
-// the decoder takes; a ladder's whitened code), flat [draws][n][Latent],
+// the decoder takes; a ladder's whitened code), flat [draws][n][code size],
 // with an RNG seeded by seed: the aggregate posterior that a prior fitted
 // after training models.
 func (m *Model) Codes(images []float32, labels []int, draws int, seed int64, t float64) ([]float32, error) {
@@ -257,7 +262,7 @@ func (m *Model) Codes(images []float32, labels []int, draws int, seed int64, t f
 		return nil, err
 	}
 	defer func() { rng.FinalizeAll() }()
-	n, l := in.n, m.Config.Latent
+	n, l := in.n, m.Config.Kind().Code().Size()
 	codes := make([]float32, draws*n*l)
 	for d := range draws {
 		out := codes[d*n*l : (d+1)*n*l]

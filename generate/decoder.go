@@ -109,8 +109,11 @@ func NewDecoder(b backends.Backend, ctx *context.Context, cfg models.Config, bat
 	if cfg.Autoregressive() {
 		outSize = cfg.Height * cfg.Width * models.PixelFeatures
 	}
-	r, err := newBatchRunner(b, ctx, cfg, "decoder", batch, []int{cfg.Latent}, outSize,
+	r, err := newBatchRunner(b, ctx, cfg, "decoder", batch, cfg.Kind().Code().Dimensions, outSize,
 		func(ctx *context.Context, z, y *Node) *Node {
+			if dt := cfg.Kind().Code().DType; z.DType() != dt {
+				z = ConvertDType(z, dt) // host codes are float32; a discrete kind's graph takes its indices
+			}
 			out := models.Decode(ctx, cfg, z, y)
 			if cfg.Autoregressive() {
 				return out // the pixel head's features
@@ -130,14 +133,14 @@ func NewDecoder(b backends.Backend, ctx *context.Context, cfg models.Config, bat
 	return d, nil
 }
 
-// Decode maps codes (n*Latent values) to n images, NHWC in [0, 1]. A
+// Decode maps codes (n codes of the latent kind's size) to n images, NHWC in [0, 1]. A
 // conditional model decodes code i as class labels[i]; the others take nil.
 func (d *Decoder) Decode(codes []float32, labels []int) ([]float32, error) {
 	out, err := d.r.run(codes, labels)
 	if err != nil || d.pixel == nil {
 		return out, err
 	}
-	return d.pixel.generate(out, len(codes)/d.r.cfg.Latent, d.GreyPixels)
+	return d.pixel.generate(out, len(codes)/d.r.cfg.Kind().Code().Size(), d.GreyPixels)
 }
 
 // Batch is the batch size the decoder was compiled for.
@@ -158,7 +161,7 @@ type Encoder struct{ r *batchRunner }
 // NewEncoder builds and compiles the encoder of cfg (posterior mean only),
 // whose variables ctx holds, for batches of batch images.
 func NewEncoder(b backends.Backend, ctx *context.Context, cfg models.Config, batch int) (*Encoder, error) {
-	r, err := newBatchRunner(b, ctx, cfg, "encoder", batch, []int{cfg.Height, cfg.Width, cfg.Channels}, cfg.Latent,
+	r, err := newBatchRunner(b, ctx, cfg, "encoder", batch, []int{cfg.Height, cfg.Width, cfg.Channels}, cfg.Kind().Code().Size(),
 		func(ctx *context.Context, x, y *Node) *Node {
 			mean, _ := models.Encode(ctx, cfg, x, y)
 			return mean
@@ -169,8 +172,8 @@ func NewEncoder(b backends.Backend, ctx *context.Context, cfg models.Config, bat
 	return &Encoder{r}, nil
 }
 
-// Encode maps n images (NHWC in [0, 1]) to their posterior means, n*Latent
-// values; a conditional model takes their class labels, the others nil.
+// Encode maps n images (NHWC in [0, 1]) to their posterior means, n codes
+// of the latent kind's size; a conditional model takes their class labels, the others nil.
 func (e *Encoder) Encode(images []float32, labels []int) ([]float32, error) {
 	return e.r.run(images, labels)
 }

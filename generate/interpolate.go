@@ -3,7 +3,8 @@ package generate
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
+
+	"github.com/latent-vae/latent/models"
 )
 
 // Method is a way of interpolating between two latent codes.
@@ -110,15 +111,10 @@ func Slerp(a, b []float32, t float64) []float32 {
 func clone(v []float32) []float32 { return append([]float32(nil), v...) }
 
 // RandomLatents returns n codes of dim values drawn from N(0, T²I) with
-// T = temperature, from a generator seeded by seed: the same arguments
-// always give the same codes.
+// T = temperature, from a generator seeded by seed: the Gaussian latent
+// kind's prior (models.NormalCodes).
 func RandomLatents(n, dim int, seed int64, temperature float64) []float32 {
-	rng := rand.New(rand.NewPCG(uint64(seed), 0x6c6174656e74)) // "latent"
-	z := make([]float32, n*dim)
-	for i := range z {
-		z[i] = float32(rng.NormFloat64() * temperature)
-	}
-	return z
+	return models.NormalCodes(n, dim, seed, temperature)
 }
 
 // Traversal returns the codes of a latent traversal: for each dimension d

@@ -81,6 +81,10 @@ type Config struct {
 	PixelWidth int `json:"pixel_width,omitempty"`
 	// PixelKernel is the pixel head's masked window, odd (0 without a head).
 	PixelKernel int `json:"pixel_kernel,omitempty"`
+	// LatentKind names what the model's code is (latent.go, Kind): a
+	// registered latent kind; empty (every config saved before kinds
+	// existed) is GaussianLatent.
+	LatentKind string `json:"latent_kind,omitempty"`
 }
 
 // LabelInput checks labels against n items (CheckLabels) and returns them
@@ -198,6 +202,9 @@ func (c Config) Validate() error {
 		return fmt.Errorf("classes %d: want 0 (unconditional) or at least 2", c.Classes)
 	}
 	if err := c.validateFamily(); err != nil {
+		return err
+	}
+	if err := c.validateKind(); err != nil {
 		return err
 	}
 	if c.Upsample == UpsampleDepthToSpace {

@@ -15,7 +15,9 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context"
 )
 
-// A code is a model's latent vector of Latent values: Layers() groups of
+// A code of the Gaussian latent kind (latent_gaussian.go, the kind every
+// network here draws: a diagonal Gaussian posterior, reparameterised) is a
+// model's latent vector of Latent values: Layers() groups of
 // Latent/Layers() values, the top stochastic layer first. For a model with
 // one stochastic layer it is z itself. For a Ladder each group is the
 // layer's z whitened by its prior given the layers above,

@@ -85,7 +85,9 @@ func Reparameterize(mean, logVar, eps *Node) *Node {
 // posterior's Mean and LogVar [B, 1 or k, L_g] (one per image, or one per
 // draw when the layer's posterior depends on the layers drawn above it),
 // the noise Eps and the code Z = Mean + exp(LogVar/2)·Eps [B, k, L_g]. The
-// prior of a code is N(0, I) (see network.go).
+// model's latent kind (Pass.Kind) forms its rate term and log-ratio from
+// them; for the Gaussian kind the prior of a code is N(0, I) (see
+// network.go).
 type Group struct {
 	Mean, LogVar, Eps, Z *Node
 }
@@ -94,9 +96,10 @@ type Group struct {
 // image from the posterior, and the reconstruction term of each draw.
 type Pass struct {
 	K      int
-	Groups []Group // one per stochastic layer, the top first
-	Out    *Node   // the likelihood's parameters for every draw [B·k, H, W, OutChannels]
-	Recon  *Node   // −log p(x|z) per draw [B, k]
+	Kind   LatentKind // the model's latent kind, which forms the rate terms
+	Groups []Group    // one per stochastic layer, the top first
+	Out    *Node      // the likelihood's parameters for every draw [B·k, H, W, OutChannels]
+	Recon  *Node      // −log p(x|z) per draw [B, k]
 }
 
 // Sample encodes images x [B, H, W, C] (with their class labels [B], int32,
@@ -115,7 +118,7 @@ func Sample(ctx *context.Context, cfg Config, x, labels *Node, k int, noise *Noi
 	if cfg.Autoregressive() {
 		out = pixelHead(ctx, cfg, out, xs, true)
 	}
-	return Pass{K: k, Groups: groups, Out: out, Recon: Reshape(ReconNLL(ctx, cfg, xs, out), b, k)}
+	return Pass{K: k, Kind: cfg.Kind(), Groups: groups, Out: out, Recon: Reshape(ReconNLL(ctx, cfg, xs, out), b, k)}
 }
 
 // Terms are the objective's per-image terms [B], in nats, averaged over a
@@ -129,12 +132,13 @@ type Terms struct {
 }
 
 // Terms returns the pass's per-image terms: the reconstruction averaged
-// over the draws, and the KL in closed form per layer (for a layer whose
-// posterior depends on the layers above, averaged over the draws).
+// over the draws, and the KL per layer as the latent kind forms it (the
+// Gaussian's in closed form; for a layer whose posterior depends on the
+// layers above, averaged over the draws).
 func (p Pass) Terms() Terms {
 	t := Terms{Recon: meanOverDraws(p.Recon)}
 	for _, g := range p.Groups {
-		units := meanOverDraws(KLUnits(g.Mean, g.LogVar))
+		units := meanOverDraws(p.Kind.Rate(g))
 		t.KLUnits = append(t.KLUnits, units)
 		if kl := ReduceSum(units, -1); t.KL == nil {
 			t.KL = kl
@@ -201,15 +205,14 @@ func IWLogWeights(ctx *context.Context, cfg Config, x, labels *Node, k int, nois
 
 // LogWeights are the pass's importance log-weights [B, k]:
 // log p(x|z_j) + w·(log p(z_j) − log q(z_j|x)), with log p and log q summed
-// over the stochastic layers, where w is klWeight (a scalar node; nil
-// for 1, the log-weights of the bound). In code coordinates every layer's
-// prior is N(0, I); the whitening's Jacobian cancels between p and q.
+// over the stochastic layers as the latent kind forms them (LogRatio),
+// where w is klWeight (a scalar node; nil for 1, the log-weights of the
+// bound). For the Gaussian kind every layer's prior is N(0, I) in code
+// coordinates; the whitening's Jacobian cancels between p and q.
 func (p Pass) LogWeights(klWeight *Node) *Node {
 	var logPQ *Node
 	for _, g := range p.Groups {
-		// log N(z; 0, I) − log N(z; mean, σ²), using (z − mean)/σ = ε; the
-		// log 2π terms cancel.
-		d := MulScalar(ReduceSum(Sub(Square(g.Z), Add(Square(g.Eps), g.LogVar)), -1), -0.5)
+		d := p.Kind.LogRatio(g)
 		if logPQ == nil {
 			logPQ = d
 		} else {

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/gomlx/gomlx/backends"
+
+	"github.com/latent-vae/latent/models"
 )
 
 // Sampler draws codes from a prior opened for sampling.
@@ -50,6 +52,23 @@ type Kind struct {
 	// Describe names a saved prior of this kind with its size
 	// ("gmm (10 components)").
 	Describe func(c Config) string
+	// Discrete is set for a kind that fits a discrete latent's codes
+	// (indices into a codebook); unset, the kind fits continuous ones
+	// (vectors of real numbers). CheckLatent refuses the other latent kinds.
+	Discrete bool
+}
+
+// CheckLatent refuses, in one line, a latent kind whose codes a prior of kind k
+// cannot fit.
+func (k Kind) CheckLatent(l models.LatentKind) error {
+	if k.Discrete == models.Continuous(l) {
+		codes := "continuous codes (vectors of real numbers)"
+		if k.Discrete {
+			codes = "discrete codes (indices into a codebook)"
+		}
+		return fmt.Errorf("a %s prior fits %s, and the run's latent is %s", k.Name, codes, l.Describe())
+	}
+	return nil
 }
 
 // Recipe is one fit of a kind, as its flags set it.

@@ -10,6 +10,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
+
+	"github.com/latent-vae/latent/models"
 )
 
 // TestRegistry: every kind is registered once, with all its parts, a rank
@@ -77,7 +82,8 @@ var kindNamers = regexp.MustCompile(`\bprior\.(Kind[A-Z]\w*|Mixtures|FitMixtures
 // kindNameAllowed are string literals of a kind's name outside prior/ that
 // mean something else.
 var kindNameAllowed = map[string][]string{
-	"models/config.go": {"gaussian"}, // the likelihood of that name
+	"models/config.go":          {"gaussian"}, // the likelihood of that name
+	"models/latent_gaussian.go": {"gaussian"}, // the latent kind of that name
 }
 
 // TestNoKindOutsidePrior: no non-test Go file outside prior/ (and the
@@ -122,5 +128,36 @@ func TestNoKindOutsidePrior(t *testing.T) {
 	}
 	for _, f := range found {
 		t.Errorf("%s names a prior kind outside prior/: take it from the registry (prior.Lookup, prior.Registered)", f)
+	}
+}
+
+// gridStub is a discrete latent kind (a 2×2 grid of indices into 3 codes),
+// unregistered: what CheckLatent is asked about.
+type gridStub struct{ models.LatentKind }
+
+func (gridStub) Code() shapes.Shape { return shapes.Make(dtypes.Int32, 2, 2) }
+func (gridStub) Describe() string   { return "a 2×2 grid of indices into 3 codes" }
+
+// TestCheckLatentRefusesAnotherLatentKind: every registered kind fits the Gaussian
+// latent and refuses a grid of indices in one line naming itself and the
+// latent; a discrete prior kind would refuse the Gaussian one.
+func TestCheckLatentRefusesAnotherLatentKind(t *testing.T) {
+	gaussian := models.Config{Latent: 4}.Kind()
+	for _, k := range Registered() {
+		if err := k.CheckLatent(gaussian); err != nil {
+			t.Errorf("%s on the Gaussian latent: %v", k.Name, err)
+		}
+		err := k.CheckLatent(gridStub{})
+		if err == nil || strings.Contains(err.Error(), "\n") ||
+			!strings.Contains(err.Error(), "a "+k.Name+" prior fits continuous codes") || !strings.Contains(err.Error(), "a 2×2 grid") {
+			t.Errorf("%s on a grid: %v; want one line naming the kind, continuous codes and the grid", k.Name, err)
+		}
+	}
+	discrete := Kind{Name: "pixelcnn", Discrete: true}
+	if err := discrete.CheckLatent(gridStub{}); err != nil {
+		t.Errorf("a discrete kind on a grid: %v", err)
+	}
+	if err := discrete.CheckLatent(gaussian); err == nil || !strings.Contains(err.Error(), "fits discrete codes") {
+		t.Errorf("a discrete kind on the Gaussian latent: %v; want a refusal", err)
 	}
 }

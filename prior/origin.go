@@ -50,7 +50,7 @@ func OriginOf(run *rundir.Run) (Origin, error) {
 	}
 	r := sha256.Sum256(recipe)
 	m := run.Config.Model
-	return Origin{Dir: run.Dir, Step: run.Step, Model: m.Model, Latent: m.Latent, Classes: m.Classes,
+	return Origin{Dir: run.Dir, Step: run.Step, Model: m.Model, Latent: m.Kind().Code().Size(), Classes: m.Classes,
 		Checkpoint: sum, Recipe: hex.EncodeToString(r[:])}, nil
 }
 

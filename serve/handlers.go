@@ -51,7 +51,7 @@ type mapInfo struct {
 func (s *Server) info(w http.ResponseWriter, _ *http.Request) error {
 	m := s.run.Config
 	writeJSON(w, http.StatusOK, infoResponse{
-		Run: s.run.Name, Step: s.run.Step, Model: m, Latent: m.Latent,
+		Run: s.run.Name, Step: s.run.Step, Model: m, Latent: s.latent,
 		Height: m.Height, Width: m.Width, Channels: m.Channels, Dims: s.dims,
 		Map: mapInfo{How: s.proj.How, XLabel: s.proj.XLabel, YLabel: s.proj.YLabel, Origin: s.proj.Origin, Axes: s.proj.Axes,
 			Kind: cmp.Or(s.proj.Kind, "linear")},

@@ -70,6 +70,10 @@ type Options struct {
 	Map string
 }
 
+// explorer is what of the explorer needs a latent with dimensions, as its
+// refusal of one without says.
+const explorer = "serve: the explorer (a map of codes, a slider per dimension)"
+
 // Map projections of Options.Map.
 const (
 	MapPCA  = "pca"
@@ -81,7 +85,7 @@ const (
 type Server struct {
 	run     Run
 	opt     Options
-	latent  int
+	latent  int       // the latent's dimensions (models.Dimensions), one slider each
 	means   []float32 // test set's posterior means, flat [n*latent]
 	logVars []float32
 	scores  []float64 // test set's negative ELBO, by index
@@ -107,7 +111,7 @@ func New(run Run, opt Options) (*Server, error) {
 	if opt.MaxBody <= 0 {
 		opt.MaxBody = DefaultMaxBody
 	}
-	s := &Server{run: run, opt: opt, latent: run.Config.Latent}
+	s := &Server{run: run, opt: opt, latent: models.Dimensions(run.Config.Kind())}
 	var err error
 	images, labels := run.Test.Images(), s.labels(run.Test.Labels)
 	if s.means, s.logVars, err = run.Model.Encode(images, labels); err != nil {
@@ -136,7 +140,7 @@ func New(run Run, opt Options) (*Server, error) {
 	}
 	s.dims = dimsByActivity(s.means, s.latent)
 	m := run.Config
-	s.decoder = newBatcher(run.Decoder.Decode, m.Latent, m.Height*m.Width*m.Channels, run.Decoder.Batch(), opt.Window)
+	s.decoder = newBatcher(run.Decoder.Decode, s.latent, m.Height*m.Width*m.Channels, run.Decoder.Batch(), opt.Window)
 	return s, nil
 }
 
@@ -180,6 +184,9 @@ func (s *Server) labels(labels []int) []int {
 // checkRun reports what is missing or inconsistent in run.
 func checkRun(run Run) error {
 	m := run.Config
+	if err := models.NeedContinuous(m.Kind(), explorer); err != nil {
+		return err
+	}
 	switch {
 	case run.Decoder == nil || run.Model == nil:
 		return errors.New("serve: the run needs a decoder and a model")

@@ -26,6 +26,9 @@ type Source struct {
 // button. Close releases them; src.Session stays open for its owner.
 func Open(src Source, opt Options) (*Server, error) {
 	s := src.Session
+	if _, err := s.Dimensions(explorer); err != nil {
+		return nil, err
+	}
 	model, err := s.EvalModel(src.Batch)
 	if err != nil {
 		return nil, err

@@ -7,14 +7,22 @@ import (
 	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/eval"
 	"github.com/latent-vae/latent/generate"
+	"github.com/latent-vae/latent/models"
 )
 
 // Interpolate decodes frames codes along method's path between each pair
 // of endpoints (ends 2k and 2k+1 are pair k's start and end), pair after
 // pair, every frame of pair k as class pairLabels[k] (nil: no labels).
+//
+// Paths are straight or great-circle lines through codes, so a latent kind
+// that is not continuous is refused, in one line.
 func (s *Session) Interpolate(method generate.Method, ends [][]float32, pairLabels []int, frames int) ([]float32, error) {
+	kind := s.Model.Kind()
+	if err := models.NeedContinuous(kind, "interpolation"); err != nil {
+		return nil, err
+	}
 	pairs := len(ends) / 2
-	codes := make([]float32, 0, frames*pairs*s.Model.Latent)
+	codes := make([]float32, 0, frames*pairs*kind.Code().Size())
 	var labels []int
 	for k := range pairs { // pair-major: each pair's path in turn
 		codes = append(codes, method.Path(ends[2*k], ends[2*k+1], frames)...)
@@ -23,6 +31,18 @@ func (s *Session) Interpolate(method generate.Method, ends [][]float32, pairLabe
 		}
 	}
 	return s.Decode(codes, labels)
+}
+
+// Dimensions is the number of the run's latent dimensions, which what (a
+// command or flag that moves or plots them one at a time: "traverse",
+// "--manifold") uses; a latent kind without dimensions (see
+// models.Dimensions) is refused, in one line that names what.
+func (s *Session) Dimensions(what string) (int, error) {
+	kind := s.Model.Kind()
+	if err := models.NeedContinuous(kind, what); err != nil {
+		return 0, err
+	}
+	return models.Dimensions(kind), nil
 }
 
 // Reconstruct returns the reconstructions of images: each one's posterior
@@ -36,8 +56,13 @@ func (s *Session) Reconstruct(images []float32, labels []int) ([]float32, error)
 }
 
 // UnitKL returns each latent dimension's KL(q(z_d|x) ‖ N(0, 1)) averaged
-// over split's images, encoded with their labels.
+// over split's images, encoded with their labels; a latent kind without
+// dimensions is refused, in one line.
 func (s *Session) UnitKL(split *data.Split) ([]float64, error) {
+	kind := s.Model.Kind()
+	if err := models.NeedContinuous(kind, "a KL per latent dimension"); err != nil {
+		return nil, err
+	}
 	model, err := s.EvalModel(eval.DefaultBatch)
 	if err != nil {
 		return nil, err
@@ -46,7 +71,7 @@ func (s *Session) UnitKL(split *data.Split) ([]float64, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encoding the test split: %w", err)
 	}
-	return UnitKL(means, logVars, s.Model.Latent), nil
+	return UnitKL(means, logVars, models.Dimensions(kind)), nil
 }
 
 // UnitKL returns each latent dimension's KL(q(z_d|x) ‖ N(0, 1)) averaged

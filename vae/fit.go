@@ -16,9 +16,13 @@ var ErrInterrupted = errors.New("interrupted")
 // workspace w (whose lock the caller holds), scores it (MeasurePrior) and
 // commits it with its score (prior.QualityFile), with progress on Log;
 // stop, when closed, interrupts the fit. It returns the fit's report, its
-// score's line last.
+// score's line last. A prior kind that cannot fit the run's latent kind
+// (prior.Kind.CheckLatent) is refused, in one line, before anything is encoded.
 func (s *Session) FitPrior(w *prior.Workspace, recipe prior.Recipe, cfg prior.Config, stop <-chan struct{}) (string, error) {
 	start := time.Now()
+	if err := s.priorFits("kind", cfg.Kind); err != nil {
+		return "", err
+	}
 	training, heldOut, err := s.PriorCodes(cfg, w, recipe)
 	if err != nil {
 		return "", err
@@ -44,6 +48,20 @@ func (s *Session) FitPrior(w *prior.Workspace, recipe prior.Recipe, cfg prior.Co
 		return "", err
 	}
 	return report + QualityLine(q) + "\n", nil
+}
+
+// priorFits refuses, as an *ArgError naming the flag that gave it, a prior
+// kind that cannot fit the run's latent kind; a kind this latent does not
+// know is left to the caller's own check.
+func (s *Session) priorFits(flag, kind string) error {
+	k, ok := prior.Lookup(kind)
+	if !ok {
+		return nil
+	}
+	if err := k.CheckLatent(s.Model.Kind()); err != nil {
+		return argErrorf("--%s %s: %w", flag, kind, err)
+	}
+	return nil
 }
 
 // QualityLine says what a fit measured of its prior, in one line.

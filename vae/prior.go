@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/latent-vae/latent/generate"
+	"github.com/latent-vae/latent/models"
 	"github.com/latent-vae/latent/prior"
 )
 
@@ -44,8 +45,9 @@ func (s *Session) SampleByClass(name string, steps, per int, seed int64, tempera
 		return nil, nil, "", err
 	}
 	if used == prior.Normal { // one style per column
+		size := m.Kind().Code().Size()
 		for c := 1; c < m.Classes; c++ {
-			copy(codes[c*per*m.Latent:(c+1)*per*m.Latent], codes[:per*m.Latent])
+			copy(codes[c*per*size:(c+1)*per*size], codes[:per*size])
 		}
 	}
 	return codes, labels, used, nil
@@ -71,7 +73,7 @@ func (s *Session) OpenSampler(name string, steps, batch int) (prior.Sampler, str
 				s.Run.Dir, prior.Either(prior.KindNames()))
 		}
 		s.normalOpen = true
-		return NormalSampler(s.Model.Latent), kind, nil
+		return NormalSampler(s.Model.Kind()), kind, nil
 	}
 	c, err := s.openFitted(kind, steps, batch)
 	return c, kind, err
@@ -98,11 +100,13 @@ func (s *Session) resolve(name string) (string, error) {
 	return c.Kind, nil
 }
 
-// NormalSampler is N(0, I) over codes of latent numbers: a code is
-// generate.RandomLatents', T·ε at temperature T.
-func NormalSampler(latent int) prior.Sampler {
+// NormalSampler is the latent kind's default prior as a prior.Sampler (the
+// --prior normal: N(0, I) for the Gaussian kind, whose codes are
+// generate.RandomLatents', T·ε at temperature T), so that nothing else
+// special-cases it.
+func NormalSampler(kind models.LatentKind) prior.Sampler {
 	return prior.SamplerFunc(func(n int, seed int64, temperature float64, _ []int) ([]float32, error) {
-		return generate.RandomLatents(n, latent, seed, temperature), nil
+		return kind.Prior(n, seed, temperature), nil
 	})
 }
 
@@ -112,6 +116,9 @@ func (s *Session) openFitted(kind string, steps, batch int) (prior.Sampler, erro
 	saved, err := prior.Read(s.Run.Dir, kind)
 	if err != nil {
 		return nil, fmt.Errorf("--prior %s: %w", kind, err)
+	}
+	if err := s.priorFits("prior", kind); err != nil {
+		return nil, err
 	}
 	origin, err := prior.OriginOf(s.Run)
 	if err != nil {

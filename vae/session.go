@@ -60,8 +60,8 @@ func New(run *rundir.Run, b *backend.Backend, log io.Writer) *Session {
 	if m.Conditional() {
 		cond = fmt.Sprintf(", conditional on %d classes (%s)", m.Classes, ClassList(run.Config.Classes))
 	}
-	fmt.Fprintf(log, "run %s: step %d, %dx%dx%d images, %d latent dimensions%s\n", run.Dir, run.Step,
-		m.Height, m.Width, m.Channels, m.Latent, cond)
+	fmt.Fprintf(log, "run %s: step %d, %dx%dx%d images, %s%s\n", run.Dir, run.Step,
+		m.Height, m.Width, m.Channels, m.Kind().Describe(), cond)
 	return &Session{Backend: b, Run: run, Model: m, Log: log}
 }
 
@@ -104,10 +104,10 @@ func CheckRunFolder(dir string) error {
 	return nil
 }
 
-// Decode maps codes (the latent size each, with a label each for a
+// Decode maps codes (the latent kind's size each, with a label each for a
 // conditional run) to images through a decoder compiled once for them.
 func (s *Session) Decode(codes []float32, labels []int) ([]float32, error) {
-	d, err := s.NewDecoder(generate.BatchFor(len(codes) / s.Model.Latent))
+	d, err := s.NewDecoder(generate.BatchFor(len(codes) / s.Model.Kind().Code().Size()))
 	if err != nil {
 		return nil, err
 	}

@@ -139,7 +139,7 @@ func TestSampleNormal(t *testing.T) {
 	for _, temp := range []float64{1, 0.5, 0} {
 		codes, used, err := s.Sample(prior.Normal, DefaultPriorSteps, 5, 3, temp, nil)
 		want := generate.RandomLatents(5, d, 3, temp)
-		direct, _ := NormalSampler(d).Sample(5, 3, temp, nil)
+		direct, _ := NormalSampler(s.Model.Kind()).Sample(5, 3, temp, nil)
 		if err != nil || used != prior.Normal || !slices.Equal(codes, want) || !slices.Equal(direct, want) {
 			t.Errorf("temperature %g: %v from %q (err %v), NormalSampler %v; want %v", temp, codes, used, err, direct, want)
 		}

@@ -187,6 +187,10 @@ func (o *interpOptions) check(set map[string]bool) error {
 // need it.
 func interpEndpoints(s *session, o *interpOptions) ([][]float32, []int, error) {
 	m := s.cfg
+	d, err := s.Dimensions("interpolation")
+	if err != nil {
+		return nil, nil, err
+	}
 	label, haveLabel, err := s.Label(*o.label)
 	if err != nil {
 		return nil, nil, err
@@ -227,7 +231,7 @@ func interpEndpoints(s *session, o *interpOptions) ([][]float32, []int, error) {
 	}
 	ends := make([][]float32, 2*o.pairs)
 	for i := range ends {
-		ends[i] = codes[i*m.Latent : (i+1)*m.Latent]
+		ends[i] = codes[i*d : (i+1)*d]
 	}
 	return ends, pairLabels, nil
 }

@@ -182,8 +182,10 @@ func (a *mapArgs) parse(fs *pflag.FlagSet, args []string) error {
 // 2-D latent, labelled with their z values.
 func writeManifold(s *session, a *mapArgs, stdout, stderr io.Writer) error {
 	m := s.cfg
-	if m.Latent != 2 {
-		return fmt.Errorf("--manifold: the run's latent has %d dimensions, want 2 (use the scatter, or traverse)", m.Latent)
+	if d, err := s.Dimensions("--manifold"); err != nil {
+		return err
+	} else if d != 2 {
+		return fmt.Errorf("--manifold: the run's latent has %d dimensions, want 2 (use the scatter, or traverse)", d)
 	}
 	label, haveLabel, err := s.Label(*a.label)
 	if err != nil {

@@ -59,6 +59,9 @@ func runTraverse(parse func(args []string) (*traverseArgs, error), args []string
 	}
 	defer s.Close()
 	m := s.cfg
+	if _, err := s.Dimensions("traverse"); err != nil {
+		return err
+	}
 	if m.Latent*a.steps > maxGenImages {
 		return usagef("--steps %d: %d latent dimensions × steps exceeds %d images", a.steps, m.Latent, maxGenImages)
 	}

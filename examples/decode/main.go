@@ -30,7 +30,7 @@ func main() {
 	s := must.M1(vae.Open(*runDir, "", os.Stderr))
 	defer s.Close()
 	cfg := s.Model
-	z := make([]float32, cfg.Latent)
+	z := make([]float32, must.M1(s.Dimensions("decoding coordinates"))) // one per latent dimension; a kind without dimensions is refused
 	if flag.NArg() > len(z) {
 		log.Fatalf("%d coordinates given, the model has %d latent dimensions", flag.NArg(), len(z))
 	}

@@ -34,7 +34,7 @@ func main() {
 	defer s.Close()
 	cfg := s.Model
 	labels := vae.SampleLabels(cfg, *n) // a conditional run samples and decodes one class label per code
-	// "auto" becomes the fitted kind, or "normal"; n codes of cfg.Latent numbers each, at temperature 1.
+	// "auto" becomes the fitted kind, or "normal"; n codes of cfg.Kind().Code().Size() numbers each, at temperature 1.
 	codes, kind := must.M2(s.Sample(*name, vae.DefaultPriorSteps, *n, *seed, 1, labels))
 	pixels := must.M1(s.Decode(codes, labels)) // NHWC in [0, 1]; a pixel head generates as it was trained
 	cols := min(*n, 8)

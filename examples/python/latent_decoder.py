@@ -230,6 +230,9 @@ def decode(weights, cfg, z, labels=None):
     model = cfg.get("model") or "conv"
     if model not in ("conv", "resnet", "ladder"):
         raise ValueError(f"unknown model {model!r}: this decoder reads conv, resnet and ladder")
+    kind = cfg.get("latent_kind") or "gaussian"
+    if kind != "gaussian":
+        raise ValueError(f"the model's latent kind is {kind!r}: this decoder reads the gaussian kind's codes (vectors of real numbers)")
     if cfg.get("pixel_width"):
         raise ValueError("the model has a pixel head (trained with --pixel-width): it generates one pixel "
                          "after another, which this decoder does not do: decode it with latent (sample, interpolate, serve)")

@@ -1,0 +1,87 @@
+package vae
+
+import (
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/latent-vae/latent/generate"
+	"github.com/latent-vae/latent/internal/testrun"
+	"github.com/latent-vae/latent/prior"
+)
+
+// gridSession is a session of a model whose latent is testrun.GridKind,
+// with no run or backend: a refusal must come before either is used.
+func gridSession(t *testing.T) *Session {
+	t.Helper()
+	cfg := testrun.TinyConfig()
+	cfg.LatentKind = testrun.GridKind
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return &Session{Model: cfg, Log: io.Discard}
+}
+
+// TestGridLatentRefusals: what needs a continuous latent (dimensions to
+// sweep, lines to interpolate along, a KL per dimension, a prior of real
+// vectors) refuses a grid of indices in one line that names what and the
+// grid, before it touches the run or a backend; a fit's refusal is the
+// caller's usage error (*ArgError).
+func TestGridLatentRefusals(t *testing.T) {
+	s := gridSession(t)
+	grid := "a 4×4 grid of indices into 8 codes"
+	cases := []struct {
+		what string
+		call func() error
+		want string
+	}{
+		{"traverse", func() error { _, err := s.Dimensions("traverse"); return err }, "traverse needs a continuous latent"},
+		{"map --manifold", func() error { _, err := s.Dimensions("--manifold"); return err }, "--manifold needs a continuous latent"},
+		{"interpolate", func() error {
+			_, err := s.Interpolate(generate.MethodLerp, [][]float32{make([]float32, 16), make([]float32, 16)}, nil, 3)
+			return err
+		}, "interpolation needs a continuous latent"},
+		{"traverse --order kl", func() error { _, err := s.UnitKL(nil); return err }, "a KL per latent dimension needs a continuous latent"},
+	}
+	for _, k := range prior.Registered() {
+		cases = append(cases, struct {
+			what string
+			call func() error
+			want string
+		}{"prior fit --kind " + k.Name, func() error {
+			_, err := s.FitPrior(nil, nil, prior.Config{Kind: k.Name}, nil)
+			var arg *ArgError
+			if err != nil && !errors.As(err, &arg) {
+				t.Errorf("prior fit --kind %s: %v is not an *ArgError", k.Name, err)
+			}
+			return err
+		}, "--kind " + k.Name + ": a " + k.Name + " prior fits continuous codes"})
+	}
+	for _, tc := range cases {
+		err := tc.call()
+		if err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), grid) {
+			t.Errorf("%s on a grid latent: %v; want one line with %q and %q", tc.what, err, tc.want, grid)
+		}
+	}
+}
+
+// TestNormalSamplerIsTheKindsPrior: --prior normal draws the latent kind's
+// default prior: for the grid, indices into its codebook, as many per code
+// as the grid has cells; for the Gaussian, Dimensions is every value.
+func TestNormalSamplerIsTheKindsPrior(t *testing.T) {
+	s := gridSession(t)
+	codes, err := NormalSampler(s.Model.Kind()).Sample(5, 2, 1, nil)
+	if err != nil || len(codes) != 5*testrun.GridSide*testrun.GridSide {
+		t.Fatalf("5 grid codes: %d values, %v; want %d", len(codes), err, 5*testrun.GridSide*testrun.GridSide)
+	}
+	for i, v := range codes {
+		if v != float32(int(v)) || v < 0 || v >= testrun.GridCodes {
+			t.Fatalf("value %d is %g: not an index into %d codes", i, v, testrun.GridCodes)
+		}
+	}
+	g := &Session{Model: testrun.TinyConfig(), Log: io.Discard}
+	if d, err := g.Dimensions("traverse"); err != nil || d != g.Model.Latent {
+		t.Errorf("the Gaussian latent's dimensions: %d, %v; want %d", d, err, g.Model.Latent)
+	}
+}

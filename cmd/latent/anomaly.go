@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"image"
 	"io"
-	"math"
 	"strconv"
 
 	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/eval"
+	"github.com/latent-vae/latent/generate"
 	"github.com/latent-vae/latent/vae"
 )
 
@@ -116,23 +116,9 @@ func anomalyGrid(set *data.Set, test *data.Split, scores []float64, worst []int,
 	captions := make([]string, len(worst))
 	for k, i := range worst {
 		images = test.AppendImage(images, i)
-		captions[k] = fmt.Sprintf("%d:%s %.1f", i, labelName(set, test.Labels[i]), scores[i])
+		captions[k] = fmt.Sprintf("%d:%s %.1f", i, set.LabelName(test.Labels[i]), scores[i])
 	}
-	return captionedGrid(images, captions, test.Height, test.Width, test.Channels, gridCols(len(worst)), scale)
-}
-
-// gridCols is the number of columns of a grid of n images: the smallest
-// divisor of n at least √n, so that every row is full (8: 4×2, 32: 8×4),
-// unless that is wider than twice ⌈√n⌉ (a prime such as 7); then ⌈√n⌉, the
-// last row part empty.
-func gridCols(n int) int {
-	side := int(math.Ceil(math.Sqrt(float64(n))))
-	for d := side; d <= min(n, 2*side); d++ {
-		if n%d == 0 && d*d >= n {
-			return d
-		}
-	}
-	return max(side, 1)
+	return generate.CaptionedGrid(images, captions, test.Height, test.Width, test.Channels, generate.GridCols(len(worst)), scale)
 }
 
 // writeScores writes index,label,score rows to path, or to stdout when path

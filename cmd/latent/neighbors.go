@@ -3,12 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
-	"strconv"
 
-	"github.com/latent-vae/latent/data"
-	"github.com/latent-vae/latent/embedding"
-	"github.com/latent-vae/latent/eval"
 	"github.com/latent-vae/latent/generate"
+	"github.com/latent-vae/latent/vae"
 )
 
 // runNeighbors implements `latent neighbors`: a test image and its nearest
@@ -53,7 +50,7 @@ func runNeighbors(args []string, stdout, stderr io.Writer) error {
 	}
 	defer s.Close()
 	if *byLabel != "" {
-		if *index, err = pickByLabel(test, ds.Classes, "--image-label", *byLabel, *which); err != nil {
+		if *index, err = vae.PickByLabel(test, ds.Classes, "--image-label", *byLabel, *which); err != nil {
 			return err
 		}
 	}
@@ -68,7 +65,7 @@ func runNeighbors(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	found, err := latentNeighbors(model, test.Image(*index), test.Labels[*index], pool, *k, *among == "test", *index)
+	found, err := vae.Neighbors(model, test.Image(*index), test.Labels[*index], pool, *k, *among == "test", *index)
 	if err != nil {
 		return err
 	}
@@ -86,48 +83,10 @@ func runNeighbors(args []string, stdout, stderr io.Writer) error {
 	}
 	summary := summaryTo(*out, stdout, stderr)
 	fmt.Fprintf(summary, "wrote %s: test image %d (label %s), then its %d nearest %s images in latent space\n",
-		outName(*out), *index, labelName(ds, test.Labels[*index]), len(found), poolName)
+		outName(*out), *index, ds.LabelName(test.Labels[*index]), len(found), poolName)
 	for r, nb := range found {
 		fmt.Fprintf(summary, "%3d. %s image %d (label %s), distance %.4f\n",
-			r+1, poolName, nb.Index, labelName(ds, pool.Labels[nb.Index]), nb.Distance)
+			r+1, poolName, nb.Index, ds.LabelName(pool.Labels[nb.Index]), nb.Distance)
 	}
 	return nil
-}
-
-// latentNeighbors returns the k images of pool whose posterior means are
-// nearest query's (of class label), leaving out pool image self when
-// exclude is set. Images are encoded with their labels, which an
-// unconditional model ignores.
-func latentNeighbors(m *eval.Model, query []float32, label int, pool *data.Split, k int, exclude bool, self int) ([]embedding.Neighbor, error) {
-	q, _, err := m.Encode(query, []int{label})
-	if err != nil {
-		return nil, fmt.Errorf("encoding the query: %w", err)
-	}
-	codes, _, err := m.Encode(pool.Images(), pool.Labels)
-	if err != nil {
-		return nil, fmt.Errorf("encoding the searched split: %w", err)
-	}
-	extra := 0
-	if exclude {
-		extra = 1
-	}
-	found, err := embedding.Nearest(q, codes, k+extra)
-	if err != nil {
-		return nil, err
-	}
-	out := found[:0]
-	for _, nb := range found {
-		if !(exclude && nb.Index == self) && len(out) < k {
-			out = append(out, nb)
-		}
-	}
-	return out, nil
-}
-
-// labelName names a label by the set's classes, or by its number.
-func labelName(set *data.Set, l int) string {
-	if l >= 0 && l < len(set.Classes) {
-		return set.Classes[l]
-	}
-	return strconv.Itoa(l)
 }

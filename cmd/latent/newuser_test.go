@@ -15,6 +15,7 @@ import (
 
 	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/internal/testenv"
+	"github.com/latent-vae/latent/vae"
 )
 
 // The rough edges a new user met on a second pass (issue 38), each with
@@ -24,8 +25,8 @@ import (
 // error (exit 2) naming the flag and how many images the class has.
 func TestWhichBeyondClassIsUsage(t *testing.T) {
 	s := &data.Split{Labels: []int{1, 3, 3, 0}, N: 4}
-	_, err := pickByLabel(s, []string{"0", "1", "2", "3"}, "--image-label", "3", 5000)
-	var u usageError
+	_, err := vae.PickByLabel(s, []string{"0", "1", "2", "3"}, "--image-label", "3", 5000)
+	var u *vae.ArgError
 	if !errors.As(err, &u) || !strings.Contains(err.Error(), "--which 5000") || !strings.Contains(err.Error(), "holds 2 images") {
 		t.Errorf("pickByLabel(3, --which 5000): %v; want a usage error naming --which 5000 and the class's 2 images", err)
 	}
@@ -51,16 +52,6 @@ func TestScoreKIDScale(t *testing.T) {
 	}
 	if !strings.Contains(header, "KID×1 ") || !strings.Contains(buf.String(), "not ×10³") || !strings.Contains(buf.String(), " 23.0800 ") {
 		t.Errorf("score table: want a KID×1 column holding 23.0800 and a line saying it is not ×10³:\n%s", buf.String())
-	}
-}
-
-// TestGridCols: the anomaly grid's columns divide k when a divisor fits,
-// so that k = 8 is 4×2, not 3×3 with an empty cell.
-func TestGridCols(t *testing.T) {
-	for n, want := range map[int]int{1: 1, 2: 2, 4: 2, 5: 5, 7: 3, 8: 4, 9: 3, 12: 4, 32: 8, 64: 8} {
-		if got := gridCols(n); got != want {
-			t.Errorf("gridCols(%d) = %d, want %d", n, got, want)
-		}
 	}
 }
 

@@ -108,7 +108,7 @@ func reconPick(test *data.Split, n int, first bool) []int {
 		}
 		return picked
 	}
-	return acrossClasses(test.Labels, n)
+	return data.AcrossClasses(test.Labels, n)
 }
 
 // reconPicking says how reconPick picked.
@@ -129,7 +129,7 @@ func numberedRecon(cells []float32, set *data.Set, sub *data.Split, picked []int
 		b := generate.Band{Images: cells[p*pairSize : (p+1)*pairSize], N: 2 * cols,
 			Labels: generate.Labels{Rows: [][]string{{"input"}, {"recon"}}}}
 		for i := p * cols; i < min((p+1)*cols, sub.N); i++ {
-			b.Labels.Cols = append(b.Labels.Cols, fmt.Sprintf("%d:%s", picked[i], labelName(set, sub.Labels[i])))
+			b.Labels.Cols = append(b.Labels.Cols, fmt.Sprintf("%d:%s", picked[i], set.LabelName(sub.Labels[i])))
 		}
 		bands = append(bands, b)
 	}

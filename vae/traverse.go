@@ -1,0 +1,145 @@
+package vae
+
+import (
+	"cmp"
+	"fmt"
+	"image"
+	"slices"
+	"strconv"
+
+	"github.com/latent-vae/latent/generate"
+)
+
+// TraverseKLImages is how many test images (the first) the per-dimension
+// KL that orders a traversal's rows is averaged over.
+const TraverseKLImages = 1000
+
+// TraverseBase chooses the code a traversal sweeps around: a code drawn
+// from a prior (Seeded), else the posterior mean of a test image (Index,
+// or the Which-th image of class ImageLabel).
+type TraverseBase struct {
+	Seeded      bool
+	Prior       string // the --prior of a drawn code
+	PriorSteps  int
+	Seed        int64
+	Temperature float64
+	Data        string // the data set of the base image and of the KL ("": the run's)
+	Index       int
+	ImageLabel  string
+	Which       int
+	// Label is the class (a --label value) a drawn code is conditioned on.
+	Label string
+	// ByKL says the rows are ordered by KL, which then is measured even
+	// for a drawn code.
+	ByKL bool
+}
+
+// TraverseStats returns the base code b chooses, the base image's label (0
+// for a drawn code) and, unless the rows keep the dimensions' order with a
+// drawn base (which needs no data), each dimension's KL averaged over the
+// first TraverseKLImages test images. Images are encoded with their
+// labels, which an unconditional model ignores.
+func (s *Session) TraverseStats(b TraverseBase) (base []float32, kl []float64, label int, err error) {
+	if b.Seeded {
+		var labels []int
+		if l, ok, err := s.Label(b.Label); err != nil {
+			return nil, nil, 0, err
+		} else if ok {
+			labels = []int{l}
+		}
+		if base, _, err = s.Sample(b.Prior, b.PriorSteps, 1, b.Seed, b.Temperature, labels); err != nil {
+			return nil, nil, 0, err
+		}
+		if !b.ByKL {
+			return base, nil, 0, nil
+		}
+	}
+	set, err := s.TestSet(b.Data)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	test := set.Test
+	if !b.Seeded && b.ImageLabel != "" {
+		if b.Index, err = PickByLabel(test, set.Classes, "--image-label", b.ImageLabel, b.Which); err != nil {
+			return nil, nil, 0, err
+		}
+	}
+	if !b.Seeded && b.Index >= test.N {
+		return nil, nil, 0, fmt.Errorf("--index %d: out of range, the test split has %d images (0 to %d)", b.Index, test.N, test.N-1)
+	}
+	if kl, err = s.UnitKL(LimitSplit(test, TraverseKLImages)); err != nil {
+		return nil, nil, 0, err
+	}
+	if !b.Seeded {
+		label = test.Labels[b.Index]
+		if base, err = s.Encode(test.Image(b.Index), []int{label}); err != nil {
+			return nil, nil, 0, err
+		}
+	}
+	return base, kl, label, nil
+}
+
+// TraverseOrder returns the latent dimensions in row order: by decreasing
+// kl (ties by dimension) when byKL, else as they are.
+func TraverseOrder(latent int, kl []float64, byKL bool) []int {
+	dims := make([]int, latent)
+	for d := range dims {
+		dims[d] = d
+	}
+	if byKL {
+		slices.SortStableFunc(dims, func(a, b int) int { return cmp.Compare(kl[b], kl[a]) })
+	}
+	return dims
+}
+
+// Traversal is every latent dimension swept around a base code, decoded:
+// Images holds Steps images per dimension, the rows in Order.
+type Traversal struct {
+	Images []float32
+	Order  []int
+	Steps  int
+}
+
+// Traverse decodes, as class label, every dimension of base swept over
+// steps values from −span to +span around it (generate.Traversal), the
+// rows in order.
+func (s *Session) Traverse(base []float32, label, steps int, span float64, order []int) (*Traversal, error) {
+	m := s.Model
+	images, err := s.Decode(generate.Traversal(base, steps, span), RepeatLabel(label, m.Latent*steps))
+	if err != nil {
+		return nil, err
+	}
+	rowSize := steps * m.Height * m.Width * m.Channels
+	out := make([]float32, 0, len(order)*rowSize)
+	for _, d := range order {
+		out = append(out, images[d*rowSize:(d+1)*rowSize]...)
+	}
+	return &Traversal{Images: out, Order: order, Steps: steps}, nil
+}
+
+// TraverseLabels labels each row with its dimension (z1 is the first) and
+// KL, when known, and each column with its offset from the base.
+func TraverseLabels(order []int, kl []float64, steps int, span float64) generate.Labels {
+	l := generate.Labels{Rows: make([][]string, len(order)), Cols: make([]string, steps), Corner: "offset"}
+	for r, d := range order {
+		l.Rows[r] = []string{"z" + strconv.Itoa(d+1)}
+		if kl != nil {
+			l.Rows[r] = append(l.Rows[r], fmt.Sprintf("KL %.2f", kl[d]))
+		}
+	}
+	for i := range steps {
+		v := generate.SweepOffset(i, steps, span)
+		l.Cols[i] = strconv.FormatFloat(v, 'g', 3, 64)
+		if v > 0 {
+			l.Cols[i] = "+" + l.Cols[i]
+		}
+	}
+	return l
+}
+
+// Frames turns the traversal's images, of h×w×c values each, into one
+// frame per step, each a grid of every row's image at that step,
+// upscaled by scale (generate.Frames).
+func (t *Traversal) Frames(h, w, c, scale int) []image.Image {
+	return generate.Frames(t.Images, len(t.Order), t.Steps, h, w, c, 0, scale)
+}

@@ -34,49 +34,61 @@ type TraverseBase struct {
 	ByKL bool
 }
 
-// TraverseStats returns the base code b chooses, the base image's label (0
-// for a drawn code) and, unless the rows keep the dimensions' order with a
-// drawn base (which needs no data), each dimension's KL averaged over the
-// first TraverseKLImages test images. Images are encoded with their
-// labels, which an unconditional model ignores.
-func (s *Session) TraverseStats(b TraverseBase) (base []float32, kl []float64, label int, err error) {
+// TraverseStart is where a traversal starts: the base code, the base
+// image's label and index (0 for a drawn code), and each dimension's KL
+// averaged over the first test images (nil when not measured).
+type TraverseStart struct {
+	Base         []float32
+	KL           []float64
+	Label, Index int
+}
+
+// TraverseStats returns the start b chooses: the base code and, unless the
+// rows keep the dimensions' order with a drawn base (which needs no data),
+// each dimension's KL averaged over the first TraverseKLImages test
+// images. Images are encoded with their labels, which an unconditional
+// model ignores.
+func (s *Session) TraverseStats(b TraverseBase) (*TraverseStart, error) {
+	st := &TraverseStart{}
+	var err error
 	if b.Seeded {
 		var labels []int
 		if l, ok, err := s.Label(b.Label); err != nil {
-			return nil, nil, 0, err
+			return nil, err
 		} else if ok {
 			labels = []int{l}
 		}
-		if base, _, err = s.Sample(b.Prior, b.PriorSteps, 1, b.Seed, b.Temperature, labels); err != nil {
-			return nil, nil, 0, err
+		if st.Base, _, err = s.Sample(b.Prior, b.PriorSteps, 1, b.Seed, b.Temperature, labels); err != nil {
+			return nil, err
 		}
 		if !b.ByKL {
-			return base, nil, 0, nil
+			return st, nil
 		}
 	}
 	set, err := s.TestSet(b.Data)
 	if err != nil {
-		return nil, nil, 0, err
+		return nil, err
 	}
 	test := set.Test
+	st.Index = b.Index
 	if !b.Seeded && b.ImageLabel != "" {
-		if b.Index, err = PickByLabel(test, set.Classes, "--image-label", b.ImageLabel, b.Which); err != nil {
-			return nil, nil, 0, err
+		if st.Index, err = PickByLabel(test, set.Classes, "--image-label", b.ImageLabel, b.Which); err != nil {
+			return nil, err
 		}
 	}
-	if !b.Seeded && b.Index >= test.N {
-		return nil, nil, 0, fmt.Errorf("--index %d: out of range, the test split has %d images (0 to %d)", b.Index, test.N, test.N-1)
+	if !b.Seeded && st.Index >= test.N {
+		return nil, fmt.Errorf("--index %d: out of range, the test split has %d images (0 to %d)", st.Index, test.N, test.N-1)
 	}
-	if kl, err = s.UnitKL(LimitSplit(test, TraverseKLImages)); err != nil {
-		return nil, nil, 0, err
+	if st.KL, err = s.UnitKL(LimitSplit(test, TraverseKLImages)); err != nil {
+		return nil, err
 	}
 	if !b.Seeded {
-		label = test.Labels[b.Index]
-		if base, err = s.Encode(test.Image(b.Index), []int{label}); err != nil {
-			return nil, nil, 0, err
+		st.Label = test.Labels[st.Index]
+		if st.Base, err = s.Encode(test.Image(st.Index), []int{st.Label}); err != nil {
+			return nil, err
 		}
 	}
-	return base, kl, label, nil
+	return st, nil
 }
 
 // TraverseOrder returns the latent dimensions in row order: by decreasing

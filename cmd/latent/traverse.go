@@ -50,14 +50,16 @@ func runTraverse(args []string, stdout, stderr io.Writer) error {
 	if m.Conditional() && !haveLabel && a.seeded {
 		return s.NeedLabel("the sweep")
 	}
-	base, kl, baseLabel, err := s.TraverseStats(vae.TraverseBase{Seeded: a.seeded, Prior: *a.prior.name, PriorSteps: *a.prior.steps,
+	st, err := s.TraverseStats(vae.TraverseBase{Seeded: a.seeded, Prior: *a.prior.name, PriorSteps: *a.prior.steps,
 		Seed: a.seed, Temperature: a.temperature, Data: *a.spec, Index: a.index, ImageLabel: *a.imageLabel, Which: *a.which,
 		Label: *a.label, ByKL: a.order == "kl"})
 	if err != nil {
 		return err
 	}
+	base, kl := st.Base, st.KL
+	a.index = st.Index
 	if !haveLabel {
-		label = baseLabel // the base image's, which an unconditional model ignores
+		label = st.Label // the base image's, which an unconditional model ignores
 	}
 	if err := checkGridSize(m.Latent*a.steps, m.Height, m.Width, *a.common.scale, "--steps and --scale"); err != nil {
 		return err

@@ -39,10 +39,10 @@ func TestWhichBeyondClassIsUsage(t *testing.T) {
 // TestScoreKIDScale: the score table labels its KID column with the scale
 // it prints (KID as is, ×1) and says it is not the ×10³ of papers.
 func TestScoreKIDScale(t *testing.T) {
-	rep := scoreReport{Run: "runs/x", Classes: []string{"0", "1"}, Reference: 10,
-		Rows: []scoreRow{{Name: "samples: normal", N: 10, FID: 12.5, KID: 23.08, KIDStd: 1.5, Shares: []float64{0.5, 0.5}}}}
+	rep := vae.Report{Run: "runs/x", Classes: []string{"0", "1"}, Reference: 10,
+		Rows: []vae.Row{{Name: "samples: normal", N: 10, FID: 12.5, KID: 23.08, KIDStd: 1.5, Shares: []float64{0.5, 0.5}}}}
 	var buf bytes.Buffer
-	printScores(&buf, rep)
+	rep.WriteText(&buf)
 	header := ""
 	for _, line := range strings.Split(buf.String(), "\n") {
 		if strings.Contains(line, "FID") && strings.Contains(line, "precision") {

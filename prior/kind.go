@@ -50,6 +50,11 @@ type Kind struct {
 	// Describe names a saved prior of this kind with its size
 	// ("gmm (10 components)").
 	Describe func(c Config) string
+	// Mixtures, for a kind whose prior is Gaussian mixtures (a Gaussian is
+	// one of one component), reads a saved prior of the kind as mixtures:
+	// what Export writes of it and what Noise draws for it. Nil for a kind
+	// of another shape.
+	Mixtures func(s *Saved) (*Mixtures, error)
 }
 
 // Recipe is one fit of a kind, as its flags set it.

@@ -86,10 +86,10 @@ func TestAnomalyGridCaptions(t *testing.T) {
 // class shows every class; --first takes the first n.
 func TestReconstructPicksAcrossClasses(t *testing.T) {
 	sorted := &data.Split{Labels: []int{0, 0, 0, 1, 1, 1, 2, 2, 2}, N: 9}
-	if got, want := reconPick(sorted, 4, false), []int{0, 3, 6, 1}; !slices.Equal(got, want) {
-		t.Errorf("reconPick(sorted by class, 4) = %v, want %v", got, want)
+	if got, want := vae.ReconPick(sorted, 4, false), []int{0, 3, 6, 1}; !slices.Equal(got, want) {
+		t.Errorf("vae.ReconPick(sorted by class, 4) = %v, want %v", got, want)
 	}
-	if got, want := reconPick(sorted, 4, true), []int{0, 1, 2, 3}; !slices.Equal(got, want) {
+	if got, want := vae.ReconPick(sorted, 4, true), []int{0, 1, 2, 3}; !slices.Equal(got, want) {
 		t.Errorf("reconPick(--first, 4) = %v, want %v", got, want)
 	}
 	dir := evRun(t)

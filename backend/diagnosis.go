@@ -3,6 +3,10 @@ package backend
 import (
 	"fmt"
 	"io"
+	"runtime"
+	"runtime/debug"
+
+	"github.com/gomlx/gomlx/backends"
 
 	"github.com/latent-vae/latent/backend/nvidia"
 )
@@ -74,4 +78,65 @@ func CacheLine(dir string) string {
 		return fmt.Sprintf("%s (%v)", dir, err)
 	}
 	return fmt.Sprintf("%s (%d programs, %.1f MB)", dir, n, float64(size)/1e6)
+}
+
+// WriteInfo writes what `latent info` prints of the opened backend b: its
+// configuration and why it was chosen, its plugin, compile cache and
+// devices, and the versions of Go, GoMLX and go-xla built in.
+func (b *Backend) WriteInfo(w io.Writer) {
+	fmt.Fprintf(w, "backend:       %s\n", b.Config)
+	fmt.Fprintf(w, "chosen:        %s\n", b.Reason)
+	fmt.Fprintf(w, "description:   %s\n", b.Description())
+	if b.PluginPath != "" {
+		fmt.Fprintf(w, "pjrt plugin:   %s\n", b.PluginPath)
+		fmt.Fprintf(w, "pjrt api:      v%s\n", b.PJRTVersion)
+		fmt.Fprintf(w, "compile cache: %s\n", CacheLine(b.CacheDir))
+	} else {
+		fmt.Fprintf(w, "pjrt plugin:   none (pure-Go backend)\n")
+	}
+	for i := 0; i < b.NumDevices(); i++ {
+		fmt.Fprintf(w, "device %d:      %s\n", i, b.DeviceDescription(backends.DeviceNum(i)))
+	}
+	fmt.Fprintf(w, "go:            %s %s/%s, %d CPUs\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
+	fmt.Fprintf(w, "gomlx:         %s\n", ModuleVersion("github.com/gomlx/gomlx"))
+	fmt.Fprintf(w, "go-xla:        %s\n", GoXLA)
+}
+
+// WriteVersions writes what `latent version` prints after latent's own
+// version: Go's, GoMLX's and go-xla's, and the XLA CPU plugin's path and
+// PJRT API version when one is found (else where to get one).
+func WriteVersions(w io.Writer) {
+	fmt.Fprintf(w, "go:          %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(w, "gomlx:       %s\n", ModuleVersion("github.com/gomlx/gomlx"))
+	fmt.Fprintf(w, "go-xla:      %s\n", GoXLA)
+	path, found := LocatePlugin("cpu")
+	if !found {
+		fmt.Fprintf(w, "pjrt plugin: none found (%s)\n", Advice)
+		return
+	}
+	fmt.Fprintf(w, "pjrt plugin: %s\n", path)
+	if v, err := PluginVersion(path); err != nil {
+		fmt.Fprintf(w, "pjrt api:    unknown (%v)\n", err)
+	} else {
+		fmt.Fprintf(w, "pjrt api:    v%s\n", v)
+	}
+}
+
+// ModuleVersion reports the version of a dependency built into the binary,
+// and the folder that replaced it, if one did ("unknown" when the binary
+// carries no build information or not that module).
+func ModuleVersion(path string) string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	for _, m := range info.Deps {
+		if m.Path == path && m.Replace != nil {
+			return fmt.Sprintf("%s, patched (%s)", m.Version, m.Replace.Path)
+		}
+		if m.Path == path {
+			return m.Version
+		}
+	}
+	return "unknown"
 }

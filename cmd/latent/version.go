@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"runtime"
 	"runtime/debug"
 
 	"github.com/latent-vae/latent/backend"
@@ -17,20 +16,7 @@ func runVersion(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "latent %s\n", latentVersion())
-	fmt.Fprintf(stdout, "go:          %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
-	fmt.Fprintf(stdout, "gomlx:       %s\n", moduleVersion("github.com/gomlx/gomlx"))
-	fmt.Fprintf(stdout, "go-xla:      %s\n", backend.GoXLA)
-	path, found := backend.LocatePlugin("cpu")
-	if !found {
-		fmt.Fprintf(stdout, "pjrt plugin: none found (%s)\n", backend.Advice)
-		return nil
-	}
-	fmt.Fprintf(stdout, "pjrt plugin: %s\n", path)
-	if v, err := backend.PluginVersion(path); err != nil {
-		fmt.Fprintf(stdout, "pjrt api:    unknown (%v)\n", err)
-	} else {
-		fmt.Fprintf(stdout, "pjrt api:    v%s\n", v)
-	}
+	backend.WriteVersions(stdout)
 	return nil
 }
 

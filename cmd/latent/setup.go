@@ -12,7 +12,6 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
-	"github.com/latent-vae/latent/backend/nvidia"
 	"github.com/latent-vae/latent/pjrtplugin"
 	"github.com/latent-vae/latent/vae"
 )
@@ -74,13 +73,7 @@ func runSetup(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if res.AlreadyInstalled {
-		fmt.Fprintf(stdout, "XLA CPU PJRT plugin already installed: %s (%s %s; --force reinstalls)\n",
-			res.Path, pjrtplugin.Package, pjrtplugin.Version)
-		return nil
-	}
-	fmt.Fprintf(stdout, "installed XLA CPU PJRT plugin: %s (%s %s, wheel SHA-256 verified)\n",
-		res.Path, pjrtplugin.Package, pjrtplugin.Version)
+	fmt.Fprint(stdout, res.Report())
 	return nil
 }
 
@@ -120,22 +113,6 @@ func setupCUDA(ctx context.Context, opt pjrtplugin.CUDAOptions, stdout, stderr i
 	if err != nil {
 		return err
 	}
-	what := fmt.Sprintf("CUDA %d PJRT plugin (%s %s)", rel.Major, rel.Plugin.Package, rel.Plugin.Version)
-	if !opt.PluginOnly {
-		what += fmt.Sprintf(" and %d NVIDIA library wheels", len(rel.Libraries))
-	}
-	if res.AlreadyInstalled {
-		fmt.Fprintf(stdout, "%s already installed in %s (--force reinstalls)\n", what, res.Dir)
-		return nil
-	}
-	fmt.Fprintf(stdout, "installed %s in %s: %d wheels, %.2f GB downloaded, SHA-256 verified; plugin %s\n",
-		what, res.Dir, res.Wheels, float64(res.Bytes)/1e9, res.Plugin)
-	fmt.Fprintf(stdout, "next: latent info --backend xla:cuda (needs an NVIDIA driver >= %s)\n", minDriver(rel.Major))
+	fmt.Fprint(stdout, res.Report(rel, opt.PluginOnly))
 	return nil
-}
-
-// minDriver is the NVIDIA driver release a CUDA major version needs.
-func minDriver(major int) string {
-	r, _ := nvidia.ReleaseFor(major)
-	return r.MinDriver
 }

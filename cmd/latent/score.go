@@ -5,9 +5,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/latent-vae/latent/backend"
 	"github.com/latent-vae/latent/data"
-	"github.com/latent-vae/latent/features"
 	"github.com/latent-vae/latent/prior"
 	"github.com/latent-vae/latent/vae"
 )
@@ -100,20 +98,10 @@ func trainFeatures(spec, out, backendName string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer b.Finalize()
-	return writeFeatureNet(b, set, out, stdout, stderr)
-}
-
-// writeFeatureNet trains set's feature network and writes it to out.
-func writeFeatureNet(b *backend.Backend, set *data.Set, out string, stdout, stderr io.Writer) error {
-	r := features.DefaultRecipe
-	net, err := features.Train(b, set, r, vae.FeatureProgress(stderr, r.Steps))
+	report, err := vae.TrainFeatureNet(b, set, out, stderr)
 	if err != nil {
-		return fmt.Errorf("--train-features %s: %w", set.Name, err)
-	}
-	if err := net.Save(out); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s: feature network for %s (%s, seed %d, %d steps of %d), test accuracy %.2f%%\n",
-		out, set.Name, r.Architecture, r.Seed, r.Steps, r.Batch, 100*net.Accuracy)
+	fmt.Fprint(stdout, report)
 	return nil
 }

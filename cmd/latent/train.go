@@ -86,7 +86,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "latent train: %v; continue with: latent train --out %s --resume\n", err, a.out)
 		return errExit(130)
 	case errors.As(err, &finished):
-		printFinished(stdout, a.out, finished)
+		fmt.Fprint(stdout, finished.Advice(a.out))
 		return nil
 	case errors.Is(err, train.ErrRunExists):
 		return fmt.Errorf("--out %w; continue it with --resume or choose another folder", err)
@@ -98,15 +98,6 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "trained %s to step %d: test negative ELBO %.2f nats/image (recon %.2f, KL %.2f); %.0f images/s, first step %.2fs\n",
 		a.out, res.Step, res.Test.NegELBO, res.Test.Recon, res.Test.KL, res.ImagesSec, res.FirstStep.Seconds())
 	return nil
-}
-
-// printFinished says that the run in dir had reached its end, and how to
-// extend it.
-func printFinished(w io.Writer, dir string, f *train.FinishedError) {
-	epochs := f.Steps/max(f.PerEpoch, 1) + 1
-	fmt.Fprintf(w, "%s is finished: it reached its end, step %d of %d (epoch %.4g); nothing was changed.\n"+
-		"To train it further, give it a new end: latent train --out %s --resume --epochs %d (or --steps N, N above %d)\n",
-		dir, f.Step, f.Steps, float64(f.Step)/float64(max(f.PerEpoch, 1)), dir, epochs, f.Steps)
 }
 
 // check validates the parsed flags and completes the config: the widths,

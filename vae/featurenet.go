@@ -1,0 +1,26 @@
+package vae
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/latent-vae/latent/backend"
+	"github.com/latent-vae/latent/data"
+	"github.com/latent-vae/latent/features"
+)
+
+// TrainFeatureNet trains the feature network of the scores on set by
+// features.DefaultRecipe on b, its progress on log, and writes it to out.
+// It returns what it wrote, as `latent score --train-features` prints it.
+func TrainFeatureNet(b *backend.Backend, set *data.Set, out string, log io.Writer) (string, error) {
+	r := features.DefaultRecipe
+	net, err := features.Train(b, set, r, FeatureProgress(log, r.Steps))
+	if err != nil {
+		return "", fmt.Errorf("--train-features %s: %w", set.Name, err)
+	}
+	if err := net.Save(out); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("wrote %s: feature network for %s (%s, seed %d, %d steps of %d), test accuracy %.2f%%\n",
+		out, set.Name, r.Architecture, r.Seed, r.Steps, r.Batch, 100*net.Accuracy), nil
+}

@@ -6,6 +6,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/eval"
 )
 
@@ -132,4 +133,49 @@ func IWEstimate(w io.Writer, model *eval.Model, images []float32, labels []int, 
 	fmt.Fprintf(w, "importance sampling, K=%d on %d images: estimated %s (timed on one batch); the default --iw %d takes about %s\n",
 		k, n, d.Round(time.Second), EvalFastK, (d * EvalFastK / time.Duration(k)).Round(100*time.Millisecond))
 	return nil
+}
+
+// EvalOptions are how Evaluate measures a test split.
+type EvalOptions struct {
+	Batch, Chunk int   // images per graph call, importance samples per call
+	K            int   // importance samples per image (0: no IW bound)
+	Seed         int64 // of the draws, and of the binarization
+	Binarize     bool  // dynamically binarize the test images first
+	// Hint asks, for a quick K (below TighterK), for the tighter bound's
+	// command and time (TighterHint): Command is the eval command without
+	// --limit and --iw, Limit its --limit.
+	Hint    bool
+	Command string
+	Limit   int
+}
+
+// Evaluate measures the run on test, a split of the data set named set
+// (eval.Evaluate), saying first on the session's Log how long a large K
+// takes (IWEstimate); it returns the evaluation and, when o asks for it,
+// the tighter bound's hint ("" otherwise).
+func (s *Session) Evaluate(set string, test *data.Split, o EvalOptions) (Evaluation, string, error) {
+	model, err := s.EvalModel(o.Batch)
+	if err != nil {
+		return Evaluation{}, "", err
+	}
+	images := test.Images()
+	if o.Binarize {
+		images = data.Binarize(images, o.Seed)
+	}
+	model.Chunk = o.Chunk
+	if o.K >= EstimateFromK {
+		if err := IWEstimate(s.Log, model, images, test.Labels, o.K, o.Seed); err != nil {
+			return Evaluation{}, "", err
+		}
+	}
+	r, err := eval.Evaluate(model, images, test.Labels, o.K, o.Seed)
+	if err != nil {
+		return Evaluation{}, "", fmt.Errorf("evaluating %s: %w", s.Run.Dir, err)
+	}
+	out := s.Evaluation(r, set, o.Binarize, o.Seed)
+	if !o.Hint || o.K <= 0 || o.K >= TighterK {
+		return out, "", nil
+	}
+	hint, err := TighterHint(model, images, test.Labels, o.Seed+1, o.Command, o.Limit)
+	return out, hint, err
 }

@@ -1,6 +1,8 @@
 package vae
 
 import (
+	"io"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -43,5 +45,26 @@ func TestEvaluationText(t *testing.T) {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("evaluation text lacks %q:\n%s", want, b.String())
 		}
+	}
+}
+
+// TestEvaluate: a quick K gives the IW bound and the tighter bound's hint
+// naming the command; K = 0 measures no bound and gives none.
+func TestEvaluate(t *testing.T) {
+	s := open(t, tinyRun(t), io.Discard)
+	set, err := s.TestSet("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, hint, err := s.Evaluate(set.Name, set.Test, EvalOptions{Batch: 8, Chunk: 2, K: 2, Seed: 1, Hint: true, Command: "latent eval --run R"})
+	if err != nil || r.IWNLL == nil || r.IWK != 2 || r.Images != set.Test.N || !strings.HasPrefix(hint, "latent eval --run R --iw 1000: about ") {
+		t.Fatalf("Evaluate(K=2): %v, IW %v (K=%d), %d images, hint %q", err, r.IWNLL, r.IWK, r.Images, hint)
+	}
+	if v := *r.IWNLL; math.IsNaN(v) || math.IsInf(v, 0) {
+		t.Errorf("IW bound %v, want a finite number", v)
+	}
+	r, hint, err = s.Evaluate(set.Name, set.Test, EvalOptions{Batch: 8, Chunk: 2, Seed: 1, Hint: true, Command: "c"})
+	if err != nil || r.IWNLL != nil || hint != "" {
+		t.Errorf("Evaluate(K=0): %v, IW %v, hint %q; want neither", err, r.IWNLL, hint)
 	}
 }

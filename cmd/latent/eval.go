@@ -2,10 +2,8 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 
-	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/eval"
 	"github.com/latent-vae/latent/vae"
 )
@@ -34,36 +32,18 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer s.Close()
-	model, err := s.EvalModel(*f.batch)
+	out, hint, err := s.Evaluate(set.Name, test, vae.EvalOptions{Batch: *f.batch, Chunk: *chunk, K: *k, Seed: *f.seed, Binarize: *binarize,
+		Hint: !*asJSON, Command: evalCommand(f, *binarize), Limit: *f.limit})
 	if err != nil {
 		return err
 	}
-	images := test.Images()
-	if *binarize {
-		images = data.Binarize(images, *f.seed)
-	}
-	model.Chunk = *chunk
-	if *k >= vae.EstimateFromK {
-		if err := vae.IWEstimate(stderr, model, images, test.Labels, *k, *f.seed); err != nil {
-			return err
-		}
-	}
-	r, err := eval.Evaluate(model, images, test.Labels, *k, *f.seed)
-	if err != nil {
-		return fmt.Errorf("evaluating %s: %w", s.run.Dir, err)
-	}
-	out := s.Evaluation(r, set.Name, *binarize, *f.seed)
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)
 	}
 	var rows [][2]string
-	if *k > 0 && *k < vae.TighterK {
-		hint, err := vae.TighterHint(model, images, test.Labels, *f.seed+1, evalCommand(f, *binarize), *f.limit)
-		if err != nil {
-			return err
-		}
+	if hint != "" {
 		rows = append(rows, [2]string{"tighter", hint})
 	}
 	return out.WriteText(stdout, rows...)

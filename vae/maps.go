@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -26,11 +27,16 @@ const (
 // quantiles span a manifold grid, as in Keras's VAE example.
 const ManifoldLo, ManifoldHi = 0.05, 0.95
 
-// MapSplit encodes split (each image with its label) by the run's encoder,
-// in batches of batch, and places the posterior means in 2-D by method
-// (ProjectMap, seeded by seed), saying on the session's Log how long a
-// nonlinear projection took. It returns the map and how it was projected.
-func (s *Session) MapSplit(split *data.Split, batch int, method string, seed int64) (*plots.Map, string, error) {
+// MapSplit encodes split, the test split of set (each image with its
+// label), by the run's encoder in batches of batch, and places the
+// posterior means in 2-D by method (ProjectMap, seeded by seed), saying on
+// the session's Log how long a nonlinear projection took. The map is
+// titled with the run and the images, its points labelled by class. It
+// returns the map and how it was projected.
+func (s *Session) MapSplit(set *data.Set, split *data.Split, batch int, method string, seed int64) (*plots.Map, string, error) {
+	if split.N < 2 {
+		return nil, "", fmt.Errorf("--data %s: a map needs at least 2 test images, got %d", set.Name, split.N)
+	}
 	model, err := s.EvalModel(batch)
 	if err != nil {
 		return nil, "", err
@@ -39,7 +45,16 @@ func (s *Session) MapSplit(split *data.Split, batch int, method string, seed int
 	if err != nil {
 		return nil, "", fmt.Errorf("encoding the test split: %w", err)
 	}
-	return ProjectMap(means, s.Model.Latent, method, seed, s.Log)
+	m, how, err := ProjectMap(means, s.Model.Latent, method, seed, s.Log)
+	if err != nil {
+		return nil, "", err
+	}
+	m.Labels, m.Classes, m.LegendTitle = split.Labels, set.Classes, "label"
+	if len(set.Classes) > 0 {
+		m.LegendTitle = "class"
+	}
+	m.Title = fmt.Sprintf("%s (step %d): latent means of %d %s test images", filepath.Base(s.Run.Dir), s.Run.Step, split.N, set.Name)
+	return m, how, nil
 }
 
 // ProjectMap places codes (flat [n*latent]) in 2-D by method: MapPCA as
@@ -122,11 +137,11 @@ func LatentMap(codes []float32, latent int) (*plots.Map, string, error) {
 }
 
 // MapCSV is a map's points as CSV: index, label, x, y, a row per point.
-func MapCSV(m *plots.Map, labels []int) []byte {
+func MapCSV(m *plots.Map) []byte {
 	var b bytes.Buffer
 	b.WriteString("index,label,x,y\n")
 	for i := range m.X {
-		fmt.Fprintf(&b, "%d,%d,%.9g,%.9g\n", i, labels[i], m.X[i], m.Y[i])
+		fmt.Fprintf(&b, "%d,%d,%.9g,%.9g\n", i, m.Labels[i], m.X[i], m.Y[i])
 	}
 	return b.Bytes()
 }

@@ -75,8 +75,8 @@ func TestProjectMap(t *testing.T) {
 
 // TestMapCSV: a header, then index, label, x, y per point.
 func TestMapCSV(t *testing.T) {
-	m := &plots.Map{X: []float64{0.5, -1}, Y: []float64{2, 1e-10}}
-	got := string(MapCSV(m, []int{3, 7}))
+	m := &plots.Map{X: []float64{0.5, -1}, Y: []float64{2, 1e-10}, Labels: []int{3, 7}}
+	got := string(MapCSV(m))
 	if want := "index,label,x,y\n0,3,0.5,2\n1,7,-1,1e-10\n"; got != want {
 		t.Errorf("MapCSV = %q, want %q", got, want)
 	}
@@ -89,5 +89,24 @@ func TestManifoldRefusesOtherLatents(t *testing.T) {
 	_, _, err := s.Manifold(3, 1, "")
 	if err == nil || !strings.Contains(err.Error(), "--manifold: the run's latent has 4 dimensions, want 2") {
 		t.Errorf("Manifold of the 4-D tiny run: %v, want a refusal naming --manifold", err)
+	}
+}
+
+// TestMapSplit: the test split's means on principal components, titled
+// with the run and labelled by class; a single image is refused, naming
+// --data.
+func TestMapSplit(t *testing.T) {
+	s := open(t, tinyRun(t), io.Discard)
+	set, err := s.TestSet("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, how, err := s.MapSplit(set, set.Test, 8, MapPCA, 1)
+	if err != nil || len(m.X) != set.Test.N || len(m.Labels) != set.Test.N || !strings.Contains(how, "principal components of the 4-D") ||
+		!strings.Contains(m.Title, "(step 5): latent means of 16 ") {
+		t.Fatalf("MapSplit: %v, %d points, %d labels, how %q, title %q", err, len(m.X), len(m.Labels), how, m.Title)
+	}
+	if _, _, err := s.MapSplit(set, set.Test.Subset(1), 8, MapPCA, 1); err == nil || !strings.Contains(err.Error(), "a map needs at least 2 test images, got 1") {
+		t.Errorf("MapSplit of one image: %v", err)
 	}
 }

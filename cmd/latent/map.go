@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 
 	"github.com/latent-vae/latent/plots"
 	"github.com/latent-vae/latent/vae"
@@ -66,25 +65,17 @@ func runMap(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer s.Close()
-	if test.N < 2 {
-		return fmt.Errorf("--data %s: a map needs at least 2 test images, got %d", set.Name, test.N)
-	}
-	m, how, err := s.MapSplit(test, *a.eval.batch, *a.method, *a.seed)
+	m, how, err := s.MapSplit(set, test, *a.eval.batch, *a.method, *a.seed)
 	if err != nil {
 		return err
 	}
 	if a.format == formatCSV {
-		if err := writeBytes(*a.out, stdout, vae.MapCSV(m, test.Labels)); err != nil {
+		if err := writeBytes(*a.out, stdout, vae.MapCSV(m)); err != nil {
 			return err
 		}
 		fmt.Fprintf(summaryTo(*a.out, stdout, stderr), "wrote %s: index, label, x, y of %d test images of %s, %s\n", outName(*a.out), test.N, set.Name, how)
 		return nil
 	}
-	m.Labels, m.Classes, m.LegendTitle = test.Labels, set.Classes, "label"
-	if len(set.Classes) > 0 {
-		m.LegendTitle = "class"
-	}
-	m.Title = fmt.Sprintf("%s (step %d): latent means of %d %s test images", filepath.Base(s.run.Dir), s.run.Step, test.N, set.Name)
 	fig, err := m.Draw(a.format)
 	if err != nil {
 		return err

@@ -8,9 +8,6 @@ import (
 	"os/signal"
 	"strconv"
 	"syscall"
-	"time"
-
-	"github.com/schollz/progressbar/v3"
 
 	"github.com/latent-vae/latent/pjrtplugin"
 	"github.com/latent-vae/latent/vae"
@@ -98,14 +95,11 @@ func setupCUDA(ctx context.Context, opt pjrtplugin.CUDAOptions, stdout, stderr i
 	if err != nil {
 		return fmt.Errorf("--cuda: %w", err)
 	}
-	if vae.IsTerminal(stderr) {
-		var total int64
-		for _, w := range rel.Wheels(opt.PluginOnly) {
-			total += w.Size
-		}
-		bar := progressbar.NewOptions64(total, progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("downloading"),
-			progressbar.OptionShowBytes(true), progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true),
-			progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())
+	var total int64
+	for _, w := range rel.Wheels(opt.PluginOnly) {
+		total += w.Size
+	}
+	if bar := vae.DownloadBar(stderr, total); bar != nil {
 		opt.Progress = bar
 		defer bar.Close()
 	}

@@ -6,6 +6,7 @@ import (
 	"image"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/latent-vae/latent/generate"
 )
@@ -105,28 +106,50 @@ func TraverseOrder(latent int, kl []float64, byKL bool) []int {
 }
 
 // Traversal is every latent dimension swept around a base code, decoded:
-// Images holds Steps images per dimension, the rows in Order.
+// Images holds Steps images per dimension, the rows in Order, each
+// dimension swept over ±Span; KL is each dimension's (nil: not measured).
 type Traversal struct {
-	Images []float32
-	Order  []int
-	Steps  int
+	Images  []float32
+	Order   []int
+	KL      []float64
+	Steps   int
+	Span    float64
+	h, w, c int // of an image
 }
 
-// Traverse decodes, as class label, every dimension of base swept over
-// steps values from −span to +span around it (generate.Traversal), the
-// rows in order.
-func (s *Session) Traverse(base []float32, label, steps int, span float64, order []int) (*Traversal, error) {
+// Traverse decodes, as class label, every dimension of st's base code
+// swept over steps values from −span to +span around it
+// (generate.Traversal), the rows by decreasing KL when byKL (TraverseOrder).
+func (s *Session) Traverse(st *TraverseStart, label, steps int, span float64, byKL bool) (*Traversal, error) {
 	m := s.Model
-	images, err := s.Decode(generate.Traversal(base, steps, span), RepeatLabel(label, m.Latent*steps))
+	images, err := s.Decode(generate.Traversal(st.Base, steps, span), RepeatLabel(label, m.Latent*steps))
 	if err != nil {
 		return nil, err
 	}
+	t := &Traversal{Order: TraverseOrder(m.Latent, st.KL, byKL), KL: st.KL, Steps: steps, Span: span, h: m.Height, w: m.Width, c: m.Channels}
 	rowSize := steps * m.Height * m.Width * m.Channels
-	out := make([]float32, 0, len(order)*rowSize)
-	for _, d := range order {
-		out = append(out, images[d*rowSize:(d+1)*rowSize]...)
+	t.Images = make([]float32, 0, len(t.Order)*rowSize)
+	for _, d := range t.Order {
+		t.Images = append(t.Images, images[d*rowSize:(d+1)*rowSize]...)
 	}
-	return &Traversal{Images: out, Order: order, Steps: steps}, nil
+	return t, nil
+}
+
+// Grid draws the traversal, a row per dimension upscaled by scale, each
+// labelled with its dimension and KL and each column with its offset
+// (TraverseLabels).
+func (t *Traversal) Grid(scale int) image.Image {
+	grid := generate.Grid(t.Images, len(t.Order)*t.Steps, t.h, t.w, t.c, t.Steps, scale)
+	return generate.Label(grid, t.w*scale, t.h*scale, TraverseLabels(t.Order, t.KL, t.Steps, t.Span))
+}
+
+// Rows names the rows in order with their KL: "z2 (KL 0.1234), z1 (…)".
+func (t *Traversal) Rows() string {
+	rows := make([]string, len(t.Order))
+	for r, d := range t.Order {
+		rows[r] = fmt.Sprintf("z%d (KL %.4f)", d+1, t.KL[d])
+	}
+	return strings.Join(rows, ", ")
 }
 
 // TraverseLabels labels each row with its dimension (z1 is the first) and
@@ -149,9 +172,9 @@ func TraverseLabels(order []int, kl []float64, steps int, span float64) generate
 	return l
 }
 
-// Frames turns the traversal's images, of h×w×c values each, into one
-// frame per step, each a grid of every row's image at that step,
-// upscaled by scale (generate.Frames).
-func (t *Traversal) Frames(h, w, c, scale int) []image.Image {
-	return generate.Frames(t.Images, len(t.Order), t.Steps, h, w, c, 0, scale)
+// Frames turns the traversal's images into one frame per step, each a
+// grid of every row's image at that step, upscaled by scale
+// (generate.Frames).
+func (t *Traversal) Frames(scale int) []image.Image {
+	return generate.Frames(t.Images, len(t.Order), t.Steps, t.h, t.w, t.c, 0, scale)
 }

@@ -32,21 +32,25 @@ func TestTraverseOrder(t *testing.T) {
 	}
 }
 
-// TestTraverse: each row is one dimension's sweep, rows in the order
-// given, and the frames show every row at one step.
+// TestTraverse: each row is one dimension's sweep, rows by decreasing KL,
+// the frames show every row at one step, and the rows are named with
+// their KL.
 func TestTraverse(t *testing.T) {
 	s := open(t, tinyRun(t), io.Discard)
 	m := s.Model
 	size := m.Height * m.Width * m.Channels
-	base := make([]float32, m.Latent)
-	plain, err := s.Traverse(base, 0, 3, 2, TraverseOrder(m.Latent, nil, false))
+	start := &TraverseStart{Base: make([]float32, m.Latent), KL: []float64{0.5, 1, 2, 0.25}}
+	plain, err := s.Traverse(start, 0, 3, 2, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	order := []int{2, 0, 3, 1}
-	tr, err := s.Traverse(base, 0, 3, 2, order)
+	tr, err := s.Traverse(start, 0, 3, 2, true)
 	if err != nil || len(tr.Images) != m.Latent*3*size {
 		t.Fatalf("Traverse: %v, %d values, want %d", err, len(tr.Images), m.Latent*3*size)
+	}
+	order := []int{2, 1, 0, 3}
+	if !slices.Equal(tr.Order, order) {
+		t.Fatalf("rows %v, want %v (by decreasing KL)", tr.Order, order)
 	}
 	row := func(v []float32, r int) []float32 { return v[r*3*size : (r+1)*3*size] }
 	for r, d := range order {
@@ -54,11 +58,17 @@ func TestTraverse(t *testing.T) {
 			t.Errorf("row %d is not dimension %d's sweep", r, d)
 		}
 	}
-	frames := tr.Frames(m.Height, m.Width, m.Channels, 1)
+	frames := tr.Frames(1)
 	if len(frames) != 3 || frames[0].Bounds() != frames[2].Bounds() {
 		t.Errorf("Frames: %d frames, want 3 of one size", len(frames))
 	}
-	l := TraverseLabels(order, []float64{0.5, 1, 2, 3}, 3, 2)
+	if got := tr.Rows(); got != "z3 (KL 2.0000), z2 (KL 1.0000), z1 (KL 0.5000), z4 (KL 0.2500)" {
+		t.Errorf("Rows = %q", got)
+	}
+	if g := tr.Grid(1); g.Bounds().Dx() <= 3*m.Width {
+		t.Errorf("Grid is %d wide, want 3 columns and the row labels", g.Bounds().Dx())
+	}
+	l := TraverseLabels(order, start.KL, 3, 2)
 	if got := strings.Join(l.Rows[0], " ") + "|" + strings.Join(l.Cols, " "); got != "z3 KL 2.00|-2 0 +2" {
 		t.Errorf("TraverseLabels: %q, want row z3 KL 2.00 and columns -2 0 +2", got)
 	}

@@ -3,9 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-
-	"github.com/latent-vae/latent/generate"
-	"github.com/latent-vae/latent/vae"
 )
 
 // runNeighbors implements `latent neighbors`: a test image and its nearest
@@ -49,35 +46,17 @@ func runNeighbors(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer s.Close()
-	if *byLabel != "" {
-		if *index, err = vae.PickByLabel(test, ds.Classes, "--image-label", *byLabel, *which); err != nil {
-			return err
-		}
-	}
-	if *index >= test.N {
-		return fmt.Errorf("--index %d: out of range: the test split of %s has %d images (0 to %d)", *index, ds.Name, test.N, test.N-1)
-	}
-	pool, poolName := ds.Train, "training"
-	if *among == "test" {
-		pool, poolName = test, "test"
-	}
-	model, err := s.EvalModel(*f.batch)
+	r, err := s.NeighborsOf(ds, test, *index, *byLabel, *which, *k, *among == "test", *f.batch)
 	if err != nil {
 		return err
 	}
-	found, err := vae.Neighbors(model, test.Image(*index), test.Labels[*index], pool, *k, *among == "test", *index)
-	if err != nil {
-		return err
-	}
+	pool, poolName, found := r.Pool, r.PoolName, r.Found
+	*index = r.Index
 	m := s.run.Config.Model
-	row := append([]float32(nil), test.Image(*index)...)
-	for _, nb := range found {
-		row = append(row, pool.Image(nb.Index)...)
-	}
 	if err := checkGridSize(1+len(found), m.Height, m.Width, *scale, "-k and --scale"); err != nil {
 		return err
 	}
-	img := generate.Grid(row, 1+len(found), m.Height, m.Width, m.Channels, 1+len(found), *scale)
+	img := r.Row(test, *scale)
 	if err := writePNG(*out, stdout, img); err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"strings"
 
 	"github.com/latent-vae/latent/generate"
 	"github.com/latent-vae/latent/vae"
@@ -56,7 +55,6 @@ func runTraverse(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	base, kl := st.Base, st.KL
 	a.index = st.Index
 	if !haveLabel {
 		label = st.Label // the base image's, which an unconditional model ignores
@@ -64,31 +62,24 @@ func runTraverse(args []string, stdout, stderr io.Writer) error {
 	if err := checkGridSize(m.Latent*a.steps, m.Height, m.Width, *a.common.scale, "--steps and --scale"); err != nil {
 		return err
 	}
-	order := vae.TraverseOrder(m.Latent, kl, a.order == "kl")
-	tr, err := s.Traverse(base, label, a.steps, a.span, order)
+	tr, err := s.Traverse(st, label, a.steps, a.span, a.order == "kl")
 	if err != nil {
 		return err
 	}
-	images := tr.Images
-	grid := generate.Grid(images, m.Latent*a.steps, m.Height, m.Width, m.Channels, a.steps, *a.common.scale)
-	img := generate.Label(grid, m.Width**a.common.scale, m.Height**a.common.scale, vae.TraverseLabels(order, kl, a.steps, a.span))
+	img := tr.Grid(*a.common.scale)
 	if err := writePNG(*a.common.out, stdout, img); err != nil {
 		return err
 	}
 	summary := summaryTo(*a.common.out, stdout, stderr)
 	fmt.Fprintf(summary, "wrote %s: %d dimensions × %d steps over ±%g around %s, rows by %s, %dx%d pixels\n",
 		outName(*a.common.out), m.Latent, a.steps, a.span, a.baseName(), orderName(a.order), img.Bounds().Dx(), img.Bounds().Dy())
-	if kl != nil {
-		rows := make([]string, len(order))
-		for r, d := range order {
-			rows[r] = fmt.Sprintf("z%d (KL %.4f)", d+1, kl[d])
-		}
-		fmt.Fprintf(summary, "rows: %s\n", strings.Join(rows, ", "))
+	if tr.KL != nil {
+		fmt.Fprintf(summary, "rows: %s\n", tr.Rows())
 	}
 	if a.gif == "" {
 		return nil
 	}
-	frames := tr.Frames(m.Height, m.Width, m.Channels, *a.common.scale)
+	frames := tr.Frames(*a.common.scale)
 	if a.loop {
 		frames = generate.PingPong(frames)
 	}

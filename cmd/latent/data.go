@@ -4,12 +4,11 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"image"
 	"io"
 
 	"github.com/latent-vae/latent/data"
-	"github.com/latent-vae/latent/generate"
 	"github.com/latent-vae/latent/rundir"
+	"github.com/latent-vae/latent/vae"
 )
 
 // runData implements `latent data`: a summary of a data set, optionally a
@@ -48,7 +47,7 @@ func runData(args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	picked := data.AcrossClasses(sp.Labels, min(64, sp.N))
-	if err := writePNG(*o.out, stdout, previewGrid(set, sp, picked, o.numbers)); err != nil {
+	if err := writePNG(*o.out, stdout, vae.PreviewGrid(set, sp, picked, o.numbers)); err != nil {
 		return err
 	}
 	numbers := ""
@@ -102,24 +101,6 @@ func dataFlagSet(stderr io.Writer) (*flag.FlagSet, *rundir.DataConfig, *dataOpti
 	fs.BoolVar(&o.list, "list", false, "print every image of --split on stdout: its index (what --index and /api/test/N take), label, class and, for folders, file")
 	fs.BoolVar(&o.numbers, "numbers", false, "caption each image of -o's grid with its index and label")
 	return fs, &d, o
-}
-
-// previewGrid draws the images of sp at indices, 8 a row; numbered, each
-// is captioned with its index and label.
-func previewGrid(set *data.Set, sp *data.Split, indices []int, numbered bool) image.Image {
-	const cols, scale = 8, 3
-	var images []float32
-	for _, i := range indices {
-		images = sp.AppendImage(images, i)
-	}
-	if !numbered {
-		return generate.Grid(images, len(indices), sp.Height, sp.Width, sp.Channels, cols, scale)
-	}
-	captions := make([]string, len(indices))
-	for k, i := range indices {
-		captions[k] = fmt.Sprintf("%d:%s", i, set.LabelName(sp.Labels[i]))
-	}
-	return generate.CaptionedGrid(images, captions, sp.Height, sp.Width, sp.Channels, cols, scale)
 }
 
 // runDataFetch implements `latent data fetch NAME [--dir DIR] [--base-url URL]`.

@@ -82,7 +82,7 @@ func kindFlagsSynopsis() string {
 }
 
 // runPriorFit fits a prior in the run's partial folder under the kind's
-// lock (taken before the codes are encoded) and puts it in place whole.
+// lock (vae.Session.FitRunPrior) and puts it in place whole.
 // SIGINT or SIGTERM stops it with exit 130: a fit that saves checkpoints
 // saves one for --resume, and nothing replaces the prior in place.
 func runPriorFit(args []string, stdout, stderr io.Writer) error {
@@ -98,24 +98,10 @@ func runPriorFit(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer s.Close()
-	origin, err := prior.OriginOf(s.run)
-	if err != nil {
-		return fmt.Errorf("--run %s: %w", s.run.Dir, err)
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	w, err := prior.Begin(s.run.Dir, *f.kind, f.recipe.Resume())
-	if err != nil {
-		return err
-	}
-	defer w.Release()
-	if err := w.CheckResume(origin); err != nil {
-		w.Abandon()
-		return err
-	}
 	cfg := prior.Config{Kind: *f.kind, Draws: *f.draws, DrawTemperature: *f.drawTemperature, Seed: *f.seed}
-	origin.Stamp(&cfg)
-	report, err := s.FitPrior(w, f.recipe, cfg, ctx.Done())
+	report, w, err := s.FitRunPrior(f.recipe, cfg, ctx.Done())
 	var interrupted *prior.InterruptedError
 	switch {
 	case errors.As(err, &interrupted) && interrupted.Done > 0:
@@ -123,11 +109,9 @@ func runPriorFit(args []string, stdout, stderr io.Writer) error {
 			err, w.Dir, s.run.Dir, w.Kind, interrupted.Steps)
 		return errExit(130)
 	case errors.As(err, &interrupted), errors.Is(err, vae.ErrInterrupted):
-		w.Abandon()
 		fmt.Fprintf(stderr, "latent prior fit: interrupted before the fit began; nothing was replaced\n")
 		return errExit(130)
 	case err != nil:
-		w.Abandon()
 		return err
 	}
 	fmt.Fprint(stdout, report)

@@ -24,3 +24,22 @@ func TrainFeatureNet(b *backend.Backend, set *data.Set, out string, log io.Write
 	return fmt.Sprintf("wrote %s: feature network for %s (%s, seed %d, %d steps of %d), test accuracy %.2f%%\n",
 		out, set.Name, r.Architecture, r.Seed, r.Steps, r.Batch, 100*net.Accuracy), nil
 }
+
+// TrainFeatures trains the feature network of the labelled data set spec
+// (TrainFeatureNet) on the backend backendName names ("" for the default),
+// its messages on log, and writes it to out; errors name
+// --train-features and the backend's flag.
+func TrainFeatures(spec, out, backendName string, log io.Writer) (string, error) {
+	set, err := data.Load(spec, data.Options{})
+	if err != nil {
+		return "", fmt.Errorf("--train-features %s: %w", spec, err)
+	}
+	b, err := backend.OpenDevices(backendName, 0, log)
+	if err != nil && backendName != "" {
+		return "", fmt.Errorf("--%w", err)
+	} else if err != nil {
+		return "", err
+	}
+	defer b.Finalize()
+	return TrainFeatureNet(b, set, out, log)
+}

@@ -5,7 +5,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/prior"
 	"github.com/latent-vae/latent/vae"
 )
@@ -89,16 +88,7 @@ func trainFeatures(spec, out, backendName string, stdout, stderr io.Writer) erro
 	if _, err := checkOut("-o", out, "safetensors"); err != nil {
 		return err
 	}
-	set, err := data.Load(spec, data.Options{})
-	if err != nil {
-		return fmt.Errorf("--train-features %s: %w", spec, err)
-	}
-	b, err := openBackend(backendName, stderr)
-	if err != nil {
-		return err
-	}
-	defer b.Finalize()
-	report, err := vae.TrainFeatureNet(b, set, out, stderr)
+	report, err := vae.TrainFeatures(spec, out, backendName, stderr)
 	if err != nil {
 		return err
 	}

@@ -41,10 +41,8 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("--run: %w", err)
 	}
-	fmt.Fprintf(stdout, "wrote %s: %d tensors, %d parameters, step %d, %d bytes\n",
-		*out, sum.Tensors, sum.Params, sum.Step, sum.Bytes)
+	fmt.Fprint(stdout, sum.Report(*out))
 	for _, p := range sum.Priors {
-		fmt.Fprintf(stdout, "  prior %s: %d tensors, %d parameters\n", p.Describe, p.Tensors, p.Params)
 		if p.Warning != "" {
 			fmt.Fprintln(stderr, p.Warning)
 		}

@@ -72,7 +72,7 @@ func Evaluate(m *Model, images []float32, labels []int, k int, seed int64) (*Res
 		if err != nil {
 			return nil, err
 		}
-		nll := -mean(ll)
+		nll := -Mean(ll)
 		r.IWNLL = &nll
 	}
 	return r, nil
@@ -111,8 +111,8 @@ func ActiveUnits(variances []float64, threshold float64) int {
 	return active
 }
 
-// mean returns the mean of xs (NaN for none).
-func mean(xs []float64) float64 {
+// Mean returns the mean of xs, summed in order (NaN for none).
+func Mean(xs []float64) float64 {
 	if len(xs) == 0 {
 		return math.NaN()
 	}

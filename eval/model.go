@@ -298,7 +298,7 @@ func (m *Model) MeanELBO(images []float32, labels []int, seed int64) (models.Los
 		return models.Losses{}, err
 	}
 	g, n := m.Config.Layers(), len(recon)
-	l := models.Losses{Recon: mean(recon)}
+	l := models.Losses{Recon: Mean(recon)}
 	for j := range g {
 		var s float64
 		for i := range n {

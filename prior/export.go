@@ -100,18 +100,16 @@ func (s *Saved) Export() (*Export, error) {
 	return &Export{Spec: spec, Tensors: ts}, nil
 }
 
-// asMixtures returns a saved mixture-shaped prior (gmm, or gaussian as a
-// one-component mixture) as mixtures, and whether it is one.
+// asMixtures returns a saved prior of a mixture-shaped kind (one whose
+// Kind.Mixtures is set: gmm, or gaussian as a one-component mixture) as
+// mixtures, and whether it is one.
 func (s *Saved) asMixtures() (*Mixtures, bool, error) {
-	switch s.Config.Kind {
-	case KindGMM:
-		m, err := s.Mixtures()
-		return m, true, err
-	case KindGaussian:
-		m, err := s.gaussians()
-		return m, true, err
+	k, ok := Lookup(s.Config.Kind)
+	if !ok || k.Mixtures == nil {
+		return nil, false, nil
 	}
-	return nil, false, nil
+	m, err := k.Mixtures(s)
+	return m, true, err
 }
 
 // tensors are the mixtures' weights [C, K], means [C, K, D] and Cholesky

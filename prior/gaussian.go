@@ -29,6 +29,7 @@ func init() {
 			}
 			return SamplerFunc(m.Sample), nil
 		},
+		Mixtures: (*Saved).gaussians,
 		Describe: func(c Config) string {
 			if c.Classes > 0 {
 				return "gaussian (full covariance, one per class)"

@@ -381,6 +381,7 @@ func init() {
 			}
 			return SamplerFunc(m.Sample), nil
 		},
+		Mixtures: (*Saved).Mixtures,
 		Describe: func(c Config) string {
 			if c.Classes > 0 {
 				return fmt.Sprintf("gmm (%d components per class)", c.Components)

@@ -56,6 +56,11 @@ type Kind struct {
 	// (indices into a codebook); unset, the kind fits continuous ones
 	// (vectors of real numbers). CheckLatent refuses the other latent kinds.
 	Discrete bool
+	// Mixtures, for a kind whose prior is Gaussian mixtures (a Gaussian is
+	// one of one component), reads a saved prior of the kind as mixtures:
+	// what Export writes of it and what Noise draws for it. Nil for a kind
+	// of another shape.
+	Mixtures func(s *Saved) (*Mixtures, error)
 }
 
 // CheckLatent refuses, in one line, a latent kind whose codes a prior of kind k

@@ -1,18 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
-	"image"
 	"io"
-	"math"
-	"strconv"
 
-	"github.com/spf13/pflag"
-
-	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/eval"
 	"github.com/latent-vae/latent/vae"
+	"github.com/spf13/pflag"
 )
 
 // anomalyCommand defines `latent anomaly`'s flags on fs and returns its body, runAnomaly.
@@ -61,33 +55,11 @@ func runAnomaly(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
 		return err
 	}
 	defer s.Close()
-	var oodImages []float32
-	oodName := *ood
-	if *ood != "" {
-		oodSet, err := s.DataSet(*ood, "--ood")
-		if err != nil {
-			return err
-		}
-		oodImages, oodName = vae.LimitSplit(oodSet.Test, *f.limit).Images(), oodSet.Name
-	}
-	model, err := s.EvalModel(*f.batch)
+	an, err := s.ScoreAnomalies(test, *ood, *f.limit, *f.batch, *samples, *f.seed)
 	if err != nil {
 		return err
 	}
-	scores, err := vae.AnomalyScores(model, test.Images(), *samples, *f.seed)
-	if err != nil {
-		return err
-	}
-	var oodScores []float64
-	auc := 0.0
-	if oodImages != nil {
-		if oodScores, err = vae.AnomalyScores(model, oodImages, *samples, *f.seed+1); err != nil {
-			return err
-		}
-		if auc, err = eval.AUROC(scores, oodScores); err != nil {
-			return err
-		}
-	}
+	scores, oodScores := an.Scores, an.OOD
 	summary := summaryTo(*out, stdout, stderr)
 	if *csvPath == "" {
 		summary = stderr // stdout carries the CSV
@@ -97,14 +69,14 @@ func runAnomaly(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
 	if err := checkGridSize(len(worst), m.Height, m.Width, *scale, "-k and --scale"); err != nil {
 		return err
 	}
-	if err := writePNG(*out, stdout, anomalyGrid(set, test, scores, worst, *scale)); err != nil {
+	if err := writePNG(*out, stdout, vae.AnomalyGrid(set, test, scores, worst, *scale)); err != nil {
 		return err
 	}
 	if err := writeScores(*csvPath, stdout, test.Labels, scores); err != nil {
 		return err
 	}
 	fmt.Fprintf(summary, "scored %d test images of %s: mean negative ELBO %.3f nats (%d z samples each)\n",
-		len(scores), set.Name, meanScore(scores), *samples)
+		len(scores), set.Name, eval.Mean(scores), *samples)
 	fmt.Fprintf(summary, "wrote %s: the %d highest scores, %.3f to %.3f, most anomalous first, each captioned index:label score\n",
 		outName(*out), len(worst), scores[worst[0]], scores[worst[len(worst)-1]])
 	if *csvPath != "" {
@@ -114,58 +86,16 @@ func runAnomaly(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
 		return nil
 	}
 	fmt.Fprintf(summary, "AUROC %.4f: %s test images (%d, negatives, mean score %.3f) against %s test images (%d, positives, mean score %.3f)\n",
-		auc, set.Name, len(scores), meanScore(scores), oodName, len(oodScores), meanScore(oodScores))
+		an.AUROC, set.Name, len(scores), eval.Mean(scores), an.OODName, len(oodScores), eval.Mean(oodScores))
 	return nil
 }
 
-// anomalyGrid draws the test images at worst (the most anomalous first),
-// each captioned with its index, label and score, in rows of gridCols.
-func anomalyGrid(set *data.Set, test *data.Split, scores []float64, worst []int, scale int) image.Image {
-	images := make([]float32, 0, len(worst)*test.ImageSize())
-	captions := make([]string, len(worst))
-	for k, i := range worst {
-		images = test.AppendImage(images, i)
-		captions[k] = fmt.Sprintf("%d:%s %.1f", i, labelName(set, test.Labels[i]), scores[i])
-	}
-	return captionedGrid(images, captions, test.Height, test.Width, test.Channels, gridCols(len(worst)), scale)
-}
-
-// gridCols is the number of columns of a grid of n images: the smallest
-// divisor of n at least √n, so that every row is full (8: 4×2, 32: 8×4),
-// unless that is wider than twice ⌈√n⌉ (a prime such as 7); then ⌈√n⌉, the
-// last row part empty.
-func gridCols(n int) int {
-	side := int(math.Ceil(math.Sqrt(float64(n))))
-	for d := side; d <= min(n, 2*side); d++ {
-		if n%d == 0 && d*d >= n {
-			return d
-		}
-	}
-	return max(side, 1)
-}
-
-// writeScores writes index,label,score rows to path, or to stdout when path
-// is empty, the highest score (the most anomalous) first, ties by index.
+// writeScores writes the scores as CSV (vae.WriteAnomalyCSV) to path, or
+// to stdout when path is empty.
 func writeScores(path string, stdout io.Writer, labels []int, scores []float64) error {
-	write := func(w io.Writer) error {
-		bw := bufio.NewWriter(w)
-		fmt.Fprintln(bw, "index,label,score")
-		for _, i := range vae.MostAnomalous(scores, len(scores)) {
-			fmt.Fprintf(bw, "%d,%d,%s\n", i, labels[i], strconv.FormatFloat(scores[i], 'f', 4, 64))
-		}
-		return bw.Flush()
-	}
+	write := func(w io.Writer) error { return vae.WriteAnomalyCSV(w, labels, scores) }
 	if path == "" {
 		return write(stdout)
 	}
 	return writeOutput(path, stdout, write)
-}
-
-// meanScore returns the mean of xs.
-func meanScore(xs []float64) float64 {
-	var s float64
-	for _, x := range xs {
-		s += x
-	}
-	return s / float64(max(len(xs), 1))
 }

@@ -3,14 +3,11 @@ package main
 import (
 	"errors"
 	"fmt"
-	"image"
 	"io"
 
-	"github.com/spf13/pflag"
-
-	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/generate"
 	"github.com/latent-vae/latent/vae"
+	"github.com/spf13/pflag"
 )
 
 // interpOptions are the parsed flags of `latent interpolate`.
@@ -59,7 +56,9 @@ func runInterpolate(parse func(args []string) (*interpOptions, error), args []st
 		return err
 	}
 	defer s.Close()
-	ends, pairLabels, err := interpEndpoints(s, o)
+	ends, pairLabels, err := s.InterpolationEnds(vae.Endpoints{Pairs: o.pairs, Files: o.fromImg, From: o.from, To: o.to,
+		Indexed: o.indexed, FromIndex: o.fromIndex, ToIndex: o.toIndex, FromLabel: o.fromLabel, ToLabel: o.toLabel, Which: o.which,
+		Data: o.data, Prior: *o.prior.name, PriorSteps: *o.prior.steps, Seed: o.seed, Temperature: o.temperature, Label: *o.label})
 	if err != nil {
 		return err
 	}
@@ -71,16 +70,7 @@ func runInterpolate(parse func(args []string) (*interpOptions, error), args []st
 	if err != nil {
 		return err
 	}
-	size := m.Height * m.Width * m.Channels
-	frames := make([]image.Image, o.frames)
-	for f := range frames {
-		cells := make([]float32, 0, o.pairs*size)
-		for k := range o.pairs {
-			i := k*o.frames + f
-			cells = append(cells, images[i*size:(i+1)*size]...)
-		}
-		frames[f] = generate.Grid(cells, o.pairs, m.Height, m.Width, m.Channels, o.pairs, *o.common.scale)
-	}
+	frames := generate.Frames(images, o.pairs, o.frames, m.Height, m.Width, m.Channels, o.pairs, *o.common.scale)
 	if o.strip != "" {
 		strip := generate.Grid(images, o.pairs*o.frames, m.Height, m.Width, m.Channels, o.frames, *o.common.scale)
 		if err := writePNG(o.strip, stdout, strip); err != nil {
@@ -178,110 +168,4 @@ func (o *interpOptions) check(set map[string]bool) error {
 		return err
 	}
 	return checkTemperature(o.temperature)
-}
-
-// interpEndpoints returns the endpoints of every pair (codes 2k and 2k+1
-// are pair k's start and end) and, for a conditional run, the class each
-// pair is decoded as: --label, else the start image's label of index
-// endpoints. Image files are encoded as --label; random endpoints and files
-// need it.
-func interpEndpoints(s *session, o *interpOptions) ([][]float32, []int, error) {
-	m := s.cfg
-	d, err := s.Dimensions("interpolation")
-	if err != nil {
-		return nil, nil, err
-	}
-	label, haveLabel, err := s.Label(*o.label)
-	if err != nil {
-		return nil, nil, err
-	}
-	if m.Conditional() && !haveLabel && !o.indexed {
-		return nil, nil, s.NeedLabel("the frames")
-	}
-	var codes []float32
-	var pairLabels []int
-	switch {
-	case o.fromImg:
-		var images []float32
-		for i, path := range []string{o.from, o.to} {
-			img, err := data.ReadImageFile(path, m.Height, m.Width, m.Channels)
-			if err != nil {
-				return nil, nil, fmt.Errorf("%s: %w", []string{"--from", "--to"}[i], err)
-			}
-			images = append(images, img...)
-		}
-		if codes, err = s.Encode(images, vae.RepeatLabel(label, 2)); err != nil {
-			return nil, nil, err
-		}
-	case o.indexed:
-		if codes, pairLabels, err = indexEndpoints(s, o); err != nil {
-			return nil, nil, err
-		}
-	default:
-		var labels []int
-		if haveLabel {
-			labels = vae.RepeatLabel(label, 2*o.pairs)
-		}
-		if codes, _, err = s.Sample(*o.prior.name, *o.prior.steps, 2*o.pairs, o.seed, o.temperature, labels); err != nil {
-			return nil, nil, err
-		}
-	}
-	if haveLabel {
-		pairLabels = vae.RepeatLabel(label, o.pairs)
-	}
-	ends := make([][]float32, 2*o.pairs)
-	for i := range ends {
-		ends[i] = codes[i*d : (i+1)*d]
-	}
-	return ends, pairLabels, nil
-}
-
-// indexEndpoints encodes the test images of index or label endpoints,
-// each with its label, and returns their codes and the label of each
-// pair's start image (which an unconditional model ignores).
-func indexEndpoints(s *session, o *interpOptions) ([]float32, []int, error) {
-	set, err := s.TestSet(o.data)
-	if err != nil {
-		return nil, nil, err
-	}
-	test := set.Test
-	ends := [2][]int{}
-	for e, f := range []struct {
-		name, label string
-		index       int
-	}{{"--from-index", o.fromLabel, o.fromIndex}, {"--to-index", o.toLabel, o.toIndex}} {
-		for k := range o.pairs {
-			i := f.index + k
-			if f.label != "" {
-				name := map[int]string{0: "--from-label", 1: "--to-label"}[e]
-				if i, err = pickByLabel(test, set.Classes, name, f.label, o.which+k); err != nil {
-					return nil, nil, err
-				}
-			} else if i >= test.N {
-				return nil, nil, fmt.Errorf("%s %d: out of range, the test split has %d images (0 to %d)%s",
-					f.name, f.index, test.N, test.N-1, pairsNote(o.pairs))
-			}
-			ends[e] = append(ends[e], i)
-		}
-	}
-	var images []float32
-	var labels, starts []int
-	for k := range o.pairs {
-		i, j := ends[0][k], ends[1][k]
-		images = append(append(images, test.Image(i)...), test.Image(j)...)
-		labels, starts = append(labels, test.Labels[i], test.Labels[j]), append(starts, test.Labels[i])
-	}
-	if o.fromLabel != "" || o.toLabel != "" {
-		fmt.Fprintf(s.stderr, "from %s to %s\n", imageName(set, ends[0][0]), imageName(set, ends[1][0]))
-	}
-	codes, err := s.Encode(images, labels) // an unconditional model ignores labels
-	return codes, starts, err
-}
-
-// pairsNote explains the index range --pairs needs.
-func pairsNote(pairs int) string {
-	if pairs == 1 {
-		return ""
-	}
-	return fmt.Sprintf("; --pairs %d uses it and the %d after it", pairs, pairs-1)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,43 +36,4 @@ func TestMapCommand(t *testing.T) {
 	evMustFail(t, "at least 2 test images", out2, "map", "--run", dir, "--limit", "1", "-o", out2)
 	missing := filepath.Join(t.TempDir(), "nope")
 	evMustFail(t, missing, out2, "map", "--run", missing, "-o", out2)
-}
-
-// TestLatentMap checks the 2-D placement: a 2-D latent as it is, a 1-D one
-// along x, and higher ones on principal components, the first with the
-// larger spread.
-func TestLatentMap(t *testing.T) {
-	two := []float32{1, 2, 3, 4, 5, 6}
-	m, how, err := latentMap(two, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m.X[1] != 3 || m.Y[2] != 6 || m.XLabel != "z1" || !strings.Contains(how, "as it is") {
-		t.Errorf("2-D latent: x %v, y %v, %q: want the codes unchanged", m.X, m.Y, how)
-	}
-	m, _, err = latentMap([]float32{1, 2, 3}, 1)
-	if err != nil || m.X[2] != 3 || m.Y[2] != 0 {
-		t.Errorf("1-D latent: x %v, y %v, err %v: want x = z, y = 0", m.X, m.Y, err)
-	}
-	// 3-D codes spread 10 along (1,1,0)/√2 and 1 along z.
-	var three []float32
-	for i := range 50 {
-		a, b := float32(10*math.Sin(float64(i))), float32(math.Cos(float64(3*i)))
-		three = append(three, a/math.Sqrt2, a/math.Sqrt2, b)
-	}
-	m, how, err = latentMap(three, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !(spread(m.X) >= 5*spread(m.Y)) || !strings.Contains(how, "principal components") || !strings.HasPrefix(m.XLabel, "PC1") {
-		t.Errorf("3-D latent: x spread %.2f, y spread %.2f, %q: want PC1 along the big axis", spread(m.X), spread(m.Y), how)
-	}
-}
-
-func spread(xs []float64) float64 {
-	lo, hi := xs[0], xs[0]
-	for _, x := range xs {
-		lo, hi = min(lo, x), max(hi, x)
-	}
-	return hi - lo
 }

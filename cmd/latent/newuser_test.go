@@ -11,10 +11,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/internal/testenv"
+	"github.com/latent-vae/latent/vae"
 )
 
 // The rough edges a new user met on a second pass (issue 38), each with
@@ -24,8 +24,8 @@ import (
 // error (exit 2) naming the flag and how many images the class has.
 func TestWhichBeyondClassIsUsage(t *testing.T) {
 	s := &data.Split{Labels: []int{1, 3, 3, 0}, N: 4}
-	_, err := pickByLabel(s, []string{"0", "1", "2", "3"}, "--image-label", "3", 5000)
-	var u usageError
+	_, err := vae.PickByLabel(s, []string{"0", "1", "2", "3"}, "--image-label", "3", 5000)
+	var u *vae.ArgError
 	if !errors.As(err, &u) || !strings.Contains(err.Error(), "--which 5000") || !strings.Contains(err.Error(), "holds 2 images") {
 		t.Errorf("pickByLabel(3, --which 5000): %v; want a usage error naming --which 5000 and the class's 2 images", err)
 	}
@@ -39,10 +39,10 @@ func TestWhichBeyondClassIsUsage(t *testing.T) {
 // TestScoreKIDScale: the score table labels its KID column with the scale
 // it prints (KID as is, ×1) and says it is not the ×10³ of papers.
 func TestScoreKIDScale(t *testing.T) {
-	rep := scoreReport{Run: "runs/x", Classes: []string{"0", "1"}, Reference: 10,
-		Rows: []scoreRow{{Name: "samples: normal", N: 10, FID: 12.5, KID: 23.08, KIDStd: 1.5, Shares: []float64{0.5, 0.5}}}}
+	rep := vae.Report{Run: "runs/x", Classes: []string{"0", "1"}, Reference: 10,
+		Rows: []vae.Row{{Name: "samples: normal", N: 10, FID: 12.5, KID: 23.08, KIDStd: 1.5, Shares: []float64{0.5, 0.5}}}}
 	var buf bytes.Buffer
-	printScores(&buf, rep)
+	rep.WriteText(&buf)
 	header := ""
 	for _, line := range strings.Split(buf.String(), "\n") {
 		if strings.Contains(line, "FID") && strings.Contains(line, "precision") {
@@ -51,16 +51,6 @@ func TestScoreKIDScale(t *testing.T) {
 	}
 	if !strings.Contains(header, "KID×1 ") || !strings.Contains(buf.String(), "not ×10³") || !strings.Contains(buf.String(), " 23.0800 ") {
 		t.Errorf("score table: want a KID×1 column holding 23.0800 and a line saying it is not ×10³:\n%s", buf.String())
-	}
-}
-
-// TestGridCols: the anomaly grid's columns divide k when a divisor fits,
-// so that k = 8 is 4×2, not 3×3 with an empty cell.
-func TestGridCols(t *testing.T) {
-	for n, want := range map[int]int{1: 1, 2: 2, 4: 2, 5: 5, 7: 3, 8: 4, 9: 3, 12: 4, 32: 8, 64: 8} {
-		if got := gridCols(n); got != want {
-			t.Errorf("gridCols(%d) = %d, want %d", n, got, want)
-		}
 	}
 }
 
@@ -96,10 +86,10 @@ func TestAnomalyGridCaptions(t *testing.T) {
 // class shows every class; --first takes the first n.
 func TestReconstructPicksAcrossClasses(t *testing.T) {
 	sorted := &data.Split{Labels: []int{0, 0, 0, 1, 1, 1, 2, 2, 2}, N: 9}
-	if got, want := reconPick(sorted, 4, false), []int{0, 3, 6, 1}; !slices.Equal(got, want) {
-		t.Errorf("reconPick(sorted by class, 4) = %v, want %v", got, want)
+	if got, want := vae.ReconPick(sorted, 4, false), []int{0, 3, 6, 1}; !slices.Equal(got, want) {
+		t.Errorf("vae.ReconPick(sorted by class, 4) = %v, want %v", got, want)
 	}
-	if got, want := reconPick(sorted, 4, true), []int{0, 1, 2, 3}; !slices.Equal(got, want) {
+	if got, want := vae.ReconPick(sorted, 4, true), []int{0, 1, 2, 3}; !slices.Equal(got, want) {
 		t.Errorf("reconPick(--first, 4) = %v, want %v", got, want)
 	}
 	dir := evRun(t)
@@ -128,21 +118,9 @@ type shiftedX struct {
 func (s shiftedX) At(x, y int) color.Color { return s.Image.At(x+s.dx, y) }
 
 // TestEvalNamesTighter: the default eval (a quick K) ends its table with
-// the command of the K = 1000 bound and its time on this machine; a long
-// one gets a --limit middle way of at most two minutes.
+// the command of the K = 1000 bound and its time on this machine
+// (vae.MiddleLimit's test checks the --limit middle way of a long one).
 func TestEvalNamesTighter(t *testing.T) {
-	for _, c := range []struct {
-		n     int
-		total time.Duration
-		want  int
-	}{
-		{10000, 41 * time.Minute, 200}, {10000, 10 * time.Minute, 2000}, {10000, time.Minute, 0},
-		{10000, 10 * time.Hour, 100}, {80, time.Hour, 0}, {600, 20 * time.Minute, 100},
-	} {
-		if got := middleLimit(c.n, c.total); got != c.want {
-			t.Errorf("middleLimit(%d, %s) = %d, want %d", c.n, c.total, got, c.want)
-		}
-	}
 	dir := evRun(t)
 	code, stdout, stderr := evLatent("eval", "--run", dir, "--limit", "30")
 	if code != 0 {

@@ -1,41 +1,17 @@
 package main
 
 import (
-	"encoding/binary"
-	"fmt"
 	"io"
-	"strings"
+
+	"github.com/latent-vae/latent/generate"
 )
 
 // formatNPY is numpy's array file, written by `latent sample`.
 const formatNPY = "npy"
 
 // writeNPY writes pixels, n images of h×w×c bytes, to path as a numpy
-// array [n, h, w, c] of uint8 (format 1.0), atomically, or to stdout for
-// stdoutPath.
+// array [n, h, w, c] of uint8 (generate.EncodeNPY), atomically, or to
+// stdout for stdoutPath.
 func writeNPY(path string, stdout io.Writer, pixels []uint8, n, h, w, c int) error {
-	return writeOutput(path, stdout, func(out io.Writer) error {
-		if _, err := out.Write(npyHeader("|u1", n, h, w, c)); err != nil {
-			return err
-		}
-		_, err := out.Write(pixels)
-		return err
-	})
-}
-
-// npyHeader returns the magic, version 1.0 and the header of a C-ordered
-// array of dtype descr and shape dims, padded with spaces so the data
-// starts at a multiple of 64 bytes.
-func npyHeader(descr string, dims ...int) []byte {
-	shape := make([]string, len(dims))
-	for i, d := range dims {
-		shape[i] = fmt.Sprint(d)
-	}
-	dict := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': (%s,), }", descr, strings.Join(shape, ", "))
-	const prefix = 10 // magic (6), version (2), header length (2)
-	pad := 63 - (prefix+len(dict))%64
-	dict += strings.Repeat(" ", pad) + "\n"
-	out := append([]byte("\x93NUMPY\x01\x00"), 0, 0)
-	binary.LittleEndian.PutUint16(out[8:], uint16(len(dict)))
-	return append(out, dict...)
+	return writeOutput(path, stdout, func(out io.Writer) error { return generate.EncodeNPY(out, pixels, n, h, w, c) })
 }

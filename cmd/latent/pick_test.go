@@ -69,33 +69,6 @@ func TestPickByLabel(t *testing.T) {
 	}
 }
 
-// TestPickByLabelRange: --which past a class's images names how many it has.
-func TestPickByLabelRange(t *testing.T) {
-	s := &data.Split{Labels: []int{1, 3, 3, 0}, N: 4}
-	classes := []string{"0", "1", "2", "3"}
-	for _, c := range []struct {
-		value   string
-		which   int
-		want    int
-		wantErr string
-	}{
-		{"3", 0, 1, ""}, {"3", 1, 2, ""}, {"0", 0, 3, ""},
-		{"3", 2, 0, "holds 2 images of class 3 (--which 0 to 1)"},
-		{"x", 0, 0, "not a class of the data set"},
-	} {
-		got, err := pickByLabel(s, classes, "--image-label", c.value, c.which)
-		if c.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), c.wantErr) {
-				t.Errorf("pickByLabel(%s, %d): %v, want an error with %q", c.value, c.which, err, c.wantErr)
-			}
-			continue
-		}
-		if err != nil || got != c.want {
-			t.Errorf("pickByLabel(%s, %d) = %d, %v; want %d", c.value, c.which, got, err, c.want)
-		}
-	}
-}
-
 // TestDataListAndNumbers: `latent data --split test --list` prints each
 // test image's index and label; --numbers captions -o's grid, which shows
 // every class.
@@ -128,7 +101,7 @@ func TestDataListAndNumbers(t *testing.T) {
 		t.Errorf("the numbered grid is %v, the plain one %v: want the same width and caption bands above each row", n, p)
 	}
 	// The preview's first row is one image of each class 0 to 7.
-	picked := acrossClasses(set.Test.Labels, 64)
+	picked := data.AcrossClasses(set.Test.Labels, 64)
 	for c := range 8 {
 		if set.Test.Labels[picked[c]] != c {
 			t.Errorf("preview cell %d has label %d, want %d (one image of each class in turn)", c, set.Test.Labels[picked[c]], c)

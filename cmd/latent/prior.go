@@ -71,7 +71,7 @@ func priorFitCommand(fs *pflag.FlagSet) runFunc {
 }
 
 // runPriorFit fits a prior in the run's partial folder under the kind's
-// lock (taken before the codes are encoded) and puts it in place whole.
+// lock (vae.Session.FitRunPrior) and puts it in place whole.
 // SIGINT or SIGTERM stops it with exit 130: a fit that saves checkpoints
 // saves one for --resume, and nothing replaces the prior in place.
 func runPriorFit(fs *pflag.FlagSet, f *priorFitFlags, args []string, stdout, stderr io.Writer) error {
@@ -86,24 +86,10 @@ func runPriorFit(fs *pflag.FlagSet, f *priorFitFlags, args []string, stdout, std
 		return err
 	}
 	defer s.Close()
-	origin, err := prior.OriginOf(s.run)
-	if err != nil {
-		return fmt.Errorf("--run %s: %w", s.run.Dir, err)
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	w, err := prior.Begin(s.run.Dir, *f.kind, f.recipe.Resume())
-	if err != nil {
-		return err
-	}
-	defer w.Release()
-	if err := f.checkResume(w, origin); err != nil {
-		w.Abandon()
-		return err
-	}
 	cfg := prior.Config{Kind: *f.kind, Draws: *f.draws, DrawTemperature: *f.drawTemperature, Seed: *f.seed}
-	origin.Stamp(&cfg)
-	report, err := s.FitPrior(w, f.recipe, cfg, ctx.Done())
+	report, w, err := s.FitRunPrior(f.recipe, cfg, ctx.Done())
 	var interrupted *prior.InterruptedError
 	switch {
 	case errors.As(err, &interrupted) && interrupted.Done > 0:
@@ -111,27 +97,12 @@ func runPriorFit(fs *pflag.FlagSet, f *priorFitFlags, args []string, stdout, std
 			err, w.Dir, s.run.Dir, w.Kind, interrupted.Steps)
 		return errExit(130)
 	case errors.As(err, &interrupted), errors.Is(err, vae.ErrInterrupted):
-		w.Abandon()
 		fmt.Fprintf(stderr, "latent prior fit: interrupted before the fit began; nothing was replaced\n")
 		return errExit(130)
 	case err != nil:
-		w.Abandon()
 		return err
 	}
 	fmt.Fprint(stdout, report)
-	return nil
-}
-
-// checkResume refuses to continue a fit that is not this run checkpoint's,
-// before the codes are encoded (the recipe's Ready refuses the rest).
-func (f *priorFitFlags) checkResume(w *prior.Workspace, origin prior.Origin) error {
-	if w.Saved == nil {
-		return nil
-	}
-	if w.Saved.RunStep != origin.Step || (w.Saved.RunCheckpoint != "" && w.Saved.RunCheckpoint != origin.Checkpoint) {
-		return fmt.Errorf("--resume: the fit in %s was begun on the run's checkpoint of step %d, the run is now at step %d: start a new fit (without --resume)",
-			w.Dir, w.Saved.RunStep, origin.Step)
-	}
 	return nil
 }
 

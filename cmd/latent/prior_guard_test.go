@@ -22,6 +22,7 @@ import (
 	"github.com/latent-vae/latent/models"
 	"github.com/latent-vae/latent/prior"
 	"github.com/latent-vae/latent/rundir"
+	"github.com/latent-vae/latent/vae"
 )
 
 // priorFiles is every file under the run's priors/KIND with its bytes.
@@ -403,10 +404,10 @@ func TestPriorLabelAndTemperature(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	name, steps := prior.KindGMM, defaultPriorSteps
+	name := prior.KindGMM
 	ys := []int{0, 1, 1, 0, 1, 0, 0, 1}
 	for _, temp := range []float64{1, 0} {
-		codes, _, err := s.drawCodes(priorFlags{name: &name, steps: &steps}, len(ys), 4, temp, ys)
+		codes, _, err := s.Sample(name, vae.DefaultPriorSteps, len(ys), 4, temp, ys)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/latent-vae/latent/prior"
+	"github.com/latent-vae/latent/vae"
 )
 
 // smallFitFlags are values small enough for tests of the kinds' flags that
@@ -60,7 +61,7 @@ func TestPriorEveryKind(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("score: exit %d\n%s", code, stderr)
 	}
-	var rep scoreReport
+	var rep vae.Report
 	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +76,7 @@ func TestPriorEveryKind(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	names, samplers, err := s.openSamplers()
+	names, samplers, err := s.OpenSamplers(vae.DefaultPriorSteps, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

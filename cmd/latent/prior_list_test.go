@@ -12,13 +12,13 @@ import (
 )
 
 // priorList runs latent prior list --json on run and decodes its rows.
-func priorList(t *testing.T, run string) []priorListRow {
+func priorList(t *testing.T, run string) []prior.ListRow {
 	t.Helper()
 	code, stdout, stderr := genLatent("prior", "list", "--run", run, "--json")
 	if code != 0 {
 		t.Fatalf("latent prior list --json: exit %d: %s", code, stderr)
 	}
-	var rows []priorListRow
+	var rows []prior.ListRow
 	if err := json.Unmarshal([]byte(stdout), &rows); err != nil {
 		t.Fatalf("latent prior list --json printed %q: %v", stdout, err)
 	}

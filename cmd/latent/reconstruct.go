@@ -2,19 +2,12 @@ package main
 
 import (
 	"fmt"
-	"image"
 	"io"
-	"slices"
 
 	"github.com/spf13/pflag"
 
-	"github.com/latent-vae/latent/data"
-	"github.com/latent-vae/latent/generate"
+	"github.com/latent-vae/latent/vae"
 )
-
-// reconMaxCols is the widest row `latent reconstruct` draws; more images
-// wrap into further pairs of rows.
-const reconMaxCols = 16
 
 // reconstructCommand defines `latent reconstruct`'s flags on fs and returns its body, runReconstruct.
 func reconstructCommand(fs *pflag.FlagSet) runFunc {
@@ -51,29 +44,13 @@ func runReconstruct(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
 	if *n > test.N {
 		return fmt.Errorf("-n %d: the test split has only %d images", *n, test.N)
 	}
-	picked := reconPick(test, *n, *first)
-	sub := test.Pick(picked)
-	originals := sub.Images()
-	recons, err := s.Reconstruct(originals, sub.Labels) // a conditional model encodes and decodes each with its label
+	m := s.cfg
+	if err := checkGridSize(vae.ReconCells(*n), m.Height, m.Width, *common.scale, "-n and --scale"); err != nil {
+		return err
+	}
+	img, err := s.ReconGrid(set, test, vae.ReconPick(test, *n, *first), *numbers, *common.scale)
 	if err != nil {
 		return err
-	}
-	m := s.cfg
-	size := m.Height * m.Width * m.Channels
-	cells, cols := reconLayout(originals, recons, *n, size)
-	if err := checkGridSize(len(cells)/size, m.Height, m.Width, *common.scale, "-n and --scale"); err != nil {
-		return err
-	}
-	var img image.Image
-	if *numbers {
-		img = numberedRecon(cells, set, sub, picked, cols, size, *common.scale)
-	} else {
-		grid := generate.Grid(cells, len(cells)/size, m.Height, m.Width, m.Channels, cols, *common.scale)
-		rows := make([][]string, 0, 2*len(cells)/size/cols)
-		for range len(cells) / size / cols / 2 {
-			rows = append(rows, []string{"input"}, []string{"recon"})
-		}
-		img = generate.Label(grid, m.Width**common.scale, m.Height**common.scale, generate.Labels{Rows: rows})
 	}
 	if err := writePNG(*common.out, stdout, img); err != nil {
 		return err
@@ -83,64 +60,10 @@ func runReconstruct(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
 	return nil
 }
 
-// reconLayout arranges n originals and their reconstructions (size values
-// each) into grid cells: pairs of rows, originals above reconstructions,
-// with as few columns (at most reconMaxCols) as keeps the number of pairs
-// minimal. Cells left over in the last pair are mid grey, the colour of the
-// grid's separators.
-func reconLayout(originals, recons []float32, n, size int) (cells []float32, cols int) {
-	pairs := (n + reconMaxCols - 1) / reconMaxCols
-	cols = (n + pairs - 1) / pairs
-	blank := slices.Repeat([]float32{128.0 / 255}, size)
-	for p := range pairs {
-		for _, src := range [][]float32{originals, recons} {
-			for i := p * cols; i < (p+1)*cols; i++ {
-				if i < n {
-					cells = append(cells, src[i*size:(i+1)*size]...)
-				} else {
-					cells = append(cells, blank...)
-				}
-			}
-		}
-	}
-	return cells, cols
-}
-
-// reconPick returns the indices of the n test images reconstruct shows:
-// the first n with first (or without labels), else the first of each class
-// in turn, as latent data -o picks them.
-func reconPick(test *data.Split, n int, first bool) []int {
-	if first || test.Labels == nil {
-		picked := make([]int, n)
-		for i := range picked {
-			picked[i] = i
-		}
-		return picked
-	}
-	return acrossClasses(test.Labels, n)
-}
-
 // reconPicking says how reconPick picked.
 func reconPicking(first bool) string {
 	if first {
 		return "the first of the test split"
 	}
 	return "the first of each class in turn; --first: the first of the split"
-}
-
-// numberedRecon draws reconLayout's cells pair of rows by pair of rows,
-// each column captioned with its test image's index (picked: sub's indices
-// in the test split) and label.
-func numberedRecon(cells []float32, set *data.Set, sub *data.Split, picked []int, cols, size, scale int) image.Image {
-	var bands []generate.Band
-	pairSize := 2 * cols * size
-	for p := range len(cells) / pairSize {
-		b := generate.Band{Images: cells[p*pairSize : (p+1)*pairSize], N: 2 * cols,
-			Labels: generate.Labels{Rows: [][]string{{"input"}, {"recon"}}}}
-		for i := p * cols; i < min((p+1)*cols, sub.N); i++ {
-			b.Labels.Cols = append(b.Labels.Cols, fmt.Sprintf("%d:%s", picked[i], labelName(set, sub.Labels[i])))
-		}
-		bands = append(bands, b)
-	}
-	return generate.StackBands(bands, sub.Height, sub.Width, sub.Channels, cols, scale)
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/latent-vae/latent/generate"
 	"github.com/latent-vae/latent/vae"
 )
 
@@ -90,15 +89,10 @@ func runSample(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
 	if haveLabel {
 		labels, what = vae.RepeatLabel(label, *n), " of class "+s.ClassName(label)
 	}
-	codes, used, err := s.Sample(*pf.name, *pf.steps, *n, *seed, *temperature, labels)
+	img, used, err := s.SampleGrid(*pf.name, *pf.steps, *n, *seed, *temperature, labels, *common.scale)
 	if err != nil {
 		return err
 	}
-	images, err := s.Decode(codes, labels)
-	if err != nil {
-		return err
-	}
-	img := generate.Grid(images, *n, m.Height, m.Width, m.Channels, 0, *common.scale)
 	if err := writePNG(*common.out, stdout, img); err != nil {
 		return err
 	}
@@ -117,20 +111,10 @@ func sampleByClass(s *session, common genCommon, pf priorFlags, per int, seed in
 	if err := checkGridSize(n, m.Height, m.Width, *common.scale, "--per-label and --scale"); err != nil {
 		return err
 	}
-	rows := make([][]string, m.Classes)
-	for c := range m.Classes {
-		rows[c] = []string{s.ClassName(c)}
-	}
-	codes, labels, used, err := s.SampleByClass(*pf.name, *pf.steps, per, seed, temperature)
+	img, used, err := s.ClassGrid(*pf.name, *pf.steps, per, seed, temperature, *common.scale)
 	if err != nil {
 		return err
 	}
-	images, err := s.Decode(codes, labels)
-	if err != nil {
-		return err
-	}
-	grid := generate.Grid(images, n, m.Height, m.Width, m.Channels, per, *common.scale)
-	img := generate.Label(grid, m.Width**common.scale, m.Height**common.scale, generate.Labels{Rows: rows})
 	if err := writePNG(*common.out, stdout, img); err != nil {
 		return err
 	}
@@ -145,15 +129,7 @@ func sampleByClass(s *session, common genCommon, pf priorFlags, per int, seed in
 func sampleArray(s *session, pf priorFlags, out string, n int, seed int64, temperature float64, label int, haveLabel bool,
 	stdout, stderr io.Writer) error {
 	m := s.cfg
-	labels := vae.SampleLabels(m, n)
-	if haveLabel {
-		labels = vae.RepeatLabel(label, n)
-	}
-	codes, used, err := s.Sample(*pf.name, *pf.steps, n, seed, temperature, labels)
-	if err != nil {
-		return err
-	}
-	pixels, err := s.SampleImages(codes, labels)
+	pixels, used, err := s.SampleArray(*pf.name, *pf.steps, n, seed, temperature, label, haveLabel)
 	if err != nil {
 		return err
 	}

@@ -1,19 +1,12 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
-	"math"
-	"unicode/utf8"
 
-	"github.com/spf13/pflag"
-
-	"github.com/latent-vae/latent/backend"
-	"github.com/latent-vae/latent/data"
-	"github.com/latent-vae/latent/features"
 	"github.com/latent-vae/latent/prior"
 	"github.com/latent-vae/latent/vae"
+	"github.com/spf13/pflag"
 )
 
 // defaultScoreN is how many samples `latent score` draws by default, as
@@ -96,9 +89,9 @@ func runScore(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
 		return err
 	}
 	if *asJSON {
-		return writeScoresJSON(stdout, rows)
+		return rows.WriteJSON(stdout)
 	}
-	printScores(stdout, rows)
+	rows.WriteText(stdout)
 	return nil
 }
 
@@ -109,86 +102,10 @@ func trainFeatures(dataFlag, spec, out, backendName string, stdout, stderr io.Wr
 	if _, err := checkOut("-o", out, "safetensors"); err != nil {
 		return err
 	}
-	set, err := data.Load(spec, data.Options{})
-	if err != nil {
-		return fmt.Errorf("%s %s: %w", dataFlag, spec, err)
-	}
-	b, err := openBackend(backendName, stderr)
+	report, err := vae.TrainFeatures(dataFlag, spec, out, backendName, stderr)
 	if err != nil {
 		return err
 	}
-	defer b.Finalize()
-	return writeFeatureNet(b, set, out, stdout, stderr)
-}
-
-// writeFeatureNet trains set's feature network and writes it to out.
-func writeFeatureNet(b *backend.Backend, set *data.Set, out string, stdout, stderr io.Writer) error {
-	r := features.DefaultRecipe
-	net, err := features.Train(b, set, r, vae.FeatureProgress(stderr, r.Steps))
-	if err != nil {
-		return fmt.Errorf("training the feature network on %s: %w", set.Name, err)
-	}
-	if err := net.Save(out); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "wrote %s: feature network for %s (%s, seed %d, %d steps of %d), test accuracy %.2f%%\n",
-		out, set.Name, r.Architecture, r.Seed, r.Steps, r.Batch, 100*net.Accuracy)
+	fmt.Fprint(stdout, report)
 	return nil
-}
-
-// printScores prints the report as a table.
-func printScores(w io.Writer, r vae.Report) {
-	fmt.Fprintf(w, "run %s (step %d): samples at temperature %g, seed %d, against the test split (%d images)\n",
-		r.Run, r.Step, r.Temperature, r.Seed, r.Reference)
-	fmt.Fprintf(w, "features: %s (test accuracy %.2f%%); latent's own scale, not comparable with Inception FIDs\n\n",
-		r.Features, 100*r.Accuracy)
-	width := 16 // of the name column: the longest row name (a kind's row may be longer)
-	for _, row := range r.Rows {
-		width = max(width, utf8.RuneCountInString(row.Name))
-	}
-	fmt.Fprintf(w, "%-*s %6s %9s %9s ± %7s %9s %7s %9s\n", width, "", "N", "FID", kidHeader, "std", "precision", "recall", "entropy")
-	for _, row := range r.Rows {
-		fmt.Fprintf(w, "%-*s %6d %9.3f %9.4f ± %7.4f %9.3f %7.3f %9.3f\n", width, row.Name, row.N, row.FID,
-			row.KID, row.KIDStd, row.Precision, row.Recall, row.Entropy)
-	}
-	fmt.Fprintf(w, "\nclass coverage (%% of each row's images the feature network puts in each class; entropy in nats, at most %.3f):\n",
-		math.Log(float64(len(r.Classes))))
-	fmt.Fprintf(w, "%-*s", width, "")
-	for _, c := range r.Classes {
-		fmt.Fprintf(w, " %5.5s", c)
-	}
-	fmt.Fprintln(w)
-	for _, row := range r.Rows {
-		fmt.Fprintf(w, "%-*s", width, row.Name)
-		for _, p := range row.Shares {
-			fmt.Fprintf(w, " %5.1f", 100*p)
-		}
-		fmt.Fprintln(w)
-	}
-	fmt.Fprint(w, "\nrows: samples drawn from each prior (normal: N(0, T²I); "+prior.Either(prior.KindNames())+": fitted by latent prior fit);\n",
-		"perfect prior: N training images picked at random, one posterior draw of each decoded: the aggregate posterior that priors are fitted to\n",
-		"  (a prior that matched it exactly would score about this);\n",
-		"reconstructions: the test split's posterior means, decoded, each paired with its own test image (below what any prior reaches);\n",
-		"training split: N training images (the floor: two samples of the data itself);\n",
-		kidLegend(), "\n")
-}
-
-// kidHeader heads the score table's KID column: KID as is, ×1, where
-// papers print Inception KIDs ×10³.
-const kidHeader = "KID×1"
-
-// kidLegend says what scale the table's KID column is on.
-func kidLegend() string {
-	return fmt.Sprintf("%s: KID as is, not ×10³ as papers print Inception KIDs: the unbiased MMD² of the %d-d features, "+
-		"kernel (x·y/%d + 1)³, mean ± std over 100 subsets", kidHeader, features.Dim, features.Dim)
-}
-
-// writeScoresJSON prints the report as indented JSON.
-func writeScoresJSON(w io.Writer, r vae.Report) error {
-	b, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(w, "%s\n", b)
-	return err
 }

@@ -13,12 +13,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/features"
 	"github.com/latent-vae/latent/internal/testenv"
 	"github.com/latent-vae/latent/rundir"
+	"github.com/latent-vae/latent/vae"
 )
 
 // scoreFeatureNet trains a feature network in a moment on the images of a
@@ -64,19 +64,19 @@ func TestPerfectPrior(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	set, err := s.dataSet("", "data set")
+	set, err := s.DataSet("", "data set")
 	if err != nil {
 		t.Fatal(err)
 	}
-	draws, err := s.posteriorDraws(set.Train, 1)
+	draws, err := s.PosteriorDraws(set.Train, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := s.posteriorDraws(set.Train, 2)
+	other, err := s.PosteriorDraws(set.Train, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	means, err := s.reconstructions(set.Train)
+	means, err := s.Reconstructions(set.Train)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,8 +97,8 @@ func TestPerfectPrior(t *testing.T) {
 			paired, shuffled, slices.Equal(draws, other))
 	}
 	n3 := 3 * n
-	a, errA := s.perfectPrior(set.Train, n3, 5)
-	b, errB := s.perfectPrior(set.Train, n3, 5)
+	a, errA := s.PerfectPrior(set.Train, n3, 5)
+	b, errB := s.PerfectPrior(set.Train, n3, 5)
 	if errA != nil || errB != nil || len(a) != n3*size || !slices.Equal(a, b) {
 		t.Errorf("perfect prior of %d: %d values (want %d), errors %v, %v; the same seed twice equal: %v",
 			n3, len(a), n3*size, errA, errB, slices.Equal(a, b))
@@ -116,7 +116,7 @@ func TestScore(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("latent score: exit %d\n%s", code, stderr)
 	}
-	var rep scoreReport
+	var rep vae.Report
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("--json printed %q: %v", out, err)
 	}
@@ -260,11 +260,11 @@ func TestSampleNPY(t *testing.T) {
 // turn; an unconditional run's take none.
 func TestSampleLabels(t *testing.T) {
 	m := rundir.DefaultConfig().Model
-	if got := sampleLabels(m, 5); got != nil {
+	if got := vae.SampleLabels(m, 5); got != nil {
 		t.Errorf("unconditional: %v, want none", got)
 	}
 	m.Classes = 3
-	if got, want := sampleLabels(m, 7), []int{0, 1, 2, 0, 1, 2, 0}; !slices.Equal(got, want) {
+	if got, want := vae.SampleLabels(m, 7), []int{0, 1, 2, 0, 1, 2, 0}; !slices.Equal(got, want) {
 		t.Errorf("3 classes: %v, want %v", got, want)
 	}
 }
@@ -276,14 +276,14 @@ func TestScorePriors(t *testing.T) {
 	runDir, _ := genTestRun(t, 1)
 	feat := scoreFeatureNet(t, runDir)
 	genMustRun(t, "prior", "fit", "--run", runDir, "--kind", "gmm", "--components", "2")
-	rows := func(extra ...string) []scoreRow {
+	rows := func(extra ...string) []vae.Row {
 		t.Helper()
 		args := append([]string{"score", "--run", runDir, "--features", feat, "-n", "20", "--json"}, extra...)
 		code, out, stderr := genLatent(args...)
 		if code != 0 {
 			t.Fatalf("latent %s: exit %d\n%s", strings.Join(args, " "), code, stderr)
 		}
-		var rep scoreReport
+		var rep vae.Report
 		if err := json.Unmarshal([]byte(out), &rep); err != nil {
 			t.Fatal(err)
 		}
@@ -303,64 +303,5 @@ func TestScorePriors(t *testing.T) {
 	if code, _, stderr := genLatent("score", "--run", runDir, "--features", feat, "--prior", "diffusion"); code == 0 ||
 		!strings.Contains(stderr, "latent prior fit --run "+runDir+" --kind diffusion") {
 		t.Errorf("--prior diffusion without one: exit %d, %q; want the command that fits it", code, stderr)
-	}
-}
-
-// TestScoreTableAligns: in both tables `latent score` prints, every row's
-// numbers end at the column where their header ends (they are right
-// aligned), whatever the row's name ("samples: diffusion" is the longest)
-// and the numbers' widths.
-func TestScoreTableAligns(t *testing.T) {
-	rep := scoreReport{Run: "runs/x", Step: 100, Features: "f.safetensors", Accuracy: 0.99, Seed: 1, Temperature: 1,
-		Classes: []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}, Reference: 10000}
-	for i, name := range []string{"samples: normal", "samples: gmm", "samples: diffusion", "perfect prior", "reconstructions", "training split"} {
-		shares := make([]float64, 10)
-		shares[i] = 1 // 100.0, the widest share
-		rep.Rows = append(rep.Rows, scoreRow{Name: name, N: []int{10000, 20, 5}[i%3], FID: []float64{1234.5678, 0.5, 12}[i%3],
-			KID: []float64{-0.0012, 0.1234, 1.5}[i%3], KIDStd: []float64{0.0003, 12.3456, 0}[i%3],
-			Precision: float64(i) / 5, Recall: 1 - float64(i)/5, Entropy: 2.302585, Shares: shares})
-	}
-	var buf bytes.Buffer
-	printScores(&buf, rep)
-	lines := strings.Split(buf.String(), "\n")
-	// ends returns the rune column after each field of line, the row name
-	// (holding spaces) taken as one field.
-	ends := func(line, name string) []int {
-		var out []int
-		col := utf8.RuneCountInString(name)
-		inField := name != "" // the name is a field: its end comes first
-		for _, r := range line[len(name):] {
-			if r == ' ' && inField {
-				out = append(out, col)
-			}
-			inField = r != ' '
-			col++
-		}
-		if inField {
-			out = append(out, col)
-		}
-		return out
-	}
-	for _, table := range []struct {
-		name   string
-		header int // line index of the header
-	}{
-		{"scores", slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, "precision") && strings.Contains(l, "entropy") })},
-		{"class coverage", slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "class coverage") }) + 1},
-	} {
-		if table.header < 1 || table.header+len(rep.Rows) >= len(lines) {
-			t.Fatalf("%s table: no header in\n%s", table.name, buf.String())
-		}
-		want := ends(lines[table.header], "")
-		for i, row := range rep.Rows {
-			line := lines[table.header+1+i]
-			if !strings.HasPrefix(line, row.Name+" ") {
-				t.Fatalf("%s table, row %d: %q, want the row %q", table.name, i, line, row.Name)
-			}
-			if got := ends(line, row.Name); !slices.Equal(got[1:], want) {
-				t.Errorf("%s table: row %q's fields end at columns %v, the header's at %v:\n%s\n%s",
-					table.name, row.Name, got[1:], want, lines[table.header], line)
-			}
-		}
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/latent-vae/latent/serve"
 )
 
 func TestServeFlagErrors(t *testing.T) {
@@ -48,9 +50,9 @@ func TestAddrWarning(t *testing.T) {
 		{"example.com:80", true},
 	}
 	for _, tt := range tests {
-		w := addrWarning(tt.addr)
+		w := serve.AddrWarning(tt.addr)
 		if (w != "") != tt.warn || tt.warn && !strings.Contains(w, "no authentication") {
-			t.Errorf("addrWarning(%q) = %q, want a warning: %v", tt.addr, w, tt.warn)
+			t.Errorf("serve.AddrWarning(%q) = %q, want a warning: %v", tt.addr, w, tt.warn)
 		}
 	}
 }

@@ -9,15 +9,10 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
-	"github.com/schollz/progressbar/v3"
-
-	"github.com/spf13/pflag"
-
-	"github.com/latent-vae/latent/backend/nvidia"
 	"github.com/latent-vae/latent/pjrtplugin"
 	"github.com/latent-vae/latent/vae"
+	"github.com/spf13/pflag"
 )
 
 // cudaFlag is --cuda: absent (0), given alone (13) or with a CUDA major
@@ -115,13 +110,7 @@ func runSetup(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
 	if err != nil {
 		return err
 	}
-	if res.AlreadyInstalled {
-		fmt.Fprintf(stdout, "XLA CPU PJRT plugin already installed: %s (%s %s; --force reinstalls)\n",
-			res.Path, pjrtplugin.Package, pjrtplugin.Version)
-		return nil
-	}
-	fmt.Fprintf(stdout, "installed XLA CPU PJRT plugin: %s (%s %s, wheel SHA-256 verified)\n",
-		res.Path, pjrtplugin.Package, pjrtplugin.Version)
+	fmt.Fprint(stdout, res.Report())
 	return nil
 }
 
@@ -131,14 +120,11 @@ func setupCUDA(ctx context.Context, opt pjrtplugin.CUDAOptions, stdout, stderr i
 	if err != nil {
 		return fmt.Errorf("--cuda: %w", err)
 	}
-	if vae.IsTerminal(stderr) {
-		var total int64
-		for _, w := range rel.Wheels(opt.PluginOnly) {
-			total += w.Size
-		}
-		bar := progressbar.NewOptions64(total, progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("downloading"),
-			progressbar.OptionShowBytes(true), progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true),
-			progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())
+	var total int64
+	for _, w := range rel.Wheels(opt.PluginOnly) {
+		total += w.Size
+	}
+	if bar := vae.DownloadBar(stderr, total); bar != nil {
 		opt.Progress = bar
 		defer bar.Close()
 	}
@@ -146,22 +132,6 @@ func setupCUDA(ctx context.Context, opt pjrtplugin.CUDAOptions, stdout, stderr i
 	if err != nil {
 		return err
 	}
-	what := fmt.Sprintf("CUDA %d PJRT plugin (%s %s)", rel.Major, rel.Plugin.Package, rel.Plugin.Version)
-	if !opt.PluginOnly {
-		what += fmt.Sprintf(" and %d NVIDIA library wheels", len(rel.Libraries))
-	}
-	if res.AlreadyInstalled {
-		fmt.Fprintf(stdout, "%s already installed in %s (--force reinstalls)\n", what, res.Dir)
-		return nil
-	}
-	fmt.Fprintf(stdout, "installed %s in %s: %d wheels, %.2f GB downloaded, SHA-256 verified; plugin %s\n",
-		what, res.Dir, res.Wheels, float64(res.Bytes)/1e9, res.Plugin)
-	fmt.Fprintf(stdout, "next: latent info --backend xla:cuda (needs an NVIDIA driver >= %s)\n", minDriver(rel.Major))
+	fmt.Fprint(stdout, res.Report(rel, opt.PluginOnly))
 	return nil
-}
-
-// minDriver is the NVIDIA driver release a CUDA major version needs.
-func minDriver(major int) string {
-	r, _ := nvidia.ReleaseFor(major)
-	return r.MinDriver
 }

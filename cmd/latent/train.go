@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"os/signal"
 	"strconv"
@@ -94,7 +93,7 @@ func runTrain(fs *pflag.FlagSet, a *trainArgs, args []string, stdout, stderr io.
 		fmt.Fprintf(stderr, "latent train: %v; continue with: latent train --out %s --resume\n", err, a.out)
 		return errExit(130)
 	case errors.As(err, &finished):
-		printFinished(stdout, a.out, finished)
+		fmt.Fprint(stdout, finished.Advice(a.out))
 		return nil
 	case errors.Is(err, train.ErrRunExists):
 		return fmt.Errorf("--out %w; continue it with --resume or choose another folder", err)
@@ -106,15 +105,6 @@ func runTrain(fs *pflag.FlagSet, a *trainArgs, args []string, stdout, stderr io.
 	fmt.Fprintf(stdout, "trained %s to step %d: test negative ELBO %.2f nats/image (recon %.2f, KL %.2f); %.0f images/s, first step %.2fs\n",
 		a.out, res.Step, res.Test.NegELBO, res.Test.Recon, res.Test.KL, res.ImagesSec, res.FirstStep.Seconds())
 	return nil
-}
-
-// printFinished says that the run in dir had reached its end, and how to
-// extend it.
-func printFinished(w io.Writer, dir string, f *train.FinishedError) {
-	epochs := f.Steps/max(f.PerEpoch, 1) + 1
-	fmt.Fprintf(w, "%s is finished: it reached its end, step %d of %d (epoch %.4g); nothing was changed.\n"+
-		"To train it further, give it a new end: latent train --out %s --resume --epochs %d (or --steps N, N above %d)\n",
-		dir, f.Step, f.Steps, float64(f.Step)/float64(max(f.PerEpoch, 1)), dir, epochs, f.Steps)
 }
 
 // check validates the parsed flags and completes the config: the widths,
@@ -145,38 +135,11 @@ func (a *trainArgs) check(fs *pflag.FlagSet) error {
 	if a.out == "" {
 		return errors.New("--out: a run folder is required")
 	}
-	if err := checkTrainNumbers(a.cfg); err != nil {
+	if err := a.cfg.CheckNumbers(); err != nil {
 		return err
 	}
 	if !a.resume && a.cfg.Epochs == 0 && a.cfg.Steps == 0 {
 		a.cfg.Epochs = 10
-	}
-	return nil
-}
-
-// checkTrainNumbers refuses numbers the trainer cannot use, naming the
-// flag: non-finite or negative rates and weights (GoMLX would take a
-// negative learning rate as "use the default"), and negative counts.
-func checkTrainNumbers(c rundir.Config) error {
-	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
-	switch {
-	case !finite(c.LR) || c.LR <= 0:
-		return fmt.Errorf("--lr %v: want a finite learning rate above 0", c.LR)
-	case !finite(c.Model.Beta) || c.Model.Beta < 0:
-		return fmt.Errorf("--beta %v: want a finite weight ≥ 0", c.Model.Beta)
-	case c.BatchSize < 1:
-		return fmt.Errorf("--batch-size %d: want at least 1", c.BatchSize)
-	case c.EvalBatch < 1:
-		return fmt.Errorf("--eval-batch %d: want at least 1", c.EvalBatch)
-	}
-	for _, f := range []struct {
-		name string
-		v    int64
-	}{{"--steps", c.Steps}, {"--epochs", int64(c.Epochs)}, {"--kl-warmup", c.KLWarmup},
-		{"--save-every", c.SaveEvery}, {"--keep", int64(c.Keep)}, {"--log-every", c.LogEvery}, {"--eval-every", c.EvalEvery}} {
-		if f.v < 0 {
-			return fmt.Errorf("%s %d: want ≥ 0", f.name, f.v)
-		}
 	}
 	return nil
 }

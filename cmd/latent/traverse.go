@@ -1,24 +1,15 @@
 package main
 
 import (
-	"cmp"
 	"fmt"
-	"image"
 	"io"
 	"math"
-	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/spf13/pflag"
 
 	"github.com/latent-vae/latent/generate"
 	"github.com/latent-vae/latent/vae"
 )
-
-// traverseKLImages is how many test images (the first) the per-dimension
-// KL that orders `latent traverse`'s rows is averaged over.
-const traverseKLImages = 1000
 
 // traverseArgs are the parsed flags of `latent traverse`.
 type traverseArgs struct {
@@ -72,41 +63,37 @@ func runTraverse(parse func(args []string) (*traverseArgs, error), args []string
 	if m.Conditional() && !haveLabel && a.seeded {
 		return s.NeedLabel("the sweep")
 	}
-	base, kl, baseLabel, err := traverseStats(s, a)
+	st, err := s.TraverseStats(vae.TraverseBase{Seeded: a.seeded, Prior: *a.prior.name, PriorSteps: *a.prior.steps,
+		Seed: a.seed, Temperature: a.temperature, Data: *a.spec, Index: a.index, ImageLabel: *a.imageLabel, Which: *a.which,
+		Label: *a.label, ByKL: a.order == "kl"})
 	if err != nil {
 		return err
 	}
+	a.index = st.Index
 	if !haveLabel {
-		label = baseLabel // the base image's, which an unconditional model ignores
+		label = st.Label // the base image's, which an unconditional model ignores
 	}
-	images, err := s.Decode(generate.Traversal(base, a.steps, a.span), vae.RepeatLabel(label, m.Latent*a.steps))
-	if err != nil {
-		return err
-	}
-	order := traverseOrder(m.Latent, kl, a.order)
-	images = permuteRows(images, order, a.steps*m.Height*m.Width*m.Channels)
 	if err := checkGridSize(m.Latent*a.steps, m.Height, m.Width, *a.common.scale, "--steps and --scale"); err != nil {
 		return err
 	}
-	grid := generate.Grid(images, m.Latent*a.steps, m.Height, m.Width, m.Channels, a.steps, *a.common.scale)
-	img := generate.Label(grid, m.Width**a.common.scale, m.Height**a.common.scale, traverseLabels(order, kl, a.steps, a.span))
+	tr, err := s.Traverse(st, label, a.steps, a.span, a.order == "kl")
+	if err != nil {
+		return err
+	}
+	img := tr.Grid(*a.common.scale)
 	if err := writePNG(*a.common.out, stdout, img); err != nil {
 		return err
 	}
 	summary := summaryTo(*a.common.out, stdout, stderr)
 	fmt.Fprintf(summary, "wrote %s: %d dimensions × %d steps over ±%g around %s, rows by %s, %dx%d pixels\n",
 		outName(*a.common.out), m.Latent, a.steps, a.span, a.baseName(), orderName(a.order), img.Bounds().Dx(), img.Bounds().Dy())
-	if kl != nil {
-		rows := make([]string, len(order))
-		for r, d := range order {
-			rows[r] = fmt.Sprintf("z%d (KL %.4f)", d+1, kl[d])
-		}
-		fmt.Fprintf(summary, "rows: %s\n", strings.Join(rows, ", "))
+	if tr.KL != nil {
+		fmt.Fprintf(summary, "rows: %s\n", tr.Rows())
 	}
 	if a.gif == "" {
 		return nil
 	}
-	frames := traverseFrames(images, m.Latent, a.steps, m.Height, m.Width, m.Channels, *a.common.scale)
+	frames := tr.Frames(*a.common.scale)
 	if a.loop {
 		frames = generate.PingPong(frames)
 	}
@@ -183,108 +170,5 @@ func orderName(order string) string {
 	if order == "dim" {
 		return "dimension"
 	}
-	return fmt.Sprintf("decreasing KL (mean over up to %d test images)", traverseKLImages)
-}
-
-// traverseStats returns the base code, the base image's label (0 for a
-// random base) and, unless the rows keep the dimensions' order with a
-// random base (which needs no data), each dimension's KL averaged over the
-// first test images. Images are encoded with their labels, which an
-// unconditional model ignores.
-func traverseStats(s *session, a *traverseArgs) (base []float32, kl []float64, label int, err error) {
-	if a.seeded {
-		var labels []int
-		if l, ok, err := s.Label(*a.label); err != nil {
-			return nil, nil, 0, err
-		} else if ok {
-			labels = []int{l}
-		}
-		if base, _, err = s.Sample(*a.prior.name, *a.prior.steps, 1, a.seed, a.temperature, labels); err != nil {
-			return nil, nil, 0, err
-		}
-		if a.order == "dim" {
-			return base, nil, 0, nil
-		}
-	}
-	set, err := s.TestSet(*a.spec)
-	if err != nil {
-		return nil, nil, 0, err
-	}
-	test := set.Test
-	if !a.seeded && *a.imageLabel != "" {
-		if a.index, err = pickByLabel(test, set.Classes, "--image-label", *a.imageLabel, *a.which); err != nil {
-			return nil, nil, 0, err
-		}
-	}
-	if !a.seeded && a.index >= test.N {
-		return nil, nil, 0, fmt.Errorf("--index %d: out of range, the test split has %d images (0 to %d)", a.index, test.N, test.N-1)
-	}
-	if kl, err = s.UnitKL(vae.LimitSplit(test, traverseKLImages)); err != nil {
-		return nil, nil, 0, err
-	}
-	if !a.seeded {
-		label = test.Labels[a.index]
-		if base, err = s.Encode(test.Image(a.index), []int{label}); err != nil {
-			return nil, nil, 0, err
-		}
-	}
-	return base, kl, label, nil
-}
-
-// traverseOrder returns the latent dimensions in row order: by decreasing
-// kl (ties by dimension), or as they are for "dim".
-func traverseOrder(latent int, kl []float64, order string) []int {
-	dims := make([]int, latent)
-	for d := range dims {
-		dims[d] = d
-	}
-	if order == "kl" {
-		slices.SortStableFunc(dims, func(a, b int) int { return cmp.Compare(kl[b], kl[a]) })
-	}
-	return dims
-}
-
-// permuteRows returns the rows of images (rowSize values each) in order.
-func permuteRows(images []float32, order []int, rowSize int) []float32 {
-	out := make([]float32, 0, len(order)*rowSize)
-	for _, d := range order {
-		out = append(out, images[d*rowSize:(d+1)*rowSize]...)
-	}
-	return out
-}
-
-// traverseLabels labels each row with its dimension (z1 is the first) and
-// KL, when known, and each column with its offset from the base.
-func traverseLabels(order []int, kl []float64, steps int, span float64) generate.Labels {
-	l := generate.Labels{Rows: make([][]string, len(order)), Cols: make([]string, steps), Corner: "offset"}
-	for r, d := range order {
-		l.Rows[r] = []string{"z" + strconv.Itoa(d+1)}
-		if kl != nil {
-			l.Rows[r] = append(l.Rows[r], fmt.Sprintf("KL %.2f", kl[d]))
-		}
-	}
-	for i := range steps {
-		v := generate.SweepOffset(i, steps, span)
-		l.Cols[i] = strconv.FormatFloat(v, 'g', 3, 64)
-		if v > 0 {
-			l.Cols[i] = "+" + l.Cols[i]
-		}
-	}
-	return l
-}
-
-// traverseFrames turns a traversal's images (row-major, steps per row)
-// into one frame per step, each a grid of every row's image at that step.
-func traverseFrames(images []float32, dims, steps, h, w, c, scale int) []image.Image {
-	size := h * w * c
-	frames := make([]image.Image, steps)
-	for t := range steps {
-		cells := make([]float32, 0, dims*size)
-		for d := range dims {
-			i := d*steps + t
-			cells = append(cells, images[i*size:(i+1)*size]...)
-		}
-		frames[t] = generate.Grid(cells, dims, h, w, c, 0, scale)
-	}
-	return frames
+	return fmt.Sprintf("decreasing KL (mean over up to %d test images)", vae.TraverseKLImages)
 }

@@ -6,7 +6,6 @@ import (
 	"math"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"testing"
 
@@ -188,28 +187,6 @@ func genUnitKL(t *testing.T, runDir string) []float64 {
 		t.Fatalf("KL %v: the dimensions are too close to tell the order", kl)
 	}
 	return kl
-}
-
-func TestTraverseOrder(t *testing.T) {
-	tests := []struct {
-		kl    []float64
-		order string
-		want  []int
-	}{
-		{[]float64{0.1, 2, 0.5}, "kl", []int{1, 2, 0}},
-		{[]float64{1, 1, 3}, "kl", []int{2, 0, 1}}, // ties keep dimension order
-		{[]float64{0.1, 2, 0.5}, "dim", []int{0, 1, 2}},
-	}
-	for _, tc := range tests {
-		if got := traverseOrder(len(tc.kl), tc.kl, tc.order); !slices.Equal(got, tc.want) {
-			t.Errorf("traverseOrder(%v, %s) = %v, want %v", tc.kl, tc.order, got, tc.want)
-		}
-	}
-	// KL(N(mu, e^lv) ‖ N(0,1)) per dimension, averaged over two images.
-	kl := unitKL([]float32{1, 0, 3, 0}, []float32{0, float32(math.Log(4)), 0, 0}, 2)
-	if want := []float64{(0.5 + 4.5) / 2, (0.5*(4-math.Log(4)-1) + 0) / 2}; !(math.Abs(kl[0]-want[0]) <= 1e-6) || !(math.Abs(kl[1]-want[1]) <= 1e-6) {
-		t.Errorf("unitKL = %v, want %v", kl, want)
-	}
 }
 
 func TestTraverseErrors(t *testing.T) {

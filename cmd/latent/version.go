@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"runtime"
 	"runtime/debug"
 
 	"github.com/spf13/pflag"
@@ -23,20 +22,7 @@ func runVersion(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	fmt.Fprintf(stdout, "latent %s\n", latentVersion())
-	fmt.Fprintf(stdout, "go:          %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
-	fmt.Fprintf(stdout, "gomlx:       %s\n", moduleVersion("github.com/gomlx/gomlx"))
-	fmt.Fprintf(stdout, "go-xla:      %s\n", backend.GoXLA)
-	path, found := backend.LocatePlugin("cpu")
-	if !found {
-		fmt.Fprintf(stdout, "pjrt plugin: none found (%s)\n", backend.Advice)
-		return nil
-	}
-	fmt.Fprintf(stdout, "pjrt plugin: %s\n", path)
-	if v, err := backend.PluginVersion(path); err != nil {
-		fmt.Fprintf(stdout, "pjrt api:    unknown (%v)\n", err)
-	} else {
-		fmt.Fprintf(stdout, "pjrt api:    v%s\n", v)
-	}
+	backend.WriteVersions(stdout)
 	return nil
 }
 

@@ -1,0 +1,68 @@
+package data
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestAcrossClasses: the next image of each class in turn, classes by
+// label, and no more than there are images.
+func TestAcrossClasses(t *testing.T) {
+	labels := []int{2, 0, 0, 1, 2, 0}
+	for _, c := range []struct {
+		n    int
+		want []int
+	}{
+		{3, []int{1, 3, 0}},
+		{5, []int{1, 3, 0, 2, 4}},
+		{10, []int{1, 3, 0, 2, 4, 5}},
+		{0, nil},
+	} {
+		if got := AcrossClasses(labels, c.n); !slices.Equal(got, c.want) {
+			t.Errorf("AcrossClasses(%v, %d) = %v, want %v", labels, c.n, got, c.want)
+		}
+	}
+}
+
+// TestLabelNames: a label by its class name, else its number; the list
+// names images of the top folder and labels past the classes.
+func TestLabelNames(t *testing.T) {
+	set := &Set{Classes: []string{"", "cat"}}
+	for l, want := range map[int]string{0: "", 1: "cat", 2: "2", -1: "-1"} {
+		if got := set.LabelName(l); got != want {
+			t.Errorf("LabelName(%d) = %q, want %q", l, got, want)
+		}
+	}
+	sp := &Split{Labels: []int{1, 0, 3}, N: 3, Files: []string{"cat/a.png", "b.png", "c.png"}}
+	var b strings.Builder
+	if err := set.WriteList(&b, sp); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	want := [][]string{{"index", "label", "class", "file"}, {"0", "1", "cat", "cat/a.png"}, {"1", "0", "(top", "folder)", "b.png"}, {"2", "3", "?", "c.png"}}
+	if len(lines) != len(want) {
+		t.Fatalf("WriteList: %q, want %d lines", b.String(), len(want))
+	}
+	for i, line := range lines {
+		if got := strings.Fields(line); !slices.Equal(got, want[i]) {
+			t.Errorf("WriteList line %d: %q, want %q", i, got, want[i])
+		}
+	}
+}
+
+// TestWriteSummary: sizes, shape and a row per label with both splits'
+// counts.
+func TestWriteSummary(t *testing.T) {
+	set := &Set{Name: "toy", Dir: "/d", Classes: []string{"a", "b"},
+		Train: &Split{Pixels: []uint8{0, 255, 255, 0, 0, 0}, Labels: []int{0, 1, 1}, N: 3, Height: 1, Width: 2, Channels: 1},
+		Test:  &Split{Pixels: []uint8{0, 0}, Labels: []int{1}, N: 1, Height: 1, Width: 2, Channels: 1}}
+	var b strings.Builder
+	set.WriteSummary(&b)
+	for _, want := range []string{"data set:   toy (/d)\n", "train:      3 images\n", "shape:      1x2x1 (HxWxC)\n",
+		"pixels:     mean 0.3333, std 0.4714 (train)\n", "     0  a                     1        0\n", "     1  b                     2        1\n"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("summary %q lacks %q", b.String(), want)
+		}
+	}
+}

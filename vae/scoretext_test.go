@@ -1,0 +1,68 @@
+package vae
+
+import (
+	"bytes"
+	"slices"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// TestScoreTableAligns: in both tables `latent score` prints, every row's
+// numbers end at the column where their header ends (they are right
+// aligned), whatever the row's name ("samples: diffusion" is the longest)
+// and the numbers' widths.
+func TestScoreTableAligns(t *testing.T) {
+	rep := Report{Run: "runs/x", Step: 100, Features: "f.safetensors", Accuracy: 0.99, Seed: 1, Temperature: 1,
+		Classes: []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}, Reference: 10000}
+	for i, name := range []string{"samples: normal", "samples: gmm", "samples: diffusion", "perfect prior", "reconstructions", "training split"} {
+		shares := make([]float64, 10)
+		shares[i] = 1 // 100.0, the widest share
+		rep.Rows = append(rep.Rows, Row{Name: name, N: []int{10000, 20, 5}[i%3], FID: []float64{1234.5678, 0.5, 12}[i%3],
+			KID: []float64{-0.0012, 0.1234, 1.5}[i%3], KIDStd: []float64{0.0003, 12.3456, 0}[i%3],
+			Precision: float64(i) / 5, Recall: 1 - float64(i)/5, Entropy: 2.302585, Shares: shares})
+	}
+	var buf bytes.Buffer
+	rep.WriteText(&buf)
+	lines := strings.Split(buf.String(), "\n")
+	// ends returns the rune column after each field of line, the row name
+	// (holding spaces) taken as one field.
+	ends := func(line, name string) []int {
+		var out []int
+		col := utf8.RuneCountInString(name)
+		inField := name != "" // the name is a field: its end comes first
+		for _, r := range line[len(name):] {
+			if r == ' ' && inField {
+				out = append(out, col)
+			}
+			inField = r != ' '
+			col++
+		}
+		if inField {
+			out = append(out, col)
+		}
+		return out
+	}
+	for _, table := range []struct {
+		name   string
+		header int // line index of the header
+	}{
+		{"scores", slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, "precision") && strings.Contains(l, "entropy") })},
+		{"class coverage", slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "class coverage") }) + 1},
+	} {
+		if table.header < 1 || table.header+len(rep.Rows) >= len(lines) {
+			t.Fatalf("%s table: no header in\n%s", table.name, buf.String())
+		}
+		want := ends(lines[table.header], "")
+		for i, row := range rep.Rows {
+			line := lines[table.header+1+i]
+			if !strings.HasPrefix(line, row.Name+" ") {
+				t.Fatalf("%s table, row %d: %q, want the row %q", table.name, i, line, row.Name)
+			}
+			if got := ends(line, row.Name); !slices.Equal(got[1:], want) {
+				t.Errorf("%s table: row %q's fields end at columns %v, the header's at %v:\n%s\n%s",
+					table.name, row.Name, got[1:], want, lines[table.header], line)
+			}
+		}
+	}
+}

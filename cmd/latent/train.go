@@ -77,8 +77,10 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	progress := train.NewReporter(stderr, vae.IsTerminal(stderr), a.cfg.LogEvery)
+	given := map[string]bool{} // the flags given: a colour set's defaults fill in the others
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	res, err := train.Fit(ctx, b, a.cfg, train.Options{Out: a.out, Resume: a.resume, Log: stderr, Progress: progress,
-		Devices: devices, Conditional: a.conditional})
+		Devices: devices, Conditional: a.conditional, Given: given})
 	progress.Close()
 	var finished *train.FinishedError
 	switch {

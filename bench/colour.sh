@@ -13,7 +13,9 @@
 # two differ by more than $COLOUR_MAX_REL (0.01: 1 %) of latent's.
 #
 # Environment: COLOUR_STEPS (300), COLOUR_ROUNDS (1; the PyTorch runs use
-# seeds 1.., their noise differing), COLOUR_MAX_REL (0.01), GO (go), PYTHON
+# seeds 1.., their noise differing), COLOUR_MAX_REL (0.01),
+# COLOUR_TORCH_THREADS (1, with OMP_WAIT_POLICY=PASSIVE: nothing here is
+# timed, and PyTorch's spinning threads crawl on a shared CPU), GO (go), PYTHON
 # (python3, used only to create bench/.venv; see bench/venv.sh). Results:
 # bench/results/colour-<timestamp>.json. bench/NOTES.md records the numbers.
 set -euo pipefail
@@ -22,6 +24,7 @@ cd "$(dirname "$0")/.."
 steps=${COLOUR_STEPS:-300}
 rounds=${COLOUR_ROUNDS:-1}
 max_rel=${COLOUR_MAX_REL:-0.01}
+threads=${COLOUR_TORCH_THREADS:-1}
 bin=bench/bin/latentbench
 start=$SECONDS
 
@@ -38,7 +41,7 @@ for likelihood in gaussian logistic; do
 		--init-out "$tmp/init-$likelihood.json" --images-out "$tmp/images" --json "$tmp/$likelihood-latent.json"
 	for round in $(seq "$rounds"); do
 		echo "bench colour: $likelihood, $steps steps: PyTorch, round $round of $rounds" >&2
-		"$py" bench/torch_vae.py --device cpu --form eager --likelihood "$likelihood" --images-from "$tmp/images" \
+		OMP_WAIT_POLICY=PASSIVE "$py" bench/torch_vae.py --device cpu --form eager --threads "$threads" --likelihood "$likelihood" --images-from "$tmp/images" \
 			--seed "$round" "${common[@]}" --init-from "$tmp/init-$likelihood.json" --json "$tmp/$likelihood-torch-$round.json"
 	done
 done

@@ -18,9 +18,10 @@ func TestColourDefaults(t *testing.T) {
 		likelihood string
 		set        []string
 	}{
-		{"colour, nothing given", 3, map[string]bool{}, models.DiscreteLogistic, []string{"--likelihood logistic"}},
-		{"colour, other flags given", 3, map[string]bool{"lr": true, "out": true}, models.DiscreteLogistic, []string{"--likelihood logistic"}},
-		{"colour, likelihood given", 3, map[string]bool{"likelihood": true}, models.Bernoulli, nil},
+		{"colour, nothing given", 3, map[string]bool{}, models.DiscreteLogistic, []string{"--likelihood logistic", "--batch-size 32"}},
+		{"colour, other flags given", 3, map[string]bool{"lr": true, "out": true}, models.DiscreteLogistic, []string{"--likelihood logistic", "--batch-size 32"}},
+		{"colour, likelihood given", 3, map[string]bool{"likelihood": true}, models.Bernoulli, []string{"--batch-size 32"}},
+		{"colour, likelihood and batch size given", 3, map[string]bool{"likelihood": true, "batch-size": true}, models.Bernoulli, nil},
 		{"colour, a library caller (nil)", 3, nil, models.Bernoulli, nil},
 		{"grey", 1, map[string]bool{}, models.Bernoulli, nil},
 	} {

@@ -14,6 +14,7 @@
 #
 # Environment: COLOUR_STEPS (300), COLOUR_ROUNDS (1; the PyTorch runs use
 # seeds 1.., their noise differing), COLOUR_MAX_REL (0.01),
+# COLOUR_LIKELIHOODS ("gaussian logistic"),
 # COLOUR_TORCH_THREADS (1, with OMP_WAIT_POLICY=PASSIVE: nothing here is
 # timed, and PyTorch's spinning threads crawl on a shared CPU), GO (go), PYTHON
 # (python3, used only to create bench/.venv; see bench/venv.sh). Results:
@@ -25,6 +26,7 @@ steps=${COLOUR_STEPS:-300}
 rounds=${COLOUR_ROUNDS:-1}
 max_rel=${COLOUR_MAX_REL:-0.01}
 threads=${COLOUR_TORCH_THREADS:-1}
+likelihoods=${COLOUR_LIKELIHOODS:-gaussian logistic}
 bin=bench/bin/latentbench
 start=$SECONDS
 
@@ -35,7 +37,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 read -r load_before _ </proc/loadavg
 common=(--hidden 256 --steps "$steps" --warmup 1 --eval 300 --decode-repeats 3)
-for likelihood in gaussian logistic; do
+for likelihood in $likelihoods; do
 	echo "bench colour: $likelihood, $steps steps: latent" >&2
 	"$bin" --backend xla:cpu --data shapes --likelihood "$likelihood" "${common[@]}" \
 		--init-out "$tmp/init-$likelihood.json" --images-out "$tmp/images" --json "$tmp/$likelihood-latent.json"

@@ -12,7 +12,7 @@
 # sampled z) on the 300 test images; bench/report.py fails (exit 1) when the
 # two differ by more than $COLOUR_MAX_REL (0.01: 1 %) of latent's.
 #
-# Environment: COLOUR_STEPS (300), COLOUR_ROUNDS (1; the PyTorch runs use
+# Environment: COLOUR_STEPS (1000), COLOUR_ROUNDS (1; the PyTorch runs use
 # seeds 1.., their noise differing), COLOUR_MAX_REL (0.01),
 # COLOUR_LIKELIHOODS ("gaussian logistic"),
 # COLOUR_TORCH_THREADS (1, with OMP_WAIT_POLICY=PASSIVE: nothing here is
@@ -22,7 +22,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-steps=${COLOUR_STEPS:-300}
+steps=${COLOUR_STEPS:-1000}
 rounds=${COLOUR_ROUNDS:-1}
 max_rel=${COLOUR_MAX_REL:-0.01}
 threads=${COLOUR_TORCH_THREADS:-1}

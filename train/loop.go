@@ -122,6 +122,9 @@ func Fit(ctx context.Context, b backends.Backend, cfg rundir.Config, opt Options
 	if err != nil {
 		return Result{}, err
 	}
+	if err := CheckDevices(b, cfg.BatchSize, max(opt.Devices, 1)); err != nil { // the colour defaults may set the batch size
+		return Result{}, err
+	}
 	batcher, err := data.NewBatcher(set.Train, cfg.BatchSize, cfg.Seed, cfg.Data.Binarize)
 	if err != nil {
 		return Result{}, err

@@ -204,7 +204,7 @@ def parity(models, max_diff, max_rel=0.0):
             checks.append({"hidden": h[0], "likelihood": h[1], "system": s.name, "baseline": base, "limit": limit,
                            "diffs": diffs, "ok": ok})
             lines.append(f"    {s.name}: {statistics.median([r['eval']['neg_elbo'] for r in same]):.2f}, "
-                         f"largest difference {worst:+.2f} ({100 * worst / base:+.2f} %) over {len(same)} run(s), "
+                         f"largest difference {worst:+.2f} ({100 * worst / abs(base):+.2f} % of its size) over {len(same)} run(s), "
                          f"limit ±{limit:.2f} ({'OK' if ok else 'FAIL'})")
     if not checks:
         lines.append("  FAIL: no peer result could be compared")

@@ -43,7 +43,7 @@ BIN    := bin/latent
 RUN    ?= runs/mnist
 EPOCHS ?= 10
 
-.PHONY: setup build test demo bench calibrate clean chromium shells qemu feature-net
+.PHONY: setup build test demo bench bench-colour calibrate clean chromium shells qemu feature-net
 .DELETE_ON_ERROR:
 
 setup: $(PLUGIN_STAMP) $(addprefix $(MNIST_DIR)/,$(MNIST_FILES)) $(GOMOD_STAMP)
@@ -160,6 +160,11 @@ feature-net: build
 # latent (XLA CPU, pure Go) against PyTorch on the same model, side by side.
 bench: build
 	bash bench/run.sh
+
+# The colour likelihoods (gaussian, logistic) against PyTorch on the shapes
+# set: test negative ELBOs within 1 % after the same steps (bench/colour.sh).
+bench-colour:
+	bash bench/colour.sh
 
 # FID of RUN's samples (N(0, I), one Gaussian, each fitted prior) in a
 # LeNet-5 trained with PyTorch: a check of `latent score` from outside

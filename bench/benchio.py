@@ -102,6 +102,7 @@ def report(a, system, detail, form, params, train, decode_ms, losses, batch, dec
         "detail": detail,
         "form": form,
         "hidden": a.hidden,
+        "likelihood": getattr(a, "likelihood", "bernoulli"),
         "params": params,
         "init": "latent's initial weights" if a.init_from else f"its own He normal init (seed {a.seed})",
         "train": {"steps": a.steps, "warmup": a.warmup, "batch": batch, "images_per_sec": ips,

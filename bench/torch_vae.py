@@ -33,6 +33,24 @@ first --eval test images. It writes one JSON object. With --init-from it
 starts from the initial weights latentbench wrote, so that the parity check
 compares the implementations rather than two random initialisations (which
 alone moved the negative ELBO after 200 steps by up to ~9 nats).
+
+The colour model (--images-from DIR, for bench/colour.sh): the same network
+on 32x32 RGB images (8x8x64 after the encoder), trained on the images
+latentbench --data shapes --images-out DIR wrote (train.npy, its batches
+wrapping around them as latentbench's do; test.npy, the evaluated ones), with
+--likelihood:
+
+  gaussian  mean sigmoid(decoder output), one learned log sigma per channel
+            (latent's decoder/log_sigma, starting at 0): the density of the
+            values in [0, 1];
+  logistic  PixelCNN++'s discretised logistic (Salimans et al. 2017, its
+            discretized_logistic_mix_likelihood with one component): location
+            the decoder output in [-1, 1] pixel units, 256 bins, the bottom
+            and top bins taking the tails, the density at the bin centre
+            times the bin width where a bin's mass underflows 1e-5; its
+            log-scale is latent's parameterisation, one per channel:
+            -7 + softplus(30 v + 7) of a variable v starting at 0 (latent's
+            decoder/log_scale).
 """
 
 import json
@@ -57,26 +75,38 @@ ADAM_EPS = 1e-7  # optimizers.Adam() in GoMLX v0.26
 DECODE_SAMPLES = 64
 
 
-class VAE(nn.Module):
-    """latent's conv VAE with hidden dense layers of that many units (0: none)."""
+LIKELIHOODS = ("bernoulli", "gaussian", "logistic")
+LOGISTIC_SCALE_RATE = 30  # models.LogisticScaleRate
+LOGISTIC_MIN_LOG_SCALE = -7  # models' logisticMinLogScale
 
-    def __init__(self, hidden=0):
+
+class VAE(nn.Module):
+    """latent's conv VAE with hidden dense layers of that many units (0: none),
+    on side x side images of channels channels, with a likelihood of LIKELIHOODS."""
+
+    def __init__(self, hidden=0, channels=1, side=28, likelihood="bernoulli"):
         super().__init__()
-        self.hidden = hidden
-        self.enc0 = nn.Conv2d(1, 32, 3, stride=2, padding=1)
+        self.hidden, self.channels, self.likelihood = hidden, channels, likelihood
+        self.s0 = side // 4  # the encoder's output side: two stride-2 convolutions
+        flat = self.s0 * self.s0 * 64
+        self.enc0 = nn.Conv2d(channels, 32, 3, stride=2, padding=1)
         self.enc1 = nn.Conv2d(32, 64, 3, stride=2, padding=1)
         if hidden:
-            self.enc_hidden = nn.Linear(7 * 7 * 64, hidden)
+            self.enc_hidden = nn.Linear(flat, hidden)
             self.dec_hidden = nn.Linear(LATENT, hidden)
-        self.posterior = nn.Linear(hidden or 7 * 7 * 64, 2 * LATENT)
-        self.project = nn.Linear(hidden or LATENT, 7 * 7 * 64)
+        self.posterior = nn.Linear(hidden or flat, 2 * LATENT)
+        self.project = nn.Linear(hidden or LATENT, flat)
         self.dec1 = nn.Conv2d(64, 32, 3, padding=1)
-        self.dec0 = nn.Conv2d(32, 1, 3, padding=1)
+        self.dec0 = nn.Conv2d(32, channels, 3, padding=1)
         for m in self.modules():
             if isinstance(m, (nn.Conv2d, nn.Linear)):
                 fan_in = m.weight[0].numel()  # cin*kh*kw, or in_features
                 nn.init.normal_(m.weight, 0.0, math.sqrt(2.0 / fan_in))
                 nn.init.zeros_(m.bias)
+        if likelihood == "gaussian":
+            self.log_sigma = nn.Parameter(torch.zeros(channels))
+        elif likelihood == "logistic":
+            self.log_scale = nn.Parameter(torch.zeros(channels))
 
     def encode(self, x):
         h = F.relu(self.enc0(x))
@@ -89,18 +119,49 @@ class VAE(nn.Module):
     def decode(self, z):
         if self.hidden:
             z = F.relu(self.dec_hidden(z))
-        h = F.relu(self.project(z)).view(-1, 64, 7, 7)
+        h = F.relu(self.project(z)).view(-1, 64, self.s0, self.s0)
         h = F.relu(self.dec1(F.interpolate(h, scale_factor=2, mode="nearest")))
         return self.dec0(F.interpolate(h, scale_factor=2, mode="nearest"))
 
     def terms(self, x, generator=None):
-        """Per-image reconstruction NLL (Bernoulli, from logits) and KL, in nats."""
+        """Per-image reconstruction NLL (the likelihood's, from the decoder's output) and KL, in nats."""
         mean, logvar = self.encode(x)
         eps = torch.randn(mean.shape, device=mean.device, generator=generator)
-        logits = self.decode(mean + torch.exp(0.5 * logvar) * eps)
-        recon = (F.softplus(logits) - x * logits).sum((1, 2, 3))
+        out = self.decode(mean + torch.exp(0.5 * logvar) * eps)
+        recon = self.nll(x, out).sum((1, 2, 3))
         kl = 0.5 * (mean.square() + logvar.exp() - logvar - 1).sum(1)
         return recon, kl
+
+    def nll(self, x, out):
+        """-log p(x | out) per subpixel, x in [0, 1] (NCHW)."""
+        if self.likelihood == "gaussian":
+            log_sigma = self.log_sigma.view(1, -1, 1, 1)
+            return 0.5 * ((x - torch.sigmoid(out)) / log_sigma.exp()).square() + log_sigma + 0.5 * math.log(2 * math.pi)
+        if self.likelihood == "logistic":
+            v = LOGISTIC_SCALE_RATE * self.log_scale.view(1, -1, 1, 1)
+            log_scale = LOGISTIC_MIN_LOG_SCALE + F.softplus(v - LOGISTIC_MIN_LOG_SCALE)
+            return -discretized_logistic_log_prob(2 * x - 1, out, log_scale)
+        return F.softplus(out) - x * out
+
+
+def discretized_logistic_log_prob(x, means, log_scales):
+    """log P(x) of x in [-1, 1] on the 256-level grid, PixelCNN++'s discretised
+    logistic with one component (pixel_cnn_pp/nn.py, discretized_logistic_mix_likelihood),
+    written as there: the edge bins take the tails; where a bin's mass is below
+    1e-5 its density at the centre times the bin width stands in."""
+    centered = x - means
+    inv_stdv = torch.exp(-log_scales)
+    plus_in = inv_stdv * (centered + 1.0 / 255.0)
+    cdf_plus = torch.sigmoid(plus_in)
+    min_in = inv_stdv * (centered - 1.0 / 255.0)
+    cdf_min = torch.sigmoid(min_in)
+    log_cdf_plus = plus_in - F.softplus(plus_in)  # log probability for edge case of 0 (before scaling)
+    log_one_minus_cdf_min = -F.softplus(min_in)  # log probability for edge case of 255 (before scaling)
+    cdf_delta = cdf_plus - cdf_min  # probability for all other cases
+    mid_in = inv_stdv * centered
+    log_pdf_mid = mid_in - log_scales - 2.0 * F.softplus(mid_in)  # log probability in the center of the bin
+    inner = torch.where(cdf_delta > 1e-5, torch.log(torch.clamp(cdf_delta, min=1e-12)), log_pdf_mid - math.log(127.5))
+    return torch.where(x < -0.999, log_cdf_plus, torch.where(x > 0.999, log_one_minus_cdf_min, inner))
 
 
 def load_latent_weights(model, path):
@@ -127,9 +188,11 @@ def load_latent_weights(model, path):
         w = get(scope, "weights")
         return w.reshape(-1, w.shape[-1]), get(scope, "biases")
 
-    def hwc_to_chw(t):  # [..., 7*7*64] in HWC order -> CHW order
+    s0 = model.s0
+
+    def hwc_to_chw(t):  # [..., s0*s0*64] in HWC order -> CHW order
         lead = t.shape[:-1]
-        return t.reshape(*lead, 7, 7, 64).movedim(-1, -3).reshape(*lead, 7 * 7 * 64)
+        return t.reshape(*lead, s0, s0, 64).movedim(-1, -3).reshape(*lead, s0 * s0 * 64)
 
     convs = {"enc0": "/encoder/conv0", "enc1": "/encoder/conv1", "dec1": "/decoder/conv1", "dec0": "/decoder/conv0"}
     new = {}
@@ -146,6 +209,12 @@ def load_latent_weights(model, path):
         new["dec_hidden.weight"] = w.T
     w, b = dense("/decoder/project")
     new["project.weight"], new["project.bias"] = hwc_to_chw(w).T, hwc_to_chw(b)
+    for name in ("log_sigma", "log_scale"):
+        if hasattr(model, name):
+            w = ws.pop(f"/decoder/{name}", None)
+            if w is None:
+                raise ValueError(f"{path}: no variable /decoder/{name}")
+            new[name] = torch.tensor(w["values"], dtype=torch.float32).reshape(w["shape"])
     if ws:
         raise ValueError(f"{path}: unexpected variables {sorted(ws)}")
     with torch.no_grad():
@@ -166,6 +235,20 @@ def batch_loss(model, x):
     return (recon + kl).mean()
 
 
+def take(images, start, n):
+    """Images start … start+n-1 of images, wrapping around, as float32 in [0, 1]:
+    uint8 images (the colour model's, from latentbench) are divided by 255."""
+    idx = np.arange(start, start + n) % len(images)
+    x = images[idx]
+    return x.astype(np.float32) / 255 if x.dtype == np.uint8 else x
+
+
+def load_images(folder):
+    """latentbench --images-out's train.npy and test.npy, uint8 NHWC, as uint8 NCHW."""
+    return tuple(np.ascontiguousarray(np.load(os.path.join(folder, f)).transpose(0, 3, 1, 2))
+                 for f in ("train.npy", "test.npy"))
+
+
 def train(model, opt, images, device, steps, warmup, form):
     """Runs steps Adam steps; returns (images/s after warm-up, first step s, negative ELBO per step)."""
     first = start = None
@@ -177,7 +260,7 @@ def train(model, opt, images, device, steps, warmup, form):
             sync(device)
             start = time.perf_counter()
         t = time.perf_counter()
-        x = torch.from_numpy(images[step * BATCH:(step + 1) * BATCH]).to(device, memory_format=layout)
+        x = torch.from_numpy(take(images, step * BATCH, BATCH)).to(device, memory_format=layout)
         loss = loss_fn(model, x)
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -197,7 +280,7 @@ def evaluate(model, images, device, seed):
     gen = torch.Generator(device=device).manual_seed(seed)
     recon_sum = kl_sum = 0.0
     for i in range(0, len(images), 500):
-        recon, kl = model.terms(torch.from_numpy(images[i:i + 500]).to(device), gen)
+        recon, kl = model.terms(torch.from_numpy(take(images, i, min(500, len(images) - i))).to(device), gen)
         recon_sum += recon.sum().item()
         kl_sum += kl.sum().item()
     n = len(images)
@@ -224,8 +307,13 @@ def parse_args(argv):
     p.add_argument("--device", default="cpu", help="cpu or cuda")
     p.add_argument("--form", default="eager", choices=FORMS, help="how PyTorch runs the model")
     p.add_argument("--threads", type=int, default=os.cpu_count(), help="CPU threads (default: the cores)")
+    p.add_argument("--images-from", help="the colour model: train and evaluate on latentbench --images-out's images")
+    p.add_argument("--likelihood", default="bernoulli", choices=LIKELIHOODS,
+                   help="the likelihood (gaussian and logistic need --images-from)")
     a = p.parse_args(argv)
     check_args(p, a)
+    if (a.likelihood == "bernoulli") != (a.images_from is None):
+        p.error("--images-from (colour images) goes with --likelihood gaussian or logistic, MNIST with bernoulli")
     if a.threads <= 0:
         p.error("--threads must be positive")
     return a
@@ -236,17 +324,25 @@ def main(argv):
     device = torch.device(a.device)
     if device.type == "cpu":
         torch.set_num_threads(a.threads)
-    train_images, test_images = (i.reshape(-1, 1, 28, 28) for i in mnist(a.data_dir, a.steps * BATCH, a.eval))
+    if a.images_from:
+        train_images, test_images = load_images(a.images_from)
+        if len(test_images) != a.eval:
+            p_error = f"--eval {a.eval}: {a.images_from}/test.npy holds {len(test_images)} images"
+            raise SystemExit(f"torch_vae.py: {p_error}")
+        channels, side = train_images.shape[1], train_images.shape[2]
+    else:
+        train_images, test_images = (i.reshape(-1, 1, 28, 28) for i in mnist(a.data_dir, a.steps * BATCH, a.eval))
+        channels, side = 1, 28
 
     torch.manual_seed(a.seed)
-    model = VAE(a.hidden)
+    model = VAE(a.hidden, channels, side, a.likelihood)
     if a.init_from:
         load_latent_weights(model, a.init_from)
     model = model.to(device)
     if a.form == "channels_last":
         model = model.to(memory_format=torch.channels_last)
     params = sum(p.numel() for p in model.parameters())
-    if params != PARAMS[a.hidden]:
+    if not a.images_from and params != PARAMS[a.hidden]:
         raise AssertionError(f"model has {params} parameters, latent's has {PARAMS[a.hidden]}")
     # fused: one kernel for the whole update, on CPU too since torch 2.4; the
     # same numbers as the default for-loop implementation, and faster.

@@ -16,6 +16,14 @@
 // files and checks their checksums, with timeouts on connecting, on the
 // response headers and on each wait for more of a file.
 //
+// # The generated set
+//
+// "shapes" is not read from files: package shapes draws its 3,000 RGB
+// 32×32 images (a flat-coloured circle or square on a flat background,
+// the shape its class) from a fixed seed, and Options.TestFraction and
+// Options.Seed split it as they split an image folder; ShapesSplit gives
+// each image's index, so its factors can be looked up.
+//
 // # Image folders
 //
 // Any other folder is read as a folder of images, as torchvision's

@@ -85,7 +85,8 @@ func standardFiles() [4]string {
 }
 
 // Load loads a named set or a folder. spec is one of "mnist" (also for ""),
-// "fashion-mnist", "kmnist" or "emnist-<split>", or the path of a folder:
+// "fashion-mnist", "kmnist" or "emnist-<split>", "shapes" (generated, see
+// Shapes), or the path of a folder:
 // an IDX folder holding the four standard MNIST file names, or otherwise a
 // folder of images (see Options and the package's image-folder rules).
 //
@@ -97,13 +98,16 @@ func Load(spec string, opt Options) (*Set, error) {
 	if spec == "" {
 		spec = MNIST
 	}
+	if spec == Shapes {
+		return loadShapes(opt)
+	}
 	if isNamedSet(spec) {
 		return loadNamed(spec, opt)
 	}
 	info, err := os.Stat(spec)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Errorf("data set %q: no such folder, and not one of mnist, fashion-mnist, kmnist, emnist-<split> (%s)",
+		return nil, fmt.Errorf("data set %q: no such folder, and not one of mnist, fashion-mnist, kmnist, emnist-<split> (%s), shapes",
 			spec, strings.Join(EMNISTSplits(), ", "))
 	case err != nil:
 		return nil, fmt.Errorf("reading %s: %w", spec, err)
@@ -117,11 +121,11 @@ func Load(spec string, opt Options) (*Set, error) {
 }
 
 // AbsSpec returns the data set spec as Load reads it from any working
-// folder: a named set (mnist, fashion-mnist, kmnist, emnist-<split>, or ""
-// for mnist) unchanged, and any other spec, a folder's path, made absolute
+// folder: a named set (mnist, fashion-mnist, kmnist, emnist-<split>,
+// shapes, or "" for mnist) unchanged, and any other spec, a folder's path, made absolute
 // and cleaned, its symbolic links kept.
 func AbsSpec(spec string) (string, error) {
-	if spec == "" || isNamedSet(spec) {
+	if spec == "" || spec == Shapes || isNamedSet(spec) {
 		return spec, nil
 	}
 	abs, err := filepath.Abs(spec)

@@ -291,7 +291,7 @@ func (c Config) ImageShape(n int) shapes.Shape {
 func LikelihoodAdvice(cfg Config) string {
 	if cfg.Likelihood == Bernoulli && cfg.Channels == 3 && cfg.PixelWidth == 0 {
 		return fmt.Sprintf("the %s likelihood does not fit RGB images (it models binary pixels); "+
-			"--likelihood %s fits 8-bit colour", Bernoulli, DiscreteLogistic)
+			"--likelihood %s fits 8-bit colour (and is the default on colour images)", Bernoulli, DiscreteLogistic)
 	}
 	return ""
 }

@@ -59,6 +59,11 @@ type Options struct {
 	// class labels: its config's Model.Classes and Classes come from the
 	// data. A resumed run keeps what it was.
 	Conditional bool
+	// Given, when not nil, names the settings of cfg its caller chose, by
+	// latent train's flag names ("likelihood", "widths", …): a new run on
+	// colour images takes rundir.ColourDefaults for the others. nil keeps
+	// every setting of cfg.
+	Given map[string]bool
 
 	poisonStep int64 // when positive, the batch of that step gets a NaN (tests of the NaN guard)
 }
@@ -113,8 +118,11 @@ func Fit(ctx context.Context, b backends.Backend, cfg rundir.Config, opt Options
 			}
 		}
 	}
-	set, err := loadData(&cfg, ck == nil && !opt.Resume, opt.Conditional, opt.Log)
+	set, err := loadData(&cfg, ck == nil && !opt.Resume, opt)
 	if err != nil {
+		return Result{}, err
+	}
+	if err := CheckDevices(b, cfg.BatchSize, max(opt.Devices, 1)); err != nil { // the colour defaults may set the batch size
 		return Result{}, err
 	}
 	batcher, err := data.NewBatcher(set.Train, cfg.BatchSize, cfg.Seed, cfg.Data.Binarize)
@@ -189,9 +197,11 @@ func claimFolder(dir string, resume bool) (created bool, err error) {
 }
 
 // loadData loads the run's data set once. A new run takes its model's image
-// shape, and when conditional its classes, from the data; a resumed one
-// checks the data still fits its model.
-func loadData(cfg *rundir.Config, fresh, conditional bool, log io.Writer) (*data.Set, error) {
+// shape, the colour defaults of the settings opt.Given does not name, and
+// when opt.Conditional its classes, from the data; a resumed one checks the
+// data still fits its model.
+func loadData(cfg *rundir.Config, fresh bool, opt Options) (*data.Set, error) {
+	log := opt.Log
 	set, err := cfg.Data.Load()
 	if err != nil {
 		return nil, err
@@ -209,10 +219,13 @@ func loadData(cfg *rundir.Config, fresh, conditional bool, log io.Writer) (*data
 	if fresh {
 		cfg.Model.Height, cfg.Model.Width, cfg.Model.Channels = set.Train.Height, set.Train.Width, set.Train.Channels
 		cfg.Data.Channels = set.Train.Channels // saved: the run reads its folder as it was trained
+		if set := rundir.ColourDefaults(cfg, opt.Given); len(set) > 0 && log != nil {
+			fmt.Fprintf(log, "colour images: defaults for colour %s (a flag given keeps its value)\n", strings.Join(set, " "))
+		}
 		if w := models.LikelihoodAdvice(cfg.Model); w != "" && log != nil {
 			fmt.Fprintf(log, "warning: %s\n", w)
 		}
-		if conditional {
+		if opt.Conditional {
 			if len(set.Classes) < 2 {
 				return nil, fmt.Errorf("data set %s: a conditional model needs at least 2 classes, the set has %d", cfg.Data.Spec, len(set.Classes))
 			}

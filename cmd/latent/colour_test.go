@@ -163,7 +163,8 @@ func sq(v float64) float64 { return v * v }
 // the docs and examples/trainfolder give one piece of advice on colour:
 // every sentence of the docs and the README that speaks of RGB or colour
 // and names a likelihood names the one the warning advises, and never
-// gaussian; examples/trainfolder trains with it.
+// gaussian; examples/trainfolder takes the colour defaults, whose
+// likelihood is it.
 func TestOneColourAdvice(t *testing.T) {
 	advice := models.LikelihoodAdvice(models.Config{Likelihood: models.Bernoulli, Channels: 3})
 	if !strings.Contains(advice, "--likelihood "+models.DiscreteLogistic) {
@@ -201,7 +202,13 @@ func TestOneColourAdvice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(example), "cfg.Model.Likelihood = models.DiscreteLogistic") {
-		t.Errorf("examples/trainfolder does not train with models.DiscreteLogistic, the likelihood latent train advises for colour")
+	cfg := rundir.DefaultConfig()
+	cfg.Model.Channels = 3
+	rundir.ColourDefaults(&cfg, map[string]bool{})
+	if cfg.Model.Likelihood != models.DiscreteLogistic {
+		t.Errorf("the colour defaults' likelihood is %q, not %q, the one latent train advises", cfg.Model.Likelihood, models.DiscreteLogistic)
+	}
+	if !strings.Contains(string(example), "Given: given") || strings.Contains(string(example), "cfg.Model.Likelihood =") {
+		t.Errorf("examples/trainfolder does not leave the likelihood to the colour defaults (train.Options.Given)")
 	}
 }

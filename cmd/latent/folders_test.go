@@ -87,7 +87,8 @@ func TestTrainFolderWarnsAndEvaluatesEvery(t *testing.T) {
 		warn     bool
 		evalRows []string // steps of metrics.csv's rows with test columns
 	}{
-		{"default", nil, true, []string{"20"}},
+		{"default", nil, false, []string{"20"}}, // the colour defaults: logistic
+		{"bernoulli", []string{"--likelihood", "bernoulli"}, true, []string{"20"}},
 		{"every5", []string{"--eval-every", "5", "--likelihood", "logistic"}, false, []string{"5", "10", "15", "20"}},
 	} {
 		dir := filepath.Join(t.TempDir(), c.name)
@@ -98,6 +99,10 @@ func TestTrainFolderWarnsAndEvaluatesEvery(t *testing.T) {
 		warned := strings.Contains(stderr, "warning: the bernoulli likelihood does not fit RGB images") && strings.Contains(stderr, "--likelihood logistic")
 		if warned != c.warn {
 			t.Errorf("train %v: warned %v, want %v; stderr:\n%s", c.args, warned, c.warn, stderr)
+		}
+		defaulted := strings.Contains(stderr, "defaults for colour --likelihood logistic")
+		if want := c.args == nil; defaulted != want {
+			t.Errorf("train %v: said it took the colour defaults %v, want %v; stderr:\n%s", c.args, defaulted, want, stderr)
 		}
 		if !strings.Contains(stderr, "channels: 3 (RGB), from the images") {
 			t.Errorf("train %v: does not say the channels came from the images:\n%s", c.args, stderr)

@@ -84,8 +84,9 @@ func runTrain(fs *pflag.FlagSet, a *trainArgs, args []string, stdout, stderr io.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	progress := train.NewReporter(stderr, vae.IsTerminal(stderr), a.cfg.LogEvery)
+	given := flagsSet(fs) // the flags given: a colour set's defaults fill in the others
 	res, err := train.Fit(ctx, b, a.cfg, train.Options{Out: a.out, Resume: a.resume, Log: stderr, Progress: progress,
-		Devices: devices, Conditional: a.conditional})
+		Devices: devices, Conditional: a.conditional, Given: given})
 	progress.Close()
 	var finished *train.FinishedError
 	switch {

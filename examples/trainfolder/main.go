@@ -17,7 +17,6 @@ import (
 	"github.com/janpfeifer/must"
 
 	"github.com/latent-vae/latent/backend"
-	"github.com/latent-vae/latent/models"
 	"github.com/latent-vae/latent/rundir"
 	"github.com/latent-vae/latent/train"
 )
@@ -34,13 +33,16 @@ func main() {
 
 	cfg := rundir.DefaultConfig()
 	cfg.Data.Spec, cfg.Data.ImageSize = *folder, *size // channels: grey if every image is, else RGB
-	cfg.Model.Likelihood = models.DiscreteLogistic     // 8-bit pixels, grey or RGB: what latent train advises for colour
 	cfg.Epochs = *epochs
+	// Given names the settings chosen here; on colour images the others take
+	// latent train's defaults for colour (rundir.ColourDefaults: the
+	// discretised logistic and batches of 32).
+	given := map[string]bool{"data": true, "image-size": true, "epochs": true}
 
 	b := must.M1(backend.Open("", os.Stderr))
 	defer b.Finalize()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt) // Ctrl-C saves a checkpoint
 	defer stop()
-	res := must.M1(train.Fit(ctx, b, cfg, train.Options{Out: *out, Log: os.Stderr}))
+	res := must.M1(train.Fit(ctx, b, cfg, train.Options{Out: *out, Log: os.Stderr, Given: given}))
 	fmt.Printf("trained %s for %d steps: test negative ELBO %.1f nats per image\n", *out, res.Step, res.Test.NegELBO)
 }

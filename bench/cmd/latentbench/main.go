@@ -14,6 +14,14 @@
 // on freshly initialised weights. Usage:
 //
 //	latentbench --backend xla:cpu --hidden 0 --steps 200 --warmup 20 --json out.json
+//
+// With --data shapes it trains the colour model instead (the same network
+// on package shapes' 32×32 RGB images, --likelihood gaussian or logistic)
+// for bench/colour.sh, the parity check of the colour likelihoods: batches
+// then wrap around the 2,700 training images (batch s holds images
+// s·128 … s·128+127, modulo 2,700), and --images-out writes the training
+// images and the evaluated test images as .npy files, so that
+// torch_vae.py --images-from reads the very same.
 package main
 
 import (
@@ -24,6 +32,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -61,6 +70,9 @@ type options struct {
 	seed          int64
 	jsonPath      string
 	initOut       string
+	data          string // data.MNIST or data.Shapes
+	likelihood    string // the likelihood; "" for the data set's (bernoulli on MNIST)
+	imagesOut     string // folder for train.npy and test.npy ("" for none)
 }
 
 // result is the JSON written to --json; bench/torch_vae.py writes the same.
@@ -128,7 +140,13 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.Int64Var(&o.seed, "seed", 1, "seed of the weights, the noise and the decoded latents")
 	fs.StringVar(&o.jsonPath, "json", "", "where to write the result (required)")
 	fs.StringVar(&o.initOut, "init-out", "", "also write the initial weights as JSON, for torch_vae.py --init-from")
+	fs.StringVar(&o.data, "data", data.MNIST, "data set: mnist, or shapes (the colour model, 32x32 RGB)")
+	fs.StringVar(&o.likelihood, "likelihood", "", "shapes: gaussian or logistic (mnist: bernoulli)")
+	fs.StringVar(&o.imagesOut, "images-out", "", "also write the training and evaluated test images to this folder as train.npy and test.npy (uint8 NHWC)")
 	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if err := o.checkData(); err != nil {
 		return o, err
 	}
 	switch {
@@ -148,6 +166,19 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	return o, nil
 }
 
+// checkData checks --data and --likelihood together.
+func (o *options) checkData() error {
+	switch {
+	case o.data == data.MNIST && o.likelihood != "" && o.likelihood != models.Bernoulli:
+		return fmt.Errorf("--likelihood %s: mnist trains the Bernoulli model of the timing bench (the colour likelihoods need --data shapes)", o.likelihood)
+	case o.data == data.Shapes && o.likelihood != models.Gaussian && o.likelihood != models.DiscreteLogistic:
+		return fmt.Errorf("--likelihood %q: --data shapes needs %s or %s", o.likelihood, models.Gaussian, models.DiscreteLogistic)
+	case o.data != data.MNIST && o.data != data.Shapes:
+		return fmt.Errorf("--data %q: want %s or %s", o.data, data.MNIST, data.Shapes)
+	}
+	return nil
+}
+
 func run(args []string, stderr io.Writer) error {
 	o, err := parseFlags(args, stderr)
 	if err != nil {
@@ -163,18 +194,27 @@ func run(args []string, stderr io.Writer) error {
 	cfg := rundir.DefaultConfig()
 	cfg.Model.Hidden = o.hidden // 0, the benchmark model: convolutions straight to the latent
 	cfg.Steps, cfg.KLWarmup, cfg.EvalBatch = int64(o.steps), 0, 500
-	set, err := data.Load(data.MNIST, data.Options{Dir: o.dataDir})
+	set, err := data.Load(o.data, data.Options{Dir: o.dataDir})
 	if err != nil {
-		return fmt.Errorf("loading MNIST (--data-dir %q): %w", o.dataDir, err)
+		return fmt.Errorf("loading %s (--data-dir %q): %w", o.data, o.dataDir, err)
 	}
-	if need := o.steps * cfg.BatchSize; set.Train.N < need {
+	if o.data == data.Shapes {
+		cfg.Model.Height, cfg.Model.Width, cfg.Model.Channels = set.Train.Height, set.Train.Width, set.Train.Channels
+		cfg.Model.Likelihood = o.likelihood
+	} else if need := o.steps * cfg.BatchSize; set.Train.N < need {
 		return fmt.Errorf("--steps %d: needs %d training images, MNIST has %d", o.steps, need, set.Train.N)
 	}
 	if set.Test.N < o.eval {
-		return fmt.Errorf("--eval %d: MNIST has %d test images", o.eval, set.Test.N)
+		return fmt.Errorf("--eval %d: %s has %d test images", o.eval, o.data, set.Test.N)
+	}
+	test := set.Test.Subset(o.eval)
+	if o.imagesOut != "" {
+		if err := writeImages(o.imagesOut, set.Train, test); err != nil {
+			return fmt.Errorf("--images-out %s: %w", o.imagesOut, err)
+		}
 	}
 
-	res, err := benchmark(b, cfg, o, set.Train, set.Test.Subset(o.eval))
+	res, err := benchmark(b, cfg, o, set.Train, test)
 	if err != nil {
 		return err
 	}
@@ -246,7 +286,7 @@ func benchmark(b *backend.Backend, cfg rundir.Config, o options, trainSet, test 
 	}
 	err = catch(func() error { return models.CreateVariables(b, ctx, cfg.Model) })
 	res.Params = countParams(ctx)
-	if want, ok := knownParams[cfg.Model.Hidden]; ok && err == nil && res.Params != want {
+	if want, ok := knownParams[cfg.Model.Hidden]; ok && o.data == data.MNIST && err == nil && res.Params != want {
 		return res, fmt.Errorf("the model has %d parameters, the twins %d", res.Params, want)
 	}
 	if err == nil && o.initOut != "" {
@@ -342,7 +382,8 @@ func writeWeights(path string, ctx *context.Context) error {
 }
 
 // trainSteps runs r.Steps training steps on the first r.Steps batches of
-// trainSet, in order, and fills r's timing and loss curve.
+// trainSet, in order (wrapping around it), and fills r's timing and loss
+// curve.
 func trainSteps(b *backend.Backend, cfg rundir.Config, ctx *context.Context, trainSet *data.Split, r *trainResult) error {
 	var sess *train.Session
 	err := catch(func() (err error) { sess, err = train.NewSession(b, cfg, ctx); return err })
@@ -353,7 +394,7 @@ func trainSteps(b *backend.Backend, cfg rundir.Config, ctx *context.Context, tra
 		return err
 	}
 	per := trainSet.ImageSize() * cfg.BatchSize
-	images := trainSet.Subset(r.Steps * cfg.BatchSize).Images() // the batches, in order
+	images := batches(trainSet, r.Steps*cfg.BatchSize) // the batches, in order
 	var start time.Time
 	for step := range r.Steps {
 		if step == r.Warmup {
@@ -377,6 +418,43 @@ func trainSteps(b *backend.Backend, cfg rundir.Config, ctx *context.Context, tra
 	timed := float64((r.Steps - r.Warmup) * cfg.BatchSize)
 	r.ImagesPerSec = timed / time.Since(start).Seconds()
 	return nil
+}
+
+// batches returns the first n images of trainSet repeated in order, back
+// to back in [0, 1]: image i is trainSet's image i mod N.
+func batches(trainSet *data.Split, n int) []float32 {
+	images := make([]float32, 0, n*trainSet.ImageSize())
+	for i := range n {
+		images = trainSet.AppendImage(images, i%trainSet.N)
+	}
+	return images
+}
+
+// writeImages writes the training images and the test images to dir as
+// train.npy and test.npy, uint8 [N, H, W, C].
+func writeImages(dir string, trainSet, test *data.Split) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for name, s := range map[string]*data.Split{"train.npy": trainSet, "test.npy": test} {
+		if err := atomicfile.WriteBytes(filepath.Join(dir, name), npy(s)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// npy encodes s's pixels as a NumPy .npy file (format 1.0), uint8
+// [N, H, W, C] in C order.
+func npy(s *data.Split) []byte {
+	header := fmt.Sprintf("{'descr': '|u1', 'fortran_order': False, 'shape': (%d, %d, %d, %d), }", s.N, s.Height, s.Width, s.Channels)
+	// Magic (6), version (2) and length (2), then the header padded with
+	// spaces and ended by a newline to a multiple of 64 bytes.
+	pad := 63 - (10+len(header))%64
+	header += strings.Repeat(" ", pad) + "\n"
+	out := append([]byte("\x93NUMPY\x01\x00"), byte(len(header)), byte(len(header)>>8))
+	out = append(out, header...)
+	return append(out, s.Pixels[:s.N*s.ImageSize()]...)
 }
 
 // timeDecode returns the median milliseconds of decoding 64 latents to

@@ -41,7 +41,7 @@ func runAnomaly(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
 	case *out == stdoutPath && *csvPath == "":
 		return usagef("-o -: stdout carries the scores unless --csv names a file")
 	}
-	if err := checkScale(*scale); err != nil {
+	if err := vae.CheckScale(*scale); err != nil {
 		return err
 	}
 	if _, err := checkOut("-o", *out, formatPNG); err != nil {
@@ -66,7 +66,7 @@ func runAnomaly(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
 	}
 	worst := vae.MostAnomalous(scores, *k)
 	m := s.run.Config.Model
-	if err := checkGridSize(len(worst), m.Height, m.Width, *scale, "-k and --scale"); err != nil {
+	if err := vae.CheckGridSize(len(worst), m.Height, m.Width, *scale, "-k and --scale"); err != nil {
 		return err
 	}
 	if err := writePNG(*out, stdout, vae.AnomalyGrid(set, test, scores, worst, *scale)); err != nil {

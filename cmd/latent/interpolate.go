@@ -63,7 +63,7 @@ func runInterpolate(parse func(args []string) (*interpOptions, error), args []st
 		return err
 	}
 	m := s.cfg
-	if err := checkGridSize(o.frames*o.pairs, m.Height, m.Width, *o.common.scale, "--frames, --pairs and --scale"); err != nil {
+	if err := vae.CheckGridSize(o.frames*o.pairs, m.Height, m.Width, *o.common.scale, "--frames, --pairs and --scale"); err != nil {
 		return err
 	}
 	images, err := s.Interpolate(o.method, ends, pairLabels, o.frames)
@@ -136,8 +136,8 @@ func (o *interpOptions) check(set map[string]bool) error {
 		return fmt.Errorf("--frames %d: want 2 to 1000", o.frames)
 	case o.fps < 1 || o.fps > generate.MaxFPS:
 		return fmt.Errorf("--fps %d: want 1 to %d", o.fps, generate.MaxFPS)
-	case o.pairs < 1 || o.pairs*o.frames > maxGenImages:
-		return fmt.Errorf("--pairs %d: want at least 1 and at most %d images in all (pairs × frames)", o.pairs, maxGenImages)
+	case o.pairs < 1 || o.pairs*o.frames > vae.MaxImages:
+		return fmt.Errorf("--pairs %d: want at least 1 and at most %d images in all (pairs × frames)", o.pairs, vae.MaxImages)
 	case o.indexed && o.fromImg:
 		return errors.New("--from-index/--to-index (or --from-label/--to-label) and --from/--to: choose one kind of endpoints")
 	case set["from-index"] && set["from-label"]:
@@ -167,5 +167,5 @@ func (o *interpOptions) check(set map[string]bool) error {
 	if err := checkSideOut("--strip", o.strip, formatPNG); err != nil {
 		return err
 	}
-	return checkTemperature(o.temperature)
+	return vae.CheckTemperature(o.temperature)
 }

@@ -128,7 +128,7 @@ func (a *mapArgs) parse(fs *pflag.FlagSet, args []string) error {
 	if *a.cells < 2 || *a.cells > 100 {
 		return usagef("--manifold-n %d: want 2 to 100", *a.cells)
 	}
-	if err := checkScale(*a.scale); err != nil {
+	if err := vae.CheckScale(*a.scale); err != nil {
 		return err
 	}
 	var err error
@@ -140,7 +140,7 @@ func (a *mapArgs) parse(fs *pflag.FlagSet, args []string) error {
 // 2-D latent, labelled with their z values.
 func writeManifold(s *session, a *mapArgs, stdout, stderr io.Writer) error {
 	n := *a.cells
-	if err := checkGridSize(n*n, s.cfg.Height, s.cfg.Width, *a.scale, "--manifold-n and --scale"); err != nil {
+	if err := vae.CheckGridSize(n*n, s.cfg.Height, s.cfg.Width, *a.scale, "--manifold-n and --scale"); err != nil {
 		return err
 	}
 	img, values, err := s.Manifold(n, *a.scale, *a.label)

@@ -5,6 +5,8 @@ import (
 	"io"
 
 	"github.com/spf13/pflag"
+
+	"github.com/latent-vae/latent/vae"
 )
 
 // neighborsCommand defines `latent neighbors`'s flags on fs and returns its body, runNeighbors.
@@ -44,7 +46,7 @@ func runNeighbors(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
 	case *among != "train" && *among != "test":
 		return usagef("--among %q: want train or test", *among)
 	}
-	if err := checkScale(*scale); err != nil {
+	if err := vae.CheckScale(*scale); err != nil {
 		return err
 	}
 	if _, err := checkOut("-o", *out, formatPNG); err != nil {
@@ -62,7 +64,7 @@ func runNeighbors(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
 	pool, poolName, found := r.Pool, r.PoolName, r.Found
 	*index = r.Index
 	m := s.run.Config.Model
-	if err := checkGridSize(1+len(found), m.Height, m.Width, *scale, "-k and --scale"); err != nil {
+	if err := vae.CheckGridSize(1+len(found), m.Height, m.Width, *scale, "-k and --scale"); err != nil {
 		return err
 	}
 	img := r.Row(test, *scale)

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"slices"
 	"strings"
 	"syscall"
 
@@ -153,12 +152,4 @@ func addPriorFlags(fs *pflag.FlagSet) priorFlags {
 func bestFirst() string { return strings.Join(prior.Kinds(), ", else ") }
 
 // check checks the flags' values.
-func (p priorFlags) check() error {
-	if !slices.Contains(prior.Names(), *p.name) {
-		return usagef("--prior %q: want %s", *p.name, prior.Either(prior.Names()))
-	}
-	if *p.steps < 1 || *p.steps > 10000 {
-		return usagef("--prior-steps %d: want 1 to 10000", *p.steps)
-	}
-	return nil
-}
+func (p priorFlags) check() error { return vae.CheckPrior(*p.name, *p.steps) }

@@ -28,7 +28,7 @@ func runReconstruct(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
 	if err := parseGenFlags(fs, args, common); err != nil {
 		return err
 	}
-	if err := checkCount("-n", *n); err != nil {
+	if err := vae.CheckCount("-n", *n); err != nil {
 		return err
 	}
 	s, err := openSession(*common.run, *common.backend, stderr)
@@ -45,7 +45,7 @@ func runReconstruct(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
 		return fmt.Errorf("-n %d: the test split has only %d images", *n, test.N)
 	}
 	m := s.cfg
-	if err := checkGridSize(vae.ReconCells(*n), m.Height, m.Width, *common.scale, "-n and --scale"); err != nil {
+	if err := vae.CheckGridSize(vae.ReconCells(*n), m.Height, m.Width, *common.scale, "-n and --scale"); err != nil {
 		return err
 	}
 	img, err := s.ReconGrid(set, test, vae.ReconPick(test, *n, *first), *numbers, *common.scale)

@@ -40,13 +40,13 @@ func runSample(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
 		return err
 	}
 	set := flagsSet(fs)
-	if err := checkCount("-n", *n); err != nil {
+	if err := vae.CheckCount("-n", *n); err != nil {
 		return err
 	}
 	if set["per-label"] && (*perLabel < 1 || set["label"] || set["n"]) {
 		return usagef("--per-label %d: want a positive count, without --label or -n", *perLabel)
 	}
-	if err := checkTemperature(*temperature); err != nil {
+	if err := vae.CheckTemperature(*temperature); err != nil {
 		return err
 	}
 	if err := pf.check(); err != nil {
@@ -81,7 +81,7 @@ func runSample(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
 		}
 		return sampleByClass(s, common, pf, *perLabel, *seed, *temperature, stdout, stderr)
 	}
-	if err := checkGridSize(*n, m.Height, m.Width, *common.scale, "-n and --scale"); err != nil {
+	if err := vae.CheckGridSize(*n, m.Height, m.Width, *common.scale, "-n and --scale"); err != nil {
 		return err
 	}
 	var labels []int
@@ -108,7 +108,7 @@ func runSample(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
 func sampleByClass(s *session, common genCommon, pf priorFlags, per int, seed int64, temperature float64, stdout, stderr io.Writer) error {
 	m := s.cfg
 	n := m.Classes * per
-	if err := checkGridSize(n, m.Height, m.Width, *common.scale, "--per-label and --scale"); err != nil {
+	if err := vae.CheckGridSize(n, m.Height, m.Width, *common.scale, "--per-label and --scale"); err != nil {
 		return err
 	}
 	img, used, err := s.ClassGrid(*pf.name, *pf.steps, per, seed, temperature, *common.scale)

@@ -64,10 +64,10 @@ func runScore(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
 		return usagef("--run: a run folder is required")
 	case *out != "":
 		return usagef("-o: only --train-features writes a file")
-	case *n < 2 || *n > maxGenImages:
-		return usagef("-n %d: want 2 to %d (scores need at least two samples)", *n, maxGenImages)
+	case *n < 2 || *n > vae.MaxImages:
+		return usagef("-n %d: want 2 to %d (scores need at least two samples)", *n, vae.MaxImages)
 	}
-	if err := checkTemperature(*temperature); err != nil {
+	if err := vae.CheckTemperature(*temperature); err != nil {
 		return err
 	}
 	if *priorName != vae.AllPriors {

@@ -4,8 +4,11 @@ import (
 	"errors"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/latent-vae/latent/generate"
 )
 
 // TestChecks: each check passes the values at its bounds and refuses
@@ -13,6 +16,8 @@ import (
 func TestChecks(t *testing.T) {
 	traverse := TraverseOptions{Base: TraverseBase{Prior: "auto", PriorSteps: 50, Temperature: 1}, Steps: 9, Span: 3, Order: OrderKL, Scale: 3}
 	with := func(f func(o *TraverseOptions)) error { o := traverse; f(&o); return o.Check() }
+	interp := InterpolateOptions{Ends: Endpoints{Prior: "auto", PriorSteps: 50, Temperature: 1}, Frames: 16, Pairs: 1, Scale: 3}
+	withInterp := func(f func(o *InterpolateOptions)) error { o := interp; f(&o); return o.Check() }
 	tests := []struct {
 		name string
 		err  error
@@ -45,6 +50,20 @@ func TestChecks(t *testing.T) {
 		{"traverse scale", with(func(o *TraverseOptions) { o.Scale = 0 }), "--scale 0"},
 		{"traverse prior", with(func(o *TraverseOptions) { o.Base.PriorSteps = 0 }), "--prior-steps 0"},
 		{"traverse temperature", with(func(o *TraverseOptions) { o.Base.Temperature = -1 }), "--temperature -1"},
+		{"interpolate", interp.Check(), ""},
+		{"interpolate frames", withInterp(func(o *InterpolateOptions) { o.Frames = 1001 }), "--frames 1001: want 2 to 1000"},
+		{"interpolate pairs", withInterp(func(o *InterpolateOptions) { o.Pairs = 0 }), "--pairs 0: want at least 1"},
+		{"interpolate pairs × frames", withInterp(func(o *InterpolateOptions) { o.Pairs = MaxImages/16 + 1 }), "at most 65536 images in all"},
+		{"interpolate two kinds", withInterp(func(o *InterpolateOptions) { o.Ends.Indexed, o.Ends.Files = true, true }), "choose one kind of endpoints"},
+		{"interpolate which", withInterp(func(o *InterpolateOptions) { o.Ends.Which = -1 }), "--which -1: want ≥ 0"},
+		{"interpolate one file", withInterp(func(o *InterpolateOptions) { o.Ends.Files, o.Ends.From = true, "a.png" }), "--from and --to go together"},
+		{"interpolate file pairs", withInterp(func(o *InterpolateOptions) {
+			o.Ends.Files, o.Ends.From, o.Ends.To, o.Pairs = true, "a.png", "b.png", 2
+		}), "image-file endpoints make one pair"},
+		{"interpolate index", withInterp(func(o *InterpolateOptions) { o.Ends.Indexed, o.Ends.ToIndex = true, -1 }), "--to-index -1: indices must be ≥ 0"},
+		{"interpolate scale", withInterp(func(o *InterpolateOptions) { o.Scale = 65 }), "--scale 65"},
+		{"interpolate prior", withInterp(func(o *InterpolateOptions) { o.Ends.Prior = "x" }), `--prior "x"`},
+		{"interpolate temperature", withInterp(func(o *InterpolateOptions) { o.Ends.Temperature = math.Inf(1) }), "--temperature +Inf"},
 	}
 	for _, tc := range tests {
 		var arg *ArgError
@@ -92,4 +111,51 @@ func TestSweep(t *testing.T) {
 	if _, err := s.Sweep(o); !errors.As(err, &arg) || !strings.Contains(err.Error(), "--steps 1") {
 		t.Errorf("Sweep with --steps 1: %v, want the options' refusal", err)
 	}
+}
+
+// TestInterpolation: Interpolation draws its options' pairs, each from
+// its first endpoint to its last, and refuses a picture too large.
+func TestInterpolation(t *testing.T) {
+	s := open(t, tinyRun(t), io.Discard)
+	m := s.Model
+	o := InterpolateOptions{Ends: Endpoints{Indexed: true, FromIndex: 0, ToIndex: 2, Prior: "auto", PriorSteps: 1, Temperature: 1},
+		Method: generate.MethodLerp, Frames: 3, Pairs: 2, Scale: 1}
+	in, err := s.Interpolation(o)
+	size := m.Height * m.Width * m.Channels
+	if err != nil || len(in.Images) != 2*3*size {
+		t.Fatalf("Interpolation: %v, want 2 pairs of 3 frames", err)
+	}
+	set, err := s.TestSet("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	test := set.Test
+	recon, err := s.Reconstruct(append(slices.Clone(test.Image(1)), test.Image(3)...), test.Labels[1:4:4])
+	if err != nil {
+		t.Fatal(err)
+	}
+	// pair 1 runs from test image 1 to 3: its first and last frames are their reconstructions.
+	if d := maxDiff(in.Images[3*size:4*size], recon[:size]) + maxDiff(in.Images[5*size:], recon[size:2*size]); !(d <= 1e-5) {
+		t.Errorf("pair 1 does not run from test image 1's reconstruction to test image 3's")
+	}
+	if got := len(in.Animation()); got != 3 {
+		t.Errorf("%d frames, want 3", got)
+	}
+	if b := in.Strip().Bounds(); !(b.Dx() >= 3*m.Width && b.Dx() < 4*m.Width && b.Dy() >= 2*m.Height && b.Dy() < 3*m.Height) {
+		t.Errorf("strip %v, want 3 frames by 2 pairs", b)
+	}
+	o.Ends.Indexed, o.Frames, o.Pairs, o.Scale = false, 1000, 60, 64
+	var arg *ArgError
+	if _, err := s.Interpolation(o); !errors.As(err, &arg) || !strings.Contains(err.Error(), "--frames, --pairs and --scale") {
+		t.Errorf("Interpolation of a picture too large: %v", err)
+	}
+}
+
+// maxDiff is the largest absolute difference between a and b's values.
+func maxDiff(a, b []float32) float64 {
+	d := 0.0
+	for i := range a {
+		d = max(d, math.Abs(float64(a[i]-b[i])))
+	}
+	return d
 }

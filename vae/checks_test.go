@@ -17,6 +17,8 @@ func TestChecks(t *testing.T) {
 	traverse := TraverseOptions{Base: TraverseBase{Prior: "auto", PriorSteps: 50, Temperature: 1}, Steps: 9, Span: 3, Order: OrderKL, Scale: 3}
 	with := func(f func(o *TraverseOptions)) error { o := traverse; f(&o); return o.Check() }
 	interp := InterpolateOptions{Ends: Endpoints{Prior: "auto", PriorSteps: 50, Temperature: 1}, Frames: 16, Pairs: 1, Scale: 3}
+	sample := SampleOptions{Prior: "auto", PriorSteps: 50, N: 64, Temperature: 1, PerLabel: 8, Scale: 3}
+	withSample := func(f func(o *SampleOptions)) error { o := sample; f(&o); return o.Check() }
 	withInterp := func(f func(o *InterpolateOptions)) error { o := interp; f(&o); return o.Check() }
 	tests := []struct {
 		name string
@@ -40,6 +42,11 @@ func TestChecks(t *testing.T) {
 		{"prior unknown", CheckPrior("nope", 50), `--prior "nope": want`},
 		{"prior steps", CheckPrior("auto", MaxPriorSteps+1), "--prior-steps 10001: want 1 to 10000"},
 		{"fps", CheckFPS(0), "--fps 0: want 1 to 100"},
+		{"map methods", CheckMapMethod(MapMethods()[2]), ""},
+		{"map method", CheckMapMethod("mds"), `--method "mds": want pca, tsne or umap`},
+		{"manifold", CheckManifold(100, 64), ""},
+		{"manifold n", CheckManifold(1, 1), "--manifold-n 1: want 2 to 100"},
+		{"manifold scale", CheckManifold(2, 0), "--scale 0"},
 		{"traverse", traverse.Check(), ""},
 		{"traverse steps", with(func(o *TraverseOptions) { o.Steps = 1 }), "--steps 1: want 2 to 1000"},
 		{"traverse range", with(func(o *TraverseOptions) { o.Span = math.Inf(1) }), "--range +Inf: want a finite value > 0"},
@@ -50,6 +57,14 @@ func TestChecks(t *testing.T) {
 		{"traverse scale", with(func(o *TraverseOptions) { o.Scale = 0 }), "--scale 0"},
 		{"traverse prior", with(func(o *TraverseOptions) { o.Base.PriorSteps = 0 }), "--prior-steps 0"},
 		{"traverse temperature", with(func(o *TraverseOptions) { o.Base.Temperature = -1 }), "--temperature -1"},
+		{"sample", sample.Check(), ""},
+		{"sample by class", withSample(func(o *SampleOptions) { o.ByClass = true }), ""},
+		{"sample n", withSample(func(o *SampleOptions) { o.N = 0 }), "-n 0: want 1 to 65536"},
+		{"sample per label", withSample(func(o *SampleOptions) { o.PerLabel = 0 }), "--per-label 0: want a positive count"},
+		{"sample by class and label", withSample(func(o *SampleOptions) { o.ByClass, o.Label = true, "1" }), "--per-label 8: want a positive count, without --label"},
+		{"sample temperature", withSample(func(o *SampleOptions) { o.Temperature = math.NaN() }), "--temperature NaN"},
+		{"sample prior", withSample(func(o *SampleOptions) { o.PriorSteps = -1 }), "--prior-steps -1"},
+		{"sample scale", withSample(func(o *SampleOptions) { o.Scale = -1 }), "--scale -1"},
 		{"interpolate", interp.Check(), ""},
 		{"interpolate frames", withInterp(func(o *InterpolateOptions) { o.Frames = 1001 }), "--frames 1001: want 2 to 1000"},
 		{"interpolate pairs", withInterp(func(o *InterpolateOptions) { o.Pairs = 0 }), "--pairs 0: want at least 1"},
@@ -158,4 +173,43 @@ func maxDiff(a, b []float32) float64 {
 		d = max(d, math.Abs(float64(a[i]-b[i])))
 	}
 	return d
+}
+
+// TestSamples: Samples draws n samples, a class's, or a conditional run's
+// class grid, and refuses a class grid of a run that is not conditional.
+func TestSamples(t *testing.T) {
+	s := open(t, tinyRun(t), io.Discard)
+	o := SampleOptions{Prior: "normal", PriorSteps: 1, N: 4, Seed: 5, Temperature: 1, PerLabel: 2, Scale: 1}
+	r, err := s.Samples(o)
+	if err != nil || r.PerClass != 0 || r.N != 4 {
+		t.Fatalf("Samples: %v, %+v", err, r)
+	}
+	if got, want := r.Describe(1), "4 samples from the normal prior at temperature 1, "; !strings.HasPrefix(got, want) {
+		t.Errorf("Describe = %q, want it to start %q", got, want)
+	}
+	var arg *ArgError
+	o.ByClass = true
+	if _, err := s.Samples(o); !errors.As(err, &arg) || !strings.Contains(err.Error(), "is not conditional") {
+		t.Errorf("a class grid of an unconditional run: %v", err)
+	}
+	if _, _, err := s.SampleBytes(o); !errors.As(err, &arg) || !strings.Contains(err.Error(), "is not conditional") {
+		t.Errorf("SampleBytes by class of an unconditional run: %v", err)
+	}
+	c := open(t, tinyRunOf(t, 3), io.Discard)
+	o.ByClass = false
+	if r, err = c.Samples(o); err != nil || r.PerClass != 2 || r.N != 6 {
+		t.Fatalf("Samples of a conditional run without a label: %v, %+v; want its class grid", err, r)
+	}
+	if got := r.Describe(1); !strings.HasPrefix(got, "one row per class (3), 2 samples each") {
+		t.Errorf("Describe = %q", got)
+	}
+	o.Label = "1"
+	if r, err = c.Samples(o); err != nil || r.PerClass != 0 || r.Class != c.ClassName(1) {
+		t.Fatalf("Samples of class 1: %v, %+v", err, r)
+	}
+	pixels, _, err := c.SampleBytes(o)
+	m := c.Model
+	if err != nil || len(pixels) != 4*m.Height*m.Width*m.Channels {
+		t.Errorf("SampleBytes: %v, %d bytes", err, len(pixels))
+	}
 }

@@ -2,6 +2,7 @@ package vae
 
 import (
 	"errors"
+	"flag"
 	"io"
 	"math"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/latent-vae/latent/generate"
+	"github.com/latent-vae/latent/prior"
 )
 
 // TestChecks: each check passes the values at its bounds and refuses
@@ -20,6 +22,7 @@ func TestChecks(t *testing.T) {
 	sample := SampleOptions{Prior: "auto", PriorSteps: 50, N: 64, Temperature: 1, PerLabel: 8, Scale: 3}
 	withSample := func(f func(o *SampleOptions)) error { o := sample; f(&o); return o.Check() }
 	withInterp := func(f func(o *InterpolateOptions)) error { o := interp; f(&o); return o.Check() }
+	kindErr := func(cfg prior.Config) error { _, err := FitKind(cfg); return err }
 	tests := []struct {
 		name string
 		err  error
@@ -42,6 +45,11 @@ func TestChecks(t *testing.T) {
 		{"prior unknown", CheckPrior("nope", 50), `--prior "nope": want`},
 		{"prior steps", CheckPrior("auto", MaxPriorSteps+1), "--prior-steps 10001: want 1 to 10000"},
 		{"fps", CheckFPS(0), "--fps 0: want 1 to 100"},
+		{"fit", kindErr(prior.Config{Kind: "gmm", DrawTemperature: 1}), ""},
+		{"fit no kind", kindErr(prior.Config{DrawTemperature: 1}), "--kind: the prior to fit is required"},
+		{"fit kind", kindErr(prior.Config{Kind: "vq", DrawTemperature: 1}), `--kind "vq": want`},
+		{"fit draws", kindErr(prior.Config{Kind: "gmm", Draws: -1, DrawTemperature: 1}), "--draws -1: want ≥ 1"},
+		{"fit draw temperature", kindErr(prior.Config{Kind: "gmm", DrawTemperature: 1.5}), "--draw-temperature 1.5: want a value in [0, 1]"},
 		{"map methods", CheckMapMethod(MapMethods()[2]), ""},
 		{"map method", CheckMapMethod("mds"), `--method "mds": want pca, tsne or umap`},
 		{"manifold", CheckManifold(100, 64), ""},
@@ -211,5 +219,28 @@ func TestSamples(t *testing.T) {
 	m := c.Model
 	if err != nil || len(pixels) != 4*m.Height*m.Width*m.Channels {
 		t.Errorf("SampleBytes: %v, %d bytes", err, len(pixels))
+	}
+}
+
+// TestPrepareFit: a fit without --draws takes its kind's, and a recipe
+// that its own check refuses is a usage error.
+func TestPrepareFit(t *testing.T) {
+	recipes := prior.DefineFitFlags(flag.NewFlagSet("", flag.ContinueOnError)).Recipes
+	kind, _ := prior.Lookup("diffusion")
+	cfg, err := PrepareFit(recipes["diffusion"], prior.Config{Kind: "diffusion", DrawTemperature: 1})
+	if err != nil || cfg.Draws != kind.Draws || kind.Draws < 1 {
+		t.Errorf("PrepareFit: %v, draws %d, want the kind's %d", err, cfg.Draws, kind.Draws)
+	}
+	if cfg, err = PrepareFit(recipes["diffusion"], prior.Config{Kind: "diffusion", Draws: 3}); err != nil || cfg.Draws != 3 {
+		t.Errorf("PrepareFit with 3 draws: %v, draws %d", err, cfg.Draws)
+	}
+	fs := flag.NewFlagSet("", flag.ContinueOnError)
+	bad := prior.DefineFitFlags(fs)
+	if err := fs.Parse([]string{"--steps", "-3"}); err != nil {
+		t.Fatal(err)
+	}
+	var arg *ArgError
+	if _, err := PrepareFit(bad.Recipes["diffusion"], prior.Config{Kind: "diffusion"}); !errors.As(err, &arg) || !strings.Contains(err.Error(), "steps -3") {
+		t.Errorf("PrepareFit of --steps -3: %v, want a usage error", err)
 	}
 }

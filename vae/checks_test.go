@@ -50,6 +50,19 @@ func TestChecks(t *testing.T) {
 		{"fit kind", kindErr(prior.Config{Kind: "vq", DrawTemperature: 1}), `--kind "vq": want`},
 		{"fit draws", kindErr(prior.Config{Kind: "gmm", Draws: -1, DrawTemperature: 1}), "--draws -1: want ≥ 1"},
 		{"fit draw temperature", kindErr(prior.Config{Kind: "gmm", DrawTemperature: 1.5}), "--draw-temperature 1.5: want a value in [0, 1]"},
+		{"anomaly", AnomalyOptions{K: 4096, Samples: 1000, Scale: 1}.Check(), ""},
+		{"anomaly k", AnomalyOptions{K: 4097, Samples: 1, Scale: 1}.Check(), "-k 4097: want 1 to 4096"},
+		{"anomaly samples", AnomalyOptions{K: 1, Samples: 0, Scale: 1}.Check(), "--samples 0: want 1 to 1000"},
+		{"anomaly scale", AnomalyOptions{K: 1, Samples: 1}.Check(), "--scale 0"},
+		{"neighbors", NeighborOptions{K: 256, Among: "test", Scale: 1}.Check(), ""},
+		{"neighbors index", NeighborOptions{Index: -1, K: 1, Among: "train", Scale: 1}.Check(), "--index -1: want ≥ 0"},
+		{"neighbors which", NeighborOptions{Which: -1, K: 1, Among: "train", Scale: 1}.Check(), "--which -1: want ≥ 0"},
+		{"neighbors k", NeighborOptions{K: 257, Among: "train", Scale: 1}.Check(), "-k 257: want 1 to 256"},
+		{"neighbors among", NeighborOptions{K: 1, Among: "val", Scale: 1}.Check(), `--among "val": want train or test`},
+		{"neighbors scale", NeighborOptions{K: 1, Among: "train", Scale: 99}.Check(), "--scale 99"},
+		{"reconstruct", ReconOptions{N: 1, Scale: 1}.Check(), ""},
+		{"reconstruct n", ReconOptions{N: MaxImages + 1, Scale: 1}.Check(), "-n 65537: want 1 to 65536"},
+		{"reconstruct scale", ReconOptions{N: 1}.Check(), "--scale 0"},
 		{"map methods", CheckMapMethod(MapMethods()[2]), ""},
 		{"map method", CheckMapMethod("mds"), `--method "mds": want pca, tsne or umap`},
 		{"manifold", CheckManifold(100, 64), ""},
@@ -242,5 +255,43 @@ func TestPrepareFit(t *testing.T) {
 	var arg *ArgError
 	if _, err := PrepareFit(bad.Recipes["diffusion"], prior.Config{Kind: "diffusion"}); !errors.As(err, &arg) || !strings.Contains(err.Error(), "steps -3") {
 		t.Errorf("PrepareFit of --steps -3: %v, want a usage error", err)
+	}
+}
+
+// TestReconstructionAndNeighbors: the entry points of reconstruct,
+// neighbors and anomaly draw what their options ask and refuse what the
+// split cannot give.
+func TestReconstructionAndNeighbors(t *testing.T) {
+	s := open(t, tinyRun(t), io.Discard)
+	o := ReconOptions{N: 3, First: true, Scale: 1}
+	img, err := s.Reconstruction(o)
+	if err != nil || !strings.HasPrefix(o.Describe(img), "3 test images (the first of the test split;") {
+		t.Fatalf("Reconstruction: %v", err)
+	}
+	o.N = 1000
+	if _, err := s.Reconstruction(o); err == nil || !strings.Contains(err.Error(), "-n 1000: the test split has only") {
+		t.Errorf("Reconstruction of more images than the split has: %v", err)
+	}
+	set, err := s.TestSet("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, row, err := s.FindNeighbors(set, set.Test, NeighborOptions{Index: 2, K: 3, Among: "test", Batch: 8, Scale: 1})
+	if err != nil || r.Index != 2 || len(r.Found) != 3 || row.Bounds().Dx() < 4*s.Model.Width {
+		t.Fatalf("FindNeighbors: %v", err)
+	}
+	for _, nb := range r.Found {
+		if nb.Index == 2 {
+			t.Errorf("the query is among its own neighbours")
+		}
+	}
+	var b strings.Builder
+	r.WriteSummary(&b, set, set.Test, "nn.png")
+	if got := strings.Count(b.String(), "\n"); got != 4 {
+		t.Errorf("summary of 3 neighbours has %d lines, want 4:\n%s", got, &b)
+	}
+	an, err := s.AnomalyReport(set, set.Test, AnomalyOptions{K: 2, Batch: 8, Samples: 1, Scale: 1})
+	if err != nil || len(an.Worst) != 2 || an.Scores[an.Worst[0]] < an.Scores[an.Worst[1]] {
+		t.Fatalf("AnomalyReport: %v", err)
 	}
 }

@@ -71,6 +71,7 @@ func TestChecks(t *testing.T) {
 		{"score temperature", ScoreOptions{Prior: AllPriors, N: 2, Temperature: -1}.Check(), "--temperature -1"},
 		{"score prior", ScoreOptions{Prior: "nope", N: 2, Steps: 1}.Check(), `--prior "nope"`},
 		{"score prior steps", ScoreOptions{Prior: "gmm", N: 2}.Check(), "--prior-steps 0"},
+		{"prior score kind", CheckFitted(".", "vq"), `--kind "vq": want`},
 		{"map methods", CheckMapMethod(MapMethods()[2]), ""},
 		{"map method", CheckMapMethod("mds"), `--method "mds": want pca, tsne or umap`},
 		{"manifold", CheckManifold(100, 64), ""},
@@ -261,6 +262,10 @@ func TestPrepareFit(t *testing.T) {
 		t.Fatal(err)
 	}
 	var arg *ArgError
+	dir := t.TempDir()
+	if err := CheckFitted(dir, "gmm"); err == nil || errors.As(err, &arg) || !strings.Contains(err.Error(), "has no gmm prior; fit one with") {
+		t.Errorf("CheckFitted of a run without priors: %v, want a (non-usage) error saying how to fit one", err)
+	}
 	if _, err := PrepareFit(bad.Recipes["diffusion"], prior.Config{Kind: "diffusion"}); !errors.As(err, &arg) || !strings.Contains(err.Error(), "steps -3") {
 		t.Errorf("PrepareFit of --steps -3: %v, want a usage error", err)
 	}

@@ -1,6 +1,10 @@
 package vae
 
-import "github.com/latent-vae/latent/prior"
+import (
+	"fmt"
+
+	"github.com/latent-vae/latent/prior"
+)
 
 // FitKind checks what a prior fit's cfg chooses (`latent prior fit`'s
 // --kind, --draws and --draw-temperature) and returns its kind.
@@ -33,4 +37,18 @@ func PrepareFit(recipe prior.Recipe, cfg prior.Config) (prior.Config, error) {
 		cfg.Draws = kind.Draws
 	}
 	return cfg, nil
+}
+
+// CheckFitted checks that kind (`latent prior score`'s --kind) names a
+// prior kind and that the run in runDir has a prior of it fitted, before a
+// backend is opened to score it (Session.ScorePrior).
+func CheckFitted(runDir, kind string) error {
+	if _, ok := prior.Lookup(kind); !ok {
+		return argErrorf("--kind %q: want %s", kind, prior.Either(prior.KindNames()))
+	}
+	if !prior.Fitted(runDir, kind) {
+		return fmt.Errorf("--kind %s: run %s has no %s prior; fit one with `latent prior fit --run %s --kind %s`",
+			kind, runDir, kind, runDir, kind)
+	}
+	return nil
 }

@@ -34,7 +34,7 @@ func runNeighbors(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer, f 
 		return err
 	}
 	set := flagsSet(fs)
-	if err := checkImagePick(set, o.Which); err != nil {
+	if err := checkImagePick(set); err != nil {
 		return err
 	}
 	if !set["index"] && !set["image-label"] {

@@ -106,7 +106,7 @@ func traverseFlags(fs *pflag.FlagSet) func(args []string) (*traverseArgs, error)
 		case !b.Seeded && (set["prior"] || set["prior-steps"]):
 			return nil, usagef("--prior draws a --seed base code; give --seed with it")
 		}
-		if err := checkImagePick(set, *a.which); err != nil {
+		if err := checkImagePick(set); err != nil {
 			return nil, err
 		}
 		if err := vae.CheckFPS(a.fps); err != nil {

@@ -162,6 +162,15 @@ func (r CUDARelease) Wheels(pluginOnly bool) []Wheel {
 	return ws
 }
 
+// DownloadSize is the bytes an install downloads: the sizes of its Wheels.
+func (r CUDARelease) DownloadSize(pluginOnly bool) int64 {
+	var total int64
+	for _, w := range r.Wheels(pluginOnly) {
+		total += w.Size
+	}
+	return total
+}
+
 // stamp names the release installed; InstallCUDA writes it last, inside the
 // folder it places, and a folder whose stamp matches is left alone.
 func (r CUDARelease) stamp(pluginOnly bool) (name, content string) {

@@ -430,3 +430,24 @@ func TestInstallCUDATimeout(t *testing.T) {
 		t.Errorf("with the default timeout, a temporary folder 1 h 59 min old was removed: %v", err)
 	}
 }
+
+// TestDownloadSize: an install downloads the plugin alone with pluginOnly,
+// else the plugin and every library.
+func TestDownloadSize(t *testing.T) {
+	for _, major := range []int{12, 13} {
+		rel, err := CUDAReleaseFor(major)
+		if err != nil {
+			t.Fatal(err)
+		}
+		libraries := int64(0)
+		for _, l := range rel.Libraries {
+			libraries += l.Size
+		}
+		if got := rel.DownloadSize(true); got != rel.Plugin.Size || got <= 0 {
+			t.Errorf("CUDA %d, plugin only: %d bytes, want the plugin's %d", major, got, rel.Plugin.Size)
+		}
+		if got, want := rel.DownloadSize(false), rel.Plugin.Size+libraries; got != want || libraries <= 0 {
+			t.Errorf("CUDA %d: %d bytes, want %d", major, got, want)
+		}
+	}
+}

@@ -149,11 +149,25 @@ type EvalOptions struct {
 	Limit   int
 }
 
+// Check checks the options' values, each error an *ArgError naming its flag.
+func (o EvalOptions) Check() error {
+	switch {
+	case o.K < 0 || o.K > 1_000_000:
+		return argErrorf("--iw %d: want 0 (skip) to 1000000", o.K)
+	case o.Chunk < 1:
+		return argErrorf("--chunk %d: want at least 1", o.Chunk)
+	}
+	return nil
+}
+
 // Evaluate measures the run on test, a split of the data set named set
 // (eval.Evaluate), saying first on the session's Log how long a large K
 // takes (IWEstimate); it returns the evaluation and, when o asks for it,
 // the tighter bound's hint ("" otherwise).
 func (s *Session) Evaluate(set string, test *data.Split, o EvalOptions) (Evaluation, string, error) {
+	if err := o.Check(); err != nil {
+		return Evaluation{}, "", err
+	}
 	model, err := s.EvalModel(o.Batch)
 	if err != nil {
 		return Evaluation{}, "", err

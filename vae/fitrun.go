@@ -16,8 +16,13 @@ import (
 // unless the fit was interrupted after some progress (a
 // *prior.InterruptedError with Done > 0): that one is kept for --resume.
 // It returns the fit's report and the workspace, released, which an error
-// message may name (nil when none was begun).
+// message may name (nil when none was begun). recipe and cfg are checked
+// first (PrepareFit).
 func (s *Session) FitRunPrior(recipe prior.Recipe, cfg prior.Config, stop <-chan struct{}) (string, *prior.Workspace, error) {
+	cfg, err := PrepareFit(recipe, cfg)
+	if err != nil {
+		return "", nil, err
+	}
 	origin, err := prior.OriginOf(s.Run)
 	if err != nil {
 		return "", nil, fmt.Errorf("--run %s: %w", s.Run.Dir, err)

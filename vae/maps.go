@@ -150,9 +150,16 @@ func MapCSV(m *plots.Map) []byte {
 // normal quantiles of ManifoldLo to ManifoldHi (generate.Manifold), as the
 // class label names (required for a conditional run), each image upscaled
 // by scale; the grid is labelled with the z values, which it also returns
-// in increasing order.
+// in increasing order. n and scale are checked (CheckManifold), and that
+// the grid fits in one picture.
 func (s *Session) Manifold(n, scale int, label string) (image.Image, []float64, error) {
 	m := s.Model
+	if err := CheckManifold(n, scale); err != nil {
+		return nil, nil, err
+	}
+	if err := CheckGridSize(n*n, m.Height, m.Width, scale, "--manifold-n and --scale"); err != nil {
+		return nil, nil, err
+	}
 	if d, err := s.Dimensions("--manifold"); err != nil {
 		return nil, nil, err
 	} else if d != 2 {

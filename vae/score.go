@@ -21,9 +21,10 @@ type ScoreOptions struct {
 	// features train, a run folder whose labelled data set gives one, or
 	// "" for the run's data set's own.
 	Features string
-	// Priors are the priors whose samples are scored, a row each (see
-	// ScoredPriors).
+	// Priors are the priors whose samples are scored, a row each; nil:
+	// those Prior names (a --prior value or AllPriors, see ScoredPriors).
 	Priors []string
+	Prior  string
 	// Steps are the sampling steps of a prior that samples in steps.
 	Steps int
 	// N is the samples of each row (at least 2).
@@ -83,11 +84,35 @@ type scorer struct {
 	classes int
 }
 
+// Check checks the options' values, each error an *ArgError naming its
+// flag: N, Temperature, and Prior with Steps unless Prior is AllPriors.
+func (o ScoreOptions) Check() error {
+	if o.N < 2 || o.N > MaxImages {
+		return argErrorf("-n %d: want 2 to %d (scores need at least two samples)", o.N, MaxImages)
+	}
+	if err := CheckTemperature(o.Temperature); err != nil {
+		return err
+	}
+	if o.Prior != AllPriors && o.Prior != "" {
+		return CheckPrior(o.Prior, o.Steps)
+	}
+	return nil
+}
+
 // Score measures the run's samples (o.N codes from each of o.Priors), a
 // perfect prior's samples, its reconstructions of the test split and o.N
 // training images against the test split, in the features of the network
-// o.Features names, with progress on Log.
+// o.Features names, with progress on Log, after checking o.
 func (s *Session) Score(o ScoreOptions) (Report, error) {
+	if err := o.Check(); err != nil {
+		return Report{}, err
+	}
+	var err error
+	if o.Priors == nil {
+		if o.Priors, err = s.ScoredPriors(o.Prior); err != nil {
+			return Report{}, err
+		}
+	}
 	set, err := s.DataSet("", "the run's data set")
 	if err != nil {
 		return Report{}, err

@@ -114,6 +114,7 @@ type Traversal struct {
 	KL      []float64
 	Steps   int
 	Span    float64
+	Index   int // the base image's (Sweep sets it; 0 for a drawn code)
 	h, w, c int // of an image
 }
 

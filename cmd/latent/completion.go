@@ -12,6 +12,7 @@ import (
 	"github.com/latent-vae/latent/generate"
 	"github.com/latent-vae/latent/models"
 	"github.com/latent-vae/latent/prior"
+	"github.com/latent-vae/latent/vae"
 )
 
 // shells are the shells `latent completion` writes a script for.
@@ -59,7 +60,7 @@ func valueCompleters() map[string]completer {
 		"latent prior score --kind":   completeFittedKinds,
 		"likelihood":                  words(models.Bernoulli, models.Gaussian, models.DiscreteLogistic),
 		"model":                       words(models.ModelNames()...),
-		"method":                      words(methodPCA, methodTSNE, methodUMAP),
+		"method":                      words(vae.MapMethods()...),
 		"latent interpolate --method": words(string(generate.MethodSlerp), string(generate.MethodLerp)),
 		"split":                       words("train", "test"),
 		"among":                       words("train", "test"),

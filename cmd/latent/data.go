@@ -33,10 +33,7 @@ func runData(fs *pflag.FlagSet, d *rundir.DataConfig, o *dataOptions, args []str
 	if err != nil {
 		return err
 	}
-	sp := set.Train
-	if o.split == "test" {
-		sp = set.Test
-	}
+	sp, spName := vae.SplitOf(set, o.split)
 	summary := summaryTo(*o.out, stdout, stderr)
 	if o.list {
 		summary = stderr // stdout holds the list
@@ -50,15 +47,15 @@ func runData(fs *pflag.FlagSet, d *rundir.DataConfig, o *dataOptions, args []str
 	if *o.out == "" {
 		return nil
 	}
-	picked := data.AcrossClasses(sp.Labels, min(64, sp.N))
-	if err := writePNG(*o.out, stdout, vae.PreviewGrid(set, sp, picked, o.numbers)); err != nil {
+	img, n := vae.Preview(set, sp, o.numbers)
+	if err := writePNG(*o.out, stdout, img); err != nil {
 		return err
 	}
 	numbers := ""
 	if o.numbers {
 		numbers = ", each captioned index:label"
 	}
-	fmt.Fprintf(summary, "wrote %s: %d %s images, the first of each class in turn%s\n", outName(*o.out), len(picked), splitName(o.split), numbers)
+	fmt.Fprintf(summary, "wrote %s: %d %s images, the first of each class in turn%s\n", outName(*o.out), n, spName, numbers)
 	return nil
 }
 
@@ -71,9 +68,10 @@ type dataOptions struct {
 
 // check validates the options; set holds the flags given.
 func (o *dataOptions) check(set map[string]bool) error {
+	if err := vae.CheckSplit(o.split); err != nil {
+		return err
+	}
 	switch {
-	case o.split != "train" && o.split != "test":
-		return usagef("--split %q: want train or test", o.split)
 	case o.numbers && *o.out == "":
 		return usagef("--numbers captions the grid of -o: give -o grid.png")
 	case o.list && *o.out == stdoutPath:
@@ -85,11 +83,6 @@ func (o *dataOptions) check(set map[string]bool) error {
 		}
 	}
 	return nil
-}
-
-// splitName names a split as the summaries do.
-func splitName(split string) string {
-	return map[string]string{"train": "training", "test": "test"}[split]
 }
 
 // dataFlags defines the flags of `latent data` on fs: the data flags that

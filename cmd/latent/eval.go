@@ -29,19 +29,17 @@ func runEval(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
 	if err := parseEvalFlags(fs, args, f); err != nil {
 		return err
 	}
-	switch {
-	case *k < 0 || *k > 1_000_000:
-		return usagef("--iw %d: want 0 (skip) to 1000000", *k)
-	case *chunk < 1:
-		return usagef("--chunk %d: want at least 1", *chunk)
+	o := vae.EvalOptions{Batch: *f.batch, Chunk: *chunk, K: *k, Seed: *f.seed, Binarize: *binarize,
+		Hint: !*asJSON, Command: evalCommand(f, *binarize), Limit: *f.limit}
+	if err := o.Check(); err != nil {
+		return err
 	}
 	s, set, test, err := openEvalSession(f, stderr)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	out, hint, err := s.Evaluate(set.Name, test, vae.EvalOptions{Batch: *f.batch, Chunk: *chunk, K: *k, Seed: *f.seed, Binarize: *binarize,
-		Hint: !*asJSON, Command: evalCommand(f, *binarize), Limit: *f.limit})
+	out, hint, err := s.Evaluate(set.Name, test, o)
 	if err != nil {
 		return err
 	}

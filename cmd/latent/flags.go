@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 	"github.com/latent-vae/latent/backend"
 	"github.com/latent-vae/latent/eval"
 	"github.com/latent-vae/latent/rundir"
+	"github.com/latent-vae/latent/vae"
 )
 
 // The flags several commands share, each defined once here.
@@ -138,7 +138,7 @@ func parseGenFlags(fs *pflag.FlagSet, args []string, c genCommon) error {
 	if _, err := parseRunOut(fs, args, c.run, c.out, c.formats...); err != nil {
 		return err
 	}
-	return checkScale(*c.scale)
+	return vae.CheckScale(*c.scale)
 }
 
 // evalCommon holds the flags of the commands that measure a run on a data set.
@@ -177,50 +177,6 @@ func parseEvalFlags(fs *pflag.FlagSet, args []string, f evalCommon) error {
 		return usagef("--batch %d: want at least 1", *f.batch)
 	case *f.limit < 0:
 		return usagef("--limit %d: want ≥ 0 (0: all)", *f.limit)
-	}
-	return nil
-}
-
-// checkScale checks --scale.
-func checkScale(scale int) error {
-	if scale < 1 || scale > 64 {
-		return usagef("--scale %d: want 1 to 64", scale)
-	}
-	return nil
-}
-
-// maxGenImages bounds how many images one command decodes.
-const maxGenImages = 1 << 16
-
-// checkCount checks an image count given by flag name.
-func checkCount(name string, n int) error {
-	if n < 1 || n > maxGenImages {
-		return usagef("%s %d: want 1 to %d", name, n, maxGenImages)
-	}
-	return nil
-}
-
-// checkTemperature checks --temperature: latents are float32.
-func checkTemperature(t float64) error {
-	switch {
-	case !(t >= 0):
-		return usagef("--temperature %v: want ≥ 0", t)
-	case t > math.MaxFloat32:
-		return usagef("--temperature %v: want at most %.3g (float32's largest)", t, math.MaxFloat32)
-	}
-	return nil
-}
-
-// maxGridPixels bounds the pixels of one picture a command draws (about
-// 1 GB as RGBA).
-const maxGridPixels = 1 << 28
-
-// checkGridSize refuses a grid of n images of h×w pixels, each scaled by
-// scale, larger than maxGridPixels, naming the flags that set its size.
-func checkGridSize(n, h, w, scale int, flags string) error {
-	if px := float64(n) * float64(h*w) * float64(scale*scale); px > maxGridPixels {
-		return usagef("%s: %d images of %dx%d pixels at scale %d make %.3g pixels, more than the %d one picture may have",
-			flags, n, h, w, scale, px, maxGridPixels)
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 
@@ -12,24 +11,14 @@ import (
 
 // interpOptions are the parsed flags of `latent interpolate`.
 type interpOptions struct {
-	common           genCommon
-	seed             int64
-	temperature      float64
-	fromIndex        int
-	toIndex          int
-	from, to         string
-	fromLabel        string // pick the start by class: the which-th test image of it
-	toLabel          string
-	which            int
-	data             string
-	method           generate.Method
-	frames, fps      int
-	pairs            int
-	loop             bool
-	strip            string
-	label            *string
-	prior            priorFlags // of random endpoints
-	indexed, fromImg bool       // which kind of endpoints was chosen
+	common genCommon
+	opts   vae.InterpolateOptions
+	fps    int
+	loop   bool
+	strip  string
+	label  *string
+	data   *string
+	prior  priorFlags // of random endpoints
 }
 
 // interpolateLong is the help of `latent interpolate` after its synopsis.
@@ -43,9 +32,10 @@ func interpolateCommand(fs *pflag.FlagSet) runFunc {
 	}
 }
 
-// runInterpolate implements `latent interpolate`: a GIF morphing between
-// two latents — random, the encodings of two test images, or of two image
-// files — optionally several pairs side by side and a PNG strip of frames.
+// runInterpolate implements `latent interpolate` (vae.Session.Interpolation):
+// a GIF morphing between two latents — random, the encodings of two test
+// images, or of two image files — optionally several pairs side by side and
+// a PNG strip of frames.
 func runInterpolate(parse func(args []string) (*interpOptions, error), args []string, stdout, stderr io.Writer) error {
 	o, err := parse(args)
 	if err != nil {
@@ -56,27 +46,16 @@ func runInterpolate(parse func(args []string) (*interpOptions, error), args []st
 		return err
 	}
 	defer s.Close()
-	ends, pairLabels, err := s.InterpolationEnds(vae.Endpoints{Pairs: o.pairs, Files: o.fromImg, From: o.from, To: o.to,
-		Indexed: o.indexed, FromIndex: o.fromIndex, ToIndex: o.toIndex, FromLabel: o.fromLabel, ToLabel: o.toLabel, Which: o.which,
-		Data: o.data, Prior: *o.prior.name, PriorSteps: *o.prior.steps, Seed: o.seed, Temperature: o.temperature, Label: *o.label})
+	in, err := s.Interpolation(o.opts)
 	if err != nil {
 		return err
 	}
-	m := s.cfg
-	if err := checkGridSize(o.frames*o.pairs, m.Height, m.Width, *o.common.scale, "--frames, --pairs and --scale"); err != nil {
-		return err
-	}
-	images, err := s.Interpolate(o.method, ends, pairLabels, o.frames)
-	if err != nil {
-		return err
-	}
-	frames := generate.Frames(images, o.pairs, o.frames, m.Height, m.Width, m.Channels, o.pairs, *o.common.scale)
+	frames := in.Animation()
 	if o.strip != "" {
-		strip := generate.Grid(images, o.pairs*o.frames, m.Height, m.Width, m.Channels, o.frames, *o.common.scale)
-		if err := writePNG(o.strip, stdout, strip); err != nil {
+		if err := writePNG(o.strip, stdout, in.Strip()); err != nil {
 			return err
 		}
-		fmt.Fprintf(summaryTo(*o.common.out, stdout, stderr), "wrote %s: %d frames side by side, one row per pair\n", o.strip, o.frames)
+		fmt.Fprintf(summaryTo(*o.common.out, stdout, stderr), "wrote %s: %d frames side by side, one row per pair\n", o.strip, in.Frames)
 	}
 	if o.loop {
 		frames = generate.PingPong(frames)
@@ -86,7 +65,7 @@ func runInterpolate(parse func(args []string) (*interpOptions, error), args []st
 		return err
 	}
 	fmt.Fprintf(summaryTo(*o.common.out, stdout, stderr), "wrote %s: %d frames at %d fps, %d pair(s) by %s, %dx%d pixels\n", outName(*o.common.out),
-		len(frames), o.fps, o.pairs, o.method, frames[0].Bounds().Dx(), frames[0].Bounds().Dy())
+		len(frames), o.fps, in.Pairs, o.opts.Method, frames[0].Bounds().Dx(), frames[0].Bounds().Dy())
 	return nil
 }
 
@@ -94,78 +73,65 @@ func runInterpolate(parse func(args []string) (*interpOptions, error), args []st
 // returns their parser, which checks them and the operands args.
 func interpolateFlags(fs *pflag.FlagSet) func(args []string) (*interpOptions, error) {
 	o := &interpOptions{common: genFlags(fs, "interp.gif")}
-	fs.Int64Var(&o.seed, "seed", 1, "seed of random endpoints (used when no indices or files are given)")
-	fs.Float64Var(&o.temperature, "temperature", 1, "standard deviation of random endpoints")
+	e := &o.opts.Ends
+	fs.Int64Var(&e.Seed, "seed", 1, "seed of random endpoints (used when no indices or files are given)")
+	fs.Float64Var(&e.Temperature, "temperature", 1, "standard deviation of random endpoints")
 	o.prior = addPriorFlags(fs)
-	fs.IntVar(&o.fromIndex, "from-index", 0, "start at the encoding of this test image (with --to-index)")
-	fs.IntVar(&o.toIndex, "to-index", 0, "end at the encoding of this test image (with --from-index)")
-	fs.StringVar(&o.fromLabel, "from-label", "", "start at the encoding of the first test image of this class, a name or label (the n-th with --which)")
-	fs.StringVar(&o.toLabel, "to-label", "", "end at the encoding of the first test image of this class (the n-th with --which)")
-	fs.IntVar(&o.which, "which", 0, "with --from-label or --to-label: use the n-th test image of each class (0: the first); pair k uses the (n+k)-th")
-	fs.StringVar(&o.from, "from", "", "start at the encoding of this image file (with --to)")
-	fs.StringVar(&o.to, "to", "", "end at the encoding of this image file (with --from)")
-	data := runDataFlag(fs, "data set of --from-index, --to-index and the label flags")
+	fs.IntVar(&e.FromIndex, "from-index", 0, "start at the encoding of this test image (with --to-index)")
+	fs.IntVar(&e.ToIndex, "to-index", 0, "end at the encoding of this test image (with --from-index)")
+	fs.StringVar(&e.FromLabel, "from-label", "", "start at the encoding of the first test image of this class, a name or label (the n-th with --which)")
+	fs.StringVar(&e.ToLabel, "to-label", "", "end at the encoding of the first test image of this class (the n-th with --which)")
+	fs.IntVar(&e.Which, "which", 0, "with --from-label or --to-label: use the n-th test image of each class (0: the first); pair k uses the (n+k)-th")
+	fs.StringVar(&e.From, "from", "", "start at the encoding of this image file (with --to)")
+	fs.StringVar(&e.To, "to", "", "end at the encoding of this image file (with --from)")
+	o.data = runDataFlag(fs, "data set of --from-index, --to-index and the label flags")
 	method := fs.String("method", string(generate.MethodSlerp), "interpolation: slerp (great circle) or lerp (straight line)")
-	fs.IntVar(&o.frames, "frames", 16, "frames from one endpoint to the other, both included")
+	fs.IntVar(&o.opts.Frames, "frames", 16, "frames from one endpoint to the other, both included")
 	fs.IntVar(&o.fps, "fps", 12, "frames per second")
 	fs.BoolVar(&o.loop, "loop", false, "play forward then back (f0..fN-1, fN-2..f1)")
-	fs.IntVar(&o.pairs, "pairs", 1, "interpolations side by side; pair k of index endpoints uses I+k and J+k")
+	fs.IntVar(&o.opts.Pairs, "pairs", 1, "interpolations side by side; pair k of index endpoints uses I+k and J+k")
 	fs.StringVar(&o.strip, "strip", "", "also write the frames side by side to this .png file, one row per pair")
 	o.label = labelFlag(fs, "class every frame is decoded as (default: with --from-index, the start image's label)")
 	return func(args []string) (*interpOptions, error) {
 		if err := parseGenFlags(fs, args, o.common); err != nil {
 			return nil, err
 		}
-		o.data = *data
+		e.Data, e.Label, e.Prior, e.PriorSteps, o.opts.Scale = *o.data, *o.label, *o.prior.name, *o.prior.steps, *o.common.scale
 		var err error
-		if o.method, err = generate.ParseMethod(*method); err != nil {
+		if o.opts.Method, err = generate.ParseMethod(*method); err != nil {
 			return nil, usagef("--method: %w", err)
 		}
-		return o, usageErr(o.check(flagsSet(fs)))
+		return o, o.check(flagsSet(fs))
 	}
 }
 
-// check validates the options and records which endpoints were chosen.
+// check records which endpoints the flags given (set) chose and checks
+// that they go together, then the options' values.
 func (o *interpOptions) check(set map[string]bool) error {
-	o.indexed = set["from-index"] || set["to-index"] || set["from-label"] || set["to-label"]
+	e := &o.opts.Ends
+	e.Indexed = set["from-index"] || set["to-index"] || set["from-label"] || set["to-label"]
+	e.Files = set["from"] || set["to"]
 	start := set["from-index"] || set["from-label"]
 	end := set["to-index"] || set["to-label"]
-	o.fromImg = set["from"] || set["to"]
+	if err := vae.CheckFPS(o.fps); err != nil {
+		return err
+	}
 	switch {
-	case o.frames < 2 || o.frames > 1000:
-		return fmt.Errorf("--frames %d: want 2 to 1000", o.frames)
-	case o.fps < 1 || o.fps > generate.MaxFPS:
-		return fmt.Errorf("--fps %d: want 1 to %d", o.fps, generate.MaxFPS)
-	case o.pairs < 1 || o.pairs*o.frames > maxGenImages:
-		return fmt.Errorf("--pairs %d: want at least 1 and at most %d images in all (pairs × frames)", o.pairs, maxGenImages)
-	case o.indexed && o.fromImg:
-		return errors.New("--from-index/--to-index (or --from-label/--to-label) and --from/--to: choose one kind of endpoints")
 	case set["from-index"] && set["from-label"]:
-		return errors.New("--from-index and --from-label both choose the start: give one")
+		return usagef("--from-index and --from-label both choose the start: give one")
 	case set["to-index"] && set["to-label"]:
-		return errors.New("--to-index and --to-label both choose the end: give one")
-	case o.indexed && !(start && end):
-		return errors.New("a start (--from-index or --from-label) and an end (--to-index or --to-label) go together")
+		return usagef("--to-index and --to-label both choose the end: give one")
+	case e.Indexed && !e.Files && !(start && end):
+		return usagef("a start (--from-index or --from-label) and an end (--to-index or --to-label) go together")
 	case set["which"] && !(set["from-label"] || set["to-label"]):
-		return errors.New("--which picks among a class's images: give --from-label or --to-label")
-	case o.which < 0:
-		return fmt.Errorf("--which %d: want ≥ 0", o.which)
-	case o.fromImg && (o.from == "" || o.to == ""):
-		return errors.New("--from and --to go together, each naming an image file")
-	case o.fromImg && o.pairs > 1:
-		return errors.New("--pairs: image-file endpoints make one pair; use random or index endpoints for more")
-	case o.indexed && (o.fromIndex < 0 || o.toIndex < 0):
-		return fmt.Errorf("--from-index %d, --to-index %d: indices must be ≥ 0", o.fromIndex, o.toIndex)
-	case (o.indexed || o.fromImg) && set["seed"]:
-		return errors.New("--seed chooses random endpoints; it cannot go with --from-index or --from")
-	case (o.indexed || o.fromImg) && (set["prior"] || set["prior-steps"]):
-		return errors.New("--prior draws random endpoints; it cannot go with --from-index or --from")
+		return usagef("--which picks among a class's images: give --from-label or --to-label")
+	case (e.Indexed || e.Files) && set["seed"]:
+		return usagef("--seed chooses random endpoints; it cannot go with --from-index or --from")
+	case (e.Indexed || e.Files) && (set["prior"] || set["prior-steps"]):
+		return usagef("--prior draws random endpoints; it cannot go with --from-index or --from")
 	}
-	if err := o.prior.check(); err != nil {
+	if err := o.opts.Check(); err != nil {
 		return err
 	}
-	if err := checkSideOut("--strip", o.strip, formatPNG); err != nil {
-		return err
-	}
-	return checkTemperature(o.temperature)
+	return checkSideOut("--strip", o.strip, formatPNG)
 }

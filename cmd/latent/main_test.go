@@ -275,8 +275,8 @@ func TestCompletion(t *testing.T) {
 		{"latent data fetch ", data.Fetchable(), nil},
 		{"latent train --likelihood ", []string{models.Bernoulli, models.Gaussian, models.DiscreteLogistic}, nil},
 		{"latent train --model ", []string{models.Conv, models.ResNet, models.Ladder}, nil},
-		{"latent map --method ", []string{methodPCA, methodTSNE, methodUMAP}, nil},
-		{"latent interpolate --method ", []string{string(generate.MethodSlerp), string(generate.MethodLerp)}, []string{methodPCA}},
+		{"latent map --method ", vae.MapMethods(), nil},
+		{"latent interpolate --method ", []string{string(generate.MethodSlerp), string(generate.MethodLerp)}, []string{vae.MapPCA}},
 		{"latent sample --run " + runs + "/", []string{fitted, filepath.Join(runs, "notarun") + "/"}, nil},
 	}
 	bin := t.TempDir()

@@ -22,22 +22,6 @@ type mapArgs struct {
 	format   string
 }
 
-// Projections of `latent map`.
-const (
-	methodPCA  = vae.MapPCA
-	methodTSNE = vae.MapTSNE
-	methodUMAP = vae.MapUMAP
-)
-
-// checkMethod checks a --method flag's value.
-func checkMethod(method string) error {
-	switch method {
-	case methodPCA, methodTSNE, methodUMAP:
-		return nil
-	}
-	return usagef("--method %q: want pca, tsne or umap", method)
-}
-
 // formatCSV is map's table of coordinates.
 const formatCSV = "csv"
 
@@ -98,7 +82,7 @@ func mapFlags(fs *pflag.FlagSet) *mapArgs {
 	return &mapArgs{
 		eval:     evalFlags(fs, false),
 		out:      outFlag(fs, "map.png", "the map, or its coordinates as .csv (with --manifold: the grid, .png only)", append(plots.Formats(), formatCSV)...),
-		method:   fs.String("method", methodPCA, "projection of a latent of more than 2 dimensions: pca (fast, linear), tsne (t-SNE) or umap (UMAP): these two keep neighbours together, so classes separate (t-SNE about 30 s for 10,000 images on 2 cores; fewer with --limit)"),
+		method:   fs.String("method", vae.MapPCA, "projection of a latent of more than 2 dimensions: pca (fast, linear), tsne (t-SNE) or umap (UMAP): these two keep neighbours together, so classes separate (t-SNE about 30 s for 10,000 images on 2 cores; fewer with --limit)"),
 		seed:     fs.Int64("seed", 1, "--method tsne or umap: seed of the initial map (the same seed, the same map)"),
 		manifold: fs.Bool("manifold", false, "decode an N×N grid over a 2-D latent instead (z at Gaussian quantiles 0.05 to 0.95, as in Keras's VAE example)"),
 		cells:    fs.Int("manifold-n", 20, "--manifold: images along each side of the grid (2 to 100)"),
@@ -115,8 +99,8 @@ func (a *mapArgs) parse(fs *pflag.FlagSet, args []string) error {
 	set := flagsSet(fs)
 	formats := append(plots.Formats(), formatCSV)
 	switch {
-	case checkMethod(*a.method) != nil:
-		return checkMethod(*a.method)
+	case vae.CheckMapMethod(*a.method) != nil:
+		return vae.CheckMapMethod(*a.method)
 	case *a.manifold:
 		formats = []string{formatPNG}
 		if set["data"] || set["limit"] || set["method"] {
@@ -125,10 +109,7 @@ func (a *mapArgs) parse(fs *pflag.FlagSet, args []string) error {
 	case set["manifold-n"] || set["scale"]:
 		return usagef("--manifold-n and --scale go with --manifold")
 	}
-	if *a.cells < 2 || *a.cells > 100 {
-		return usagef("--manifold-n %d: want 2 to 100", *a.cells)
-	}
-	if err := checkScale(*a.scale); err != nil {
+	if err := vae.CheckManifold(*a.cells, *a.scale); err != nil {
 		return err
 	}
 	var err error
@@ -137,20 +118,15 @@ func (a *mapArgs) parse(fs *pflag.FlagSet, args []string) error {
 }
 
 // writeManifold writes the images decoded from an n×n grid over the run's
-// 2-D latent, labelled with their z values.
+// 2-D latent (vae.Session.Manifold), labelled with their z values.
 func writeManifold(s *session, a *mapArgs, stdout, stderr io.Writer) error {
-	n := *a.cells
-	if err := checkGridSize(n*n, s.cfg.Height, s.cfg.Width, *a.scale, "--manifold-n and --scale"); err != nil {
-		return err
-	}
-	img, values, err := s.Manifold(n, *a.scale, *a.label)
+	img, values, err := s.Manifold(*a.cells, *a.scale, *a.label)
 	if err != nil {
 		return err
 	}
 	if err := writePNG(*a.out, stdout, img); err != nil {
 		return err
 	}
-	fmt.Fprintf(summaryTo(*a.out, stdout, stderr), "wrote %s: %d×%d images decoded from z1, z2 at the N(0,1) quantiles of %g to %g (%.2f to %.2f), %dx%d pixels\n",
-		outName(*a.out), n, n, vae.ManifoldLo, vae.ManifoldHi, values[0], values[n-1], img.Bounds().Dx(), img.Bounds().Dy())
+	fmt.Fprintf(summaryTo(*a.out, stdout, stderr), "wrote %s: %s\n", outName(*a.out), vae.DescribeManifold(img, values))
 	return nil
 }

@@ -13,28 +13,20 @@ func whichFlag(fs *pflag.FlagSet) *int {
 	return fs.Int("which", 0, "with a label flag: pick the n-th test image of the class (0: the first)")
 }
 
-// checkWhich checks --which.
-func checkWhich(which int) error {
-	if which < 0 {
-		return usagef("--which %d: want ≥ 0", which)
-	}
-	return nil
-}
-
 // imageLabelFlag defines --image-label: what (such as "the query") is the
 // first test image of a class instead of the one --index names.
 func imageLabelFlag(fs *pflag.FlagSet, what string) *string {
 	return fs.String("image-label", "", what+": the first test image of this class, a name or label (the n-th with --which), instead of --index")
 }
 
-// checkImagePick checks --image-label, --index and --which of the flags
-// given (set).
-func checkImagePick(set map[string]bool, which int) error {
+// checkImagePick checks that --image-label, --index and --which of the
+// flags given (set) go together; their values are the options' to check.
+func checkImagePick(set map[string]bool) error {
 	switch {
 	case set["image-label"] && set["index"]:
 		return usagef("--index and --image-label both choose the image: give one")
 	case set["which"] && !set["image-label"]:
 		return usagef("--which picks among a class's images: give --image-label")
 	}
-	return checkWhich(which)
+	return nil
 }

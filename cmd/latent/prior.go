@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"slices"
 	"strings"
 	"syscall"
 
@@ -27,6 +26,7 @@ type priorFitFlags struct {
 	seed               *int64
 	kinds              *prior.FitFlags
 	recipe             prior.Recipe // --kind's, once checked
+	cfg                prior.Config // once checked
 }
 
 // definePriorFit defines `latent prior fit`'s flags on fs: --kind is
@@ -88,8 +88,7 @@ func runPriorFit(fs *pflag.FlagSet, f *priorFitFlags, args []string, stdout, std
 	defer s.Close()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cfg := prior.Config{Kind: *f.kind, Draws: *f.draws, DrawTemperature: *f.drawTemperature, Seed: *f.seed}
-	report, w, err := s.FitRunPrior(f.recipe, cfg, ctx.Done())
+	report, w, err := s.FitRunPrior(f.recipe, f.cfg, ctx.Done())
 	var interrupted *prior.InterruptedError
 	switch {
 	case errors.As(err, &interrupted) && interrupted.Done > 0:
@@ -106,32 +105,22 @@ func runPriorFit(fs *pflag.FlagSet, f *priorFitFlags, args []string, stdout, std
 	return nil
 }
 
-// check checks the flags' values; set holds the flags given.
+// check checks the flags' values and sets f.cfg; set holds the flags given.
 func (f *priorFitFlags) check(set map[string]bool) error {
-	kind, ok := prior.Lookup(*f.kind)
-	switch {
-	case *f.run == "":
+	if *f.run == "" {
 		return usagef("--run: a run folder is required")
-	case *f.kind == "":
-		return usagef("--kind: the prior to fit is required: %s", prior.Either(prior.KindNames()))
-	case !ok:
-		return usagef("--kind %q: want %s", *f.kind, prior.Either(prior.KindNames()))
-	case *f.draws < 0:
-		return usagef("--draws %d: want ≥ 1 (0: the default)", *f.draws)
-	case !(*f.drawTemperature >= 0 && *f.drawTemperature <= 1):
-		return usagef("--draw-temperature %g: want a value in [0, 1]", *f.drawTemperature)
+	}
+	f.cfg = prior.Config{Kind: *f.kind, Draws: *f.draws, DrawTemperature: *f.drawTemperature, Seed: *f.seed}
+	kind, err := vae.FitKind(f.cfg)
+	if err != nil {
+		return err
 	}
 	if name, owner := f.kinds.Foreign(kind.Name, set); name != "" {
 		return usagef("--%s is a %s prior's flag; --kind %s does not take it", name, owner, kind.Name)
 	}
 	f.recipe = f.kinds.Recipes[kind.Name]
-	if err := f.recipe.Check(); err != nil {
-		return usageErr(err)
-	}
-	if *f.draws == 0 {
-		*f.draws = kind.Draws
-	}
-	return nil
+	f.cfg, err = vae.PrepareFit(f.recipe, f.cfg)
+	return err
 }
 
 // priorFlags are the flags of a command that draws random latents.
@@ -153,12 +142,4 @@ func addPriorFlags(fs *pflag.FlagSet) priorFlags {
 func bestFirst() string { return strings.Join(prior.Kinds(), ", else ") }
 
 // check checks the flags' values.
-func (p priorFlags) check() error {
-	if !slices.Contains(prior.Names(), *p.name) {
-		return usagef("--prior %q: want %s", *p.name, prior.Either(prior.Names()))
-	}
-	if *p.steps < 1 || *p.steps > 10000 {
-		return usagef("--prior-steps %d: want 1 to 10000", *p.steps)
-	}
-	return nil
-}
+func (p priorFlags) check() error { return vae.CheckPrior(*p.name, *p.steps) }

@@ -348,8 +348,8 @@ func TestPriorDocumentedDefaults(t *testing.T) {
 		if err := fs.Parse([]string{"--run", "r", "--kind", kind}); err != nil {
 			t.Fatal(err)
 		}
-		if err := f.check(flagsSet(fs)); err != nil || *f.draws != want {
-			t.Errorf("--kind %s: draws %d (%v); want %d", kind, *f.draws, err, want)
+		if err := f.check(flagsSet(fs)); err != nil || f.cfg.Draws != want {
+			t.Errorf("--kind %s: draws %d (%v); want %d", kind, f.cfg.Draws, err, want)
 		}
 	}
 }

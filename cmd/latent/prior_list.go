@@ -67,15 +67,11 @@ func runPriorScore(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
 	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
-	switch _, ok := prior.Lookup(*kind); {
-	case *runDir == "":
+	if *runDir == "" {
 		return usagef("--run: a run folder is required")
-	case !ok:
-		return usagef("--kind %q: want %s", *kind, prior.Either(prior.KindNames()))
 	}
-	if !prior.Fitted(*runDir, *kind) {
-		return fmt.Errorf("--kind %s: run %s has no %s prior; fit one with `latent prior fit --run %s --kind %s`",
-			*kind, *runDir, *kind, *runDir, *kind)
+	if err := vae.CheckFitted(*runDir, *kind); err != nil {
+		return err
 	}
 	s, err := openSession(*runDir, *backend, stderr)
 	if err != nil {

@@ -64,27 +64,17 @@ func runScore(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
 		return usagef("--run: a run folder is required")
 	case *out != "":
 		return usagef("-o: only --train-features writes a file")
-	case *n < 2 || *n > maxGenImages:
-		return usagef("-n %d: want 2 to %d (scores need at least two samples)", *n, maxGenImages)
 	}
-	if err := checkTemperature(*temperature); err != nil {
+	o := vae.ScoreOptions{Features: *featArg, Prior: *priorName, Steps: *priorSteps, N: *n, Seed: *seed, Temperature: *temperature}
+	if err := o.Check(); err != nil {
 		return err
-	}
-	if *priorName != vae.AllPriors {
-		if err := (priorFlags{name: priorName, steps: priorSteps}).check(); err != nil {
-			return err
-		}
 	}
 	s, err := openSession(*run, *backendName, stderr)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	priors, err := s.ScoredPriors(*priorName)
-	if err != nil {
-		return err
-	}
-	rows, err := s.Score(vae.ScoreOptions{Features: *featArg, Priors: priors, Steps: *priorSteps, N: *n, Seed: *seed, Temperature: *temperature})
+	rows, err := s.Score(o)
 	if err != nil {
 		return err
 	}

@@ -13,13 +13,14 @@ import (
 	"github.com/latent-vae/latent/eval"
 	"github.com/latent-vae/latent/generate"
 	"github.com/latent-vae/latent/serve"
+	"github.com/latent-vae/latent/vae"
 )
 
 // serveCommand defines `latent serve`'s flags on fs and returns its body, runServe.
 func serveCommand(fs *pflag.FlagSet) runFunc {
 	f := evalFlags(fs, true)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)")
-	method := fs.String("method", methodPCA, "the map's projection of a latent above 2 dimensions, as latent map's: pca, tsne or umap (seeded by --seed)")
+	method := fs.String("method", vae.MapPCA, "the map's projection of a latent above 2 dimensions, as latent map's: pca, tsne or umap (seeded by --seed)")
 	return func(args []string, stdout, stderr io.Writer) error {
 		return runServe(fs, args, stdout, stderr, f, addr, method)
 	}
@@ -32,7 +33,7 @@ func runServe(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
 	if err := parseEvalFlags(fs, args, f); err != nil {
 		return err
 	}
-	if err := checkMethod(*method); err != nil {
+	if err := vae.CheckMapMethod(*method); err != nil {
 		return err
 	}
 	if _, _, err := net.SplitHostPort(*addr); err != nil {

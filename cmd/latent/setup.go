@@ -120,11 +120,7 @@ func setupCUDA(ctx context.Context, opt pjrtplugin.CUDAOptions, stdout, stderr i
 	if err != nil {
 		return fmt.Errorf("--cuda: %w", err)
 	}
-	var total int64
-	for _, w := range rel.Wheels(opt.PluginOnly) {
-		total += w.Size
-	}
-	if bar := vae.DownloadBar(stderr, total); bar != nil {
+	if bar := vae.DownloadBar(stderr, rel.DownloadSize(opt.PluginOnly)); bar != nil {
 		opt.Progress = bar
 		defer bar.Close()
 	}

@@ -1,0 +1,102 @@
+package vae
+
+import (
+	"fmt"
+	"math"
+)
+
+// Row orders of a traversal (TraverseOptions.Order).
+const (
+	OrderKL  = "kl"  // by decreasing mean KL
+	OrderDim = "dim" // z1 first
+)
+
+// TraverseOptions are what `latent traverse` draws: every dimension swept
+// over Steps values from −Span to +Span around the code Base chooses, the
+// rows in Order, the grid upscaled by Scale. Base.ByKL is set from Order.
+type TraverseOptions struct {
+	Base  TraverseBase
+	Steps int
+	Span  float64
+	Order string
+	Scale int
+}
+
+// Check checks the options' values, each error an *ArgError naming its flag.
+func (o TraverseOptions) Check() error {
+	switch {
+	case o.Steps < 2 || o.Steps > 1000:
+		return argErrorf("--steps %d: want 2 to 1000", o.Steps)
+	case !(o.Span > 0) || math.IsInf(o.Span, 0):
+		return argErrorf("--range %v: want a finite value > 0", o.Span)
+	case o.Base.Index < 0:
+		return argErrorf("--index %d: want ≥ 0", o.Base.Index)
+	case o.Base.Which < 0:
+		return argErrorf("--which %d: want ≥ 0", o.Base.Which)
+	case o.Order != OrderKL && o.Order != OrderDim:
+		return argErrorf("--order %q: want kl or dim", o.Order)
+	}
+	if err := CheckScale(o.Scale); err != nil {
+		return err
+	}
+	if err := CheckPrior(o.Base.Prior, o.Base.PriorSteps); err != nil {
+		return err
+	}
+	return CheckTemperature(o.Base.Temperature)
+}
+
+// Sweep returns the traversal o describes (TraverseStats, then Traverse),
+// decoded as o.Base.Label, else as the base image's label, after checking
+// o, that the run's latent has dimensions to sweep and that the grid fits
+// in one picture. Its Index is the base image's.
+func (s *Session) Sweep(o TraverseOptions) (*Traversal, error) {
+	if err := o.Check(); err != nil {
+		return nil, err
+	}
+	m := s.Model
+	if _, err := s.Dimensions("traverse"); err != nil {
+		return nil, err
+	}
+	if m.Latent*o.Steps > MaxImages {
+		return nil, argErrorf("--steps %d: %d latent dimensions × steps exceeds %d images", o.Steps, m.Latent, MaxImages)
+	}
+	label, haveLabel, err := s.Label(o.Base.Label)
+	if err != nil {
+		return nil, err
+	}
+	if m.Conditional() && !haveLabel && o.Base.Seeded {
+		return nil, s.NeedLabel("the sweep")
+	}
+	base := o.Base
+	base.ByKL = o.Order == OrderKL
+	st, err := s.TraverseStats(base)
+	if err != nil {
+		return nil, err
+	}
+	if !haveLabel {
+		label = st.Label // the base image's, which an unconditional model ignores
+	}
+	if err := CheckGridSize(m.Latent*o.Steps, m.Height, m.Width, o.Scale, "--steps and --scale"); err != nil {
+		return nil, err
+	}
+	t, err := s.Traverse(st, label, o.Steps, o.Span, base.ByKL)
+	if err != nil {
+		return nil, err
+	}
+	t.Index = st.Index
+	return t, nil
+}
+
+// Describe says what t shows, as `latent traverse` reports it: the sweep,
+// its base code and the rows' order.
+func (o TraverseOptions) Describe(t *Traversal) string {
+	base := fmt.Sprintf("test image %d's code", t.Index)
+	if o.Base.Seeded {
+		base = fmt.Sprintf("a code drawn with seed %d at temperature %g", o.Base.Seed, o.Base.Temperature)
+	}
+	order := fmt.Sprintf("decreasing KL (mean over up to %d test images)", TraverseKLImages)
+	if o.Order == OrderDim {
+		order = "dimension"
+	}
+	return fmt.Sprintf("%d dimensions × %d steps over ±%g around %s, rows by %s", len(t.Order), o.Steps, o.Span, base, order)
+}

@@ -67,6 +67,9 @@ type Config struct {
 	Kind    string `json:"kind"`
 	Latent  int    `json:"latent"`            // dimensions of the code
 	Classes int    `json:"classes,omitempty"` // > 0: conditional on the label
+	// Codes is the codebook size K of a discrete code (a grid of Latent
+	// indices in 0 … K−1); 0 for a continuous one.
+	Codes int `json:"codes,omitempty"`
 	// Model is the run's model kind (models.Config.Model; "" is conv).
 	Model string `json:"model,omitempty"`
 	// RunStep is the step of the run's checkpoint whose encoder drew the
@@ -88,6 +91,8 @@ type Config struct {
 	// Components is the number of Gaussians of a mixture (per class).
 	Components int              `json:"components,omitempty"`
 	Diffusion  *DiffusionConfig `json:"diffusion,omitempty"`
+	// Transformer is the transformer prior's network and recipe.
+	Transformer *TransformerRecipe `json:"transformer,omitempty"`
 }
 
 // Dir is the folder of a run's prior of kind.

@@ -116,7 +116,7 @@ var registry []Kind
 // register adds k to the kinds; a name or flag registered twice is a
 // programming error, and panics.
 func register(k Kind) {
-	if k.Name == "" || k.Name == Normal || k.Name == Auto || slices.ContainsFunc(registry, func(o Kind) bool { return o.Name == k.Name }) {
+	if k.Name == "" || k.Name == Normal || k.Name == Uniform || k.Name == Auto || slices.ContainsFunc(registry, func(o Kind) bool { return o.Name == k.Name }) {
 		panic(fmt.Sprintf("prior: kind %q registered twice or reserved", k.Name))
 	}
 	registry = append(registry, k)

@@ -42,7 +42,7 @@ func TestRegistry(t *testing.T) {
 		len(kinds) != len(names) || slices.Index(kinds, KindDiffusion) > slices.Index(kinds, KindGMM) {
 		t.Errorf("Kinds() = %v: want every kind, best (highest rank) first, diffusion before gmm", kinds)
 	}
-	if got := Names(); !slices.Equal(got[:2], []string{Auto, Normal}) || !slices.Equal(got[2:], KindNames()) {
+	if got := Names(); !slices.Equal(got[:3], []string{Auto, Normal, Uniform}) || !slices.Equal(got[3:], KindNames()) {
 		t.Errorf("Names() = %v", got)
 	}
 	fs := flag.NewFlagSet("", flag.ContinueOnError)

@@ -219,11 +219,12 @@ func (v sharedValue) Type() string {
 }
 
 // Foreign returns the first flag in set (the flags given) that kind does
-// not define, with a kind that does; "" when there is none.
+// not define, with the kinds that do ("diffusion or transformer"); ""
+// when there is none.
 func (f *FitFlags) Foreign(kind string, set map[string]bool) (flagName, owner string) {
 	for _, name := range f.order {
 		if set[name] && !slices.Contains(f.owners[name], kind) {
-			return name, f.owners[name][0]
+			return name, Either(f.owners[name])
 		}
 	}
 	return "", ""

@@ -59,6 +59,7 @@ func runInterpolate(parse func(args []string) (*interpOptions, error), args []st
 		return err
 	}
 	defer s.Close()
+	s.TopK = *o.prior.topK
 	ends, pairLabels, err := interpEndpoints(s, o)
 	if err != nil {
 		return err
@@ -168,7 +169,7 @@ func (o *interpOptions) check(set map[string]bool) error {
 		return fmt.Errorf("--from-index %d, --to-index %d: indices must be ≥ 0", o.fromIndex, o.toIndex)
 	case (o.indexed || o.fromImg) && set["seed"]:
 		return errors.New("--seed chooses random endpoints; it cannot go with --from-index or --from")
-	case (o.indexed || o.fromImg) && (set["prior"] || set["prior-steps"]):
+	case (o.indexed || o.fromImg) && (set["prior"] || set["prior-steps"] || set["top-k"]):
 		return errors.New("--prior draws random endpoints; it cannot go with --from-index or --from")
 	}
 	if err := o.prior.check(); err != nil {

@@ -58,6 +58,7 @@ func runSample(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
 		return err
 	}
 	defer s.Close()
+	s.TopK = *pf.topK
 	label, haveLabel, err := s.Label(*labelArg)
 	if err != nil {
 		return err

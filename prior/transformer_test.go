@@ -2,6 +2,7 @@ package prior
 
 import (
 	"errors"
+	"flag"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // graph ops read best unqualified
 	"github.com/gomlx/gomlx/pkg/core/tensors"
@@ -313,5 +315,76 @@ func TestFitTransformer(t *testing.T) {
 	}
 	if got, want := UniformLogProb(49, 512), -49*math.Log(512); !(math.Abs(got-want) <= 1e-9) {
 		t.Errorf("UniformLogProb(49, 512) = %v, want %v", got, want)
+	}
+}
+
+// TestTransformerKindFitsThroughItsRecipe fits the transformer kind as
+// `latent prior fit --kind transformer` does: its flags' recipe, a
+// workspace, Ready, Fit and Commit; then resumes it to more steps. A run
+// without a codebook and a resume to no more steps are refused by Ready.
+func TestTransformerKindFitsThroughItsRecipe(t *testing.T) {
+	b := testenv.XLA(t)
+	runDir := t.TempDir()
+	const k, cells = 5, 4
+	rng := rand.New(rand.NewPCG(6, 7))
+	codes := Codes{Z: make([]float64, 200*cells)}
+	g := make([]int32, cells)
+	for i := range 200 {
+		fillRule(g, int32(rng.IntN(k)), 0, k)
+		for j, v := range g {
+			codes.Z[i*cells+j] = float64(v)
+		}
+	}
+	fit := func(steps string, resume bool) (string, error) {
+		fs := flag.NewFlagSet("", flag.ContinueOnError)
+		kinds := DefineFitFlags(fs)
+		args := []string{"-steps", steps, "-width", "16", "-layers", "1", "-heads", "2", "-batch", "16"}
+		if resume {
+			args = append(args, "-resume")
+		}
+		if err := fs.Parse(args); err != nil {
+			t.Fatal(err)
+		}
+		recipe := kinds.Recipes[KindTransformer]
+		if err := recipe.Check(); err != nil {
+			t.Fatal(err)
+		}
+		w, err := Begin(runDir, KindTransformer, recipe.Resume())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Release()
+		cfg := Config{Kind: KindTransformer, Latent: cells, Codes: k, Seed: 1, Draws: 1}
+		if err := recipe.Ready(w, Config{Kind: KindTransformer, Latent: cells}, nil); err == nil || !strings.Contains(err.Error(), "needs a grid of indices into a codebook") {
+			t.Errorf("Ready without a codebook: %v; want a refusal", err)
+		}
+		if err := recipe.Ready(w, cfg, nil); err != nil {
+			w.Abandon()
+			return "", err
+		}
+		report, err := recipe.Fit(Job{Backend: b.Backend, Workspace: w, Config: cfg, Training: codes, HeldOut: codes, Start: time.Now()})
+		if err != nil {
+			w.Abandon()
+			return "", err
+		}
+		return report, w.Commit()
+	}
+	report, err := fit("60", false)
+	if err != nil || !strings.Contains(report, "fitted a transformer prior (width 16, 1 layers, 2 heads, 60 steps) to 200 grids of 5 codes") {
+		t.Fatalf("fit: %q, %v", report, err)
+	}
+	if _, err := fit("60", true); err == nil || !strings.Contains(err.Error(), "has done 60 steps already") {
+		t.Errorf("a resume to the steps done: %v; want it refused", err)
+	}
+	report, err = fit("80", true)
+	if err != nil || !strings.Contains(report, "80 steps, resumed at step 60") {
+		t.Fatalf("resumed fit: %q, %v", report, err)
+	}
+	saved, err := Read(runDir, KindTransformer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if saved.Ckpt.Step != 80 || !slices.Contains(Available(runDir), KindTransformer) {
+		t.Fatalf("the fitted prior: step %d, priors %v; want step 80, the transformer available", saved.Ckpt.Step, Available(runDir))
 	}
 }

@@ -3,6 +3,7 @@ package vae
 import (
 	"errors"
 	"io"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -153,5 +154,33 @@ func TestBaselineName(t *testing.T) {
 		if !errors.As(err, &arg) || !strings.Contains(err.Error(), "--prior uniform: the uniform prior is over a codebook's indices, and the run's latent is 4 latent dimensions") {
 			t.Errorf("--prior uniform on a Gaussian run: %v; want an *ArgError naming the latent", err)
 		}
+	}
+}
+
+// TestPriorLogProbUniform: under a grid run's uniform prior (--prior
+// uniform or normal) every grid has log-probability −cells·log K; a
+// Gaussian run has no such log-probability, and says so in one line.
+func TestPriorLogProbUniform(t *testing.T) {
+	s := gridSession(t)
+	s.Run = &rundir.Run{Dir: t.TempDir()}
+	cells := testrun.GridSide * testrun.GridSide
+	want := -float64(cells) * math.Log(testrun.GridCodes)
+	for _, name := range []string{prior.Uniform, prior.Normal} {
+		logp, used, err := s.PriorLogProb(name, make([]float32, 3*cells), nil)
+		if err != nil || used != prior.Uniform || len(logp) != 3 {
+			t.Fatalf("--prior %s: %v, %q, %v; want 3 values of the uniform prior", name, logp, used, err)
+		}
+		for _, v := range logp {
+			if !(math.Abs(v-want) <= 1e-9) {
+				t.Errorf("--prior %s: log p %v, want %v", name, v, want)
+			}
+		}
+	}
+	if _, _, err := s.PriorLogProb(prior.Uniform, make([]float32, cells+1), nil); err == nil || !strings.Contains(err.Error(), "not whole grids of 16 cells") {
+		t.Errorf("a partial grid: %v; want it refused", err)
+	}
+	g := &Session{Model: testrun.TinyConfig(), Log: io.Discard}
+	if _, _, err := g.PriorLogProb(prior.Normal, make([]float32, 4), nil); err == nil || !strings.Contains(err.Error(), "needs a discrete latent, and the run's latent is 4 latent dimensions") {
+		t.Errorf("a Gaussian run: %v; want a refusal naming its latent", err)
 	}
 }

@@ -162,7 +162,8 @@ type FitFlags struct {
 
 // DefineFitFlags defines every kind's own flags on fs. A flag that kinds
 // share (--steps, --lr) is defined once: its value sets each kind's, its
-// default is the first kind's and its help joins theirs, so a kind's
+// default is the first kind's and its help joins theirs (with a later
+// kind's own default), so a kind's
 // recipe keeps its own default when the flag is not given.
 func DefineFitFlags(fs *flag.FlagSet) *FitFlags {
 	f := &FitFlags{Recipes: map[string]Recipe{}, owners: map[string][]string{}}
@@ -172,7 +173,10 @@ func DefineFitFlags(fs *flag.FlagSet) *FitFlags {
 		own.VisitAll(func(fl *flag.Flag) {
 			if shared := fs.Lookup(fl.Name); shared != nil {
 				shared.Value = sharedValue{shared.Value, fl.Value}
-				shared.Usage += "; " + fl.Usage + " (default " + fl.DefValue + ")"
+				shared.Usage += "; " + fl.Usage
+				if fl.DefValue != shared.DefValue {
+					shared.Usage += fmt.Sprintf(" (%s's default: %s)", k.Name, fl.DefValue)
+				}
 			} else {
 				fs.Var(fl.Value, fl.Name, fl.Usage)
 				f.order = append(f.order, fl.Name)

@@ -239,12 +239,13 @@ type TransformerRecipe struct {
 
 // DefaultTransformer is the recipe `latent prior fit --kind transformer`
 // uses unless told otherwise, sized for a 7×7 grid of 512 codes on 2 CPU
-// cores (the issue asks for a fit of at most 10 minutes): about 5 GFLOP a
-// step (2 blocks of width 128 over 32 grids of 49 cells, forward and
-// backward), so 2,000 steps take minutes. It is an estimate, not yet
-// measured on a trained VQ run's codes: tune it there (docs/numbers.md).
+// cores (the issue asks for a fit of at most 10 minutes). A step of 32
+// such grids took 0.73 s at width 64 and 1.7 s at width 128 on the shared
+// 2-core machine under a load of 4 to 8 (random codes; less on an idle
+// one), so width 64 and 2,000 steps. Not yet tuned on a trained VQ run's
+// codes: do that there (docs/numbers.md).
 func DefaultTransformer() TransformerRecipe {
-	return TransformerRecipe{Width: 128, Layers: 2, Heads: 4, Steps: 2000, BatchSize: 32, LR: 1e-3, EMA: 0.995}
+	return TransformerRecipe{Width: 64, Layers: 2, Heads: 4, Steps: 2000, BatchSize: 32, LR: 1e-3, EMA: 0.995}
 }
 
 // Validate reports the first field out of range.

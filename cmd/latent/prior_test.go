@@ -107,7 +107,7 @@ func TestPriorFitFlags(t *testing.T) {
 		{[]string{"--kind", "gmm", "--steps", "10"}, "--steps is a diffusion or transformer prior's flag; --kind gmm does not take it"},
 		{[]string{"--kind", "diffusion", "--layers", "2"}, "--layers is a transformer prior's flag; --kind diffusion does not take it"},
 		{[]string{"--kind", "transformer"}, "--kind transformer: a transformer prior fits discrete codes (indices into a codebook), and the run's latent is"},
-		{[]string{"--kind", "transformer", "--heads", "3"}, "transformer flags: width 128: want a multiple of the 3 heads"},
+		{[]string{"--kind", "transformer", "--width", "10", "--heads", "3"}, "transformer flags: width 10: want a multiple of the 3 heads"},
 		{[]string{"--kind", "diffusion", "--components", "3"}, "--components is a gmm prior's flag"},
 		{[]string{"--kind", "gmm", "--components", "0"}, "--components 0: want ≥ 1"},
 		{[]string{"--kind", "diffusion", "--lr", "0"}, "learning rate 0"},

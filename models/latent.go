@@ -45,6 +45,24 @@ type LatentKind interface {
 	LogRatio(g Group) *Node
 }
 
+// Discrete is a latent kind whose code is a grid of indices into a
+// codebook: it says the codebook's size, which a prior over the grid
+// (prior's transformer) draws each cell's index from.
+type Discrete interface {
+	LatentKind
+	// Codebook is K, the codes each cell's index chooses among (0 … K−1).
+	Codebook() int
+}
+
+// Codebook is the codebook size K of a discrete kind (Discrete), 0 for a
+// continuous one.
+func Codebook(k LatentKind) int {
+	if d, ok := k.(Discrete); ok && !Continuous(k) {
+		return d.Codebook()
+	}
+	return 0
+}
+
 // Continuous reports whether k's codes are vectors of real numbers: then
 // priors are fitted to them, maps project them, interpolation is linear in
 // them and each value is a dimension that a traversal or a slider moves.

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"flag"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -26,6 +27,9 @@ type Sampler interface {
 type OpenOptions struct {
 	Batch int // codes per compiled batch, for a kind that compiles one
 	Steps int // sampling steps, for a kind that samples in steps
+	// TopK keeps, for a kind that draws each code from a categorical
+	// distribution, only the TopK most likely codes (0: every code).
+	TopK int
 }
 
 // Kind is one kind of prior: its name (the --kind and --prior value), how
@@ -43,8 +47,10 @@ type Kind struct {
 	// Draws is the posterior draws per training image a fit takes unless
 	// --draws says otherwise.
 	Draws int
-	// Flags defines the kind's own flags of `latent prior fit` on fs (each
-	// name taken by no other kind) and returns the recipe they set.
+	// Flags defines the kind's own flags of `latent prior fit` on fs and
+	// returns the recipe they set. A name another kind defines too (--steps)
+	// is one flag that sets both kinds' values, each kind keeping its own
+	// default (DefineFitFlags).
 	Flags func(fs *flag.FlagSet) Recipe
 	// Open returns a sampler of a saved prior of this kind, compiled on b
 	// where it needs a graph.
@@ -115,7 +121,7 @@ var registry []Kind
 // register adds k to the kinds; a name or flag registered twice is a
 // programming error, and panics.
 func register(k Kind) {
-	if k.Name == "" || k.Name == Normal || k.Name == Auto || slices.ContainsFunc(registry, func(o Kind) bool { return o.Name == k.Name }) {
+	if k.Name == "" || k.Name == Normal || k.Name == Uniform || k.Name == Auto || slices.ContainsFunc(registry, func(o Kind) bool { return o.Name == k.Name }) {
 		panic(fmt.Sprintf("prior: kind %q registered twice or reserved", k.Name))
 	}
 	registry = append(registry, k)
@@ -152,36 +158,82 @@ func Either(names []string) string {
 }
 
 // FitFlags are the kinds' flags of `latent prior fit`, defined on one flag
-// set: each kind's recipe, and which kind defined each flag.
+// set: each kind's recipe, and which kinds defined each flag.
 type FitFlags struct {
-	Recipes map[string]Recipe // by kind
-	owner   map[string]string // flag name → kind
-	order   []string          // flag names, as defined
+	Recipes map[string]Recipe   // by kind
+	owners  map[string][]string // flag name → the kinds that define it
+	order   []string            // flag names, as defined
 }
 
-// DefineFitFlags defines every kind's own flags on fs.
+// DefineFitFlags defines every kind's own flags on fs. A flag that kinds
+// share (--steps, --lr) is defined once: its value sets each kind's, its
+// default is the first kind's and its help joins theirs (with a later
+// kind's own default), so a kind's
+// recipe keeps its own default when the flag is not given.
 func DefineFitFlags(fs *flag.FlagSet) *FitFlags {
-	f := &FitFlags{Recipes: map[string]Recipe{}, owner: map[string]string{}}
+	f := &FitFlags{Recipes: map[string]Recipe{}, owners: map[string][]string{}}
 	for _, k := range registry {
-		before := map[string]bool{}
-		fs.VisitAll(func(fl *flag.Flag) { before[fl.Name] = true })
-		f.Recipes[k.Name] = k.Flags(fs)
-		fs.VisitAll(func(fl *flag.Flag) {
-			if !before[fl.Name] {
-				f.owner[fl.Name] = k.Name
+		own := flag.NewFlagSet(k.Name, flag.ContinueOnError)
+		f.Recipes[k.Name] = k.Flags(own)
+		own.VisitAll(func(fl *flag.Flag) {
+			if shared := fs.Lookup(fl.Name); shared != nil {
+				shared.Value = sharedValue{shared.Value, fl.Value}
+				shared.Usage += "; " + fl.Usage
+				if fl.DefValue != shared.DefValue {
+					shared.Usage += fmt.Sprintf(" (%s's default: %s)", k.Name, fl.DefValue)
+				}
+			} else {
+				fs.Var(fl.Value, fl.Name, fl.Usage)
 				f.order = append(f.order, fl.Name)
 			}
+			f.owners[fl.Name] = append(f.owners[fl.Name], k.Name)
 		})
 	}
 	return f
 }
 
-// Foreign returns the first flag in set (the flags given) that another
-// kind than kind defines, with that kind; "" when there is none.
+// sharedValue is a flag that two kinds define: Set sets both, and it reads
+// as the first.
+type sharedValue struct{ first, second flag.Value }
+
+// String is the first kind's value.
+func (v sharedValue) String() string {
+	if v.first == nil { // the zero value flag.isZeroValue makes
+		return ""
+	}
+	return v.first.String()
+}
+
+// Set sets both kinds' values.
+func (v sharedValue) Set(s string) error {
+	if err := v.first.Set(s); err != nil {
+		return err
+	}
+	return v.second.Set(s)
+}
+
+// IsBoolFlag reports whether the flag is a boolean one (--resume), which
+// takes no value.
+func (v sharedValue) IsBoolFlag() bool {
+	b, ok := v.first.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
+}
+
+// Type names the flag's type as pflag names a Go flag's ("int", "float64").
+func (v sharedValue) Type() string {
+	if t, ok := v.first.(interface{ Type() string }); ok {
+		return t.Type()
+	}
+	return strings.TrimSuffix(reflect.TypeOf(v.first).Elem().Name(), "Value")
+}
+
+// Foreign returns the first flag in set (the flags given) that kind does
+// not define, with the kinds that do ("diffusion or transformer"); ""
+// when there is none.
 func (f *FitFlags) Foreign(kind string, set map[string]bool) (flagName, owner string) {
 	for _, name := range f.order {
-		if set[name] && f.owner[name] != kind {
-			return name, f.owner[name]
+		if set[name] && !slices.Contains(f.owners[name], kind) {
+			return name, Either(f.owners[name])
 		}
 	}
 	return "", ""
@@ -219,7 +271,7 @@ func (j Job) progress(what string, steps int64) func(done, total int64, loss flo
 func (f *FitFlags) Of(kind string) []string {
 	var out []string
 	for _, name := range f.order {
-		if f.owner[name] == kind {
+		if slices.Contains(f.owners[name], kind) {
 			out = append(out, name)
 		}
 	}

@@ -42,7 +42,7 @@ func TestRegistry(t *testing.T) {
 		len(kinds) != len(names) || slices.Index(kinds, KindDiffusion) > slices.Index(kinds, KindGMM) {
 		t.Errorf("Kinds() = %v: want every kind, best (highest rank) first, diffusion before gmm", kinds)
 	}
-	if got := Names(); !slices.Equal(got[:2], []string{Auto, Normal}) || !slices.Equal(got[2:], KindNames()) {
+	if got := Names(); !slices.Equal(got[:3], []string{Auto, Normal, Uniform}) || !slices.Equal(got[3:], KindNames()) {
 		t.Errorf("Names() = %v", got)
 	}
 	fs := flag.NewFlagSet("", flag.ContinueOnError)
@@ -56,16 +56,22 @@ func TestRegistry(t *testing.T) {
 				t.Errorf("--%s of %s is taken as %s's", name, k.Name, owner)
 			}
 			for _, other := range Registered() {
-				if other.Name != k.Name {
-					if flagName, owner := f.Foreign(other.Name, map[string]bool{name: true}); flagName != name || owner != k.Name {
-						t.Errorf("--kind %s --%s: refused as %q of %q, want %s's flag", other.Name, name, flagName, owner, k.Name)
-					}
+				shared := slices.Contains(f.Of(other.Name), name)
+				flagName, owner := f.Foreign(other.Name, map[string]bool{name: true})
+				switch {
+				case shared && flagName != "":
+					t.Errorf("--kind %s --%s: refused as %s's, but %s defines it too", other.Name, name, owner, other.Name)
+				case !shared && (flagName != name || owner != Either(definers(f, name))):
+					t.Errorf("--kind %s --%s: refused as %q of %q, want the flag of a kind that defines it", other.Name, name, flagName, owner)
 				}
 			}
 		}
 	}
 	if got := f.Of(KindGMM); !slices.Equal(got, []string{"components"}) {
 		t.Errorf("gmm's flags %v, want [components]", got)
+	}
+	if got := f.Of(KindTransformer); !slices.Contains(got, "steps") || !slices.Contains(got, "layers") || slices.Contains(f.Of(KindDiffusion), "layers") {
+		t.Errorf("transformer's flags %v, diffusion's %v: want --steps shared, --layers the transformer's only", got, f.Of(KindDiffusion))
 	}
 	defer func() {
 		if recover() == nil {
@@ -77,7 +83,7 @@ func TestRegistry(t *testing.T) {
 
 // kindNamers are what names a kind in code: its name as a string, and the
 // identifiers of one kind's API.
-var kindNamers = regexp.MustCompile(`\bprior\.(Kind[A-Z]\w*|Mixtures|FitMixtures|FitDiffusion|FitGaussians|FitGMM|GMM|Diffusion|DiffusionConfig|DefaultDiffusion|NewDiffusion|WarmupSteps)\b`)
+var kindNamers = regexp.MustCompile(`\bprior\.(Kind[A-Z]\w*|Mixtures|FitMixtures|FitDiffusion|FitGaussians|FitGMM|GMM|Diffusion|DiffusionConfig|DefaultDiffusion|NewDiffusion|WarmupSteps|FitTransformer|Transformer|TransformerConfig|TransformerRecipe|DefaultTransformer|NewTransformer)\b`)
 
 // kindNameAllowed are string literals of a kind's name outside prior/ that
 // mean something else.
@@ -138,20 +144,28 @@ type gridStub struct{ models.LatentKind }
 func (gridStub) Code() shapes.Shape { return shapes.Make(dtypes.Int32, 2, 2) }
 func (gridStub) Describe() string   { return "a 2×2 grid of indices into 3 codes" }
 
-// TestCheckLatentRefusesAnotherLatentKind: every registered kind fits the Gaussian
-// latent and refuses a grid of indices in one line naming itself and the
-// latent; a discrete prior kind would refuse the Gaussian one.
+// TestCheckLatentRefusesAnotherLatentKind: every registered continuous kind
+// fits the Gaussian latent and refuses a grid of indices in one line
+// naming itself and the latent; every discrete kind (the transformer) the
+// other way round.
 func TestCheckLatentRefusesAnotherLatentKind(t *testing.T) {
 	gaussian := models.Config{Latent: 4}.Kind()
 	for _, k := range Registered() {
-		if err := k.CheckLatent(gaussian); err != nil {
-			t.Errorf("%s on the Gaussian latent: %v", k.Name, err)
+		fits, refuses, want, what := models.LatentKind(gaussian), models.LatentKind(gridStub{}), "continuous", "a 2×2 grid"
+		if k.Discrete {
+			fits, refuses, want, what = refuses, fits, "discrete", "4 latent dimensions"
 		}
-		err := k.CheckLatent(gridStub{})
+		if err := k.CheckLatent(fits); err != nil {
+			t.Errorf("%s on %s: %v", k.Name, fits.Describe(), err)
+		}
+		err := k.CheckLatent(refuses)
 		if err == nil || strings.Contains(err.Error(), "\n") ||
-			!strings.Contains(err.Error(), "a "+k.Name+" prior fits continuous codes") || !strings.Contains(err.Error(), "a 2×2 grid") {
-			t.Errorf("%s on a grid: %v; want one line naming the kind, continuous codes and the grid", k.Name, err)
+			!strings.Contains(err.Error(), "a "+k.Name+" prior fits "+want+" codes") || !strings.Contains(err.Error(), what) {
+			t.Errorf("%s on %s: %v; want one line naming the kind, %s codes and the latent", k.Name, what, err, want)
 		}
+	}
+	if k, ok := Lookup(KindTransformer); !ok || !k.Discrete {
+		t.Errorf("the transformer kind is not registered as discrete")
 	}
 	discrete := Kind{Name: "pixelcnn", Discrete: true}
 	if err := discrete.CheckLatent(gridStub{}); err != nil {
@@ -160,4 +174,40 @@ func TestCheckLatentRefusesAnotherLatentKind(t *testing.T) {
 	if err := discrete.CheckLatent(gaussian); err == nil || !strings.Contains(err.Error(), "fits discrete codes") {
 		t.Errorf("a discrete kind on the Gaussian latent: %v; want a refusal", err)
 	}
+}
+
+// TestSharedFitFlag: a flag two kinds define (--steps) sets both kinds'
+// recipes when given, and each keeps its own default when not; a shared
+// boolean flag (--resume) takes no value.
+func TestSharedFitFlag(t *testing.T) {
+	for _, tc := range []struct {
+		args                   []string
+		diffusion, transformer int64
+		resume                 bool
+	}{
+		{nil, DefaultDiffusion().Steps, DefaultTransformer().Steps, false},
+		{[]string{"-steps", "7", "-resume"}, 7, 7, true},
+	} {
+		fs := flag.NewFlagSet("", flag.ContinueOnError)
+		f := DefineFitFlags(fs)
+		if err := fs.Parse(tc.args); err != nil {
+			t.Fatal(err)
+		}
+		d, tr := f.Recipes[KindDiffusion].(*diffusionRecipe), f.Recipes[KindTransformer].(*transformerRecipe)
+		if d.cfg.Steps != tc.diffusion || tr.cfg.Steps != tc.transformer || d.Resume() != tc.resume || tr.Resume() != tc.resume {
+			t.Errorf("%q: diffusion %d steps (resume %v), transformer %d (resume %v); want %d, %d, resume %v",
+				tc.args, d.cfg.Steps, d.Resume(), tr.cfg.Steps, tr.Resume(), tc.diffusion, tc.transformer, tc.resume)
+		}
+	}
+}
+
+// definers are the kinds that define the fit flag name, by rank.
+func definers(f *FitFlags, name string) []string {
+	var out []string
+	for _, k := range KindNames() {
+		if slices.Contains(f.Of(k), name) {
+			out = append(out, k)
+		}
+	}
+	return out
 }

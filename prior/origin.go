@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 
 	"github.com/latent-vae/latent/checkpoints"
+	"github.com/latent-vae/latent/models"
 	"github.com/latent-vae/latent/rundir"
 )
 
@@ -23,6 +24,7 @@ type Origin struct {
 	Model   string // the run's model kind (models.Config.Model; "" is conv)
 	Latent  int    // dimensions of the code
 	Classes int    // > 0: a conditional run
+	Codes   int    // a discrete code's codebook size K (models.Codebook); 0 for a continuous one
 	// Checkpoint is the SHA-256, in hex, of the run's checkpoint file of
 	// Step (the trailer the file ends with: the hash of all before it).
 	Checkpoint string
@@ -51,7 +53,7 @@ func OriginOf(run *rundir.Run) (Origin, error) {
 	r := sha256.Sum256(recipe)
 	m := run.Config.Model
 	return Origin{Dir: run.Dir, Step: run.Step, Model: m.Model, Latent: m.Kind().Code().Size(), Classes: m.Classes,
-		Checkpoint: sum, Recipe: hex.EncodeToString(r[:])}, nil
+		Codes: models.Codebook(m.Kind()), Checkpoint: sum, Recipe: hex.EncodeToString(r[:])}, nil
 }
 
 // checkpointHash reads the SHA-256 trailer of the checkpoint of step in dir.
@@ -74,7 +76,7 @@ func checkpointHash(dir string, step int64) (string, error) {
 
 // Stamp records o in cfg, as what cfg's prior is fitted to.
 func (o Origin) Stamp(cfg *Config) {
-	cfg.Model, cfg.Latent, cfg.Classes = o.Model, o.Latent, o.Classes
+	cfg.Model, cfg.Latent, cfg.Classes, cfg.Codes = o.Model, o.Latent, o.Classes, o.Codes
 	cfg.RunStep, cfg.RunCheckpoint, cfg.RunRecipe = o.Step, o.Checkpoint, o.Recipe
 }
 

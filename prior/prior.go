@@ -29,12 +29,18 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+
+	"github.com/latent-vae/latent/models"
 )
 
 // Names of the priors a command can draw codes from beside the fitted
 // kinds (Registered).
 const (
 	Normal = "normal" // N(0, I), the VAE's own prior
+	// Uniform is a discrete latent's own prior, every index of its
+	// codebook alike in every cell: the name it goes by (Baseline), which
+	// Resolve takes as Normal, the latent kind's default prior.
+	Uniform = "uniform"
 	// Auto picks the best fitted prior of a run (Best: the lowest FID
 	// stored at fit, unscored ones by Rank), else normal.
 	Auto = "auto"
@@ -59,14 +65,38 @@ func Available(runDir string) []string {
 	return out
 }
 
-// Names are the values of a --prior flag: auto, normal, then the kinds.
-func Names() []string { return append([]string{Auto, Normal}, KindNames()...) }
+// Names are the values of a --prior flag: auto, normal, uniform, then the
+// kinds.
+func Names() []string { return append([]string{Auto, Normal, Uniform}, KindNames()...) }
+
+// Baseline is the name of the default prior of a latent of kind l, the one
+// its model was trained against, as users see it: normal (N(0, I)) for a
+// continuous latent, uniform for a grid of indices. Either name resolves
+// to it (Resolve gives Normal).
+func Baseline(l models.LatentKind) string {
+	if models.Continuous(l) {
+		return Normal
+	}
+	return Uniform
+}
+
+// BaselineWords says what Baseline(l) is: "N(0, I)", "every one of 512
+// codes alike".
+func BaselineWords(l models.LatentKind) string {
+	if models.Continuous(l) {
+		return "N(0, I)"
+	}
+	return fmt.Sprintf("every one of %d codes alike", models.Codebook(l))
+}
 
 // Config is a fitted prior's configuration, saved in its checkpoint.
 type Config struct {
 	Kind    string `json:"kind"`
 	Latent  int    `json:"latent"`            // dimensions of the code
 	Classes int    `json:"classes,omitempty"` // > 0: conditional on the label
+	// Codes is the codebook size K of a discrete code (a grid of Latent
+	// indices in 0 … K−1); 0 for a continuous one.
+	Codes int `json:"codes,omitempty"`
 	// Model is the run's model kind (models.Config.Model; "" is conv).
 	Model string `json:"model,omitempty"`
 	// RunStep is the step of the run's checkpoint whose encoder drew the
@@ -88,6 +118,8 @@ type Config struct {
 	// Components is the number of Gaussians of a mixture (per class).
 	Components int              `json:"components,omitempty"`
 	Diffusion  *DiffusionConfig `json:"diffusion,omitempty"`
+	// Transformer is the transformer prior's network and recipe.
+	Transformer *TransformerRecipe `json:"transformer,omitempty"`
 }
 
 // Dir is the folder of a run's prior of kind.
@@ -113,7 +145,7 @@ func Fitted(runDir, kind string) bool {
 
 // Resolve maps a --prior value to the prior to use for runDir: Auto
 // becomes the best fitted one (Best, whatever checkpoint it was fitted
-// to), or Normal; a kind the run lacks is an error
+// to), or Normal; Uniform is Normal (the latent kind's default prior); a kind the run lacks is an error
 // wrapping ErrNotFitted that names the command which fits it.
 func Resolve(runDir, name string) (string, error) {
 	switch name {
@@ -123,7 +155,7 @@ func Resolve(runDir, name string) (string, error) {
 			return "", fmt.Errorf("--prior auto: %w", err)
 		}
 		return c.Kind, nil
-	case Normal:
+	case Normal, Uniform:
 		return Normal, nil
 	}
 	if _, ok := Lookup(name); ok {

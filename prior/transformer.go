@@ -7,10 +7,12 @@ package prior
 // log-probability of a grid is exact: the sum of its cells'.
 
 import (
+	"flag"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
+	"time"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
@@ -21,7 +23,9 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/layers"
 	"github.com/gomlx/gomlx/pkg/ml/layers/activations"
 
+	"github.com/latent-vae/latent/internal/schedule"
 	"github.com/latent-vae/latent/models"
+	"github.com/latent-vae/latent/rundir"
 )
 
 // TransformerConfig is the transformer prior's network.
@@ -218,4 +222,384 @@ func cmpDesc(a, b float32) int {
 		return 1
 	}
 	return 0
+}
+
+// TransformerRecipe is a transformer prior's network size and fit: what
+// `latent prior fit --kind transformer`'s flags set. The grid's cells, its
+// codebook and the classes come from the run (Config).
+type TransformerRecipe struct {
+	Width     int     `json:"width"`      // the embedding's width
+	Layers    int     `json:"layers"`     // transformer blocks
+	Heads     int     `json:"heads"`      // attention heads per block
+	Steps     int64   `json:"steps"`      // training steps
+	BatchSize int     `json:"batch_size"` // grids per step
+	LR        float64 `json:"lr"`         // Adam's learning rate
+	EMA       float64 `json:"ema"`        // decay of the weights' moving average used to sample
+}
+
+// DefaultTransformer is the recipe `latent prior fit --kind transformer`
+// uses unless told otherwise, sized for a 7×7 grid of 512 codes on 2 CPU
+// cores (the issue asks for a fit of at most 10 minutes). A step of 32
+// such grids took 0.73 s at width 64 and 1.7 s at width 128 on the shared
+// 2-core machine under a load of 4 to 8 (random codes; less on an idle
+// one), so width 64 and 2,000 steps. Not yet tuned on a trained VQ run's
+// codes: do that there (docs/numbers.md).
+func DefaultTransformer() TransformerRecipe {
+	return TransformerRecipe{Width: 64, Layers: 2, Heads: 4, Steps: 2000, BatchSize: 32, LR: 1e-3, EMA: 0.995}
+}
+
+// Validate reports the first field out of range.
+func (r TransformerRecipe) Validate() error {
+	switch {
+	case r.Width < 1 || r.Layers < 1 || r.Heads < 1:
+		return fmt.Errorf("width %d, layers %d, heads %d: want each at least 1", r.Width, r.Layers, r.Heads)
+	case r.Width%r.Heads != 0:
+		return fmt.Errorf("width %d: want a multiple of the %d heads", r.Width, r.Heads)
+	case r.Steps < 1:
+		return fmt.Errorf("steps %d: want at least 1", r.Steps)
+	case r.BatchSize < 1:
+		return fmt.Errorf("batch size %d: want at least 1", r.BatchSize)
+	case !(r.LR > 0):
+		return fmt.Errorf("learning rate %g: want > 0", r.LR)
+	case !(r.EMA >= 0 && r.EMA < 1):
+		return fmt.Errorf("EMA decay %g: want ≥ 0 and < 1", r.EMA)
+	}
+	return nil
+}
+
+// network is the transformer of a prior of cfg: its grid and codebook
+// from the run, its size from the recipe.
+func (r TransformerRecipe) network(cfg Config) TransformerConfig {
+	return TransformerConfig{Codes: cfg.Codes, Cells: cfg.Latent, Classes: cfg.Classes, Width: r.Width, Layers: r.Layers, Heads: r.Heads}
+}
+
+// KindTransformer is the transformer prior: an autoregressive model of a
+// discrete latent's code grid, conditional on the label for a conditional
+// run.
+const KindTransformer = "transformer"
+
+func init() {
+	register(Kind{Name: KindTransformer, Rank: 40, Draws: 1, Discrete: true,
+		Help:  "an autoregressive transformer over a grid of discrete codes: minutes",
+		Flags: transformerFlags,
+		Open: func(s *Saved, b backends.Backend, opt OpenOptions) (Sampler, error) {
+			t, err := s.Transformer(b, max(opt.Batch, 1))
+			if err != nil {
+				return nil, err
+			}
+			return transformerSampler{t, opt.TopK}, nil
+		},
+		Describe: func(c Config) string {
+			if c.Transformer == nil {
+				return c.Kind
+			}
+			r := c.Transformer
+			return fmt.Sprintf("transformer (width %d, %d layers, %d heads, %d steps)", r.Width, r.Layers, r.Heads, r.Steps)
+		},
+	})
+}
+
+// transformerSampler draws grids from a transformer prior, keeping the
+// topK most likely codes of each cell (0: every code).
+type transformerSampler struct {
+	t    *Transformer
+	topK int
+}
+
+// Sample draws n grids as float32 indices (models.LatentKind's host codes).
+func (s transformerSampler) Sample(n int, seed int64, temperature float64, labels []int) ([]float32, error) {
+	idx, err := s.t.Sample(n, seed, temperature, s.topK, labels)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]float32, len(idx))
+	for i, v := range idx {
+		out[i] = float32(v)
+	}
+	return out, nil
+}
+
+// Close frees the compiled network.
+func (s transformerSampler) Close() { s.t.Finalize() }
+
+// transformerContext restores the saved transformer prior's weights as it
+// samples: their moving average when it keeps one. An incomplete config
+// is an error naming the file.
+func (s *Saved) transformerContext() (*context.Context, TransformerConfig, error) {
+	r := s.Config.Transformer
+	if r == nil {
+		return nil, TransformerConfig{}, fmt.Errorf("%s: the transformer prior's config is incomplete", s.Ckpt.Path)
+	}
+	c := r.network(s.Config)
+	if err := c.Validate(); err != nil {
+		return nil, c, fmt.Errorf("%s: transformer prior: %w", s.Ckpt.Path, err)
+	}
+	// The context gets copies of the saved values, which UseAverages
+	// replaces (and frees), so that s opens again (Open, then LogProb).
+	ck := *s.Ckpt
+	ck.Vars = slices.Clone(ck.Vars)
+	for i := range ck.Vars {
+		v, err := ck.Vars[i].Value.LocalClone()
+		if err != nil {
+			return nil, c, fmt.Errorf("%s: variable %s: %w", s.Ckpt.Path, ck.Vars[i].Name, err)
+		}
+		ck.Vars[i].Value = v
+	}
+	ctx := context.New()
+	if err := ck.Restore(ctx); err != nil {
+		return nil, c, fmt.Errorf("%s: %w", s.Ckpt.Path, err)
+	}
+	if r.EMA > 0 && s.Ckpt.Step > 0 {
+		if err := rundir.UseAverages(ctx, r.EMA, s.Ckpt.Step); err != nil {
+			return nil, c, fmt.Errorf("%s: %w", s.Ckpt.Path, err)
+		}
+	}
+	return ctx, c, nil
+}
+
+// Transformer returns the saved transformer prior's sampler (its averaged
+// weights when it keeps them), compiled on b for batches of batch grids.
+func (s *Saved) Transformer(b backends.Backend, batch int) (*Transformer, error) {
+	ctx, c, err := s.transformerContext()
+	if err != nil {
+		return nil, err
+	}
+	return NewTransformer(b, ctx, c, batch)
+}
+
+// LogProb is the exact log-probability, in nats, of each of the grids
+// codes (n·Latent float32 indices, as a latent kind gives them; labels one
+// per grid for a conditional prior, else nil) under the saved prior: the
+// −log p_prior(codes) of a discrete run's bound. Only a prior whose kind
+// gives exact log-probabilities (the transformer) has one;
+// UniformLogProb is the default prior's.
+func (s *Saved) LogProb(b backends.Backend, codes []float32, labels []int) ([]float64, error) {
+	if s.Config.Kind != KindTransformer {
+		return nil, fmt.Errorf("a %s prior gives no exact log-probability of a code", s.Config.Kind)
+	}
+	ctx, c, err := s.transformerContext()
+	if err != nil {
+		return nil, err
+	}
+	grids, err := gridIndices(codes, c)
+	if err != nil {
+		return nil, err
+	}
+	n := len(grids) / c.Cells
+	if c.Classes > 0 && len(labels) != n {
+		return nil, fmt.Errorf("%d labels for %d grids: a conditional prior takes one per grid", len(labels), n)
+	}
+	exec, err := context.NewExec(b, ctx.Reuse(), func(ctx *context.Context, codes, labels *Node) *Node {
+		return GridLogProb(ctx, c, codes, labels)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("building the transformer prior's log-probability: %w", err)
+	}
+	defer exec.Finalize()
+	const batch = 256
+	out := make([]float64, 0, n)
+	for start := 0; start < n; start += batch {
+		count := min(batch, n-start)
+		g, ys := make([]int32, batch*c.Cells), make([]int32, batch)
+		copy(g, grids[start*c.Cells:(start+count)*c.Cells])
+		for i := range count {
+			if c.Classes > 0 {
+				ys[i] = int32(labels[start+i])
+			}
+		}
+		res, err := exec.Exec(tensors.FromFlatDataAndDimensions(g, batch, c.Cells), tensors.FromFlatDataAndDimensions(ys, batch))
+		if err != nil {
+			return nil, fmt.Errorf("transformer prior's log-probability: %w", err)
+		}
+		logp := tensors.MustCopyFlatData[float32](res[0])
+		res[0].FinalizeAll()
+		for _, v := range logp[:count] {
+			out = append(out, float64(v))
+		}
+	}
+	return out, nil
+}
+
+// UniformLogProb is the log-probability, in nats, of any grid of cells
+// indices under the uniform prior over a codebook of codes: −cells·log K.
+func UniformLogProb(cells, codes int) float64 { return -float64(cells) * math.Log(float64(codes)) }
+
+// gridIndices converts codes (float32 indices) to the int32 grids of c,
+// refusing a value that is no index of its codebook.
+func gridIndices[T float32 | float64](codes []T, c TransformerConfig) ([]int32, error) {
+	if len(codes)%c.Cells != 0 {
+		return nil, fmt.Errorf("%d code values: not whole grids of %d cells", len(codes), c.Cells)
+	}
+	out := make([]int32, len(codes))
+	for i, v := range codes {
+		if !(v >= 0 && v < T(c.Codes)) || v != T(math.Trunc(float64(v))) {
+			return nil, fmt.Errorf("grid %d, cell %d: %v is no index of a codebook of %d codes", i/c.Cells, i%c.Cells, v, c.Codes)
+		}
+		out[i] = int32(v)
+	}
+	return out, nil
+}
+
+// FitTransformer trains a transformer prior of cfg (cfg.Transformer its
+// recipe) on the training grids (fitNetwork: Adam after a warm-up, a
+// moving average of the weights, checkpoints, resume, a lock on dir, the
+// held-out loss, nats per cell, in metrics.csv).
+func FitTransformer(b backends.Backend, dir string, cfg Config, training, heldOut Codes, opt FitOptions) error {
+	cfg.Kind = KindTransformer
+	if cfg.Transformer == nil {
+		return fmt.Errorf("transformer prior: no recipe")
+	}
+	if err := cfg.Transformer.Validate(); err != nil {
+		return fmt.Errorf("transformer prior: %w", err)
+	}
+	c := cfg.Transformer.network(cfg)
+	if err := c.Validate(); err != nil {
+		return fmt.Errorf("transformer prior: %w", err)
+	}
+	train, err := gridIndices(training.Z, c)
+	if err != nil {
+		return fmt.Errorf("training codes: %w", err)
+	}
+	test, err := gridIndices(heldOut.Z, c)
+	if err != nil {
+		return fmt.Errorf("held-out codes: %w", err)
+	}
+	return lockedFit(dir, func() error {
+		ctx, start, saved, err := netContext(dir, cfg, opt.Resume)
+		if err != nil {
+			return err
+		}
+		if saved != nil {
+			if saved.Transformer == nil {
+				return fmt.Errorf("%s: holds no transformer prior's config", dir)
+			}
+			if was := saved.Transformer.network(*saved); was != c {
+				return fmt.Errorf("%s: the fit to resume is of a transformer of width %d, %d layers, %d heads: give those (--width %d --layers %d --heads %d)",
+					dir, was.Width, was.Layers, was.Heads, was.Width, was.Layers, was.Heads)
+			}
+		}
+		net := &transformerNet{cfg: cfg, net: c, train: train, test: test, trainLabels: training.Labels, testLabels: heldOut.Labels}
+		return fitNetwork(b, dir, cfg, ctx, start, net, opt)
+	})
+}
+
+// transformerNet is the transformer prior's fit: the mean negative
+// log-probability per cell of the grids.
+type transformerNet struct {
+	cfg                     Config
+	net                     TransformerConfig
+	train, test             []int32 // grids, Cells indices each
+	trainLabels, testLabels []int
+}
+
+func (n *transformerNet) what() string { return "transformer prior" }
+
+func (n *transformerNet) recipe() netRecipe {
+	r := n.cfg.Transformer
+	return netRecipe{Steps: r.Steps, LR: r.LR, Schedule: schedule.LR{Peak: r.LR, Warmup: WarmupSteps}, EMA: r.EMA}
+}
+
+func (n *transformerNet) loss(ctx *context.Context, in []*Node) *Node {
+	return GridLoss(ctx, n.net, in[0], in[1])
+}
+
+func (n *transformerNet) heldOutLoss(ctx *context.Context, in []*Node) *Node {
+	return GridLoss(ctx, n.net, in[0], in[1])
+}
+
+// batch returns step's batch: grids drawn with replacement by a generator
+// seeded by the seed and the step, and their labels.
+func (n *transformerNet) batch(step int64) []*tensors.Tensor {
+	cells, bs := n.net.Cells, n.cfg.Transformer.BatchSize
+	rows := len(n.train) / cells
+	rng := rand.New(rand.NewPCG(uint64(n.cfg.Seed), uint64(step)))
+	g, y := make([]int32, bs*cells), make([]int32, bs)
+	for i := range bs {
+		j := rng.IntN(rows)
+		copy(g[i*cells:(i+1)*cells], n.train[j*cells:(j+1)*cells])
+		if n.trainLabels != nil {
+			y[i] = int32(n.trainLabels[j])
+		}
+	}
+	return []*tensors.Tensor{tensors.FromFlatDataAndDimensions(g, bs, cells), tensors.FromFlatDataAndDimensions(y, bs)}
+}
+
+// heldOut is the held-out grids (up to 4,096 of them) and their labels.
+func (n *transformerNet) heldOut() []*tensors.Tensor {
+	cells := n.net.Cells
+	rows := min(len(n.test)/cells, 4096)
+	if rows == 0 {
+		return nil
+	}
+	y := make([]int32, rows)
+	for i := range y {
+		if n.testLabels != nil {
+			y[i] = int32(n.testLabels[i])
+		}
+	}
+	return []*tensors.Tensor{tensors.FromFlatDataAndDimensions(n.test[:rows*cells], rows, cells), tensors.FromFlatDataAndDimensions(y, rows)}
+}
+
+// transformerRecipe is a transformer fit: its recipe's flags and --resume.
+type transformerRecipe struct {
+	cfg    TransformerRecipe
+	resume *bool
+}
+
+// transformerFlags defines the transformer prior's flags, DefaultTransformer's
+// values their defaults; --steps, --width, --batch, --lr, --ema and
+// --resume are one flag with the diffusion prior's (DefineFitFlags).
+func transformerFlags(fs *flag.FlagSet) Recipe {
+	r := &transformerRecipe{cfg: DefaultTransformer()}
+	r.resume = fs.Bool("resume", false, "transformer: continue the fit from its latest checkpoint to --steps")
+	c := &r.cfg
+	fs.Int64Var(&c.Steps, "steps", c.Steps, "transformer: training steps")
+	fs.IntVar(&c.Width, "width", c.Width, "transformer: width of the code embedding")
+	fs.IntVar(&c.Layers, "layers", c.Layers, "transformer: transformer blocks")
+	fs.IntVar(&c.Heads, "heads", c.Heads, "transformer: attention heads per block (--width a multiple of them)")
+	fs.IntVar(&c.BatchSize, "batch", c.BatchSize, "transformer: grids per training step")
+	fs.Float64Var(&c.LR, "lr", c.LR, "transformer: Adam's learning rate")
+	fs.Float64Var(&c.EMA, "ema", c.EMA, "transformer: decay of the weights' moving average that samples (0: none)")
+	return r
+}
+
+// Check refuses a recipe out of range (TransformerRecipe.Validate).
+func (r *transformerRecipe) Check() error {
+	if err := r.cfg.Validate(); err != nil {
+		return fmt.Errorf("transformer flags: %w", err)
+	}
+	return nil
+}
+
+// Resume is --resume.
+func (r *transformerRecipe) Resume() bool { return *r.resume }
+
+// Ready refuses a run without a codebook and a resumed fit that has done
+// --steps already.
+func (r *transformerRecipe) Ready(w *Workspace, cfg Config, _ []int) error {
+	if cfg.Codes < 2 {
+		return fmt.Errorf("a transformer prior needs a grid of indices into a codebook, and the run's code has none")
+	}
+	if w.Saved != nil && r.cfg.Steps <= w.Done {
+		return fmt.Errorf("--resume --steps %d: the fit in %s has done %d steps already; nothing was done: give --steps above %d to continue it",
+			r.cfg.Steps, w.Dir, w.Done, w.Done)
+	}
+	return nil
+}
+
+// Fit trains the transformer on the grids (FitTransformer).
+func (r *transformerRecipe) Fit(j Job) (string, error) {
+	cfg, w := j.Config, j.Workspace
+	cfg.Components, cfg.Diffusion, cfg.Transformer = 0, nil, &r.cfg
+	opt := FitOptions{Resume: w.Done > 0, SaveEvery: 500, EvalEvery: 500, Stop: j.Stop,
+		Progress: j.progress("fitting the transformer prior", r.cfg.Steps)}
+	if err := FitTransformer(j.Backend, w.Dir, cfg, j.Training, j.HeldOut, opt); err != nil {
+		return "", err
+	}
+	from := ""
+	if w.Done > 0 {
+		from = fmt.Sprintf(", resumed at step %d", w.Done)
+	}
+	return fmt.Sprintf("fitted a transformer prior (width %d, %d layers, %d heads, %d steps%s) to %d grids of %d codes in %.1fs; saved in %s (metrics.csv: held-out loss, nats per cell)\n",
+		r.cfg.Width, r.cfg.Layers, r.cfg.Heads, r.cfg.Steps, from, len(j.Training.Z)/max(cfg.Latent, 1), cfg.Codes, time.Since(j.Start).Seconds(), w.Final), nil
 }

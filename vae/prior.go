@@ -44,7 +44,7 @@ func (s *Session) SampleByClass(name string, steps, per int, seed int64, tempera
 	if err != nil {
 		return nil, nil, "", err
 	}
-	if used == prior.Normal { // one style per column
+	if used == prior.Baseline(m.Kind()) { // one style per column
 		size := m.Kind().Code().Size()
 		for c := 1; c < m.Classes; c++ {
 			copy(codes[c*per*size:(c+1)*per*size], codes[:per*size])
@@ -54,12 +54,16 @@ func (s *Session) SampleByClass(name string, steps, per int, seed int64, tempera
 }
 
 // OpenSampler opens the run's prior that name (a --prior value) names:
-// N(0, I) for normal, else the fitted prior, sampling in steps steps where
-// it takes steps and compiled for batches of batch codes; auto picks the
-// fitted prior of the lowest FID stored at fit (prior.Best). It says on
-// Log which prior it is (for auto, why), warning when it was fitted to an
-// earlier checkpoint of the run, and returns the prior's name (auto
-// resolved). A name that is not a prior is an *ArgError.
+// the latent kind's default prior for normal or uniform (N(0, I), or every
+// code alike for a grid: NormalSampler), else the fitted prior, sampling
+// in steps steps where it takes steps, keeping the TopK most likely codes
+// where it draws codes from a categorical, and compiled for batches of
+// batch codes; auto picks the fitted prior of the lowest FID stored at fit
+// (prior.Best). It says on Log which prior it is (for auto, why), warning
+// when it was fitted to an earlier checkpoint of the run, and returns the
+// prior's name (auto resolved; the default prior by prior.Baseline's
+// name). A name that is not a prior, or uniform for a continuous latent,
+// is an *ArgError.
 func (s *Session) OpenSampler(name string, steps, batch int) (prior.Sampler, string, error) {
 	kind, err := s.resolve(name)
 	if errors.Is(err, prior.ErrNotFitted) {
@@ -68,12 +72,17 @@ func (s *Session) OpenSampler(name string, steps, batch int) (prior.Sampler, str
 		return nil, "", argErr(err)
 	}
 	if kind == prior.Normal {
+		l := s.Model.Kind()
+		baseline := prior.Baseline(l)
+		if err := s.uniformFits(name); err != nil {
+			return nil, "", err
+		}
 		if name == prior.Auto {
-			fmt.Fprintf(s.Log, "prior: normal (N(0, I)); fit a better one with `latent prior fit --run %s --kind KIND` (%s)\n",
-				s.Run.Dir, prior.Either(prior.KindNames()))
+			fmt.Fprintf(s.Log, "prior: %s (%s); fit a better one with `latent prior fit --run %s --kind KIND` (%s)\n",
+				baseline, prior.BaselineWords(l), s.Run.Dir, prior.Either(s.fittingKinds()))
 		}
 		s.normalOpen = true
-		return NormalSampler(s.Model.Kind()), kind, nil
+		return NormalSampler(l), baseline, nil
 	}
 	c, err := s.openFitted(kind, steps, batch)
 	return c, kind, err
@@ -128,7 +137,8 @@ func (s *Session) openFitted(kind string, steps, batch int) (prior.Sampler, erro
 	if err != nil {
 		return nil, fmt.Errorf("--prior %s: %w", kind, err)
 	}
-	normal := " (--prior normal for N(0, I))"
+	l := s.Model.Kind()
+	normal := fmt.Sprintf(" (--prior %s for %s)", prior.Baseline(l), prior.BaselineWords(l))
 	if s.normalOpen { // N(0, I) is in use already: no need to name it
 		normal = ""
 	}
@@ -136,20 +146,21 @@ func (s *Session) openFitted(kind string, steps, batch int) (prior.Sampler, erro
 	if warning != "" {
 		fmt.Fprintln(s.Log, warning)
 	}
-	c, err := saved.Open(s.Backend, prior.OpenOptions{Batch: batch, Steps: steps})
+	c, err := saved.Open(s.Backend, prior.OpenOptions{Batch: batch, Steps: steps, TopK: s.TopK})
 	if err != nil {
 		return nil, fmt.Errorf("--prior %s: %w", kind, err)
 	}
 	return c, nil
 }
 
-// OpenSamplers opens N(0, I) and every prior fitted to the run, each for
-// steps steps and batch codes at a time, and returns their names, N(0, I)
-// first and the best last.
+// OpenSamplers opens the latent kind's default prior and every prior
+// fitted to the run, each for steps steps and batch codes at a time, and
+// returns their names (AvailablePriors), the default first and the best
+// last.
 func (s *Session) OpenSamplers(steps, batch int) ([]string, map[string]prior.Sampler, error) {
 	var names []string
 	out := map[string]prior.Sampler{}
-	for _, name := range prior.Available(s.Run.Dir) {
+	for _, name := range s.AvailablePriors() {
 		c, _, err := s.OpenSampler(name, steps, batch)
 		if err != nil {
 			for _, o := range out {
@@ -160,6 +171,40 @@ func (s *Session) OpenSamplers(steps, batch int) ([]string, map[string]prior.Sam
 		names, out[name] = append(names, name), c
 	}
 	return names, out, nil
+}
+
+// AvailablePriors are the priors the run can draw from (prior.Available),
+// its latent kind's default prior by its name (prior.Baseline: normal, or
+// uniform for a grid) first.
+func (s *Session) AvailablePriors() []string {
+	names := prior.Available(s.Run.Dir)
+	for i, name := range names {
+		if name == prior.Normal {
+			names[i] = prior.Baseline(s.Model.Kind())
+		}
+	}
+	return names
+}
+
+// uniformFits refuses, as an *ArgError, --prior uniform for a continuous
+// latent, whose default prior is N(0, I).
+func (s *Session) uniformFits(name string) error {
+	if l := s.Model.Kind(); name == prior.Uniform && prior.Baseline(l) != prior.Uniform {
+		return argErrorf("--prior uniform: the uniform prior is over a codebook's indices, and the run's latent is %s: its prior is --prior normal", l.Describe())
+	}
+	return nil
+}
+
+// fittingKinds are the prior kinds that fit the run's latent
+// (prior.Kind.CheckLatent), by rank.
+func (s *Session) fittingKinds() []string {
+	var out []string
+	for _, k := range prior.Registered() {
+		if k.CheckLatent(s.Model.Kind()) == nil {
+			out = append(out, k.Name)
+		}
+	}
+	return out
 }
 
 // SampleImages decodes codes (n × the latent size, with their labels) to

@@ -62,17 +62,24 @@ type Row struct {
 }
 
 // ScoredPriors are the priors whose samples the --prior value name asks to
-// score: N(0, I) then every fitted prior for AllPriors, else the one named
-// (auto resolved).
+// score: the latent kind's default prior (N(0, I), or uniform for a grid)
+// then every fitted prior for AllPriors, else the one named (auto
+// resolved), the default prior by its name (prior.Baseline).
 func (s *Session) ScoredPriors(name string) ([]string, error) {
 	if name != AllPriors {
+		if err := s.uniformFits(name); err != nil {
+			return nil, err
+		}
 		kind, err := prior.Resolve(s.Run.Dir, name)
 		if err != nil {
 			return nil, fmt.Errorf("--prior %s: %w", name, err)
 		}
+		if kind == prior.Normal {
+			kind = prior.Baseline(s.Model.Kind())
+		}
 		return []string{kind}, nil
 	}
-	return prior.Available(s.Run.Dir), nil
+	return s.AvailablePriors(), nil
 }
 
 // scorer is one Score: the feature extractor and the test split's

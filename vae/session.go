@@ -29,6 +29,10 @@ type Session struct {
 	// summaries, the prior in use, progress.
 	Log   io.Writer
 	model *eval.Model // built by EvalModel
+	// TopK keeps, when a prior that draws each code from a categorical
+	// distribution (a grid's) is opened, only the TopK most likely codes of
+	// each draw; 0 keeps every code (prior.OpenOptions).
+	TopK int
 	// normalOpen is set once N(0, I) is opened: a fitted prior opened after
 	// it (score's rows, the explorer's priors) then names no --prior normal.
 	normalOpen bool

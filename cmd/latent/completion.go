@@ -112,10 +112,10 @@ func words(list ...string) completer {
 }
 
 // completePriors completes --prior: the flag's default (auto, or all for
-// score), normal and the kinds, or with --run on the line the kinds
+// score), normal, uniform and the kinds, or with --run on the line the kinds
 // fitted in that run.
 func completePriors(cmd *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
-	names := []string{prior.Auto, prior.Normal}
+	names := []string{prior.Auto, prior.Normal, prior.Uniform}
 	if def := cmd.Flags().Lookup("prior").DefValue; !slices.Contains(names, def) {
 		names = append([]string{def}, names...)
 	}

@@ -41,11 +41,15 @@ func runInterpolate(parse func(args []string) (*interpOptions, error), args []st
 	if err != nil {
 		return err
 	}
+	if err := checkTopK(*o.prior.topK); err != nil {
+		return err
+	}
 	s, err := openSession(*o.common.run, *o.common.backend, stderr)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	s.TopK = *o.prior.topK
 	in, err := s.Interpolation(o.opts)
 	if err != nil {
 		return err
@@ -127,7 +131,7 @@ func (o *interpOptions) check(set map[string]bool) error {
 		return usagef("--which picks among a class's images: give --from-label or --to-label")
 	case (e.Indexed || e.Files) && set["seed"]:
 		return usagef("--seed chooses random endpoints; it cannot go with --from-index or --from")
-	case (e.Indexed || e.Files) && (set["prior"] || set["prior-steps"]):
+	case (e.Indexed || e.Files) && (set["prior"] || set["prior-steps"] || set["top-k"]):
 		return usagef("--prior draws random endpoints; it cannot go with --from-index or --from")
 	}
 	if err := o.opts.Check(); err != nil {

@@ -127,19 +127,39 @@ func (f *priorFitFlags) check(set map[string]bool) error {
 type priorFlags struct {
 	name  *string
 	steps *int
+	topK  *int
 }
 
 // addPriorFlags defines --prior and --prior-steps.
 func addPriorFlags(fs *pflag.FlagSet) priorFlags {
 	return priorFlags{
 		name: fs.String("prior", prior.Auto, "prior of the random latents: auto (the fitted prior of the lowest FID measured at fit; unscored ones after, "+bestFirst()+"; else normal), "+
-			"normal (N(0, I)), "+prior.Either(prior.KindNames())+" (fitted by latent prior fit)"),
+			"normal (N(0, I); uniform, every code alike, for a grid of discrete codes), "+prior.Either(prior.KindNames())+" (fitted by latent prior fit)"),
 		steps: fs.Int("prior-steps", vae.DefaultPriorSteps, "sampling steps of a fitted prior that samples in steps (DDIM)"),
+		topK:  topKFlag(fs),
 	}
+}
+
+// topKFlag defines --top-k.
+func topKFlag(fs *pflag.FlagSet) *int {
+	return fs.Int("top-k", 0, "a prior over a grid of discrete codes draws each code from its K most likely (0: from every code)")
+}
+
+// checkTopK checks --top-k.
+func checkTopK(k int) error {
+	if k < 0 {
+		return usagef("--top-k %d: want ≥ 0 (0: every code)", k)
+	}
+	return nil
 }
 
 // bestFirst lists the kinds best first: "a, else b".
 func bestFirst() string { return strings.Join(prior.Kinds(), ", else ") }
 
 // check checks the flags' values.
-func (p priorFlags) check() error { return vae.CheckPrior(*p.name, *p.steps) }
+func (p priorFlags) check() error {
+	if err := vae.CheckPrior(*p.name, *p.steps); err != nil {
+		return err
+	}
+	return checkTopK(*p.topK)
+}

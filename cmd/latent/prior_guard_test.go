@@ -334,6 +334,13 @@ func TestPriorDocumentedDefaults(t *testing.T) {
 		{"`--prior-steps` \\((\\d+)\\)", sampleFS.Lookup("prior-steps").DefValue},
 		{"diffusion prior fits `--draws` \\((\\d+)\\)", "4"},
 		{"mixture fits `--draws` \\((\\d+)\\)", "1"},
+		{"`--layers` (\\d+)", flagDefault("layers")},
+		{"`--heads` (\\d+)", flagDefault("heads")},
+		{"(\\d+) steps of \\d+ grids", strconv.FormatInt(prior.DefaultTransformer().Steps, 10)},
+		{"\\d+ steps of (\\d+) grids", strconv.Itoa(prior.DefaultTransformer().BatchSize)},
+		{"weights \\(([\\d.]+)\\) that samples", strconv.FormatFloat(prior.DefaultTransformer().EMA, 'f', -1, 64)},
+		{"an embedding of width (\\d+)", strconv.Itoa(prior.DefaultTransformer().Width)},
+		{"one draw \\(`--draws` (\\d+)\\)", strconv.Itoa(transformerKind(t).Draws)},
 	} {
 		m := regexp.MustCompile(tc.pattern).FindStringSubmatch(doc)
 		if m == nil {
@@ -421,4 +428,14 @@ func TestPriorLabelAndTemperature(t *testing.T) {
 			}
 		}
 	}
+}
+
+// transformerKind is the registered transformer prior kind.
+func transformerKind(t *testing.T) prior.Kind {
+	t.Helper()
+	k, ok := prior.Lookup(prior.KindTransformer)
+	if !ok {
+		t.Fatal("no transformer prior kind registered")
+	}
+	return k
 }

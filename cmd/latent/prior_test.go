@@ -104,7 +104,10 @@ func TestPriorFitFlags(t *testing.T) {
 		want string
 	}{
 		{[]string{"--kind", "flow"}, `--kind "flow": want ` + prior.Either(prior.KindNames())},
-		{[]string{"--kind", "gmm", "--steps", "10"}, "--steps is a diffusion prior's flag"},
+		{[]string{"--kind", "gmm", "--steps", "10"}, "--steps is a diffusion or transformer prior's flag; --kind gmm does not take it"},
+		{[]string{"--kind", "diffusion", "--layers", "2"}, "--layers is a transformer prior's flag; --kind diffusion does not take it"},
+		{[]string{"--kind", "transformer"}, "--kind transformer: a transformer prior fits discrete codes (indices into a codebook), and the run's latent is"},
+		{[]string{"--kind", "transformer", "--width", "10", "--heads", "3"}, "transformer flags: width 10: want a multiple of the 3 heads"},
 		{[]string{"--kind", "diffusion", "--components", "3"}, "--components is a gmm prior's flag"},
 		{[]string{"--kind", "gmm", "--components", "0"}, "--components 0: want ≥ 1"},
 		{[]string{"--kind", "diffusion", "--lr", "0"}, "learning rate 0"},
@@ -118,6 +121,19 @@ func TestPriorFitFlags(t *testing.T) {
 	}
 	if code, _, stderr := genLatent("sample", "--run", runDir, "--prior", "flow"); code != 2 || !strings.Contains(stderr, "--prior") {
 		t.Errorf("sample --prior flow: exit %d, %q; want a usage error naming --prior", code, stderr)
+	}
+	for _, args := range [][]string{
+		{"sample", "--run", runDir, "--top-k", "-1"},
+		{"score", "--run", runDir, "--top-k", "-1"},
+		{"interpolate", "--run", runDir, "--top-k", "-1"},
+	} {
+		if code, _, stderr := genLatent(args...); code != 2 || !strings.Contains(stderr, "--top-k -1: want ≥ 0 (0: every code)") {
+			t.Errorf("%v: exit %d, %q; want exit 2 naming --top-k", args, code, stderr)
+		}
+	}
+	if code, _, stderr := genLatent("sample", "--run", runDir, "--prior", "uniform", "-n", "2", "-o", filepath.Join(t.TempDir(), "u.npy")); code != 2 ||
+		!strings.Contains(stderr, "--prior uniform: the uniform prior is over a codebook's indices") {
+		t.Errorf("sample --prior uniform on a Gaussian run: exit %d, %q; want exit 2 saying why", code, stderr)
 	}
 }
 

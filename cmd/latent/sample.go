@@ -30,7 +30,7 @@ func sampleCommand(fs *pflag.FlagSet) runFunc {
 		}
 		set := flagsSet(fs)
 		o.Label, o.ByClass, o.Prior, o.PriorSteps, o.Scale = *labelArg, set["per-label"], *pf.name, *pf.steps, *common.scale
-		return runSample(set, *o, common, stdout, stderr)
+		return runSample(set, *o, common, *pf.topK, stdout, stderr)
 	}
 }
 
@@ -38,8 +38,11 @@ func sampleCommand(fs *pflag.FlagSet) runFunc {
 // images decoded from latents drawn from the prior; for a conditional
 // run, of one class (--label) or one row per class (--per-label); with -o
 // FILE.npy, an array.
-func runSample(set map[string]bool, o vae.SampleOptions, common genCommon, stdout, stderr io.Writer) error {
+func runSample(set map[string]bool, o vae.SampleOptions, common genCommon, topK int, stdout, stderr io.Writer) error {
 	if err := vae.CheckCount("-n", o.N); err != nil {
+		return err
+	}
+	if err := checkTopK(topK); err != nil {
 		return err
 	}
 	if o.ByClass && (set["label"] || set["n"]) {
@@ -53,6 +56,7 @@ func runSample(set map[string]bool, o vae.SampleOptions, common genCommon, stdou
 		return err
 	}
 	defer s.Close()
+	s.TopK = topK
 	m, out := s.cfg, *common.out
 	if format, _ := outFormat("-o", out, formatPNG, formatNPY); format == formatNPY {
 		if o.ByClass && m.Conditional() {

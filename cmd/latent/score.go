@@ -26,8 +26,9 @@ func scoreCommand(fs *pflag.FlagSet) runFunc {
 	seed := fs.Int64("seed", 1, "seed of the samples' latents and of KID's subsets")
 	temperature := fs.Float64("temperature", 1, "standard deviation of the latents")
 	priorName := fs.String("prior", vae.AllPriors, "priors whose samples are scored, a row each: all (N(0, I) and every prior fitted to the run), "+
-		"normal, "+prior.Either(prior.KindNames()))
+		"normal (uniform for a grid of discrete codes), "+prior.Either(prior.KindNames()))
 	priorSteps := fs.Int("prior-steps", vae.DefaultPriorSteps, "sampling steps of a fitted prior that samples in steps (DDIM)")
+	topK := topKFlag(fs)
 	featArg := fs.String("features", "", "feature network: a file written by --train-features, or a run folder whose labelled data set gives one "+
 		"(default: the run's data set's own; give one for a data set without labels)")
 	asJSON := fs.Bool("json", false, "print the scores as JSON on stdout")
@@ -39,7 +40,7 @@ func scoreCommand(fs *pflag.FlagSet) runFunc {
 		}
 	}
 	return func(args []string, stdout, stderr io.Writer) error {
-		return runScore(fs, args, stdout, stderr, run, backendName, n, seed, temperature, priorName, priorSteps, featArg, asJSON, trainSet, out)
+		return runScore(fs, args, stdout, stderr, run, backendName, n, seed, temperature, priorFlags{priorName, priorSteps, topK}, featArg, asJSON, trainSet, out)
 	}
 }
 
@@ -49,7 +50,8 @@ func scoreCommand(fs *pflag.FlagSet) runFunc {
 // reconstructions of the test split and the training split (the floor);
 // and, with --train-features, training a feature network.
 func runScore(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
-	run, backendName *string, n *int, seed *int64, temperature *float64, priorName *string, priorSteps *int, featArg *string, asJSON *bool, trainSet, out *string) error {
+	run, backendName *string, n *int, seed *int64, temperature *float64, pf priorFlags, featArg *string, asJSON *bool, trainSet, out *string) error {
+	priorName, priorSteps := pf.name, pf.steps
 	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
@@ -69,11 +71,15 @@ func runScore(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
 	if err := o.Check(); err != nil {
 		return err
 	}
+	if err := checkTopK(*pf.topK); err != nil {
+		return err
+	}
 	s, err := openSession(*run, *backendName, stderr)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	s.TopK = *pf.topK
 	rows, err := s.Score(o)
 	if err != nil {
 		return err

@@ -43,6 +43,9 @@ func (gridKind) Describe() string {
 	return fmt.Sprintf("a %d×%d grid of indices into %d codes", GridSide, GridSide, GridCodes)
 }
 
+// Codebook is GridCodes (models.Discrete).
+func (gridKind) Codebook() int { return GridCodes }
+
 // Prior draws every index uniformly from the codebook.
 func (gridKind) Prior(n int, seed int64, _ float64) []float32 {
 	rng := rand.New(rand.NewPCG(uint64(seed), 0))

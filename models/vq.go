@@ -44,8 +44,8 @@ func init() {
 }
 
 // vqDefaults fills in a vq config's latent kind, quantiser and its
-// settings, and residual blocks; the model has no dense layer, so Hidden
-// is 0, and an FSQ model's Latent is its number of levels.
+// settings (an FSQ model's Latent is its number of levels), and residual
+// blocks.
 func vqDefaults(c Config) Config {
 	if c.LatentKind == "" {
 		c.LatentKind = GridLatent
@@ -65,12 +65,13 @@ func vqDefaults(c Config) Config {
 		if len(c.Levels) == 0 {
 			c.Levels = DefaultLevels()
 		}
-		c.Latent = len(c.Levels)
+		if c.Latent == 0 {
+			c.Latent = len(c.Levels)
+		}
 	}
 	if c.Blocks == 0 {
 		c.Blocks = defaultVQBlocks
 	}
-	c.Hidden = 0
 	return c
 }
 

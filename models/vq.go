@@ -45,7 +45,8 @@ func init() {
 
 // vqDefaults fills in a vq config's latent kind, quantiser and its
 // settings (an FSQ model's Latent is its number of levels), and residual
-// blocks.
+// blocks; the model has no dense layer, so Hidden is 0 (`latent train`
+// refuses --hidden given with it).
 func vqDefaults(c Config) Config {
 	if c.LatentKind == "" {
 		c.LatentKind = GridLatent
@@ -72,6 +73,7 @@ func vqDefaults(c Config) Config {
 	if c.Blocks == 0 {
 		c.Blocks = defaultVQBlocks
 	}
+	c.Hidden = 0
 	return c
 }
 

@@ -160,8 +160,9 @@ func (a *trainArgs) check(fs *pflag.FlagSet) error {
 }
 
 // quantizerFlags completes a vq model's config from its flags: the FSQ
-// levels, and no dense layer or (for FSQ) latent size unless given, so
-// that the model's defaults fill them and a given one is checked.
+// levels, and (for FSQ) no latent size unless given, so that the model's
+// defaults fill it and a given one is checked. It refuses the quantiser's
+// flags on another model, and --hidden on a vq model.
 func (a *trainArgs) quantizerFlags(fs *pflag.FlagSet) error {
 	m := &a.cfg.Model
 	if m.Network() != models.VQModel {
@@ -172,8 +173,8 @@ func (a *trainArgs) quantizerFlags(fs *pflag.FlagSet) error {
 		}
 		return nil
 	}
-	if !fs.Changed("hidden") {
-		m.Hidden = 0
+	if fs.Changed("hidden") {
+		return fmt.Errorf("--hidden: the %s model has no dense layer", models.VQModel)
 	}
 	if fs.Changed("levels") {
 		levels, err := parseInts(a.levels)

@@ -60,3 +60,24 @@ func TestEveryCommandOnAVQRun(t *testing.T) {
 		}
 	}
 }
+
+// TestVQTrainFlagsRefused: the quantiser's flags on another model, and a
+// dense layer on a vq model, are usage errors naming the flag.
+func TestVQTrainFlagsRefused(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--codebook", "8"}, "--codebook: only --model vq quantizes its code"},
+		{[]string{"--quantizer", "fsq"}, "--quantizer: only --model vq quantizes its code"},
+		{[]string{"--model", "resnet", "--no-restarts"}, "--no-restarts: only --model vq quantizes its code"},
+		{[]string{"--model", "vq", "--hidden", "64"}, "--hidden: the vq model has no dense layer"},
+		{[]string{"--model", "vq", "--quantizer", "fsq", "--levels", "8,x"}, "--levels:"},
+	} {
+		args := append([]string{"train", "--out", filepath.Join(t.TempDir(), "run")}, tc.args...)
+		code, _, stderr := runLatent(t, nil, args...)
+		if code != 2 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("latent %s: exit %d, %q; want exit 2 saying %q", strings.Join(tc.args, " "), code, stderr, tc.want)
+		}
+	}
+}

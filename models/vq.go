@@ -28,8 +28,8 @@ const (
 
 // Defaults of a vq model's quantisers.
 const (
-	DefaultCodebook  = 512 // codes of a QuantizerVQ model
-	defaultVQBlocks  = 2   // residual blocks at the grid's resolution, each side
+	DefaultCodebook = 512 // codes of a QuantizerVQ model
+	defaultVQBlocks = 2   // residual blocks at the grid's resolution, each side
 )
 
 // DefaultLevels are FSQ's default levels, the paper's 1000 codes.

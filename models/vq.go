@@ -259,6 +259,11 @@ func UpdateQuantizer(ctx *context.Context, cfg Config, p Pass) {
 	vqOf(cfg).UpdateCodebook(ctx, Reshape(g.Mean, -1, cfg.Latent), idx)
 }
 
+// IsQuantizerState reports whether a variable of scope is a VQ model's
+// codebook state (VQScope): learned, though not by the optimiser when the
+// codebook moves by moving averages.
+func IsQuantizerState(scope string) bool { return scope == "/"+VQScope }
+
 // Quantized reports whether cfg's model quantises its code (a vq model):
 // its training and evaluation report the codes' use.
 func Quantized(cfg Config) bool { return cfg.Network() == VQModel }

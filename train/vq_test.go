@@ -3,7 +3,10 @@ package train
 import (
 	"math"
 	"path/filepath"
+	"slices"
 	"testing"
+
+	"github.com/gomlx/gomlx/pkg/core/tensors"
 
 	"github.com/latent-vae/latent/internal/testenv"
 	"github.com/latent-vae/latent/models"
@@ -75,4 +78,42 @@ func TestVQRunReconstructsAndRestartsDeadCodes(t *testing.T) {
 		t.Errorf("test codes used: %v with restarts, %v without; want more with them", used[true], used[false])
 	}
 	t.Logf("test codes used: %.3f with restarts, %.3f without", used[true], used[false])
+}
+
+// TestInitFromAVQRunTakesItsCodebook: fine-tuning from a VQ run starts
+// from its codebook and cluster sizes (which the optimiser does not train,
+// so copying the trainable weights alone left a fresh codebook).
+func TestInitFromAVQRunTakesItsCodebook(t *testing.T) {
+	testenv.MNIST(t)
+	cfg := tinyVQConfig(models.QuantizerVQ)
+	cfg.Steps = 3
+	src := filepath.Join(t.TempDir(), "src")
+	fit(t, cfg, Options{Out: src})
+	tuned := cfg
+	tuned.Init = src
+	vars, _, err := initialState(testenv.XLA(t), tuned, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copied := 0
+	for _, v := range latest(t, src).Vars {
+		if !models.IsQuantizerState(v.Scope) {
+			continue
+		}
+		own := vars.GetVariableByScopeAndName(v.Scope, v.Name)
+		if own == nil {
+			t.Fatalf("the fine-tuned model has no %s/%s", v.Scope, v.Name)
+		}
+		val, err := own.Value()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := tensors.MustCopyFlatData[float32](val), tensors.MustCopyFlatData[float32](v.Value); !slices.Equal(got, want) {
+			t.Errorf("%s/%s after --init: %v…, want the init run's %v…", v.Scope, v.Name, got[:3], want[:3])
+		}
+		copied++
+	}
+	if copied != 2 {
+		t.Errorf("%d codebook variables compared, want 2 (codebook, cluster_size)", copied)
+	}
 }

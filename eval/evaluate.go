@@ -61,6 +61,11 @@ func Evaluate(m *Model, images []float32, labels []int, k int, seed int64) (*Res
 	}
 	r := &Result{Losses: losses, IWK: k, Latent: kind.Code().Size(), Images: n,
 		ActiveUnits: ActiveUnits(variances, ActiveThreshold)}
+	if models.Quantized(m.Config) {
+		if r.Perplexity, r.CodesUsed, err = m.CodeUsage(images, labels); err != nil {
+			return nil, err
+		}
+	}
 	if g := m.Config.Layers(); g > 1 && variances != nil {
 		per := len(variances) / g
 		for j := range g {

@@ -85,6 +85,19 @@ type Config struct {
 	// registered latent kind; empty (every config saved before kinds
 	// existed) is GaussianLatent.
 	LatentKind string `json:"latent_kind,omitempty"`
+	// Quantizer is a discrete model's quantiser (vq.go): QuantizerVQ or
+	// QuantizerFSQ; empty for a continuous model.
+	Quantizer string `json:"quantizer,omitempty"`
+	// Codebook is the number of codes K of a QuantizerVQ model.
+	Codebook int `json:"codebook,omitempty"`
+	// CodebookUpdate is how a QuantizerVQ model's codebook learns:
+	// CodebookEMA or CodebookGradient.
+	CodebookUpdate string `json:"codebook_update,omitempty"`
+	// NoRestarts turns off a QuantizerVQ model's dead-code restarts.
+	NoRestarts bool `json:"no_restarts,omitempty"`
+	// Levels are a QuantizerFSQ model's levels per channel (Latent is
+	// their number).
+	Levels []int `json:"levels,omitempty"`
 }
 
 // LabelInput checks labels against n items (CheckLabels) and returns them
@@ -226,6 +239,9 @@ func (c Config) validateFamily() error {
 		return fmt.Errorf("model %q: want %s", c.Model, orList(ModelNames()))
 	case c.Norm != NormNone && c.Norm != NormLayer:
 		return fmt.Errorf("norm %q: want none (empty) or %q", c.Norm, NormLayer)
+	}
+	if err := noQuantizer(c); err != nil {
+		return err
 	}
 	if m.check != nil {
 		if err := m.check(c); err != nil {

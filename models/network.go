@@ -123,7 +123,11 @@ func Encode(ctx *context.Context, cfg Config, x, labels *Node) (mean, logVar *No
 // with a pixel head, to the features [B, H, W, PixelFeatures] that PixelStep
 // generates from, one pixel after another.
 func Decode(ctx *context.Context, cfg Config, z, labels *Node) *Node {
-	return networkOf(cfg).decode(ctx, cfg, z, oneHot(cfg, labels, z.DType()))
+	dtype := z.DType()
+	if !dtype.IsFloat() { // a discrete kind's indices: the network's values are float32
+		dtype = dtypes.Float32
+	}
+	return networkOf(cfg).decode(ctx, cfg, z, oneHot(cfg, labels, dtype))
 }
 
 // oneHot is labels [B] (int32) as one-hot rows [B, Classes] of dtype, or

@@ -88,8 +88,14 @@ func Reparameterize(mean, logVar, eps *Node) *Node {
 // model's latent kind (Pass.Kind) forms its rate term and log-ratio from
 // them; for the Gaussian kind the prior of a code is N(0, I) (see
 // network.go).
+//
+// A quantised layer (the vq model's) has no LogVar or Eps: Mean is the
+// encoder's grid of vectors [B, 1, cells·D] and Z the codes' indices as
+// floats [B, k, cells]; Loss [B] is the quantiser's loss term and
+// Commitment [B] its commitment part (nil for FSQ, which has none).
 type Group struct {
 	Mean, LogVar, Eps, Z *Node
+	Loss, Commitment     *Node
 }
 
 // Pass is one pass of a model over images x [B, H, W, C]: k codes drawn per
@@ -129,6 +135,9 @@ type Terms struct {
 	// KLUnits holds, per stochastic layer (top first), the KL of each of
 	// its units [B, L_g], in code coordinates; they sum to KL.
 	KLUnits []*Node
+	// Quantizer is the quantiser's loss term [B] (Group.Loss summed over
+	// the layers), nil for a model without one.
+	Quantizer *Node
 }
 
 // Terms returns the pass's per-image terms: the reconstruction averaged
@@ -138,6 +147,9 @@ type Terms struct {
 func (p Pass) Terms() Terms {
 	t := Terms{Recon: meanOverDraws(p.Recon)}
 	for _, g := range p.Groups {
+		if g.Loss != nil {
+			t.Quantizer = addOrSet(t.Quantizer, g.Loss)
+		}
 		units := meanOverDraws(p.Kind.Rate(g))
 		t.KLUnits = append(t.KLUnits, units)
 		if kl := ReduceSum(units, -1); t.KL == nil {
@@ -147,6 +159,14 @@ func (p Pass) Terms() Terms {
 		}
 	}
 	return t
+}
+
+// addOrSet is a + b, or b when a is nil.
+func addOrSet(a, b *Node) *Node {
+	if a == nil {
+		return b
+	}
+	return Add(a, b)
 }
 
 // meanOverDraws averages x [B, k, …] over its draws (axis 1).
@@ -175,7 +195,7 @@ func (t Terms) NegELBO() *Node { return Add(t.Recon, t.KL) }
 // averaged over the batch, counts as at least freeBits nats.
 func (t Terms) Loss(klWeight *Node, freeBits float64) *Node {
 	if freeBits <= 0 {
-		return ReduceAllMean(Add(t.Recon, Mul(klWeight, t.KL)))
+		return t.WithQuantizer(ReduceAllMean(Add(t.Recon, Mul(klWeight, t.KL))))
 	}
 	var kl *Node
 	for _, u := range t.KLUnits {
@@ -186,7 +206,16 @@ func (t Terms) Loss(klWeight *Node, freeBits float64) *Node {
 			kl = Add(kl, s)
 		}
 	}
-	return Add(ReduceAllMean(t.Recon), Mul(klWeight, kl))
+	return t.WithQuantizer(Add(ReduceAllMean(t.Recon), Mul(klWeight, kl)))
+}
+
+// WithQuantizer adds the batch mean of the quantiser's loss term to loss
+// (a scalar), when the model has one: the loss a training step minimises.
+func (t Terms) WithQuantizer(loss *Node) *Node {
+	if t.Quantizer == nil {
+		return loss
+	}
+	return Add(loss, ReduceAllMean(t.Quantizer))
 }
 
 // ELBO encodes images x [B, H, W, C] (with labels, as Sample), draws one z
@@ -256,6 +285,13 @@ type Losses struct {
 	// KLLayers is the KL of each stochastic layer, top first, for models
 	// with more than one; nil otherwise.
 	KLLayers []float64 `json:"kl_layers,omitempty"`
+	// Commitment, Perplexity and CodesUsed are a quantised model's (vq):
+	// the commitment term, the codebook perplexity exp(H) of the codes'
+	// frequencies and the fraction of the codes used at least once;
+	// zero for the others.
+	Commitment float64 `json:"commitment,omitempty"`
+	Perplexity float64 `json:"perplexity,omitempty"`
+	CodesUsed  float64 `json:"codes_used,omitempty"`
 }
 
 // IsFinite reports whether every term is a finite number.

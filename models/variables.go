@@ -14,6 +14,9 @@ import (
 // running the networks once on a blank image without sampling noise.
 func CreateVariables(b backends.Backend, ctx *context.Context, cfg Config) error {
 	exec, err := context.NewExec(b, ctx.Checked(false), func(ctx *context.Context, x, labels *Node) *Node {
+		if cfg.Quantizer == QuantizerVQ {
+			vqOf(cfg).ClusterSizeVar(ctx, x.DType()) // the codebook's state, which training's updates read
+		}
 		mean, logVar := Encode(ctx, cfg, x, labels)
 		out := Decode(ctx, cfg, Add(mean, logVar), labels)
 		if cfg.Autoregressive() {

@@ -72,6 +72,18 @@ func LayerKLColumns(layers int) []string {
 	return cols
 }
 
+// QuantizerColumns are the columns that metrics.csv adds, after the
+// layers' KL columns, for a quantised model (a vq run): the training
+// steps' mean commitment term, codebook perplexity and fraction of codes
+// used (each step's batch), then the test split's perplexity and codes
+// used. None for another model.
+func QuantizerColumns(quantized bool) []string {
+	if !quantized {
+		return nil
+	}
+	return []string{"train_commitment", "train_perplexity", "train_codes_used", "test_perplexity", "test_codes_used"}
+}
+
 // EMAScope is the scope of a run's weight averages (Objective.EMA): the
 // average of the variable at scope S is the variable of the same name at
 // scope EMAScope+S. It starts at zero and is updated after every step.

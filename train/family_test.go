@@ -33,8 +33,11 @@ func familyConfigs() map[string]rundir.Config {
 	cond.Objective.IWTrain = 3
 	pixel.Model.PixelWidth, pixel.Model.PixelKernel = 8, 5
 	pixel.Data.Binarize = true
+	vq, vqGrad, fsq := tinyVQConfig(models.QuantizerVQ), tinyVQConfig(models.QuantizerVQ), tinyVQConfig(models.QuantizerFSQ)
+	vqGrad.Model.CodebookUpdate = models.CodebookGradient
+	vqGrad.Model.Likelihood = models.Gaussian
 	return map[string]rundir.Config{"resnet": resnet, "ladder": ladder, "conv, IW training, logistic": iw, conditionalRun: cond,
-		"conv with a pixel head, binarized": pixel}
+		"conv with a pixel head, binarized": pixel, "vq": vq, "vq, gradient codebook, gaussian": vqGrad, "fsq": fsq}
 }
 
 // conditionalRun names the conditional run of familyConfigs.

@@ -13,7 +13,8 @@ import (
 )
 
 // initFrom creates the model's variables in vars and overwrites them with
-// the weights of the run cfg.Init (fine-tuning). Every variable the two
+// the weights of the run cfg.Init (fine-tuning), and a VQ model's codebook
+// and cluster sizes, which its moving averages train. Every variable the two
 // models share must have the same shape.
 func initFrom(b backends.Backend, cfg rundir.Config, vars *gctx.Context) error {
 	ck, _, err := checkpoints.Latest(cfg.Init)
@@ -27,7 +28,7 @@ func initFrom(b backends.Backend, cfg rundir.Config, vars *gctx.Context) error {
 	var mismatched []string
 	for _, v := range ck.Vars {
 		own := vars.GetVariableByScopeAndName(v.Scope, v.Name)
-		if own == nil || !v.Trainable { // the weights, not the optimiser state, RNG or averages
+		if own == nil || !(v.Trainable || models.IsQuantizerState(v.Scope)) { // the weights and a codebook, not the optimiser state, RNG or averages
 			continue
 		}
 		if !own.Shape().Equal(v.Value.Shape()) {

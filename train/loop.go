@@ -345,7 +345,7 @@ func (l *loop) finalize() {
 }
 
 func (l *loop) run(ctx context.Context, batcher *data.Batcher, start int64) (Result, error) {
-	metrics, err := openMetrics(l.opt.Out, start, l.cfg.Model.Layers())
+	metrics, err := openMetrics(l.opt.Out, start, l.cfg.Model.Layers(), models.Quantized(l.cfg.Model))
 	if err != nil {
 		return Result{}, err
 	}
@@ -393,7 +393,8 @@ func (l *loop) run(ctx context.Context, batcher *data.Batcher, start int64) (Res
 		}
 		if done%max(l.cfg.LogEvery, 1) == 0 || test != nil {
 			row := metricsRow{Step: done, Epoch: float64(done) / float64(l.perEpoch), Train: acc.mean(),
-				Test: test, ImagesSec: res.ImagesSec, Elapsed: time.Since(began).Seconds(), Layers: l.cfg.Model.Layers()}
+				Test: test, ImagesSec: res.ImagesSec, Elapsed: time.Since(began).Seconds(), Layers: l.cfg.Model.Layers(),
+				Quantized: models.Quantized(l.cfg.Model)}
 			if err := metrics.write(row); err != nil {
 				return res, err
 			}
@@ -423,6 +424,9 @@ func (l *loop) evaluate(done int64) (models.Losses, error) {
 	malloc.ReleaseFree()
 	defer malloc.ReleaseFree()
 	ev, err := l.eval.MeanELBO(l.testPix, l.test.Labels, l.cfg.Seed+done)
+	if err == nil && models.Quantized(l.cfg.Model) {
+		ev.Perplexity, ev.CodesUsed, err = l.eval.CodeUsage(l.testPix, l.test.Labels)
+	}
 	if err != nil {
 		return ev, fmt.Errorf("evaluating the test split at step %d: %w", done, err)
 	}
@@ -459,6 +463,9 @@ func (m *meanLosses) add(l models.Losses) {
 	m.sum.NegELBO += l.NegELBO
 	m.sum.Recon += l.Recon
 	m.sum.KL += l.KL
+	m.sum.Commitment += l.Commitment
+	m.sum.Perplexity += l.Perplexity
+	m.sum.CodesUsed += l.CodesUsed
 	if m.sum.KLLayers == nil && len(l.KLLayers) > 0 {
 		m.sum.KLLayers = make([]float64, len(l.KLLayers))
 	}
@@ -473,7 +480,8 @@ func (m *meanLosses) mean() *models.Losses {
 		return nil
 	}
 	n := float64(m.n)
-	l := &models.Losses{NegELBO: m.sum.NegELBO / n, Recon: m.sum.Recon / n, KL: m.sum.KL / n}
+	l := &models.Losses{NegELBO: m.sum.NegELBO / n, Recon: m.sum.Recon / n, KL: m.sum.KL / n,
+		Commitment: m.sum.Commitment / n, Perplexity: m.sum.Perplexity / n, CodesUsed: m.sum.CodesUsed / n}
 	for _, v := range m.sum.KLLayers {
 		l.KLLayers = append(l.KLLayers, v/n)
 	}

@@ -17,7 +17,8 @@ type metricsRow struct {
 	Test      *models.Losses // nil where the test split was not evaluated
 	ImagesSec float64
 	Elapsed   float64
-	Layers    int // stochastic layers of the model: above 1, the per-layer KL columns follow
+	Layers    int  // stochastic layers of the model: above 1, the per-layer KL columns follow
+	Quantized bool // a quantised model's columns follow (rundir.QuantizerColumns)
 }
 
 func (r metricsRow) String() string {
@@ -43,18 +44,36 @@ func (r metricsRow) String() string {
 			}
 		}
 	}
+	if r.Quantized {
+		cells = append(cells, r.quantizerCells()...)
+	}
 	return strings.Join(cells, ",")
+}
+
+// quantizerCells are the row's rundir.QuantizerColumns.
+func (r metricsRow) quantizerCells() []string {
+	cell := func(l *models.Losses, v func(*models.Losses) float64) string {
+		if l == nil {
+			return ""
+		}
+		return strconv.FormatFloat(v(l), 'f', 4, 64)
+	}
+	commit := func(l *models.Losses) float64 { return l.Commitment }
+	perplexity := func(l *models.Losses) float64 { return l.Perplexity }
+	used := func(l *models.Losses) float64 { return l.CodesUsed }
+	return []string{cell(r.Train, commit), cell(r.Train, perplexity), cell(r.Train, used),
+		cell(r.Test, perplexity), cell(r.Test, used)}
 }
 
 // metricsWriter appends metricsRows to a run's metrics.csv.
 type metricsWriter struct{ *metricsfile.Writer }
 
 // openMetrics opens dir/metrics.csv, for a model of layers stochastic
-// layers, for appending. Rows after step start (written after the
+// layers (quantised or not), for appending. Rows after step start (written after the
 // checkpoint a resumed run continues from) are dropped first, so the table
 // never holds a step twice.
-func openMetrics(dir string, start int64, layers int) (*metricsWriter, error) {
-	header := append(rundir.MetricsColumns(), rundir.LayerKLColumns(layers)...)
+func openMetrics(dir string, start int64, layers int, quantized bool) (*metricsWriter, error) {
+	header := append(append(rundir.MetricsColumns(), rundir.LayerKLColumns(layers)...), rundir.QuantizerColumns(quantized)...)
 	w, err := metricsfile.Open(filepath.Join(dir, rundir.MetricsFile), strings.Join(header, ","), start)
 	if err != nil {
 		return nil, err

@@ -68,9 +68,10 @@ func NewParallelSession(b backends.Backend, cfg rundir.Config, ctx *context.Cont
 		t := p.Terms()
 		loss := t.Loss(klWeight, o.FreeBits)
 		if o.IWTrain > 1 {
-			loss = Neg(ReduceAllMean(models.IWBound(p.LogWeights(klWeight))))
+			loss = t.WithQuantizer(Neg(ReduceAllMean(models.IWBound(p.LogWeights(klWeight)))))
 		}
 		opt.UpdateGraph(ctx, x.Graph(), loss)
+		models.UpdateQuantizer(ctx, m, p) // after the optimiser: it reads the codebook the loss read
 		if o.EMA > 0 {
 			rundir.UpdateAverages(ctx, x.Graph(), o.EMA)
 		}
@@ -80,6 +81,9 @@ func NewParallelSession(b backends.Backend, cfg rundir.Config, ctx *context.Cont
 			for _, l := range t.LayerKL() {
 				outs = append(outs, ReduceAllMean(l))
 			}
+		}
+		if models.Quantized(m) {
+			return append(outs, quantizerOutputs(m, p)...)
 		}
 		return outs
 	})
@@ -167,18 +171,50 @@ func (s *Session) Step(images []float32, labels []int, step int64) (models.Losse
 	if err != nil {
 		return models.Losses{}, fmt.Errorf("training step %d: %w", step, err)
 	}
-	outputs := 3 // the ELBO's terms, then each layer's KL for a hierarchy
-	if m.Layers() > 1 {
-		outputs += m.Layers()
-	}
+	outputs := stepOutputs(m)
 	for _, t := range out[outputs:] { // the other devices' copies of the replicated losses
 		t.FinalizeAll()
 	}
 	l := models.Losses{NegELBO: scalar(out[0]), Recon: scalar(out[1]), KL: scalar(out[2])}
-	for _, t := range out[3:outputs] {
+	layers := out[3:outputs]
+	if models.Quantized(m) {
+		q := layers[len(layers)-quantizerValues:]
+		layers = layers[:len(layers)-quantizerValues]
+		l.Commitment, l.Perplexity, l.CodesUsed = scalar(q[0]), scalar(q[1]), scalar(q[2])
+	}
+	for _, t := range layers {
 		l.KLLayers = append(l.KLLayers, scalar(t))
 	}
 	return l, nil
+}
+
+// quantizerValues is the number of outputs a quantised model's step adds:
+// the commitment term, the codebook perplexity and the fraction of codes
+// used, of the batch.
+const quantizerValues = 3
+
+// quantizerOutputs are a quantised model's extra step outputs.
+func quantizerOutputs(m models.Config, p models.Pass) []*Node {
+	g := p.Groups[0]
+	commit := ScalarZero(g.Z.Graph(), g.Z.DType())
+	if g.Commitment != nil {
+		commit = ReduceAllMean(g.Commitment)
+	}
+	perplexity, used := models.PassUsage(m, p)
+	return []*Node{commit, perplexity, used}
+}
+
+// stepOutputs is the number of values a step returns (per device): the
+// ELBO's terms, each layer's KL for a hierarchy, and the quantiser's.
+func stepOutputs(m models.Config) int {
+	n := 3
+	if m.Layers() > 1 {
+		n += m.Layers()
+	}
+	if models.Quantized(m) {
+		n += quantizerValues
+	}
+	return n
 }
 
 // Finalize frees the compiled step.

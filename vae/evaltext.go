@@ -33,8 +33,13 @@ func (r Evaluation) WriteText(w io.Writer, rows ...[2]string) error {
 	}
 	fmt.Fprintf(tw, "data\t%s: %d %s\n", r.Data, r.Images, images)
 	fmt.Fprintf(tw, "protocol\t%s\n", r.Protocol)
-	fmt.Fprintf(tw, "active units\t%d of %d (variance of the posterior mean across images > %g)\n",
-		r.ActiveUnits, r.Latent, eval.ActiveThreshold)
+	if r.CodesUsed > 0 { // a quantised model: its code has no units to be active
+		fmt.Fprintf(tw, "codes\t%.1f%% of the codebook used, perplexity %.2f (on the %d cells of every image; the KL is log K per cell, a one-hot posterior against the uniform prior)\n",
+			100*r.CodesUsed, r.Perplexity, r.Latent)
+	} else {
+		fmt.Fprintf(tw, "active units\t%d of %d (variance of the posterior mean across images > %g)\n",
+			r.ActiveUnits, r.Latent, eval.ActiveThreshold)
+	}
 	for i, a := range r.ActiveLayers {
 		fmt.Fprintf(tw, "  layer %d\t%d of %d\n", i+1, a, r.Latent/len(r.ActiveLayers))
 	}

@@ -29,6 +29,7 @@ const trainSynopsis = `  latent train --out DIR [flags]    train a new run
 type trainArgs struct {
 	cfg          rundir.Config
 	out, widths  string
+	levels       string // --levels, an FSQ model's
 	backend      *string
 	devicesValue *string
 	devices      int // parsed --devices: 0 for all
@@ -45,6 +46,7 @@ func trainFlags(fs *pflag.FlagSet) *trainArgs {
 	a.backend = backendFlag(fs)
 	a.devicesValue = devicesFlag(fs, "devices to train on, data-parallel: each takes an equal share of every batch")
 	fs.StringVar(&a.widths, "widths", "32,64", "channels of the encoder's stride-2 convolutions, comma-separated")
+	fs.StringVar(&a.levels, "levels", "", "vq with --quantizer fsq: the levels of each channel, comma-separated (default 8,5,5,5: 1000 codes)")
 	fs.BoolVar(&a.conditional, "conditional", false, "condition the model on each image's class label (MNIST's digits, an image folder's subfolders), given to encoder and decoder: sample --label then generates a chosen class")
 	addTrainFlags(fs, &a.cfg)
 	return a
@@ -129,6 +131,9 @@ func (a *trainArgs) check(fs *pflag.FlagSet) error {
 	if a.cfg.Model.Norm == "none" {
 		a.cfg.Model.Norm = models.NormNone
 	}
+	if err := a.quantizerFlags(fs); err != nil {
+		return err
+	}
 	a.cfg.Model = models.WithFamilyDefaults(a.cfg.Model)
 	if err := a.cfg.Objective.Validate(); err != nil {
 		return fmt.Errorf("--iw-train, --free-bits, --lr-schedule, --warmup-steps or --ema: %w", err)
@@ -141,6 +146,39 @@ func (a *trainArgs) check(fs *pflag.FlagSet) error {
 	}
 	if !a.resume && a.cfg.Epochs == 0 && a.cfg.Steps == 0 {
 		a.cfg.Epochs = 10
+	}
+	return nil
+}
+
+// quantizerFlags completes a vq model's config from its flags: the FSQ
+// levels, and (for FSQ) no latent size unless given, so that the model's
+// defaults fill it and a given one is checked. It refuses the quantiser's
+// flags on another model, and --hidden on a vq model.
+func (a *trainArgs) quantizerFlags(fs *pflag.FlagSet) error {
+	m := &a.cfg.Model
+	if m.Network() != models.VQModel {
+		for _, f := range []string{"quantizer", "codebook", "codebook-update", "no-restarts", "levels"} {
+			if fs.Changed(f) {
+				return fmt.Errorf("--%s: only --model %s quantizes its code", f, models.VQModel)
+			}
+		}
+		return nil
+	}
+	if fs.Changed("hidden") {
+		return fmt.Errorf("--hidden: the %s model has no dense layer", models.VQModel)
+	}
+	if fs.Changed("levels") {
+		levels, err := parseInts(a.levels)
+		if err != nil {
+			return fmt.Errorf("--levels: %w", err)
+		}
+		m.Levels = levels
+	}
+	if m.Quantizer == models.QuantizerFSQ && !fs.Changed("latent") {
+		m.Latent = len(m.Levels)
+		if len(m.Levels) == 0 {
+			m.Latent = len(models.DefaultLevels())
+		}
 	}
 	return nil
 }
@@ -162,7 +200,11 @@ func addTrainFlags(fs *pflag.FlagSet, cfg *rundir.Config) {
 	fs.StringVar(&cfg.Objective.LRSchedule, "lr-schedule", "", "learning-rate schedule: constant (empty) or cosine (decay to 0 at the run's end)")
 	fs.Int64Var(&cfg.Objective.WarmupSteps, "warmup-steps", 0, "steps over which the learning rate rises linearly to --lr")
 	fs.Float64Var(&cfg.Objective.EMA, "ema", 0, "keep a moving average of the weights with this decay (e.g. 0.999), used by eval, sample and the other commands (0: off)")
-	fs.IntVar(&cfg.Model.Latent, "latent", cfg.Model.Latent, "latent dimensions")
+	fs.StringVar(&cfg.Model.Quantizer, "quantizer", "", "vq: the quantiser, vq (a learned codebook) or fsq (finite scalar quantisation; empty: vq)")
+	fs.IntVar(&cfg.Model.Codebook, "codebook", 0, fmt.Sprintf("vq: the codebook's number of codes K (0: %d)", models.DefaultCodebook))
+	fs.StringVar(&cfg.Model.CodebookUpdate, "codebook-update", "", "vq: how the codebook learns, ema (moving averages, decay 0.99) or gradient (empty: ema)")
+	fs.BoolVar(&cfg.Model.NoRestarts, "no-restarts", false, "vq: do not re-seed unused codes from the encoder's outputs (dead-code restarts)")
+	fs.IntVar(&cfg.Model.Latent, "latent", cfg.Model.Latent, "latent dimensions (vq: the dimension of each code vector)")
 	fs.IntVar(&cfg.Model.Hidden, "hidden", cfg.Model.Hidden, "units of a dense layer between the convolutions and the latent, each side (0: none)")
 	fs.IntVar(&cfg.Model.Kernel, "kernel", cfg.Model.Kernel, "convolution kernel size (odd)")
 	fs.StringVar(&cfg.Model.Upsample, "upsample", cfg.Model.Upsample, "decoder upsampling: nearest or depth-to-space")

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestEveryCommandOnAVQRun: on a tiny VQ run (conditional, so that
+// decoding labels is covered too) each command either works, writing its
+// output, or refuses in one line that names what it needs: every command
+// that treats a code as a vector of reals.
+func TestEveryCommandOnAVQRun(t *testing.T) {
+	needMNISTAndXLA(t)
+	tmp := t.TempDir()
+	run := filepath.Join(tmp, "run")
+	if code, _, errOut := runLatent(t, nil, "train", "--out", run, "--model", "vq", "--conditional", "--codebook", "16",
+		"--train-limit", "320", "--test-limit", "64", "--eval-batch", "64", "--widths", "8,16", "--latent", "4",
+		"--batch-size", "32", "--steps", "6", "--quiet"); code != 0 {
+		t.Fatalf("training a VQ run: exit %d\n%s", code, errOut)
+	}
+	out := func(name string) string { return filepath.Join(tmp, name) }
+	for _, tc := range []struct {
+		args   []string
+		output string // written when the command works
+		refuse string // in the one-line refusal; "" when the command works
+	}{
+		{[]string{"sample", "-o", out("s.png"), "--per-label", "2"}, out("s.png"), ""},
+		{[]string{"sample", "-o", out("s.npy"), "-n", "16", "--label", "3"}, out("s.npy"), ""},
+		{[]string{"reconstruct", "-o", out("r.png")}, out("r.png"), ""},
+		{[]string{"eval", "--iw", "5"}, "", ""},
+		{[]string{"anomaly", "-o", out("a.png")}, out("a.png"), ""},
+		{[]string{"export", "-o", out("m.safetensors")}, out("m.safetensors"), ""},
+		{[]string{"score", "-n", "64"}, "", ""},
+		{[]string{"interpolate", "-o", out("i.gif")}, "", "interpolation needs a continuous latent"},
+		{[]string{"traverse", "-o", out("t.png")}, "", "traverse needs a continuous latent"},
+		{[]string{"map", "-o", out("m.png")}, "", "needs a continuous latent"},
+		{[]string{"neighbors", "--index", "0", "-o", out("n.png")}, "", "needs a continuous latent"},
+		{[]string{"serve"}, "", "needs a continuous latent"},
+	} {
+		args := append([]string{tc.args[0], "--run", run}, tc.args[1:]...)
+		code, stdout, stderr := runLatent(t, nil, args...)
+		if tc.refuse == "" {
+			if code != 0 || (tc.output != "" && !fileExists(tc.output)) {
+				t.Errorf("latent %s: exit %d, wrote %s: %v; want it to work\n%s", strings.Join(tc.args, " "), code, tc.output, fileExists(tc.output), stderr)
+			}
+			if tc.args[0] == "eval" && !strings.Contains(stdout, "of the codebook used, perplexity") {
+				t.Errorf("latent eval on a VQ run does not report its code usage:\n%s", stdout)
+			}
+			continue
+		}
+		var refusals []string
+		for _, line := range strings.Split(strings.TrimSpace(stderr), "\n") {
+			if strings.HasPrefix(line, "latent "+tc.args[0]+":") {
+				refusals = append(refusals, line)
+			}
+		}
+		if code == 0 || len(refusals) != 1 || !strings.Contains(refusals[0], tc.refuse) || !strings.Contains(refusals[0], "grid of indices into 16 codes") {
+			t.Errorf("latent %s: exit %d, refusals %q; want one line saying %q and naming the grid\n%s", strings.Join(tc.args, " "), code, refusals, tc.refuse, stderr)
+		}
+	}
+}
+
+// TestVQTrainFlagsRefused: the quantiser's flags on another model, and a
+// dense layer on a vq model, are usage errors naming the flag.
+func TestVQTrainFlagsRefused(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--codebook", "8"}, "--codebook: only --model vq quantizes its code"},
+		{[]string{"--quantizer", "fsq"}, "--quantizer: only --model vq quantizes its code"},
+		{[]string{"--model", "resnet", "--no-restarts"}, "--no-restarts: only --model vq quantizes its code"},
+		{[]string{"--model", "vq", "--hidden", "64"}, "--hidden: the vq model has no dense layer"},
+		{[]string{"--model", "vq", "--quantizer", "fsq", "--levels", "8,x"}, "--levels:"},
+	} {
+		args := append([]string{"train", "--out", filepath.Join(t.TempDir(), "run")}, tc.args...)
+		code, _, stderr := runLatent(t, nil, args...)
+		if code != 2 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("latent %s: exit %d, %q; want exit 2 saying %q", strings.Join(tc.args, " "), code, stderr, tc.want)
+		}
+	}
+}

@@ -383,11 +383,7 @@ func (r *diffusionRecipe) Resume() bool { return *r.resume }
 
 // Ready refuses to resume a fit that has done --steps already.
 func (r *diffusionRecipe) Ready(w *Workspace, _ Config, _ []int) error {
-	if w.Saved != nil && r.cfg.Steps <= w.Done {
-		return fmt.Errorf("--resume --steps %d: the fit in %s has done %d steps already; nothing was done: give --steps above %d to continue it",
-			r.cfg.Steps, w.Dir, w.Done, w.Done)
-	}
-	return nil
+	return w.needMoreSteps(r.cfg.Steps)
 }
 
 // Fit trains the denoiser on the standardised codes (FitDiffusion).
@@ -400,10 +396,7 @@ func (r *diffusionRecipe) Fit(j Job) (string, error) {
 	if err := FitDiffusion(j.Backend, w.Dir, cfg, j.Training, j.HeldOut, opt); err != nil {
 		return "", err
 	}
-	from := ""
-	if w.Done > 0 {
-		from = fmt.Sprintf(", resumed at step %d", w.Done)
-	}
+	from := w.resumedAt()
 	return fmt.Sprintf("fitted a diffusion prior (width %d, %d blocks, %d steps%s) to %d codes (posterior draws at temperature %g) in %.1fs; saved in %s (metrics.csv: held-out loss)\n",
 		r.cfg.Width, r.cfg.Blocks, r.cfg.Steps, from, len(j.Training.Z)/cfg.Latent, cfg.DrawTemperature, time.Since(j.Start).Seconds(), w.Final), nil
 }

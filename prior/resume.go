@@ -16,3 +16,21 @@ func (w *Workspace) CheckResume(origin Origin) error {
 	}
 	return nil
 }
+
+// needMoreSteps refuses a resumed fit in w that has done steps already.
+func (w *Workspace) needMoreSteps(steps int64) error {
+	if w.Saved != nil && steps <= w.Done {
+		return fmt.Errorf("--resume --steps %d: the fit in %s has done %d steps already; nothing was done: give --steps above %d to continue it",
+			steps, w.Dir, w.Done, w.Done)
+	}
+	return nil
+}
+
+// resumedAt says, for a fit's report, the step a resumed fit began at: ""
+// for a fit from the start.
+func (w *Workspace) resumedAt() string {
+	if w.Done == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", resumed at step %d", w.Done)
+}

@@ -580,11 +580,7 @@ func (r *transformerRecipe) Ready(w *Workspace, cfg Config, _ []int) error {
 	if cfg.Codes < 2 {
 		return fmt.Errorf("a transformer prior needs a grid of indices into a codebook, and the run's code has none")
 	}
-	if w.Saved != nil && r.cfg.Steps <= w.Done {
-		return fmt.Errorf("--resume --steps %d: the fit in %s has done %d steps already; nothing was done: give --steps above %d to continue it",
-			r.cfg.Steps, w.Dir, w.Done, w.Done)
-	}
-	return nil
+	return w.needMoreSteps(r.cfg.Steps)
 }
 
 // Fit trains the transformer on the grids (FitTransformer).
@@ -596,10 +592,7 @@ func (r *transformerRecipe) Fit(j Job) (string, error) {
 	if err := FitTransformer(j.Backend, w.Dir, cfg, j.Training, j.HeldOut, opt); err != nil {
 		return "", err
 	}
-	from := ""
-	if w.Done > 0 {
-		from = fmt.Sprintf(", resumed at step %d", w.Done)
-	}
+	from := w.resumedAt()
 	return fmt.Sprintf("fitted a transformer prior (width %d, %d layers, %d heads, %d steps%s) to %d grids of %d codes in %.1fs; saved in %s (metrics.csv: held-out loss, nats per cell)\n",
 		r.cfg.Width, r.cfg.Layers, r.cfg.Heads, r.cfg.Steps, from, len(j.Training.Z)/max(cfg.Latent, 1), cfg.Codes, time.Since(j.Start).Seconds(), w.Final), nil
 }

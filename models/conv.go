@@ -69,6 +69,15 @@ func convDecode(ctx *context.Context, cfg Config, z *Node) *Node {
 	}
 	h = activations.Relu(Dense(ctx.In("project"), h, h0*w0*c0))
 	h = Reshape(h, z.Shape().Dimensions[0], h0, w0, c0)
+	return upConvs(ctx, cfg, h)
+}
+
+// upConvs is the decoder's stack of upsampling convolutions (scopes conv
+// n−1 … conv0 of ctx, the decoder's): each doubles h's height and width,
+// from the last encoder width to the first and then to the decoder's
+// channels, with a ReLU between them.
+func upConvs(ctx *context.Context, cfg Config, h *Node) *Node {
+	n := len(cfg.Widths)
 	for i := n - 1; i >= 0; i-- {
 		out := cfg.DecoderChannels()
 		if i > 0 {

@@ -233,17 +233,7 @@ func vqDecode(ctx *context.Context, cfg Config, zq, y *Node) *Node {
 		h = residualBlock(ctx.In(fmt.Sprintf("block%d", j)), cfg, h)
 	}
 	h = activations.Relu(h)
-	for i := n - 1; i >= 0; i-- {
-		out := cfg.DecoderChannels()
-		if i > 0 {
-			out = cfg.Widths[i-1]
-		}
-		h = upConv(ctx.In(fmt.Sprintf("conv%d", i)), cfg, h, out)
-		if i > 0 {
-			h = activations.Relu(h)
-		}
-	}
-	return h
+	return upConvs(ctx, cfg, h)
 }
 
 // UpdateQuantizer moves a pass's quantiser state after the optimiser's

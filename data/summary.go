@@ -12,7 +12,11 @@ import (
 // of the set, as `latent data` prints them.
 func (s *Set) WriteSummary(w io.Writer) {
 	tr, te := s.Train, s.Test
-	fmt.Fprintf(w, "data set:   %s (%s)\n", s.Name, s.Dir)
+	where := s.Dir
+	if where == "" {
+		where = "generated, not read from files"
+	}
+	fmt.Fprintf(w, "data set:   %s (%s)\n", s.Name, where)
 	fmt.Fprintf(w, "train:      %d images\n", tr.N)
 	fmt.Fprintf(w, "test:       %d images\n", te.N)
 	fmt.Fprintf(w, "shape:      %dx%dx%d (HxWxC)\n", tr.Height, tr.Width, tr.Channels)

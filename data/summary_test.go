@@ -66,3 +66,14 @@ func TestWriteSummary(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteSummaryGenerated: a generated set, read from no folder, says so
+// instead of an empty pair of brackets.
+func TestWriteSummaryGenerated(t *testing.T) {
+	set := &Set{Name: Shapes, Train: &Split{Height: 1, Width: 1, Channels: 3}, Test: &Split{Height: 1, Width: 1, Channels: 3}}
+	var b strings.Builder
+	set.WriteSummary(&b)
+	if want := "data set:   shapes (generated, not read from files)\n"; !strings.Contains(b.String(), want) {
+		t.Errorf("summary %q lacks %q", b.String(), want)
+	}
+}

@@ -48,3 +48,15 @@ func ColourDefaults(cfg *Config, given map[string]bool) []string {
 	}
 	return set
 }
+
+// ColourDefault is the value a new run on colour images takes for latent
+// train's flag when none is given ("logistic" for "likelihood"), or "" for
+// a flag without a colour default.
+func ColourDefault(flag string) string {
+	for _, d := range colourDefaults() {
+		if d.flag == flag {
+			return d.value
+		}
+	}
+	return ""
+}

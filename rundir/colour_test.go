@@ -38,3 +38,13 @@ func TestColourDefaults(t *testing.T) {
 		})
 	}
 }
+
+// TestColourDefault: the help of latent train names the colour default of
+// a flag that has one, and nothing for one that has none.
+func TestColourDefault(t *testing.T) {
+	for flag, want := range map[string]string{"likelihood": "logistic", "batch-size": "32", "lr": ""} {
+		if got := ColourDefault(flag); got != want {
+			t.Errorf("ColourDefault(%q) = %q, want %q", flag, got, want)
+		}
+	}
+}

@@ -208,10 +208,10 @@ func addTrainFlags(fs *pflag.FlagSet, cfg *rundir.Config) {
 	fs.IntVar(&cfg.Model.Hidden, "hidden", cfg.Model.Hidden, "units of a dense layer between the convolutions and the latent, each side (0: none)")
 	fs.IntVar(&cfg.Model.Kernel, "kernel", cfg.Model.Kernel, "convolution kernel size (odd)")
 	fs.StringVar(&cfg.Model.Upsample, "upsample", cfg.Model.Upsample, "decoder upsampling: nearest or depth-to-space")
-	fs.StringVar(&cfg.Model.Likelihood, "likelihood", cfg.Model.Likelihood, "bernoulli (grey or binarized images), gaussian, or logistic (discretised, for 8-bit RGB or grey)")
+	fs.StringVar(&cfg.Model.Likelihood, "likelihood", cfg.Model.Likelihood, "bernoulli (grey or binarized images), gaussian, or logistic (discretised, for 8-bit RGB or grey)"+colourNote("likelihood"))
 	fs.Float64Var(&cfg.Model.Beta, "beta", cfg.Model.Beta, "weight of the KL term (β-VAE)")
 	fs.Float64Var(&cfg.LR, "lr", cfg.LR, "Adam learning rate")
-	fs.IntVar(&cfg.BatchSize, "batch-size", cfg.BatchSize, "training batch size")
+	fs.IntVar(&cfg.BatchSize, "batch-size", cfg.BatchSize, "training batch size"+colourNote("batch-size"))
 	fs.Int64Var(&cfg.Steps, "steps", 0, "total training steps of the run (overrides --epochs)")
 	fs.IntVar(&cfg.Epochs, "epochs", 0, "total training epochs of the run (default 10 when --steps is not given)")
 	fs.Int64Var(&cfg.KLWarmup, "kl-warmup", 0, "steps over which the KL weight rises linearly from 0 to --beta")
@@ -270,4 +270,10 @@ func modelHelp() string {
 		parts = append(parts, fmt.Sprintf("%s (%s)", m.Name, m.Help))
 	}
 	return prior.Either(parts)
+}
+
+// colourNote ends the help of a flag with a colour default: what a new run
+// on colour images takes when the flag is not given.
+func colourNote(flag string) string {
+	return fmt.Sprintf("; a new run on colour images takes %s unless given", rundir.ColourDefault(flag))
 }

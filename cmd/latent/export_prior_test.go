@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"image/png"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -246,16 +245,7 @@ func compareCodes(t *testing.T, kind string, got, want []float32, d int, tol flo
 // checkGridPNG checks that path is a PNG of side×side pixels.
 func checkGridPNG(t *testing.T, path string, side int) {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	if s := img.Bounds().Size(); s.X != side || s.Y != side {
+	if s := readPNG(t, path).Bounds().Size(); s.X != side || s.Y != side {
 		t.Errorf("%s is %v, want %dx%d (3x3 images of 8 pixels at scale 2)", path, s, side, side)
 	}
 }

@@ -1,7 +1,6 @@
 package vae
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/latent-vae/latent/models"
@@ -27,11 +26,9 @@ func (s *Session) PriorLogProb(name string, codes []float32, labels []int) ([]fl
 	if len(codes)%cells != 0 {
 		return nil, "", fmt.Errorf("%d code values: not whole grids of %d cells", len(codes), cells)
 	}
-	kind, err := s.resolve(name)
-	if errors.Is(err, prior.ErrNotFitted) {
-		return nil, "", fmt.Errorf("--prior %s: %w", name, err)
-	} else if err != nil {
-		return nil, "", argErr(err)
+	kind, err := s.resolvePrior(name)
+	if err != nil {
+		return nil, "", err
 	}
 	if kind == prior.Normal {
 		out := make([]float64, len(codes)/cells)

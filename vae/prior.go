@@ -65,11 +65,9 @@ func (s *Session) SampleByClass(name string, steps, per int, seed int64, tempera
 // name). A name that is not a prior, or uniform for a continuous latent,
 // is an *ArgError.
 func (s *Session) OpenSampler(name string, steps, batch int) (prior.Sampler, string, error) {
-	kind, err := s.resolve(name)
-	if errors.Is(err, prior.ErrNotFitted) {
-		return nil, "", fmt.Errorf("--prior %s: %w", name, err)
-	} else if err != nil {
-		return nil, "", argErr(err)
+	kind, err := s.resolvePrior(name)
+	if err != nil {
+		return nil, "", err
 	}
 	if kind == prior.Normal {
 		l := s.Model.Kind()
@@ -86,6 +84,19 @@ func (s *Session) OpenSampler(name string, steps, batch int) (prior.Sampler, str
 	}
 	c, err := s.openFitted(kind, steps, batch)
 	return c, kind, err
+}
+
+// resolvePrior is resolve with its errors as the commands report them: a
+// prior the run lacks names --prior, any other is the caller's bad value
+// (*ArgError).
+func (s *Session) resolvePrior(name string) (string, error) {
+	kind, err := s.resolve(name)
+	if errors.Is(err, prior.ErrNotFitted) {
+		return "", fmt.Errorf("--prior %s: %w", name, err)
+	} else if err != nil {
+		return "", argErr(err)
+	}
+	return kind, nil
 }
 
 // resolve maps a --prior value to a prior as prior.Resolve does, but auto

@@ -12,6 +12,9 @@ type Split struct {
 	// Files holds each image's file, relative to the folder, for image
 	// folders; nil for IDX sets.
 	Files []string
+	// Factors holds each image's known factors of variation (sprites', or
+	// an image folder's factors.csv); nil when the set has none.
+	Factors *Factors
 }
 
 // ImageSize returns the number of values in one image: Height*Width*Channels.
@@ -30,7 +33,8 @@ func (s *Split) AppendImage(dst []float32, i int) []float32 {
 func (s *Split) Images() []float32 { return appendUnit(make([]float32, 0, len(s.Pixels)), s.Pixels) }
 
 // Subset returns a split of the first n images (all of them if n exceeds
-// N, none if n is negative). It shares its pixels and labels with s.
+// N, none if n is negative). It shares its pixels, labels, files and
+// factors with s.
 func (s *Split) Subset(n int) *Split {
 	n = max(0, min(n, s.N))
 	sub := *s
@@ -40,11 +44,12 @@ func (s *Split) Subset(n int) *Split {
 	if s.Files != nil {
 		sub.Files = s.Files[:n:n]
 	}
+	sub.Factors = s.Factors.subset(n)
 	return &sub
 }
 
 // Pick returns a split of the images at indices, in their order (an index
-// may repeat), with their labels and files: newly allocated.
+// may repeat), with their labels, files and factors: newly allocated.
 func (s *Split) Pick(indices []int) *Split {
 	size := s.ImageSize()
 	out := &Split{Pixels: make([]uint8, 0, len(indices)*size), N: len(indices),
@@ -61,6 +66,7 @@ func (s *Split) Pick(indices []int) *Split {
 			out.Files = append(out.Files, s.Files[i])
 		}
 	}
+	out.Factors = s.Factors.pick(indices)
 	return out
 }
 

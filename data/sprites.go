@@ -84,7 +84,13 @@ func spritesSet(s *sprites.Set, dir string) *Set {
 		}
 		return sp
 	}
-	about := fmt.Sprintf("generated: %d images of dSprites' factor grid, cached in %s", n, dir)
+	about := fmt.Sprintf("generated: %d images of dSprites' factor grid, read from the cache in %s", n, dir)
+	switch {
+	case s.Rebuilt != "":
+		about = fmt.Sprintf("generated: %d images of dSprites' factor grid, drawn again into %s: the cache was unusable (%s)", n, dir, s.Rebuilt)
+	case s.Generated:
+		about = fmt.Sprintf("generated: %d images of dSprites' factor grid, drawn now and cached in %s", n, dir)
+	}
 	return &Set{Name: Sprites, Dir: dir, About: about, Classes: sprites.ShapeNames(),
 		Test: split(perm[:nTest], bits), Train: split(perm[nTest:], bits[nTest*size:])}
 }

@@ -71,8 +71,21 @@ func TestSpritesSet(t *testing.T) {
 	if c := set.Train.Subset(12).LabelCounts(3); slices.Contains(c, 12) {
 		t.Errorf("the first 12 training images are of one shape: %v", c)
 	}
-	if !strings.Contains(set.About, "144 images") || set.Dir != dir {
+	if !strings.Contains(set.About, "144 images of dSprites' factor grid, drawn now and cached in "+dir) || set.Dir != dir {
 		t.Errorf("About %q, Dir %q", set.About, set.Dir)
+	}
+	if again := spritesSet(ref, dir); !strings.Contains(again.About, "read from the cache in "+dir) {
+		t.Errorf("reopened: About %q", again.About)
+	}
+	if err := os.WriteFile(ref.Path, []byte("damaged"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	redrawn, err := sprites.OpenGrid(dir, smallSprites)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if about := spritesSet(redrawn, dir).About; !strings.Contains(about, "drawn again into "+dir+": the cache was unusable (") {
+		t.Errorf("redrawn: About %q", about)
 	}
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/latent-vae/latent/internal/cli"
 	"github.com/spf13/pflag"
 )
 
@@ -24,9 +25,9 @@ func imageLabelFlag(fs *pflag.FlagSet, what string) *string {
 func checkImagePick(set map[string]bool) error {
 	switch {
 	case set["image-label"] && set["index"]:
-		return usagef("--index and --image-label both choose the image: give one")
+		return cli.Usagef("--index and --image-label both choose the image: give one")
 	case set["which"] && !set["image-label"]:
-		return usagef("--which picks among a class's images: give --image-label")
+		return cli.Usagef("--which picks among a class's images: give --image-label")
 	}
 	return nil
 }

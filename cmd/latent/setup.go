@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/latent-vae/latent/internal/cli"
 	"github.com/latent-vae/latent/pjrtplugin"
 	"github.com/latent-vae/latent/vae"
 	"github.com/spf13/pflag"
@@ -35,7 +36,7 @@ func (c *cudaFlag) version(args []string) ([]string, error) {
 		return args, nil
 	}
 	if err := c.Set(args[0]); err != nil {
-		return nil, usagef("invalid value %q for flag --cuda: %v", args[0], err)
+		return nil, cli.Usagef("invalid value %q for flag --cuda: %v", args[0], err)
 	}
 	return args[1:], nil
 }
@@ -68,7 +69,7 @@ func (c *cudaFlag) Type() string { return "" }
 
 // setupCommand defines `latent setup`'s flags on fs and returns its body,
 // runSetup.
-func setupCommand(fs *pflag.FlagSet) runFunc {
+func setupCommand(fs *pflag.FlagSet) cli.RunFunc {
 	dir := fs.String("dir", "", "folder to install into (default ~/.local/lib/go-xla, where XLA plugins are searched)")
 	index := fs.String("index-url", pjrtplugin.DefaultIndexURL, "Python package index (simple API) holding the wheels")
 	force := fs.Bool("force", false, "download and install again even if installed")
@@ -91,11 +92,11 @@ func runSetup(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
 	if err != nil {
 		return err
 	}
-	if err := parseArgs(fs, args); err != nil {
+	if err := cli.NoOperands(args); err != nil {
 		return err
 	}
 	if *pluginOnly && *cuda == 0 {
-		return usagef("--plugin-only: only with --cuda")
+		return cli.Usagef("--plugin-only: only with --cuda")
 	}
 	if info, err := os.Stat(*dir); *dir != "" && err == nil && !info.IsDir() {
 		return fmt.Errorf("--dir %s: is a file, want a folder", *dir)

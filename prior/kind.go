@@ -235,6 +235,18 @@ func (f *FitFlags) Foreign(kind string, set map[string]bool) (flagName, owner st
 	return "", ""
 }
 
+// Synopsis lists each kind's own flags, a line per kind that has any:
+// "  KIND: [--a] [--b]".
+func (f *FitFlags) Synopsis() string {
+	var lines []string
+	for _, k := range KindNames() {
+		if names := f.Of(k); len(names) > 0 {
+			lines = append(lines, "  "+k+": [--"+strings.Join(names, "] [--")+"]")
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
 // Open returns a sampler of the saved prior, by its kind's Open.
 func (s *Saved) Open(b backends.Backend, opt OpenOptions) (Sampler, error) {
 	k, ok := Lookup(s.Config.Kind)

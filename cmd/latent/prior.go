@@ -19,16 +19,13 @@ import (
 	"github.com/latent-vae/latent/vae"
 )
 
-// priorFitFlags are `latent prior fit`'s flags: the ones every kind takes,
-// and each kind's own (prior.DefineFitFlags).
+// priorFitFlags are `latent prior fit`'s flags: the ones every kind takes
+// (a prior.Config's), and each kind's own (prior.DefineFitFlags).
 type priorFitFlags struct {
-	run, backend, kind *string
-	draws              *int
-	drawTemperature    *float64
-	seed               *int64
-	kinds              *prior.FitFlags
-	recipe             prior.Recipe // --kind's, once checked
-	cfg                prior.Config // once checked
+	run, backend *string
+	cfg          prior.Config // --kind, --draws, --draw-temperature, --seed; completed once checked
+	kinds        *prior.FitFlags
+	recipe       prior.Recipe // --kind's, once checked
 }
 
 // definePriorFit defines `latent prior fit`'s flags on fs: --kind is
@@ -41,10 +38,10 @@ func definePriorFit(fs *pflag.FlagSet) *priorFitFlags {
 		kinds = append(kinds, fmt.Sprintf("%s (%s)", k.Name, k.Help))
 		draws = append(draws, fmt.Sprintf("%d for %s", k.Draws, k.Name))
 	}
-	f.kind = fs.String("kind", "", "the prior to fit: "+suggest.Either(kinds))
-	f.draws = fs.Int("draws", 0, "posterior draws per training image (default: "+strings.Join(draws, ", ")+")")
-	f.drawTemperature = fs.Float64("draw-temperature", 1, "temperature T of the posterior draws μ + Tσε, in [0, 1] (1: the posterior; 0: its means; below 1: sharper samples, less varied)")
-	f.seed = fs.Int64("seed", 1, "seed of the posterior draws and of the prior's fit")
+	fs.StringVar(&f.cfg.Kind, "kind", "", "the prior to fit: "+suggest.Either(kinds))
+	fs.IntVar(&f.cfg.Draws, "draws", 0, "posterior draws per training image (default: "+strings.Join(draws, ", ")+")")
+	fs.Float64Var(&f.cfg.DrawTemperature, "draw-temperature", 1, "temperature T of the posterior draws μ + Tσε, in [0, 1] (1: the posterior; 0: its means; below 1: sharper samples, less varied)")
+	fs.Int64Var(&f.cfg.Seed, "seed", 1, "seed of the posterior draws and of the prior's fit")
 	cli.Required(fs, "kind")
 	kindFlags := flag.NewFlagSet("", flag.ContinueOnError)
 	f.kinds = prior.DefineFitFlags(kindFlags)
@@ -52,17 +49,10 @@ func definePriorFit(fs *pflag.FlagSet) *priorFitFlags {
 	return f
 }
 
-// kindFlagsSynopsis lists each kind's own flags, a line per kind that has any.
+// kindFlagsSynopsis lists each kind's own flags, a line per kind that has
+// any (prior.FitFlags.Synopsis).
 func kindFlagsSynopsis() string {
-	fs := flag.NewFlagSet("", flag.ContinueOnError)
-	kinds := prior.DefineFitFlags(fs)
-	var lines []string
-	for _, k := range prior.KindNames() {
-		if names := kinds.Of(k); len(names) > 0 {
-			lines = append(lines, "  "+k+": [--"+strings.Join(names, "] [--")+"]")
-		}
-	}
-	return strings.Join(lines, "\n")
+	return prior.DefineFitFlags(flag.NewFlagSet("", flag.ContinueOnError)).Synopsis()
 }
 
 // priorFitCommand defines `latent prior fit`'s flags on fs and returns its
@@ -106,21 +96,14 @@ func runPriorFit(f *priorFitFlags, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// check checks the flags' values and sets f.cfg; set holds the flags given.
+// check checks the flags' values and completes f (vae.PrepareFitFlags);
+// set holds the flags given.
 func (f *priorFitFlags) check(set map[string]bool) error {
 	if err := needRun(*f.run); err != nil {
 		return err
 	}
-	f.cfg = prior.Config{Kind: *f.kind, Draws: *f.draws, DrawTemperature: *f.drawTemperature, Seed: *f.seed}
-	kind, err := vae.FitKind(f.cfg)
-	if err != nil {
-		return err
-	}
-	if name, owner := f.kinds.Foreign(kind.Name, set); name != "" {
-		return cli.Usagef("--%s is a %s prior's flag; --kind %s does not take it", name, owner, kind.Name)
-	}
-	f.recipe = f.kinds.Recipes[kind.Name]
-	f.cfg, err = vae.PrepareFit(f.recipe, f.cfg)
+	var err error
+	f.recipe, f.cfg, err = vae.PrepareFitFlags(f.kinds, f.cfg, set)
 	return err
 }
 

@@ -108,30 +108,14 @@ func interpolateFlags(fs *pflag.FlagSet) func() (*interpOptions, error) {
 	}
 }
 
-// check records which endpoints the flags given (set) chose and checks
-// that they go together, then the options' values.
+// check checks the flags' values, and which endpoints the flags given
+// (set) chose (vae.Endpoints.Choose).
 func (o *interpOptions) check(set map[string]bool) error {
-	e := &o.opts.Ends
-	e.Indexed = set["from-index"] || set["to-index"] || set["from-label"] || set["to-label"]
-	e.Files = set["from"] || set["to"]
-	start := set["from-index"] || set["from-label"]
-	end := set["to-index"] || set["to-label"]
 	if err := vae.CheckFPS(o.fps); err != nil {
 		return err
 	}
-	switch {
-	case set["from-index"] && set["from-label"]:
-		return cli.Usagef("--from-index and --from-label both choose the start: give one")
-	case set["to-index"] && set["to-label"]:
-		return cli.Usagef("--to-index and --to-label both choose the end: give one")
-	case e.Indexed && !e.Files && !(start && end):
-		return cli.Usagef("a start (--from-index or --from-label) and an end (--to-index or --to-label) go together")
-	case set["which"] && !(set["from-label"] || set["to-label"]):
-		return cli.Usagef("--which picks among a class's images: give --from-label or --to-label")
-	case (e.Indexed || e.Files) && set["seed"]:
-		return cli.Usagef("--seed chooses random endpoints; it cannot go with --from-index or --from")
-	case (e.Indexed || e.Files) && (set["prior"] || set["prior-steps"] || set["top-k"]):
-		return cli.Usagef("--prior draws random endpoints; it cannot go with --from-index or --from")
+	if err := o.opts.Ends.Choose(set); err != nil {
+		return err
 	}
 	if err := o.opts.Check(); err != nil {
 		return err

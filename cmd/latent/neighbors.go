@@ -34,7 +34,7 @@ func runNeighbors(set map[string]bool, stdout, stderr io.Writer, f evalCommon, o
 	if err := f.check(); err != nil {
 		return err
 	}
-	if err := checkImagePick(set); err != nil {
+	if err := vae.CheckImagePick(set); err != nil {
 		return err
 	}
 	if !set["index"] && !set["image-label"] {

@@ -98,16 +98,9 @@ func traverseFlags(fs *pflag.FlagSet) func() (*traverseArgs, error) {
 		if err := a.common.check(); err != nil {
 			return nil, err
 		}
-		set := cli.Given(fs)
-		b.Seeded, b.Prior, b.PriorSteps, b.Data = set["seed"], *a.prior.name, *a.prior.steps, *a.spec
+		b.Prior, b.PriorSteps, b.Data = *a.prior.name, *a.prior.steps, *a.spec
 		b.ImageLabel, b.Which, b.Label, o.Scale = *a.imageLabel, *a.which, *a.label, *a.common.scale
-		switch {
-		case b.Seeded && (set["index"] || set["image-label"]):
-			return nil, cli.Usagef("--seed and --index (or --image-label) choose different base codes: give one")
-		case !b.Seeded && (set["prior"] || set["prior-steps"]):
-			return nil, cli.Usagef("--prior draws a --seed base code; give --seed with it")
-		}
-		if err := checkImagePick(set); err != nil {
+		if err := b.Choose(cli.Given(fs)); err != nil {
 			return nil, err
 		}
 		if err := vae.CheckFPS(a.fps); err != nil {

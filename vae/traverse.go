@@ -179,17 +179,3 @@ func TraverseLabels(order []int, kl []float64, steps int, span float64) generate
 func (t *Traversal) Frames(scale int) []image.Image {
 	return generate.Frames(t.Images, len(t.Order), t.Steps, t.h, t.w, t.c, 0, scale)
 }
-
-// Choose records whether the flags given (by name) chose a drawn base
-// code (--seed), and refuses base flags that do not go together; their
-// values are TraverseOptions.Check's.
-func (b *TraverseBase) Choose(given map[string]bool) error {
-	b.Seeded = given["seed"]
-	switch {
-	case b.Seeded && (given["index"] || given["image-label"]):
-		return argErrorf("--seed and --index (or --image-label) choose different base codes: give one")
-	case !b.Seeded && (given["prior"] || given["prior-steps"]):
-		return argErrorf("--prior draws a --seed base code; give --seed with it")
-	}
-	return CheckImagePick(given)
-}

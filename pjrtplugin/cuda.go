@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -459,3 +460,33 @@ func removeStale(dir, name string, timeout time.Duration) {
 		}
 	}
 }
+
+// CUDAMajor is a CUDA major version as `latent setup --cuda` takes it, a
+// flag's value: 13 or 12 (true: 13; false: none, 0).
+type CUDAMajor int
+
+// String is the version, or "" for none.
+func (c *CUDAMajor) String() string {
+	if c == nil || *c == 0 {
+		return ""
+	}
+	return strconv.Itoa(int(*c))
+}
+
+// Set reads a version: 13 or 12, true for 13, false for none.
+func (c *CUDAMajor) Set(s string) error {
+	switch s {
+	case "true", "13":
+		*c = 13
+	case "12":
+		*c = 12
+	case "false":
+		*c = 0
+	default:
+		return fmt.Errorf("want 13 (driver >= 580) or 12 (driver >= 525), got %q", s)
+	}
+	return nil
+}
+
+// Type names no type in help: the flag's usage names the versions.
+func (c *CUDAMajor) Type() string { return "" }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 
+	"github.com/latent-vae/latent/internal/suggest"
 	"github.com/latent-vae/latent/models"
 )
 
@@ -149,13 +150,8 @@ func KindNames() []string {
 	return out
 }
 
-// Either lists names as prose: "a, b or c".
-func Either(names []string) string {
-	if len(names) < 2 {
-		return strings.Join(names, "")
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
-}
+// Either lists names as prose: "a, b or c" (suggest.Either).
+func Either(names []string) string { return suggest.Either(names) }
 
 // FitFlags are the kinds' flags of `latent prior fit`, defined on one flag
 // set: each kind's recipe, and which kinds defined each flag.
@@ -237,6 +233,18 @@ func (f *FitFlags) Foreign(kind string, set map[string]bool) (flagName, owner st
 		}
 	}
 	return "", ""
+}
+
+// Synopsis lists each kind's own flags, a line per kind that has any:
+// "  KIND: [--a] [--b]".
+func (f *FitFlags) Synopsis() string {
+	var lines []string
+	for _, k := range KindNames() {
+		if names := f.Of(k); len(names) > 0 {
+			lines = append(lines, "  "+k+": [--"+strings.Join(names, "] [--")+"]")
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // Open returns a sampler of the saved prior, by its kind's Open.

@@ -211,3 +211,38 @@ func definers(f *FitFlags, name string) []string {
 	}
 	return out
 }
+
+// TestFitFlagsSynopsis: the help's synopsis of the kinds' own flags has
+// a line for each kind that has any, naming each of them, and none for a
+// kind without.
+func TestFitFlagsSynopsis(t *testing.T) {
+	f := DefineFitFlags(flag.NewFlagSet("", flag.ContinueOnError))
+	lines := strings.Split(f.Synopsis(), "\n")
+	want := 0
+	for _, k := range KindNames() {
+		names := f.Of(k)
+		i := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, "  "+k+": ") })
+		if len(names) == 0 {
+			if i >= 0 {
+				t.Errorf("kind %s has no flags of its own, yet a line %q", k, lines[i])
+			}
+			continue
+		}
+		want++
+		if i < 0 {
+			t.Errorf("no line for kind %s in %q", k, lines)
+			continue
+		}
+		for _, n := range names {
+			if !strings.Contains(lines[i], "[--"+n+"]") {
+				t.Errorf("kind %s's line %q does not name --%s", k, lines[i], n)
+			}
+		}
+	}
+	if len(lines) != want || want == 0 {
+		t.Errorf("%d lines for %d kinds with flags: %q", len(lines), want, lines)
+	}
+	if !slices.Contains(lines, "  gmm: [--components]") {
+		t.Errorf("synopsis %q lacks gmm's line", lines)
+	}
+}

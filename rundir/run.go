@@ -38,6 +38,12 @@ func MetricsColumns() []string {
 	return append(cols, "images_per_sec", "elapsed_s")
 }
 
+// IsRunFolder reports whether dir holds a run (its config.json).
+func IsRunFolder(dir string) bool {
+	info, err := os.Stat(filepath.Join(dir, ConfigFile))
+	return err == nil && info.Mode().IsRegular()
+}
+
 // IsOwnFile reports whether path names a file a run folder keeps for
 // itself (its config, metrics, checkpoints, lock, and their temporary files)
 // inside a folder that holds a run: outputs must not be written there.

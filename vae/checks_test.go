@@ -23,6 +23,19 @@ func TestChecks(t *testing.T) {
 	withSample := func(f func(o *SampleOptions)) error { o := sample; f(&o); return o.Check() }
 	withInterp := func(f func(o *InterpolateOptions)) error { o := interp; f(&o); return o.Check() }
 	kindErr := func(cfg prior.Config) error { _, err := FitKind(cfg); return err }
+	given := func(names ...string) map[string]bool {
+		set := map[string]bool{}
+		for _, n := range names {
+			set[n] = true
+		}
+		return set
+	}
+	ends := func(names ...string) error { var e Endpoints; return e.Choose(given(names...)) }
+	base := func(names ...string) error { var b TraverseBase; return b.Choose(given(names...)) }
+	fitFlags := func(kind string, names ...string) error {
+		_, _, err := PrepareFitFlags(prior.DefineFitFlags(flag.NewFlagSet("", flag.ContinueOnError)), prior.Config{Kind: kind, DrawTemperature: 1}, given(names...))
+		return err
+	}
 	tests := []struct {
 		name string
 		err  error
@@ -108,6 +121,24 @@ func TestChecks(t *testing.T) {
 		{"interpolate index", withInterp(func(o *InterpolateOptions) { o.Ends.Indexed, o.Ends.ToIndex = true, -1 }), "--to-index -1: indices must be ≥ 0"},
 		{"interpolate scale", withInterp(func(o *InterpolateOptions) { o.Scale = 65 }), "--scale 65"},
 		{"interpolate prior", withInterp(func(o *InterpolateOptions) { o.Ends.Prior = "x" }), `--prior "x"`},
+		{"ends drawn", ends("seed", "prior", "top-k"), ""},
+		{"ends indexed", ends("from-index", "to-label", "which"), ""},
+		{"ends files", ends("from", "to"), ""},
+		{"ends two starts", ends("from-index", "from-label", "to-index"), "--from-index and --from-label both choose the start"},
+		{"ends two ends", ends("from-index", "to-index", "to-label"), "--to-index and --to-label both choose the end"},
+		{"ends no end", ends("from-index"), "a start (--from-index or --from-label) and an end"},
+		{"ends which", ends("from-index", "to-index", "which"), "--which picks among a class's images: give --from-label"},
+		{"ends seed", ends("from", "to", "seed"), "--seed chooses random endpoints"},
+		{"ends prior", ends("from-index", "to-index", "top-k"), "--prior draws random endpoints"},
+		{"base drawn", base("seed", "prior"), ""},
+		{"base by label", base("image-label", "which"), ""},
+		{"base seed and index", base("seed", "image-label"), "--seed and --index (or --image-label) choose different base codes"},
+		{"base prior", base("prior-steps"), "--prior draws a --seed base code"},
+		{"base index and label", base("index", "image-label"), "--index and --image-label both choose the image"},
+		{"base which", base("which"), "--which picks among a class's images: give --image-label"},
+		{"fit flags", fitFlags("diffusion", "steps", "seed"), ""},
+		{"fit flags foreign", fitFlags("gmm", "steps"), "--steps is a diffusion or transformer prior's flag; --kind gmm does not take it"},
+		{"fit flags kind", fitFlags("flow"), `--kind "flow": want`},
 		{"interpolate temperature", withInterp(func(o *InterpolateOptions) { o.Ends.Temperature = math.Inf(1) }), "--temperature +Inf"},
 	}
 	for _, tc := range tests {

@@ -39,6 +39,23 @@ func PrepareFit(recipe prior.Recipe, cfg prior.Config) (prior.Config, error) {
 	return cfg, nil
 }
 
+// PrepareFitFlags checks a fit as `latent prior fit`'s flags give it: cfg
+// (FitKind), that no flag given (given, by name) of kinds is another
+// kind's, and the kind's recipe (PrepareFit). It returns the recipe, and
+// cfg with the kind's draws when it gives none.
+func PrepareFitFlags(kinds *prior.FitFlags, cfg prior.Config, given map[string]bool) (prior.Recipe, prior.Config, error) {
+	kind, err := FitKind(cfg)
+	if err != nil {
+		return nil, cfg, err
+	}
+	if name, owner := kinds.Foreign(kind.Name, given); name != "" {
+		return nil, cfg, argErrorf("--%s is a %s prior's flag; --kind %s does not take it", name, owner, kind.Name)
+	}
+	recipe := kinds.Recipes[kind.Name]
+	cfg, err = PrepareFit(recipe, cfg)
+	return recipe, cfg, err
+}
+
 // CheckFitted checks that kind (`latent prior score`'s --kind) names a
 // prior kind and that the run in runDir has a prior of it fitted, before a
 // backend is opened to score it (Session.ScorePrior).

@@ -87,3 +87,28 @@ func (in *Interpolation) Animation() []image.Image {
 func (in *Interpolation) Strip() image.Image {
 	return generate.Grid(in.Images, in.Pairs*in.Frames, in.h, in.w, in.c, in.Frames, in.Scale)
 }
+
+// Choose records which endpoints the flags given (by name) chose, and
+// refuses endpoint flags that do not go together; their values are
+// InterpolateOptions.Check's.
+func (e *Endpoints) Choose(given map[string]bool) error {
+	e.Indexed = given["from-index"] || given["to-index"] || given["from-label"] || given["to-label"]
+	e.Files = given["from"] || given["to"]
+	start := given["from-index"] || given["from-label"]
+	end := given["to-index"] || given["to-label"]
+	switch {
+	case given["from-index"] && given["from-label"]:
+		return argErrorf("--from-index and --from-label both choose the start: give one")
+	case given["to-index"] && given["to-label"]:
+		return argErrorf("--to-index and --to-label both choose the end: give one")
+	case e.Indexed && !e.Files && !(start && end):
+		return argErrorf("a start (--from-index or --from-label) and an end (--to-index or --to-label) go together")
+	case given["which"] && !(given["from-label"] || given["to-label"]):
+		return argErrorf("--which picks among a class's images: give --from-label or --to-label")
+	case (e.Indexed || e.Files) && given["seed"]:
+		return argErrorf("--seed chooses random endpoints; it cannot go with --from-index or --from")
+	case (e.Indexed || e.Files) && (given["prior"] || given["prior-steps"] || given["top-k"]):
+		return argErrorf("--prior draws random endpoints; it cannot go with --from-index or --from")
+	}
+	return nil
+}

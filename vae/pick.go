@@ -52,3 +52,16 @@ func PickByLabel(test *data.Split, classes []string, flag, value string, which i
 func ImageName(set *data.Set, index int) string {
 	return fmt.Sprintf("test image %d (label %s)", index, set.LabelName(set.Test.Labels[index]))
 }
+
+// CheckImagePick checks that --image-label, --index and --which of the
+// flags given (by name) go together; their values are the options' to
+// check.
+func CheckImagePick(given map[string]bool) error {
+	switch {
+	case given["image-label"] && given["index"]:
+		return argErrorf("--index and --image-label both choose the image: give one")
+	case given["which"] && !given["image-label"]:
+		return argErrorf("--which picks among a class's images: give --image-label")
+	}
+	return nil
+}

@@ -100,3 +100,17 @@ func (o TraverseOptions) Describe(t *Traversal) string {
 	}
 	return fmt.Sprintf("%d dimensions × %d steps over ±%g around %s, rows by %s", len(t.Order), o.Steps, o.Span, base, order)
 }
+
+// Choose records whether the flags given (by name) chose a drawn base
+// code (--seed), and refuses base flags that do not go together; their
+// values are TraverseOptions.Check's.
+func (b *TraverseBase) Choose(given map[string]bool) error {
+	b.Seeded = given["seed"]
+	switch {
+	case b.Seeded && (given["index"] || given["image-label"]):
+		return argErrorf("--seed and --index (or --image-label) choose different base codes: give one")
+	case !b.Seeded && (given["prior"] || given["prior-steps"]):
+		return argErrorf("--prior draws a --seed base code; give --seed with it")
+	}
+	return CheckImagePick(given)
+}

@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/latent-vae/latent/internal/cli"
 )
 
 // TestAdviceNamesOnlyAcceptedFlags checks every sentinel error's advice,
@@ -20,26 +22,26 @@ func TestAdviceNamesOnlyAcceptedFlags(t *testing.T) {
 	named := map[string]int{} // how many commands name each hint's flag
 	for name, fs := range commandFlags(t) {
 		for _, h := range hints() {
-			got := advice(fmt.Errorf("loading: %w", h.err), fs)
+			got := cli.Advice(hints(), fmt.Errorf("loading: %w", h.Err), fs)
 			for _, f := range flagRE.FindAllString(got, -1) {
 				if fs.Lookup(strings.TrimLeft(f, "-")) == nil {
-					t.Errorf("latent %s advises %s on %q, a flag it does not accept: %q", name, f, h.err, got)
+					t.Errorf("latent %s advises %s on %q, a flag it does not accept: %q", name, f, h.Err, got)
 				}
 			}
-			if fs.Lookup(h.flag) != nil {
-				named[h.flag]++
-				if !strings.Contains(got, "--"+h.flag) {
-					t.Errorf("latent %s accepts --%s but its advice on %q does not name it: %q", name, h.flag, h.err, got)
+			if fs.Lookup(h.Flag) != nil {
+				named[h.Flag]++
+				if !strings.Contains(got, "--"+h.Flag) {
+					t.Errorf("latent %s accepts --%s but its advice on %q does not name it: %q", name, h.Flag, h.Err, got)
 				}
 			}
 		}
 	}
 	for _, h := range hints() {
-		if named[h.flag] == 0 {
-			t.Errorf("no command accepts --%s, the flag of the advice on %q", h.flag, h.err)
+		if named[h.Flag] == 0 {
+			t.Errorf("no command accepts --%s, the flag of the advice on %q", h.Flag, h.Err)
 		}
 	}
-	if got := advice(errors.New("other"), nil); got != "" {
+	if got := cli.Advice(hints(), errors.New("other"), nil); got != "" {
 		t.Errorf("advice on an error with no hint: %q, want none", got)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/latent-vae/latent/internal/cli"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -16,7 +17,7 @@ func commandFlags(t *testing.T) map[string]*pflag.FlagSet {
 	out := map[string]*pflag.FlagSet{}
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
-		for _, s := range subcommands(c) {
+		for _, s := range cli.Subcommands(c) {
 			if s.Runnable() {
 				s.InheritedFlags() // merges --quiet into s.Flags()
 				out[strings.TrimPrefix(s.CommandPath(), "latent ")] = s.Flags()
@@ -24,7 +25,7 @@ func commandFlags(t *testing.T) map[string]*pflag.FlagSet {
 			walk(s)
 		}
 	}
-	walk(newRoot(io.Discard, io.Discard))
+	walk(program().Root(io.Discard, io.Discard))
 	if len(out) < 20 {
 		t.Fatalf("found %d commands, want every command of latent", len(out))
 	}
@@ -44,7 +45,7 @@ func flagsOf(t *testing.T, path string) *pflag.FlagSet {
 // runErr runs the command line args as run does and returns the error of
 // the command, unprinted.
 func runErr(args []string, stdout, stderr io.Writer) error {
-	root := newRoot(stdout, stderr)
+	root := program().Root(stdout, stderr)
 	root.SetArgs(append([]string{}, args...))
 	_, err := root.ExecuteC()
 	return err
@@ -55,17 +56,17 @@ func runErr(args []string, stdout, stderr io.Writer) error {
 func testFlagSet() *pflag.FlagSet {
 	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.Bool("quiet", false, quietUsage)
+	fs.Bool("quiet", false, cli.QuietUsage)
 	return fs
 }
 
-// parseTest parses args into fs as cobra does, then as the command does
-// (parseArgs refuses operands).
+// parseTest parses args into fs as cobra does, then as a command that
+// takes no operands does (cli.NoOperands).
 func parseTest(fs *pflag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	return parseArgs(fs, fs.Args())
+	return cli.NoOperands(fs.Args())
 }
 
 // trainFlagSet returns `latent train`'s flags and what they bind.

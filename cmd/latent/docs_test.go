@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/latent-vae/latent/internal/cli"
 )
 
 // TestDocsCommandsParse checks every `latent …` line of the README's and
@@ -129,7 +131,7 @@ func shellWords(line string) ([]string, error) {
 // and operands) as latent does, without running the command: the command
 // exists and its flags parse.
 func parseDocCommand(args []string) error {
-	root := newRoot(io.Discard, io.Discard)
+	root := program().Root(io.Discard, io.Discard)
 	if args[0] == "--help" || args[0] == "--version" {
 		return nil
 	}
@@ -144,10 +146,10 @@ func parseDocCommand(args []string) error {
 		return errors.New("no such command")
 	}
 	if err := cmd.ParseFlags(rest); err != nil {
-		return flagError(cmd, err)
+		return cli.FlagError(cmd, err)
 	}
 	if operands := cmd.Flags().Args(); len(operands) > 0 && cmd.HasAvailableSubCommands() {
-		return unknownCommand(cmd, operands)
+		return cli.UnknownCommand(cmd, operands)
 	}
 	return nil
 }

@@ -3,8 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"image"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -14,6 +14,7 @@ import (
 	"github.com/latent-vae/latent/backend"
 	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/eval"
+	"github.com/latent-vae/latent/internal/cli"
 	"github.com/latent-vae/latent/rundir"
 	"github.com/latent-vae/latent/vae"
 )
@@ -26,15 +27,10 @@ func backendFlag(fs *pflag.FlagSet) *string {
 		"(default: $GOMLX_BACKEND, else xla:cuda when its plugin is installed and a GPU is visible, else xla:cpu when its plugin is installed, else go with a warning)")
 }
 
-// openBackend opens the backend given by --backend (name), else by
-// $GOMLX_BACKEND or the default. Its errors name their source as "backend
-// …" or "$GOMLX_BACKEND …"; a flag's gets the flag's dashes.
-func openBackend(name string, stderr io.Writer) (*backend.Backend, error) {
-	return openBackendDevices(name, 0, stderr)
-}
-
-// openBackendDevices is openBackend for a backend of at least devices
-// devices (from --devices; see backend.OpenDevices).
+// openBackendDevices opens the backend given by --backend (name), else by
+// $GOMLX_BACKEND or the default, of at least devices devices (from
+// --devices; see backend.OpenDevices). Its errors name their source as
+// "backend …" or "$GOMLX_BACKEND …"; a flag's gets the flag's dashes.
 func openBackendDevices(name string, devices int, stderr io.Writer) (*backend.Backend, error) {
 	b, err := backend.OpenDevices(name, devices, stderr)
 	switch {
@@ -79,12 +75,6 @@ func runDataFlag(fs *pflag.FlagSet, use string) *string {
 	return fs.String("data", "", use+runDataDefault)
 }
 
-// outFlag defines -o, the output file, defaulting to def; what says what
-// is written there, and formats the extensions it takes (see outFormat).
-func outFlag(fs *pflag.FlagSet, def, what string, formats ...string) *string {
-	return fs.StringP("o", "o", def, fmt.Sprintf("output file: %s (%s; - writes it to stdout)", what, extList(formats)))
-}
-
 // scaleFlag defines --scale.
 func scaleFlag(fs *pflag.FlagSet) *int {
 	return fs.Int("scale", 3, "upscale every pixel to a scale×scale block (1 to 64)")
@@ -103,17 +93,30 @@ func bindDataFlags(fs *pflag.FlagSet, d *rundir.DataConfig) {
 	fs.BoolVar(&d.SkipBad, "skip-bad", d.SkipBad, "image folders: skip corrupt images instead of failing")
 }
 
-// parseRunOut finishes parsing a command that reads the run in --run and
-// writes -o in one of formats (args: the operands cobra left), checking
-// both are given and -o's folder exists; it returns -o's format.
-func parseRunOut(fs *pflag.FlagSet, args []string, run, out *string, formats ...string) (string, error) {
-	if err := parseArgs(fs, args); err != nil {
+// needRun refuses a command line without --run (run).
+func needRun(run string) error {
+	if run == "" {
+		return cli.Usagef("--run: a run folder is required")
+	}
+	return nil
+}
+
+// checkRunOut checks that --run (run) and -o (out, in one of formats) are
+// given and -o's folder exists; it returns -o's format.
+func checkRunOut(run, out string, formats ...string) (string, error) {
+	if err := needRun(run); err != nil {
 		return "", err
 	}
-	if *run == "" {
-		return "", usagef("--run: a run folder is required")
+	return cli.CheckOut("-o", out, ownFile, formats...)
+}
+
+// ownFile refuses a run folder's own files as outputs (cli.CheckOut's
+// protect): it says why, or "".
+func ownFile(path string) string {
+	if rundir.IsOwnFile(path) {
+		return "is one of its run folder's own files; write outputs elsewhere"
 	}
-	return checkOut("-o", *out, formats...)
+	return ""
 }
 
 // genCommon holds the flags of the commands that draw images from a run.
@@ -128,15 +131,15 @@ type genCommon struct {
 // formats more.
 func genFlags(fs *pflag.FlagSet, out string, more ...string) genCommon {
 	format := strings.TrimPrefix(filepath.Ext(out), ".")
-	what := map[string]string{formatPNG: "the image", formatGIF: "the animation"}[format]
+	what := map[string]string{cli.FormatPNG: "the image", cli.FormatGIF: "the animation"}[format]
 	formats := append([]string{format}, more...)
-	return genCommon{run: runFlag(fs), backend: backendFlag(fs), out: outFlag(fs, out, what, formats...),
+	return genCommon{run: runFlag(fs), backend: backendFlag(fs), out: cli.OutFlag(fs, out, what, formats...),
 		scale: scaleFlag(fs), formats: formats}
 }
 
-// parseGenFlags refuses operands (args) and checks the shared flags.
-func parseGenFlags(fs *pflag.FlagSet, args []string, c genCommon) error {
-	if _, err := parseRunOut(fs, args, c.run, c.out, c.formats...); err != nil {
+// check checks the shared flags.
+func (c genCommon) check() error {
+	if _, err := checkRunOut(*c.run, *c.out, c.formats...); err != nil {
 		return err
 	}
 	return vae.CheckScale(*c.scale)
@@ -166,45 +169,45 @@ func evalFlags(fs *pflag.FlagSet, random bool) evalCommon {
 	return c
 }
 
-// parseEvalFlags refuses operands (args) and checks the shared flags.
-func parseEvalFlags(fs *pflag.FlagSet, args []string, f evalCommon) error {
-	if err := parseArgs(fs, args); err != nil {
-		return err
-	}
+// check checks the shared flags.
+func (f evalCommon) check() error {
 	switch {
 	case *f.run == "":
-		return usagef("--run: a run folder is required")
+		return needRun(*f.run)
 	case *f.batch < 1:
-		return usagef("--batch %d: want at least 1", *f.batch)
+		return cli.Usagef("--batch %d: want at least 1", *f.batch)
 	case *f.limit < 0:
-		return usagef("--limit %d: want ≥ 0 (0: all)", *f.limit)
+		return cli.Usagef("--limit %d: want ≥ 0 (0: all)", *f.limit)
 	}
 	return nil
 }
 
-// checkOutPath checks, before any work, that the folder of an output file
-// given by flag name exists, and that path is not a folder. "" (none) and
-// "-" (stdout) pass.
-func checkOutPath(name, path string) error {
-	if path == "" || path == stdoutPath {
-		return nil
+// open opens the run of --run on --backend (vae.Open) with its data set
+// (--data, else the run's) and test split (the first --limit images).
+func (f evalCommon) open(stderr io.Writer) (*vae.Session, *data.Set, *data.Split, error) {
+	s, err := vae.Open(*f.run, *f.backend, stderr)
+	if err != nil {
+		return nil, nil, nil, err
 	}
-	dir := filepath.Dir(path)
-	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
-		return usagef("%s %s: the folder %s does not exist", name, path, dir)
+	set, err := s.DataSet(*f.data, "--data")
+	if err != nil {
+		s.Close()
+		return nil, nil, nil, err
 	}
-	if info, err := os.Stat(path); err == nil && info.IsDir() {
-		return usagef("%s %s: is a folder, want a file name", name, path)
-	}
-	if rundir.IsOwnFile(path) {
-		return usagef("%s %s: is one of its run folder's own files; write outputs elsewhere", name, path)
-	}
-	return nil
+	return s, set, vae.LimitSplit(set.Test, *f.limit), nil
 }
 
-// flagsSet returns the names of the flags given on the command line.
-func flagsSet(fs *pflag.FlagSet) map[string]bool {
-	set := map[string]bool{}
-	fs.Visit(func(f *pflag.Flag) { set[f.Name] = true })
-	return set
+// open opens the run of --run on --backend (vae.Open), with its messages
+// on stderr.
+func (c genCommon) open(stderr io.Writer) (*vae.Session, error) {
+	return vae.Open(*c.run, *c.backend, stderr)
+}
+
+// writePNG writes img to -o and says so, with what it shows.
+func (c genCommon) writePNG(img image.Image, stdout, stderr io.Writer, what string) error {
+	if err := cli.WritePNG(*c.out, stdout, img); err != nil {
+		return err
+	}
+	cli.Wrote(*c.out, stdout, stderr, "%s", what)
+	return nil
 }

@@ -6,28 +6,27 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/latent-vae/latent/backend"
+	"github.com/latent-vae/latent/internal/cli"
 )
 
-// infoCommand defines `latent info`'s flags on fs and returns its body, runInfo.
-func infoCommand(fs *pflag.FlagSet) runFunc {
+// infoCommand defines `latent info`'s flags on fs and returns its body,
+// runInfo.
+func infoCommand(fs *pflag.FlagSet) cli.RunFunc {
 	name := backendFlag(fs)
 	devicesValue := devicesFlag(fs, "devices to open the backend with, as latent train --devices does")
-	return func(args []string, stdout, stderr io.Writer) error {
-		return runInfo(fs, args, stdout, stderr, name, devicesValue)
-	}
+	return func(_ []string, stdout, stderr io.Writer) error { return runInfo(stdout, stderr, *name, *devicesValue) }
 }
 
-func runInfo(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
-	name, devicesValue *string) error {
-	if err := parseArgs(fs, args); err != nil {
-		return err
-	}
-	devices, err := parseDevices(*devicesValue)
+// runInfo implements `latent info`: the backend --backend (name) names,
+// opened with --devices (devicesValue) devices, its plugin and devices,
+// and what CUDA lacks when a CUDA plugin is named or found.
+func runInfo(stdout, stderr io.Writer, name, devicesValue string) error {
+	devices, err := parseDevices(devicesValue)
 	if err != nil {
 		return err
 	}
-	cudaPlugin, cudaNamed, cudaFound := backend.CUDAPluginFor(*name)
-	b, err := openBackendDevices(*name, devices, stderr)
+	cudaPlugin, cudaNamed, cudaFound := backend.CUDAPluginFor(name)
+	b, err := openBackendDevices(name, devices, stderr)
 	if err != nil {
 		if cudaNamed {
 			backend.WriteCUDADiagnosis(stdout, cudaPlugin, cudaFound)

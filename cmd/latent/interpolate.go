@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/latent-vae/latent/generate"
+	"github.com/latent-vae/latent/internal/cli"
 	"github.com/latent-vae/latent/vae"
 	"github.com/spf13/pflag"
 )
@@ -25,26 +26,24 @@ type interpOptions struct {
 const interpolateLong = "  endpoints: --seed S [--prior P] | --from-index I --to-index J | --from-label L --to-label M [--which N] | --from a.png --to b.png"
 
 // interpolateCommand defines `latent interpolate`'s flags on fs and returns its body, runInterpolate.
-func interpolateCommand(fs *pflag.FlagSet) runFunc {
+func interpolateCommand(fs *pflag.FlagSet) cli.RunFunc {
 	parse := interpolateFlags(fs)
-	return func(args []string, stdout, stderr io.Writer) error {
-		return runInterpolate(parse, args, stdout, stderr)
-	}
+	return func(_ []string, stdout, stderr io.Writer) error { return runInterpolate(parse, stdout, stderr) }
 }
 
 // runInterpolate implements `latent interpolate` (vae.Session.Interpolation):
 // a GIF morphing between two latents — random, the encodings of two test
 // images, or of two image files — optionally several pairs side by side and
 // a PNG strip of frames.
-func runInterpolate(parse func(args []string) (*interpOptions, error), args []string, stdout, stderr io.Writer) error {
-	o, err := parse(args)
+func runInterpolate(parse func() (*interpOptions, error), stdout, stderr io.Writer) error {
+	o, err := parse()
 	if err != nil {
 		return err
 	}
 	if err := checkTopK(*o.prior.topK); err != nil {
 		return err
 	}
-	s, err := openSession(*o.common.run, *o.common.backend, stderr)
+	s, err := o.common.open(stderr)
 	if err != nil {
 		return err
 	}
@@ -56,10 +55,10 @@ func runInterpolate(parse func(args []string) (*interpOptions, error), args []st
 	}
 	frames := in.Animation()
 	if o.strip != "" {
-		if err := writePNG(o.strip, stdout, in.Strip()); err != nil {
+		if err := cli.WritePNG(o.strip, stdout, in.Strip()); err != nil {
 			return err
 		}
-		fmt.Fprintf(summaryTo(*o.common.out, stdout, stderr), "wrote %s: %d frames side by side, one row per pair\n", o.strip, in.Frames)
+		fmt.Fprintf(cli.SummaryTo(*o.common.out, stdout, stderr), "wrote %s: %d frames side by side, one row per pair\n", o.strip, in.Frames)
 	}
 	if o.loop {
 		frames = generate.PingPong(frames)
@@ -68,14 +67,14 @@ func runInterpolate(parse func(args []string) (*interpOptions, error), args []st
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(summaryTo(*o.common.out, stdout, stderr), "wrote %s: %d frames at %d fps, %d pair(s) by %s, %dx%d pixels\n", outName(*o.common.out),
+	cli.Wrote(*o.common.out, stdout, stderr, "%d frames at %d fps, %d pair(s) by %s, %dx%d pixels",
 		len(frames), o.fps, in.Pairs, o.opts.Method, frames[0].Bounds().Dx(), frames[0].Bounds().Dy())
 	return nil
 }
 
 // interpolateFlags defines the flags of `latent interpolate` on fs and
-// returns their parser, which checks them and the operands args.
-func interpolateFlags(fs *pflag.FlagSet) func(args []string) (*interpOptions, error) {
+// returns their parser, which checks them.
+func interpolateFlags(fs *pflag.FlagSet) func() (*interpOptions, error) {
 	o := &interpOptions{common: genFlags(fs, "interp.gif")}
 	e := &o.opts.Ends
 	fs.Int64Var(&e.Seed, "seed", 1, "seed of random endpoints (used when no indices or files are given)")
@@ -96,46 +95,30 @@ func interpolateFlags(fs *pflag.FlagSet) func(args []string) (*interpOptions, er
 	fs.IntVar(&o.opts.Pairs, "pairs", 1, "interpolations side by side; pair k of index endpoints uses I+k and J+k")
 	fs.StringVar(&o.strip, "strip", "", "also write the frames side by side to this .png file, one row per pair")
 	o.label = labelFlag(fs, "class every frame is decoded as (default: with --from-index, the start image's label)")
-	return func(args []string) (*interpOptions, error) {
-		if err := parseGenFlags(fs, args, o.common); err != nil {
+	return func() (*interpOptions, error) {
+		if err := o.common.check(); err != nil {
 			return nil, err
 		}
 		e.Data, e.Label, e.Prior, e.PriorSteps, o.opts.Scale = *o.data, *o.label, *o.prior.name, *o.prior.steps, *o.common.scale
 		var err error
 		if o.opts.Method, err = generate.ParseMethod(*method); err != nil {
-			return nil, usagef("--method: %w", err)
+			return nil, cli.Usagef("--method: %w", err)
 		}
-		return o, o.check(flagsSet(fs))
+		return o, o.check(cli.Given(fs))
 	}
 }
 
-// check records which endpoints the flags given (set) chose and checks
-// that they go together, then the options' values.
+// check checks the flags' values, and which endpoints the flags given
+// (set) chose (vae.Endpoints.Choose).
 func (o *interpOptions) check(set map[string]bool) error {
-	e := &o.opts.Ends
-	e.Indexed = set["from-index"] || set["to-index"] || set["from-label"] || set["to-label"]
-	e.Files = set["from"] || set["to"]
-	start := set["from-index"] || set["from-label"]
-	end := set["to-index"] || set["to-label"]
 	if err := vae.CheckFPS(o.fps); err != nil {
 		return err
 	}
-	switch {
-	case set["from-index"] && set["from-label"]:
-		return usagef("--from-index and --from-label both choose the start: give one")
-	case set["to-index"] && set["to-label"]:
-		return usagef("--to-index and --to-label both choose the end: give one")
-	case e.Indexed && !e.Files && !(start && end):
-		return usagef("a start (--from-index or --from-label) and an end (--to-index or --to-label) go together")
-	case set["which"] && !(set["from-label"] || set["to-label"]):
-		return usagef("--which picks among a class's images: give --from-label or --to-label")
-	case (e.Indexed || e.Files) && set["seed"]:
-		return usagef("--seed chooses random endpoints; it cannot go with --from-index or --from")
-	case (e.Indexed || e.Files) && (set["prior"] || set["prior-steps"] || set["top-k"]):
-		return usagef("--prior draws random endpoints; it cannot go with --from-index or --from")
+	if err := o.opts.Ends.Choose(set); err != nil {
+		return err
 	}
 	if err := o.opts.Check(); err != nil {
 		return err
 	}
-	return checkSideOut("--strip", o.strip, formatPNG)
+	return cli.CheckSideOut("--strip", o.strip, ownFile, cli.FormatPNG)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/latent-vae/latent/backend"
 	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/generate"
+	"github.com/latent-vae/latent/internal/cli"
 	"github.com/latent-vae/latent/internal/testenv"
 	"github.com/latent-vae/latent/models"
 	"github.com/latent-vae/latent/prior"
@@ -125,20 +126,6 @@ func TestUsage(t *testing.T) {
 		if code != tc.wantCode || !strings.Contains(got, tc.want) || quiet != "" {
 			t.Errorf("latent %v: exit %d, stdout %q, stderr %q; want exit %d and %q on %s only",
 				tc.args, code, out.String(), errb.String(), tc.wantCode, tc.want, map[bool]string{true: "stdout", false: "stderr"}[tc.wantCode == 0])
-		}
-	}
-}
-
-func TestSuggestion(t *testing.T) {
-	names := commandNames(newRoot(io.Discard, io.Discard))
-	tests := []struct{ name, want string }{
-		{"trian", "train"}, {"sampel", "sample"}, {"neighbours", "neighbors"}, {"evl", "eval"},
-		{"exprot", "export"}, {"recon", "reconstruct"}, {"frobnicate", ""}, {"x", ""}, {"completions", "completion"},
-	}
-	for _, tc := range tests {
-		got := suggestion([]string{tc.name}, names)
-		if want := map[bool]string{true: "", false: `; did you mean "` + tc.want + `"?`}[tc.want == ""]; got != want {
-			t.Errorf("suggestion(%q) = %q, want %q", tc.name, got, want)
 		}
 	}
 }
@@ -287,7 +274,7 @@ func TestCompletion(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
-	for _, shell := range shells() {
+	for _, shell := range cli.Shells() {
 		t.Run(shell, func(t *testing.T) {
 			if _, err := exec.LookPath(shell); err != nil {
 				testenv.Missing(t, "%s is not installed for its completion test (`make shells` installs it)", shell)
@@ -384,22 +371,6 @@ func shQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) 
 func fileExists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
-}
-
-// TestQuietWriter checks what --quiet lets through: warnings and a
-// command's own "latent …" messages, whole, even when written in pieces;
-// no other line, nor progress redrawn with \r.
-func TestQuietWriter(t *testing.T) {
-	var out bytes.Buffer
-	q := &quietWriter{w: &out}
-	for _, s := range []string{"backend: xla\n", "warn", "ing: slow\nrun x: step 3\n", "50% |███ |\r", "60% |████|\r",
-		"latent train: interrupted\n", "encoding: latent means\n", "warning: last"} {
-		fmt.Fprint(q, s)
-	}
-	q.flush()
-	if want := "warning: slow\nlatent train: interrupted\nwarning: last\n"; out.String() != want {
-		t.Errorf("quiet output %q, want %q", out.String(), want)
-	}
 }
 
 // readPNG decodes the PNG file at path.

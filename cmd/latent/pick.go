@@ -19,14 +19,7 @@ func imageLabelFlag(fs *pflag.FlagSet, what string) *string {
 	return fs.String("image-label", "", what+": the first test image of this class, a name or label (the n-th with --which), instead of --index")
 }
 
-// checkImagePick checks that --image-label, --index and --which of the
-// flags given (set) go together; their values are the options' to check.
-func checkImagePick(set map[string]bool) error {
-	switch {
-	case set["image-label"] && set["index"]:
-		return usagef("--index and --image-label both choose the image: give one")
-	case set["which"] && !set["image-label"]:
-		return usagef("--which picks among a class's images: give --image-label")
-	}
-	return nil
+// labelFlag defines --label: the class a conditional run generates.
+func labelFlag(fs *pflag.FlagSet, what string) *string {
+	return fs.String("label", "", what+", for a run trained with --conditional: a class name or index (e.g. 7)")
 }

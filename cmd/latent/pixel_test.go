@@ -11,6 +11,7 @@ import (
 	"github.com/latent-vae/latent/generate"
 	"github.com/latent-vae/latent/models"
 	"github.com/latent-vae/latent/rundir"
+	"github.com/latent-vae/latent/vae"
 )
 
 // TestPixelRunGeneratesAsTrained: the commands decode a run with a pixel
@@ -41,7 +42,7 @@ func TestPixelRunGeneratesAsTrained(t *testing.T) {
 		if _, err := checkpoints.Save(runDir, int64(1+i), cfg, ctx, 3); err != nil {
 			t.Fatal(err)
 		}
-		s, err := openSession(runDir, "xla:cpu", io.Discard)
+		s, err := vae.Open(runDir, "xla:cpu", io.Discard)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -49,7 +50,7 @@ func TestPixelRunGeneratesAsTrained(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		dec, err := generate.NewDecoder(s.b, s.run.Ctx, s.cfg, 3)
+		dec, err := generate.NewDecoder(s.Backend, s.Run.Ctx, s.Model, 3)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,20 +13,19 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/latent-vae/latent/internal/cli"
+	"github.com/latent-vae/latent/internal/suggest"
 	"github.com/latent-vae/latent/prior"
 	"github.com/latent-vae/latent/vae"
 )
 
-// priorFitFlags are `latent prior fit`'s flags: the ones every kind takes,
-// and each kind's own (prior.DefineFitFlags).
+// priorFitFlags are `latent prior fit`'s flags: the ones every kind takes
+// (a prior.Config's), and each kind's own (prior.DefineFitFlags).
 type priorFitFlags struct {
-	run, backend, kind *string
-	draws              *int
-	drawTemperature    *float64
-	seed               *int64
-	kinds              *prior.FitFlags
-	recipe             prior.Recipe // --kind's, once checked
-	cfg                prior.Config // once checked
+	run, backend *string
+	cfg          prior.Config // --kind, --draws, --draw-temperature, --seed; completed once checked
+	kinds        *prior.FitFlags
+	recipe       prior.Recipe // --kind's, once checked
 }
 
 // definePriorFit defines `latent prior fit`'s flags on fs: --kind is
@@ -39,49 +38,41 @@ func definePriorFit(fs *pflag.FlagSet) *priorFitFlags {
 		kinds = append(kinds, fmt.Sprintf("%s (%s)", k.Name, k.Help))
 		draws = append(draws, fmt.Sprintf("%d for %s", k.Draws, k.Name))
 	}
-	f.kind = fs.String("kind", "", "the prior to fit: "+prior.Either(kinds))
-	f.draws = fs.Int("draws", 0, "posterior draws per training image (default: "+strings.Join(draws, ", ")+")")
-	f.drawTemperature = fs.Float64("draw-temperature", 1, "temperature T of the posterior draws μ + Tσε, in [0, 1] (1: the posterior; 0: its means; below 1: sharper samples, less varied)")
-	f.seed = fs.Int64("seed", 1, "seed of the posterior draws and of the prior's fit")
-	required(fs, "kind")
+	fs.StringVar(&f.cfg.Kind, "kind", "", "the prior to fit: "+suggest.Either(kinds))
+	fs.IntVar(&f.cfg.Draws, "draws", 0, "posterior draws per training image (default: "+strings.Join(draws, ", ")+")")
+	fs.Float64Var(&f.cfg.DrawTemperature, "draw-temperature", 1, "temperature T of the posterior draws μ + Tσε, in [0, 1] (1: the posterior; 0: its means; below 1: sharper samples, less varied)")
+	fs.Int64Var(&f.cfg.Seed, "seed", 1, "seed of the posterior draws and of the prior's fit")
+	cli.Required(fs, "kind")
 	kindFlags := flag.NewFlagSet("", flag.ContinueOnError)
 	f.kinds = prior.DefineFitFlags(kindFlags)
 	fs.AddGoFlagSet(kindFlags)
 	return f
 }
 
-// kindFlagsSynopsis lists each kind's own flags, a line per kind that has any.
+// kindFlagsSynopsis lists each kind's own flags, a line per kind that has
+// any (prior.FitFlags.Synopsis).
 func kindFlagsSynopsis() string {
-	fs := flag.NewFlagSet("", flag.ContinueOnError)
-	kinds := prior.DefineFitFlags(fs)
-	var lines []string
-	for _, k := range prior.KindNames() {
-		if names := kinds.Of(k); len(names) > 0 {
-			lines = append(lines, "  "+k+": [--"+strings.Join(names, "] [--")+"]")
-		}
-	}
-	return strings.Join(lines, "\n")
+	return prior.DefineFitFlags(flag.NewFlagSet("", flag.ContinueOnError)).Synopsis()
 }
 
 // priorFitCommand defines `latent prior fit`'s flags on fs and returns its
 // body, runPriorFit.
-func priorFitCommand(fs *pflag.FlagSet) runFunc {
+func priorFitCommand(fs *pflag.FlagSet) cli.RunFunc {
 	f := definePriorFit(fs)
-	return func(args []string, stdout, stderr io.Writer) error { return runPriorFit(fs, f, args, stdout, stderr) }
+	return func(_ []string, stdout, stderr io.Writer) error {
+		if err := f.check(cli.Given(fs)); err != nil {
+			return err
+		}
+		return runPriorFit(f, stdout, stderr)
+	}
 }
 
 // runPriorFit fits a prior in the run's partial folder under the kind's
 // lock (vae.Session.FitRunPrior) and puts it in place whole.
 // SIGINT or SIGTERM stops it with exit 130: a fit that saves checkpoints
 // saves one for --resume, and nothing replaces the prior in place.
-func runPriorFit(fs *pflag.FlagSet, f *priorFitFlags, args []string, stdout, stderr io.Writer) error {
-	if err := parseArgs(fs, args); err != nil {
-		return err
-	}
-	if err := f.check(flagsSet(fs)); err != nil {
-		return err
-	}
-	s, err := openSession(*f.run, *f.backend, stderr)
+func runPriorFit(f *priorFitFlags, stdout, stderr io.Writer) error {
+	s, err := vae.Open(*f.run, *f.backend, stderr)
 	if err != nil {
 		return err
 	}
@@ -93,11 +84,11 @@ func runPriorFit(fs *pflag.FlagSet, f *priorFitFlags, args []string, stdout, std
 	switch {
 	case errors.As(err, &interrupted) && interrupted.Done > 0:
 		fmt.Fprintf(stderr, "latent prior fit: %v; the prior in use is unchanged, the fit so far is in %s: continue it with `latent prior fit --run %s --kind %s --resume --steps %d`\n",
-			err, w.Dir, s.run.Dir, w.Kind, interrupted.Steps)
-		return errExit(130)
+			err, w.Dir, s.Run.Dir, w.Kind, interrupted.Steps)
+		return cli.Exit(130)
 	case errors.As(err, &interrupted), errors.Is(err, vae.ErrInterrupted):
 		fmt.Fprintf(stderr, "latent prior fit: interrupted before the fit began; nothing was replaced\n")
-		return errExit(130)
+		return cli.Exit(130)
 	case err != nil:
 		return err
 	}
@@ -105,21 +96,14 @@ func runPriorFit(fs *pflag.FlagSet, f *priorFitFlags, args []string, stdout, std
 	return nil
 }
 
-// check checks the flags' values and sets f.cfg; set holds the flags given.
+// check checks the flags' values and completes f (vae.PrepareFitFlags);
+// set holds the flags given.
 func (f *priorFitFlags) check(set map[string]bool) error {
-	if *f.run == "" {
-		return usagef("--run: a run folder is required")
-	}
-	f.cfg = prior.Config{Kind: *f.kind, Draws: *f.draws, DrawTemperature: *f.drawTemperature, Seed: *f.seed}
-	kind, err := vae.FitKind(f.cfg)
-	if err != nil {
+	if err := needRun(*f.run); err != nil {
 		return err
 	}
-	if name, owner := f.kinds.Foreign(kind.Name, set); name != "" {
-		return usagef("--%s is a %s prior's flag; --kind %s does not take it", name, owner, kind.Name)
-	}
-	f.recipe = f.kinds.Recipes[kind.Name]
-	f.cfg, err = vae.PrepareFit(f.recipe, f.cfg)
+	var err error
+	f.recipe, f.cfg, err = vae.PrepareFitFlags(f.kinds, f.cfg, set)
 	return err
 }
 
@@ -134,7 +118,7 @@ type priorFlags struct {
 func addPriorFlags(fs *pflag.FlagSet) priorFlags {
 	return priorFlags{
 		name: fs.String("prior", prior.Auto, "prior of the random latents: auto (the fitted prior of the lowest FID measured at fit; unscored ones after, "+bestFirst()+"; else normal), "+
-			"normal (N(0, I); uniform, every code alike, for a grid of discrete codes), "+prior.Either(prior.KindNames())+" (fitted by latent prior fit)"),
+			"normal (N(0, I); uniform, every code alike, for a grid of discrete codes), "+suggest.Either(prior.KindNames())+" (fitted by latent prior fit)"),
 		steps: fs.Int("prior-steps", vae.DefaultPriorSteps, "sampling steps of a fitted prior that samples in steps (DDIM)"),
 		topK:  topKFlag(fs),
 	}
@@ -148,7 +132,7 @@ func topKFlag(fs *pflag.FlagSet) *int {
 // checkTopK checks --top-k.
 func checkTopK(k int) error {
 	if k < 0 {
-		return usagef("--top-k %d: want ≥ 0 (0: every code)", k)
+		return cli.Usagef("--top-k %d: want ≥ 0 (0: every code)", k)
 	}
 	return nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context"
 
 	"github.com/latent-vae/latent/checkpoints"
+	"github.com/latent-vae/latent/internal/cli"
 	"github.com/latent-vae/latent/internal/runlock"
 	"github.com/latent-vae/latent/models"
 	"github.com/latent-vae/latent/prior"
@@ -355,7 +356,7 @@ func TestPriorDocumentedDefaults(t *testing.T) {
 		if err := fs.Parse([]string{"--run", "r", "--kind", kind}); err != nil {
 			t.Fatal(err)
 		}
-		if err := f.check(flagsSet(fs)); err != nil || f.cfg.Draws != want {
+		if err := f.check(cli.Given(fs)); err != nil || f.cfg.Draws != want {
 			t.Errorf("--kind %s: draws %d (%v); want %d", kind, f.cfg.Draws, err, want)
 		}
 	}
@@ -406,7 +407,7 @@ func TestPriorLabelAndTemperature(t *testing.T) {
 	if err := m.Save(prior.Dir(runDir, prior.KindGMM)); err != nil {
 		t.Fatal(err)
 	}
-	s, err := openSession(runDir, "xla:cpu", io.Discard)
+	s, err := vae.Open(runDir, "xla:cpu", io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/latent-vae/latent/internal/suggest"
 	"github.com/latent-vae/latent/prior"
 	"github.com/latent-vae/latent/vae"
 )
@@ -76,7 +77,7 @@ func TestPriorEveryKind(t *testing.T) {
 		}
 	}
 
-	s, err := openSession(runDir, "xla:cpu", io.Discard)
+	s, err := vae.Open(runDir, "xla:cpu", io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,8 +90,8 @@ func TestPriorEveryKind(t *testing.T) {
 		t.Errorf("serve's prior selector %v, want %v", names, prior.Available(runDir))
 	}
 	for _, name := range names {
-		if z, err := samplers[name].Sample(1, 1, 1, []int{0}); err != nil || len(z) != s.cfg.Latent {
-			t.Errorf("serve's %s prior drew %d values, %v; want %d", name, len(z), err, s.cfg.Latent)
+		if z, err := samplers[name].Sample(1, 1, 1, []int{0}); err != nil || len(z) != s.Model.Latent {
+			t.Errorf("serve's %s prior drew %d values, %v; want %d", name, len(z), err, s.Model.Latent)
 		}
 		samplers[name].Close()
 	}
@@ -109,7 +110,7 @@ func TestPriorEveryKind(t *testing.T) {
 			}
 			for _, k := range slices.DeleteFunc(slices.Clone(all), func(k string) bool { return slices.Contains(definers, k) }) {
 				arg := "--" + name + "=" + fs.Lookup(name).DefValue // given, even at its default
-				want := "--" + name + " is a " + prior.Either(definers) + " prior's flag; --kind " + k + " does not take it"
+				want := "--" + name + " is a " + suggest.Either(definers) + " prior's flag; --kind " + k + " does not take it"
 				// A run folder that does not exist: a flag let through fails fast.
 				if code, _, stderr := genLatent("prior", "fit", "--run", missing, "--kind", k, arg); code != 2 || !strings.Contains(stderr, want) {
 					t.Errorf("prior fit --kind %s %s: exit %d, %q; want exit 2 and %q", k, arg, code, stderr, want)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/latent-vae/latent/internal/suggest"
 	"github.com/latent-vae/latent/models"
 	"github.com/latent-vae/latent/prior"
 )
@@ -103,7 +104,7 @@ func TestPriorFitFlags(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--kind", "flow"}, `--kind "flow": want ` + prior.Either(prior.KindNames())},
+		{[]string{"--kind", "flow"}, `--kind "flow": want ` + suggest.Either(prior.KindNames())},
 		{[]string{"--kind", "gmm", "--steps", "10"}, "--steps is a diffusion or transformer prior's flag; --kind gmm does not take it"},
 		{[]string{"--kind", "diffusion", "--layers", "2"}, "--layers is a transformer prior's flag; --kind diffusion does not take it"},
 		{[]string{"--kind", "transformer"}, "--kind transformer: a transformer prior fits discrete codes (indices into a codebook), and the run's latent is"},

@@ -1,38 +1,38 @@
 package main
 
 import (
-	"fmt"
 	"io"
 
 	"github.com/spf13/pflag"
 
+	"github.com/latent-vae/latent/internal/cli"
 	"github.com/latent-vae/latent/vae"
 )
 
 // reconstructCommand defines `latent reconstruct`'s flags on fs and returns its body, runReconstruct.
-func reconstructCommand(fs *pflag.FlagSet) runFunc {
+func reconstructCommand(fs *pflag.FlagSet) cli.RunFunc {
 	common := genFlags(fs, "recon.png")
 	o := &vae.ReconOptions{}
 	spec := runDataFlag(fs, "data set whose test images to reconstruct")
 	fs.IntVarP(&o.N, "n", "n", 32, "number of test images, the first of each class in turn (as latent data -o shows); more than 16 wrap into further pairs of rows")
 	fs.BoolVar(&o.First, "first", false, "take the first -n images of the test split instead of picking across its classes")
 	fs.BoolVar(&o.Numbers, "numbers", false, "caption each column with its test image's index and label (index:label)")
-	return func(args []string, stdout, stderr io.Writer) error {
+	return func(_ []string, stdout, stderr io.Writer) error {
 		o.Data, o.Scale = *spec, *common.scale
-		return runReconstruct(fs, args, stdout, stderr, common, *o)
+		return runReconstruct(stdout, stderr, common, *o)
 	}
 }
 
 // runReconstruct implements `latent reconstruct` (vae.Session.Reconstruction):
 // test images over their reconstructions (encoder mean, decoded, mean image).
-func runReconstruct(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer, common genCommon, o vae.ReconOptions) error {
-	if err := parseGenFlags(fs, args, common); err != nil {
+func runReconstruct(stdout, stderr io.Writer, common genCommon, o vae.ReconOptions) error {
+	if err := common.check(); err != nil {
 		return err
 	}
 	if err := o.Check(); err != nil {
 		return err
 	}
-	s, err := openSession(*common.run, *common.backend, stderr)
+	s, err := common.open(stderr)
 	if err != nil {
 		return err
 	}
@@ -41,9 +41,5 @@ func runReconstruct(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer, 
 	if err != nil {
 		return err
 	}
-	if err := writePNG(*common.out, stdout, img); err != nil {
-		return err
-	}
-	fmt.Fprintf(summaryTo(*common.out, stdout, stderr), "wrote %s: %s\n", outName(*common.out), o.Describe(img))
-	return nil
+	return common.writePNG(img, stdout, stderr, o.Describe(img))
 }

@@ -1,11 +1,11 @@
 package main
 
 import (
-	"fmt"
 	"io"
 
 	"github.com/spf13/pflag"
 
+	"github.com/latent-vae/latent/internal/cli"
 	"github.com/latent-vae/latent/vae"
 )
 
@@ -15,7 +15,7 @@ const sampleLong = "  conditional runs: [--label L [-n N] | --per-label N]\n\n" 
 	"  a conditional run's images then take the classes in turn (0, 1, …) unless --label is given"
 
 // sampleCommand defines `latent sample`'s flags on fs and returns its body, runSample.
-func sampleCommand(fs *pflag.FlagSet) runFunc {
+func sampleCommand(fs *pflag.FlagSet) cli.RunFunc {
 	common := genFlags(fs, "samples.png", formatNPY)
 	o := &vae.SampleOptions{}
 	fs.IntVarP(&o.N, "n", "n", 64, "number of samples")
@@ -24,11 +24,11 @@ func sampleCommand(fs *pflag.FlagSet) runFunc {
 	labelArg := labelFlag(fs, "class of every sample")
 	pf := addPriorFlags(fs)
 	fs.IntVar(&o.PerLabel, "per-label", vae.DefaultPerLabel, "conditional runs: a grid of one row per class, N samples each, column j decoding the same latent in every row (what a conditional run samples without --label)")
-	return func(args []string, stdout, stderr io.Writer) error {
-		if err := parseGenFlags(fs, args, common); err != nil {
+	return func(_ []string, stdout, stderr io.Writer) error {
+		if err := common.check(); err != nil {
 			return err
 		}
-		set := flagsSet(fs)
+		set := cli.Given(fs)
 		o.Label, o.ByClass, o.Prior, o.PriorSteps, o.Scale = *labelArg, set["per-label"], *pf.name, *pf.steps, *common.scale
 		return runSample(set, *o, common, *pf.topK, stdout, stderr)
 	}
@@ -46,21 +46,21 @@ func runSample(set map[string]bool, o vae.SampleOptions, common genCommon, topK 
 		return err
 	}
 	if o.ByClass && (set["label"] || set["n"]) {
-		return usagef("--per-label %d: want a positive count, without --label or -n", o.PerLabel)
+		return cli.Usagef("--per-label %d: want a positive count, without --label or -n", o.PerLabel)
 	}
 	if err := o.Check(); err != nil {
 		return err
 	}
-	s, err := openSession(*common.run, *common.backend, stderr)
+	s, err := common.open(stderr)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 	s.TopK = topK
-	m, out := s.cfg, *common.out
-	if format, _ := outFormat("-o", out, formatPNG, formatNPY); format == formatNPY {
+	m, out := s.Model, *common.out
+	if format, _ := cli.OutFormat("-o", out, cli.FormatPNG, formatNPY); format == formatNPY {
 		if o.ByClass && m.Conditional() {
-			return usagef("--per-label: draws a grid; -o %s writes an array (use -n)", out)
+			return cli.Usagef("--per-label: draws a grid; -o %s writes an array (use -n)", out)
 		}
 		pixels, used, err := s.SampleBytes(o)
 		if err != nil {
@@ -69,20 +69,16 @@ func runSample(set map[string]bool, o vae.SampleOptions, common genCommon, topK 
 		if err := writeNPY(out, stdout, pixels, o.N, m.Height, m.Width, m.Channels); err != nil {
 			return err
 		}
-		fmt.Fprintf(summaryTo(out, stdout, stderr), "wrote %s: %d samples from the %s prior at temperature %g, uint8 [%d, %d, %d, %d]\n",
-			outName(out), o.N, used, o.Temperature, o.N, m.Height, m.Width, m.Channels)
+		cli.Wrote(out, stdout, stderr, "%d samples from the %s prior at temperature %g, uint8 [%d, %d, %d, %d]",
+			o.N, used, o.Temperature, o.N, m.Height, m.Width, m.Channels)
 		return nil
 	}
 	if m.Conditional() && o.Label == "" && set["n"] {
-		return usagef("-n: run %s is conditional: give --label with -n, or --per-label for one row per class", s.run.Dir)
+		return cli.Usagef("-n: run %s is conditional: give --label with -n, or --per-label for one row per class", s.Run.Dir)
 	}
 	r, err := s.Samples(o)
 	if err != nil {
 		return err
 	}
-	if err := writePNG(out, stdout, r.Image); err != nil {
-		return err
-	}
-	fmt.Fprintf(summaryTo(out, stdout, stderr), "wrote %s: %s\n", outName(out), r.Describe(o.Temperature))
-	return nil
+	return common.writePNG(r.Image, stdout, stderr, r.Describe(o.Temperature))
 }

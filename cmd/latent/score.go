@@ -4,9 +4,12 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/spf13/pflag"
+
+	"github.com/latent-vae/latent/internal/cli"
+	"github.com/latent-vae/latent/internal/suggest"
 	"github.com/latent-vae/latent/prior"
 	"github.com/latent-vae/latent/vae"
-	"github.com/spf13/pflag"
 )
 
 // defaultScoreN is how many samples `latent score` draws by default, as
@@ -19,17 +22,18 @@ const scoreLong = "  Scores are measured in the features of a small classifier t
 	"  not comparable with the Inception FIDs of papers; ratios between rows are."
 
 // scoreCommand defines `latent score`'s flags on fs and returns its body, runScore.
-func scoreCommand(fs *pflag.FlagSet) runFunc {
+func scoreCommand(fs *pflag.FlagSet) cli.RunFunc {
 	run := runFlag(fs)
 	backendName := backendFlag(fs)
-	n := fs.IntP("n", "n", defaultScoreN, "number of samples (at least 2)")
-	seed := fs.Int64("seed", 1, "seed of the samples' latents and of KID's subsets")
-	temperature := fs.Float64("temperature", 1, "standard deviation of the latents")
-	priorName := fs.String("prior", vae.AllPriors, "priors whose samples are scored, a row each: all (N(0, I) and every prior fitted to the run), "+
-		"normal (uniform for a grid of discrete codes), "+prior.Either(prior.KindNames()))
-	priorSteps := fs.Int("prior-steps", vae.DefaultPriorSteps, "sampling steps of a fitted prior that samples in steps (DDIM)")
+	o := &vae.ScoreOptions{}
+	fs.IntVarP(&o.N, "n", "n", defaultScoreN, "number of samples (at least 2)")
+	fs.Int64Var(&o.Seed, "seed", 1, "seed of the samples' latents and of KID's subsets")
+	fs.Float64Var(&o.Temperature, "temperature", 1, "standard deviation of the latents")
+	fs.StringVar(&o.Prior, "prior", vae.AllPriors, "priors whose samples are scored, a row each: all (N(0, I) and every prior fitted to the run), "+
+		"normal (uniform for a grid of discrete codes), "+suggest.Either(prior.KindNames()))
+	fs.IntVar(&o.Steps, "prior-steps", vae.DefaultPriorSteps, "sampling steps of a fitted prior that samples in steps (DDIM)")
 	topK := topKFlag(fs)
-	featArg := fs.String("features", "", "feature network: a file written by --train-features, or a run folder whose labelled data set gives one "+
+	fs.StringVar(&o.Features, "features", "", "feature network: a file written by --train-features, or a run folder whose labelled data set gives one "+
 		"(default: the run's data set's own; give one for a data set without labels)")
 	asJSON := fs.Bool("json", false, "print the scores as JSON on stdout")
 	trainSet := fs.String("train-features", "", "the old spelling of latent features train --data DATA -o FILE")
@@ -39,8 +43,20 @@ func scoreCommand(fs *pflag.FlagSet) runFunc {
 			panic(err) // not defined: a bug
 		}
 	}
-	return func(args []string, stdout, stderr io.Writer) error {
-		return runScore(fs, args, stdout, stderr, run, backendName, n, seed, temperature, priorFlags{priorName, priorSteps, topK}, featArg, asJSON, trainSet, out)
+	return func(_ []string, stdout, stderr io.Writer) error {
+		if *trainSet != "" {
+			if *run != "" || o.Features != "" {
+				return cli.Usagef("--train-features: give it with -o only, not with --run or --features")
+			}
+			return trainFeatures("--train-features", *trainSet, *out, *backendName, stdout, stderr)
+		}
+		if err := needRun(*run); err != nil {
+			return err
+		}
+		if *out != "" {
+			return cli.Usagef("-o: only --train-features writes a file")
+		}
+		return runScore(*run, *backendName, *o, *topK, *asJSON, stdout, stderr)
 	}
 }
 
@@ -49,42 +65,24 @@ func scoreCommand(fs *pflag.FlagSet) runFunc {
 // prior's samples (decoded posterior draws of random training images), the run's
 // reconstructions of the test split and the training split (the floor);
 // and, with --train-features, training a feature network.
-func runScore(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
-	run, backendName *string, n *int, seed *int64, temperature *float64, pf priorFlags, featArg *string, asJSON *bool, trainSet, out *string) error {
-	priorName, priorSteps := pf.name, pf.steps
-	if err := parseArgs(fs, args); err != nil {
-		return err
-	}
-	if *trainSet != "" {
-		if *run != "" || *featArg != "" {
-			return usagef("--train-features: give it with -o only, not with --run or --features")
-		}
-		return trainFeatures("--train-features", *trainSet, *out, *backendName, stdout, stderr)
-	}
-	switch {
-	case *run == "":
-		return usagef("--run: a run folder is required")
-	case *out != "":
-		return usagef("-o: only --train-features writes a file")
-	}
-	o := vae.ScoreOptions{Features: *featArg, Prior: *priorName, Steps: *priorSteps, N: *n, Seed: *seed, Temperature: *temperature}
+func runScore(run, backendName string, o vae.ScoreOptions, topK int, asJSON bool, stdout, stderr io.Writer) error {
 	if err := o.Check(); err != nil {
 		return err
 	}
-	if err := checkTopK(*pf.topK); err != nil {
+	if err := checkTopK(topK); err != nil {
 		return err
 	}
-	s, err := openSession(*run, *backendName, stderr)
+	s, err := vae.Open(run, backendName, stderr)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	s.TopK = *pf.topK
+	s.TopK = topK
 	rows, err := s.Score(o)
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if asJSON {
 		return rows.WriteJSON(stdout)
 	}
 	rows.WriteText(stdout)
@@ -95,7 +93,7 @@ func runScore(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
 // trained on the data set spec, given by the flag dataFlag, by
 // features.DefaultRecipe, written to out.
 func trainFeatures(dataFlag, spec, out, backendName string, stdout, stderr io.Writer) error {
-	if _, err := checkOut("-o", out, "safetensors"); err != nil {
+	if _, err := cli.CheckOut("-o", out, ownFile, "safetensors"); err != nil {
 		return err
 	}
 	report, err := vae.TrainFeatures(dataFlag, spec, out, backendName, stderr)

@@ -59,7 +59,7 @@ func scoreFeatureNet(t *testing.T, runDir string) string {
 // images as asked, the same for the same seed.
 func TestPerfectPrior(t *testing.T) {
 	runDir, _ := genTestRun(t, 1)
-	s, err := openSession(runDir, "xla:cpu", io.Discard)
+	s, err := vae.Open(runDir, "xla:cpu", io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

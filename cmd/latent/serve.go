@@ -12,43 +12,41 @@ import (
 
 	"github.com/latent-vae/latent/eval"
 	"github.com/latent-vae/latent/generate"
+	"github.com/latent-vae/latent/internal/cli"
 	"github.com/latent-vae/latent/serve"
 	"github.com/latent-vae/latent/vae"
 )
 
 // serveCommand defines `latent serve`'s flags on fs and returns its body, runServe.
-func serveCommand(fs *pflag.FlagSet) runFunc {
+func serveCommand(fs *pflag.FlagSet) cli.RunFunc {
 	f := evalFlags(fs, true)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)")
 	method := fs.String("method", vae.MapPCA, "the map's projection of a latent above 2 dimensions, as latent map's: pca, tsne or umap (seeded by --seed)")
-	return func(args []string, stdout, stderr io.Writer) error {
-		return runServe(fs, args, stdout, stderr, f, addr, method)
-	}
+	return func(_ []string, stdout, stderr io.Writer) error { return runServe(stdout, stderr, f, *addr, *method) }
 }
 
 // runServe implements `latent serve`: the latent-space explorer of a run in
 // the browser, until Ctrl-C or SIGTERM.
-func runServe(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
-	f evalCommon, addr, method *string) error {
-	if err := parseEvalFlags(fs, args, f); err != nil {
+func runServe(stdout, stderr io.Writer, f evalCommon, addr, method string) error {
+	if err := f.check(); err != nil {
 		return err
 	}
-	if err := vae.CheckMapMethod(*method); err != nil {
+	if err := vae.CheckMapMethod(method); err != nil {
 		return err
 	}
-	if _, _, err := net.SplitHostPort(*addr); err != nil {
-		return fmt.Errorf("--addr %q: want host:port, e.g. 127.0.0.1:8080", *addr)
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return fmt.Errorf("--addr %q: want host:port, e.g. 127.0.0.1:8080", addr)
 	}
-	srv, closeRun, err := openServeRun(f, *method, stderr)
+	srv, closeRun, err := openServeRun(f, method, stderr)
 	if err != nil {
 		return err
 	}
 	defer closeRun()
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("--addr %s: %w", *addr, err)
+		return fmt.Errorf("--addr %s: %w", addr, err)
 	}
-	if w := serve.AddrWarning(*addr); w != "" {
+	if w := serve.AddrWarning(addr); w != "" {
 		fmt.Fprintln(stderr, w)
 	}
 	fmt.Fprintf(stdout, "serving the latent explorer of %s at http://%s/ (Ctrl-C to stop)\n", *f.run, ln.Addr())
@@ -61,7 +59,7 @@ func runServe(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer,
 // compiles the decoder and evaluation graphs and prepares the explorer. The
 // returned function frees them all.
 func openServeRun(f evalCommon, method string, stderr io.Writer) (*serve.Server, func(), error) {
-	s, set, test, err := openEvalSession(f, stderr)
+	s, set, test, err := f.open(stderr)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -69,7 +67,7 @@ func openServeRun(f evalCommon, method string, stderr io.Writer) (*serve.Server,
 		s.Close()
 		return nil, nil, fmt.Errorf("--data %s: the map needs at least 2 test images, got %d", set.Name, test.N)
 	}
-	srv, err := serve.Open(serve.Source{Session: s.Session, Test: test, Data: set.Name, Classes: set.Classes, Batch: *f.batch},
+	srv, err := serve.Open(serve.Source{Session: s, Test: test, Data: set.Name, Classes: set.Classes, Batch: *f.batch},
 		serve.Options{Seed: *f.seed, Map: method})
 	if err != nil {
 		s.Close()

@@ -7,15 +7,14 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strconv"
-	"strings"
 	"syscall"
 
 	"github.com/spf13/pflag"
 
 	"github.com/latent-vae/latent/backend"
+	"github.com/latent-vae/latent/internal/cli"
+	"github.com/latent-vae/latent/internal/suggest"
 	"github.com/latent-vae/latent/models"
-	"github.com/latent-vae/latent/prior"
 	"github.com/latent-vae/latent/rundir"
 	"github.com/latent-vae/latent/train"
 	"github.com/latent-vae/latent/vae"
@@ -28,45 +27,42 @@ const trainSynopsis = `  latent train --out DIR [flags]    train a new run
 // trainArgs are the flags of `latent train`.
 type trainArgs struct {
 	cfg          rundir.Config
-	out, widths  string
+	opts         train.Options // --out, --resume, --conditional; the flags given, once checked
+	widths       string
 	levels       string // --levels, an FSQ model's
 	backend      *string
 	devicesValue *string
-	devices      int // parsed --devices: 0 for all
-	resume       bool
-	conditional  bool
 }
 
 // trainFlags defines the flags of `latent train` on fs, bound to a
 // trainArgs holding the default configuration.
 func trainFlags(fs *pflag.FlagSet) *trainArgs {
 	a := &trainArgs{cfg: rundir.DefaultConfig()}
-	fs.StringVar(&a.out, "out", "", "run folder to create (or, with --resume, to continue)")
-	fs.BoolVar(&a.resume, "resume", false, "continue the run in --out from its latest checkpoint; no other flag needed")
+	fs.StringVar(&a.opts.Out, "out", "", "run folder to create (or, with --resume, to continue)")
+	fs.BoolVar(&a.opts.Resume, "resume", false, "continue the run in --out from its latest checkpoint; no other flag needed")
 	a.backend = backendFlag(fs)
 	a.devicesValue = devicesFlag(fs, "devices to train on, data-parallel: each takes an equal share of every batch")
 	fs.StringVar(&a.widths, "widths", "32,64", "channels of the encoder's stride-2 convolutions, comma-separated")
 	fs.StringVar(&a.levels, "levels", "", "vq with --quantizer fsq: the levels of each channel, comma-separated (default 8,5,5,5: 1000 codes)")
-	fs.BoolVar(&a.conditional, "conditional", false, "condition the model on each image's class label (MNIST's digits, an image folder's subfolders), given to encoder and decoder: sample --label then generates a chosen class")
+	fs.BoolVar(&a.opts.Conditional, "conditional", false, "condition the model on each image's class label (MNIST's digits, an image folder's subfolders), given to encoder and decoder: sample --label then generates a chosen class")
 	addTrainFlags(fs, &a.cfg)
 	return a
 }
 
 // trainCommand defines `latent train`'s flags on fs and returns its body, runTrain.
-func trainCommand(fs *pflag.FlagSet) runFunc {
+func trainCommand(fs *pflag.FlagSet) cli.RunFunc {
 	a := trainFlags(fs)
-	return func(args []string, stdout, stderr io.Writer) error { return runTrain(fs, a, args, stdout, stderr) }
+	return func(_ []string, stdout, stderr io.Writer) error {
+		if err := a.check(fs); err != nil {
+			return cli.UsageErr(err)
+		}
+		return runTrain(a, stdout, stderr)
+	}
 }
 
 // runTrain implements `latent train`.
-func runTrain(fs *pflag.FlagSet, a *trainArgs, args []string, stdout, stderr io.Writer) error {
-	if err := parseArgs(fs, args); err != nil {
-		return err
-	}
-	if err := a.check(fs); err != nil {
-		return usageErr(err)
-	}
-	b, err := openBackendDevices(*a.backend, a.devices, stderr)
+func runTrain(a *trainArgs, stdout, stderr io.Writer) error {
+	b, err := openBackendDevices(*a.backend, a.opts.Devices, stderr)
 	if err != nil {
 		return err
 	}
@@ -75,28 +71,25 @@ func runTrain(fs *pflag.FlagSet, a *trainArgs, args []string, stdout, stderr io.
 	if !b.CanTrain() {
 		return fmt.Errorf("the pure-Go backend of GoMLX v0.26 cannot train convolutions (it lacks the Reverse op their gradients need); train on XLA: %s", backend.Advice)
 	}
-	devices := a.devices
-	if devices == 0 {
-		devices = b.NumDevices()
+	if a.opts.Devices == 0 {
+		a.opts.Devices = b.NumDevices()
 	}
-	if devices > 1 {
-		fmt.Fprintf(stderr, "training data-parallel on %d devices\n", devices)
+	if a.opts.Devices > 1 {
+		fmt.Fprintf(stderr, "training data-parallel on %d devices\n", a.opts.Devices)
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	progress := train.NewReporter(stderr, vae.IsTerminal(stderr), a.cfg.LogEvery)
-	given := flagsSet(fs) // the flags given: a colour set's defaults fill in the others
-	res, err := train.Fit(ctx, b, a.cfg, train.Options{Out: a.out, Resume: a.resume, Log: stderr, Progress: progress,
-		Devices: devices, Conditional: a.conditional, Given: given})
-	progress.Close()
+	a.opts.Log, a.opts.Progress = stderr, train.NewReporter(stderr, vae.IsTerminal(stderr), a.cfg.LogEvery)
+	res, err := train.Fit(ctx, b, a.cfg, a.opts) // the flags given: a colour set's defaults fill in the others
+	a.opts.Progress.Close()
 	var finished *train.FinishedError
 	switch {
 	case errors.Is(err, train.ErrInterrupted):
-		fmt.Fprintf(stderr, "latent train: %v; continue with: latent train --out %s --resume\n", err, a.out)
-		return errExit(130)
+		fmt.Fprintf(stderr, "latent train: %v; continue with: latent train --out %s --resume\n", err, a.opts.Out)
+		return cli.Exit(130)
 	case errors.As(err, &finished):
-		fmt.Fprint(stdout, finished.Advice(a.out))
+		fmt.Fprint(stdout, finished.Advice(a.opts.Out))
 		return nil
 	case errors.Is(err, train.ErrRunExists):
 		return fmt.Errorf("--out %w; continue it with --resume or choose another folder", err)
@@ -106,81 +99,19 @@ func runTrain(fs *pflag.FlagSet, a *trainArgs, args []string, stdout, stderr io.
 		return err
 	}
 	fmt.Fprintf(stdout, "trained %s to step %d: test negative ELBO %.2f nats/image (recon %.2f, KL %.2f); %.0f images/s, first step %.2fs\n",
-		a.out, res.Step, res.Test.NegELBO, res.Test.Recon, res.Test.KL, res.ImagesSec, res.FirstStep.Seconds())
+		a.opts.Out, res.Step, res.Test.NegELBO, res.Test.Recon, res.Test.KL, res.ImagesSec, res.FirstStep.Seconds())
 	return nil
 }
 
-// check validates the parsed flags and completes the config: the widths,
-// and 10 epochs for a new run given no length.
+// check validates the parsed flags and completes the config
+// (train.Options.Prepare) and the options, with the flags given.
 func (a *trainArgs) check(fs *pflag.FlagSet) error {
-	if err := checkResumeFlags(fs, a.resume); err != nil {
-		return err
-	}
 	var err error
-	if a.devices, err = parseDevices(*a.devicesValue); err != nil {
+	if a.opts.Devices, err = parseDevices(*a.devicesValue); err != nil {
 		return err
 	}
-	w, err := parseInts(a.widths)
-	if err != nil {
-		return fmt.Errorf("--widths: %w", err)
-	}
-	a.cfg.Model.Widths = w
-	if a.cfg.Objective.LRSchedule == "constant" {
-		a.cfg.Objective.LRSchedule = rundir.ConstantLR
-	}
-	if a.cfg.Model.Norm == "none" {
-		a.cfg.Model.Norm = models.NormNone
-	}
-	if err := a.quantizerFlags(fs); err != nil {
-		return err
-	}
-	a.cfg.Model = models.WithFamilyDefaults(a.cfg.Model)
-	if err := a.cfg.Objective.Validate(); err != nil {
-		return fmt.Errorf("--iw-train, --free-bits, --lr-schedule, --warmup-steps or --ema: %w", err)
-	}
-	if a.out == "" {
-		return errors.New("--out: a run folder is required")
-	}
-	if err := a.cfg.CheckNumbers(); err != nil {
-		return err
-	}
-	if !a.resume && a.cfg.Epochs == 0 && a.cfg.Steps == 0 {
-		a.cfg.Epochs = 10
-	}
-	return nil
-}
-
-// quantizerFlags completes a vq model's config from its flags: the FSQ
-// levels, and (for FSQ) no latent size unless given, so that the model's
-// defaults fill it and a given one is checked. It refuses the quantiser's
-// flags on another model, and --hidden on a vq model.
-func (a *trainArgs) quantizerFlags(fs *pflag.FlagSet) error {
-	m := &a.cfg.Model
-	if m.Network() != models.VQModel {
-		for _, f := range []string{"quantizer", "codebook", "codebook-update", "no-restarts", "levels"} {
-			if fs.Changed(f) {
-				return fmt.Errorf("--%s: only --model %s quantizes its code", f, models.VQModel)
-			}
-		}
-		return nil
-	}
-	if fs.Changed("hidden") {
-		return fmt.Errorf("--hidden: the %s model has no dense layer", models.VQModel)
-	}
-	if fs.Changed("levels") {
-		levels, err := parseInts(a.levels)
-		if err != nil {
-			return fmt.Errorf("--levels: %w", err)
-		}
-		m.Levels = levels
-	}
-	if m.Quantizer == models.QuantizerFSQ && !fs.Changed("latent") {
-		m.Latent = len(m.Levels)
-		if len(m.Levels) == 0 {
-			m.Latent = len(models.DefaultLevels())
-		}
-	}
-	return nil
+	a.opts.Given = cli.Given(fs)
+	return a.opts.Prepare(&a.cfg, a.widths, a.levels)
 }
 
 // addTrainFlags binds cfg's fields to flags.
@@ -224,44 +155,6 @@ func addTrainFlags(fs *pflag.FlagSet, cfg *rundir.Config) {
 	fs.StringVar(&cfg.Init, "init", "", "start from the weights of another run folder (fine-tuning)")
 }
 
-// checkResumeFlags refuses configuration flags alongside --resume: the
-// config comes from the run folder. Flags that configure no run (the run
-// folder, the backend, the devices, the new end, --quiet) are allowed.
-func checkResumeFlags(fs *pflag.FlagSet, resume bool) error {
-	if !resume {
-		return nil
-	}
-	var bad []string
-	fs.Visit(func(f *pflag.Flag) {
-		switch f.Name {
-		case "out", "resume", "backend", "devices", "steps", "epochs", "quiet":
-		default:
-			bad = append(bad, "--"+f.Name)
-		}
-	})
-	if len(bad) > 0 {
-		return fmt.Errorf("%s cannot be changed with --resume: the run's config comes from its folder (only --steps/--epochs may set a new end)", strings.Join(bad, ", "))
-	}
-	return nil
-}
-
-func parseInts(s string) ([]int, error) {
-	var out []int
-	for _, part := range strings.Split(s, ",") {
-		v, err := strconv.Atoi(strings.TrimSpace(part))
-		if err != nil || v <= 0 {
-			return nil, fmt.Errorf("%q is not a list of positive integers", s)
-		}
-		out = append(out, v)
-	}
-	return out, nil
-}
-
-// errExit is an error that carries a process exit code and prints nothing more.
-type errExit int
-
-func (e errExit) Error() string { return "exit " + strconv.Itoa(int(e)) }
-
 // modelHelp lists the registered networks with what each is: "conv
 // (…), resnet (…) or ladder (…)".
 func modelHelp() string {
@@ -269,7 +162,7 @@ func modelHelp() string {
 	for _, m := range models.Models() {
 		parts = append(parts, fmt.Sprintf("%s (%s)", m.Name, m.Help))
 	}
-	return prior.Either(parts)
+	return suggest.Either(parts)
 }
 
 // colourNote ends the help of a flag with a colour default: what a new run

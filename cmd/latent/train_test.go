@@ -133,7 +133,7 @@ func TestResumeFlags(t *testing.T) {
 		if err := parseTest(fs, append([]string{"--out", "run", "--resume"}, tc.args...)); err != nil {
 			t.Fatalf("%v: %v", tc.args, err)
 		}
-		err := checkResumeFlags(fs, a.resume)
+		err := a.check(fs)
 		switch {
 		case tc.want == "" && err != nil:
 			t.Errorf("--resume %v: %v; want it accepted", tc.args, err)

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/latent-vae/latent/generate"
+	"github.com/latent-vae/latent/internal/cli"
 	"github.com/latent-vae/latent/vae"
 )
 
@@ -28,21 +29,21 @@ type traverseArgs struct {
 const traverseLong = "  base code: --index I | --image-label L [--which N] | --seed S [--temperature T] [--prior P]"
 
 // traverseCommand defines `latent traverse`'s flags on fs and returns its body, runTraverse.
-func traverseCommand(fs *pflag.FlagSet) runFunc {
+func traverseCommand(fs *pflag.FlagSet) cli.RunFunc {
 	parse := traverseFlags(fs)
-	return func(args []string, stdout, stderr io.Writer) error { return runTraverse(parse, args, stdout, stderr) }
+	return func(_ []string, stdout, stderr io.Writer) error { return runTraverse(parse, stdout, stderr) }
 }
 
 // runTraverse implements `latent traverse` (vae.Session.Sweep): every
 // latent dimension swept from −range to +range around a base code, one row
 // per dimension, rows in decreasing order of their KL, labelled with the
 // dimension, its KL and each column's offset; optionally a GIF of the sweep.
-func runTraverse(parse func(args []string) (*traverseArgs, error), args []string, stdout, stderr io.Writer) error {
-	a, err := parse(args)
+func runTraverse(parse func() (*traverseArgs, error), stdout, stderr io.Writer) error {
+	a, err := parse()
 	if err != nil {
 		return err
 	}
-	s, err := openSession(*a.common.run, *a.common.backend, stderr)
+	s, err := a.common.open(stderr)
 	if err != nil {
 		return err
 	}
@@ -52,11 +53,11 @@ func runTraverse(parse func(args []string) (*traverseArgs, error), args []string
 		return err
 	}
 	img := tr.Grid(*a.common.scale)
-	if err := writePNG(*a.common.out, stdout, img); err != nil {
+	if err := cli.WritePNG(*a.common.out, stdout, img); err != nil {
 		return err
 	}
-	summary := summaryTo(*a.common.out, stdout, stderr)
-	fmt.Fprintf(summary, "wrote %s: %s, %dx%d pixels\n", outName(*a.common.out), a.opts.Describe(tr), img.Bounds().Dx(), img.Bounds().Dy())
+	summary := cli.SummaryTo(*a.common.out, stdout, stderr)
+	cli.Wrote(*a.common.out, stdout, stderr, "%s, %dx%d pixels", a.opts.Describe(tr), img.Bounds().Dx(), img.Bounds().Dy())
 	if tr.KL != nil {
 		fmt.Fprintf(summary, "rows: %s\n", tr.Rows())
 	}
@@ -75,8 +76,8 @@ func runTraverse(parse func(args []string) (*traverseArgs, error), args []string
 }
 
 // traverseFlags defines the flags of `latent traverse` on fs and returns
-// their parser, which checks them and the operands args.
-func traverseFlags(fs *pflag.FlagSet) func(args []string) (*traverseArgs, error) {
+// their parser, which checks them.
+func traverseFlags(fs *pflag.FlagSet) func() (*traverseArgs, error) {
 	a := &traverseArgs{common: genFlags(fs, "traverse.png")}
 	o, b := &a.opts, &a.opts.Base
 	fs.IntVar(&o.Steps, "steps", 9, "values per dimension, evenly spaced from −range to +range")
@@ -93,26 +94,19 @@ func traverseFlags(fs *pflag.FlagSet) func(args []string) (*traverseArgs, error)
 	a.label = labelFlag(fs, "class the sweep is decoded as (default: the base image's label)")
 	a.imageLabel = imageLabelFlag(fs, "base code: the encoder mean of")
 	a.which = whichFlag(fs)
-	return func(args []string) (*traverseArgs, error) {
-		if err := parseGenFlags(fs, args, a.common); err != nil {
+	return func() (*traverseArgs, error) {
+		if err := a.common.check(); err != nil {
 			return nil, err
 		}
-		set := flagsSet(fs)
-		b.Seeded, b.Prior, b.PriorSteps, b.Data = set["seed"], *a.prior.name, *a.prior.steps, *a.spec
+		b.Prior, b.PriorSteps, b.Data = *a.prior.name, *a.prior.steps, *a.spec
 		b.ImageLabel, b.Which, b.Label, o.Scale = *a.imageLabel, *a.which, *a.label, *a.common.scale
-		switch {
-		case b.Seeded && (set["index"] || set["image-label"]):
-			return nil, usagef("--seed and --index (or --image-label) choose different base codes: give one")
-		case !b.Seeded && (set["prior"] || set["prior-steps"]):
-			return nil, usagef("--prior draws a --seed base code; give --seed with it")
-		}
-		if err := checkImagePick(set); err != nil {
+		if err := b.Choose(cli.Given(fs)); err != nil {
 			return nil, err
 		}
 		if err := vae.CheckFPS(a.fps); err != nil {
 			return nil, err
 		}
-		if err := checkSideOut("--gif", a.gif, formatGIF); err != nil {
+		if err := cli.CheckSideOut("--gif", a.gif, ownFile, cli.FormatGIF); err != nil {
 			return nil, err
 		}
 		return a, a.opts.Check()

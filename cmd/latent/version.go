@@ -8,22 +8,18 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/latent-vae/latent/backend"
+	"github.com/latent-vae/latent/internal/cli"
 )
 
-// runVersion implements `latent version` (and `latent --version`): latent's
-// version with GoMLX's, go-xla's and the XLA CPU PJRT plugin's, when found.
-// versionCommand returns the body of `latent version`, runVersion: it has no flags of its own.
-func versionCommand(fs *pflag.FlagSet) runFunc {
-	return func(args []string, stdout, stderr io.Writer) error { return runVersion(fs, args, stdout, stderr) }
-}
-
-func runVersion(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer) error {
-	if err := parseArgs(fs, args); err != nil {
-		return err
+// versionCommand returns the body of `latent version` (and `latent
+// --version`): latent's version with GoMLX's, go-xla's and the XLA CPU
+// PJRT plugin's, when found. It has no flags of its own.
+func versionCommand(*pflag.FlagSet) cli.RunFunc {
+	return func(_ []string, stdout, _ io.Writer) error {
+		fmt.Fprintf(stdout, "latent %s\n", latentVersion())
+		backend.WriteVersions(stdout)
+		return nil
 	}
-	fmt.Fprintf(stdout, "latent %s\n", latentVersion())
-	backend.WriteVersions(stdout)
-	return nil
 }
 
 // latentVersion is the version of latent's module built into the binary,

@@ -1,5 +1,6 @@
 // Package suggest finds the "did you mean" for a mistyped name: the
-// candidate nearest it by edit distance, or one it starts.
+// candidate nearest it by edit distance, or one it starts; and Either,
+// a list of names as prose, as messages offer them.
 package suggest
 
 import "strings"
@@ -41,4 +42,12 @@ func Distance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// Either lists names as prose: "a, b or c".
+func Either(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }

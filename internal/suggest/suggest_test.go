@@ -44,3 +44,16 @@ func TestDistance(t *testing.T) {
 		}
 	}
 }
+
+func TestEither(t *testing.T) {
+	for _, tc := range []struct {
+		names []string
+		want  string
+	}{
+		{nil, ""}, {[]string{"a"}, "a"}, {[]string{"a", "b"}, "a or b"}, {[]string{"a", "b", "c"}, "a, b or c"},
+	} {
+		if got := Either(tc.names); got != tc.want {
+			t.Errorf("Either(%q) = %q, want %q", tc.names, got, tc.want)
+		}
+	}
+}

@@ -280,19 +280,28 @@ func plusOne(dims []int) []int {
 var errNoFactors = errors.New("has no factors: this needs images that carry their factor values (--data sprites, or an image folder with a factors.csv)")
 
 // Factors measures the run's codes against the factors of its data set,
-// or of o.Data: the posterior means (the mean representation, which
-// disentanglement_lib scores) of images drawn from both splits pooled
-// (FactorPool), scored by ScoreFactors. It refuses a latent that is not
-// continuous and a data set without factors.
+// or of o.Data (FactorsOf). It refuses a latent that is not continuous and
+// a data set without factors.
 func (s *Session) Factors(o FactorOptions) (*FactorReport, error) {
 	if err := o.Check(); err != nil {
 		return nil, err
 	}
-	d, err := s.Dimensions("the disentanglement metrics")
-	if err != nil {
+	if _, err := s.Dimensions("scoring disentanglement"); err != nil {
 		return nil, err
 	}
 	set, err := s.DataSet(o.Data, "--data")
+	if err != nil {
+		return nil, err
+	}
+	return s.FactorsOf(set, o)
+}
+
+// FactorsOf measures the run's codes against set's factors: the posterior
+// means (the mean representation, which disentanglement_lib scores) of
+// images drawn from both splits pooled (FactorPool), scored by
+// ScoreFactors.
+func (s *Session) FactorsOf(set *data.Set, o FactorOptions) (*FactorReport, error) {
+	d, err := s.Dimensions("scoring disentanglement")
 	if err != nil {
 		return nil, err
 	}

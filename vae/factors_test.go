@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"math"
 	"strings"
 	"testing"
@@ -189,5 +190,55 @@ func TestFactorPoolRefusals(t *testing.T) {
 	}
 	if err := DefaultFactorOptions().Check(); err != nil {
 		t.Errorf("the defaults: %v", err)
+	}
+}
+
+// withFactors returns sp with factors "parity" (i mod 2) and "third" (i
+// mod 3) attached: every one of the 6 combinations occurs.
+func withFactors(sp *data.Split) *data.Split {
+	out := *sp
+	out.Factors = &data.Factors{Names: []string{"parity", "third"}, Sizes: []int{2, 3}}
+	for i := range sp.N {
+		out.Factors.Values = append(out.Factors.Values, i%2, i%3)
+	}
+	return &out
+}
+
+// TestSessionFactors scores a tiny run's posterior means against factors
+// attached to its data: the report has a row of mutual information per
+// latent dimension, finite scores in [0, 1] and every pooled image; a set
+// without factors is refused naming --data.
+func TestSessionFactors(t *testing.T) {
+	s := open(t, tinyRun(t), io.Discard)
+	set, err := s.DataSet("", "--data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.FactorsOf(set, smallFactorOptions()); err == nil || !strings.Contains(err.Error(), "--data") || !strings.Contains(err.Error(), "has no factors") {
+		t.Errorf("a set without factors: %v", err)
+	}
+	with := *set
+	with.Train, with.Test = withFactors(set.Train), withFactors(set.Test)
+	o := FactorOptions{Train: 200, Eval: 100, Batch: 8, Seed: 1}
+	r, err := s.FactorsOf(&with, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.MI) != s.Model.Latent || r.Dimensions != s.Model.Latent || r.Images != set.Train.N+set.Test.N || !r.FullGrid {
+		t.Errorf("MI rows %d, dimensions %d (want %d), images %d (want %d), grid %v",
+			len(r.MI), r.Dimensions, s.Model.Latent, r.Images, set.Train.N+set.Test.N, r.FullGrid)
+	}
+	for name, v := range map[string]float64{"MIG": r.MIG.Score, "SAP": r.SAP.Score, "DCI D": r.DCI.Disentanglement,
+		"FactorVAE": r.FactorVAE.Eval, "BetaVAE": r.BetaVAE.Eval} {
+		if !(v >= 0 && v <= 1) {
+			t.Errorf("%s = %v, want in [0, 1]", name, v)
+		}
+	}
+	again, err := s.FactorsOf(&with, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.MIG.Score != r.MIG.Score || again.FactorVAE.Eval != r.FactorVAE.Eval {
+		t.Errorf("the same seed gave MIG %v then %v", r.MIG.Score, again.MIG.Score)
 	}
 }

@@ -3,9 +3,11 @@ package vae
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"text/tabwriter"
 
 	"github.com/latent-vae/latent/disentangle"
+	"github.com/latent-vae/latent/plots"
 )
 
 // WriteText writes r as `latent factors` prints it: what was measured, a
@@ -74,4 +76,19 @@ func nonEmpty(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// MIFigure returns the dimension × factor mutual information as a matrix
+// figure: a row per dimension (z1 first), a column per factor.
+func (r *FactorReport) MIFigure() *plots.Matrix {
+	m := &plots.Matrix{Values: r.MI, Cols: make([]string, len(r.Factors)), Rows: make([]string, len(r.MI)),
+		Title:  fmt.Sprintf("%s: mutual information (nats), MIG %.3f", filepath.Base(r.Run), r.MIG.Score),
+		XLabel: "factor", YLabel: "dimension"}
+	for f, info := range r.Factors {
+		m.Cols[f] = info.Name
+	}
+	for j := range m.Rows {
+		m.Rows[j] = dimName(j + 1)
+	}
+	return m
 }

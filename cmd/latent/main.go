@@ -54,6 +54,8 @@ func commands() []command {
 			summary: "write test images over their reconstructions", define: reconstructCommand},
 		{use: "interpolate --run DIR [-o interp.gif] [flags]", summary: "write a GIF morphing between two latents or images", long: interpolateLong, define: interpolateCommand},
 		{use: "traverse --run DIR [-o traverse.png] [flags]", summary: "sweep each latent dimension around a base code", long: traverseLong, define: traverseCommand},
+		{use: "factors --run DIR [--data SET] [-o mi.png] [--json] [flags]", summary: "disentanglement metrics (MIG, SAP, DCI, FactorVAE, BetaVAE) against a data set's known factors",
+			long: factorsLong, define: factorsCommand},
 		{use: "prior fit|list|score --run DIR [flags]",
 			summary: "fit a prior to a trained run's codes (" + prior.Either(prior.KindNames()) + ") for better samples", sub: []command{
 				{use: "fit --run DIR --kind KIND [flags]", summary: "fit a prior to the run's codes, scored and saved in the run folder",

@@ -356,15 +356,22 @@ func className(root, path string) string {
 // splitIndices splits 0..n-1 into sorted train and test indices, a seeded
 // fraction frac of them (at least one when n >= 2, never all) for test.
 func splitIndices(n int, frac float64, seed int64) (train, test []int) {
-	nTest := int(math.Round(frac * float64(n)))
+	perm, nTest := splitPermutation(n, frac, seed)
+	test, train = perm[:nTest], perm[nTest:]
+	slices.Sort(test)
+	slices.Sort(train)
+	return train, test
+}
+
+// splitPermutation returns a permutation of n images seeded by seed, whose
+// first nTest, frac of n rounded (at least 1 and at most n-1 when n >= 2),
+// are the test split's.
+func splitPermutation(n int, frac float64, seed int64) (perm []int, nTest int) {
+	nTest = int(math.Round(frac * float64(n)))
 	if n >= 2 {
 		nTest = max(1, min(nTest, n-1))
 	} else {
 		nTest = 0
 	}
-	perm := rand.New(rand.NewPCG(uint64(seed), splitStream)).Perm(n)
-	test, train = perm[:nTest], perm[nTest:]
-	slices.Sort(test)
-	slices.Sort(train)
-	return train, test
+	return rand.New(rand.NewPCG(uint64(seed), splitStream)).Perm(n), nTest
 }

@@ -23,6 +23,9 @@ type Set struct {
 	// ChannelsDetected: an image folder's channels came from its images
 	// (Options.Channels 0): 1 when every image is grey, else 3.
 	ChannelsDetected bool
+	// About says what a generated set is, for its summary ("" for sets
+	// read from files).
+	About string
 }
 
 // ChannelsNote says how an image folder's channel count was chosen, for
@@ -86,7 +89,8 @@ func standardFiles() [4]string {
 
 // Load loads a named set or a folder. spec is one of "mnist" (also for ""),
 // "fashion-mnist", "kmnist" or "emnist-<split>", "shapes" (generated, see
-// Shapes), or the path of a folder:
+// Shapes), "sprites" (generated on first use and cached in the data folder,
+// see Sprites), or the path of a folder:
 // an IDX folder holding the four standard MNIST file names, or otherwise a
 // folder of images (see Options and the package's image-folder rules).
 //
@@ -98,8 +102,11 @@ func Load(spec string, opt Options) (*Set, error) {
 	if spec == "" {
 		spec = MNIST
 	}
-	if spec == Shapes {
+	switch spec {
+	case Shapes:
 		return loadShapes(opt)
+	case Sprites:
+		return loadSprites(opt)
 	}
 	if isNamedSet(spec) {
 		return loadNamed(spec, opt)
@@ -107,7 +114,7 @@ func Load(spec string, opt Options) (*Set, error) {
 	info, err := os.Stat(spec)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Errorf("data set %q: no such folder, and not one of mnist, fashion-mnist, kmnist, emnist-<split> (%s), shapes",
+		return nil, fmt.Errorf("data set %q: no such folder, and not one of mnist, fashion-mnist, kmnist, emnist-<split> (%s), shapes, sprites",
 			spec, strings.Join(EMNISTSplits(), ", "))
 	case err != nil:
 		return nil, fmt.Errorf("reading %s: %w", spec, err)
@@ -122,10 +129,10 @@ func Load(spec string, opt Options) (*Set, error) {
 
 // AbsSpec returns the data set spec as Load reads it from any working
 // folder: a named set (mnist, fashion-mnist, kmnist, emnist-<split>,
-// shapes, or "" for mnist) unchanged, and any other spec, a folder's path, made absolute
-// and cleaned, its symbolic links kept.
+// shapes, sprites, or "" for mnist) unchanged, and any other spec, a
+// folder's path, made absolute and cleaned, its symbolic links kept.
 func AbsSpec(spec string) (string, error) {
-	if spec == "" || spec == Shapes || isNamedSet(spec) {
+	if spec == "" || spec == Shapes || spec == Sprites || isNamedSet(spec) {
 		return spec, nil
 	}
 	abs, err := filepath.Abs(spec)

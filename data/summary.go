@@ -5,6 +5,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 )
 
@@ -13,7 +14,10 @@ import (
 func (s *Set) WriteSummary(w io.Writer) {
 	tr, te := s.Train, s.Test
 	where := s.Dir
-	if where == "" {
+	switch {
+	case s.About != "":
+		where = s.About
+	case where == "":
 		where = "generated, not read from files"
 	}
 	fmt.Fprintf(w, "data set:   %s (%s)\n", s.Name, where)
@@ -24,7 +28,22 @@ func (s *Set) WriteSummary(w io.Writer) {
 		fmt.Fprintf(w, "            %s\n", note)
 	}
 	mean, std := tr.MeanStd()
-	fmt.Fprintf(w, "pixels:     mean %.4f, std %.4f (train)\n", mean, std)
+	fmt.Fprintf(w, "pixels:     mean %.4f, std %.4f (train)", mean, std)
+	if tr.Bits != nil {
+		fmt.Fprint(w, ", binary, held as bits")
+	}
+	fmt.Fprintln(w)
+	if f := tr.Factors; f != nil {
+		fmt.Fprintf(w, "factors:    %d:", f.NumFactors())
+		for k, name := range f.Names {
+			sep := ","
+			if k == 0 {
+				sep = ""
+			}
+			fmt.Fprintf(w, "%s %s (%d values)", sep, name, f.Sizes[k])
+		}
+		fmt.Fprintln(w)
+	}
 	if s.Name == s.Dir { // a folder given by path
 		fmt.Fprintf(w, "skipped:    %d non-image files, %d corrupt images\n", s.Skipped, s.BadSkipped)
 	}
@@ -37,18 +56,27 @@ func (s *Set) WriteSummary(w io.Writer) {
 }
 
 // WriteList writes every image of sp, a split of the set, as a table:
-// index, label, class name and, for folders, file.
+// index, label, class name, for folders its file and, for a set with
+// factors, each factor's value.
 func (s *Set) WriteList(w io.Writer, sp *Split) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	head := "index\tlabel\tclass"
 	if sp.Files != nil {
 		head += "\tfile"
 	}
+	if sp.Factors != nil {
+		head += "\t" + strings.Join(sp.Factors.Names, "\t")
+	}
 	fmt.Fprintln(tw, head)
 	for i, l := range sp.Labels {
 		line := fmt.Sprintf("%d\t%d\t%s", i, l, s.className(l))
 		if sp.Files != nil {
 			line += "\t" + sp.Files[i]
+		}
+		if sp.Factors != nil {
+			for _, v := range sp.Factors.Row(i) {
+				line += "\t" + strconv.Itoa(v)
+			}
 		}
 		fmt.Fprintln(tw, line)
 	}

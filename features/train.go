@@ -139,7 +139,11 @@ func DataHash(set *data.Set) string {
 		for _, v := range []int{sp.N, sp.Height, sp.Width, sp.Channels} {
 			_ = binary.Write(h, binary.LittleEndian, int64(v))
 		}
-		h.Write(sp.Pixels)
+		var img []uint8
+		for i := range sp.N {
+			img = sp.AppendPixels(img[:0], i)
+			h.Write(img)
+		}
 		for _, l := range sp.Labels {
 			_ = binary.Write(h, binary.LittleEndian, int64(l))
 		}

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/latent-vae/latent/internal/atomicfile"
 	"github.com/latent-vae/latent/internal/parallel"
@@ -96,46 +97,60 @@ func pack(pixels, dst []byte) {
 }
 
 // Open returns the set cached in dir, generating it (about 377 MB) when
-// the file is missing, truncated or corrupt. dir "" picks the folder by
-// the data package's rules for a named set: the first of
-// $LATENT_DATA/sprites, ./data/sprites and ~/.local/share/latent/sprites
-// that holds File; if none does, it is generated into $LATENT_DATA/sprites,
-// else ~/.local/share/latent/sprites.
-func Open(dir string) (*Set, error) {
+// the file is missing, truncated or corrupt. Package data chooses dir by
+// its folder rules for a named set (data.Load's `sprites`).
+func Open(dir string) (*Set, error) { return OpenGrid(dir, Sizes()) }
+
+// OpenGrid is Open for another grid of the same factors: sizes[f] values
+// of factor f, spread over the same ranges (the shapes taken in order), so
+// that tests can generate a small set through the same code. Its file is
+// File for dSprites' grid and File with the sizes added for any other.
+func OpenGrid(dir string, sizes []int) (*Set, error) {
 	if dir == "" {
-		var err error
-		if dir, err = defaultDir(); err != nil {
-			return nil, err
-		}
+		return nil, errors.New("sprites: no folder given for the cache")
 	}
-	return open(filepath.Join(dir, File), fullGrid())
+	var g grid
+	if len(sizes) != NumFactors {
+		return nil, fmt.Errorf("sprites: %d factor sizes, want %d", len(sizes), NumFactors)
+	}
+	for f, n := range sizes {
+		if n < 1 || n > fullGrid()[f] {
+			return nil, fmt.Errorf("sprites: factor %s has %d values, want 1 to %d", Names()[f], n, fullGrid()[f])
+		}
+		g[f] = n
+	}
+	name := File
+	if g != fullGrid() {
+		base, ext, _ := strings.Cut(File, ".")
+		name = fmt.Sprintf("%s-%dx%dx%dx%dx%d.%s", base, g[0], g[1], g[2], g[3], g[4], ext)
+	}
+	return open(filepath.Join(dir, name), g)
 }
 
-// defaultDir returns the folder of the cache: the first of the data
-// package's search folders holding File, else its default folder. (data's
-// own helpers are not imported, so that data can import this package.)
-func defaultDir() (string, error) {
-	var dirs []string
-	if d := os.Getenv("LATENT_DATA"); d != "" {
-		dirs = append(dirs, filepath.Join(d, Name))
+// Sizes returns the number of values of each factor in the set's grid:
+// Sizes() for Open's.
+func (s *Set) Sizes() []int {
+	g := s.grid
+	return g[:]
+}
+
+// Values returns the factor values of image i of the set's grid.
+func (s *Set) Values(i int) []int {
+	if i < 0 || i >= s.Len() {
+		panic(fmt.Sprintf("sprites: image %d outside [0, %d)", i, s.Len()))
 	}
-	dirs = append(dirs, filepath.Join(".", "data", Name))
-	home, homeErr := os.UserHomeDir()
-	if homeErr == nil {
-		dirs = append(dirs, filepath.Join(home, ".local", "share", "latent", Name))
-	}
-	for _, d := range dirs {
-		if info, err := os.Stat(filepath.Join(d, File)); err == nil && info.Mode().IsRegular() {
-			return d, nil
-		}
-	}
-	if d := os.Getenv("LATENT_DATA"); d != "" {
-		return filepath.Join(d, Name), nil
-	}
-	if homeErr != nil {
-		return "", fmt.Errorf("finding the default folder for %s: %w", Name, homeErr)
-	}
-	return dirs[len(dirs)-1], nil
+	v := make([]int, NumFactors)
+	s.grid.values(i, v)
+	return v
+}
+
+// TakeBits returns the set's bits (as Bits lays them out) for the caller
+// to own: to reorder in place, say, without a second copy of 377 MB. The
+// set holds no images after.
+func (s *Set) TakeBits() []byte {
+	b := s.bits
+	s.bits = nil
+	return b
 }
 
 // open reads the cache of g at path, or generates it when it is missing

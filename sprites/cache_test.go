@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -156,39 +158,38 @@ func TestLookup(t *testing.T) {
 	}
 }
 
-// TestDefaultDir checks the folder rules: $LATENT_DATA/sprites, then
-// ./data/sprites, then ~/.local/share/latent/sprites, and where a new
-// cache goes.
-func TestDefaultDir(t *testing.T) {
-	home, work, env := t.TempDir(), t.TempDir(), t.TempDir()
-	t.Setenv("HOME", home)
-	t.Setenv("LATENT_DATA", "")
-	t.Chdir(work)
-	homeDir := filepath.Join(home, ".local", "share", "latent", Name)
-	place := func(dir string) {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, File), nil, 0o644); err != nil {
-			t.Fatal(err)
-		}
+// TestOpenGrid opens a small grid by its sizes, checks its file name,
+// sizes, factor values and TakeBits, and the refusals of bad arguments.
+func TestOpenGrid(t *testing.T) {
+	dir := t.TempDir()
+	s, err := OpenGrid(dir, []int{3, 2, 4, 3, 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(dir, "sprites-64x64-v1-3x2x4x3x2.bits"); s.Path != want {
+		t.Errorf("path %s, want %s", s.Path, want)
+	}
+	sizes := s.Sizes()
+	sizes[0] = 99
+	if !slices.Equal(s.Sizes(), []int{3, 2, 4, 3, 2}) || !slices.Equal(s.Values(s.Len()-1), []int{2, 1, 3, 2, 1}) || !slices.Equal(s.Values(7), []int{0, 0, 1, 0, 1}) {
+		t.Errorf("sizes %v, last values %v, values of 7 %v", s.Sizes(), s.Values(s.Len()-1), s.Values(7))
+	}
+	bits := s.TakeBits()
+	if len(bits) != 144*512 || s.Bits() != nil {
+		t.Errorf("TakeBits: %d bytes, %d left", len(bits), len(s.Bits()))
 	}
 	for _, tc := range []struct {
-		step, env, want string
-		place           string
+		dir   string
+		sizes []int
+		want  string
 	}{
-		{"nothing anywhere", "", homeDir, ""},
-		{"nothing, LATENT_DATA set", env, filepath.Join(env, Name), ""},
-		{"in home", "", homeDir, homeDir},
-		{"in ./data", "", filepath.Join("data", Name), filepath.Join(work, "data", Name)},
-		{"in LATENT_DATA too", env, filepath.Join(env, Name), filepath.Join(env, Name)},
+		{"", []int{1, 1, 1, 1, 1}, "no folder"},
+		{dir, []int{1, 1, 1, 1}, "4 factor sizes"},
+		{dir, []int{4, 1, 1, 1, 1}, "shape has 4 values"},
+		{dir, []int{1, 0, 1, 1, 1}, "scale has 0 values"},
 	} {
-		t.Setenv("LATENT_DATA", tc.env)
-		if tc.place != "" {
-			place(tc.place)
-		}
-		if got, err := defaultDir(); err != nil || got != tc.want {
-			t.Errorf("%s: %q (%v), want %q", tc.step, got, err, tc.want)
+		if _, err := OpenGrid(tc.dir, tc.sizes); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("OpenGrid(%q, %v): %v, want an error containing %q", tc.dir, tc.sizes, err, tc.want)
 		}
 	}
 }

@@ -74,14 +74,17 @@
 // Open the header and the SHA-256 are checked; a missing, truncated or
 // corrupt file is generated again, never used.
 //
-// # Not yet
+// # In latent
 //
-// The set is not yet reachable as `--data sprites`: data.Split holds one
-// byte (or float) per pixel, and 737,280 images as bytes take 3 GB, so
-// the split must first learn to hold bits, as Set.Bits gives them; then
-// data.Load can map the name "sprites" to Open, with a train/test split
-// and the factors as the images' labels. This package does not import
-// data, so that data can import it then. It is not data/sprites: the
-// folders under ./data are data-set folders (./data/sprites is where a
-// sprites cache may be looked for) and git ignores them.
+// `--data sprites` loads the set through package data (data.Sprites),
+// which picks the cache's folder by its rules for a named set (--data-dir,
+// $LATENT_DATA/sprites, ./data/sprites, ~/.local/share/latent/sprites),
+// holds the images as bits (data.Split.Bits, unpacked batch by batch),
+// splits them (a fixed 1 % test split, data.SpritesTestFraction), labels
+// each image with its shape and gives all five factors as data.Factors.
+// This package does not import data, so that data can import it, nor
+// disentangle, which may import data: FactorValues and Sizes make a
+// disentangle.Factors table. It is not data/sprites: the folders under
+// ./data are data-set folders (./data/sprites is where a sprites cache may
+// be looked for) and git ignores them.
 package sprites

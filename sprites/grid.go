@@ -3,8 +3,6 @@ package sprites
 import (
 	"fmt"
 	"math"
-
-	"github.com/latent-vae/latent/disentangle"
 )
 
 // Factor positions in a values slice, in dSprites' order (color left out).
@@ -86,7 +84,7 @@ func Names() []string { return []string{"shape", "scale", "orientation", "x", "y
 func ShapeNames() []string { return []string{"square", "ellipse", "heart"} }
 
 // Sizes returns the number of values of each factor: 3, 6, 40, 32, 32 (the
-// Sizes of a disentangle.Sampler over this set).
+// Sizes of a disentangle.Sampler over this set), newly allocated.
 func Sizes() []int {
 	g := fullGrid()
 	return g[:]
@@ -116,14 +114,16 @@ func Values(i int) []int {
 	return v
 }
 
-// Factors returns the factor values of the given images as a
-// disentangle.Factors table.
-func Factors(indices []int) disentangle.Factors {
-	fs := disentangle.Factors{Sizes: Sizes(), Values: make([]int, len(indices)*NumFactors)}
+// FactorValues returns the factor values of the given images, NumFactors
+// a row: with Sizes, the table disentangle.Factors{Sizes: Sizes(), Values:
+// FactorValues(indices)}. (This package does not import disentangle, so
+// that package data, which imports this one, stays below it.)
+func FactorValues(indices []int) []int {
+	values := make([]int, len(indices)*NumFactors)
 	for k, i := range indices {
-		copy(fs.Values[k*NumFactors:], Values(i))
+		copy(values[k*NumFactors:], Values(i))
 	}
-	return fs
+	return values
 }
 
 // linspace returns value k of n values evenly spaced over [lo, hi], both

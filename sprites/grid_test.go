@@ -103,19 +103,17 @@ func TestValue(t *testing.T) {
 	}
 }
 
-// TestFactors checks the disentangle.Factors table of some images.
-func TestFactors(t *testing.T) {
+// TestFactorValues checks the factor table of some images.
+func TestFactorValues(t *testing.T) {
 	idx := []int{0, 1, 32, N - 1, 12345}
-	fs := Factors(idx)
-	if err := fs.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	if fs.Len() != len(idx) || !slices.Equal(fs.Sizes, []int{3, 6, 40, 32, 32}) {
-		t.Fatalf("Factors: %d rows, sizes %v", fs.Len(), fs.Sizes)
+	values := FactorValues(idx)
+	if len(values) != len(idx)*NumFactors || !slices.Equal(Sizes(), []int{3, 6, 40, 32, 32}) {
+		t.Fatalf("FactorValues: %d values, sizes %v", len(values), Sizes())
 	}
 	for k, i := range idx {
-		if !slices.Equal(fs.Values[k*NumFactors:(k+1)*NumFactors], Values(i)) {
-			t.Errorf("row %d: %v, want %v", k, fs.Values[k*NumFactors:(k+1)*NumFactors], Values(i))
+		row := values[k*NumFactors : (k+1)*NumFactors]
+		if !slices.Equal(row, Values(i)) || Check(row) != nil {
+			t.Errorf("row %d: %v, want %v", k, row, Values(i))
 		}
 	}
 	if len(Names()) != NumFactors || N != fullGrid().len() || N != 737280 {

@@ -454,7 +454,10 @@ func npy(s *data.Split) []byte {
 	header += strings.Repeat(" ", pad) + "\n"
 	out := append([]byte("\x93NUMPY\x01\x00"), byte(len(header)), byte(len(header)>>8))
 	out = append(out, header...)
-	return append(out, s.Pixels[:s.N*s.ImageSize()]...)
+	for i := range s.N {
+		out = s.AppendPixels(out, i)
+	}
+	return out
 }
 
 // timeDecode returns the median milliseconds of decoding 64 latents to

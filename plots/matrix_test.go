@@ -2,6 +2,7 @@ package plots
 
 import (
 	"bytes"
+	"image/color"
 	"image/png"
 	"math"
 	"strings"
@@ -68,5 +69,42 @@ func TestShade(t *testing.T) {
 	}
 	if !(lum(0.3) > lum(0.6) && lum(0.6) > lum(1)) {
 		t.Error("shade does not darken as the share grows")
+	}
+}
+
+// TestMapOrdered: an ordered map draws its smallest label in the scale's
+// blue end and its largest in the red end (opaque in the legend), with
+// no categorical colour; its legend lists at most maxOrderedLegend values,
+// the first and last among them.
+func TestMapOrdered(t *testing.T) {
+	var m Map
+	for i := range 320 {
+		l := i % 32
+		m.X = append(m.X, float64(l))
+		m.Y = append(m.Y, float64(i/32))
+		m.Labels = append(m.Labels, l)
+	}
+	m.Ordered = true
+	img := decode(t, mustPNG(t)(m.Draw(FormatPNG)))
+	for _, share := range []float64{0, 1} {
+		c := color.RGBAModel.Convert(ordered(share)).(color.RGBA)
+		if n := countNear(img, c, 2); n < 10 {
+			t.Errorf("scale end %g (%v): %d pixels, want its legend dot", share, c, n)
+		}
+	}
+	if n := countNear(img, color.RGBAModel.Convert(Colour(1, 10)).(color.RGBA), 2); n != 0 {
+		t.Errorf("%d pixels of a categorical colour on an ordered map", n)
+	}
+	var shown []int
+	for i := range 32 {
+		if m.inLegend(i, 32) {
+			shown = append(shown, i)
+		}
+	}
+	if len(shown) > maxOrderedLegend || shown[0] != 0 || shown[len(shown)-1] != 31 {
+		t.Errorf("legend shows %v, want at most %d values from 0 to 31", shown, maxOrderedLegend)
+	}
+	if a, b := orderedColour(0, 0, 31), orderedColour(31, 0, 31); a == b {
+		t.Error("the ends of the ordered scale have one colour")
 	}
 }

@@ -2,12 +2,14 @@ package vae
 
 import (
 	"fmt"
+	"strings"
 
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/disentangle"
 	"github.com/latent-vae/latent/eval"
+	"github.com/latent-vae/latent/plots"
 )
 
 // TraverseFactorImages is how many test images (the first) a traversal
@@ -101,4 +103,40 @@ func greyOut(images []float32) {
 	for i, v := range images {
 		images[i] = 0.5 + 0.3*(v-0.5)
 	}
+}
+
+// CategoricalFactor reports whether a factor's values are categories with
+// no order (a map colours them with distinct colours) rather than ordered
+// steps (a continuous colour scale): shape, class, label and colour are;
+// scale, orientation, positions and any other factor are ordered.
+func CategoricalFactor(name string) bool {
+	switch name {
+	case "shape", "class", "label", "colour", "color":
+		return true
+	}
+	return false
+}
+
+// CheckColorBy checks a map's --color-by: split must have factors, one of
+// them called name. It returns the factor's index.
+func CheckColorBy(split *data.Split, setName, name string) (int, error) {
+	if split.Factors == nil {
+		return 0, argErrorf("--color-by %s: --data %s %v", name, setName, errNoFactors)
+	}
+	k := split.Factors.Index(name)
+	if k < 0 {
+		return 0, argErrorf("--color-by %q: no such factor; %s has %s", name, setName, strings.Join(split.Factors.Names, ", "))
+	}
+	return k, nil
+}
+
+// ColorByFactor colours m's points, split's images in order, by their
+// value of factor k: on a continuous scale unless CategoricalFactor.
+func ColorByFactor(m *plots.Map, split *data.Split, k int) {
+	fs := split.Factors
+	m.Labels = make([]int, split.N)
+	for i := range m.Labels {
+		m.Labels[i] = fs.At(i, k)
+	}
+	m.Classes, m.LegendTitle, m.Ordered = nil, fs.Names[k], !CategoricalFactor(fs.Names[k])
 }

@@ -19,6 +19,7 @@ type mapArgs struct {
 	label    *string
 	method   *string
 	seed     *int64
+	colorBy  *string
 	format   string
 }
 
@@ -55,9 +56,19 @@ func runMap(fs *pflag.FlagSet, a *mapArgs, args []string, stdout, stderr io.Writ
 		return err
 	}
 	defer s.Close()
+	factor := -1
+	if *a.colorBy != "" {
+		if factor, err = vae.CheckColorBy(test, set.Name, *a.colorBy); err != nil {
+			return err
+		}
+	}
 	m, how, err := s.MapSplit(set, test, *a.eval.batch, *a.method, *a.seed)
 	if err != nil {
 		return err
+	}
+	if factor >= 0 {
+		vae.ColorByFactor(m, test, factor)
+		how += ", coloured by " + *a.colorBy
 	}
 	if a.format == formatCSV {
 		if err := writeBytes(*a.out, stdout, vae.MapCSV(m)); err != nil {
@@ -88,6 +99,7 @@ func mapFlags(fs *pflag.FlagSet) *mapArgs {
 		cells:    fs.Int("manifold-n", 20, "--manifold: images along each side of the grid (2 to 100)"),
 		scale:    fs.Int("scale", 2, "--manifold: upscale every pixel to a scale×scale block (1 to 64)"),
 		label:    labelFlag(fs, "--manifold: the class the grid is decoded as"),
+		colorBy:  fs.String("color-by", "", "colour the points by this factor of a data set with factors (--data sprites: shape, scale, orientation, x, y) instead of by label"),
 	}
 }
 
@@ -103,8 +115,8 @@ func (a *mapArgs) parse(fs *pflag.FlagSet, args []string) error {
 		return vae.CheckMapMethod(*a.method)
 	case *a.manifold:
 		formats = []string{formatPNG}
-		if set["data"] || set["limit"] || set["method"] {
-			return usagef("--manifold decodes a grid of latents; --data and --limit choose the test images of the scatter")
+		if set["data"] || set["limit"] || set["method"] || set["color-by"] {
+			return usagef("--manifold decodes a grid of latents; --data, --limit, --method and --color-by are of the scatter of test images")
 		}
 	case set["manifold-n"] || set["scale"]:
 		return usagef("--manifold-n and --scale go with --manifold")

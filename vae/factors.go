@@ -31,11 +31,11 @@ const (
 // and BetaVAE scores' eval points) and the images per vote (Batch), each
 // defaulting to disentanglement_lib's, drawn with Seed.
 type FactorOptions struct {
-	Data  string // the data set (--data; "": the run's)
-	Train int
-	Eval  int
-	Batch int
-	Seed  int64
+	Data  string `json:"-"` // the data set (--data; "": the run's)
+	Train int    `json:"train"`
+	Eval  int    `json:"eval"`
+	Batch int    `json:"batch"`
+	Seed  int64  `json:"seed"`
 }
 
 // DefaultFactorOptions returns disentanglement_lib's sample counts and seed 1.

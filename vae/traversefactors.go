@@ -131,12 +131,18 @@ func CheckColorBy(split *data.Split, setName, name string) (int, error) {
 }
 
 // ColorByFactor colours m's points, split's images in order, by their
-// value of factor k: on a continuous scale unless CategoricalFactor.
-func ColorByFactor(m *plots.Map, split *data.Split, k int) {
+// value of factor k: on a continuous scale unless CategoricalFactor, the
+// values named by classes when the factor is every image's label.
+func ColorByFactor(m *plots.Map, split *data.Split, classes []string, k int) {
 	fs := split.Factors
 	m.Labels = make([]int, split.N)
+	isLabel := len(split.Labels) == split.N
 	for i := range m.Labels {
 		m.Labels[i] = fs.At(i, k)
+		isLabel = isLabel && split.Labels[i] == m.Labels[i]
 	}
 	m.Classes, m.LegendTitle, m.Ordered = nil, fs.Names[k], !CategoricalFactor(fs.Names[k])
+	if isLabel {
+		m.Classes = classes
+	}
 }

@@ -1,11 +1,14 @@
 package vae
 
 import (
+	"errors"
 	"io"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/latent-vae/latent/data"
+	"github.com/latent-vae/latent/plots"
 )
 
 // TestRolesOf: dimensions that are factors "a" and "b" are named by them
@@ -71,5 +74,47 @@ func TestTraverseByFactor(t *testing.T) {
 	}
 	if got := tr.Rows(); got != "z3 (no factor, KL 2.0000), z2 (shape 0.80, KL 1.0000), z1 (x 0.50, KL 0.5000), z4 (inactive, KL 0.2500)" {
 		t.Errorf("Rows = %q", got)
+	}
+}
+
+// TestColorByFactor: the points take the factor's values, ordered unless
+// the factor is categorical, named by the classes when the factor is the
+// label; --color-by refuses a set without factors and an unknown factor,
+// listing the factors, as *ArgError.
+func TestColorByFactor(t *testing.T) {
+	sp := gridSplit([]int{3, 4}, nil)
+	column := func(k int) []int {
+		out := make([]int, sp.N)
+		for i := range out {
+			out[i] = sp.Factors.At(i, k)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name    string
+		ordered bool
+		classes bool
+	}{{"shape", false, true}, {"scale", true, false}} {
+		k, err := CheckColorBy(sp, "test", c.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := &plots.Map{}
+		ColorByFactor(m, sp, []string{"square", "ellipse", "heart"}, k)
+		if !slices.Equal(m.Labels, column(k)) || m.Ordered != c.ordered || (m.Classes != nil) != c.classes || m.LegendTitle != c.name {
+			t.Errorf("%s: labels %v, ordered %v, classes %v, legend %q", c.name, m.Labels, m.Ordered, m.Classes, m.LegendTitle)
+		}
+	}
+	plain := *sp
+	plain.Factors = nil
+	for _, c := range []struct {
+		split *data.Split
+		name  string
+		want  string
+	}{{&plain, "x", "has no factors"}, {sp, "colour", "shape, scale"}} {
+		var ae *ArgError
+		if _, err := CheckColorBy(c.split, "test", c.name); !errors.As(err, &ae) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("--color-by %s: %v, want an *ArgError with %q", c.name, err, c.want)
+		}
 	}
 }

@@ -67,7 +67,7 @@ func runMap(fs *pflag.FlagSet, a *mapArgs, args []string, stdout, stderr io.Writ
 		return err
 	}
 	if factor >= 0 {
-		vae.ColorByFactor(m, test, factor)
+		vae.ColorByFactor(m, test, set.Classes, factor)
 		how += ", coloured by " + *a.colorBy
 	}
 	if a.format == formatCSV {

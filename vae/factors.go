@@ -59,6 +59,17 @@ func (o FactorOptions) Check() error {
 	return nil
 }
 
+// encodings returns how many images ScoreFactors encodes with o: MIG's,
+// SAP's and DCI's, and on a full grid the FactorVAE score's variance
+// images and votes and the BetaVAE score's pairs.
+func (o FactorOptions) encodings(grid bool) int {
+	n := o.Train + o.Eval
+	if grid {
+		n += o.Train + 3*(o.Train+o.Eval)*o.Batch
+	}
+	return n
+}
+
 // factorVAE returns the FactorVAE score's options o sets, with the
 // library's pruning threshold.
 func (o FactorOptions) factorVAE() disentangle.FactorVAEOptions {
@@ -312,14 +323,22 @@ func (s *Session) FactorsOf(set *data.Set, o FactorOptions) (*FactorReport, erro
 	if err != nil {
 		return nil, err
 	}
+	inner := model.Progress
+	defer func() { model.Progress = inner }()
+	model.Progress = nil // one progress for every image encoded, not a line per chunk
+	progress, done, total := NewProgress(s.Log), 0, 0
 	encode := func(images []float32, labels []int) ([]float32, error) {
 		means, _, err := model.Encode(images, labels)
+		done += len(labels)
+		progress("encode", min(done, total), total)
 		return means, err
 	}
 	pool, err := NewFactorPool([]*data.Split{set.Train, set.Test}, encode, d)
 	if err != nil {
 		return nil, fmt.Errorf("--data %s: %w", set.Name, err)
 	}
+	total = o.encodings(pool.Grid())
+	progress("encode", 0, total)
 	r, err := ScoreFactors(pool, pool.Names(), o)
 	if err != nil {
 		return nil, err

@@ -65,6 +65,13 @@ func loadFolder(root string, opt Options, maxPixels int) (*Set, error) {
 	if detect && allGrey(all.Pixels) {
 		all.Pixels, all.Channels = firstChannel(all.Pixels), 1
 	}
+	known := make(map[string]bool, len(paths))
+	for _, p := range paths {
+		known[relPath(root, p)] = true
+	}
+	if all.Factors, err = readFactorsCSV(root, all.Files, known); err != nil {
+		return nil, err
+	}
 	train, test := splitIndices(all.N, opt.TestFraction, opt.Seed)
 	set.Train, set.Test = all.Pick(train), all.Pick(test)
 	return set, nil

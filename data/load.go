@@ -142,6 +142,17 @@ func AbsSpec(spec string) (string, error) {
 	return abs, nil
 }
 
+// Names returns the names Load takes besides a folder: mnist,
+// fashion-mnist, kmnist, emnist-<split> for each of EMNISTSplits, shapes
+// and sprites.
+func Names() []string {
+	names := []string{MNIST, FashionMNIST, KMNIST}
+	for _, s := range EMNISTSplits() {
+		names = append(names, emnistPrefix+s)
+	}
+	return append(names, Shapes, Sprites)
+}
+
 // isNamedSet reports whether spec names a known IDX set.
 func isNamedSet(spec string) bool {
 	switch spec {

@@ -79,9 +79,8 @@ func spritesSet(s *sprites.Set, dir string) *Set {
 			Height: sprites.Side, Width: sprites.Side, Channels: 1,
 			Factors: &Factors{Names: sprites.Names(), Sizes: s.Sizes(), Values: make([]int, 0, len(order)*sprites.NumFactors)}}
 		for k, i := range order {
-			values := s.Values(i)
-			sp.Labels[k] = values[sprites.Shape]
-			sp.Factors.Values = append(sp.Factors.Values, values...)
+			sp.Factors.Values = s.AppendValues(sp.Factors.Values, i)
+			sp.Labels[k] = sp.Factors.At(k, sprites.Shape)
 		}
 		return sp
 	}

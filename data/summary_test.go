@@ -77,3 +77,33 @@ func TestWriteSummaryGenerated(t *testing.T) {
 		t.Errorf("summary %q lacks %q", b.String(), want)
 	}
 }
+
+// TestWriteSummaryFactors: a set that says what it is, holds bits and has
+// factors says so, and its list gives each image's factors.
+func TestWriteSummaryFactors(t *testing.T) {
+	train := &Split{Bits: []byte{0b11000000, 0b10000000}, Labels: []int{0, 1}, N: 2, Height: 1, Width: 2, Channels: 1,
+		Factors: &Factors{Names: []string{"shape", "x"}, Sizes: []int{2, 32}, Values: []int{0, 5, 1, 31}}}
+	set := &Set{Name: Sprites, Dir: "/d", About: "generated: 3 images", Classes: []string{"a", "b"}, Train: train, Test: train.Subset(1)}
+	var b strings.Builder
+	set.WriteSummary(&b)
+	for _, want := range []string{"data set:   sprites (generated: 3 images)\n", "pixels:     mean 0.7500, std 0.4330 (train), binary, held as bits\n",
+		"factors:    2: shape (2 values), x (32 values)\n"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("summary %q lacks %q", b.String(), want)
+		}
+	}
+	b.Reset()
+	if err := set.WriteList(&b, train); err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{{"index", "label", "class", "shape", "x"}, {"0", "0", "a", "0", "5"}, {"1", "1", "b", "1", "31"}}
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	if len(lines) != len(want) {
+		t.Fatalf("WriteList: %q, want %d lines", b.String(), len(want))
+	}
+	for i, line := range lines {
+		if got := strings.Fields(line); !slices.Equal(got, want[i]) {
+			t.Errorf("WriteList line %d: %q, want %q", i, got, want[i])
+		}
+	}
+}

@@ -135,13 +135,18 @@ func (s *Set) Sizes() []int {
 }
 
 // Values returns the factor values of image i of the set's grid.
-func (s *Set) Values(i int) []int {
+func (s *Set) Values(i int) []int { return s.AppendValues(nil, i) }
+
+// AppendValues appends the factor values of image i of the set's grid to
+// dst.
+func (s *Set) AppendValues(dst []int, i int) []int {
 	if i < 0 || i >= s.Len() {
 		panic(fmt.Sprintf("sprites: image %d outside [0, %d)", i, s.Len()))
 	}
-	v := make([]int, NumFactors)
-	s.grid.values(i, v)
-	return v
+	n := len(dst)
+	dst = append(dst, make([]int, NumFactors)...)
+	s.grid.values(i, dst[n:])
+	return dst
 }
 
 // TakeBits returns the set's bits (as Bits lays them out) for the caller

@@ -54,6 +54,7 @@ type completer = func(cmd *cobra.Command, args []string, toComplete string) ([]c
 func valueCompleters() map[string]completer {
 	return map[string]completer{
 		"run":                         completeRunFolders,
+		"data":                        completeDataSpec,
 		"init":                        completeRunFolders,
 		"prior":                       completePriors,
 		"kind":                        words(prior.KindNames()...),

@@ -94,7 +94,7 @@ func scaleFlag(fs *pflag.FlagSet) *int {
 // fields: `latent data` and `latent train` share them, so both read a
 // folder into the same split.
 func bindDataFlags(fs *pflag.FlagSet, d *rundir.DataConfig) {
-	fs.StringVar(&d.Spec, "data", d.Spec, "data set: mnist, fashion-mnist, kmnist, emnist-<split>, "+data.Shapes+" (generated colour shapes), or a folder of IDX files or images")
+	fs.StringVar(&d.Spec, "data", d.Spec, "data set: mnist, fashion-mnist, kmnist, emnist-<split>, "+data.Shapes+" (generated colour shapes), "+data.Sprites+" (generated dSprites, with factors), or a folder of IDX files or images")
 	fs.StringVar(&d.Dir, "data-dir", d.Dir, "folder holding a named set's files (default: $LATENT_DATA/NAME, ./data/NAME, else ~/.local/share/latent/NAME)")
 	fs.IntVar(&d.ImageSize, "image-size", d.ImageSize, "image folders: resize images to N×N (0: keep their size, which must then agree)")
 	fs.IntVar(&d.Channels, "channels", d.Channels, "image folders: 1 (grey) or 3 (RGB) (default: from the images, grey when every image is grey, else RGB)")

@@ -273,6 +273,8 @@ func TestCompletion(t *testing.T) {
 		{"latent score --prior ", append([]string{vae.AllPriors}, prior.Names()...), nil},
 		{"latent prior score --run " + fitted + " --kind ", []string{prior.KindGMM}, notFitted},
 		{"latent data fetch ", data.Fetchable(), nil},
+		{"latent data --data s", []string{data.Shapes, data.Sprites}, []string{data.MNIST}},
+		{"latent train --data " + runs + "/", []string{filepath.Join(runs, "notarun") + "/"}, []string{data.Sprites}},
 		{"latent train --likelihood ", []string{models.Bernoulli, models.Gaussian, models.DiscreteLogistic}, nil},
 		{"latent train --model ", []string{models.Conv, models.ResNet, models.Ladder}, nil},
 		{"latent map --method ", vae.MapMethods(), nil},

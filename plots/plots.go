@@ -69,8 +69,8 @@ type Map struct {
 	YLabel  string
 	// LegendTitle heads the legend; "label" when empty.
 	LegendTitle string
-	// Ordered colours the labels along a continuous scale (blue, the
-	// smallest, to red, the largest) rather than with distinct colours,
+	// Ordered colours the labels along a continuous scale (dark purple, the
+	// smallest, to green, the largest: viridis) rather than with distinct colours,
 	// for an ordered value such as a factor's; its legend shows at most
 	// maxOrderedLegend of them, evenly spaced.
 	Ordered bool
@@ -89,10 +89,16 @@ func orderedColour(l, lo, hi int) color.Color {
 	return ordered(share)
 }
 
-// ordered returns the colour at share in [0, 1] of an ordered map's scale,
-// moreland's smooth blue-red.
+// ordered returns the colour at share in [0, 1] of an ordered map's scale:
+// viridis from dark purple to green, interpolated with luminance linear in
+// the value (moreland.NewLuminance), stopping short of viridis's pale
+// yellow, which would vanish on white.
 func ordered(share float64) color.Color {
-	cm := moreland.SmoothBlueRed()
+	controls := []color.Color{rgbHex(0x440154), rgbHex(0x3b528b), rgbHex(0x21918c), rgbHex(0x5ec962), rgbHex(0xb5de2b)}
+	cm, err := moreland.NewLuminance(controls)
+	if err != nil {
+		return color.Black // the controls' luminance increases: not reached
+	}
 	cm.SetMin(0)
 	cm.SetMax(1)
 	c, err := cm.At(min(max(share, 0), 1))
@@ -101,6 +107,9 @@ func ordered(share float64) color.Color {
 	}
 	return c
 }
+
+// rgbHex returns the opaque colour 0xRRGGBB.
+func rgbHex(c uint32) color.Color { return color.RGBA{uint8(c >> 16), uint8(c >> 8), uint8(c), 255} }
 
 // inLegend reports whether the i-th of n distinct labels has a legend entry:
 // every one of a categorical map, at most maxOrderedLegend evenly spaced of

@@ -15,6 +15,7 @@ import (
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/palette/moreland"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -68,6 +69,61 @@ type Map struct {
 	YLabel  string
 	// LegendTitle heads the legend; "label" when empty.
 	LegendTitle string
+	// Ordered colours the labels along a continuous scale (dark purple, the
+	// smallest, to green, the largest: viridis) rather than with distinct colours,
+	// for an ordered value such as a factor's; its legend shows at most
+	// maxOrderedLegend of them, evenly spaced.
+	Ordered bool
+}
+
+// maxOrderedLegend is how many values an ordered map's legend shows.
+const maxOrderedLegend = 8
+
+// orderedColour returns the colour of label l of an ordered map whose
+// labels run from lo to hi.
+func orderedColour(l, lo, hi int) color.Color {
+	share := 0.0
+	if hi > lo {
+		share = float64(l-lo) / float64(hi-lo)
+	}
+	return ordered(share)
+}
+
+// ordered returns the colour at share in [0, 1] of an ordered map's scale:
+// viridis from dark purple to green, interpolated with luminance linear in
+// the value (moreland.NewLuminance), stopping short of viridis's pale
+// yellow, which would vanish on white.
+func ordered(share float64) color.Color {
+	controls := []color.Color{rgbHex(0x440154), rgbHex(0x3b528b), rgbHex(0x21918c), rgbHex(0x5ec962), rgbHex(0xb5de2b)}
+	cm, err := moreland.NewLuminance(controls)
+	if err != nil {
+		return color.Black // the controls' luminance increases: not reached
+	}
+	cm.SetMin(0)
+	cm.SetMax(1)
+	c, err := cm.At(min(max(share, 0), 1))
+	if err != nil {
+		return color.Black
+	}
+	return c
+}
+
+// rgbHex returns the opaque colour 0xRRGGBB.
+func rgbHex(c uint32) color.Color { return color.RGBA{uint8(c >> 16), uint8(c >> 8), uint8(c), 255} }
+
+// inLegend reports whether the i-th of n distinct labels has a legend entry:
+// every one of a categorical map, at most maxOrderedLegend evenly spaced of
+// an ordered one (the first and last always).
+func (m *Map) inLegend(i, n int) bool {
+	if !m.Ordered || n <= maxOrderedLegend {
+		return true
+	}
+	for k := range maxOrderedLegend {
+		if i == k*(n-1)/(maxOrderedLegend-1) {
+			return true
+		}
+	}
+	return false
 }
 
 // pointAlpha is the opacity of a map's points, so that dense clusters
@@ -101,14 +157,20 @@ func (m *Map) Draw(format string) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("map: %w", err)
 		}
-		s.GlyphStyle.Color = translucent(Colour(i, len(labels)), pointAlpha)
+		colour := Colour(i, len(labels))
+		if m.Ordered {
+			colour = orderedColour(l, labels[0], labels[len(labels)-1])
+		}
+		s.GlyphStyle.Color = translucent(colour, pointAlpha)
 		s.GlyphStyle.Radius = vg.Points(1.2)
 		s.GlyphStyle.Shape = draw.CircleGlyph{}
 		p.Add(s)
 		icon := *s // a bigger, opaque dot in the legend
 		icon.GlyphStyle.Radius = vg.Points(3)
-		icon.GlyphStyle.Color = Colour(i, len(labels))
-		legend.Add(className(l, m.Classes), &icon)
+		icon.GlyphStyle.Color = colour
+		if m.inLegend(i, len(labels)) {
+			legend.Add(className(l, m.Classes), &icon)
+		}
 	}
 	fitRange(&p.X)
 	fitRange(&p.Y)

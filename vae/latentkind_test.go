@@ -46,6 +46,7 @@ func TestGridLatentRefusals(t *testing.T) {
 			return err
 		}, "interpolation needs a continuous latent"},
 		{"traverse --order kl", func() error { _, err := s.UnitKL(nil); return err }, "a KL per latent dimension needs a continuous latent"},
+		{"factors", func() error { _, err := s.Factors(DefaultFactorOptions()); return err }, "scoring disentanglement needs a continuous latent"},
 	}
 	for _, k := range prior.Registered() {
 		if k.Discrete {

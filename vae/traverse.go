@@ -42,12 +42,16 @@ type TraverseStart struct {
 	Base         []float32
 	KL           []float64
 	Label, Index int
+	// Roles names and greys the rows when the data set's test split has
+	// factors (nil otherwise, or for a drawn code with rows by dimension).
+	Roles *DimensionRoles
 }
 
 // TraverseStats returns the start b chooses: the base code and, unless the
 // rows keep the dimensions' order with a drawn base (which needs no data),
 // each dimension's KL averaged over the first TraverseKLImages test
-// images. Images are encoded with their labels, which an unconditional
+// images, and, when the test split has factors, each dimension's role
+// (Roles). Images are encoded with their labels, which an unconditional
 // model ignores.
 func (s *Session) TraverseStats(b TraverseBase) (*TraverseStart, error) {
 	st := &TraverseStart{}
@@ -83,6 +87,11 @@ func (s *Session) TraverseStats(b TraverseBase) (*TraverseStart, error) {
 	if st.KL, err = s.UnitKL(LimitSplit(test, TraverseKLImages)); err != nil {
 		return nil, err
 	}
+	if test.Factors != nil {
+		if st.Roles, err = s.Roles(test); err != nil {
+			return nil, err
+		}
+	}
 	if !b.Seeded {
 		st.Label = test.Labels[st.Index]
 		if st.Base, err = s.Encode(test.Image(st.Index), []int{st.Label}); err != nil {
@@ -112,6 +121,7 @@ type Traversal struct {
 	Images  []float32
 	Order   []int
 	KL      []float64
+	Roles   *DimensionRoles // nil: rows not named by factor
 	Steps   int
 	Span    float64
 	Index   int // the base image's (Sweep sets it; 0 for a drawn code)
@@ -120,35 +130,49 @@ type Traversal struct {
 
 // Traverse decodes, as class label, every dimension of st's base code
 // swept over steps values from −span to +span around it
-// (generate.Traversal), the rows by decreasing KL when byKL (TraverseOrder).
+// (generate.Traversal), the rows by decreasing KL when byKL (TraverseOrder);
+// with st.Roles, an inactive dimension's row is greyed out.
 func (s *Session) Traverse(st *TraverseStart, label, steps int, span float64, byKL bool) (*Traversal, error) {
 	m := s.Model
 	images, err := s.Decode(generate.Traversal(st.Base, steps, span), RepeatLabel(label, m.Latent*steps))
 	if err != nil {
 		return nil, err
 	}
-	t := &Traversal{Order: TraverseOrder(m.Latent, st.KL, byKL), KL: st.KL, Steps: steps, Span: span, h: m.Height, w: m.Width, c: m.Channels}
+	t := &Traversal{Order: TraverseOrder(m.Latent, st.KL, byKL), KL: st.KL, Roles: st.Roles, Steps: steps, Span: span, h: m.Height, w: m.Width, c: m.Channels}
 	rowSize := steps * m.Height * m.Width * m.Channels
 	t.Images = make([]float32, 0, len(t.Order)*rowSize)
 	for _, d := range t.Order {
 		t.Images = append(t.Images, images[d*rowSize:(d+1)*rowSize]...)
+		if t.Roles != nil && !t.Roles.Active[d] {
+			greyOut(t.Images[len(t.Images)-rowSize:])
+		}
 	}
 	return t, nil
 }
 
 // Grid draws the traversal, a row per dimension upscaled by scale, each
-// labelled with its dimension and KL and each column with its offset
-// (TraverseLabels).
+// labelled with its dimension, its factor (with Roles) and KL and each
+// column with its offset (TraverseLabels).
 func (t *Traversal) Grid(scale int) image.Image {
 	grid := generate.Grid(t.Images, len(t.Order)*t.Steps, t.h, t.w, t.c, t.Steps, scale)
-	return generate.Label(grid, t.w*scale, t.h*scale, TraverseLabels(t.Order, t.KL, t.Steps, t.Span))
+	labels := TraverseLabels(t.Order, t.KL, t.Steps, t.Span)
+	if t.Roles != nil {
+		for r, d := range t.Order {
+			labels.Rows[r] = append(labels.Rows[r][:1], append([]string{t.Roles.rowLabel(d)}, labels.Rows[r][1:]...)...)
+		}
+	}
+	return generate.Label(grid, t.w*scale, t.h*scale, labels)
 }
 
-// Rows names the rows in order with their KL: "z2 (KL 0.1234), z1 (…)".
+// Rows names the rows in order with their KL, and with Roles their factor:
+// "z2 (KL 0.1234), z1 (…)", or "z2 (shape 0.81, KL 0.1234), …".
 func (t *Traversal) Rows() string {
 	rows := make([]string, len(t.Order))
 	for r, d := range t.Order {
 		rows[r] = fmt.Sprintf("z%d (KL %.4f)", d+1, t.KL[d])
+		if t.Roles != nil {
+			rows[r] = fmt.Sprintf("z%d (%s, KL %.4f)", d+1, t.Roles.rowLabel(d), t.KL[d])
+		}
 	}
 	return strings.Join(rows, ", ")
 }

@@ -88,7 +88,8 @@ func (s *Session) Sweep(o TraverseOptions) (*Traversal, error) {
 }
 
 // Describe says what t shows, as `latent traverse` reports it: the sweep,
-// its base code and the rows' order.
+// its base code and the rows' order, and how they are named when the data
+// set has factors.
 func (o TraverseOptions) Describe(t *Traversal) string {
 	base := fmt.Sprintf("test image %d's code", t.Index)
 	if o.Base.Seeded {
@@ -98,7 +99,11 @@ func (o TraverseOptions) Describe(t *Traversal) string {
 	if o.Order == OrderDim {
 		order = "dimension"
 	}
-	return fmt.Sprintf("%d dimensions × %d steps over ±%g around %s, rows by %s", len(t.Order), o.Steps, o.Span, base, order)
+	out := fmt.Sprintf("%d dimensions × %d steps over ±%g around %s, rows by %s", len(t.Order), o.Steps, o.Span, base, order)
+	if t.Roles != nil {
+		out += fmt.Sprintf(", named by the factor each shares most mutual information with on %d test images, inactive ones greyed", t.Roles.Images)
+	}
+	return out
 }
 
 // Choose records whether the flags given (by name) chose a drawn base

@@ -41,6 +41,8 @@ func commands() []cli.Command {
 			Summary: "write test images over their reconstructions", Define: reconstructCommand},
 		{Use: "interpolate --run DIR [-o interp.gif] [flags]", Summary: "write a GIF morphing between two latents or images", Long: interpolateLong, Define: interpolateCommand},
 		{Use: "traverse --run DIR [-o traverse.png] [flags]", Summary: "sweep each latent dimension around a base code", Long: traverseLong, Define: traverseCommand},
+		{Use: "factors --run DIR [--data SET] [-o mi.png] [--json] [flags]", Summary: "disentanglement metrics (MIG, SAP, DCI, FactorVAE, BetaVAE) against a data set's known factors",
+			Long: factorsLong, Define: factorsCommand},
 		{Use: "prior fit|list|score --run DIR [flags]",
 			Summary: "fit a prior to a trained run's codes (" + suggest.Either(prior.KindNames()) + ") for better samples", Sub: []cli.Command{
 				{Use: "fit --run DIR --kind KIND [flags]", Summary: "fit a prior to the run's codes, scored and saved in the run folder",

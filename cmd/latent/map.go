@@ -18,6 +18,7 @@ type mapArgs struct {
 	scale    *int
 	label    *string
 	method   *string
+	colorBy  *string
 	seed     *int64
 	format   string
 }
@@ -52,9 +53,19 @@ func runMap(set map[string]bool, a *mapArgs, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer s.Close()
+	factor := -1
+	if *a.colorBy != "" {
+		if factor, err = vae.CheckColorBy(test, ds.Name, *a.colorBy); err != nil {
+			return err
+		}
+	}
 	m, how, err := s.MapSplit(ds, test, *a.eval.batch, *a.method, *a.seed)
 	if err != nil {
 		return err
+	}
+	if factor >= 0 {
+		vae.ColorByFactor(m, test, ds.Classes, factor)
+		how += ", coloured by " + *a.colorBy
 	}
 	if a.format == cli.FormatCSV {
 		if err := cli.WriteBytes(*a.out, stdout, vae.MapCSV(m)); err != nil {
@@ -85,6 +96,7 @@ func mapFlags(fs *pflag.FlagSet) *mapArgs {
 		cells:    fs.Int("manifold-n", 20, "--manifold: images along each side of the grid (2 to 100)"),
 		scale:    fs.Int("scale", 2, "--manifold: upscale every pixel to a scale×scale block (1 to 64)"),
 		label:    labelFlag(fs, "--manifold: the class the grid is decoded as"),
+		colorBy:  fs.String("color-by", "", "colour the points by this factor of a data set with factors (--data sprites: shape, scale, orientation, x, y) instead of by label"),
 	}
 }
 
@@ -99,8 +111,8 @@ func (a *mapArgs) check(set map[string]bool) error {
 		return vae.CheckMapMethod(*a.method)
 	case *a.manifold:
 		formats = []string{cli.FormatPNG}
-		if set["data"] || set["limit"] || set["method"] {
-			return cli.Usagef("--manifold decodes a grid of latents; --data and --limit choose the test images of the scatter")
+		if set["data"] || set["limit"] || set["method"] || set["color-by"] {
+			return cli.Usagef("--manifold decodes a grid of latents; --data, --limit, --method and --color-by are of the scatter of test images")
 		}
 	case set["manifold-n"] || set["scale"]:
 		return cli.Usagef("--manifold-n and --scale go with --manifold")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"unicode/utf8"
 
 	"github.com/latent-vae/latent/internal/atomicfile"
@@ -70,16 +71,38 @@ func StringArray(name string, values []string) Array {
 	return Array{Name: name, Descr: fmt.Sprintf("<U%d", n), Shape: []int{len(values)}, Data: b}
 }
 
-// check reports an array whose data does not fill its shape.
+// check reports an array whose data is not its shape's number of items
+// of its dtype's size.
 func (a Array) check() error {
-	size := 1
+	items := 1
 	for _, d := range a.Shape {
-		size *= d
+		items *= d
 	}
-	if len(a.Shape) == 0 || size == 0 && len(a.Data) != 0 || size != 0 && len(a.Data)%size != 0 {
-		return fmt.Errorf("array %s: %d bytes do not fill the shape %v", a.Name, len(a.Data), a.Shape)
+	size, err := itemSize(a.Descr)
+	if err != nil {
+		return fmt.Errorf("array %s: %w", a.Name, err)
+	}
+	if len(a.Shape) == 0 || len(a.Data) != items*size {
+		return fmt.Errorf("array %s: %d bytes are not the shape %v of %s", a.Name, len(a.Data), a.Shape, a.Descr)
 	}
 	return nil
+}
+
+// itemSize returns the bytes of one item of the numpy dtype descr: its
+// byte order, kind and size, such as "<f4"; a unicode string's size
+// ("<U7") counts 4-byte characters.
+func itemSize(descr string) (int, error) {
+	if len(descr) < 3 {
+		return 0, fmt.Errorf("dtype %q: want a byte order, a kind and a size", descr)
+	}
+	n, err := strconv.Atoi(descr[2:])
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("dtype %q: want a byte order, a kind and a size", descr)
+	}
+	if descr[1] == 'U' {
+		n *= 4
+	}
+	return n, nil
 }
 
 // EncodeArray writes a as a .npy file (format 1.0) to out, which

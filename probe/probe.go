@@ -164,16 +164,24 @@ func Evaluate(d *Draws, f Features, testLabels []int, k int) ([]Score, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", f.Name, err)
 		}
-		logistic.Errors = append(logistic.Errors, errorRate(n, testLabels, func(i int) int {
-			return c.Predict(test.RawRowView(i))
-		}))
-		knn.Errors = append(knn.Errors, errorRate(n, testLabels, func(i int) int {
+		e, err := errorRate(n, testLabels, func(i int) (int, error) {
+			return c.Predict(test.RawRowView(i)), nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		logistic.Errors = append(logistic.Errors, e)
+		e, err = errorRate(n, testLabels, func(i int) (int, error) {
 			found, err := embedding.Nearest(f.Test[i*f.Dim:(i+1)*f.Dim], rows, k)
-			if err != nil { // the shapes and k were checked above
-				panic(fmt.Sprintf("probe: %v", err))
+			if err != nil {
+				return 0, fmt.Errorf("%s: %w", f.Name, err)
 			}
-			return vote(found, labels)
-		}))
+			return vote(found, labels), nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		knn.Errors = append(knn.Errors, e)
 	}
 	logistic.Mean, logistic.Std = meanStd(logistic.Errors)
 	knn.Mean, knn.Std = meanStd(knn.Errors)
@@ -192,21 +200,26 @@ func (d *Draws) rows(set []int, f Features) ([]float32, []int) {
 }
 
 // errorRate returns the percentage of the n test images whose predicted
-// class (predict) is not their label.
-func errorRate(n int, labels []int, predict func(i int) int) float64 {
-	wrong := make([]int, parallel.Workers())
+// class (predict) is not their label, or the first error of predict.
+func errorRate(n int, labels []int, predict func(i int) (int, error)) (float64, error) {
+	wrong, errs := make([]int, parallel.Workers()), make([]error, parallel.Workers())
 	parallel.Ranges(n, func(part, lo, hi int) {
-		for i := lo; i < hi; i++ {
-			if predict(i) != labels[i] {
+		for i := lo; i < hi && errs[part] == nil; i++ {
+			c, err := predict(i)
+			errs[part] = err
+			if c != labels[i] {
 				wrong[part]++
 			}
 		}
 	})
 	total := 0
-	for _, w := range wrong {
+	for part, w := range wrong {
+		if errs[part] != nil {
+			return 0, errs[part]
+		}
 		total += w
 	}
-	return 100 * float64(total) / float64(n)
+	return 100 * float64(total) / float64(n), nil
 }
 
 // vote returns the most frequent label among the neighbours found (nearest

@@ -13,6 +13,10 @@ import (
 // formatNPY is numpy's array file, written by `latent sample`.
 const formatNPY = "npy"
 
+// formatNPZ is numpy's archive of named arrays (numpy.savez), written by
+// `latent encode`.
+const formatNPZ = "npz"
+
 // writeNPY writes pixels, n images of h×w×c bytes, to path as a numpy
 // array [n, h, w, c] of uint8 (generate.EncodeNPY), atomically, or to
 // stdout for cli.Stdout.

@@ -12,6 +12,7 @@ import (
 	"github.com/latent-vae/latent/generate"
 	"github.com/latent-vae/latent/models"
 	"github.com/latent-vae/latent/prior"
+	"github.com/latent-vae/latent/rundir"
 	"github.com/latent-vae/latent/vae"
 )
 
@@ -64,6 +65,8 @@ func valueCompleters() map[string]completer {
 		"latent interpolate --method": words(string(generate.MethodSlerp), string(generate.MethodLerp)),
 		"split":                       words("train", "test"),
 		"among":                       words("train", "test"),
+		"objective":                   words("elbo", rundir.BetaTCVAE, rundir.FactorVAE),
+		"tc-estimator":                words(rundir.MSS, rundir.MWS),
 	}
 }
 

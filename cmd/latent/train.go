@@ -49,6 +49,7 @@ func trainFlags(fs *pflag.FlagSet) *trainArgs {
 	fs.StringVar(&a.levels, "levels", "", "vq with --quantizer fsq: the levels of each channel, comma-separated (default 8,5,5,5: 1000 codes)")
 	fs.BoolVar(&a.conditional, "conditional", false, "condition the model on each image's class label (MNIST's digits, an image folder's subfolders), given to encoder and decoder: sample --label then generates a chosen class")
 	addTrainFlags(fs, &a.cfg)
+	addObjectiveFlags(fs, &a.cfg.Objective)
 	return a
 }
 
@@ -137,6 +138,11 @@ func (a *trainArgs) check(fs *pflag.FlagSet) error {
 	a.cfg.Model = models.WithFamilyDefaults(a.cfg.Model)
 	if err := a.cfg.Objective.Validate(); err != nil {
 		return fmt.Errorf("--iw-train, --free-bits, --lr-schedule, --warmup-steps or --ema: %w", err)
+	}
+	if !a.resume {
+		if err := completeObjective(fs, &a.cfg); err != nil {
+			return err
+		}
 	}
 	if a.out == "" {
 		return errors.New("--out: a run folder is required")

@@ -18,8 +18,8 @@ const (
 
 // TC estimators of β-TCVAE (Objective.TCEstimator).
 const (
-	MSS = "mss" // minibatch stratified sampling
-	MWS = "mws" // minibatch weighted sampling
+	MSS = models.EstimatorMSS // minibatch stratified sampling
+	MWS = models.EstimatorMWS // minibatch weighted sampling
 )
 
 // The defaults `latent train` gives the disentangling objectives' settings
@@ -157,6 +157,9 @@ func (o Objective) checkValues() error {
 		if v.v < 0 || math.IsNaN(v.v) || math.IsInf(v.v, 0) {
 			return fmt.Errorf("--%s %v: want a non-negative number", v.flag, v.v)
 		}
+	}
+	if o.TCEstimator != "" && o.TCEstimator != MSS && o.TCEstimator != MWS || o.Kind == BetaTCVAE && o.TCEstimator == "" {
+		return fmt.Errorf("--tc-estimator %q: want %s or %s", o.TCEstimator, MSS, MWS)
 	}
 	if o.CapacitySteps < 0 {
 		return fmt.Errorf("--capacity-steps %d: must not be negative", o.CapacitySteps)

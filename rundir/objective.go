@@ -31,9 +31,6 @@ const (
 	// DefaultCapacityGamma is capacity annealing's γ, Burgess et al.'s and
 	// disentanglement_lib's annealed VAE's 1000.
 	DefaultCapacityGamma = 1000
-	// DefaultDiscriminatorLR is the learning rate of FactorVAE's
-	// discriminator, Kim & Mnih's 1e-4.
-	DefaultDiscriminatorLR = 1e-4
 )
 
 // The hidden layers of FactorVAE's discriminator and their units: 3 of
@@ -49,12 +46,14 @@ const (
 // DefaultObjective returns o with the settings of its objective that are
 // unset (zero) given their defaults: for β-TCVAE α = 1, γ = 1 and the MSS
 // estimator (Pythae's defaults; rtqichen/beta-tcvae defaults to MWS); for
-// FactorVAE γ = DefaultFactorGamma and the discriminator's
-// DefaultDiscriminatorLayers, DefaultDiscriminatorWidth and
-// DefaultDiscriminatorLR; with capacity
+// FactorVAE γ = DefaultFactorGamma, the discriminator's
+// DefaultDiscriminatorLayers and DefaultDiscriminatorWidth, and its
+// learning rate the run's, lr (Kim & Mnih train both at 1e-4; a
+// discriminator slower than the model is fooled by an encoder that makes
+// its codes look independent to it, and the KL grows); with capacity
 // annealing γ = DefaultCapacityGamma. alphaSet says α was chosen (so 0
 // stays 0).
-func DefaultObjective(o Objective, alphaSet bool) Objective {
+func DefaultObjective(o Objective, lr float64, alphaSet bool) Objective {
 	switch o.Kind {
 	case BetaTCVAE:
 		if !alphaSet && o.Alpha == 0 {
@@ -77,7 +76,7 @@ func DefaultObjective(o Objective, alphaSet bool) Objective {
 			o.DiscriminatorWidth = DefaultDiscriminatorWidth
 		}
 		if o.DiscriminatorLR == 0 {
-			o.DiscriminatorLR = DefaultDiscriminatorLR
+			o.DiscriminatorLR = lr
 		}
 	case ELBOObjective:
 		if o.Capacity > 0 && o.Gamma == 0 {

@@ -22,9 +22,9 @@ func TestObjectiveCheck(t *testing.T) {
 	vq = models.WithFamilyDefaults(vq)
 	beta4 := conv
 	beta4.Beta = 4
-	tc := func(o Objective) Objective { o.Kind = BetaTCVAE; return DefaultObjective(o, false) }
-	fv := func(o Objective) Objective { o.Kind = FactorVAE; return DefaultObjective(o, false) }
-	capacity := DefaultObjective(Objective{Capacity: 25, CapacitySteps: 1000}, false)
+	tc := func(o Objective) Objective { o.Kind = BetaTCVAE; return DefaultObjective(o, 1e-3, false) }
+	fv := func(o Objective) Objective { o.Kind = FactorVAE; return DefaultObjective(o, 1e-3, false) }
+	capacity := DefaultObjective(Objective{Capacity: 25, CapacitySteps: 1000}, 1e-3, false)
 	for _, c := range []struct {
 		name  string
 		o     Objective
@@ -51,7 +51,7 @@ func TestObjectiveCheck(t *testing.T) {
 		{"discriminator on beta-tcvae", tc(Objective{DiscriminatorWidth: 10}), conv, 128, "--discriminator-width"},
 		{"capacity on beta-tcvae", tc(Objective{Capacity: 25, CapacitySteps: 10}), conv, 128, "--capacity: --objective beta-tcvae"},
 		{"capacity steps alone", Objective{CapacitySteps: 10}, conv, 128, "--capacity-steps: it schedules --capacity"},
-		{"capacity without steps", DefaultObjective(Objective{Capacity: 25}, false), conv, 128, "--capacity-steps 0"},
+		{"capacity without steps", DefaultObjective(Objective{Capacity: 25}, 1e-3, false), conv, 128, "--capacity-steps 0"},
 		{"capacity with beta", capacity, beta4, 128, "leave --beta at 1"},
 		{"capacity on vq", capacity, vq, 128, "no KL to anneal"},
 		{"negative gamma", Objective{Kind: FactorVAE, Gamma: -1}, conv, 128, "--gamma -1"},
@@ -75,21 +75,21 @@ func TestObjectiveCheck(t *testing.T) {
 // α chosen as 0 stays 0, and that the plain ELBO takes none (its config
 // saves no objective field).
 func TestDefaultObjective(t *testing.T) {
-	if got := DefaultObjective(Objective{Kind: BetaTCVAE}, false); got.Alpha != 1 || got.Gamma != 1 || got.TCEstimator != MSS {
+	if got := DefaultObjective(Objective{Kind: BetaTCVAE}, 1e-3, false); got.Alpha != 1 || got.Gamma != 1 || got.TCEstimator != MSS {
 		t.Errorf("β-TCVAE defaults %+v, want α 1, γ 1, mss", got)
 	}
-	if got := DefaultObjective(Objective{Kind: BetaTCVAE}, true); got.Alpha != 0 {
+	if got := DefaultObjective(Objective{Kind: BetaTCVAE}, 1e-3, true); got.Alpha != 0 {
 		t.Errorf("β-TCVAE with α given as 0: α %v", got.Alpha)
 	}
-	got := DefaultObjective(Objective{Kind: FactorVAE}, false)
+	got := DefaultObjective(Objective{Kind: FactorVAE}, 1e-3, false)
 	if got.Gamma != DefaultFactorGamma || got.DiscriminatorLayers != DefaultDiscriminatorLayers ||
-		got.DiscriminatorWidth != DefaultDiscriminatorWidth || got.DiscriminatorLR != DefaultDiscriminatorLR {
+		got.DiscriminatorWidth != DefaultDiscriminatorWidth || got.DiscriminatorLR != 1e-3 {
 		t.Errorf("FactorVAE defaults %+v", got)
 	}
-	if got := DefaultObjective(Objective{Capacity: 25}, false); got.Gamma != DefaultCapacityGamma {
+	if got := DefaultObjective(Objective{Capacity: 25}, 1e-3, false); got.Gamma != DefaultCapacityGamma {
 		t.Errorf("capacity annealing's γ %v, want %v", got.Gamma, DefaultCapacityGamma)
 	}
-	if got := DefaultObjective(Objective{}, false); !reflect.DeepEqual(got, Objective{}) {
+	if got := DefaultObjective(Objective{}, 1e-3, false); !reflect.DeepEqual(got, Objective{}) {
 		t.Errorf("the ELBO took defaults: %+v", got)
 	}
 	raw, err := json.Marshal(Config{})

@@ -20,7 +20,7 @@ func addObjectiveFlags(fs *pflag.FlagSet, o *rundir.Objective) {
 	fs.Int64Var(&o.CapacitySteps, "capacity-steps", 0, "steps over which --capacity's C rises from 0 to C_max")
 	fs.IntVar(&o.DiscriminatorLayers, "discriminator-layers", 0, fmt.Sprintf("%s: hidden layers of the discriminator (default %d)", rundir.FactorVAE, rundir.DefaultDiscriminatorLayers))
 	fs.IntVar(&o.DiscriminatorWidth, "discriminator-width", 0, fmt.Sprintf("%s: units of each of the discriminator's hidden layers (default %d)", rundir.FactorVAE, rundir.DefaultDiscriminatorWidth))
-	fs.Float64Var(&o.DiscriminatorLR, "discriminator-lr", 0, fmt.Sprintf("%s: learning rate of the discriminator's Adam (default %g)", rundir.FactorVAE, rundir.DefaultDiscriminatorLR))
+	fs.Float64Var(&o.DiscriminatorLR, "discriminator-lr", 0, rundir.FactorVAE+": learning rate of the discriminator's Adam (default: --lr)")
 }
 
 // completeObjective gives cfg.Objective's settings not given their
@@ -30,6 +30,6 @@ func completeObjective(fs *pflag.FlagSet, cfg *rundir.Config) error {
 	if o.Kind == "elbo" {
 		o.Kind = rundir.ELBOObjective
 	}
-	*o = rundir.DefaultObjective(*o, fs.Changed("alpha"))
+	*o = rundir.DefaultObjective(*o, cfg.LR, fs.Changed("alpha"))
 	return o.Check(cfg.Model, cfg.BatchSize)
 }

@@ -1,0 +1,153 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/latent-vae/latent/internal/testenv"
+	"github.com/latent-vae/latent/models"
+	"github.com/latent-vae/latent/rundir"
+)
+
+// objectiveConfigs are tinyConfig with each disentangling objective.
+func objectiveConfigs() map[string]rundir.Config {
+	with := func(o rundir.Objective, beta float64) rundir.Config {
+		cfg := tinyConfig()
+		cfg.Model.Beta = beta
+		cfg.Objective = rundir.DefaultObjective(o, cfg.LR, false)
+		cfg.LogEvery = 1 // a row per step: a row's train columns are the mean since the previous one
+		return cfg
+	}
+	return map[string]rundir.Config{
+		"beta-tcvae-mss": with(rundir.Objective{Kind: rundir.BetaTCVAE}, 6),
+		"beta-tcvae-mws": with(rundir.Objective{Kind: rundir.BetaTCVAE, TCEstimator: rundir.MWS}, 6),
+		"factor-vae":     with(rundir.Objective{Kind: rundir.FactorVAE, Gamma: 10, DiscriminatorLayers: 2, DiscriminatorWidth: 32}, 1),
+		"capacity":       with(rundir.Objective{Capacity: 25, CapacitySteps: 10}, 1),
+	}
+}
+
+// TestObjectivesTrainAndResume trains each objective for 20 steps on a
+// slice of MNIST: no step is NaN (Fit stops at one), the test negative
+// ELBO falls, every row of metrics.csv holds the objective's columns, and
+// a run interrupted at step 13 and resumed ends with every variable of
+// one that never stopped: FactorVAE's discriminator and its Adam too,
+// which the checkpoints hold.
+func TestObjectivesTrainAndResume(t *testing.T) {
+	testenv.MNIST(t)
+	for name, cfg := range objectiveConfigs() {
+		t.Run(name, func(t *testing.T) {
+			whole, parts := filepath.Join(t.TempDir(), "whole"), filepath.Join(t.TempDir(), "parts")
+			res := fit(t, cfg, Options{Out: whole})
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if _, err := Fit(ctx, testenv.XLA(t), cfg, Options{Out: parts, Progress: cancelAt{13, cancel}}); !errors.Is(err, ErrInterrupted) {
+				t.Fatalf("Fit cancelled at step 13: %v, want ErrInterrupted", err)
+			}
+			fit(t, rundir.Config{}, Options{Out: parts, Resume: true})
+			a, b := latest(t, whole), latest(t, parts)
+			compareVars(t, a, b, 0)
+			cols := append(lossColumns(), rundir.ObjectiveColumns(cfg.Objective)...)
+			compareMetrics(t, "uninterrupted", whole, "resumed", parts, cols, 0, 13)
+
+			rows := readMetrics(t, whole)
+			first := math.NaN()
+			for _, r := range rows {
+				if v := r["test_neg_elbo"]; !math.IsNaN(v) {
+					first = v
+					break
+				}
+			}
+			if !(res.Test.NegELBO < first) {
+				t.Errorf("test negative ELBO %.2f after 20 steps, %.2f after 10: want a fall", res.Test.NegELBO, first)
+			}
+			for _, r := range rows {
+				for _, col := range rundir.ObjectiveColumns(cfg.Objective) {
+					if v, ok := r[col]; !ok || math.IsNaN(v) {
+						t.Errorf("metrics.csv step %v: %s is %v (present: %v)", r["step"], col, v, ok)
+					}
+				}
+			}
+			checkObjectiveRun(t, cfg, whole, rows)
+		})
+	}
+}
+
+// checkObjectiveRun checks what only one objective's run has.
+func checkObjectiveRun(t *testing.T, cfg rundir.Config, dir string, rows []map[string]float64) {
+	t.Helper()
+	switch o := cfg.Objective; {
+	case o.Kind == rundir.BetaTCVAE:
+		saved, err := rundir.ReadConfig(dir)
+		if err != nil || saved.Objective.TrainSize != cfg.Data.TrainLimit {
+			t.Errorf("the run's training split size %d, want %d (%v)", saved.Objective.TrainSize, cfg.Data.TrainLimit, err)
+		}
+	case o.Kind == rundir.FactorVAE:
+		var disc, moments int
+		for _, v := range latest(t, dir).Vars {
+			switch {
+			case strings.HasPrefix(v.Scope, "/"+models.DiscriminatorScope+"/") && v.Trainable:
+				disc++
+			case strings.HasPrefix(v.Scope, "/"+models.DiscriminatorScope+"_adam/"):
+				moments++
+			}
+		}
+		if disc == 0 || moments < 2*disc {
+			t.Errorf("the checkpoint holds %d discriminator variables and %d of its Adam's moments", disc, moments)
+		}
+		for _, r := range rows {
+			if acc := r["train_disc_acc"]; !(acc >= 0 && acc <= 1) {
+				t.Errorf("step %v: discriminator accuracy %v", r["step"], acc)
+			}
+		}
+	case o.Annealed():
+		for _, r := range rows {
+			step := int64(r["step"])
+			if want := Capacity(cfg, step-1); !(math.Abs(r["capacity"]-want) <= 1e-4) {
+				t.Errorf("step %d: capacity %v, want %v", step, r["capacity"], want)
+			}
+		}
+	}
+}
+
+// TestCapacity checks the capacity schedule: 0 at the first step, rising
+// linearly to C_max at CapacitySteps and held there; 0 without annealing.
+func TestCapacity(t *testing.T) {
+	cfg := rundir.Config{Objective: rundir.Objective{Capacity: 25, CapacitySteps: 100}}
+	for _, c := range []struct {
+		step int64
+		want float64
+	}{{0, 0}, {1, 0.25}, {50, 12.5}, {99, 24.75}, {100, 25}, {1000, 25}} {
+		if got := Capacity(cfg, c.step); !(math.Abs(got-c.want) <= 1e-12) {
+			t.Errorf("Capacity at step %d = %v, want %v", c.step, got, c.want)
+		}
+	}
+	if got := Capacity(rundir.Config{}, 10); got != 0 {
+		t.Errorf("Capacity without annealing = %v", got)
+	}
+}
+
+// TestObjectiveRefusals checks that a session refuses what an objective
+// cannot train: several devices (the TC estimates span the batch), a
+// β-TCVAE config without the training split's size, or one with fewer
+// images than a batch.
+func TestObjectiveRefusals(t *testing.T) {
+	cfgs := objectiveConfigs()
+	if err := checkObjective(cfgs["factor-vae"], 2); !errors.Is(err, ErrDevices) {
+		t.Errorf("FactorVAE on 2 devices: %v, want ErrDevices", err)
+	}
+	if err := checkObjective(cfgs["capacity"], 2); err != nil {
+		t.Errorf("capacity annealing on 2 devices: %v", err)
+	}
+	tc := cfgs["beta-tcvae-mss"]
+	if err := checkObjective(tc, 1); err == nil || !strings.Contains(err.Error(), "training split's size") {
+		t.Errorf("β-TCVAE without its training split's size: %v", err)
+	}
+	tc.Objective.TrainSize = tc.BatchSize - 1
+	if err := checkObjective(tc, 1); err == nil || !strings.Contains(err.Error(), "fewer than --batch-size") {
+		t.Errorf("β-TCVAE with fewer images than a batch: %v", err)
+	}
+}

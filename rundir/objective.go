@@ -142,6 +142,20 @@ func (o Objective) Check(m models.Config, batch int) error {
 	return nil
 }
 
+// CheckObjective is Objective.Check for c's model and batch size, and
+// refuses a KL warm-up with capacity annealing, which schedules the KL
+// term its own way.
+func (c Config) CheckObjective() error {
+	if c.Objective.Annealed() && c.KLWarmup > 0 {
+		return errors.New("--kl-warmup: capacity annealing schedules the KL term itself (--capacity-steps)")
+	}
+	return c.Objective.Check(c.Model, c.BatchSize)
+}
+
+// OneDevice reports whether the objective trains on one device only: the
+// estimates of the total correlation span the whole batch.
+func (o Objective) OneDevice() bool { return o.Kind == BetaTCVAE || o.Kind == FactorVAE }
+
 // checkValues checks the kind's name and the estimator's.
 func (o Objective) checkValues() error {
 	switch o.Kind {

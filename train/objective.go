@@ -22,7 +22,7 @@ import (
 // its outputs: β-TCVAE's MI, TC and DWKL; FactorVAE's TC estimate and its
 // discriminator's loss and accuracy.
 func objectiveOutputs(o rundir.Objective) int {
-	if o.Kind == rundir.BetaTCVAE || o.Kind == rundir.FactorVAE {
+	if o.OneDevice() {
 		return 3
 	}
 	return 0
@@ -34,10 +34,10 @@ func objectiveOutputs(o rundir.Objective) int {
 // span the whole batch).
 func checkObjective(cfg rundir.Config, devices int) error {
 	o := cfg.Objective
-	if err := o.Check(cfg.Model, cfg.BatchSize); err != nil {
+	if err := cfg.CheckObjective(); err != nil {
 		return err
 	}
-	if o.Kind == rundir.ELBOObjective {
+	if !o.OneDevice() {
 		return nil
 	}
 	if devices > 1 {

@@ -79,6 +79,9 @@ func runTrain(fs *pflag.FlagSet, a *trainArgs, args []string, stdout, stderr io.
 	devices := a.devices
 	if devices == 0 {
 		devices = b.NumDevices()
+		if oneDeviceObjective(a) {
+			devices = 1
+		}
 	}
 	if devices > 1 {
 		fmt.Fprintf(stderr, "training data-parallel on %d devices\n", devices)
@@ -140,7 +143,7 @@ func (a *trainArgs) check(fs *pflag.FlagSet) error {
 		return fmt.Errorf("--iw-train, --free-bits, --lr-schedule, --warmup-steps or --ema: %w", err)
 	}
 	if !a.resume {
-		if err := completeObjective(fs, &a.cfg); err != nil {
+		if err := completeObjective(fs, &a.cfg, a.devices); err != nil {
 			return err
 		}
 	}

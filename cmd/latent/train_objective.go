@@ -24,12 +24,27 @@ func addObjectiveFlags(fs *pflag.FlagSet, o *rundir.Objective) {
 }
 
 // completeObjective gives cfg.Objective's settings not given their
-// defaults and checks them with the model.
-func completeObjective(fs *pflag.FlagSet, cfg *rundir.Config) error {
+// defaults and checks them with the model and the devices asked for (0:
+// all, which an objective of one device takes as 1).
+func completeObjective(fs *pflag.FlagSet, cfg *rundir.Config, devices int) error {
 	o := &cfg.Objective
 	if o.Kind == "elbo" {
 		o.Kind = rundir.ELBOObjective
 	}
 	*o = rundir.DefaultObjective(*o, cfg.LR, fs.Changed("alpha"))
-	return o.Check(cfg.Model, cfg.BatchSize)
+	if devices > 1 && o.OneDevice() {
+		return fmt.Errorf("--devices %d: --objective %s trains on one device (its estimate of the total correlation spans the whole batch)", devices, o.Kind)
+	}
+	return cfg.CheckObjective()
+}
+
+// oneDeviceObjective reports whether the run that a trains (new, or in
+// --out with --resume) has an objective that trains on one device: then
+// it does so unless --devices says otherwise, which the trainer refuses.
+func oneDeviceObjective(a *trainArgs) bool {
+	if !a.resume {
+		return a.cfg.Objective.OneDevice()
+	}
+	saved, err := rundir.ReadConfig(a.out)
+	return err == nil && saved.Objective.OneDevice()
 }

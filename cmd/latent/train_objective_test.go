@@ -30,6 +30,8 @@ func TestTrainObjectiveRefusals(t *testing.T) {
 		{[]string{"--capacity", "25", "--capacity-steps", "100", "--beta", "4"}, "leave --beta at 1"},
 		{[]string{"--objective", "factor-vae", "--discriminator-width", "-3"}, "--discriminator-width -3"},
 		{[]string{"--objective", "beta-tcvae", "--capacity", "25"}, "--capacity: --objective beta-tcvae has no such setting"},
+		{[]string{"--capacity", "25", "--capacity-steps", "100", "--kl-warmup", "50"}, "--kl-warmup: capacity annealing"},
+		{[]string{"--objective", "factor-vae", "--devices", "2"}, "--devices 2: --objective factor-vae trains on one device"},
 	} {
 		code, stdout, stderr := evLatent(append([]string{"train", "--out", filepath.Join(t.TempDir(), "run")}, c.args...)...)
 		line := strings.TrimSpace(stderr)

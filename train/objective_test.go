@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	gctx "github.com/gomlx/gomlx/pkg/ml/context"
+
 	"github.com/latent-vae/latent/internal/testenv"
 	"github.com/latent-vae/latent/models"
 	"github.com/latent-vae/latent/rundir"
@@ -201,4 +204,80 @@ func TestCapacityHoldsKL(t *testing.T) {
 	if kl /= float64(n); n != 5 || !(math.Abs(kl-5) <= 1) {
 		t.Errorf("mean train KL of the last 50 steps %.3f nats (%d rows), want within 1 of C = 5", kl, n)
 	}
+}
+
+// TestFactorVAEUpdatesAreSeparate checks that FactorVAE's two Adams each
+// move only their own variables: with the discriminator's learning rate
+// at 1e-30 its variables stay put (within 1e-20) while the model's move,
+// and with the model's at 1e-30 the model stays put while the
+// discriminator moves. Were the discriminator not frozen for the model's
+// update (the model's loss reaches it through the TC term), or the model
+// for the discriminator's (its loss reaches the encoder through the
+// codes), the frozen side would move by about the other learning rate.
+func TestFactorVAEUpdatesAreSeparate(t *testing.T) {
+	b := testenv.XLA(t)
+	for _, c := range []struct {
+		name    string
+		lr, dlr float64
+		still   bool // whether the discriminator (true) or the model (false) must stay put
+	}{{"model-only", 1e-3, 1e-30, true}, {"discriminator-only", 1e-30, 1e-3, false}} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := objectiveConfigs()["factor-vae"]
+			cfg.LR, cfg.Objective.DiscriminatorLR = c.lr, c.dlr
+			ctx := gctx.New()
+			if err := ctx.SetRNGStateFromSeed(1); err != nil {
+				t.Fatal(err)
+			}
+			sess, err := NewSession(b, cfg, ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer sess.Finalize()
+			size := cfg.BatchSize * cfg.Model.Height * cfg.Model.Width * cfg.Model.Channels
+			images := testenv.Blobs(cfg.BatchSize*4, 5)
+			var before map[string][]float32
+			for step := range 4 {
+				if step == 1 { // the variables exist once the first step has run
+					before = trainableValues(t, ctx)
+				}
+				if _, err := sess.Step(images[step*size:(step+1)*size], nil, int64(step)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			moved := map[bool]int{}
+			for name, now := range trainableValues(t, ctx) {
+				disc := strings.HasPrefix(name, "/"+models.DiscriminatorScope+"/")
+				d := 0.0
+				for i, v := range now {
+					d = max(d, math.Abs(float64(v-before[name][i])))
+				}
+				if d > 1e-20 {
+					moved[disc]++
+					if disc == c.still {
+						t.Errorf("%s moved by %g", name, d)
+					}
+				}
+			}
+			if moved[!c.still] == 0 {
+				t.Errorf("none of the variables that should train moved")
+			}
+		})
+	}
+}
+
+// trainableValues are ctx's trainable variables' values by scope and name.
+func trainableValues(t *testing.T, ctx *gctx.Context) map[string][]float32 {
+	t.Helper()
+	out := map[string][]float32{}
+	for v := range ctx.IterVariables() {
+		if !v.Trainable {
+			continue
+		}
+		value, err := v.Value()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[v.ScopeAndName()] = tensors.MustCopyFlatData[float32](value)
+	}
+	return out
 }

@@ -205,9 +205,6 @@ func (o Objective) checkUnused(name string, gamma bool) error {
 	case o.Kind != FactorVAE && o.DiscriminatorLR != 0:
 		flag = "--discriminator-lr"
 	}
-	if o.Kind == ELBOObjective && o.TCEstimator != "" {
-		flag = "--tc-estimator"
-	}
 	if flag == "" {
 		return nil
 	}

@@ -445,6 +445,10 @@ func nonFinite(step int64, l models.Losses, lastSaved int64, dir string) error {
 	if lastSaved == 0 {
 		kept = "no checkpoint had been saved yet"
 	}
+	if !math.IsNaN(l.NegELBO) && !math.IsInf(l.NegELBO, 0) {
+		return fmt.Errorf("step %d: the objective's terms (MI %v, TC %v, dimension-wise KL %v, discriminator loss %v) are not finite; training stopped, %s",
+			step, l.MI, l.TC, l.DWKL, l.DiscLoss, kept)
+	}
 	return fmt.Errorf("step %d: negative ELBO %v (reconstruction %v, KL %v) is not finite; training stopped, %s",
 		step, l.NegELBO, l.Recon, l.KL, kept)
 }

@@ -35,9 +35,10 @@ type Session struct {
 // NewSession builds the training step for cfg on ctx, on one device. ctx
 // holds the run's variables (fresh, or restored from a checkpoint) and the
 // RNG state used for the reparameterisation noise. The step minimises the
-// negative ELBO (with free bits when cfg.Objective says so) or the negative
-// importance-weighted bound, at the learning rate of LearningRate, and
-// updates the weights' moving average when the run keeps one.
+// negative ELBO (with free bits when cfg.Objective says so), the negative
+// importance-weighted bound, or a disentangling objective (objective.go),
+// at the learning rate of LearningRate, and updates the weights' moving
+// average when the run keeps one.
 func NewSession(b backends.Backend, cfg rundir.Config, ctx *context.Context) (*Session, error) {
 	return NewParallelSession(b, cfg, ctx, 1)
 }

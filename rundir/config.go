@@ -79,8 +79,8 @@ type Objective struct {
 	EMA float64 `json:"ema,omitempty"`
 
 	// The disentangling objectives (objective.go, checked by Check): each
-	// field is the `latent train` flag of its JSON name, with _ as - (Kind:
-	// --objective).
+	// field is the `latent train` flag of its JSON name, with _ as -, but
+	// Kind (--objective) and TrainSize (no flag: train.Fit sets it).
 
 	// Kind is the training objective: ELBOObjective (empty: the ELBO with
 	// β = Model.Beta), BetaTCVAE or FactorVAE.

@@ -292,11 +292,21 @@ type Losses struct {
 	Commitment float64 `json:"commitment,omitempty"`
 	Perplexity float64 `json:"perplexity,omitempty"`
 	CodesUsed  float64 `json:"codes_used,omitempty"`
+	// MI, TC and DWKL are β-TCVAE's terms of the KL (TCTerms): the
+	// index-code mutual information, the total correlation and the
+	// dimension-wise KL. A FactorVAE run's TC is its discriminator's
+	// estimate, DiscLoss and DiscAccuracy the discriminator's loss and
+	// accuracy. Zero for the other objectives.
+	MI           float64 `json:"mi,omitempty"`
+	TC           float64 `json:"tc,omitempty"`
+	DWKL         float64 `json:"dwkl,omitempty"`
+	DiscLoss     float64 `json:"disc_loss,omitempty"`
+	DiscAccuracy float64 `json:"disc_accuracy,omitempty"`
 }
 
 // IsFinite reports whether every term is a finite number.
 func (l Losses) IsFinite() bool {
-	for _, v := range append([]float64{l.NegELBO, l.Recon, l.KL}, l.KLLayers...) {
+	for _, v := range append([]float64{l.NegELBO, l.Recon, l.KL, l.MI, l.TC, l.DWKL, l.DiscLoss}, l.KLLayers...) {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return false
 		}

@@ -77,6 +77,38 @@ type Objective struct {
 	// EMA, in (0, 1), keeps an exponential moving average of the weights
 	// with this decay, which evaluation and sampling use (see Load).
 	EMA float64 `json:"ema,omitempty"`
+
+	// The disentangling objectives (objective.go, checked by Check): each
+	// field is the `latent train` flag of its JSON name, with _ as -, but
+	// Kind (--objective) and TrainSize (no flag: train.Fit sets it).
+
+	// Kind is the training objective: ELBOObjective (empty: the ELBO with
+	// β = Model.Beta), BetaTCVAE or FactorVAE.
+	Kind string `json:"kind,omitempty"`
+	// Alpha is β-TCVAE's weight of the index-code mutual information
+	// (1 in Chen et al. 2018; 0 drops the term).
+	Alpha float64 `json:"alpha,omitempty"`
+	// Gamma is β-TCVAE's weight of the dimension-wise KL, FactorVAE's
+	// weight of its total correlation, and capacity annealing's weight of
+	// |KL − C| (Pythae's and disentanglement_lib's names).
+	Gamma float64 `json:"gamma,omitempty"`
+	// TCEstimator is β-TCVAE's estimator of log q(z): MSS (minibatch
+	// stratified sampling) or MWS (minibatch weighted sampling).
+	TCEstimator string `json:"tc_estimator,omitempty"`
+	// TrainSize is N, the training split's size, which β-TCVAE's
+	// estimators weigh a batch by; train.Fit sets it for a new run.
+	TrainSize int `json:"train_size,omitempty"`
+	// Capacity, when positive, is C_max in nats: the loss is
+	// Recon + Gamma·|KL − C| with C raised linearly from 0 to Capacity
+	// over CapacitySteps steps (Burgess et al. 2018).
+	Capacity      float64 `json:"capacity,omitempty"`
+	CapacitySteps int64   `json:"capacity_steps,omitempty"`
+	// DiscriminatorLayers and DiscriminatorWidth are the hidden layers of
+	// FactorVAE's discriminator, an MLP on codes, and their units;
+	// DiscriminatorLR is the learning rate of its own Adam.
+	DiscriminatorLayers int     `json:"discriminator_layers,omitempty"`
+	DiscriminatorWidth  int     `json:"discriminator_width,omitempty"`
+	DiscriminatorLR     float64 `json:"discriminator_lr,omitempty"`
 }
 
 // Validate reports the first problem with o, naming the field.

@@ -225,6 +225,9 @@ func loadData(cfg *rundir.Config, fresh bool, opt Options) (*data.Set, error) {
 		if w := models.LikelihoodAdvice(cfg.Model); w != "" && log != nil {
 			fmt.Fprintf(log, "warning: %s\n", w)
 		}
+		if cfg.Objective.Kind == rundir.BetaTCVAE {
+			cfg.Objective.TrainSize = set.Train.N // N of the estimators of log q(z)
+		}
 		if opt.Conditional {
 			if len(set.Classes) < 2 {
 				return nil, fmt.Errorf("data set %s: a conditional model needs at least 2 classes, the set has %d", cfg.Data.Spec, len(set.Classes))
@@ -345,7 +348,7 @@ func (l *loop) finalize() {
 }
 
 func (l *loop) run(ctx context.Context, batcher *data.Batcher, start int64) (Result, error) {
-	metrics, err := openMetrics(l.opt.Out, start, l.cfg.Model.Layers(), models.Quantized(l.cfg.Model))
+	metrics, err := openMetrics(l.opt.Out, start, l.cfg)
 	if err != nil {
 		return Result{}, err
 	}
@@ -394,7 +397,7 @@ func (l *loop) run(ctx context.Context, batcher *data.Batcher, start int64) (Res
 		if done%max(l.cfg.LogEvery, 1) == 0 || test != nil {
 			row := metricsRow{Step: done, Epoch: float64(done) / float64(l.perEpoch), Train: acc.mean(),
 				Test: test, ImagesSec: res.ImagesSec, Elapsed: time.Since(began).Seconds(), Layers: l.cfg.Model.Layers(),
-				Quantized: models.Quantized(l.cfg.Model)}
+				Quantized: models.Quantized(l.cfg.Model), Objective: l.cfg.Objective, Capacity: Capacity(l.cfg, step)}
 			if err := metrics.write(row); err != nil {
 				return res, err
 			}
@@ -442,6 +445,10 @@ func nonFinite(step int64, l models.Losses, lastSaved int64, dir string) error {
 	if lastSaved == 0 {
 		kept = "no checkpoint had been saved yet"
 	}
+	if !math.IsNaN(l.NegELBO) && !math.IsInf(l.NegELBO, 0) {
+		return fmt.Errorf("step %d: the objective's terms (MI %v, TC %v, dimension-wise KL %v, discriminator loss %v) are not finite; training stopped, %s",
+			step, l.MI, l.TC, l.DWKL, l.DiscLoss, kept)
+	}
 	return fmt.Errorf("step %d: negative ELBO %v (reconstruction %v, KL %v) is not finite; training stopped, %s",
 		step, l.NegELBO, l.Recon, l.KL, kept)
 }
@@ -466,6 +473,11 @@ func (m *meanLosses) add(l models.Losses) {
 	m.sum.Commitment += l.Commitment
 	m.sum.Perplexity += l.Perplexity
 	m.sum.CodesUsed += l.CodesUsed
+	m.sum.MI += l.MI
+	m.sum.TC += l.TC
+	m.sum.DWKL += l.DWKL
+	m.sum.DiscLoss += l.DiscLoss
+	m.sum.DiscAccuracy += l.DiscAccuracy
 	if m.sum.KLLayers == nil && len(l.KLLayers) > 0 {
 		m.sum.KLLayers = make([]float64, len(l.KLLayers))
 	}
@@ -481,7 +493,8 @@ func (m *meanLosses) mean() *models.Losses {
 	}
 	n := float64(m.n)
 	l := &models.Losses{NegELBO: m.sum.NegELBO / n, Recon: m.sum.Recon / n, KL: m.sum.KL / n,
-		Commitment: m.sum.Commitment / n, Perplexity: m.sum.Perplexity / n, CodesUsed: m.sum.CodesUsed / n}
+		Commitment: m.sum.Commitment / n, Perplexity: m.sum.Perplexity / n, CodesUsed: m.sum.CodesUsed / n,
+		MI: m.sum.MI / n, TC: m.sum.TC / n, DWKL: m.sum.DWKL / n, DiscLoss: m.sum.DiscLoss / n, DiscAccuracy: m.sum.DiscAccuracy / n}
 	for _, v := range m.sum.KLLayers {
 		l.KLLayers = append(l.KLLayers, v/n)
 	}

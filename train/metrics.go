@@ -19,6 +19,10 @@ type metricsRow struct {
 	Elapsed   float64
 	Layers    int  // stochastic layers of the model: above 1, the per-layer KL columns follow
 	Quantized bool // a quantised model's columns follow (rundir.QuantizerColumns)
+	// Objective's columns follow (rundir.ObjectiveColumns), Capacity the
+	// capacity annealing's C at the row's step.
+	Objective rundir.Objective
+	Capacity  float64
 }
 
 func (r metricsRow) String() string {
@@ -47,7 +51,30 @@ func (r metricsRow) String() string {
 	if r.Quantized {
 		cells = append(cells, r.quantizerCells()...)
 	}
-	return strings.Join(cells, ",")
+	return strings.Join(append(cells, r.objectiveCells()...), ",")
+}
+
+// objectiveCells are the row's rundir.ObjectiveColumns.
+func (r metricsRow) objectiveCells() []string {
+	var vals []float64
+	if l := r.Train; l != nil {
+		switch r.Objective.Kind {
+		case rundir.BetaTCVAE:
+			vals = []float64{l.MI, l.TC, l.DWKL}
+		case rundir.FactorVAE:
+			vals = []float64{l.TC, l.DiscLoss, l.DiscAccuracy}
+		}
+	}
+	if r.Objective.Annealed() {
+		vals = append(vals, r.Capacity)
+	}
+	cells := make([]string, len(rundir.ObjectiveColumns(r.Objective)))
+	for i := range cells {
+		if len(vals) == len(cells) {
+			cells[i] = strconv.FormatFloat(vals[i], 'f', 4, 64)
+		}
+	}
+	return cells
 }
 
 // quantizerCells are the row's rundir.QuantizerColumns.
@@ -68,12 +95,13 @@ func (r metricsRow) quantizerCells() []string {
 // metricsWriter appends metricsRows to a run's metrics.csv.
 type metricsWriter struct{ *metricsfile.Writer }
 
-// openMetrics opens dir/metrics.csv, for a model of layers stochastic
-// layers (quantised or not), for appending. Rows after step start (written after the
-// checkpoint a resumed run continues from) are dropped first, so the table
-// never holds a step twice.
-func openMetrics(dir string, start int64, layers int, quantized bool) (*metricsWriter, error) {
-	header := append(append(rundir.MetricsColumns(), rundir.LayerKLColumns(layers)...), rundir.QuantizerColumns(quantized)...)
+// openMetrics opens dir/metrics.csv, for a run of cfg (its model's
+// stochastic layers, quantised or not, its objective), for appending.
+// Rows after step start (written after the checkpoint a resumed run
+// continues from) are dropped first, so the table never holds a step twice.
+func openMetrics(dir string, start int64, cfg rundir.Config) (*metricsWriter, error) {
+	header := append(append(rundir.MetricsColumns(), rundir.LayerKLColumns(cfg.Model.Layers())...), rundir.QuantizerColumns(models.Quantized(cfg.Model))...)
+	header = append(header, rundir.ObjectiveColumns(cfg.Objective)...)
 	w, err := metricsfile.Open(filepath.Join(dir, rundir.MetricsFile), strings.Join(header, ","), start)
 	if err != nil {
 		return nil, err

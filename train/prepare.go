@@ -40,6 +40,11 @@ func (o Options) Prepare(cfg *rundir.Config, widths, levels string) error {
 	if err := cfg.Objective.Validate(); err != nil {
 		return fmt.Errorf("--iw-train, --free-bits, --lr-schedule, --warmup-steps or --ema: %w", err)
 	}
+	if !o.Resume {
+		if err := prepareObjective(cfg, o.Given, o.Devices); err != nil {
+			return err
+		}
+	}
 	if o.Out == "" {
 		return errors.New("--out: a run folder is required")
 	}
@@ -50,6 +55,34 @@ func (o Options) Prepare(cfg *rundir.Config, widths, levels string) error {
 		cfg.Epochs = 10
 	}
 	return nil
+}
+
+// prepareObjective gives cfg.Objective's settings not given their
+// defaults and checks them with the model and the devices asked for (0:
+// all, which an objective of one device takes as 1); given names the flags
+// given.
+func prepareObjective(cfg *rundir.Config, given map[string]bool, devices int) error {
+	o := &cfg.Objective
+	if o.Kind == "elbo" {
+		o.Kind = rundir.ELBOObjective
+	}
+	*o = rundir.DefaultObjective(*o, cfg.LR, given["alpha"])
+	if devices > 1 && o.OneDevice() {
+		return fmt.Errorf("--devices %d: --objective %s trains on one device (its estimate of the total correlation spans the whole batch)", devices, o.Kind)
+	}
+	return cfg.CheckObjective()
+}
+
+// OneDevice reports whether the run that o trains (new, with the config
+// cfg, or in o.Out when resuming) has an objective that trains on one
+// device: then it does so unless --devices says otherwise, which Prepare
+// refuses.
+func (o Options) OneDevice(cfg rundir.Config) bool {
+	if !o.Resume {
+		return cfg.Objective.OneDevice()
+	}
+	saved, err := rundir.ReadConfig(o.Out)
+	return err == nil && saved.Objective.OneDevice()
 }
 
 // prepareQuantizer completes a vq model's config m from the flags given:

@@ -35,9 +35,10 @@ type Session struct {
 // NewSession builds the training step for cfg on ctx, on one device. ctx
 // holds the run's variables (fresh, or restored from a checkpoint) and the
 // RNG state used for the reparameterisation noise. The step minimises the
-// negative ELBO (with free bits when cfg.Objective says so) or the negative
-// importance-weighted bound, at the learning rate of LearningRate, and
-// updates the weights' moving average when the run keeps one.
+// negative ELBO (with free bits when cfg.Objective says so), the negative
+// importance-weighted bound, or a disentangling objective (objective.go),
+// at the learning rate of LearningRate, and updates the weights' moving
+// average when the run keeps one.
 func NewSession(b backends.Backend, cfg rundir.Config, ctx *context.Context) (*Session, error) {
 	return NewParallelSession(b, cfg, ctx, 1)
 }
@@ -60,17 +61,18 @@ func NewParallelSession(b backends.Backend, cfg rundir.Config, ctx *context.Cont
 	if err := CheckDevices(b, cfg.BatchSize, devices); err != nil {
 		return nil, err
 	}
+	if err := checkObjective(cfg, devices); err != nil {
+		return nil, fmt.Errorf("objective: %w", err)
+	}
 	opt := optimizers.Adam().LearningRate(cfg.LR).Done()
 	m, o := cfg.Model, cfg.Objective
-	step, err := context.NewExec(b, ctx.Checked(false), func(ctx *context.Context, x, labels, klWeight, lr *Node) []*Node {
+	step, err := context.NewExec(b, ctx.Checked(false), func(ctx *context.Context, in []*Node) []*Node {
+		x, labels, klWeight, lr := in[0], in[1], in[2], in[3] // then the objective's (objectiveArgs)
 		optimizers.LearningRateVar(ctx, lr.DType(), cfg.LR).SetValueGraph(lr)
 		p := models.Sample(ctx, m, x, labels, max(o.IWTrain, 1), models.ContextNoise(ctx))
 		t := p.Terms()
-		loss := t.Loss(klWeight, o.FreeBits)
-		if o.IWTrain > 1 {
-			loss = t.WithQuantizer(Neg(ReduceAllMean(models.IWBound(p.LogWeights(klWeight)))))
-		}
-		opt.UpdateGraph(ctx, x.Graph(), loss)
+		obj := buildObjective(ctx, cfg, p, t, klWeight, in[4:])
+		obj.update(ctx, cfg, x.Graph(), opt)
 		models.UpdateQuantizer(ctx, m, p) // after the optimiser: it reads the codebook the loss read
 		if o.EMA > 0 {
 			rundir.UpdateAverages(ctx, x.Graph(), o.EMA)
@@ -83,9 +85,9 @@ func NewParallelSession(b backends.Backend, cfg rundir.Config, ctx *context.Cont
 			}
 		}
 		if models.Quantized(m) {
-			return append(outs, quantizerOutputs(m, p)...)
+			outs = append(outs, quantizerOutputs(m, p)...)
 		}
-		return outs
+		return append(outs, obj.outputs...)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("building the training step: %w", err)
@@ -157,26 +159,31 @@ func (s *Session) Step(images []float32, labels []int, step int64) (models.Losse
 	w := float32(KLWeight(s.cfg, step))
 	lr := float32(LearningRate(s.cfg, step))
 	per := n / s.devices
-	args := make([]any, 0, 4*s.devices) // device by device: its images and labels, the KL weight, the learning rate
+	extra := objectiveArgs(s.cfg, n, step)           // one device when there are any (checkObjective)
+	args := make([]any, 0, (4+len(extra))*s.devices) // device by device: its images and labels, the KL weight, the learning rate, the objective's
 	for d := range s.devices {
 		shard := images[d*per*size : (d+1)*per*size]
 		args = append(args, tensors.FromFlatDataAndDimensions(shard, per, m.Height, m.Width, m.Channels),
 			tensors.FromFlatDataAndDimensions(ys[d*per:(d+1)*per], per), w, lr)
+		args = append(args, extra...)
 	}
 	out, err := s.step.Exec(args...)
-	for i := 0; i < len(args); i += 4 {
-		args[i].(*tensors.Tensor).FinalizeAll()
-		args[i+1].(*tensors.Tensor).FinalizeAll()
+	for _, a := range args {
+		if t, ok := a.(*tensors.Tensor); ok {
+			t.FinalizeAll()
+		}
 	}
 	if err != nil {
 		return models.Losses{}, fmt.Errorf("training step %d: %w", step, err)
 	}
-	outputs := stepOutputs(m)
+	outputs := stepOutputs(s.cfg)
 	for _, t := range out[outputs:] { // the other devices' copies of the replicated losses
 		t.FinalizeAll()
 	}
 	l := models.Losses{NegELBO: scalar(out[0]), Recon: scalar(out[1]), KL: scalar(out[2])}
-	layers := out[3:outputs]
+	objective := out[outputs-objectiveOutputs(s.cfg.Objective) : outputs]
+	layers := out[3 : outputs-len(objective)]
+	objectiveLosses(&l, s.cfg.Objective, objective)
 	if models.Quantized(m) {
 		q := layers[len(layers)-quantizerValues:]
 		layers = layers[:len(layers)-quantizerValues]
@@ -204,10 +211,12 @@ func quantizerOutputs(m models.Config, p models.Pass) []*Node {
 	return []*Node{commit, perplexity, used}
 }
 
-// stepOutputs is the number of values a step returns (per device): the
-// ELBO's terms, each layer's KL for a hierarchy, and the quantiser's.
-func stepOutputs(m models.Config) int {
-	n := 3
+// stepOutputs is the number of values a step of cfg returns (per device):
+// the ELBO's terms, each layer's KL for a hierarchy, the quantiser's and
+// the objective's.
+func stepOutputs(cfg rundir.Config) int {
+	m := cfg.Model
+	n := 3 + objectiveOutputs(cfg.Objective)
 	if m.Layers() > 1 {
 		n += m.Layers()
 	}

@@ -29,6 +29,8 @@ func valueCompleters() map[string]cli.Completer {
 		"latent interpolate --method": cli.Words(string(generate.MethodSlerp), string(generate.MethodLerp)),
 		"split":                       cli.Words("train", "test"),
 		"among":                       cli.Words("train", "test"),
+		"objective":                   cli.Words("elbo", rundir.BetaTCVAE, rundir.FactorVAE),
+		"tc-estimator":                cli.Words(rundir.MSS, rundir.MWS),
 	}
 }
 

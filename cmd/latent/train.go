@@ -46,6 +46,7 @@ func trainFlags(fs *pflag.FlagSet) *trainArgs {
 	fs.StringVar(&a.levels, "levels", "", "vq with --quantizer fsq: the levels of each channel, comma-separated (default 8,5,5,5: 1000 codes)")
 	fs.BoolVar(&a.opts.Conditional, "conditional", false, "condition the model on each image's class label (MNIST's digits, an image folder's subfolders), given to encoder and decoder: sample --label then generates a chosen class")
 	addTrainFlags(fs, &a.cfg)
+	addObjectiveFlags(fs, &a.cfg.Objective)
 	return a
 }
 
@@ -73,6 +74,9 @@ func runTrain(a *trainArgs, stdout, stderr io.Writer) error {
 	}
 	if a.opts.Devices == 0 {
 		a.opts.Devices = b.NumDevices()
+		if a.opts.OneDevice(a.cfg) {
+			a.opts.Devices = 1
+		}
 	}
 	if a.opts.Devices > 1 {
 		fmt.Fprintf(stderr, "training data-parallel on %d devices\n", a.opts.Devices)

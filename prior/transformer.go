@@ -23,6 +23,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/layers"
 	"github.com/gomlx/gomlx/pkg/ml/layers/activations"
 
+	"github.com/latent-vae/latent/internal/parallel"
 	"github.com/latent-vae/latent/internal/schedule"
 	"github.com/latent-vae/latent/models"
 	"github.com/latent-vae/latent/rundir"
@@ -243,9 +244,11 @@ func drawGrids(c TransformerConfig, batch, n int, seed int64, temperature float6
 				src.close()
 				return nil, fmt.Errorf("transformer prior, cell %d: %w", cell, err)
 			}
-			for i := range count {
-				grids[i*c.Cells+cell] = int32(drawCode(rngs[i], logits[i*c.Codes:(i+1)*c.Codes], temperature, topK))
-			}
+			parallel.Ranges(count, func(_, lo, hi int) { // each grid its own generator: the same draws on any split
+				for i := lo; i < hi; i++ {
+					grids[i*c.Cells+cell] = int32(drawCode(rngs[i], logits[i*c.Codes:(i+1)*c.Codes], temperature, topK))
+				}
+			})
 		}
 		src.close()
 		out = append(out, grids[:count*c.Cells]...)

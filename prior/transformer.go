@@ -119,7 +119,10 @@ func attention(blk *context.Context, c TransformerConfig, q, kv *Node) *layers.M
 // cells before it, for drawing grids: prev [B] (int32) is the code of cell
 // cell−1 (unread at cell 0, whose token is the start token of labels [B]),
 // cell a scalar int32, and cache one [B, Cells, Width] per block: the
-// normalised states that block's attention read at the cells before.
+// normalised states that block's attention read at the cells before
+// (its inputs, not their key and value projections, which are recomputed
+// over the fixed-size cache, so that the block is GoMLX's
+// MultiHeadAttention as the whole network runs it; zeros past cell).
 // It returns the logits [B, Codes] of cell's code and the cache with
 // cell's states written in, so that a grid takes Cells runs of one
 // compiled graph, each over one cell, where TransformerLogits would
@@ -132,9 +135,9 @@ func TransformerStep(ctx *context.Context, c TransformerConfig, prev, labels, ce
 	if c.Classes > 0 {
 		start = ConvertDType(labels, prev.DType())
 	}
-	token := Where(BroadcastToDims(Equal(cell, ScalarZero(g, cell.DType())), b), AddScalar(start, float64(c.Codes)), prev)
-	table, pos := transformerEmbeddings(ctx, c, g)
 	zero := ScalarZero(g, cell.DType())
+	token := Where(BroadcastToDims(Equal(cell, zero), b), AddScalar(start, float64(c.Codes)), prev)
+	table, pos := transformerEmbeddings(ctx, c, g)
 	x := Add(Reshape(Gather(table, ExpandAxes(token, -1)), b, 1, c.Width), DynamicSlice(pos, []*Node{zero, cell, zero}, []int{1, 1, c.Width}))
 	// Keys: the cells up to this one.
 	seen := BroadcastToDims(ExpandAxes(LessOrEqual(Iota(g, shapes.Make(cell.DType(), c.Cells), 0), cell), 0), b, c.Cells)

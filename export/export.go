@@ -4,8 +4,10 @@
 //
 // Only the model's weights are written (the moving averages of a run
 // trained with them): the trainable variables under the encoder, decoder
-// and topdown scopes, not the optimizer's moments, the step or the
-// RNG state. A tensor's name is its variable's scope and name without the
+// and topdown scopes, and a VQ model's codebook ("vq/codebook" [K, D],
+// learned by moving averages rather than the optimiser), not the
+// optimizer's moments, the codebook's cluster sizes, the step or the RNG
+// state. A tensor's name is its variable's scope and name without the
 // leading slash, such as "decoder/conv0/conv/weights". The header's
 // __metadata__ holds the model configuration as JSON under "model", the
 // checkpoint's step under "step" and latent's version under "latent_version".
@@ -27,6 +29,7 @@ import (
 
 	"github.com/gomlx/gomlx/pkg/ml/context"
 
+	"github.com/latent-vae/latent/models"
 	"github.com/latent-vae/latent/rundir"
 	"github.com/latent-vae/latent/safetensors"
 )
@@ -104,14 +107,16 @@ func Run(runDir, path string, opt Options) (Summary, error) {
 
 // Weights returns the model's weights in ctx, a loaded run's variables (its
 // moving averages when the run keeps them, see rundir.Load): the trainable
-// variables under the encoder, decoder and (ladder) topdown scopes, named
-// scope/name without the leading slash, sorted by name.
+// variables under the encoder, decoder and (ladder) topdown scopes, and a
+// VQ model's codebook, trained or not (models.IsCodebook), named scope/name
+// without the leading slash, sorted by name.
 func Weights(ctx *context.Context) ([]safetensors.Tensor, error) {
 	var out []safetensors.Tensor
 	for v := range ctx.IterVariables() {
 		scope := strings.TrimPrefix(v.Scope(), "/")
 		top, _, _ := strings.Cut(scope, "/")
-		if !v.Trainable || (top != "encoder" && top != "decoder" && top != "topdown") {
+		weight := v.Trainable && (top == "encoder" || top == "decoder" || top == "topdown")
+		if !weight && !models.IsCodebook(v.Scope(), v.Name()) {
 			continue
 		}
 		value, err := v.Value()

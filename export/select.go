@@ -39,12 +39,13 @@ func ParsePriors(v string) ([]string, error) {
 }
 
 // FittedPriors returns the kinds to export from runDir, as ParsePriors
-// read them from the --priors value: for all (kinds nil) every fitted one,
+// read them from the --priors value: for all (kinds nil) every fitted one
+// that latent can export (prior.Exportable; Unexported lists the others),
 // the best last; else kinds, each of which must be fitted (an error naming
 // the command that fits it).
 func FittedPriors(runDir, value string, kinds []string) ([]string, error) {
 	if kinds == nil {
-		return slices.DeleteFunc(prior.Available(runDir), func(k string) bool { return k == prior.Normal }), nil
+		return slices.DeleteFunc(prior.Available(runDir), func(k string) bool { return k == prior.Normal || !prior.Exportable(k) }), nil
 	}
 	for _, k := range kinds {
 		if _, err := prior.Resolve(runDir, k); err != nil {
@@ -52,4 +53,10 @@ func FittedPriors(runDir, value string, kinds []string) ([]string, error) {
 		}
 	}
 	return kinds, nil
+}
+
+// Unexported returns the priors fitted to runDir that --priors all leaves
+// out, since latent cannot export them (a transformer prior).
+func Unexported(runDir string) []string {
+	return slices.DeleteFunc(prior.Available(runDir), func(k string) bool { return k == prior.Normal || prior.Exportable(k) })
 }

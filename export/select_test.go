@@ -1,6 +1,8 @@
 package export
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -50,5 +52,31 @@ func TestFittedPriorsOfAnEmptyRun(t *testing.T) {
 	k := prior.KindNames()[0]
 	if _, err := FittedPriors(dir, k, []string{k}); err == nil || !strings.HasPrefix(err.Error(), "--priors "+k+": ") {
 		t.Errorf("FittedPriors(%s) of a run without it: %v, want an error naming --priors", k, err)
+	}
+}
+
+// TestAllLeavesOutUnexportablePriors: all of a run with a gmm and a
+// transformer prior fitted (checkpoint files present) is the gmm alone,
+// and Unexported names the transformer; naming the transformer still
+// selects it (and export then refuses it in one line).
+func TestAllLeavesOutUnexportablePriors(t *testing.T) {
+	dir := t.TempDir()
+	for _, k := range []string{prior.KindGMM, prior.KindTransformer} {
+		if err := os.MkdirAll(prior.Dir(dir, k), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(prior.Dir(dir, k), "ckpt-0000000001.latent"), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := FittedPriors(dir, PriorsAll, nil)
+	if err != nil || !slices.Equal(got, []string{prior.KindGMM}) {
+		t.Errorf("FittedPriors(all) = %v, %v; want the gmm alone", got, err)
+	}
+	if got := Unexported(dir); !slices.Equal(got, []string{prior.KindTransformer}) {
+		t.Errorf("Unexported = %v, want the transformer", got)
+	}
+	if got, err := FittedPriors(dir, prior.KindTransformer, []string{prior.KindTransformer}); err != nil || !slices.Equal(got, []string{prior.KindTransformer}) {
+		t.Errorf("FittedPriors(transformer) = %v, %v; want it", got, err)
 	}
 }

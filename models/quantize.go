@@ -111,13 +111,16 @@ func (q VQ) Validate() error {
 	return nil
 }
 
+// CodebookName is the name of a VQ model's codebook variable under VQScope.
+const CodebookName = "codebook"
+
 // CodebookVar returns the codebook variable [K, D] of q in ctx (under
 // VQScope), creating it if needed; it is trainable only with
 // CodebookGradient.
 func (q VQ) CodebookVar(ctx *context.Context, dtype dtypes.DType) *context.Variable {
 	r := 1 / float64(q.K)
 	init := initializers.RandomUniformFn(ctx, -r, r)
-	return vqVariable(ctx, "codebook", init, shapes.Make(dtype, q.K, q.D)).SetTrainable(q.Update == CodebookGradient)
+	return vqVariable(ctx, CodebookName, init, shapes.Make(dtype, q.K, q.D)).SetTrainable(q.Update == CodebookGradient)
 }
 
 // ClusterSizeVar returns the moving average of the codes' cluster sizes

@@ -254,6 +254,10 @@ func UpdateQuantizer(ctx *context.Context, cfg Config, p Pass) {
 // codebook moves by moving averages.
 func IsQuantizerState(scope string) bool { return scope == "/"+VQScope }
 
+// IsCodebook reports whether the variable name of scope is a VQ model's
+// codebook [K, D], which decoding an index grid reads (VQ.Lookup).
+func IsCodebook(scope, name string) bool { return IsQuantizerState(scope) && name == CodebookName }
+
 // Quantized reports whether cfg's model quantises its code (a vq model):
 // its training and evaluation report the codes' use.
 func Quantized(cfg Config) bool { return cfg.Network() == VQModel }

@@ -88,7 +88,7 @@ func (s *Saved) Export() (*Export, error) {
 		}
 		return &Export{Spec: spec, Tensors: m.tensors()}, nil
 	}
-	if s.Config.Kind != KindDiffusion {
+	if !Exportable(s.Config.Kind) {
 		return nil, fmt.Errorf("%s: latent cannot export a %q prior", s.Ckpt.Path, s.Config.Kind)
 	}
 	ts, err := s.denoiserWeights()
@@ -98,6 +98,15 @@ func (s *Saved) Export() (*Export, error) {
 	sch := DiffusionSchedule()
 	spec.Sampler, spec.Schedule = SamplerDDIM, &sch
 	return &Export{Spec: spec, Tensors: ts}, nil
+}
+
+// Exportable reports whether Export writes a prior of kind: a
+// mixture-shaped kind (Kind.Mixtures) or the diffusion prior, whose
+// samplers examples/python/latent_decoder.py knows. A transformer prior
+// is not (yet) one.
+func Exportable(kind string) bool {
+	k, ok := Lookup(kind)
+	return ok && (k.Mixtures != nil || kind == KindDiffusion)
 }
 
 // asMixtures returns a saved prior of a mixture-shaped kind (one whose

@@ -23,6 +23,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/layers"
 	"github.com/gomlx/gomlx/pkg/ml/layers/activations"
 
+	"github.com/latent-vae/latent/internal/parallel"
 	"github.com/latent-vae/latent/internal/schedule"
 	"github.com/latent-vae/latent/models"
 	"github.com/latent-vae/latent/rundir"
@@ -73,23 +74,83 @@ func TransformerLogits(ctx *context.Context, c TransformerConfig, codes, labels 
 	}
 	// Tokens: the start token (ids Codes …), then cells 0 … Cells−2.
 	tokens := Concatenate([]*Node{AddScalar(start, float64(c.Codes)), Slice(codes, AxisRange(), AxisRange(0, c.Cells-1))}, 1)
-	table := ctx.In("embed").VariableWithShape("tokens", shapes.Make(dtypes.Float32, c.Codes+c.startTokens(), c.Width)).ValueGraph(g)
-	x := Gather(table, ExpandAxes(tokens, -1)) // [B, Cells, Width]
-	pos := ctx.In("embed").VariableWithShape("positions", shapes.Make(x.DType(), 1, c.Cells, c.Width)).ValueGraph(g)
-	x = Add(x, pos)
+	table, pos := transformerEmbeddings(ctx, c, g)
+	x := Add(Gather(table, ExpandAxes(tokens, -1)), pos) // [B, Cells, Width]
 	for i := range c.Layers {
 		blk := ctx.In(fmt.Sprintf("block%d", i))
-		h := layers.LayerNormalization(blk.In("norm1"), x, -1).Done()
-		h = layers.MultiHeadAttention(blk.In("attention"), h, h, h, c.Heads, c.Width/c.Heads).
-			UseCausalMask().SetOutputDim(c.Width).Done()
-		x = Add(x, h)
-		h = layers.LayerNormalization(blk.In("norm2"), x, -1).Done()
-		h = cellDense(blk.In("up"), h, 4*c.Width)
-		h = cellDense(blk.In("down"), activations.Gelu(h), c.Width)
-		x = Add(x, h)
+		x = transformerBlock(blk, c, x, func(h *Node) *Node {
+			return attention(blk, c, h, h).UseCausalMask().Done()
+		})
 	}
 	x = layers.LayerNormalization(ctx.In("outnorm"), x, -1).Done()
 	return cellDense(ctx.In("out"), x, c.Codes)
+}
+
+// transformerEmbeddings are the token table [Codes+start tokens, Width]
+// and the position embeddings [1, Cells, Width] of the network in ctx
+// ("transformer").
+func transformerEmbeddings(ctx *context.Context, c TransformerConfig, g *Graph) (table, pos *Node) {
+	emb := ctx.In("embed")
+	table = emb.VariableWithShape("tokens", shapes.Make(dtypes.Float32, c.Codes+c.startTokens(), c.Width)).ValueGraph(g)
+	pos = emb.VariableWithShape("positions", shapes.Make(dtypes.Float32, 1, c.Cells, c.Width)).ValueGraph(g)
+	return table, pos
+}
+
+// transformerBlock is one block of the network, written once for the
+// whole grid and for one cell at a time: x [B, N, Width] is the tokens'
+// state, and attend the attention of its normalised state h [B, N, Width]
+// to the cells each token may read (through attention).
+func transformerBlock(blk *context.Context, c TransformerConfig, x *Node, attend func(h *Node) *Node) *Node {
+	h := layers.LayerNormalization(blk.In("norm1"), x, -1).Done()
+	x = Add(x, attend(h))
+	h = layers.LayerNormalization(blk.In("norm2"), x, -1).Done()
+	h = cellDense(blk.In("up"), h, 4*c.Width)
+	h = cellDense(blk.In("down"), activations.Gelu(h), c.Width)
+	return Add(x, h)
+}
+
+// attention is block blk's multi-head attention of queries q to the
+// keys and values kv, both [B, ·, Width], before its mask.
+func attention(blk *context.Context, c TransformerConfig, q, kv *Node) *layers.MultiHeadAttentionBuilder {
+	return layers.MultiHeadAttention(blk.In("attention"), q, kv, kv, c.Heads, c.Width/c.Heads).SetOutputDim(c.Width)
+}
+
+// TransformerStep is one cell of TransformerLogits with a cache of the
+// cells before it, for drawing grids: prev [B] (int32) is the code of cell
+// cell−1 (unread at cell 0, whose token is the start token of labels [B]),
+// cell a scalar int32, and cache one [B, Cells, Width] per block: the
+// normalised states that block's attention read at the cells before
+// (its inputs, not their key and value projections, which are recomputed
+// over the fixed-size cache, so that the block is GoMLX's
+// MultiHeadAttention as the whole network runs it; zeros past cell).
+// It returns the logits [B, Codes] of cell's code and the cache with
+// cell's states written in, so that a grid takes Cells runs of one
+// compiled graph, each over one cell, where TransformerLogits would
+// rerun every cell for each.
+func TransformerStep(ctx *context.Context, c TransformerConfig, prev, labels, cell *Node, cache []*Node) (*Node, []*Node) {
+	ctx = ctx.In("transformer")
+	g := prev.Graph()
+	b := prev.Shape().Dimensions[0]
+	start := Zeros(g, shapes.Make(prev.DType(), b))
+	if c.Classes > 0 {
+		start = ConvertDType(labels, prev.DType())
+	}
+	zero := ScalarZero(g, cell.DType())
+	token := Where(BroadcastToDims(Equal(cell, zero), b), AddScalar(start, float64(c.Codes)), prev)
+	table, pos := transformerEmbeddings(ctx, c, g)
+	x := Add(Reshape(Gather(table, ExpandAxes(token, -1)), b, 1, c.Width), DynamicSlice(pos, []*Node{zero, cell, zero}, []int{1, 1, c.Width}))
+	// Keys: the cells up to this one.
+	seen := BroadcastToDims(ExpandAxes(LessOrEqual(Iota(g, shapes.Make(cell.DType(), c.Cells), 0), cell), 0), b, c.Cells)
+	out := make([]*Node, len(cache))
+	for i := range c.Layers {
+		blk := ctx.In(fmt.Sprintf("block%d", i))
+		x = transformerBlock(blk, c, x, func(h *Node) *Node {
+			out[i] = DynamicUpdateSlice(cache[i], h, []*Node{zero, cell, zero})
+			return attention(blk, c, h, out[i]).SetKeyMask(seen).Done()
+		})
+	}
+	x = layers.LayerNormalization(ctx.In("outnorm"), x, -1).Done()
+	return Reshape(cellDense(ctx.In("out"), x, c.Codes), b, c.Codes), out
 }
 
 // cellDense is a dense layer applied to every cell of x [B, N, W].
@@ -113,11 +174,12 @@ func GridLoss(ctx *context.Context, c TransformerConfig, codes, labels *Node) *N
 }
 
 // Transformer draws grids from a fitted transformer prior, one cell at a
-// time: each draw runs the compiled network on the grid drawn so far.
+// time: each cell is one run of a compiled TransformerStep, which carries
+// the cells before it in its cache.
 type Transformer struct {
-	cfg    TransformerConfig
-	logits *context.Exec
-	batch  int
+	cfg   TransformerConfig
+	step  *context.Exec
+	batch int
 }
 
 // NewTransformer compiles the network of the prior whose weights ctx holds
@@ -126,69 +188,126 @@ func NewTransformer(b backends.Backend, ctx *context.Context, c TransformerConfi
 	if err := c.Validate(); err != nil {
 		return nil, fmt.Errorf("transformer prior: %w", err)
 	}
-	exec, err := context.NewExec(b, ctx.Reuse(), func(ctx *context.Context, codes, labels *Node) *Node {
-		return TransformerLogits(ctx, c, codes, labels)
+	exec, err := context.NewExec(b, ctx.Reuse(), func(ctx *context.Context, in []*Node) []*Node {
+		logits, cache := TransformerStep(ctx, c, in[0], in[1], in[2], in[3:])
+		return append([]*Node{logits}, cache...)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("building the transformer sampler: %w", err)
 	}
-	return &Transformer{cfg: c, logits: exec, batch: batch}, nil
+	return &Transformer{cfg: c, step: exec, batch: batch}, nil
 }
 
 // Finalize frees the compiled network.
-func (t *Transformer) Finalize() { t.logits.Finalize() }
+func (t *Transformer) Finalize() { t.step.Finalize() }
 
 // Sample draws n grids (n·Cells codes) with seed: each cell's logits are
 // divided by temperature (0: the most likely code) and, with topK > 0,
 // only the topK most likely codes are kept; a conditional prior takes one
 // label per grid. Grid i depends on the seed and i only, not on n.
 func (t *Transformer) Sample(n int, seed int64, temperature float64, topK int, labels []int) ([]int32, error) {
+	return drawGrids(t.cfg, t.batch, n, seed, temperature, topK, labels, func() cellLogits { return &cachedCells{t: t} })
+}
+
+// cellLogits gives the logits of one batch of grids' cells in raster
+// order: next(cell, grids, labels) returns [batch, Codes] for cell, given
+// the batch's grids [batch, Cells] drawn up to cell and their labels.
+type cellLogits interface {
+	next(cell int, grids, labels []int32) ([]float32, error)
+	close()
+}
+
+// drawGrids draws n grids of c, batch at a time, each cell from the logits
+// a fresh cells() gives for its batch (Transformer.Sample's contract).
+// Grid i draws from its own generator, seeded by seed and i.
+func drawGrids(c TransformerConfig, batch, n int, seed int64, temperature float64, topK int, labels []int, cells func() cellLogits) ([]int32, error) {
 	switch {
 	case !(temperature >= 0):
 		return nil, fmt.Errorf("temperature %v: want ≥ 0", temperature)
 	case topK < 0:
 		return nil, fmt.Errorf("top-k %d: want ≥ 0 (0: every code)", topK)
-	case t.cfg.Classes > 0 && len(labels) != n:
+	case c.Classes > 0 && len(labels) != n:
 		return nil, fmt.Errorf("%d labels for %d grids: a conditional prior takes one per grid", len(labels), n)
 	}
-	cells := t.cfg.Cells
-	out := make([]int32, 0, n*cells)
-	for start := 0; start < n; start += t.batch {
-		count := min(t.batch, n-start)
-		grids, ys := make([]int32, t.batch*cells), make([]int32, t.batch)
+	out := make([]int32, 0, n*c.Cells)
+	for start := 0; start < n; start += batch {
+		count := min(batch, n-start)
+		grids, ys := make([]int32, batch*c.Cells), make([]int32, batch)
 		rngs := make([]*rand.Rand, count)
 		for i := range count {
 			rngs[i] = rand.New(rand.NewPCG(uint64(seed), uint64(start+i)))
-			if t.cfg.Classes > 0 {
+			if c.Classes > 0 {
 				ys[i] = int32(labels[start+i])
 			}
 		}
-		for cell := range cells {
-			res, err := t.logits.Exec(tensors.FromFlatDataAndDimensions(grids, t.batch, cells), tensors.FromFlatDataAndDimensions(ys, t.batch))
+		src := cells()
+		for cell := range c.Cells {
+			logits, err := src.next(cell, grids, ys)
 			if err != nil {
+				src.close()
 				return nil, fmt.Errorf("transformer prior, cell %d: %w", cell, err)
 			}
-			logits := tensors.MustCopyFlatData[float32](res[0])
-			res[0].FinalizeAll()
-			k := t.cfg.Codes
-			for i := range count {
-				row := logits[(i*cells+cell)*k : (i*cells+cell+1)*k]
-				grids[i*cells+cell] = int32(drawCode(rngs[i], row, temperature, topK))
-			}
+			parallel.Ranges(count, func(_, lo, hi int) { // each grid its own generator: the same draws on any split
+				for i := lo; i < hi; i++ {
+					grids[i*c.Cells+cell] = int32(drawCode(rngs[i], logits[i*c.Codes:(i+1)*c.Codes], temperature, topK))
+				}
+			})
 		}
-		out = append(out, grids[:count*cells]...)
+		src.close()
+		out = append(out, grids[:count*c.Cells]...)
 	}
 	return out, nil
 }
 
+// cachedCells runs TransformerStep for one batch, keeping its cache on
+// the device between cells.
+type cachedCells struct {
+	t     *Transformer
+	cache []*tensors.Tensor
+}
+
+func (s *cachedCells) next(cell int, grids, labels []int32) ([]float32, error) {
+	c, batch := s.t.cfg, s.t.batch
+	if s.cache == nil {
+		for range c.Layers {
+			s.cache = append(s.cache, tensors.FromShape(shapes.Make(dtypes.Float32, batch, c.Cells, c.Width)))
+		}
+	}
+	prev := make([]int32, batch)
+	if cell > 0 {
+		for i := range prev {
+			prev[i] = grids[i*c.Cells+cell-1]
+		}
+	}
+	args := []any{tensors.FromFlatDataAndDimensions(prev, batch), tensors.FromFlatDataAndDimensions(labels, batch), int32(cell)}
+	for _, v := range s.cache {
+		args = append(args, v)
+	}
+	res, err := s.t.step.Exec(args...)
+	if err != nil {
+		return nil, err
+	}
+	s.close()
+	s.cache = res[1:]
+	logits := tensors.MustCopyFlatData[float32](res[0])
+	res[0].FinalizeAll()
+	return logits, nil
+}
+
+// close frees the cache.
+func (s *cachedCells) close() {
+	for _, v := range s.cache {
+		v.FinalizeAll()
+	}
+	s.cache = nil
+}
+
 // drawCode draws an index from softmax(logits/temperature) restricted to
 // the topK largest logits (all for 0), or the largest at temperature 0.
+// The codes are taken in descendingOrder, so u falls in the same code's
+// share however the sort is done.
 func drawCode(rng *rand.Rand, logits []float32, temperature float64, topK int) int {
-	order := make([]int, len(logits))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int { return cmpDesc(logits[a], logits[b]) })
+	order := descendingOrder(logits)
 	u := rng.Float64() // drawn even at temperature 0, so later draws do not depend on it
 	if temperature == 0 {
 		return order[0]
@@ -213,15 +332,29 @@ func drawCode(rng *rand.Rand, logits []float32, temperature float64, topK int) i
 	return order[len(order)-1]
 }
 
-// cmpDesc orders float32s from largest to smallest.
-func cmpDesc(a, b float32) int {
-	switch {
-	case a > b:
-		return -1
-	case a < b:
-		return 1
+// descendingOrder is the indices of logits from the largest value to the
+// smallest, equal values (−0 and +0 among them) by index: a stable sort's
+// order, found by sorting one integer key per value (the value's bits
+// made to order as unsigned integers, largest first, then the index),
+// several times faster than a stable sort with a comparison function over
+// a codebook's logits.
+func descendingOrder(logits []float32) []int {
+	keys := make([]uint64, len(logits))
+	for i, v := range logits {
+		bits := math.Float32bits(v + 0) // −0 + 0 is +0
+		if bits&(1<<31) != 0 {
+			bits = ^bits // negative: larger magnitude, smaller value
+		} else {
+			bits |= 1 << 31
+		}
+		keys[i] = uint64(^bits)<<32 | uint64(i) // ^: largest value first
 	}
-	return 0
+	slices.Sort(keys)
+	order := make([]int, len(keys))
+	for j, k := range keys {
+		order[j] = int(uint32(k))
+	}
+	return order
 }
 
 // TransformerRecipe is a transformer prior's network size and fit: what

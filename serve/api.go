@@ -39,8 +39,11 @@ type route struct {
 	handle       func(w http.ResponseWriter, r *http.Request) error
 }
 
-// routes lists the API.
+// routes lists the API: a discrete run's (gridRoutes), or the map's.
 func (s *Server) routes() []route {
+	if s.grid != nil {
+		return s.gridRoutes()
+	}
 	return []route{
 		{"GET", "/api/info", s.info},
 		{"GET", "/api/points", s.pointsRoute},

@@ -9,7 +9,6 @@ import (
 	"image/gif"
 	"image/jpeg"
 	"image/png"
-	"io"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -20,7 +19,6 @@ import (
 	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/internal/testrun"
 	"github.com/latent-vae/latent/models"
-	"github.com/latent-vae/latent/vae"
 )
 
 // The fake run: 4×4 grey images, a 3-D latent, 12 test images; its
@@ -476,27 +474,13 @@ func TestNewRejectsBadRuns(t *testing.T) {
 			"test labels: label 3 of item 5 is outside the model's 3 classes"},
 		{"class names", Run{Config: cond, Decoder: fakeDecoder{}, Model: fakeModel{}, Test: fakeTest(), Classes: []string{"a", "b"}},
 			"2 class names for a model conditional on 3 classes"},
-		{"a latent without dimensions", Run{Config: grid, Decoder: fakeDecoder{}, Model: fakeModel{}, Test: fakeTest()},
-			"serve: the explorer (a map of codes, a slider per dimension) needs a continuous latent (dimensions of real numbers), " +
-				"and the run's latent is a 4×4 grid of indices into 8 codes"},
+		{"a grid without its encoder to grids", Run{Config: grid, Decoder: fakeDecoder{}, Model: fakeModel{}, Test: fakeTest()},
+			"serve: the code-grid explorer: the run gives no grids of its images (Run.Codes)"},
 	}
 	for _, tt := range tests {
 		if _, err := New(tt.run, Options{}); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: got %v, want an error containing %q", tt.name, err, tt.want)
 		}
-	}
-}
-
-// TestOpenRefusesALatentWithoutDimensions: Open refuses a run whose latent
-// has no dimensions for the sliders in one line, before it compiles
-// anything (the session has no backend).
-func TestOpenRefusesALatentWithoutDimensions(t *testing.T) {
-	cfg := fakeConfig()
-	cfg.LatentKind = testrun.GridKind
-	_, err := Open(Source{Session: &vae.Session{Model: cfg, Log: io.Discard}}, Options{})
-	if err == nil || strings.Contains(err.Error(), "\n") || !strings.HasPrefix(err.Error(), "serve: the explorer") ||
-		!strings.Contains(err.Error(), "4×4 grid of indices") {
-		t.Errorf("Open of a grid latent: %v; want the explorer's one-line refusal", err)
 	}
 }
 

@@ -35,6 +35,9 @@ type infoResponse struct {
 	MaxBody     int64         `json:"max_body"`
 	// Scores says how images are scored: the same z draws for every image.
 	Scores string `json:"scores"`
+	// Grid is a discrete run's code grid: the page then shows it in place
+	// of the map and sliders. Absent for a continuous run.
+	Grid *gridInfo `json:"grid,omitempty"`
 }
 
 // mapInfo says how the map was made and how to go from a map position back
@@ -50,6 +53,15 @@ type mapInfo struct {
 
 func (s *Server) info(w http.ResponseWriter, _ *http.Request) error {
 	m := s.run.Config
+	if g := s.grid; g != nil {
+		writeJSON(w, http.StatusOK, infoResponse{
+			Run: s.run.Name, Step: s.run.Step, Model: m, Latent: s.latent, Height: m.Height, Width: m.Width, Channels: m.Channels,
+			Dims: []dim{}, TestImages: s.run.Test.N, Conditional: m.Conditional(), Classes: s.run.Classes,
+			DecodeBatch: s.run.Decoder.Batch(), MaxBody: s.opt.MaxBody, Priors: s.priors(),
+			Grid: &gridInfo{Height: g.height, Width: g.width, Codes: g.codes, Used: g.used},
+		})
+		return nil
+	}
 	writeJSON(w, http.StatusOK, infoResponse{
 		Run: s.run.Name, Step: s.run.Step, Model: m, Latent: s.latent,
 		Height: m.Height, Width: m.Width, Channels: m.Channels, Dims: s.dims,
@@ -96,16 +108,25 @@ type testResponse struct {
 }
 
 func (s *Server) testImage(w http.ResponseWriter, r *http.Request) error {
-	v := r.PathValue("index")
-	i, err := strconv.Atoi(v)
-	if err != nil || i < 0 || i >= s.run.Test.N {
-		return &httpError{http.StatusNotFound, fmt.Sprintf("test image %q: want an index from 0 to %d", v, s.run.Test.N-1)}
+	i, err := s.testIndex(r)
+	if err != nil {
+		return err
 	}
 	l := s.latent
 	writeJSON(w, http.StatusOK, testResponse{Index: i, Label: s.run.Test.Labels[i],
 		Image: pixelBytes(s.run.Test.Image(i)), Mean: s.means[i*l : (i+1)*l], LogVar: s.logVars[i*l : (i+1)*l],
 		Map: s.points[i], Score: s.scores[i], Percentile: percentile(s.sorted, s.scores[i])})
 	return nil
+}
+
+// testIndex is the test image that r's path names, or a 404 error.
+func (s *Server) testIndex(r *http.Request) (int, error) {
+	v := r.PathValue("index")
+	i, err := strconv.Atoi(v)
+	if err != nil || i < 0 || i >= s.run.Test.N {
+		return 0, &httpError{http.StatusNotFound, fmt.Sprintf("test image %q: want an index from 0 to %d", v, s.run.Test.N-1)}
+	}
+	return i, nil
 }
 
 // decodeRequest is POST /api/decode: one code or a batch, and for a
@@ -140,6 +161,11 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request) error {
 		c, err := checkCode(name, z, s.latent)
 		if err != nil {
 			return err
+		}
+		if s.grid != nil {
+			if err := s.grid.checkIndices(name, c); err != nil {
+				return err
+			}
 		}
 		codes = append(codes, c...)
 	}

@@ -50,6 +50,11 @@ type Run struct {
 	// Sample, the page has no sample button.
 	Priors []string
 	Sample func(prior string, seed int64, label int) ([]float32, error)
+	// Codes gives each image's code for a discrete run (a VQ model's grid
+	// of indices into its codebook, models.Discrete), as float32: the
+	// explorer of such a run shows and edits the test images' grids in
+	// place of a map and sliders. A continuous run needs none.
+	Codes func(images []float32, labels []int) ([]float32, error)
 }
 
 // Defaults of Options.
@@ -94,13 +99,14 @@ type Server struct {
 	proj    *projection
 	dims    []dim
 	decoder *batcher
+	grid    *gridView  // a discrete run's grid (then no map, sliders or scores); nil for a continuous run
 	mu      sync.Mutex // serializes the Model's graph calls
 	release func()     // Open's: frees the decoder and priors it opened
 }
 
 // New encodes and scores run's test split (for the map, the sliders'
-// order and the anomaly percentiles) and starts the decode batcher. Close
-// stops it.
+// order and the anomaly percentiles), or for a discrete run encodes it to
+// grids (Run.Codes), and starts the decode batcher. Close stops it.
 func New(run Run, opt Options) (*Server, error) {
 	if err := checkRun(run); err != nil {
 		return nil, err
@@ -110,6 +116,16 @@ func New(run Run, opt Options) (*Server, error) {
 	}
 	if opt.MaxBody <= 0 {
 		opt.MaxBody = DefaultMaxBody
+	}
+	m := run.Config
+	if kind := m.Kind(); !models.Continuous(kind) {
+		grid, err := newGridView(run, kind)
+		if err != nil {
+			return nil, err
+		}
+		s := &Server{run: run, opt: opt, latent: kind.Code().Size(), grid: grid}
+		s.decoder = newBatcher(run.Decoder.Decode, s.latent, m.Height*m.Width*m.Channels, run.Decoder.Batch(), opt.Window)
+		return s, nil
 	}
 	s := &Server{run: run, opt: opt, latent: models.Dimensions(run.Config.Kind())}
 	var err error
@@ -139,7 +155,6 @@ func New(run Run, opt Options) (*Server, error) {
 		}
 	}
 	s.dims = dimsByActivity(s.means, s.latent)
-	m := run.Config
 	s.decoder = newBatcher(run.Decoder.Decode, s.latent, m.Height*m.Width*m.Channels, run.Decoder.Batch(), opt.Window)
 	return s, nil
 }
@@ -184,7 +199,11 @@ func (s *Server) labels(labels []int) []int {
 // checkRun reports what is missing or inconsistent in run.
 func checkRun(run Run) error {
 	m := run.Config
-	if err := models.NeedContinuous(m.Kind(), explorer); err != nil {
+	if kind := m.Kind(); models.Codebook(kind) > 0 {
+		if run.Codes == nil {
+			return fmt.Errorf("%s: %w", gridExplorer, errNoCodes)
+		}
+	} else if err := models.NeedContinuous(kind, explorer); err != nil {
 		return err
 	}
 	switch {

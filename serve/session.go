@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 
 	"github.com/latent-vae/latent/data"
+	"github.com/latent-vae/latent/models"
 	"github.com/latent-vae/latent/vae"
 )
 
@@ -22,12 +23,18 @@ type Source struct {
 }
 
 // Open is New for src's run: its decoder, its evaluation graphs (without
-// progress), and N(0, I) with every prior fitted to it behind the sample
-// button. Close releases them; src.Session stays open for its owner.
+// progress), and its latent kind's default prior (N(0, I), or uniform
+// codes for a discrete run) with every prior fitted to it behind the
+// sample button; a discrete run's test grids are its encoder's nearest
+// codes (Run.Codes). Close releases them; src.Session stays open for its
+// owner.
 func Open(src Source, opt Options) (*Server, error) {
 	s := src.Session
-	if _, err := s.Dimensions(explorer); err != nil {
-		return nil, err
+	discrete := models.Codebook(s.Model.Kind()) > 0
+	if !discrete {
+		if _, err := s.Dimensions(explorer); err != nil {
+			return nil, err
+		}
 	}
 	model, err := s.EvalModel(src.Batch)
 	if err != nil {
@@ -53,12 +60,20 @@ func Open(src Source, opt Options) (*Server, error) {
 		}
 		dec.Finalize()
 	}
-	fmt.Fprintf(s.Log, "encoding and scoring %d test images of %s\n", src.Test.N, src.Data)
-	srv, err := New(Run{Name: filepath.Base(s.Run.Dir), Step: s.Run.Step, Config: s.Model,
+	run := Run{Name: filepath.Base(s.Run.Dir), Step: s.Run.Step, Config: s.Model,
 		Decoder: dec, Model: model, Test: src.Test, Classes: classes,
 		Priors: names, Sample: func(name string, seed int64, label int) ([]float32, error) {
 			return samplers[name].Sample(1, seed, 1, []int{label})
-		}}, opt)
+		}}
+	if discrete {
+		fmt.Fprintf(s.Log, "encoding %d test images of %s to their code grids\n", src.Test.N, src.Data)
+		run.Codes = func(images []float32, labels []int) ([]float32, error) {
+			return model.Codes(images, labels, 1, opt.Seed, 0) // the nearest codes: no draw
+		}
+	} else {
+		fmt.Fprintf(s.Log, "encoding and scoring %d test images of %s\n", src.Test.N, src.Data)
+	}
+	srv, err := New(run, opt)
 	if err != nil {
 		release()
 		return nil, fmt.Errorf("--run %s: %w", s.Run.Dir, err)

@@ -41,8 +41,14 @@ func runExport(stdout, stderr io.Writer, run, out, priors string) error {
 	if err := vae.CheckRunFolder(run); err != nil {
 		return err
 	}
+	all := kinds == nil
 	if kinds, err = export.FittedPriors(run, priors, kinds); err != nil {
 		return err
+	}
+	if all {
+		for _, k := range export.Unexported(run) {
+			fmt.Fprintf(stderr, "not exported: the %s prior (latent cannot export one; latent itself samples it)\n", k)
+		}
 	}
 	sum, err := export.Run(run, out, export.Options{Priors: kinds})
 	if err != nil {

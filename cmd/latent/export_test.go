@@ -31,8 +31,10 @@ import (
 const pythonDecoder = "../../examples/python/latent_decoder.py"
 
 // TestExportMatchesPythonDecoder exports tiny random models of each model
-// of the family (conv, resnet, ladder) and decoder variant and checks that examples/python/latent_decoder.py decodes the same
-// latents to the same images as latent's own decoder.
+// of the family (conv, resnet, ladder, vq with a codebook or FSQ) and
+// decoder variant and checks that examples/python/latent_decoder.py
+// decodes the same latents (a vq model's: index grids) to the same images
+// as latent's own decoder, within 1e-4 (float64 against float32).
 func TestExportMatchesPythonDecoder(t *testing.T) {
 	b := testenv.XLA(t)
 	python := testenv.PythonNumpy(t)
@@ -59,6 +61,16 @@ func TestExportMatchesPythonDecoder(t *testing.T) {
 			c.Model, c.Blocks, c.Groups, c.Latent, c.Classes = models.Ladder, 1, 3, 6, 3
 			c.Likelihood = models.DiscreteLogistic
 		}, "json"},
+		{"vq, a codebook of 6, one block", func(c *models.Config) { vqConfig(c, 1) }, "npy"},
+		{"vq, conditional on 3 classes, 2 blocks, 5x5, depth-to-space", func(c *models.Config) {
+			vqConfig(c, 2)
+			c.Classes, c.Kernel, c.Upsample = 3, 5, models.UpsampleDepthToSpace
+		}, "json"},
+		{"vq with FSQ, levels 3 and 4, logistic RGB", func(c *models.Config) {
+			vqConfig(c, 1)
+			c.Quantizer, c.Levels, c.Latent, c.Codebook, c.CodebookUpdate = models.QuantizerFSQ, []int{3, 4}, 2, 0, ""
+			c.Likelihood, c.Channels = models.DiscreteLogistic, 3
+		}, "npy"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -72,11 +84,15 @@ func TestExportMatchesPythonDecoder(t *testing.T) {
 				t.Fatalf("latent export: exit %d: %s", code, errb.String())
 			}
 			const n = 5
-			z := generate.RandomLatents(n, cfg.Latent, 3, 2)
+			size := cfg.Kind().Code().Size()
+			z := generate.RandomLatents(n, size, 3, 2)
+			if k := cfg.Codes(); k > 0 { // index grids
+				z = models.UniformCodes(n*size, k, 3)
+			}
 			const label = 2 // of a conditional model
 			want := decodeRun(t, b, runDir, z, slices.Repeat([]int{label}, n))
 			latents := filepath.Join(dir, "z."+tc.latent)
-			writeLatents(t, latents, z, cfg.Latent)
+			writeLatents(t, latents, z, size)
 			images := filepath.Join(dir, "images.npy")
 			args := []string{pythonDecoder, model, latents, "-o", images}
 			if cfg.Conditional() {
@@ -108,6 +124,13 @@ func TestExportMatchesPythonDecoder(t *testing.T) {
 	}
 }
 
+// vqConfig makes c a vq model with a codebook of 6 codes and blocks
+// residual blocks each side.
+func vqConfig(c *models.Config, blocks int) {
+	c.Model, c.LatentKind, c.Hidden, c.Blocks = models.VQModel, models.GridLatent, 0, blocks
+	c.Quantizer, c.Codebook, c.CodebookUpdate = models.QuantizerVQ, 6, models.CodebookEMA
+}
+
 // TestPythonDecoderRefusesUnknownModel checks that the numpy decoder exits
 // with an error naming a model it cannot read (an unknown network, or a
 // pixel head) instead of decoding it as another.
@@ -136,6 +159,39 @@ func TestPythonDecoderRefusesUnknownModel(t *testing.T) {
 		msg, err := exec.Command(python, pythonDecoder, model, latents, "-o", filepath.Join(dir, "images.npy")).CombinedOutput()
 		if err == nil || !strings.Contains(string(msg), tc.want) {
 			t.Errorf("%s on %s: %v, output %q; want an error and %q", pythonDecoder, meta, err, msg, tc.want)
+		}
+	}
+}
+
+// TestPythonDecoderRefusesBadGrid: the numpy decoder refuses a vq model's
+// grid of the wrong size or holding a value that is no codebook index,
+// naming what it wants, before it reads a weight.
+func TestPythonDecoderRefusesBadGrid(t *testing.T) {
+	python := testenv.PythonNumpy(t)
+	cfg := models.DefaultConfig()
+	vqConfig(&cfg, 1) // a 7×7 grid of 6 codes
+	meta, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	model := filepath.Join(dir, "model.safetensors")
+	if _, err := safetensors.Write(model, nil, map[string]string{"model": string(meta)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		grid []float32
+		want string
+	}{
+		{append(make([]float32, 48), 6), "a grid's values must be whole numbers from 0 to 5"},
+		{append(make([]float32, 48), 2.5), "a grid's values must be whole numbers from 0 to 5"},
+		{make([]float32, 16), "latents of shape (1, 16), want [n, 49]"},
+	} {
+		latents := filepath.Join(dir, "z.npy")
+		writeLatents(t, latents, tc.grid, len(tc.grid))
+		msg, err := exec.Command(python, pythonDecoder, model, latents, "-o", filepath.Join(dir, "images.npy")).CombinedOutput()
+		if err == nil || !strings.Contains(string(msg), tc.want) {
+			t.Errorf("%s on the grid %v: %v, output %q; want an error and %q", pythonDecoder, tc.grid, err, msg, tc.want)
 		}
 	}
 }
@@ -191,7 +247,7 @@ func decodeRun(t *testing.T, b *backend.Backend, dir string, z []float32, labels
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := generate.NewDecoder(b, r.Ctx, r.Config.Model, len(z)/r.Config.Model.Latent)
+	d, err := generate.NewDecoder(b, r.Ctx, r.Config.Model, len(z)/r.Config.Model.Kind().Code().Size())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,8 @@ import (
 // TestEveryCommandOnAVQRun: on a tiny VQ run (conditional, so that
 // decoding labels is covered too) each command either works, writing its
 // output, or refuses in one line that names what it needs: every command
-// that treats a code as a vector of reals.
+// that treats a code as a vector of reals. (serve's code-grid explorer:
+// TestServeBrowserGrid.)
 func TestEveryCommandOnAVQRun(t *testing.T) {
 	needMNISTAndXLA(t)
 	tmp := t.TempDir()
@@ -36,7 +37,6 @@ func TestEveryCommandOnAVQRun(t *testing.T) {
 		{[]string{"traverse", "-o", out("t.png")}, "", "traverse needs a continuous latent"},
 		{[]string{"map", "-o", out("m.png")}, "", "needs a continuous latent"},
 		{[]string{"neighbors", "--index", "0", "-o", out("n.png")}, "", "needs a continuous latent"},
-		{[]string{"serve"}, "", "needs a continuous latent"},
 	} {
 		args := append([]string{tc.args[0], "--run", run}, tc.args[1:]...)
 		code, stdout, stderr := runLatent(t, nil, args...)

@@ -7,7 +7,9 @@
     python3 latent_decoder.py model.safetensors --prior gmm -n 16 -o grid.png
     python3 latent_decoder.py model.safetensors --prior diffusion -n 16 --steps 50 -o grid.png
 
-Latents are an [n, latent] array in a .npy file, or a JSON list of lists.
+Latents are an [n, latent] array in a .npy file, or a JSON list of lists;
+a vq model's are index grids [n, cells] (or [n, h, w]), each value a whole
+number from 0 to K - 1.
 With --prior KIND, the codes are drawn instead from that prior, fitted by
 `latent prior fit` and written into the file by `latent export` (see
 "Priors" below); --codes saves them as an [n, latent] .npy.
@@ -18,7 +20,7 @@ each pixel a --scale x --scale block, with 1-pixel mid-grey separators.
 
 The file holds the model's configuration (the `model` metadata entry) and
 its weights: convolution kernels are HWIO [kh, kw, in, out], and dense layers
-are stored as 1x1 convolution kernels [1, 1, in, out]. It reads the three
+are stored as 1x1 convolution kernels [1, 1, in, out]. It reads the four
 models of latent's family (the config's "model"):
 
 - conv: dense+relu (if hidden > 0), dense+relu to h0*w0*c0, a reshape to
@@ -35,9 +37,17 @@ models of latent's family (the config's "model"):
   * code, mu and logvar from a dense layer on h, soft-clamped to (-10, 10)),
   then u = dense(z), and h = u at the top, else h + dense(relu(h + u)); relu
   of the final state goes through the resnet trunk above.
+- vq: an h x w grid of indices (h, w the image's halved once per width, 7x7
+  for 28x28), each cell's index looked up in the codebook, the tensor
+  vq/codebook [K, D] (quantizer "vq"), or for quantizer "fsq" decoded from
+  its digits: with levels L_i and basis b_i = L_0 ... L_{i-1}, channel i is
+  (d_i - L_i//2) / (L_i//2), d_i = (index // b_i) mod L_i; then a same-padded
+  convolution "project", `blocks` residual blocks as resnet's, relu, and
+  conv's upsampling convolutions.
 
 A conditional model's decoder input (the code, or the ladder's top z) gets
-the label's one-hot row appended. The mean image is the sigmoid of the
+the label's one-hot row appended (a vq model's grid: as constant channels of
+every cell). The mean image is the sigmoid of the
 output for the bernoulli and gaussian likelihoods, and the logistic's
 location channels mapped from [-1, 1] to [0, 1] (clipped) for logistic.
 
@@ -150,16 +160,64 @@ def project(weights, scope, cfg, h):
     return relu(dense(weights, scope + "/project", h)).reshape(-1, h0, w0, c0)
 
 
-def conv_decode(weights, cfg, h):
-    """The conv model's decoder: inputs [n, in] to its output [n, H, W, C']."""
-    if cfg["hidden"] > 0:
-        h = relu(dense(weights, "decoder/hidden", h))
-    h = project(weights, "decoder", cfg, h)
+def up_convs(weights, cfg, h):
+    """The conv decoder's upsampling convolutions, from the smallest map."""
     for i in reversed(range(len(cfg["widths"]))):
         h = up_conv(weights, f"decoder/conv{i}", cfg, h)
         if i > 0:
             h = relu(h)
     return h
+
+
+def conv_decode(weights, cfg, h):
+    """The conv model's decoder: inputs [n, in] to its output [n, H, W, C']."""
+    if cfg["hidden"] > 0:
+        h = relu(dense(weights, "decoder/hidden", h))
+    return up_convs(weights, cfg, project(weights, "decoder", cfg, h))
+
+
+def code_grid(cfg):
+    """A vq model's grid (height, width) and its codes K."""
+    n = len(cfg["widths"])
+    if cfg.get("quantizer", "vq") == "fsq":
+        k = int(np.prod(cfg["levels"]))
+    else:
+        k = cfg["codebook"]
+    return (cfg["height"] >> n, cfg["width"] >> n), k
+
+
+def code_size(cfg):
+    """Values in one latent: a vq model's grid cells, else the latent's size."""
+    if cfg.get("model") == "vq":
+        (h, w), _ = code_grid(cfg)
+        return h * w
+    return cfg["latent"]
+
+
+def grid_vectors(weights, cfg, idx):
+    """The quantised vectors [n, h, w, D] of index grids idx [n, h, w]."""
+    if cfg.get("quantizer", "vq") == "fsq":
+        levels = np.asarray(cfg["levels"])
+        basis = np.cumprod(np.concatenate([[1], levels[:-1]]))
+        half = levels // 2
+        return ((idx[..., None] // basis) % levels - half) / half
+    return weights["vq/codebook"].astype(np.float64)[idx]
+
+
+def vq_decode(weights, cfg, z, one_hot):
+    """The vq model's decoder: index grids z [n, cells] to its output."""
+    (gh, gw), k = code_grid(cfg)
+    if z.ndim != 2 or z.shape[1] != gh * gw:
+        raise ValueError(f"index grids of shape {z.shape}, want [n, {gh * gw}] ({gh}x{gw} cells)")
+    if not np.all((z >= 0) & (z < k) & (z == np.floor(z))):
+        raise ValueError(f"a grid's values must be whole numbers from 0 to {k - 1}, the codebook's indices")
+    h = grid_vectors(weights, cfg, z.astype(np.int64).reshape(-1, gh, gw))
+    if one_hot is not None:
+        h = np.concatenate([h, np.broadcast_to(one_hot[:, None, None, :], h.shape[:3] + one_hot.shape[1:])], axis=-1)
+    h = conv_same(weights, "decoder/project", h)
+    for j in range(cfg.get("blocks") or 0):
+        h = residual_block(weights, f"decoder/block{j}", cfg, h)
+    return up_convs(weights, cfg, relu(h))
 
 
 def residual_block(weights, scope, cfg, h):
@@ -228,11 +286,12 @@ def decode(weights, cfg, z, labels=None):
     class labels[i]: its decoder takes the code and the label's one-hot row.
     """
     model = cfg.get("model") or "conv"
-    if model not in ("conv", "resnet", "ladder"):
-        raise ValueError(f"unknown model {model!r}: this decoder reads conv, resnet and ladder")
+    if model not in ("conv", "resnet", "ladder", "vq"):
+        raise ValueError(f"unknown model {model!r}: this decoder reads conv, resnet, ladder and vq")
     kind = cfg.get("latent_kind") or "gaussian"
-    if kind != "gaussian":
-        raise ValueError(f"the model's latent kind is {kind!r}: this decoder reads the gaussian kind's codes (vectors of real numbers)")
+    if kind != ("grid" if model == "vq" else "gaussian"):
+        raise ValueError(f"the {model} model's latent kind is {kind!r}: this decoder reads the gaussian kind's codes "
+                         "(vectors of real numbers) and the vq model's grids")
     if cfg.get("pixel_width"):
         raise ValueError("the model has a pixel head (trained with --pixel-width): it generates one pixel "
                          "after another, which this decoder does not do: decode it with latent (sample, interpolate, serve)")
@@ -248,6 +307,8 @@ def decode(weights, cfg, z, labels=None):
         one_hot = np.eye(classes)[labels]
     if model == "ladder":
         out = ladder_decode(weights, cfg, z, one_hot)
+    elif model == "vq":
+        out = vq_decode(weights, cfg, z, one_hot)
     else:
         h = z if one_hot is None else np.concatenate([z, one_hot], axis=1)
         out = (resnet_decode if model == "resnet" else conv_decode)(weights, cfg, h)
@@ -400,6 +461,8 @@ def load_latents(path, size):
         with open(path) as f:
             z = np.array(json.load(f), dtype=np.float64)
     z = np.atleast_2d(z)
+    if z.ndim == 3:  # a vq model's grids [n, h, w]
+        z = z.reshape(len(z), -1)
     if z.ndim != 2 or z.shape[1] != size:
         sys.exit(f"{path}: latents of shape {z.shape}, want [n, {size}]")
     return z
@@ -468,7 +531,7 @@ def main():
         sys.exit(f"{args.model}: the model is conditional on {cfg['classes']} classes: give --label")
     try:
         if args.prior is None:
-            z = load_latents(args.latents, cfg["latent"])
+            z = load_latents(args.latents, code_size(cfg))
         else:
             z = draw(weights, meta, args)
         images = decode(weights, cfg, z, args.label)

@@ -115,7 +115,97 @@ function setCode(code, caption) {
     $("value-" + d.index).textContent = code[d.index].toFixed(2);
   }
   if (caption !== undefined) $("view-caption").textContent = caption;
+  if (state.info.grid) renderGrid();
   decodeView(state.code);
+}
+
+// The code grid of a discrete run (info.grid): state.code holds its
+// indices row by row; state.cell is the selected cell.
+function cellColor(code) {
+  return `hsl(${(code * 137.5) % 360} 65% 78%)`;
+}
+
+function buildGrid() {
+  const g = state.info.grid, box = $("grid");
+  box.style.gridTemplateColumns = `repeat(${g.width}, auto)`;
+  for (let i = 0; i < g.height * g.width; i++) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.id = "cell-" + i;
+    b.addEventListener("click", () => { state.cell = i; renderGrid(); });
+    b.addEventListener("wheel", (ev) => {
+      ev.preventDefault();
+      state.cell = i;
+      setCell(i, state.code[i] + (ev.deltaY > 0 ? 1 : -1));
+    }, { passive: false });
+    box.append(b);
+  }
+  state.cell = 0;
+}
+
+function renderGrid() {
+  state.code.forEach((c, i) => {
+    const b = $("cell-" + i);
+    b.textContent = String(c);
+    b.style.background = cellColor(c);
+    b.title = `row ${Math.floor(i / state.info.grid.width) + 1}, column ${i % state.info.grid.width + 1}: code ${c}`;
+    b.classList.toggle("selected", i === state.cell);
+  });
+}
+
+// setCell puts code (modulo the codebook) in cell i and decodes the grid.
+function setCell(i, code) {
+  const k = state.info.grid.codes;
+  state.code[i] = ((code % k) + k) % k;
+  setCode(state.code, `edited grid: cell ${i} holds code ${state.code[i]}`);
+}
+
+// loadPalette shows every code as the image of a grid of it alone (as the
+// class picked, for a conditional run), most used first; a click puts it in
+// the selected cell.
+async function loadPalette() {
+  const label = state.info.conditional ? "?label=" + $("class").value : "";
+  const r = await api("palette" + label);
+  const box = $("palette");
+  box.replaceChildren();
+  for (const e of r.codes) {
+    const cv = document.createElement("canvas");
+    cv.width = state.info.width; cv.height = state.info.height;
+    cv.id = "code-" + e.index;
+    cv.title = `code ${e.index}: ${e.used} cells of the test grids`;
+    drawImage(cv, e.image);
+    cv.addEventListener("click", () => setCell(state.cell, e.index));
+    box.append(cv);
+  }
+  box.dataset.ready = "1";
+}
+
+async function loadTestGrid(i) {
+  const t = await api("test/" + i);
+  if (state.info.conditional) $("class").value = String(t.label);
+  setCode(t.code, `test image ${i} (label ${labelName(t.label)}): its grid of nearest codes decoded`);
+}
+
+// mainGrid is the explorer of a discrete run: the grid in place of the
+// map, sliders, interpolation and drawing, which need real-valued codes.
+async function mainGrid() {
+  const i = state.info, g = i.grid;
+  const used = g.used.filter((n) => n > 0).length;
+  $("run-info").textContent = `${i.run} · step ${i.step} · ${i.height}×${i.width}×${i.channels} images · ` +
+    `a ${g.height}×${g.width} grid of ${g.codes} codes · ${i.test_images} test images` +
+    (i.conditional ? ` · conditional on ${i.model.classes} classes` : "");
+  $("palette-how").textContent = `${g.codes} codes, ${used} of them used by the test grids; ` +
+    "each tile is a grid holding that code in every cell, decoded; most used first";
+  for (const id of ["map-panel", "interp-panel", "draw-panel", "slider-box", "reset"]) $(id).hidden = true;
+  for (const id of ["grid-box", "palette-panel"]) $(id).hidden = false;
+  $("grid-test").max = String(i.test_images - 1);
+  buildClassPicker();
+  buildGrid();
+  wireSampling();
+  $("grid-load").addEventListener("click", () => loadTestGrid(Number($("grid-test").value)).catch((e) => showError(e.message)));
+  if (i.conditional) $("class").addEventListener("change", () => loadPalette().catch((e) => showError(e.message)));
+  await loadTestGrid(0);
+  await loadPalette();
 }
 
 function buildSliders() {
@@ -394,6 +484,7 @@ function wireSampling() {
 
 async function main() {
   state.info = await api("info");
+  if (state.info.grid) return mainGrid();
   state.points = await api("points");
   const i = state.info;
   $("run-info").textContent = `${i.run} · step ${i.step} · ${i.height}×${i.width}×${i.channels} images · ` +

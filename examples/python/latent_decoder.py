@@ -18,8 +18,8 @@ each pixel a --scale x --scale block, with 1-pixel mid-grey separators.
 
 The file holds the model's configuration (the `model` metadata entry) and
 its weights: convolution kernels are HWIO [kh, kw, in, out], and dense layers
-are stored as 1x1 convolution kernels [1, 1, in, out]. It reads the three
-models of latent's family (the config's "model"):
+are stored as 1x1 convolution kernels [1, 1, in, out]. It reads the four
+models of latent's family with codes of real numbers (the config's "model"):
 
 - conv: dense+relu (if hidden > 0), dense+relu to h0*w0*c0, a reshape to
   NHWC, then for each width from the last: upsample 2x (nearest, or
@@ -29,6 +29,11 @@ models of latent's family (the config's "model"):
   `blocks` residual blocks h + f(h), f being twice (layer normalisation over
   the channels if norm is "layer", relu, same-padded convolution), then relu,
   upsample 2x and a same-padded convolution.
+- broadcast: dense+relu (if hidden > 0), then the spatial broadcast: at
+  each pixel, relu of dense(h) plus its coordinates (x across, y down, each
+  from -1 to 1) times decoder/broadcast/coords/dense/weights [2, units];
+  then for each width from the last a same-padded convolution and relu, and
+  a last same-padded convolution "decoder/out" to the output.
 - ladder: the top-down path over `groups` stochastic layers, the top first,
   each taking its latent/groups slice of the code: below the top, the slice
   is whitened by the layer's prior given the state h (z = mu + exp(logvar/2)
@@ -190,6 +195,24 @@ def resnet_decode(weights, cfg, h):
     return resnet_up(weights, "decoder", cfg, h)
 
 
+def broadcast_decode(weights, cfg, h):
+    """The broadcast model's decoder: inputs [n, in] to its output [n, H, W, C']."""
+    if cfg["hidden"] > 0:
+        h = relu(dense(weights, "decoder/hidden", h))
+    height, width = cfg["height"], cfg["width"]
+
+    def coords(n):
+        return np.linspace(-1, 1, n) if n > 1 else np.zeros(1)
+
+    y, x = np.meshgrid(coords(height), coords(width), indexing="ij")
+    xy = np.stack([x, y], axis=-1)  # [H, W, 2]: x across, y down, in [-1, 1]
+    grid = xy @ weights["decoder/broadcast/coords/dense/weights"].astype(np.float64)
+    h = relu(dense(weights, "decoder/broadcast/code", h)[:, None, None, :] + grid[None])
+    for i in reversed(range(len(cfg["widths"]))):
+        h = relu(conv_same(weights, f"decoder/conv{i}", h))
+    return conv_same(weights, "decoder/out", h)
+
+
 def soft_clamp(x, bound=10):
     """Maps x smoothly into (-bound, bound), as latent's ladder does."""
     return x / np.sqrt(1 + (x / bound) ** 2)
@@ -228,8 +251,8 @@ def decode(weights, cfg, z, labels=None):
     class labels[i]: its decoder takes the code and the label's one-hot row.
     """
     model = cfg.get("model") or "conv"
-    if model not in ("conv", "resnet", "ladder"):
-        raise ValueError(f"unknown model {model!r}: this decoder reads conv, resnet and ladder")
+    if model not in ("conv", "resnet", "broadcast", "ladder"):
+        raise ValueError(f"unknown model {model!r}: this decoder reads conv, resnet, broadcast and ladder")
     kind = cfg.get("latent_kind") or "gaussian"
     if kind != "gaussian":
         raise ValueError(f"the model's latent kind is {kind!r}: this decoder reads the gaussian kind's codes (vectors of real numbers)")
@@ -250,7 +273,7 @@ def decode(weights, cfg, z, labels=None):
         out = ladder_decode(weights, cfg, z, one_hot)
     else:
         h = z if one_hot is None else np.concatenate([z, one_hot], axis=1)
-        out = (resnet_decode if model == "resnet" else conv_decode)(weights, cfg, h)
+        out = {"resnet": resnet_decode, "broadcast": broadcast_decode}.get(model, conv_decode)(weights, cfg, h)
     return mean_image(cfg, out).astype(np.float32)
 
 

@@ -31,7 +31,7 @@ import (
 const pythonDecoder = "../../examples/python/latent_decoder.py"
 
 // TestExportMatchesPythonDecoder exports tiny random models of each model
-// of the family (conv, resnet, ladder, vq with a codebook or FSQ) and
+// of the family (conv, resnet, broadcast, ladder, vq with a codebook or FSQ) and
 // decoder variant and checks that examples/python/latent_decoder.py
 // decodes the same latents (a vq model's: index grids) to the same images
 // as latent's own decoder, within 1e-4 (float64 against float32).
@@ -55,6 +55,10 @@ func TestExportMatchesPythonDecoder(t *testing.T) {
 		{"resnet, one block", func(c *models.Config) { c.Model, c.Blocks = models.ResNet, 1 }, "npy"},
 		{"resnet, 2 blocks, layer norm, depth-to-space", func(c *models.Config) {
 			c.Model, c.Blocks, c.Norm, c.Upsample = models.ResNet, 2, models.NormLayer, models.UpsampleDepthToSpace
+		}, "npy"},
+		{"broadcast, no hidden", func(c *models.Config) { c.Model, c.Hidden = models.Broadcast, 0 }, "npy"},
+		{"broadcast, conditional, logistic, RGB", func(c *models.Config) {
+			c.Model, c.Classes, c.Likelihood, c.Channels = models.Broadcast, 3, models.DiscreteLogistic, 3
 		}, "npy"},
 		{"ladder, 2 groups", func(c *models.Config) { c.Model, c.Blocks, c.Groups, c.Latent = models.Ladder, 1, 2, 4 }, "npy"},
 		{"ladder, 3 groups, conditional, logistic", func(c *models.Config) {

@@ -20,7 +20,7 @@ each pixel a --scale x --scale block, with 1-pixel mid-grey separators.
 
 The file holds the model's configuration (the `model` metadata entry) and
 its weights: convolution kernels are HWIO [kh, kw, in, out], and dense layers
-are stored as 1x1 convolution kernels [1, 1, in, out]. It reads the four
+are stored as 1x1 convolution kernels [1, 1, in, out]. It reads the five
 models of latent's family (the config's "model"):
 
 - conv: dense+relu (if hidden > 0), dense+relu to h0*w0*c0, a reshape to
@@ -31,6 +31,11 @@ models of latent's family (the config's "model"):
   `blocks` residual blocks h + f(h), f being twice (layer normalisation over
   the channels if norm is "layer", relu, same-padded convolution), then relu,
   upsample 2x and a same-padded convolution.
+- broadcast: dense+relu (if hidden > 0), then the spatial broadcast: at
+  each pixel, relu of dense(h) plus its coordinates (x across, y down, each
+  from -1 to 1) times decoder/broadcast/coords/dense/weights [2, units];
+  then for each width from the last a same-padded convolution and relu, and
+  a last same-padded convolution "decoder/out" to the output.
 - ladder: the top-down path over `groups` stochastic layers, the top first,
   each taking its latent/groups slice of the code: below the top, the slice
   is whitened by the layer's prior given the state h (z = mu + exp(logvar/2)
@@ -248,6 +253,24 @@ def resnet_decode(weights, cfg, h):
     return resnet_up(weights, "decoder", cfg, h)
 
 
+def broadcast_decode(weights, cfg, h):
+    """The broadcast model's decoder: inputs [n, in] to its output [n, H, W, C']."""
+    if cfg["hidden"] > 0:
+        h = relu(dense(weights, "decoder/hidden", h))
+    height, width = cfg["height"], cfg["width"]
+
+    def coords(n):
+        return np.linspace(-1, 1, n) if n > 1 else np.zeros(1)
+
+    y, x = np.meshgrid(coords(height), coords(width), indexing="ij")
+    xy = np.stack([x, y], axis=-1)  # [H, W, 2]: x across, y down, in [-1, 1]
+    grid = xy @ weights["decoder/broadcast/coords/dense/weights"].astype(np.float64)
+    h = relu(dense(weights, "decoder/broadcast/code", h)[:, None, None, :] + grid[None])
+    for i in reversed(range(len(cfg["widths"]))):
+        h = relu(conv_same(weights, f"decoder/conv{i}", h))
+    return conv_same(weights, "decoder/out", h)
+
+
 def soft_clamp(x, bound=10):
     """Maps x smoothly into (-bound, bound), as latent's ladder does."""
     return x / np.sqrt(1 + (x / bound) ** 2)
@@ -286,8 +309,8 @@ def decode(weights, cfg, z, labels=None):
     class labels[i]: its decoder takes the code and the label's one-hot row.
     """
     model = cfg.get("model") or "conv"
-    if model not in ("conv", "resnet", "ladder", "vq"):
-        raise ValueError(f"unknown model {model!r}: this decoder reads conv, resnet, ladder and vq")
+    if model not in ("conv", "resnet", "broadcast", "ladder", "vq"):
+        raise ValueError(f"unknown model {model!r}: this decoder reads conv, resnet, broadcast, ladder and vq")
     kind = cfg.get("latent_kind") or "gaussian"
     if kind != ("grid" if model == "vq" else "gaussian"):
         raise ValueError(f"the {model} model's latent kind is {kind!r}: this decoder reads the gaussian kind's codes "
@@ -311,7 +334,7 @@ def decode(weights, cfg, z, labels=None):
         out = vq_decode(weights, cfg, z, one_hot)
     else:
         h = z if one_hot is None else np.concatenate([z, one_hot], axis=1)
-        out = (resnet_decode if model == "resnet" else conv_decode)(weights, cfg, h)
+        out = {"resnet": resnet_decode, "broadcast": broadcast_decode}.get(model, conv_decode)(weights, cfg, h)
     return mean_image(cfg, out).astype(np.float32)
 
 

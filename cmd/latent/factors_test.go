@@ -13,10 +13,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gomlx/gomlx/pkg/ml/context"
-
-	"github.com/latent-vae/latent/checkpoints"
-	"github.com/latent-vae/latent/models"
 	"github.com/latent-vae/latent/rundir"
 )
 
@@ -97,19 +93,7 @@ func TestFactorsEndToEnd(t *testing.T) {
 	cfg.Model.Height, cfg.Model.Width, cfg.Model.Channels = genSide, genSide, 1
 	cfg.Model.Widths, cfg.Model.Latent = []int{4}, 2
 	cfg.Data = rundir.DataConfig{Spec: factorFolder(t), TestFraction: 0.25, SplitSeed: 1}
-	ctx := context.New()
-	if err := ctx.SetRNGStateFromSeed(1); err != nil {
-		t.Fatal(err)
-	}
-	if err := models.CreateVariables(b, ctx, cfg.Model); err != nil {
-		t.Fatal(err)
-	}
-	if err := rundir.WriteConfig(runDir, cfg); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := checkpoints.Save(runDir, 0, cfg, ctx, 3); err != nil {
-		t.Fatal(err)
-	}
+	saveRandomRun(t, b, runDir, cfg)
 	out := t.TempDir()
 	small := []string{"--train", "60", "--eval", "30", "--vote-batch", "4"}
 	code, stdout, stderr := genLatent(append([]string{"factors", "--run", runDir, "-o", filepath.Join(out, "mi.png")}, small...)...)

@@ -78,19 +78,7 @@ func genTestRunOf(t *testing.T, channels, classes int, edit func(*models.Config)
 		edit(&cfg.Model)
 	}
 	cfg.Data = rundir.DataConfig{Spec: dataDir, TestFraction: 0.1, SplitSeed: 1}
-	ctx := context.New()
-	if err := ctx.SetRNGStateFromSeed(1); err != nil {
-		t.Fatal(err)
-	}
-	if err := models.CreateVariables(b, ctx, cfg.Model); err != nil {
-		t.Fatal(err)
-	}
-	if err := rundir.WriteConfig(runDir, cfg); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := checkpoints.Save(runDir, 0, cfg, ctx, 3); err != nil {
-		t.Fatal(err)
-	}
+	saveRandomRun(t, b, runDir, cfg)
 	return runDir, testImages
 }
 
@@ -327,5 +315,25 @@ func TestInterruptedOutputLeavesNoLitter(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(out); len(entries) != 0 {
 		t.Errorf("an interrupted sample left %s in the output folder", entries[0].Name())
+	}
+}
+
+// saveRandomRun writes runDir as a run of cfg whose weights are the
+// model's initial ones, drawn from seed 1: its config.json and a
+// checkpoint at step 0.
+func saveRandomRun(t *testing.T, b *backend.Backend, runDir string, cfg rundir.Config) {
+	t.Helper()
+	ctx := context.New()
+	if err := ctx.SetRNGStateFromSeed(1); err != nil {
+		t.Fatal(err)
+	}
+	if err := models.CreateVariables(b, ctx, cfg.Model); err != nil {
+		t.Fatal(err)
+	}
+	if err := rundir.WriteConfig(runDir, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := checkpoints.Save(runDir, 0, cfg, ctx, 3); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -79,7 +79,7 @@ func TransformerLogits(ctx *context.Context, c TransformerConfig, codes, labels 
 	for i := range c.Layers {
 		blk := ctx.In(fmt.Sprintf("block%d", i))
 		x = transformerBlock(blk, c, x, func(h *Node) *Node {
-			return attention(blk, c, h, h).UseCausalMask().Done()
+			return attention(blk, c, h, h, causalMask(g, c.Cells))
 		})
 	}
 	x = layers.LayerNormalization(ctx.In("outnorm"), x, -1).Done()
@@ -109,10 +109,33 @@ func transformerBlock(blk *context.Context, c TransformerConfig, x *Node, attend
 	return Add(x, h)
 }
 
-// attention is block blk's multi-head attention of queries q to the
-// keys and values kv, both [B, ·, Width], before its mask.
-func attention(blk *context.Context, c TransformerConfig, q, kv *Node) *layers.MultiHeadAttentionBuilder {
-	return layers.MultiHeadAttention(blk.In("attention"), q, kv, kv, c.Heads, c.Width/c.Heads).SetOutputDim(c.Width)
+// attention is block blk's multi-head attention of queries q [B, Nq, Width]
+// to the keys and values kv [B, Nk, Width], where mask (broadcastable to
+// [B, Heads, Nq, Nk]) is true. It is GoMLX's layers.MultiHeadAttention
+// written with cellDense's projections: that layer's dense projections
+// take their gradient through DotGeneral's, a broadcast product and a sum
+// that XLA runs as plain loops, which made a step of this prior about 5×
+// slower at width 64 and worse as it grows (DESIGN.md).
+func attention(blk *context.Context, c TransformerConfig, q, kv, mask *Node) *Node {
+	ctx := blk.In("attention")
+	d := c.Width / c.Heads
+	heads := func(name string, x *Node) *Node {
+		dims := x.Shape().Dimensions
+		return Reshape(cellDense(ctx.In(name), x, c.Width), dims[0], dims[1], c.Heads, d)
+	}
+	query := MulScalar(heads("query", q), 1/math.Sqrt(float64(d)))
+	logits := Einsum("bqhd,bkhd->bhqk", query, heads("key", kv))
+	weights := MaskedSoftmax(logits, BroadcastToShape(mask, logits.Shape()), -1)
+	out := Einsum("bhqk,bkhd->bqhd", weights, heads("value", kv))
+	dims := q.Shape().Dimensions
+	return cellDense(ctx.In("output"), Reshape(out, dims[0], dims[1], c.Width), c.Width)
+}
+
+// causalMask is the mask [1, 1, n, n] that lets token i read tokens 0 … i.
+func causalMask(g *Graph, n int) *Node {
+	rows := Iota(g, shapes.Make(dtypes.Int32, n, n), 0)
+	cols := Iota(g, shapes.Make(dtypes.Int32, n, n), 1)
+	return Reshape(GreaterOrEqual(rows, cols), 1, 1, n, n)
 }
 
 // TransformerStep is one cell of TransformerLogits with a cache of the
@@ -146,7 +169,7 @@ func TransformerStep(ctx *context.Context, c TransformerConfig, prev, labels, ce
 		blk := ctx.In(fmt.Sprintf("block%d", i))
 		x = transformerBlock(blk, c, x, func(h *Node) *Node {
 			out[i] = DynamicUpdateSlice(cache[i], h, []*Node{zero, cell, zero})
-			return attention(blk, c, h, out[i]).SetKeyMask(seen).Done()
+			return attention(blk, c, h, out[i], Reshape(seen, b, 1, 1, c.Cells))
 		})
 	}
 	x = layers.LayerNormalization(ctx.In("outnorm"), x, -1).Done()

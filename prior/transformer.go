@@ -652,7 +652,7 @@ func (n *transformerNet) what() string { return "transformer prior" }
 
 func (n *transformerNet) recipe() netRecipe {
 	r := n.cfg.Transformer
-	return netRecipe{Steps: r.Steps, LR: r.LR, Schedule: schedule.LR{Peak: r.LR, Warmup: WarmupSteps}, EMA: r.EMA}
+	return netRecipe{Steps: r.Steps, LR: r.LR, Schedule: schedule.LR{Peak: r.LR, Warmup: WarmupSteps, Cosine: true, End: r.Steps}, EMA: r.EMA}
 }
 
 func (n *transformerNet) loss(ctx *context.Context, in []*Node) *Node {

@@ -127,6 +127,19 @@ func Load(spec string, opt Options) (*Set, error) {
 	return loadFolder(spec, opt, maxImagePixels)
 }
 
+// FixedSplit returns the test fraction and split seed that the set spec
+// is split with whatever Options.TestFraction and Options.Seed say, and
+// ok true, for a set that latent splits by settings of its own (sprites:
+// SpritesTestFraction, SpritesSplitSeed). It returns ok false for every
+// other spec: an image folder and shapes are split as the options say, an
+// IDX set as its files are.
+func FixedSplit(spec string) (testFraction float64, seed int64, ok bool) {
+	if spec == Sprites {
+		return SpritesTestFraction, SpritesSplitSeed, true
+	}
+	return 0, 0, false
+}
+
 // AbsSpec returns the data set spec as Load reads it from any working
 // folder: a named set (mnist, fashion-mnist, kmnist, emnist-<split>,
 // shapes, sprites, or "" for mnist) unchanged, and any other spec, a

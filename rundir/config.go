@@ -147,10 +147,13 @@ func (c Config) EvalInterval(perEpoch int64) int64 {
 // data` and `latent train` bind the same fields to the same flags, so both
 // see the same split of a folder.
 type DataConfig struct {
-	Spec         string  `json:"spec"` // "mnist", "fashion-mnist", …, or a folder
-	Dir          string  `json:"dir,omitempty"`
-	ImageSize    int     `json:"image_size,omitempty"`
-	Channels     int     `json:"channels,omitempty"`
+	Spec      string `json:"spec"` // "mnist", "fashion-mnist", …, or a folder
+	Dir       string `json:"dir,omitempty"`
+	ImageSize int    `json:"image_size,omitempty"`
+	Channels  int    `json:"channels,omitempty"`
+	// TestFraction is the share of an image folder's (or shapes') images
+	// held out for the test split; a set with a fixed split (see Recorded)
+	// records its own.
 	TestFraction float64 `json:"test_fraction,omitempty"`
 	// SplitSeed seeds an image folder's train/test split. Runs saved before
 	// it existed split with their run seed, and keep doing so.
@@ -199,6 +202,17 @@ func (d DataConfig) Load() (*data.Set, error) {
 	return set, nil
 }
 
+// Recorded returns d as a new run saves it: a set that is split by
+// settings of its own (data.FixedSplit) records the test fraction and split
+// seed it is really split with, not the flags' values, which do not apply
+// to it. Any other set's d is returned unchanged.
+func (d DataConfig) Recorded() DataConfig {
+	if fraction, seed, ok := data.FixedSplit(d.Spec); ok {
+		d.TestFraction, d.SplitSeed = fraction, seed
+	}
+	return d
+}
+
 // Absolute returns d with its folder paths made absolute, so that a run
 // saved with relative paths reads the same images from any working folder.
 func (d DataConfig) Absolute() (DataConfig, error) {
@@ -216,14 +230,22 @@ func (d DataConfig) Absolute() (DataConfig, error) {
 }
 
 // LoadDataAs loads the data set spec with the run's other data settings
-// (the run's own set when spec is empty or the same) and checks that its
-// images have the model's shape. Errors do not name spec: callers prefix
-// the flag that gave it.
-func (c Config) LoadDataAs(spec string) (*data.Set, error) {
+// (the run's own set when spec is empty or the same), a named set's files
+// from dir when it is given (--data-dir) in place of the folder the run
+// recorded, and checks that its images have the model's shape. Errors do
+// not name spec: callers prefix the flag that gave it.
+func (c Config) LoadDataAs(spec, dir string) (*data.Set, error) {
 	d := c.Data
 	if spec != "" && spec != d.Spec {
+		if _, _, fixed := data.FixedSplit(d.Spec); fixed { // the run's split settings are its set's own
+			def := DefaultDataConfig()
+			d.TestFraction, d.SplitSeed = def.TestFraction, def.SplitSeed
+		}
 		d.Spec = spec
 		d.Dir = "" // the run's folder belongs to its own data set
+	}
+	if dir != "" {
+		d.Dir = dir
 	}
 	set, err := d.Load()
 	if err != nil {

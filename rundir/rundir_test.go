@@ -1,6 +1,7 @@
 package rundir
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context"
 
 	"github.com/latent-vae/latent/checkpoints"
+	"github.com/latent-vae/latent/data"
 )
 
 // TestDecodeConfigSplitSeed: a config that records its split seed keeps
@@ -196,5 +198,60 @@ func TestIsOwnFile(t *testing.T) {
 		if got := IsOwnFile(tc.path); got != tc.want {
 			t.Errorf("IsOwnFile(%s) = %v, want %v", tc.path, got, tc.want)
 		}
+	}
+}
+
+// TestDataConfigRecorded: what a new run records of its split. A set split
+// by settings of its own (sprites) records those, whatever the flags said;
+// MNIST (whose IDX files hold the split), a folder and shapes keep the
+// flags' values, so their config.json is what it was.
+func TestDataConfigRecorded(t *testing.T) {
+	def := DefaultDataConfig()
+	tests := []struct {
+		name         string
+		in           DataConfig
+		wantFraction float64
+		wantSeed     int64
+	}{
+		{"mnist, defaults", def, 0.1, 1},
+		{"mnist, flags given", DataConfig{Spec: "mnist", TestFraction: 0.3, SplitSeed: 7}, 0.3, 7},
+		{"folder", DataConfig{Spec: "/images/cats", TestFraction: 0.25, SplitSeed: 0}, 0.25, 0},
+		{"shapes", DataConfig{Spec: data.Shapes, TestFraction: 0.2, SplitSeed: 3}, 0.2, 3},
+		{"sprites, defaults", DataConfig{Spec: data.Sprites, TestFraction: def.TestFraction, SplitSeed: def.SplitSeed},
+			data.SpritesTestFraction, data.SpritesSplitSeed},
+		{"sprites, flags given", DataConfig{Spec: data.Sprites, TestFraction: 0.3, SplitSeed: 7},
+			data.SpritesTestFraction, data.SpritesSplitSeed},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := tc.in.Recorded()
+			if got.TestFraction != tc.wantFraction || got.SplitSeed != tc.wantSeed {
+				t.Errorf("records test_fraction %v, split_seed %d; want %v, %d", got.TestFraction, got.SplitSeed, tc.wantFraction, tc.wantSeed)
+			}
+			rest, want := got, tc.in
+			rest.TestFraction, rest.SplitSeed, want.TestFraction, want.SplitSeed = 0, 0, 0, 0
+			if rest != want {
+				t.Errorf("changed more than the split: %+v, from %+v", got, tc.in)
+			}
+		})
+	}
+	raw, err := json.Marshal(DataConfig{Spec: data.Sprites, TestFraction: 0.3, SplitSeed: 7}.Recorded())
+	if want := `"test_fraction":0.01,"split_seed":1`; err != nil || !strings.Contains(string(raw), want) {
+		t.Errorf("a sprites run's config.json holds %s (%v), want %s", raw, err, want)
+	}
+}
+
+// TestLoadDataAsOtherSplit: another set loaded with the settings of a run
+// on a set split by its own (sprites) is split by the defaults, not by the
+// sprites' 1 %: those settings are the sprites' alone.
+func TestLoadDataAsOtherSplit(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Data = DataConfig{Spec: data.Sprites}.Recorded()
+	set, _ := cfg.LoadDataAs(data.Shapes, "") // the shape check fails: the model is the sprites'
+	if set == nil {
+		t.Fatal("shapes did not load")
+	}
+	if total, want := set.Train.N+set.Test.N, 300; set.Test.N != want {
+		t.Errorf("shapes with a sprites run's settings: %d of %d images held out, want %d (the default 0.1)", set.Test.N, total, want)
 	}
 }

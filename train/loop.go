@@ -108,8 +108,8 @@ func Fit(ctx context.Context, b backends.Backend, cfg rundir.Config, opt Options
 	if err := CheckDevices(b, cfg.BatchSize, max(opt.Devices, 1)); err != nil {
 		return Result{}, err
 	}
-	if !opt.Resume { // saved paths must not depend on the working folder
-		if cfg.Data, err = cfg.Data.Absolute(); err != nil {
+	if !opt.Resume { // saved paths must not depend on the working folder, nor split settings on flags that do not apply
+		if cfg.Data, err = cfg.Data.Recorded().Absolute(); err != nil {
 			return Result{}, err
 		}
 		if cfg.Init != "" {

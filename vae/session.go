@@ -33,6 +33,10 @@ type Session struct {
 	// distribution (a grid's) is opened, only the TopK most likely codes of
 	// each draw; 0 keeps every code (prior.OpenOptions).
 	TopK int
+	// DataDir is the folder DataSet and TestSet read a named set's files
+	// from (--data-dir); "" keeps the folder the run recorded, or for
+	// another set its default search.
+	DataDir string
 	// normalOpen is set once N(0, I) is opened: a fitted prior opened after
 	// it (score's rows, the explorer's priors) then names no --prior normal.
 	normalOpen bool
@@ -163,7 +167,7 @@ func (s *Session) EvalModel(batch int) (*eval.Model, error) {
 // flag.
 func (s *Session) DataSet(spec, flag string) (*data.Set, error) {
 	name := cmp.Or(spec, s.Run.Config.Data.Spec)
-	set, err := s.Run.Config.LoadDataAs(spec)
+	set, err := s.Run.Config.LoadDataAs(spec, s.DataDir)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", flag, name, err)
 	}
@@ -182,7 +186,7 @@ func (s *Session) DataSet(spec, flag string) (*data.Set, error) {
 // keeping the run's other data settings, and checks its test split is not
 // empty.
 func (s *Session) TestSet(spec string) (*data.Set, error) {
-	set, err := s.Run.Config.LoadDataAs(spec)
+	set, err := s.Run.Config.LoadDataAs(spec, s.DataDir)
 	if err != nil {
 		return nil, fmt.Errorf("data set %s: %w", cmp.Or(spec, s.Run.Config.Data.Spec), err)
 	}

@@ -22,14 +22,14 @@ func encodeCommand(fs *pflag.FlagSet) cli.RunFunc {
 	out := cli.OutFlag(fs, "codes.npz", "the codes: .npz holds mean, logvar (a discrete latent: indices), labels "+
 		"and any factors with factor_names; .npy the means (indices) alone", formatNPZ, formatNPY)
 	return func(_ []string, stdout, stderr io.Writer) error {
-		return runEncode(stdout, stderr, *runDir, *dataSpec, *backend, *o, *out)
+		return runEncode(stdout, stderr, *runDir, dataSpec, *backend, *o, *out)
 	}
 }
 
 // runEncode implements `latent encode` (vae.Session.EncodeSplit): a
 // split's posterior codes with their labels and factors as numpy arrays,
 // the hand-off to numpy, scikit-learn and PyTorch.
-func runEncode(stdout, stderr io.Writer, runDir, dataSpec, backend string, o vae.EncodeOptions, out string) error {
+func runEncode(stdout, stderr io.Writer, runDir string, d runDataFlags, backend string, o vae.EncodeOptions, out string) error {
 	format, err := checkRunOut(runDir, out, formatNPZ, formatNPY)
 	if err != nil {
 		return err
@@ -37,12 +37,12 @@ func runEncode(stdout, stderr io.Writer, runDir, dataSpec, backend string, o vae
 	if err := o.Check(); err != nil {
 		return err
 	}
-	s, err := vae.Open(runDir, backend, stderr)
+	s, err := d.open(runDir, backend, stderr)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	set, err := s.DataSet(dataSpec, "--data")
+	set, err := s.DataSet(*d.spec, "--data")
 	if err != nil {
 		return err
 	}

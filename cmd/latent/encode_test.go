@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -70,15 +69,7 @@ func TestEncodeNumpy(t *testing.T) {
 	genMustRun(t, "encode", "--run", runDir, "--split", "test", "-o", npz)
 	genMustRun(t, "encode", "--run", runDir, "--split", "test", "-o", npy)
 
-	s, err := vae.Open(runDir, "xla:cpu", io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	set, err := s.DataSet("", "--data")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, set := openTestRunData(t, runDir)
 	m, err := s.EvalModel(1000)
 	if err != nil {
 		t.Fatal(err)
@@ -162,15 +153,7 @@ func TestEncodeVQ(t *testing.T) {
 	npz, npy := filepath.Join(tmp, "c.npz"), filepath.Join(tmp, "c.npy")
 	genMustRun(t, "encode", "--run", run, "--split", "test", "--limit", "10", "-o", npz)
 	genMustRun(t, "encode", "--run", run, "--split", "test", "--limit", "10", "-o", npy)
-	s, err := vae.Open(run, "xla:cpu", io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	set, err := s.DataSet("", "--data")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, set := openTestRunData(t, run)
 	sub := vae.LimitSplit(set.Test, 10)
 	codes, err := s.Encode(sub.Images(), sub.Labels)
 	if err != nil {
@@ -189,4 +172,28 @@ func TestEncodeVQ(t *testing.T) {
 	checkArray(t, "indices", got["indices"], "<i4", shape, indices)
 	checkArray(t, "labels", got["labels"], "<i8", []int{10}, sub.Labels)
 	checkArray(t, ".npy", numpyLoadJSON(t, npy)[""], "<i4", shape, indices)
+}
+
+// TestEncodeDataDir: encode, probe and factors read a named set's files
+// from --data-dir. The test run's IDX folder, given as the files of
+// --data mnist, is read (encode writes its codes); a folder without them
+// fails with an error naming that folder, writing nothing.
+func TestEncodeDataDir(t *testing.T) {
+	runDir, _ := genTestRunOf(t, 1, 3, nil)
+	files, empty, out := filepath.Join(filepath.Dir(runDir), "data"), t.TempDir(), t.TempDir()
+	genMustRun(t, "encode", "--run", runDir, "--data", "mnist", "--data-dir", files, "--split", "test", "-o", filepath.Join(out, "good.npz"))
+	for _, args := range [][]string{
+		{"encode", "-o", filepath.Join(out, "c.npz")},
+		{"probe", "--labels", "6", "--draws", "1"},
+		{"factors", "--train", "10", "--eval", "10"},
+	} {
+		args = append(args, "--run", runDir, "--data", "mnist", "--data-dir", empty)
+		code, _, stderr := genLatent(args...)
+		if code == 0 || !strings.Contains(stderr, "MNIST files not found in "+empty) {
+			t.Errorf("latent %v: exit %d, %q; want a failure naming %s", args, code, stderr, empty)
+		}
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 1 {
+		t.Errorf("%d files in the output folder, want good.npz alone", len(entries))
+	}
 }

@@ -54,11 +54,14 @@ func runEval(f evalCommon, o vae.EvalOptions, asJSON bool, stdout, stderr io.Wri
 }
 
 // evalCommand is the eval command the flags f ran, without --limit and
-// --iw: latent eval --run DIR, with --data and --binarize when given.
+// --iw: latent eval --run DIR, with --data, --data-dir and --binarize when given.
 func evalCommand(f evalCommon, binarize bool) string {
 	c := "latent eval --run " + *f.run
-	if *f.data != "" {
-		c += " --data " + *f.data
+	if *f.data.spec != "" {
+		c += " --data " + *f.data.spec
+	}
+	if *f.data.dir != "" {
+		c += " --data-dir " + *f.data.dir
 	}
 	if binarize {
 		c += " --binarize"

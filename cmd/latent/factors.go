@@ -42,11 +42,11 @@ func factorsCommand(fs *pflag.FlagSet) cli.RunFunc {
 				return cli.Usagef("-o - and --json both write to stdout: give one")
 			}
 		}
-		o.Data = *spec
+		o.Data = *spec.spec
 		if err := o.Check(); err != nil {
 			return err
 		}
-		s, err := vae.Open(*run, *back, stderr)
+		s, err := spec.open(*run, *back, stderr)
 		if err != nil {
 			return err
 		}

@@ -69,10 +69,28 @@ func runFlag(fs *pflag.FlagSet) *string {
 // default is, and what it keeps from the run.
 const runDataDefault = " (default: the run's own; folders are read with the run's image size and channels)"
 
-// runDataFlag defines --data for a command that loads a run: the data set
-// used for what use says.
-func runDataFlag(fs *pflag.FlagSet, use string) *string {
-	return fs.String("data", "", use+runDataDefault)
+// dataDirUsage says what --data-dir is, in every command that takes it.
+const dataDirUsage = "folder holding a named set's files (default: $LATENT_DATA/NAME, ./data/NAME, else ~/.local/share/latent/NAME; " +
+	"a run's own set: the --data-dir it was trained with, when given)"
+
+// runDataFlags holds --data and --data-dir of a command that loads a run.
+type runDataFlags struct{ spec, dir *string }
+
+// runDataFlag defines --data and --data-dir for a command that loads a
+// run: the data set used for what use says, and the folder of its files.
+func runDataFlag(fs *pflag.FlagSet, use string) runDataFlags {
+	return runDataFlags{spec: fs.String("data", "", use+runDataDefault),
+		dir: fs.String("data-dir", "", dataDirUsage)}
+}
+
+// open opens the run in runDir on the backend name (vae.Open), reading its
+// data sets' files from --data-dir when given.
+func (d runDataFlags) open(runDir, name string, stderr io.Writer) (*vae.Session, error) {
+	s, err := vae.Open(runDir, name, stderr)
+	if err == nil {
+		s.DataDir = *d.dir
+	}
+	return s, err
 }
 
 // scaleFlag defines --scale.
@@ -85,7 +103,7 @@ func scaleFlag(fs *pflag.FlagSet) *int {
 // folder into the same split.
 func bindDataFlags(fs *pflag.FlagSet, d *rundir.DataConfig) {
 	fs.StringVar(&d.Spec, "data", d.Spec, "data set: mnist, fashion-mnist, kmnist, emnist-<split>, "+data.Shapes+" (generated colour shapes), "+data.Sprites+" (generated dSprites, with factors), or a folder of IDX files or images")
-	fs.StringVar(&d.Dir, "data-dir", d.Dir, "folder holding a named set's files (default: $LATENT_DATA/NAME, ./data/NAME, else ~/.local/share/latent/NAME)")
+	fs.StringVar(&d.Dir, "data-dir", d.Dir, dataDirUsage)
 	fs.IntVar(&d.ImageSize, "image-size", d.ImageSize, "image folders: resize images to N×N (0: keep their size, which must then agree)")
 	fs.IntVar(&d.Channels, "channels", d.Channels, "image folders: 1 (grey) or 3 (RGB) (default: from the images, grey when every image is grey, else RGB)")
 	fs.Float64Var(&d.TestFraction, "test-fraction", d.TestFraction, "image folders: fraction of images held out for the test split")
@@ -147,12 +165,13 @@ func (c genCommon) check() error {
 
 // evalCommon holds the flags of the commands that measure a run on a data set.
 type evalCommon struct {
-	run, data, backend *string
-	batch, limit       *int
-	seed               *int64
+	run, backend *string
+	data         runDataFlags
+	batch, limit *int
+	seed         *int64
 }
 
-// evalFlags defines --run, --data, --backend, --batch, --limit and, for
+// evalFlags defines --run, --data, --data-dir, --backend, --batch, --limit and, for
 // commands that draw random samples (random), --seed.
 func evalFlags(fs *pflag.FlagSet, random bool) evalCommon {
 	c := evalCommon{
@@ -183,13 +202,14 @@ func (f evalCommon) check() error {
 }
 
 // open opens the run of --run on --backend (vae.Open) with its data set
-// (--data, else the run's) and test split (the first --limit images).
+// (--data, else the run's, from --data-dir when given) and test split (the
+// first --limit images).
 func (f evalCommon) open(stderr io.Writer) (*vae.Session, *data.Set, *data.Split, error) {
-	s, err := vae.Open(*f.run, *f.backend, stderr)
+	s, err := f.data.open(*f.run, *f.backend, stderr)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	set, err := s.DataSet(*f.data, "--data")
+	set, err := s.DataSet(*f.data.spec, "--data")
 	if err != nil {
 		s.Close()
 		return nil, nil, nil, err

@@ -18,7 +18,7 @@ type interpOptions struct {
 	loop   bool
 	strip  string
 	label  *string
-	data   *string
+	data   runDataFlags
 	prior  priorFlags // of random endpoints
 }
 
@@ -43,7 +43,7 @@ func runInterpolate(parse func() (*interpOptions, error), stdout, stderr io.Writ
 	if err := checkTopK(*o.prior.topK); err != nil {
 		return err
 	}
-	s, err := o.common.open(stderr)
+	s, err := o.data.open(*o.common.run, *o.common.backend, stderr)
 	if err != nil {
 		return err
 	}
@@ -99,7 +99,7 @@ func interpolateFlags(fs *pflag.FlagSet) func() (*interpOptions, error) {
 		if err := o.common.check(); err != nil {
 			return nil, err
 		}
-		e.Data, e.Label, e.Prior, e.PriorSteps, o.opts.Scale = *o.data, *o.label, *o.prior.name, *o.prior.steps, *o.common.scale
+		e.Data, e.Label, e.Prior, e.PriorSteps, o.opts.Scale = *o.data.spec, *o.label, *o.prior.name, *o.prior.steps, *o.common.scale
 		var err error
 		if o.opts.Method, err = generate.ParseMethod(*method); err != nil {
 			return nil, cli.Usagef("--method: %w", err)

@@ -41,7 +41,7 @@ func runMap(set map[string]bool, a *mapArgs, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *a.manifold {
-		s, err := vae.Open(*a.eval.run, *a.eval.backend, stderr)
+		s, err := a.eval.data.open(*a.eval.run, *a.eval.backend, stderr)
 		if err != nil {
 			return err
 		}

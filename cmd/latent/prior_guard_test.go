@@ -407,11 +407,7 @@ func TestPriorLabelAndTemperature(t *testing.T) {
 	if err := m.Save(prior.Dir(runDir, prior.KindGMM)); err != nil {
 		t.Fatal(err)
 	}
-	s, err := vae.Open(runDir, "xla:cpu", io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTestRun(t, runDir)
 	name := prior.KindGMM
 	ys := []int{0, 1, 1, 0, 1, 0, 0, 1}
 	for _, temp := range []float64{1, 0} {

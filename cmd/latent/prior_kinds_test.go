@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"flag"
-	"io"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -77,11 +76,7 @@ func TestPriorEveryKind(t *testing.T) {
 		}
 	}
 
-	s, err := vae.Open(runDir, "xla:cpu", io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTestRun(t, runDir)
 	names, samplers, err := s.OpenSamplers(vae.DefaultPriorSteps, 1)
 	if err != nil {
 		t.Fatal(err)

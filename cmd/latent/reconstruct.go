@@ -18,21 +18,21 @@ func reconstructCommand(fs *pflag.FlagSet) cli.RunFunc {
 	fs.BoolVar(&o.First, "first", false, "take the first -n images of the test split instead of picking across its classes")
 	fs.BoolVar(&o.Numbers, "numbers", false, "caption each column with its test image's index and label (index:label)")
 	return func(_ []string, stdout, stderr io.Writer) error {
-		o.Data, o.Scale = *spec, *common.scale
-		return runReconstruct(stdout, stderr, common, *o)
+		o.Data, o.Scale = *spec.spec, *common.scale
+		return runReconstruct(stdout, stderr, common, spec, *o)
 	}
 }
 
 // runReconstruct implements `latent reconstruct` (vae.Session.Reconstruction):
 // test images over their reconstructions (encoder mean, decoded, mean image).
-func runReconstruct(stdout, stderr io.Writer, common genCommon, o vae.ReconOptions) error {
+func runReconstruct(stdout, stderr io.Writer, common genCommon, d runDataFlags, o vae.ReconOptions) error {
 	if err := common.check(); err != nil {
 		return err
 	}
 	if err := o.Check(); err != nil {
 		return err
 	}
-	s, err := common.open(stderr)
+	s, err := d.open(*common.run, *common.backend, stderr)
 	if err != nil {
 		return err
 	}

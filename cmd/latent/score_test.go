@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"image/png"
-	"io"
 	"math"
 	"os"
 	"os/exec"
@@ -59,15 +58,7 @@ func scoreFeatureNet(t *testing.T, runDir string) string {
 // images as asked, the same for the same seed.
 func TestPerfectPrior(t *testing.T) {
 	runDir, _ := genTestRun(t, 1)
-	s, err := vae.Open(runDir, "xla:cpu", io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	set, err := s.DataSet("", "data set")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, set := openTestRunData(t, runDir)
 	draws, err := s.PosteriorDraws(set.Train, 1)
 	if err != nil {
 		t.Fatal(err)

@@ -17,7 +17,7 @@ type traverseArgs struct {
 	opts       vae.TraverseOptions
 	fps        int
 	gif        string
-	spec       *string
+	spec       runDataFlags
 	label      *string
 	prior      priorFlags // of a --seed base code
 	imageLabel *string    // the base image by class: the which-th test image of it
@@ -43,7 +43,7 @@ func runTraverse(parse func() (*traverseArgs, error), stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	s, err := a.common.open(stderr)
+	s, err := a.spec.open(*a.common.run, *a.common.backend, stderr)
 	if err != nil {
 		return err
 	}
@@ -98,7 +98,7 @@ func traverseFlags(fs *pflag.FlagSet) func() (*traverseArgs, error) {
 		if err := a.common.check(); err != nil {
 			return nil, err
 		}
-		b.Prior, b.PriorSteps, b.Data = *a.prior.name, *a.prior.steps, *a.spec
+		b.Prior, b.PriorSteps, b.Data = *a.prior.name, *a.prior.steps, *a.spec.spec
 		b.ImageLabel, b.Which, b.Label, o.Scale = *a.imageLabel, *a.which, *a.label, *a.common.scale
 		if err := b.Choose(cli.Given(fs)); err != nil {
 			return nil, err

@@ -163,7 +163,7 @@ func genUnitKL(t *testing.T, runDir string) []float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	set, err := r.Config.LoadDataAs("")
+	set, err := r.Config.LoadDataAs("", "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gomlx/gomlx/backends"
@@ -23,6 +24,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/layers"
 	"github.com/gomlx/gomlx/pkg/ml/layers/activations"
 
+	"github.com/latent-vae/latent/checkpoints"
 	"github.com/latent-vae/latent/internal/parallel"
 	"github.com/latent-vae/latent/internal/schedule"
 	"github.com/latent-vae/latent/models"
@@ -491,6 +493,9 @@ func (s *Saved) transformerContext() (*context.Context, TransformerConfig, error
 	if err := c.Validate(); err != nil {
 		return nil, c, fmt.Errorf("%s: transformer prior: %w", s.Ckpt.Path, err)
 	}
+	if err := checkAttentionLayout(s.Ckpt); err != nil {
+		return nil, c, err
+	}
 	// The context gets copies of the saved values, which UseAverages
 	// replaces (and frees), so that s opens again (Open, then LogProb).
 	ck := *s.Ckpt
@@ -512,6 +517,19 @@ func (s *Saved) transformerContext() (*context.Context, TransformerConfig, error
 		}
 	}
 	return ctx, c, nil
+}
+
+// checkAttentionLayout refuses a transformer prior fitted before its
+// attention projected through cellDense: one fitted with
+// layers.MultiHeadAttention holds its weights under
+// …/attention/MultiHeadAttention/, which this network does not read.
+func checkAttentionLayout(ck *checkpoints.Checkpoint) error {
+	for _, v := range ck.Vars {
+		if strings.Contains(v.Scope, "/attention/MultiHeadAttention/") {
+			return fmt.Errorf("%s: this transformer prior was fitted by an earlier latent, whose attention layer this one no longer builds; fit it again (latent prior fit --kind transformer)", ck.Path)
+		}
+	}
+	return nil
 }
 
 // Transformer returns the saved transformer prior's sampler (its averaged

@@ -388,3 +388,27 @@ func TestTransformerKindFitsThroughItsRecipe(t *testing.T) {
 		t.Fatalf("the fitted prior: step %d, priors %v; want step 80, the transformer available", saved.Ckpt.Step, Available(runDir))
 	}
 }
+
+// TestCheckAttentionLayout: a transformer prior saved with
+// layers.MultiHeadAttention's variables is refused with advice to refit,
+// naming the file; today's layout passes.
+func TestCheckAttentionLayout(t *testing.T) {
+	tests := []struct {
+		name  string
+		scope string
+		ok    bool
+	}{
+		{"today's", "/transformer/block0/attention/query/conv", true},
+		{"layers.MultiHeadAttention's", "/transformer/block0/attention/MultiHeadAttention/query/dense", false},
+	}
+	for _, tc := range tests {
+		ck := &checkpoints.Checkpoint{Path: "p/ckpt.latent", Vars: []checkpoints.Var{{Scope: "/transformer/embed", Name: "tokens"}, {Scope: tc.scope, Name: "weights"}}}
+		err := checkAttentionLayout(ck)
+		if tc.ok != (err == nil) {
+			t.Errorf("%s: err = %v, want ok %v", tc.name, err, tc.ok)
+		}
+		if err != nil && !(strings.Contains(err.Error(), "p/ckpt.latent") && strings.Contains(err.Error(), "fit it again")) {
+			t.Errorf("%s: error %q names neither the file nor the remedy", tc.name, err)
+		}
+	}
+}

@@ -340,6 +340,7 @@ func TestPriorDocumentedDefaults(t *testing.T) {
 		{"(\\d+) steps of \\d+ grids", strconv.FormatInt(prior.DefaultTransformer().Steps, 10)},
 		{"\\d+ steps of (\\d+) grids", strconv.Itoa(prior.DefaultTransformer().BatchSize)},
 		{"weights \\(([\\d.]+)\\) that samples", strconv.FormatFloat(prior.DefaultTransformer().EMA, 'f', -1, 64)},
+		{"a learning rate \\(([\\d.]+)\\) that decays as a half cosine", strconv.FormatFloat(prior.DefaultTransformer().LR, 'f', -1, 64)},
 		{"an embedding of width (\\d+)", strconv.Itoa(prior.DefaultTransformer().Width)},
 		{"one draw \\(`--draws` (\\d+)\\)", strconv.Itoa(transformerKind(t).Draws)},
 	} {

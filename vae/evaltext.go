@@ -49,6 +49,10 @@ func (r Evaluation) WriteText(w io.Writer, rows ...[2]string) error {
 	for i, kl := range r.KLLayers {
 		fmt.Fprintf(tw, "    layer %d\t%.3f\tnats/image (given the layers above; 1 is the top)\n", i+1, kl)
 	}
+	if b := r.PriorBound; b != nil {
+		fmt.Fprintf(tw, "with the %s prior\t%.3f\tnats/image, %.4f bits/dim (reconstruction + −log p_prior(codes) %.3f: the KL of the one-hot posterior against the fitted prior, in place of the uniform prior's above)\n",
+			b.Prior, b.NegELBO, b.BitsPerDim, b.CodesNLL)
+	}
 	if r.IWNLL != nil {
 		of := "−log p(x)"
 		if r.Classes > 0 {
@@ -192,6 +196,9 @@ func (s *Session) Evaluate(set string, test *data.Split, o EvalOptions) (Evaluat
 		return Evaluation{}, "", fmt.Errorf("evaluating %s: %w", s.Run.Dir, err)
 	}
 	out := s.Evaluation(r, set, o.Binarize, o.Seed)
+	if out.PriorBound, err = s.priorBound(model, images, test.Labels, r.Recon, o.Seed); err != nil {
+		return Evaluation{}, "", fmt.Errorf("evaluating %s: %w", s.Run.Dir, err)
+	}
 	if !o.Hint || o.K <= 0 || o.K >= TighterK {
 		return out, "", nil
 	}

@@ -46,6 +46,9 @@ type Evaluation struct {
 	// References are the published numbers of the protocol run, and the
 	// command that measures ours as docs/numbers.md's table does.
 	References *References `json:"references,omitempty"`
+	// PriorBound is a discrete run's bound with its best fitted prior over
+	// code grids (nil: a continuous run, or none fitted).
+	PriorBound *PriorBound `json:"prior_bound,omitempty"`
 }
 
 // protocol names the test images' likelihood protocol of the numbers, and

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+)
+
+// TestEvalVQBoundWithPrior: `latent eval` on a VQ run gives the bound
+// with the fitted transformer prior beside the uniform prior's: with no
+// prior fitted there is none; once one is, its −log p_prior(codes) per
+// cell is the held-out loss the fit recorded on the same test images (a
+// separate graph: GridLoss in the fit, LogProb on eval's codes; --ema 0 so
+// that both read the same weights), and the bound is the reconstruction
+// plus it.
+func TestEvalVQBoundWithPrior(t *testing.T) {
+	needMNISTAndXLA(t)
+	run := filepath.Join(t.TempDir(), "run")
+	if code, _, errOut := runLatent(t, nil, "train", "--out", run, "--model", "vq", "--codebook", "16",
+		"--train-limit", "320", "--test-limit", "64", "--eval-batch", "64", "--widths", "8,16", "--latent", "4",
+		"--batch-size", "32", "--steps", "6", "--quiet"); code != 0 {
+		t.Fatalf("training a VQ run: exit %d\n%s", code, errOut)
+	}
+	type bound struct {
+		Recon      float64 `json:"recon"`
+		KL         float64 `json:"kl"`
+		PriorBound *struct {
+			Prior    string  `json:"prior"`
+			CodesNLL float64 `json:"codes_nll"`
+			NegELBO  float64 `json:"neg_elbo"`
+		} `json:"prior_bound"`
+	}
+	evaluate := func() bound {
+		code, stdout, stderr := runLatent(t, nil, "eval", "--run", run, "--iw", "0", "--limit", "4096", "--json")
+		var b bound
+		if code != 0 || json.Unmarshal([]byte(stdout), &b) != nil {
+			t.Fatalf("latent eval: exit %d\n%s\n%s", code, stdout, stderr)
+		}
+		return b
+	}
+	if b := evaluate(); b.PriorBound != nil {
+		t.Errorf("no prior fitted, yet eval reports a bound with prior %q", b.PriorBound.Prior)
+	}
+	genMustRun(t, "prior", "fit", "--run", run, "--kind", "transformer", "--steps", "20", "--width", "16", "--layers", "1", "--heads", "2", "--ema", "0")
+	b := evaluate()
+	if b.PriorBound == nil || b.PriorBound.Prior != "transformer" {
+		t.Fatalf("eval with a fitted transformer prior: bound %+v, want the transformer's", b.PriorBound)
+	}
+	if d := b.PriorBound.NegELBO - (b.Recon + b.PriorBound.CodesNLL); !(math.Abs(d) <= 1e-6*b.PriorBound.NegELBO) {
+		t.Errorf("bound %v is not the reconstruction %v plus −log p(codes) %v", b.PriorBound.NegELBO, b.Recon, b.PriorBound.CodesNLL)
+	}
+	cells := 49.0 // the 7×7 grid of a 28×28 image
+	if held := lastHeldOutLoss(t, filepath.Join(run, "priors", "transformer", "metrics.csv")); !(math.Abs(b.PriorBound.CodesNLL/cells-held) <= 1e-3*held) {
+		t.Errorf("eval's −log p(codes) %v per image is %v per cell; the fit's held-out loss on the same images is %v", b.PriorBound.CodesNLL, b.PriorBound.CodesNLL/cells, held)
+	}
+	if uniform := cells * math.Log(16); !(math.Abs(b.KL-uniform) <= 1e-3) {
+		t.Errorf("the uniform prior's KL is %v, want 49·ln 16 = %v", b.KL, uniform)
+	}
+}
+
+// lastHeldOutLoss is the last row's test_loss of a prior fit's metrics.csv.
+func lastHeldOutLoss(t *testing.T, path string) float64 {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil || len(rows) < 2 {
+		t.Fatalf("%s: %d rows, %v", path, len(rows), err)
+	}
+	col := -1
+	for i, name := range rows[0] {
+		if name == "test_loss" {
+			col = i
+		}
+	}
+	if col < 0 {
+		t.Fatalf("%s: no test_loss column in %v", path, rows[0])
+	}
+	v, err := strconv.ParseFloat(rows[len(rows)-1][col], 64)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return v
+}

@@ -13,7 +13,7 @@ import (
 )
 
 // tinyVQRun writes a run folder of a tiny vq model (a 7×7 grid of 4-d
-// vectors, or FSQ's 3 channels) quantised by quantizer, untrained.
+// vectors, or FSQ's 3 channels) quantised by quantizer.
 func tinyVQRun(t *testing.T, quantizer string) string {
 	t.Helper()
 	c := models.DefaultConfig()
@@ -21,7 +21,9 @@ func tinyVQRun(t *testing.T, quantizer string) string {
 	if quantizer == models.QuantizerFSQ {
 		c.Codebook, c.Levels, c.Latent = 0, []int{3, 2, 3}, 3
 	}
-	return tinyRunModel(t, models.WithFamilyDefaults(c), 0, false)
+	// VQ trained a few steps: an untrained codebook's vectors are too alike
+	// for a changed cell to change the decoded image.
+	return tinyRunModel(t, models.WithFamilyDefaults(c), 0, quantizer == models.QuantizerVQ)
 }
 
 // TestVQExplore: on a vq run (either quantiser), interpolation runs
@@ -92,10 +94,59 @@ func TestVQExplore(t *testing.T) {
 			if err != nil || len(found) != 3 || found[0].Index != 3 || !(found[0].Distance <= 1e-6) {
 				t.Fatalf("Neighbors of test image 3 among the test images: %v, %+v; want itself first", err, found)
 			}
+			recon0 := recon[:imgSize]
+			grid0, err := s.Encode(test.Image(0), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cols := s.Model.Codes()
+			tr, err := s.Sweep(TraverseOptions{Base: TraverseBase{Prior: "normal", PriorSteps: DefaultPriorSteps, Temperature: 1}, Steps: cols, Span: 3, Order: OrderKL, Scale: 1})
+			if err != nil || len(tr.BaseNames) != GridTraverseBases || tr.Steps != cols || len(tr.Images) != GridTraverseBases*cols*imgSize ||
+				*tr.Cell != (GridCell{3, 3}) || tr.BaseNames[1] != "image 1" {
+				t.Fatalf("Sweep: %v, %+v", err, tr)
+			}
+			own := slices.Index(tr.Codes, int(grid0[3*7+3]))
+			if own < 0 {
+				t.Fatalf("the traversal's codes %v lack test image 0's code at the centre, %v", tr.Codes, grid0[3*7+3])
+			}
+			if d := maxDiff(tr.Images[own*imgSize:(own+1)*imgSize], recon0); !(d <= 1e-5) {
+				t.Errorf("the tile of test image 0's own code at the centre: %g from its reconstruction", d)
+			}
 			r, err := s.NeighborsOf(set, test, 2, "", 0, 3, true, 8)
 			if err != nil || len(r.Found) != 3 || slices.ContainsFunc(r.Found, func(n embedding.Neighbor) bool { return n.Index == 2 }) {
 				t.Fatalf("NeighborsOf test image 2 among the others: %v, %+v", err, r)
 			}
 		})
+	}
+}
+
+// TestParseCell: --cell is ROW,COL inside the grid, "" its centre; a bad
+// value names --cell.
+func TestParseCell(t *testing.T) {
+	for _, tc := range []struct {
+		v    string
+		want GridCell
+		err  string
+	}{
+		{"", GridCell{3, 3}, ""},
+		{"0,6", GridCell{0, 6}, ""},
+		{" 2, 1", GridCell{2, 1}, ""},
+		{"7,0", GridCell{}, `--cell "7,0": out of the 7×7 grid`},
+		{"-1,0", GridCell{}, "out of the 7×7 grid"},
+		{"3", GridCell{}, `--cell "3": want ROW,COL`},
+		{"a,b", GridCell{}, "want ROW,COL"},
+	} {
+		got, err := ParseCell(tc.v, 7, 7)
+		if tc.err == "" && (err != nil || got != tc.want) || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
+			t.Errorf("ParseCell(%q): %v, %v; want %v, %q", tc.v, got, err, tc.want, tc.err)
+		}
+	}
+}
+
+// TestCodesByUse: the most used code first, ties by code, unused ones last.
+func TestCodesByUse(t *testing.T) {
+	got := CodesByUse([]float32{2, 2, 0, 3, 3, 2, 0}, 5)
+	if want := []int{2, 0, 3, 1, 4}; !slices.Equal(got, want) {
+		t.Errorf("CodesByUse: %v, want %v", got, want)
 	}
 }

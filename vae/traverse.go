@@ -118,13 +118,13 @@ func TraverseOrder(latent int, kl []float64, byKL bool) []int {
 // Images holds Steps images per dimension, the rows in Order, each
 // dimension swept over ±Span; KL is each dimension's (nil: not measured).
 type Traversal struct {
-	Images  []float32
-	Order   []int
-	KL      []float64
-	Roles   *DimensionRoles // nil: rows not named by factor
-	Steps   int
-	Span    float64
-	Index   int // the base image's (Sweep sets it; 0 for a drawn code)
+	Images []float32
+	Order  []int
+	KL     []float64
+	Roles  *DimensionRoles // nil: rows not named by factor
+	Steps  int
+	Span   float64
+	Index  int // the base image's (Sweep sets it; 0 for a drawn code)
 	// A vq run's traversal (Cell set): each row a base grid (BaseNames),
 	// each column the grid with Cell set to one of Codes.
 	Cell      *GridCell

@@ -82,7 +82,7 @@ func TestVQExplore(t *testing.T) {
 			}
 
 			m, how, err := s.MapSplit(set, test, 8, MapPCA, 1)
-			if err != nil || len(m.X) != test.N || !strings.Contains(how, fmt.Sprintf("of the %d-D", size)) ||
+			if err != nil || len(m.X) != test.N || !strings.Contains(how, fmt.Sprintf("of the %d-D quantised code vectors", size)) ||
 				!strings.Contains(m.Title, "quantised code grids of 16 ") {
 				t.Fatalf("MapSplit: %v, %d points, how %q, title %q", err, len(m.X), how, m.Title)
 			}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/latent-vae/latent/data"
@@ -56,6 +57,7 @@ func (s *Session) MapSplit(set *data.Set, split *data.Split, batch int, method s
 	what := "latent means"
 	if s.gridRun() {
 		what = "quantised code grids"
+		how = strings.Replace(how, "latent means", "quantised code vectors", 1) // ProjectMap's words for the points
 	}
 	m.Title = fmt.Sprintf("%s (step %d): %s of %d %s test images", filepath.Base(s.Run.Dir), s.Run.Step, what, split.N, set.Name)
 	return m, how, nil

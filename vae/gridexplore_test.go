@@ -1,6 +1,7 @@
 package vae
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -148,5 +149,17 @@ func TestCodesByUse(t *testing.T) {
 	got := CodesByUse([]float32{2, 2, 0, 3, 3, 2, 0}, 5)
 	if want := []int{2, 0, 3, 1, 4}; !slices.Equal(got, want) {
 		t.Errorf("CodesByUse: %v, want %v", got, want)
+	}
+}
+
+// TestCellNeedsAVQRun: --cell on a run whose code is not a vq model's grid
+// is the caller's usage error, naming --cell, before the run is touched.
+func TestCellNeedsAVQRun(t *testing.T) {
+	s := gridSession(t)
+	_, err := s.Sweep(TraverseOptions{Steps: 3, Span: 1, Order: OrderKL, Scale: 1, Cell: "1,1",
+		Base: TraverseBase{Prior: "normal", PriorSteps: DefaultPriorSteps, Temperature: 1}})
+	var arg *ArgError
+	if !errors.As(err, &arg) || !strings.Contains(err.Error(), `--cell "1,1": only a vq run's code is a grid of cells`) {
+		t.Errorf("Sweep --cell on a test grid kind: %v; want a usage error naming --cell", err)
 	}
 }

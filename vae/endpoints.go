@@ -35,10 +35,11 @@ type Endpoints struct {
 // are pair k's start and end) and, for a conditional run, the class each
 // pair is decoded as: e.Label, else the start image's label of indexed
 // endpoints. Image files are encoded as e.Label; drawn endpoints and files
-// of a conditional run need it.
+// of a conditional run need it. A vq run's endpoints are grids of vectors:
+// an image's before quantisation, a drawn grid's codebook vectors.
 func (s *Session) InterpolationEnds(e Endpoints) ([][]float32, []int, error) {
 	m := s.Model
-	d, err := s.Dimensions("interpolation")
+	d, err := s.pathSize()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -61,7 +62,7 @@ func (s *Session) InterpolationEnds(e Endpoints) ([][]float32, []int, error) {
 			}
 			images = append(images, img...)
 		}
-		if codes, err = s.Encode(images, RepeatLabel(label, 2)); err != nil {
+		if codes, err = s.pathEncode(images, RepeatLabel(label, 2)); err != nil {
 			return nil, nil, err
 		}
 	case e.Indexed:
@@ -74,6 +75,9 @@ func (s *Session) InterpolationEnds(e Endpoints) ([][]float32, []int, error) {
 			labels = RepeatLabel(label, 2*e.Pairs)
 		}
 		if codes, _, err = s.Sample(e.Prior, e.PriorSteps, 2*e.Pairs, e.Seed, e.Temperature, labels); err != nil {
+			return nil, nil, err
+		}
+		if codes, err = s.pathPoints(codes); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -125,7 +129,7 @@ func (s *Session) indexEnds(e Endpoints) ([]float32, []int, error) {
 	if e.FromLabel != "" || e.ToLabel != "" {
 		fmt.Fprintf(s.Log, "from %s to %s\n", ImageName(set, ends[0][0]), ImageName(set, ends[1][0]))
 	}
-	codes, err := s.Encode(images, labels) // an unconditional model ignores labels
+	codes, err := s.pathEncode(images, labels) // an unconditional model ignores labels
 	return codes, starts, err
 }
 

@@ -14,20 +14,27 @@ import (
 // of endpoints (ends 2k and 2k+1 are pair k's start and end), pair after
 // pair, every frame of pair k as class pairLabels[k] (nil: no labels).
 //
-// Paths are straight or great-circle lines through codes, so a latent kind
-// that is not continuous is refused, in one line.
+// Paths are straight or great-circle lines through codes. A vq run's
+// ends are grids of vectors before quantisation (InterpolationEnds), and
+// each frame is quantised to its nearest codes before it is decoded;
+// another latent kind that is not continuous is refused, in one line.
 func (s *Session) Interpolate(method generate.Method, ends [][]float32, pairLabels []int, frames int) ([]float32, error) {
-	kind := s.Model.Kind()
-	if err := models.NeedContinuous(kind, "interpolation"); err != nil {
+	size, err := s.pathSize()
+	if err != nil {
 		return nil, err
 	}
 	pairs := len(ends) / 2
-	codes := make([]float32, 0, frames*pairs*kind.Code().Size())
+	codes := make([]float32, 0, frames*pairs*size)
 	var labels []int
 	for k := range pairs { // pair-major: each pair's path in turn
 		codes = append(codes, method.Path(ends[2*k], ends[2*k+1], frames)...)
 		if pairLabels != nil {
 			labels = append(labels, RepeatLabel(pairLabels[k], frames)...)
+		}
+	}
+	if s.gridRun() {
+		if codes, err = s.quantizeGrids(codes); err != nil {
+			return nil, err
 		}
 	}
 	return s.Decode(codes, labels)

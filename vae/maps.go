@@ -7,6 +7,7 @@ import (
 	"io"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/latent-vae/latent/data"
@@ -29,7 +30,7 @@ const ManifoldLo, ManifoldHi = 0.05, 0.95
 
 // MapSplit encodes split, the test split of set (each image with its
 // label), by the run's encoder in batches of batch, and places the
-// posterior means in 2-D by method (ProjectMap, seeded by seed), saying on
+// posterior means (a vq run's quantised vectors, flat cells·D) in 2-D by method (ProjectMap, seeded by seed), saying on
 // the session's Log how long a nonlinear projection took. The map is
 // titled with the run and the images, its points labelled by class. It
 // returns the map and how it was projected.
@@ -37,15 +38,15 @@ func (s *Session) MapSplit(set *data.Set, split *data.Split, batch int, method s
 	if split.N < 2 {
 		return nil, "", fmt.Errorf("--data %s: a map needs at least 2 test images, got %d", set.Name, split.N)
 	}
-	model, err := s.EvalModel(batch)
+	points, d, err := s.latentPoints(batch, "map")
 	if err != nil {
 		return nil, "", err
 	}
-	means, _, err := model.Encode(split.Images(), split.Labels)
+	means, err := points(split.Images(), split.Labels)
 	if err != nil {
 		return nil, "", fmt.Errorf("encoding the test split: %w", err)
 	}
-	m, how, err := ProjectMap(means, s.Model.Latent, method, seed, s.Log)
+	m, how, err := ProjectMap(means, d, method, seed, s.Log)
 	if err != nil {
 		return nil, "", err
 	}
@@ -53,7 +54,12 @@ func (s *Session) MapSplit(set *data.Set, split *data.Split, batch int, method s
 	if len(set.Classes) > 0 {
 		m.LegendTitle = "class"
 	}
-	m.Title = fmt.Sprintf("%s (step %d): latent means of %d %s test images", filepath.Base(s.Run.Dir), s.Run.Step, split.N, set.Name)
+	what := "latent means"
+	if s.gridRun() {
+		what = "quantised code grids"
+		how = strings.Replace(how, "latent means", "quantised code vectors", 1) // ProjectMap's words for the points
+	}
+	m.Title = fmt.Sprintf("%s (step %d): %s of %d %s test images", filepath.Base(s.Run.Dir), s.Run.Step, what, split.N, set.Name)
 	return m, how, nil
 }
 

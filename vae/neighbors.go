@@ -8,20 +8,20 @@ import (
 
 	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/embedding"
-	"github.com/latent-vae/latent/eval"
 )
 
-// Neighbors returns the k images of pool whose posterior means under m are
-// nearest query's (an image of class label), by Euclidean distance, the
-// nearest first, leaving out pool image self when exclude is set (a query
+// Neighbors returns the k images of pool whose points under encode (a
+// run's posterior means, or a vq run's quantised vectors) are nearest
+// query's (an image of class label), by Euclidean distance, the nearest
+// first, leaving out pool image self when exclude is set (a query
 // searched among its own split). Images are encoded with their labels,
 // which an unconditional model ignores.
-func Neighbors(m *eval.Model, query []float32, label int, pool *data.Split, k int, exclude bool, self int) ([]embedding.Neighbor, error) {
-	q, _, err := m.Encode(query, []int{label})
+func Neighbors(encode PointsFunc, query []float32, label int, pool *data.Split, k int, exclude bool, self int) ([]embedding.Neighbor, error) {
+	q, err := encode(query, []int{label})
 	if err != nil {
 		return nil, fmt.Errorf("encoding the query: %w", err)
 	}
-	codes, _, err := m.Encode(pool.Images(), pool.Labels)
+	codes, err := encode(pool.Images(), pool.Labels)
 	if err != nil {
 		return nil, fmt.Errorf("encoding the searched split: %w", err)
 	}
@@ -70,11 +70,11 @@ func (s *Session) NeighborsOf(set *data.Set, test *data.Split, index int, byLabe
 	if amongTest {
 		r.Pool, r.PoolName = test, "test"
 	}
-	model, err := s.EvalModel(batch)
+	points, _, err := s.latentPoints(batch, "neighbors")
 	if err != nil {
 		return nil, err
 	}
-	if r.Found, err = Neighbors(model, test.Image(index), test.Labels[index], r.Pool, k, amongTest, index); err != nil {
+	if r.Found, err = Neighbors(points, test.Image(index), test.Labels[index], r.Pool, k, amongTest, index); err != nil {
 		return nil, err
 	}
 	return r, nil

@@ -118,14 +118,19 @@ func TraverseOrder(latent int, kl []float64, byKL bool) []int {
 // Images holds Steps images per dimension, the rows in Order, each
 // dimension swept over ±Span; KL is each dimension's (nil: not measured).
 type Traversal struct {
-	Images  []float32
-	Order   []int
-	KL      []float64
-	Roles   *DimensionRoles // nil: rows not named by factor
-	Steps   int
-	Span    float64
-	Index   int // the base image's (Sweep sets it; 0 for a drawn code)
-	h, w, c int // of an image
+	Images []float32
+	Order  []int
+	KL     []float64
+	Roles  *DimensionRoles // nil: rows not named by factor
+	Steps  int
+	Span   float64
+	Index  int // the base image's (Sweep sets it; 0 for a drawn code)
+	// A vq run's traversal (Cell set): each row a base grid (BaseNames),
+	// each column the grid with Cell set to one of Codes.
+	Cell      *GridCell
+	Codes     []int
+	BaseNames []string
+	h, w, c   int // of an image
 }
 
 // Traverse decodes, as class label, every dimension of st's base code
@@ -156,6 +161,9 @@ func (s *Session) Traverse(st *TraverseStart, label, steps int, span float64, by
 func (t *Traversal) Grid(scale int) image.Image {
 	grid := generate.Grid(t.Images, len(t.Order)*t.Steps, t.h, t.w, t.c, t.Steps, scale)
 	labels := TraverseLabels(t.Order, t.KL, t.Steps, t.Span)
+	if t.Cell != nil {
+		labels = t.cellLabels()
+	}
 	if t.Roles != nil {
 		for r, d := range t.Order {
 			labels.Rows[r] = append(labels.Rows[r][:1], append([]string{t.Roles.rowLabel(d)}, labels.Rows[r][1:]...)...)

@@ -3,6 +3,7 @@ package vae
 import (
 	"fmt"
 	"math"
+	"strings"
 )
 
 // Row orders of a traversal (TraverseOptions.Order).
@@ -20,6 +21,9 @@ type TraverseOptions struct {
 	Span  float64
 	Order string
 	Scale int
+	// Cell is a vq run's cell, "ROW,COL" ("": the centre), set to each
+	// code in turn (Sweep); other runs refuse it.
+	Cell string
 }
 
 // Check checks the options' values, each error an *ArgError naming its flag.
@@ -45,7 +49,8 @@ func (o TraverseOptions) Check() error {
 	return CheckTemperature(o.Base.Temperature)
 }
 
-// Sweep returns the traversal o describes (TraverseStats, then Traverse),
+// Sweep returns the traversal o describes (TraverseStats, then Traverse;
+// on a vq run, the codes at o.Cell of a few base grids, gridSweep),
 // decoded as o.Base.Label, else as the base image's label, after checking
 // o, that the run's latent has dimensions to sweep and that the grid fits
 // in one picture. Its Index is the base image's.
@@ -54,6 +59,12 @@ func (s *Session) Sweep(o TraverseOptions) (*Traversal, error) {
 		return nil, err
 	}
 	m := s.Model
+	if s.gridRun() {
+		return s.gridSweep(o)
+	}
+	if o.Cell != "" {
+		return nil, argErrorf("--cell %q: only a vq run's code is a grid of cells", o.Cell)
+	}
 	if _, err := s.Dimensions("traverse"); err != nil {
 		return nil, err
 	}
@@ -91,6 +102,10 @@ func (s *Session) Sweep(o TraverseOptions) (*Traversal, error) {
 // its base code and the rows' order, and how they are named when the data
 // set has factors.
 func (o TraverseOptions) Describe(t *Traversal) string {
+	if t.Cell != nil {
+		return fmt.Sprintf("cell %d,%d of %d base grids set to each of the %d codes the test split uses most (most used first), rows %s",
+			t.Cell.Row, t.Cell.Col, len(t.BaseNames), len(t.Codes), strings.Join(t.BaseNames, ", "))
+	}
 	base := fmt.Sprintf("test image %d's code", t.Index)
 	if o.Base.Seeded {
 		base = fmt.Sprintf("a code drawn with seed %d at temperature %g", o.Base.Seed, o.Base.Temperature)

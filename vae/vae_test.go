@@ -41,6 +41,14 @@ func tinyRun(t *testing.T) string {
 // mod classes) when classes > 0, with untrained weights then.
 func tinyRunOf(t *testing.T, classes int) string {
 	t.Helper()
+	return tinyRunModel(t, testrun.TinyConfig(), classes, classes == 0)
+}
+
+// tinyRunModel writes a run folder of model on tinyRun's data, conditional
+// on classes classes when classes > 0, its weights trained for a few
+// steps when trained, else as created.
+func tinyRunModel(t *testing.T, model models.Config, classes int, trained bool) string {
+	t.Helper()
 	b := testenv.XLA(t)
 	root := t.TempDir()
 	dataDir, runDir := filepath.Join(root, "data"), filepath.Join(root, "run")
@@ -55,7 +63,7 @@ func tinyRunOf(t *testing.T, classes int) string {
 	testrun.WriteIDX(t, filepath.Join(dataDir, "t10k-images-idx3-ubyte"), test, testN, side, side)
 	testrun.WriteIDX(t, filepath.Join(dataDir, "t10k-labels-idx1-ubyte"), labels(testN, classes), testN)
 	cfg := rundir.DefaultConfig()
-	cfg.Model = testrun.TinyConfig()
+	cfg.Model = model
 	cfg.Data = rundir.DataConfig{Spec: dataDir, TestFraction: 0.1, SplitSeed: 1}
 	images := make([]float32, len(train))
 	for i, p := range train {
@@ -63,7 +71,7 @@ func tinyRunOf(t *testing.T, classes int) string {
 	}
 	cfg.Model.Classes = classes
 	ctx := context.New()
-	if classes > 0 {
+	if !trained {
 		if err := models.CreateVariables(b, ctx, cfg.Model); err != nil {
 			t.Fatal(err)
 		}

@@ -87,6 +87,7 @@ func traverseFlags(fs *pflag.FlagSet) func() (*traverseArgs, error) {
 	fs.Float64Var(&b.Temperature, "temperature", 1, "standard deviation of a --seed base code")
 	a.prior = addPriorFlags(fs)
 	a.spec = runDataFlag(fs, "data set of the base image and of the KL that orders the rows")
+	fs.StringVar(&o.Cell, "cell", "", "a vq run: the grid cell ROW,COL (from 0) set to each of the --steps codes the test split uses most, for 4 base grids (default: the centre)")
 	fs.StringVar(&o.Order, "order", vae.OrderKL, "row order: kl (largest mean KL over the first 1000 test images first) or dim (z1 first)")
 	fs.StringVar(&a.gif, "gif", "", "also write an animation of the sweep to this .gif file: frame t shows every dimension at step t")
 	fs.IntVar(&a.fps, "fps", 6, "frames per second of --gif")

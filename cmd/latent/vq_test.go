@@ -8,9 +8,10 @@ import (
 
 // TestEveryCommandOnAVQRun: on a tiny VQ run (conditional, so that
 // decoding labels is covered too) each command either works, writing its
-// output, or refuses in one line that names what it needs: every command
-// that treats a code as a vector of reals. (serve's code-grid explorer:
-// TestServeBrowserGrid.)
+// output, or refuses in one line that names what it needs (--manifold, a
+// plane of two real dimensions; a cell outside the grid). interpolate,
+// traverse, map and neighbors work on the grid (vae's TestVQExplore checks
+// what they draw). (serve's code-grid explorer: TestServeBrowserGrid.)
 func TestEveryCommandOnAVQRun(t *testing.T) {
 	needMNISTAndXLA(t)
 	tmp := t.TempDir()
@@ -33,10 +34,15 @@ func TestEveryCommandOnAVQRun(t *testing.T) {
 		{[]string{"anomaly", "-o", out("a.png")}, out("a.png"), ""},
 		{[]string{"export", "-o", out("m.safetensors")}, out("m.safetensors"), ""},
 		{[]string{"score", "-n", "64"}, "", ""},
-		{[]string{"interpolate", "-o", out("i.gif")}, "", "interpolation needs a continuous latent"},
-		{[]string{"traverse", "-o", out("t.png")}, "", "traverse needs a continuous latent"},
-		{[]string{"map", "-o", out("m.png")}, "", "needs a continuous latent"},
-		{[]string{"neighbors", "--index", "0", "-o", out("n.png")}, "", "needs a continuous latent"},
+		{[]string{"interpolate", "-o", out("i.gif"), "--from-index", "0", "--to-index", "1", "--strip", out("i.png")}, out("i.png"), ""},
+		{[]string{"interpolate", "-o", out("i2.gif"), "--seed", "3", "--label", "2", "--method", "slerp"}, out("i2.gif"), ""},
+		{[]string{"traverse", "-o", out("t.png"), "--cell", "0,6", "--steps", "5"}, out("t.png"), ""},
+		{[]string{"traverse", "-o", out("t2.png"), "--seed", "4", "--label", "1"}, out("t2.png"), ""},
+		{[]string{"map", "-o", out("m.png")}, out("m.png"), ""},
+		{[]string{"map", "-o", out("m.csv"), "--method", "tsne"}, out("m.csv"), ""},
+		{[]string{"neighbors", "--index", "0", "-o", out("n.png")}, out("n.png"), ""},
+		{[]string{"map", "--manifold", "-o", out("mf.png")}, "", "--manifold needs a continuous latent"},
+		{[]string{"traverse", "--cell", "7,0", "-o", out("t3.png")}, "", `--cell "7,0": out of the 7×7 grid`},
 	} {
 		args := append([]string{tc.args[0], "--run", run}, tc.args[1:]...)
 		code, stdout, stderr := runLatent(t, nil, args...)
@@ -55,7 +61,7 @@ func TestEveryCommandOnAVQRun(t *testing.T) {
 				refusals = append(refusals, line)
 			}
 		}
-		if code == 0 || len(refusals) != 1 || !strings.Contains(refusals[0], tc.refuse) || !strings.Contains(refusals[0], "grid of indices into 16 codes") {
+		if code == 0 || len(refusals) != 1 || !strings.Contains(refusals[0], tc.refuse) || !strings.Contains(refusals[0], "grid") {
 			t.Errorf("latent %s: exit %d, refusals %q; want one line saying %q and naming the grid\n%s", strings.Join(tc.args, " "), code, refusals, tc.refuse, stderr)
 		}
 	}

@@ -37,7 +37,23 @@ type DiffusionConfig struct {
 	// Skip adds a linear map of the noisy code to the predicted noise,
 	// beside the MLP's output (priors fitted before it lack it: false).
 	Skip bool `json:"skip,omitempty"`
+	// Whiten fits the denoiser to the codes whitened in their principal
+	// axes (Config.Basis) rather than standardised per dimension (priors
+	// fitted before it lack it: false).
+	Whiten bool `json:"whiten,omitempty"`
+	// Predict is what the denoiser predicts: PredictNoise ("", the noise
+	// ε, as priors fitted before it did) or PredictV (v-prediction).
+	Predict string `json:"predict,omitempty"`
 }
+
+// What a diffusion prior's denoiser predicts (DiffusionConfig.Predict).
+const (
+	// PredictNoise is the noise ε in z_t = √ᾱ·z₀ + √(1−ᾱ)·ε.
+	PredictNoise = ""
+	// PredictV is v = √ᾱ·ε − √(1−ᾱ)·z₀ (Salimans & Ho 2022): on codes of
+	// unit variance, what a Gaussian's denoiser predicts is 0.
+	PredictV = "v"
+)
 
 // DefaultDiffusion is the recipe `latent prior fit --kind diffusion` uses
 // unless told otherwise, chosen on make demo's run among the recipes in
@@ -73,6 +89,8 @@ func (c DiffusionConfig) Validate() error {
 		return fmt.Errorf("learning rate %g: want > 0", c.LR)
 	case !(c.EMA >= 0 && c.EMA < 1):
 		return fmt.Errorf("EMA decay %g: want ≥ 0 and < 1", c.EMA)
+	case c.Predict != PredictNoise && c.Predict != PredictV:
+		return fmt.Errorf("prediction %q: want %q (the noise) or %q", c.Predict, "eps", PredictV)
 	}
 	return nil
 }
@@ -141,12 +159,17 @@ func DiffusionLoss(ctx *context.Context, cfg Config, z0, labels *Node) *Node {
 	return noiseLoss(ctx, cfg, z0, labels, t, ctx.RandomNormal(g, z0.Shape()))
 }
 
-// noiseLoss is the mean squared error of the noise predicted in codes z0
-// [B, D] noised with eps [B, D] to times t [B].
+// noiseLoss is the mean squared error of the denoiser's prediction (the
+// noise, or v) in codes z0 [B, D] noised with eps [B, D] to times t [B].
 func noiseLoss(ctx *context.Context, cfg Config, z0, labels, t, eps *Node) *Node {
 	a := ExpandAxes(alphaBar(t), -1)
-	zt := Add(Mul(Sqrt(a), z0), Mul(Sqrt(OneMinus(a)), eps))
-	return ReduceAllMean(Square(Sub(Denoise(ctx, cfg, zt, t, labels), eps)))
+	sa, sb := Sqrt(a), Sqrt(OneMinus(a))
+	zt := Add(Mul(sa, z0), Mul(sb, eps))
+	target := eps
+	if cfg.Diffusion.Predict == PredictV {
+		target = Sub(Mul(sa, eps), Mul(sb, z0))
+	}
+	return ReduceAllMean(Square(Sub(Denoise(ctx, cfg, zt, t, labels), target)))
 }
 
 // ddimStep moves codes zt [B, D] at time t to time tPrev < t (scalars):
@@ -154,11 +177,18 @@ func noiseLoss(ctx *context.Context, cfg Config, z0, labels, t, eps *Node) *Node
 func ddimStep(ctx *context.Context, cfg Config, zt, t, tPrev, labels *Node) *Node {
 	b := zt.Shape().Dimensions[0]
 	ts := BroadcastToDims(t, b)
-	eps := Denoise(ctx, cfg, zt, ts, labels)
+	out := Denoise(ctx, cfg, zt, ts, labels)
 	a, aPrev := alphaBar(t), alphaBar(tPrev)
 	aPrev = Where(LessOrEqual(tPrev, ScalarZero(t.Graph(), t.DType())), OnesLike(aPrev), aPrev)
-	x0 := Div(Sub(zt, Mul(Sqrt(OneMinus(a)), eps)), Sqrt(a))
-	x0 = ClipScalar(x0, -clipX0, clipX0)
+	var x0, eps *Node
+	if cfg.Diffusion.Predict == PredictV {
+		x0 = ClipScalar(Sub(Mul(Sqrt(a), zt), Mul(Sqrt(OneMinus(a)), out)), -clipX0, clipX0)
+		eps = Add(Mul(Sqrt(OneMinus(a)), zt), Mul(Sqrt(a), out))
+	} else {
+		eps = out
+		x0 = Div(Sub(zt, Mul(Sqrt(OneMinus(a)), eps)), Sqrt(a))
+		x0 = ClipScalar(x0, -clipX0, clipX0)
+	}
 	return Add(Mul(Sqrt(aPrev), x0), Mul(Sqrt(OneMinus(aPrev)), eps))
 }
 
@@ -240,8 +270,9 @@ func FitDiffusion(b backends.Backend, dir string, cfg Config, training, heldOut 
 			// A resumed fit keeps the denoiser's skip path as it was fitted
 			// (priors fitted before it have none); the caller's recipe stays.
 			d := *cfg.Diffusion
-			d.Skip = saved.Diffusion.Skip
+			d.Skip, d.Whiten, d.Predict = saved.Diffusion.Skip, saved.Diffusion.Whiten, saved.Diffusion.Predict
 			cfg.Diffusion = &d
+			cfg.Basis = saved.Basis
 		}
 		net := &diffusionNet{cfg: cfg, train: training, test: heldOut,
 			z: cfg.standardise(training.Z), zTest: cfg.standardise(heldOut.Z)}
@@ -330,7 +361,15 @@ func init() {
 			if c.Diffusion == nil {
 				return c.Kind
 			}
-			return fmt.Sprintf("diffusion (width %d, %d blocks, %d steps)", c.Diffusion.Width, c.Diffusion.Blocks, c.Diffusion.Steps)
+			d := c.Diffusion
+			var extra string
+			if d.Whiten {
+				extra += ", whitened"
+			}
+			if d.Predict == PredictV {
+				extra += ", v-prediction"
+			}
+			return fmt.Sprintf("diffusion (width %d, %d blocks, %d steps%s)", d.Width, d.Blocks, d.Steps, extra)
 		},
 	})
 }
@@ -367,7 +406,27 @@ func diffusionFlags(fs *flag.FlagSet) Recipe {
 	fs.IntVar(&d.BatchSize, "batch", d.BatchSize, "diffusion: codes per training step")
 	fs.Float64Var(&d.LR, "lr", d.LR, fmt.Sprintf("diffusion: Adam's learning rate (after a %d-step warm-up)", WarmupSteps))
 	fs.Float64Var(&d.EMA, "ema", d.EMA, "diffusion: decay of the weights' moving average that samples (0: none)")
+	fs.BoolVar(&d.Whiten, "whiten", d.Whiten, "diffusion: fit the codes whitened in their principal axes (false: standardised per dimension)")
+	fs.Func("predict", "diffusion: what the denoiser predicts, eps (the noise) or v (default "+predictName(d.Predict)+")", func(v string) error {
+		switch v {
+		case "eps":
+			d.Predict = PredictNoise
+		case PredictV:
+			d.Predict = PredictV
+		default:
+			return fmt.Errorf("want eps or v")
+		}
+		return nil
+	})
 	return r
+}
+
+// predictName is --predict's word for p.
+func predictName(p string) string {
+	if p == PredictNoise {
+		return "eps"
+	}
+	return p
 }
 
 // Check refuses a recipe out of range (DiffusionConfig.Validate).
@@ -391,6 +450,11 @@ func (r *diffusionRecipe) Fit(j Job) (string, error) {
 	cfg, w := j.Config, j.Workspace
 	cfg.Components, cfg.Diffusion = 0, &r.cfg
 	cfg.Moments(j.Training.Z)
+	if r.cfg.Whiten {
+		if err := cfg.Whitening(j.Training.Z); err != nil {
+			return "", fmt.Errorf("diffusion prior: %w", err)
+		}
+	}
 	opt := FitOptions{Resume: w.Done > 0, SaveEvery: 1000, EvalEvery: 1000, Stop: j.Stop,
 		Progress: j.progress("fitting the diffusion prior", r.cfg.Steps)}
 	if err := FitDiffusion(j.Backend, w.Dir, cfg, j.Training, j.HeldOut, opt); err != nil {

@@ -390,8 +390,9 @@ func (s diffusionSampler) Close() { s.d.Finalize() }
 
 // diffusionRecipe is a diffusion fit: its recipe's flags and --resume.
 type diffusionRecipe struct {
-	cfg    DiffusionConfig
-	resume *bool
+	cfg     DiffusionConfig
+	resume  *bool
+	predict *string // --predict: "eps" or "v"
 }
 
 // diffusionFlags defines the diffusion prior's flags, DefaultDiffusion's
@@ -407,17 +408,7 @@ func diffusionFlags(fs *flag.FlagSet) Recipe {
 	fs.Float64Var(&d.LR, "lr", d.LR, fmt.Sprintf("diffusion: Adam's learning rate (after a %d-step warm-up)", WarmupSteps))
 	fs.Float64Var(&d.EMA, "ema", d.EMA, "diffusion: decay of the weights' moving average that samples (0: none)")
 	fs.BoolVar(&d.Whiten, "whiten", d.Whiten, "diffusion: fit the codes whitened in their principal axes (false: standardised per dimension)")
-	fs.Func("predict", "diffusion: what the denoiser predicts, eps (the noise) or v (default "+predictName(d.Predict)+")", func(v string) error {
-		switch v {
-		case "eps":
-			d.Predict = PredictNoise
-		case PredictV:
-			d.Predict = PredictV
-		default:
-			return fmt.Errorf("want eps or v")
-		}
-		return nil
-	})
+	r.predict = fs.String("predict", predictName(d.Predict), "diffusion: what the denoiser predicts: eps (the noise) or v")
 	return r
 }
 
@@ -431,6 +422,14 @@ func predictName(p string) string {
 
 // Check refuses a recipe out of range (DiffusionConfig.Validate).
 func (r *diffusionRecipe) Check() error {
+	switch *r.predict {
+	case "eps":
+		r.cfg.Predict = PredictNoise
+	case PredictV:
+		r.cfg.Predict = PredictV
+	default:
+		return fmt.Errorf("diffusion flags: --predict %q: want eps (the noise) or v", *r.predict)
+	}
 	if err := r.cfg.Validate(); err != nil {
 		return fmt.Errorf("diffusion flags: %w", err)
 	}
@@ -447,6 +446,9 @@ func (r *diffusionRecipe) Ready(w *Workspace, _ Config, _ []int) error {
 
 // Fit trains the denoiser on the standardised codes (FitDiffusion).
 func (r *diffusionRecipe) Fit(j Job) (string, error) {
+	if err := r.Check(); err != nil { // --predict's word into the recipe
+		return "", err
+	}
 	cfg, w := j.Config, j.Workspace
 	cfg.Components, cfg.Diffusion = 0, &r.cfg
 	cfg.Moments(j.Training.Z)

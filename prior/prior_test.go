@@ -380,9 +380,9 @@ func hasVariable(s *Saved, part string) bool {
 	return false
 }
 
-// TestDiffusionResumeKeepsItsSkip: a fit made without the skip path (as
-// priors fitted before it were) and resumed with the default recipe goes
-// on without it, and its samples load.
+// TestDiffusionResumeKeepsItsSkip: a fit made without the skip path,
+// whitening or v-prediction (as priors fitted before them were) and resumed
+// with the default recipe goes on without them, and its samples load.
 func TestDiffusionResumeKeepsItsSkip(t *testing.T) {
 	b := testenv.XLA(t)
 	run := t.TempDir()
@@ -393,6 +393,12 @@ func TestDiffusionResumeKeepsItsSkip(t *testing.T) {
 		dc := DiffusionConfig{Width: 8, Blocks: 1, Steps: steps, BatchSize: 16, LR: 1e-3, EMA: 0.9, Skip: skip}
 		cfg := Config{Latent: 2, Seed: 1, Diffusion: &dc}
 		cfg.Moments(codes.Z)
+		if resume { // today's default recipe: whitened, v
+			dc.Whiten, dc.Predict = true, PredictV
+			if err := cfg.Whitening(codes.Z); err != nil {
+				t.Fatal(err)
+			}
+		}
 		if err := FitDiffusion(b.Backend, dir, cfg, codes, codes, FitOptions{Resume: resume, SaveEvery: 10, EvalEvery: 10}); err != nil {
 			t.Fatal(err)
 		}
@@ -406,6 +412,10 @@ func TestDiffusionResumeKeepsItsSkip(t *testing.T) {
 	if s.Ckpt.Step != 20 || s.Config.Diffusion.Skip || hasVariable(s, "skip") {
 		t.Errorf("resumed fit: step %d, config skip %v, a skip variable %v; want step 20 without the skip path",
 			s.Ckpt.Step, s.Config.Diffusion.Skip, hasVariable(s, "skip"))
+	}
+	if dc := s.Config.Diffusion; dc.Whiten || s.Config.Basis != nil || dc.Predict != PredictNoise {
+		t.Errorf("resumed fit: whiten %v (a basis: %v), predict %q; want the fit's own: not whitened, the noise",
+			dc.Whiten, s.Config.Basis != nil, dc.Predict)
 	}
 	d, err := s.Diffusion(b.Backend, 4)
 	if err != nil {

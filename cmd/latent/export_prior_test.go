@@ -56,6 +56,15 @@ func continuousKinds() []prior.Kind {
 // as `latent prior fit` does.
 func fitEveryKind(t *testing.T, b *backend.Backend, runDir string) {
 	t.Helper()
+	for _, k := range continuousKinds() {
+		fitKind(t, b, runDir, k, nil)
+	}
+}
+
+// fitKind fits the prior of kind k to runDir's codes as fitEveryKind
+// does, with exportFitFlags and extra flags (which take precedence).
+func fitKind(t *testing.T, b *backend.Backend, runDir string, k prior.Kind, extra map[string]string) {
+	t.Helper()
 	run, err := rundir.Load(runDir)
 	if err != nil {
 		t.Fatal(err)
@@ -76,32 +85,32 @@ func fitEveryKind(t *testing.T, b *backend.Backend, runDir string) {
 			codes.Labels = append(codes.Labels, i%classes)
 		}
 	}
-	for _, k := range continuousKinds() {
-		fs := flag.NewFlagSet(k.Name, flag.ContinueOnError)
-		recipe := k.Flags(fs)
-		var args []string
-		fs.VisitAll(func(f *flag.Flag) {
-			if v, ok := exportFitFlags[f.Name]; ok {
-				args = append(args, "--"+f.Name, v)
-			}
-		})
-		if err := fs.Parse(args); err != nil {
-			t.Fatal(err)
+	fs := flag.NewFlagSet(k.Name, flag.ContinueOnError)
+	recipe := k.Flags(fs)
+	var args []string
+	fs.VisitAll(func(f *flag.Flag) {
+		if v, ok := extra[f.Name]; ok {
+			args = append(args, "--"+f.Name+"="+v)
+		} else if v, ok := exportFitFlags[f.Name]; ok {
+			args = append(args, "--"+f.Name, v)
 		}
-		cfg := prior.Config{Kind: k.Name, Draws: 1, DrawTemperature: 1, Seed: 1}
-		origin.Stamp(&cfg)
-		w, err := prior.Begin(runDir, k.Name, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := recipe.Fit(prior.Job{Backend: b.Backend, Workspace: w, Config: cfg, Training: codes, HeldOut: codes}); err != nil {
-			t.Fatalf("fitting the %s prior: %v", k.Name, err)
-		}
-		if err := w.Commit(); err != nil {
-			t.Fatal(err)
-		}
-		w.Release()
+	})
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
 	}
+	cfg := prior.Config{Kind: k.Name, Draws: 1, DrawTemperature: 1, Seed: 1}
+	origin.Stamp(&cfg)
+	w, err := prior.Begin(runDir, k.Name, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := recipe.Fit(prior.Job{Backend: b.Backend, Workspace: w, Config: cfg, Training: codes, HeldOut: codes}); err != nil {
+		t.Fatalf("fitting the %s prior: %v", k.Name, err)
+	}
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	w.Release()
 }
 
 // latentCodes draws n codes with seed from runDir's prior of kind through
@@ -158,7 +167,33 @@ func TestExportedPriorsMatchLatent(t *testing.T) {
 				}
 				t.Run(k, func(t *testing.T) { checkExportedPrior(t, b, python, dir, runDir, model, k, classes) })
 			}
+			// A diffusion prior of the recipe before whitening and
+			// v-prediction (the noise, per-dimension standardised codes).
+			k, _ := prior.Lookup(prior.KindDiffusion)
+			checkRecipe(t, runDir, true)
+			fitKind(t, b, runDir, k, map[string]string{"predict": "eps", "whiten": "false"})
+			checkRecipe(t, runDir, false)
+			if code := run([]string{"export", "--run", runDir, "-o", model}, &out, &errb); code != 0 {
+				t.Fatalf("latent export: exit %d: %s", code, errb.String())
+			}
+			t.Run("diffusion, the noise and per-dimension standardised codes", func(t *testing.T) {
+				checkExportedPrior(t, b, python, dir, runDir, model, prior.KindDiffusion, classes)
+			})
 		})
+	}
+}
+
+// checkRecipe fails t unless runDir's diffusion prior is whitened and
+// predicts v (today's default), or with today false neither.
+func checkRecipe(t *testing.T, runDir string, today bool) {
+	t.Helper()
+	s, err := prior.Read(runDir, prior.KindDiffusion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	whitened, v := s.Config.Basis != nil, s.Config.Diffusion.Predict == prior.PredictV
+	if whitened != today || v != today {
+		t.Fatalf("the diffusion prior: whitened %v, predicts v %v; want both %v", whitened, v, today)
 	}
 }
 

@@ -180,18 +180,24 @@ func Resolve(runDir, name string) (string, error) {
 func (c Config) standardise(z []float64) []float32 {
 	out := make([]float32, len(z))
 	if c.Basis != nil {
+		// A = VΛ^½ with V orthonormal, so A⁻¹ = Λ⁻¹Aᵀ, Λ_k the squared
+		// norm of A's column k (at least Whitening's floor).
 		d := c.Latent
-		inv := mat.NewDense(d, d, nil)
-		if err := inv.Inverse(mat.NewDense(d, d, slices.Clone(c.Basis))); err != nil {
-			panic(fmt.Sprintf("prior: inverting the whitening basis: %v", err)) // Whitening keeps it invertible
+		cols, norms := make([][]float64, d), make([]float64, d)
+		for k := range d {
+			cols[k] = make([]float64, d)
+			for i := range d {
+				cols[k][i] = c.Basis[i*d+k]
+			}
+			norms[k] = floats.Dot(cols[k], cols[k])
 		}
 		x := make([]float64, d)
 		for r := range len(z) / d {
 			for j := range d {
 				x[j] = z[r*d+j] - c.Mean[j]
 			}
-			for i := range d {
-				out[r*d+i] = float32(floats.Dot(inv.RawRowView(i), x))
+			for k := range d {
+				out[r*d+k] = float32(floats.Dot(cols[k], x) / norms[k])
 			}
 		}
 		return out
@@ -227,7 +233,9 @@ func (c Config) unstandardise(z []float32) []float32 {
 }
 
 // Whitening sets c.Basis to VΛ^½ from the covariance VΛVᵀ of codes (n*Latent
-// values) about c.Mean (Moments first), each variance floored at 1e-12.
+// values) about c.Mean (Moments first), each variance floored at 10⁻⁶ of the
+// largest (and 10⁻¹²), so that codes confined to fewer dimensions than
+// Latent (fewer codes, or a constant one) still whiten.
 func (c *Config) Whitening(codes []float64) error {
 	d := c.Latent
 	n := len(codes) / d
@@ -248,11 +256,12 @@ func (c *Config) Whitening(codes []float64) error {
 	}
 	var v mat.Dense
 	eig.VectorsTo(&v)
-	vals := eig.Values(nil)
+	vals := eig.Values(nil) // ascending
+	floor := math.Max(1e-6*vals[d-1], 1e-12)
 	c.Basis = make([]float64, d*d)
 	for i := range d {
 		for k := range d {
-			c.Basis[i*d+k] = v.At(i, k) * math.Sqrt(math.Max(vals[k], 1e-12))
+			c.Basis[i*d+k] = v.At(i, k) * math.Sqrt(math.Max(vals[k], floor))
 		}
 	}
 	return nil

@@ -399,16 +399,16 @@ func TestPythonPriorRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vSpec := fmt.Sprintf(`{"kind":"diffusion","sampler":"ddim","config":{"latent":%d,"mean":[],"std":[],"diffusion":{"blocks":1}},`+
-		`"schedule":{"name":"cosine","prediction":"v","activation":"swish"}}`, cfg.Latent)
+	x0Spec := fmt.Sprintf(`{"kind":"diffusion","sampler":"ddim","config":{"latent":%d,"mean":[],"std":[],"diffusion":{"blocks":1}},`+
+		`"schedule":{"name":"cosine","prediction":"x0","activation":"swish"}}`, cfg.Latent) // it knows epsilon and v
 	for _, tc := range []struct {
 		meta map[string]string
 		kind string
 		want string
 	}{
 		{map[string]string{}, "gmm", "no gmm prior in the file (priors it holds: none"},
-		{map[string]string{"prior/diffusion": vSpec}, "gmm", "no gmm prior in the file (priors it holds: diffusion)"},
-		{map[string]string{"prior/diffusion": vSpec}, "diffusion", "prediction 'v'"},
+		{map[string]string{"prior/diffusion": x0Spec}, "gmm", "no gmm prior in the file (priors it holds: diffusion)"},
+		{map[string]string{"prior/diffusion": x0Spec}, "diffusion", "prediction 'x0'"},
 	} {
 		tc.meta["model"] = string(meta)
 		model := filepath.Join(t.TempDir(), "model.safetensors")

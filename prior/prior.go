@@ -296,7 +296,7 @@ func normalNoise(n int, seed int64, temperature float64) []float32 {
 }
 
 // Describe names the prior of c with its size, as its kind does:
-// "gmm (100 components)", "diffusion (width 128, 3 blocks, 16000 steps, whitened, v-prediction)".
+// "gmm (100 components)", "diffusion (width 128, 3 blocks, 32000 steps, whitened, v-prediction)".
 func (c Config) Describe() string {
 	if k, ok := Lookup(c.Kind); ok && k.Describe != nil {
 		return k.Describe(c)

@@ -398,7 +398,7 @@ func TestDiffusionResumeKeepsItsSkip(t *testing.T) {
 		dc := DiffusionConfig{Width: 8, Blocks: 1, Steps: steps, BatchSize: 16, LR: 1e-3, EMA: 0.9, Skip: skip}
 		cfg := Config{Latent: 2, Seed: 1, Diffusion: &dc}
 		cfg.Moments(codes.Z)
-		if resume { // today's default recipe: whitened, v
+		if resume { // a recipe that whitens and predicts v
 			dc.Whiten, dc.Predict = true, PredictV
 			if err := cfg.Whitening(codes.Z); err != nil {
 				t.Fatal(err)

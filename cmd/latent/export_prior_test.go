@@ -138,7 +138,7 @@ func latentCodes(t *testing.T, b *backend.Backend, runDir, kind string, n int, s
 }
 
 // TestExportedPriorsMatchLatent exports a run with every kind of prior
-// fitted to it, gives examples/python/latent_decoder.py latent's own noise
+// fitted to it (and then a diffusion prior that whitens and predicts v), gives examples/python/latent_decoder.py latent's own noise
 // for a seed (component choices and ε for a mixture, the starting noise of
 // the diffusion prior) and checks that its sampler returns latent's codes
 // within float tolerance and decodes them to latent's images; then draws
@@ -167,16 +167,15 @@ func TestExportedPriorsMatchLatent(t *testing.T) {
 				}
 				t.Run(k, func(t *testing.T) { checkExportedPrior(t, b, python, dir, runDir, model, k, classes) })
 			}
-			// A diffusion prior of the recipe before whitening and
-			// v-prediction (the noise, per-dimension standardised codes).
+			// A diffusion prior fitted to whitened codes, predicting v.
 			k, _ := prior.Lookup(prior.KindDiffusion)
-			checkRecipe(t, runDir, true)
-			fitKind(t, b, runDir, k, map[string]string{"predict": "eps", "whiten": "false"})
 			checkRecipe(t, runDir, false)
+			fitKind(t, b, runDir, k, map[string]string{"predict": "v", "whiten": "true"})
+			checkRecipe(t, runDir, true)
 			if code := run([]string{"export", "--run", runDir, "-o", model}, &out, &errb); code != 0 {
 				t.Fatalf("latent export: exit %d: %s", code, errb.String())
 			}
-			t.Run("diffusion, the noise and per-dimension standardised codes", func(t *testing.T) {
+			t.Run("diffusion, whitened, v", func(t *testing.T) {
 				checkExportedPrior(t, b, python, dir, runDir, model, prior.KindDiffusion, classes)
 			})
 		})
@@ -184,16 +183,16 @@ func TestExportedPriorsMatchLatent(t *testing.T) {
 }
 
 // checkRecipe fails t unless runDir's diffusion prior is whitened and
-// predicts v (today's default), or with today false neither.
-func checkRecipe(t *testing.T, runDir string, today bool) {
+// predicts v, or with wv false (the default recipe) neither.
+func checkRecipe(t *testing.T, runDir string, wv bool) {
 	t.Helper()
 	s, err := prior.Read(runDir, prior.KindDiffusion)
 	if err != nil {
 		t.Fatal(err)
 	}
 	whitened, v := s.Config.Basis != nil, s.Config.Diffusion.Predict == prior.PredictV
-	if whitened != today || v != today {
-		t.Fatalf("the diffusion prior: whitened %v, predicts v %v; want both %v", whitened, v, today)
+	if whitened != wv || v != wv {
+		t.Fatalf("the diffusion prior: whitened %v, predicts v %v; want both %v", whitened, v, wv)
 	}
 }
 

@@ -19,7 +19,7 @@ const (
 	SamplerMixture = "mixture"
 	// SamplerDDIM runs the denoiser's deterministic DDIM steps (η = 0) from
 	// T·ε at t = 1, then maps the standardised code back by Config.Mean and
-	// Config.Std.
+	// Config.Std, or the whitened one by Config.Basis and Config.Mean.
 	SamplerDDIM = "ddim"
 )
 
@@ -52,7 +52,7 @@ type Schedule struct {
 	Offset      float64 `json:"offset"`
 	MinAlphaBar float64 `json:"min_alpha_bar"`
 	// Prediction is what the denoiser predicts: "epsilon", the noise in
-	// z_t = √ᾱ·z₀ + √(1−ᾱ)·ε.
+	// z_t = √ᾱ·z₀ + √(1−ᾱ)·ε, or "v", √ᾱ·ε − √(1−ᾱ)·z₀ (DiffusionConfig.Predict).
 	Prediction string `json:"prediction"`
 	// ClipX0 bounds the estimate of z₀ in each DDIM step to ±ClipX0.
 	ClipX0 float64 `json:"clip_x0"`
@@ -96,6 +96,9 @@ func (s *Saved) Export() (*Export, error) {
 		return nil, err
 	}
 	sch := DiffusionSchedule()
+	if s.Config.Diffusion != nil && s.Config.Diffusion.Predict == PredictV {
+		sch.Prediction = "v"
+	}
 	spec.Sampler, spec.Schedule = SamplerDDIM, &sch
 	return &Export{Spec: spec, Tensors: ts}, nil
 }

@@ -30,6 +30,9 @@ import (
 	"path/filepath"
 	"slices"
 
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/mat"
+
 	"github.com/latent-vae/latent/models"
 )
 
@@ -115,6 +118,10 @@ type Config struct {
 	// Mean and Std standardise the codes the diffusion model sees.
 	Mean []float64 `json:"mean,omitempty"`
 	Std  []float64 `json:"std,omitempty"`
+	// Basis, when set (DiffusionConfig.Whiten), whitens them in place of
+	// Std: a Latent×Latent matrix A, row-major, with z = Mean + A·x for the
+	// whitened code x (A = VΛ^½ from the codes' covariance VΛVᵀ).
+	Basis []float64 `json:"basis,omitempty"`
 	// Components is the number of Gaussians of a mixture (per class).
 	Components int              `json:"components,omitempty"`
 	Diffusion  *DiffusionConfig `json:"diffusion,omitempty"`
@@ -168,9 +175,33 @@ func Resolve(runDir, name string) (string, error) {
 	return "", fmt.Errorf("unknown prior %q: want one of %v", name, Names())
 }
 
-// standardise maps codes to (z − mean)/std in place and returns them as float32.
+// standardise maps codes to (z − mean)/std, or with a Basis to
+// A⁻¹(z − mean), and returns them as float32.
 func (c Config) standardise(z []float64) []float32 {
 	out := make([]float32, len(z))
+	if c.Basis != nil {
+		// A = VΛ^½ with V orthonormal, so A⁻¹ = Λ⁻¹Aᵀ, Λ_k the squared
+		// norm of A's column k (at least Whitening's floor).
+		d := c.Latent
+		cols, norms := make([][]float64, d), make([]float64, d)
+		for k := range d {
+			cols[k] = make([]float64, d)
+			for i := range d {
+				cols[k][i] = c.Basis[i*d+k]
+			}
+			norms[k] = floats.Dot(cols[k], cols[k])
+		}
+		x := make([]float64, d)
+		for r := range len(z) / d {
+			for j := range d {
+				x[j] = z[r*d+j] - c.Mean[j]
+			}
+			for k := range d {
+				out[r*d+k] = float32(floats.Dot(cols[k], x) / norms[k])
+			}
+		}
+		return out
+	}
 	for i, v := range z {
 		j := i % c.Latent
 		out[i] = float32((v - c.Mean[j]) / c.Std[j])
@@ -178,13 +209,62 @@ func (c Config) standardise(z []float64) []float32 {
 	return out
 }
 
-// unstandardise maps standardised codes back, in place.
+// unstandardise maps standardised codes back, in place: z·std + mean, or
+// with a Basis A·z + mean.
 func (c Config) unstandardise(z []float32) []float32 {
+	if c.Basis != nil {
+		d := c.Latent
+		x := make([]float64, d)
+		for r := range len(z) / d {
+			for j := range d {
+				x[j] = float64(z[r*d+j])
+			}
+			for i := range d {
+				z[r*d+i] = float32(floats.Dot(c.Basis[i*d:(i+1)*d], x) + c.Mean[i])
+			}
+		}
+		return z
+	}
 	for i, v := range z {
 		j := i % c.Latent
 		z[i] = float32(float64(v)*c.Std[j] + c.Mean[j])
 	}
 	return z
+}
+
+// Whitening sets c.Basis to VΛ^½ from the covariance VΛVᵀ of codes (n*Latent
+// values) about c.Mean (Moments first), each variance floored at 10⁻⁶ of the
+// largest (and 10⁻¹²), so that codes confined to fewer dimensions than
+// Latent (fewer codes, or a constant one) still whiten.
+func (c *Config) Whitening(codes []float64) error {
+	d := c.Latent
+	n := len(codes) / d
+	if n < 2 {
+		return fmt.Errorf("whitening %d codes: want at least 2", n)
+	}
+	cov := mat.NewSymDense(d, nil)
+	x := make([]float64, d)
+	for r := range n {
+		for j := range d {
+			x[j] = codes[r*d+j] - c.Mean[j]
+		}
+		cov.SymRankOne(cov, 1/float64(n), mat.NewVecDense(d, x))
+	}
+	var eig mat.EigenSym
+	if !eig.Factorize(cov, true) {
+		return fmt.Errorf("whitening: the eigendecomposition of the codes' covariance failed")
+	}
+	var v mat.Dense
+	eig.VectorsTo(&v)
+	vals := eig.Values(nil) // ascending
+	floor := math.Max(1e-6*vals[d-1], 1e-12)
+	c.Basis = make([]float64, d*d)
+	for i := range d {
+		for k := range d {
+			c.Basis[i*d+k] = v.At(i, k) * math.Sqrt(math.Max(vals[k], floor))
+		}
+	}
+	return nil
 }
 
 // Moments sets c.Mean and c.Std to the per-dimension mean and standard
@@ -216,7 +296,7 @@ func normalNoise(n int, seed int64, temperature float64) []float32 {
 }
 
 // Describe names the prior of c with its size, as its kind does:
-// "gmm (100 components)", "diffusion (width 128, 3 blocks, 32000 steps)".
+// "gmm (100 components)", "diffusion (width 128, 3 blocks, 32000 steps, whitened, v-prediction)".
 func (c Config) Describe() string {
 	if k, ok := Lookup(c.Kind); ok && k.Describe != nil {
 		return k.Describe(c)

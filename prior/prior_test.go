@@ -1,11 +1,13 @@
 package prior
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -234,13 +236,23 @@ func mmd(a []float64, b []float32) float64 {
 
 func TestDiffusionLearnsARing(t *testing.T) {
 	b := testenv.XLA(t)
-	for _, skip := range []bool{false, true} {
-		t.Run(fmt.Sprintf("skip=%v", skip), func(t *testing.T) {
+	for _, tc := range []struct {
+		skip, whiten bool
+		predict      string
+	}{{false, false, PredictNoise}, {true, false, PredictNoise}, {true, true, PredictV}} {
+		skip := tc.skip
+		t.Run(fmt.Sprintf("skip=%v,whiten=%v,predict=%q", skip, tc.whiten, tc.predict), func(t *testing.T) {
 			run := t.TempDir()
-			dc := DiffusionConfig{Width: 64, Blocks: 2, Steps: 1500, BatchSize: 256, LR: 2e-3, EMA: 0.99, Skip: skip}
+			dc := DiffusionConfig{Width: 64, Blocks: 2, Steps: 1500, BatchSize: 256, LR: 2e-3, EMA: 0.99, Skip: skip,
+				Whiten: tc.whiten, Predict: tc.predict}
 			cfg := Config{Latent: 2, Seed: 3, Diffusion: &dc}
 			train, held := Codes{Z: ring(4000, 1)}, Codes{Z: ring(500, 2)}
 			cfg.Moments(train.Z)
+			if tc.whiten {
+				if err := cfg.Whitening(train.Z); err != nil {
+					t.Fatal(err)
+				}
+			}
 			dir := Dir(run, KindDiffusion)
 			if err := FitDiffusion(b.Backend, dir, cfg, train, held, FitOptions{SaveEvery: 500, EvalEvery: 500}); err != nil {
 				t.Fatal(err)
@@ -251,6 +263,10 @@ func TestDiffusionLearnsARing(t *testing.T) {
 			}
 			if s.Config.Diffusion.Skip != skip || hasVariable(s, "skip") != skip {
 				t.Errorf("saved config skip %v, a skip variable %v; want both %v", s.Config.Diffusion.Skip, hasVariable(s, "skip"), skip)
+			}
+			if s.Config.Diffusion.Whiten != tc.whiten || (s.Config.Basis != nil) != tc.whiten || s.Config.Diffusion.Predict != tc.predict {
+				t.Errorf("saved config whiten %v (a basis: %v), predict %q; want %v, %q",
+					s.Config.Diffusion.Whiten, s.Config.Basis != nil, s.Config.Diffusion.Predict, tc.whiten, tc.predict)
 			}
 			d, err := s.Diffusion(b.Backend, 500)
 			if err != nil {
@@ -271,6 +287,93 @@ func TestDiffusionLearnsARing(t *testing.T) {
 	}
 }
 
+// TestOldDiffusionConfigKeepsItsRecipe: a diffusion prior's config saved
+// before whitening and v-prediction (no "whiten", "predict" or "basis")
+// reads back as the noise-predicting, per-dimension standardised prior it
+// was fitted as.
+func TestOldDiffusionConfigKeepsItsRecipe(t *testing.T) {
+	old := `{"kind":"diffusion","latent":2,"run_step":10,"draws":4,"draw_temperature":1,"seed":1,
+		"mean":[1,-2],"std":[2,0.5],"diffusion":{"width":128,"blocks":3,"steps":32000,"batch_size":256,"lr":0.002,"ema":0.999,"skip":true}}`
+	var c Config
+	if err := json.Unmarshal([]byte(old), &c); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Diffusion.Validate(); err != nil {
+		t.Errorf("the old recipe: %v", err)
+	}
+	if c.Diffusion.Whiten || c.Diffusion.Predict != PredictNoise || c.Basis != nil {
+		t.Errorf("old config: whiten %v, predict %q, basis %v; want false, %q (the noise), none", c.Diffusion.Whiten, c.Diffusion.Predict, c.Basis, PredictNoise)
+	}
+	if got, want := c.Describe(), "diffusion (width 128, 3 blocks, 32000 steps)"; got != want {
+		t.Errorf("Describe() = %q, want %q", got, want)
+	}
+	z := []float64{3, -1, -1, -2.5}
+	got := c.standardise(z)
+	want := []float32{1, 2, -1, -1}
+	back := c.unstandardise(slices.Clone(got))
+	for i := range want {
+		if !(math.Abs(float64(got[i]-want[i])) <= 1e-6) || !(math.Abs(float64(back[i])-z[i]) <= 1e-6) {
+			t.Fatalf("standardise(%v) = %v, back %v; want %v (per dimension), back %v", z, got, back, want, z)
+		}
+	}
+}
+
+// TestWhitening: codes of a correlated Gaussian, whitened by Whitening's
+// basis, have the identity's covariance (but in a direction they do not
+// vary in), and unstandardise maps them back.
+func TestWhitening(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		mix  [3][3]float64 // z = mix·g + shift, g ~ N(0, I)
+	}{
+		{"correlated", [3][3]float64{{2, 0, 0}, {1.5, 0.5, 0}, {0, -1, 0.1}}},
+		{"scaled axes", [3][3]float64{{3, 0, 0}, {0, 0.2, 0}, {0, 0, 1}}},
+		{"a plane (rank 2)", [3][3]float64{{1, 0, 0}, {1, 1, 0}, {0, 2, 0}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			const n, d = 20000, 3
+			rng := rand.New(rand.NewPCG(1, 2))
+			z := make([]float64, n*d)
+			for r := range n {
+				g := [d]float64{rng.NormFloat64(), rng.NormFloat64(), rng.NormFloat64()}
+				for i := range d {
+					z[r*d+i] = float64(i) - 1
+					for k := range d {
+						z[r*d+i] += tc.mix[i][k] * g[k]
+					}
+				}
+			}
+			c := Config{Latent: d}
+			c.Moments(z)
+			if err := c.Whitening(z); err != nil {
+				t.Fatal(err)
+			}
+			x := c.standardise(z)
+			for i := range d {
+				for k := range d {
+					cov := 0.0
+					for r := range n {
+						cov += float64(x[r*d+i]) * float64(x[r*d+k]) / n
+					}
+					want := map[bool]float64{true: 1, false: 0}[i == k]
+					if rank2 := tc.mix[0][2] == 0 && tc.mix[1][2] == 0 && tc.mix[2][2] == 0; rank2 && i == 0 && k == 0 {
+						want = 0 // the direction the codes do not vary in (eigenvalues ascend)
+					}
+					if !(math.Abs(cov-want) <= 1e-3) {
+						t.Errorf("whitened covariance [%d, %d] = %.4f, want %g", i, k, cov, want)
+					}
+				}
+			}
+			back := c.unstandardise(x)
+			for i := range z {
+				if !(math.Abs(float64(back[i])-z[i]) <= 1e-4*(1+math.Abs(z[i]))) {
+					t.Fatalf("code value %d: %g whitened and back is %g", i, z[i], back[i])
+				}
+			}
+		})
+	}
+}
+
 // hasVariable reports whether the saved prior has a variable whose name
 // holds part.
 func hasVariable(s *Saved, part string) bool {
@@ -282,9 +385,9 @@ func hasVariable(s *Saved, part string) bool {
 	return false
 }
 
-// TestDiffusionResumeKeepsItsSkip: a fit made without the skip path (as
-// priors fitted before it were) and resumed with the default recipe goes
-// on without it, and its samples load.
+// TestDiffusionResumeKeepsItsSkip: a fit made without the skip path,
+// whitening or v-prediction (as priors fitted before them were) and resumed
+// with the default recipe goes on without them, and its samples load.
 func TestDiffusionResumeKeepsItsSkip(t *testing.T) {
 	b := testenv.XLA(t)
 	run := t.TempDir()
@@ -295,6 +398,12 @@ func TestDiffusionResumeKeepsItsSkip(t *testing.T) {
 		dc := DiffusionConfig{Width: 8, Blocks: 1, Steps: steps, BatchSize: 16, LR: 1e-3, EMA: 0.9, Skip: skip}
 		cfg := Config{Latent: 2, Seed: 1, Diffusion: &dc}
 		cfg.Moments(codes.Z)
+		if resume { // a recipe that whitens and predicts v
+			dc.Whiten, dc.Predict = true, PredictV
+			if err := cfg.Whitening(codes.Z); err != nil {
+				t.Fatal(err)
+			}
+		}
 		if err := FitDiffusion(b.Backend, dir, cfg, codes, codes, FitOptions{Resume: resume, SaveEvery: 10, EvalEvery: 10}); err != nil {
 			t.Fatal(err)
 		}
@@ -308,6 +417,10 @@ func TestDiffusionResumeKeepsItsSkip(t *testing.T) {
 	if s.Ckpt.Step != 20 || s.Config.Diffusion.Skip || hasVariable(s, "skip") {
 		t.Errorf("resumed fit: step %d, config skip %v, a skip variable %v; want step 20 without the skip path",
 			s.Ckpt.Step, s.Config.Diffusion.Skip, hasVariable(s, "skip"))
+	}
+	if dc := s.Config.Diffusion; dc.Whiten || s.Config.Basis != nil || dc.Predict != PredictNoise {
+		t.Errorf("resumed fit: whiten %v (a basis: %v), predict %q; want the fit's own: not whitened, the noise",
+			dc.Whiten, s.Config.Basis != nil, dc.Predict)
 	}
 	d, err := s.Diffusion(b.Backend, 4)
 	if err != nil {

@@ -56,6 +56,15 @@ func continuousKinds() []prior.Kind {
 // as `latent prior fit` does.
 func fitEveryKind(t *testing.T, b *backend.Backend, runDir string) {
 	t.Helper()
+	for _, k := range continuousKinds() {
+		fitKind(t, b, runDir, k, nil)
+	}
+}
+
+// fitKind fits the prior of kind k to runDir's codes as fitEveryKind
+// does, with exportFitFlags and extra flags (which take precedence).
+func fitKind(t *testing.T, b *backend.Backend, runDir string, k prior.Kind, extra map[string]string) {
+	t.Helper()
 	run, err := rundir.Load(runDir)
 	if err != nil {
 		t.Fatal(err)
@@ -76,32 +85,32 @@ func fitEveryKind(t *testing.T, b *backend.Backend, runDir string) {
 			codes.Labels = append(codes.Labels, i%classes)
 		}
 	}
-	for _, k := range continuousKinds() {
-		fs := flag.NewFlagSet(k.Name, flag.ContinueOnError)
-		recipe := k.Flags(fs)
-		var args []string
-		fs.VisitAll(func(f *flag.Flag) {
-			if v, ok := exportFitFlags[f.Name]; ok {
-				args = append(args, "--"+f.Name, v)
-			}
-		})
-		if err := fs.Parse(args); err != nil {
-			t.Fatal(err)
+	fs := flag.NewFlagSet(k.Name, flag.ContinueOnError)
+	recipe := k.Flags(fs)
+	var args []string
+	fs.VisitAll(func(f *flag.Flag) {
+		if v, ok := extra[f.Name]; ok {
+			args = append(args, "--"+f.Name+"="+v)
+		} else if v, ok := exportFitFlags[f.Name]; ok {
+			args = append(args, "--"+f.Name, v)
 		}
-		cfg := prior.Config{Kind: k.Name, Draws: 1, DrawTemperature: 1, Seed: 1}
-		origin.Stamp(&cfg)
-		w, err := prior.Begin(runDir, k.Name, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := recipe.Fit(prior.Job{Backend: b.Backend, Workspace: w, Config: cfg, Training: codes, HeldOut: codes}); err != nil {
-			t.Fatalf("fitting the %s prior: %v", k.Name, err)
-		}
-		if err := w.Commit(); err != nil {
-			t.Fatal(err)
-		}
-		w.Release()
+	})
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
 	}
+	cfg := prior.Config{Kind: k.Name, Draws: 1, DrawTemperature: 1, Seed: 1}
+	origin.Stamp(&cfg)
+	w, err := prior.Begin(runDir, k.Name, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := recipe.Fit(prior.Job{Backend: b.Backend, Workspace: w, Config: cfg, Training: codes, HeldOut: codes}); err != nil {
+		t.Fatalf("fitting the %s prior: %v", k.Name, err)
+	}
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	w.Release()
 }
 
 // latentCodes draws n codes with seed from runDir's prior of kind through
@@ -129,7 +138,7 @@ func latentCodes(t *testing.T, b *backend.Backend, runDir, kind string, n int, s
 }
 
 // TestExportedPriorsMatchLatent exports a run with every kind of prior
-// fitted to it, gives examples/python/latent_decoder.py latent's own noise
+// fitted to it (and then a diffusion prior that whitens and predicts v), gives examples/python/latent_decoder.py latent's own noise
 // for a seed (component choices and ε for a mixture, the starting noise of
 // the diffusion prior) and checks that its sampler returns latent's codes
 // within float tolerance and decodes them to latent's images; then draws
@@ -158,7 +167,32 @@ func TestExportedPriorsMatchLatent(t *testing.T) {
 				}
 				t.Run(k, func(t *testing.T) { checkExportedPrior(t, b, python, dir, runDir, model, k, classes) })
 			}
+			// A diffusion prior fitted to whitened codes, predicting v.
+			k, _ := prior.Lookup(prior.KindDiffusion)
+			checkRecipe(t, runDir, false)
+			fitKind(t, b, runDir, k, map[string]string{"predict": "v", "whiten": "true"})
+			checkRecipe(t, runDir, true)
+			if code := run([]string{"export", "--run", runDir, "-o", model}, &out, &errb); code != 0 {
+				t.Fatalf("latent export: exit %d: %s", code, errb.String())
+			}
+			t.Run("diffusion, whitened, v", func(t *testing.T) {
+				checkExportedPrior(t, b, python, dir, runDir, model, prior.KindDiffusion, classes)
+			})
 		})
+	}
+}
+
+// checkRecipe fails t unless runDir's diffusion prior is whitened and
+// predicts v, or with wv false (the default recipe) neither.
+func checkRecipe(t *testing.T, runDir string, wv bool) {
+	t.Helper()
+	s, err := prior.Read(runDir, prior.KindDiffusion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	whitened, v := s.Config.Basis != nil, s.Config.Diffusion.Predict == prior.PredictV
+	if whitened != wv || v != wv {
+		t.Fatalf("the diffusion prior: whitened %v, predicts v %v; want both %v", whitened, v, wv)
 	}
 }
 
@@ -364,16 +398,16 @@ func TestPythonPriorRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vSpec := fmt.Sprintf(`{"kind":"diffusion","sampler":"ddim","config":{"latent":%d,"mean":[],"std":[],"diffusion":{"blocks":1}},`+
-		`"schedule":{"name":"cosine","prediction":"v","activation":"swish"}}`, cfg.Latent)
+	x0Spec := fmt.Sprintf(`{"kind":"diffusion","sampler":"ddim","config":{"latent":%d,"mean":[],"std":[],"diffusion":{"blocks":1}},`+
+		`"schedule":{"name":"cosine","prediction":"x0","activation":"swish"}}`, cfg.Latent) // it knows epsilon and v
 	for _, tc := range []struct {
 		meta map[string]string
 		kind string
 		want string
 	}{
 		{map[string]string{}, "gmm", "no gmm prior in the file (priors it holds: none"},
-		{map[string]string{"prior/diffusion": vSpec}, "gmm", "no gmm prior in the file (priors it holds: diffusion)"},
-		{map[string]string{"prior/diffusion": vSpec}, "diffusion", "prediction 'v'"},
+		{map[string]string{"prior/diffusion": x0Spec}, "gmm", "no gmm prior in the file (priors it holds: diffusion)"},
+		{map[string]string{"prior/diffusion": x0Spec}, "diffusion", "prediction 'x0'"},
 	} {
 		tc.meta["model"] = string(meta)
 		model := filepath.Join(t.TempDir(), "model.safetensors")

@@ -66,7 +66,8 @@ and the metadata entry prior/KIND describes it as JSON (its "sampler", its
   component k whose cumulative weight first exceeds a uniform u, and is
   means[c, k] + chols[c, k] @ (T * eps), eps ~ N(0, I), T the temperature.
 - sampler "ddim" (diffusion): the denoiser predicts the noise eps in
-  z_t = sqrt(a(t)) z_0 + sqrt(1 - a(t)) eps, a(t) the cosine schedule
+  z_t = sqrt(a(t)) z_0 + sqrt(1 - a(t)) eps (schedule "prediction"
+  "epsilon"), or v = sqrt(a) eps - sqrt(1 - a) z_0 ("v"), a(t) the cosine schedule
   f(t)/f(0), f(t) = cos^2((t + offset)/(1 + offset) pi/2), clipped to
   [min_alpha_bar, 1]. Its input: the time embedding (sin and cos of
   time_scale * t * f_i, f_i = max_period^(-i/(F/2 - 1)), in float32),
@@ -77,7 +78,8 @@ and the metadata entry prior/KIND describes it as JSON (its "sampler", its
   when config.diffusion.skip). Sampling starts from T * eps at t = 1 and takes
   --steps deterministic DDIM steps t = s/steps -> (s-1)/steps (the estimate
   of z_0 clipped to +-clip_x0; a(0) is 1), then maps the standardised code
-  back as z * config.std + config.mean.
+  back as z * config.std + config.mean, or, when config.basis (a D x D
+  matrix A, row-major) is given, as A @ z + config.mean.
 
 The noise comes from numpy's generator seeded by --seed, so codes differ
 from latent's for the same seed; --noise FILE replays given noise instead,
@@ -427,10 +429,10 @@ def denoise(t, spec, z, times, one_hot):
 def check_schedule(spec):
     """Refuses a diffusion prior this sampler would draw wrongly."""
     sch = spec.get("schedule") or {}
-    known = (sch.get("name"), sch.get("prediction"), sch.get("activation")) == ("cosine", "epsilon", "swish")
+    known = (sch.get("name"), sch.get("activation")) == ("cosine", "swish") and sch.get("prediction") in ("epsilon", "v")
     if not known:
         raise ValueError(f"a diffusion prior of schedule {sch.get('name')!r}, prediction {sch.get('prediction')!r} "
-                         f"and activation {sch.get('activation')!r}: this sampler knows cosine, epsilon and swish")
+                         f"and activation {sch.get('activation')!r}: this sampler knows cosine, epsilon or v, and swish")
 
 
 def sample_ddim(tensors, spec, eps, temperature, steps, labels=None):
@@ -446,12 +448,21 @@ def sample_ddim(tensors, spec, eps, temperature, steps, labels=None):
     z = (temperature * np.asarray(eps, dtype=np.float64)).astype(np.float32).astype(np.float64)
     for s in range(steps, 0, -1):
         t, t_prev = np.float32(s) / np.float32(steps), np.float32(s - 1) / np.float32(steps)
-        e = denoise(tensors, spec, z, np.full(n, t, dtype=np.float32), one_hot)
+        out = denoise(tensors, spec, z, np.full(n, t, dtype=np.float32), one_hot)
         a = alpha_bar(sch, float(t))
         a_prev = 1.0 if t_prev <= 0 else alpha_bar(sch, float(t_prev))
-        x0 = np.clip((z - math.sqrt(1 - a) * e) / math.sqrt(a), -sch["clip_x0"], sch["clip_x0"])
+        if sch["prediction"] == "v":
+            x0 = np.clip(math.sqrt(a) * z - math.sqrt(1 - a) * out, -sch["clip_x0"], sch["clip_x0"])
+            e = math.sqrt(1 - a) * z + math.sqrt(a) * out
+        else:
+            e = out
+            x0 = np.clip((z - math.sqrt(1 - a) * e) / math.sqrt(a), -sch["clip_x0"], sch["clip_x0"])
         z = math.sqrt(a_prev) * x0 + math.sqrt(1 - a_prev) * e
-    z = z * np.asarray(cfg["std"]) + np.asarray(cfg["mean"])
+    if cfg.get("basis"):
+        d = cfg["latent"]
+        z = z @ np.asarray(cfg["basis"]).reshape(d, d).T + np.asarray(cfg["mean"])
+    else:
+        z = z * np.asarray(cfg["std"]) + np.asarray(cfg["mean"])
     return z.astype(np.float32)
 
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/csv"
 	"image"
 	"image/color"
 	"image/png"
@@ -122,21 +121,8 @@ func TestTrainFolderWarnsAndEvaluatesEvery(t *testing.T) {
 // evaluation.
 func testRows(t *testing.T, dir string) []string {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dir, rundir.MetricsFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	col := -1
-	for i, name := range rows[0] {
-		if name == "test_neg_elbo" {
-			col = i
-		}
-	}
+	rows := readCSV(t, filepath.Join(dir, rundir.MetricsFile))
+	col := csvColumn(rows[0], "test_neg_elbo")
 	var steps []string
 	for _, r := range rows[1:] {
 		if col >= 0 && r[col] != "" {

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"encoding/csv"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -51,14 +49,9 @@ func TestMapTSNE(t *testing.T) {
 // readMapCSV reads map's CSV: index, label, x, y per row.
 func readMapCSV(t *testing.T, path string) [][]float64 {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil || len(rows) < 2 || rows[0][3] != "y" {
-		t.Fatalf("%s: %v, %d rows", path, err, len(rows))
+	rows := readCSV(t, path)
+	if len(rows) < 2 || rows[0][3] != "y" {
+		t.Fatalf("%s: %d rows, header %v", path, len(rows), rows[0])
 	}
 	out := make([][]float64, len(rows)-1)
 	for i, r := range rows[1:] {

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -65,23 +63,13 @@ func TestEvalVQBoundWithPrior(t *testing.T) {
 // lastHeldOutLoss is the last row's test_loss of a prior fit's metrics.csv.
 func lastHeldOutLoss(t *testing.T, path string) float64 {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil || len(rows) < 2 {
-		t.Fatalf("%s: %d rows, %v", path, len(rows), err)
-	}
+	rows := readCSV(t, path)
 	col := -1
-	for i, name := range rows[0] {
-		if name == "test_loss" {
-			col = i
-		}
+	if len(rows) >= 2 {
+		col = csvColumn(rows[0], "test_loss")
 	}
 	if col < 0 {
-		t.Fatalf("%s: no test_loss column in %v", path, rows[0])
+		t.Fatalf("%s: %d rows, no test_loss column", path, len(rows))
 	}
 	v, err := strconv.ParseFloat(rows[len(rows)-1][col], 64)
 	if err != nil {

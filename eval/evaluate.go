@@ -29,11 +29,17 @@ type Result struct {
 	ActiveLayers []int `json:"active_layers,omitempty"`
 	Latent       int   `json:"latent"`
 	Images       int   `json:"images"`
+	// Codes are a discrete latent's codes of the images, one grid of
+	// indices (as float32) per image, encoded once with the draws' seed:
+	// what the code usage counts and what a prior over the grids scores
+	// (nil for a continuous latent).
+	Codes []float32 `json:"-"`
 }
 
 // Evaluate measures m on images: the ELBO with one sampled z per image, the
 // active units of the posterior means (a continuous latent's; none
-// otherwise), and, when k > 0, the importance-
+// otherwise), a discrete latent's codes (Result.Codes) with, for a
+// quantised model, their usage, and, when k > 0, the importance-
 // weighted NLL with k samples. seed makes the draws repeatable. labels are
 // the images' classes (see Model); a conditional model's numbers are of
 // log p(x|y).
@@ -61,10 +67,13 @@ func Evaluate(m *Model, images []float32, labels []int, k int, seed int64) (*Res
 	}
 	r := &Result{Losses: losses, IWK: k, Latent: kind.Code().Size(), Images: n,
 		ActiveUnits: ActiveUnits(variances, ActiveThreshold)}
-	if models.Quantized(m.Config) {
-		if r.Perplexity, r.CodesUsed, err = m.CodeUsage(images, labels); err != nil {
-			return nil, err
+	if models.Codebook(kind) > 0 {
+		if r.Codes, err = m.Codes(images, labels, 1, seed, 1); err != nil {
+			return nil, fmt.Errorf("the codes: %w", err)
 		}
+	}
+	if models.Quantized(m.Config) {
+		r.Perplexity, r.CodesUsed = Usage(r.Codes, m.Config.Codes())
 	}
 	if g := m.Config.Layers(); g > 1 && variances != nil {
 		per := len(variances) / g

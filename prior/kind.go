@@ -68,6 +68,11 @@ type Kind struct {
 	// what Export writes of it and what Noise draws for it. Nil for a kind
 	// of another shape.
 	Mixtures func(s *Saved) (*Mixtures, error)
+	// Usable, when set, refuses a saved prior of this kind that this
+	// latent can no longer open (one saved in an earlier layout of the
+	// kind's network), naming its file and saying to fit it again; unset,
+	// every saved prior of the kind opens.
+	Usable func(s *Saved) error
 }
 
 // CheckLatent refuses, in one line, a latent kind whose codes a prior of kind k

@@ -17,6 +17,7 @@ type ListRow struct {
 	RunStep  int64    `json:"run_step"`           // the run's step it was fitted to
 	RunSHA   string   `json:"run_checkpoint"`     // that checkpoint's SHA-256 ("": not recorded)
 	Current  bool     `json:"matches_checkpoint"` // fitted to the run's current checkpoint
+	Unusable bool     `json:"unusable,omitempty"` // this latent cannot open it (Kind.Usable): fit it again
 	Problem  string   `json:"problem,omitempty"`  // why it does not draw for the run's checkpoint, or a warning
 	AutoPick bool     `json:"auto"`               // --prior auto draws from it
 }
@@ -37,9 +38,10 @@ func List(run *rundir.Run) (Origin, []ListRow, error) {
 	for i, e := range entries {
 		cfg := e.Saved.Config
 		r := ListRow{Kind: e.Kind, Size: cfg.Describe(), Quality: e.Quality, RunStep: cfg.RunStep, RunSHA: cfg.RunCheckpoint,
-			Current: e.Mismatch == nil && cfg.RunStep == origin.Step, Problem: e.Warning, AutoPick: i == 0 && e.Mismatch == nil}
-		if e.Mismatch != nil {
-			r.Problem = e.Mismatch.Error()
+			Current: e.Mismatch == nil && cfg.RunStep == origin.Step, Unusable: e.Unusable != nil, Problem: e.Warning,
+			AutoPick: i == 0 && e.Problem() == nil}
+		if err := e.Problem(); err != nil {
+			r.Problem = err.Error()
 		}
 		rows = append(rows, r)
 	}
@@ -47,8 +49,10 @@ func List(run *rundir.Run) (Origin, []ListRow, error) {
 }
 
 // WriteList writes rows, the priors fitted to the run in runDir (now at
-// origin), as `latent prior list` prints them: a table on stdout, and on
-// stderr what an unscored or mismatched prior needs.
+// origin), as `latent prior list` prints them: a table on stdout (its
+// last column: yes or no, whether the prior was fitted to the run's
+// current checkpoint, or unusable for one this latent cannot open), and on
+// stderr what an unscored, mismatched or unusable prior needs.
 func WriteList(stdout, stderr io.Writer, runDir string, origin Origin, rows []ListRow) error {
 	if len(rows) == 0 {
 		fmt.Fprintf(stdout, "run %s has no fitted prior: fit one with `latent prior fit --run %s --kind KIND` (%s)\n",
@@ -70,8 +74,12 @@ func WriteList(stdout, stderr io.Writer, runDir string, origin Origin, rows []Li
 		if r.RunSHA != "" {
 			sha = fmt.Sprintf("%.12s", r.RunSHA)
 		}
+		current := map[bool]string{true: "yes", false: "no"}[r.Current]
+		if r.Unusable {
+			current = "unusable"
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\tstep %d, sha %s\t%s\n", map[bool]string{true: "*"}[r.AutoPick], r.Size,
-			fid, prec, rec, fit, r.RunStep, sha, map[bool]string{true: "yes", false: "no"}[r.Current])
+			fid, prec, rec, fit, r.RunStep, sha, current)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -110,11 +110,24 @@ type Entry struct {
 	// checkpoint (Origin.Check's error); Warning is Check's warning.
 	Mismatch error
 	Warning  string
+	// Unusable, when not nil, is why this latent cannot open the prior at
+	// all (Kind.Usable's error): it must be fitted again.
+	Unusable error
+}
+
+// Problem is why the prior cannot draw for the run: Unusable, else
+// Mismatch (nil when it can).
+func (e Entry) Problem() error {
+	if e.Unusable != nil {
+		return e.Unusable
+	}
+	return e.Mismatch
 }
 
 // Fits returns the priors fitted to runDir, by rank (the best last),
-// each checked against origin when it is not nil. A prior whose files
-// cannot be read is an error naming them.
+// each checked against origin when it is not nil, and by its kind's
+// Usable. A prior whose files cannot be read is an error naming them; one
+// this latent cannot open is an Entry with Unusable set.
 func Fits(runDir string, origin *Origin) ([]Entry, error) {
 	var out []Entry
 	for _, k := range registry {
@@ -130,6 +143,9 @@ func Fits(runDir string, origin *Origin) ([]Entry, error) {
 			return nil, err
 		}
 		e := Entry{Kind: k.Name, Rank: k.Rank, Saved: s, Quality: q}
+		if k.Usable != nil {
+			e.Unusable = k.Usable(s)
+		}
 		if origin != nil {
 			e.Warning, e.Mismatch = origin.Check(s.Config, s.Ckpt.Path)
 		}
@@ -139,12 +155,13 @@ func Fits(runDir string, origin *Origin) ([]Entry, error) {
 }
 
 // Order sorts entries best first: those scored by FID, the lowest first;
-// then the unscored ones by Rank, the highest first; those that do not
-// match the run's checkpoint last.
+// then the unscored ones by Rank, the highest first; those that cannot
+// draw for the run (Problem: unusable, or not matching its checkpoint)
+// last.
 func Order(entries []Entry) {
 	class := func(e Entry) int {
 		switch {
-		case e.Mismatch != nil:
+		case e.Problem() != nil:
 			return 2
 		case e.Quality.Scored():
 			return 0
@@ -169,9 +186,12 @@ type Choice struct {
 }
 
 // Best picks the prior --prior auto draws from for runDir: of the fitted
-// priors that match origin's checkpoint (all, when origin is nil), the
-// lowest stored FID; unscored ones after scored ones, by Rank; Normal when
-// none is fitted (Reason ""), or none matches (Reason says why).
+// priors that match origin's checkpoint (all, when origin is nil) and
+// that this latent can open (Kind.Usable), the lowest stored FID;
+// unscored ones after scored ones, by Rank; Normal when none is fitted
+// (Reason ""), or none can draw (Reason says why, in one line naming the
+// first one's problem: an unusable prior's file and that it must be
+// fitted again).
 func Best(runDir string, origin *Origin) (Choice, error) {
 	entries, err := Fits(runDir, origin)
 	if err != nil {
@@ -181,8 +201,11 @@ func Best(runDir string, origin *Origin) (Choice, error) {
 	if len(entries) == 0 {
 		return Choice{Kind: Normal}, nil
 	}
-	if entries[0].Mismatch != nil {
-		return Choice{Kind: Normal, Reason: "no fitted prior matches the run's checkpoint: " + entries[0].Mismatch.Error()}, nil
+	switch first := entries[0]; {
+	case first.Unusable != nil:
+		return Choice{Kind: Normal, Reason: "no fitted prior can draw: " + first.Unusable.Error()}, nil
+	case first.Mismatch != nil:
+		return Choice{Kind: Normal, Reason: "no fitted prior matches the run's checkpoint: " + first.Mismatch.Error()}, nil
 	}
 	return Choice{Kind: entries[0].Kind, Reason: reason(runDir, entries)}, nil
 }
@@ -192,7 +215,7 @@ func reason(runDir string, entries []Entry) string {
 	var scored, unscored []string
 	for _, e := range entries {
 		switch {
-		case e.Mismatch != nil:
+		case e.Problem() != nil:
 		case e.Quality.Scored():
 			scored = append(scored, fmt.Sprintf("%s %.4g", e.Kind, e.Quality.FID))
 		default:

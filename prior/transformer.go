@@ -448,6 +448,7 @@ func init() {
 			}
 			return transformerSampler{t, opt.TopK}, nil
 		},
+		Usable: func(s *Saved) error { return checkAttentionLayout(s.Ckpt) },
 		Describe: func(c Config) string {
 			if c.Transformer == nil {
 				return c.Kind

@@ -170,6 +170,28 @@ type DataConfig struct {
 // binarized test images.
 const TestBinarizeSeed = 1
 
+// TrainPixels returns the training split's pixels as the run learned from
+// them: in [0, 1], or, for a run trained on binarized images, binarized
+// once with the run's seed (the seed of its training batches' draws), so
+// that what is fitted to the run's codes after training (a prior) sees
+// the codes of images like those the decoder was trained on.
+func (c Config) TrainPixels(train *data.Split) []float32 {
+	if c.Data.Binarize {
+		return data.Binarize(train.Images(), c.Seed)
+	}
+	return train.Images()
+}
+
+// TestPixels returns the test split's pixels as the run's training scores
+// them: in [0, 1], or binarized once (seeded by TestBinarizeSeed) when the
+// run trains on binarized images, the literature's protocol.
+func (c Config) TestPixels(test *data.Split) []float32 {
+	if c.Data.Binarize {
+		return data.Binarize(test.Images(), TestBinarizeSeed)
+	}
+	return test.Images()
+}
+
 // DefaultConfig is the configuration of `latent train` without flags.
 func DefaultConfig() Config {
 	return Config{

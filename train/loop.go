@@ -314,7 +314,7 @@ type loop struct {
 	eval     *eval.Model // the test split's ELBO
 	vars     *gctx.Context
 	test     *data.Split // evaluated at each epoch's end
-	testPix  []float32   // its pixels as testPixels gives them
+	testPix  []float32   // its pixels as rundir.Config.TestPixels gives them
 	perEpoch int64
 }
 
@@ -329,17 +329,7 @@ func newLoop(b backends.Backend, cfg rundir.Config, opt Options, vars *gctx.Cont
 		return nil, err
 	}
 	ev.Batch = cfg.EvalBatch
-	return &loop{cfg: cfg, opt: opt, sess: sess, eval: ev, vars: vars, test: test, testPix: testPixels(cfg, test), perEpoch: perEpoch}, nil
-}
-
-// testPixels returns the test split's pixels as the run's training scores
-// them: in [0, 1], or binarized once (seeded by rundir.TestBinarizeSeed) when the
-// run trains on binarized images, the literature's protocol.
-func testPixels(cfg rundir.Config, test *data.Split) []float32 {
-	if cfg.Data.Binarize {
-		return data.Binarize(test.Images(), rundir.TestBinarizeSeed)
-	}
-	return test.Images()
+	return &loop{cfg: cfg, opt: opt, sess: sess, eval: ev, vars: vars, test: test, testPix: cfg.TestPixels(test), perEpoch: perEpoch}, nil
 }
 
 func (l *loop) finalize() {

@@ -196,7 +196,7 @@ func (s *Session) Evaluate(set string, test *data.Split, o EvalOptions) (Evaluat
 		return Evaluation{}, "", fmt.Errorf("evaluating %s: %w", s.Run.Dir, err)
 	}
 	out := s.Evaluation(r, set, o.Binarize, o.Seed)
-	if out.PriorBound, err = s.priorBound(model, images, test.Labels, r.Recon, o.Seed); err != nil {
+	if out.PriorBound, err = s.priorBound(r, test.Labels); err != nil {
 		return Evaluation{}, "", fmt.Errorf("evaluating %s: %w", s.Run.Dir, err)
 	}
 	if !o.Hint || o.K <= 0 || o.K >= TighterK {

@@ -98,7 +98,10 @@ func fitProgress(w io.Writer, what string, steps int64) func(done, total int64, 
 
 // PriorCodes returns cfg.Draws posterior draws of the codes of the run's
 // training split, and one of its test split, with their labels, at cfg's
-// temperature, once recipe is ready to fit them in w.
+// temperature, once recipe is ready to fit them in w. The images are
+// encoded as the run was trained on them (rundir.Config.TrainPixels and
+// TestPixels): a run trained on binarized images has its codes of
+// binarized images fitted, not of grey ones its decoder never saw.
 func (s *Session) PriorCodes(cfg prior.Config, w *prior.Workspace, recipe prior.Recipe) (training, heldOut prior.Codes, err error) {
 	set, err := s.DataSet("", "data set")
 	if err != nil {
@@ -127,10 +130,11 @@ func (s *Session) PriorCodes(cfg prior.Config, w *prior.Workspace, recipe prior.
 		}
 		return c, nil
 	}
-	if training, err = codes(set.Train.Images(), set.Train.Labels, cfg.Draws); err != nil {
+	run := s.Run.Config
+	if training, err = codes(run.TrainPixels(set.Train), set.Train.Labels, cfg.Draws); err != nil {
 		return training, heldOut, err
 	}
-	heldOut, err = codes(set.Test.Images(), set.Test.Labels, 1)
+	heldOut, err = codes(run.TestPixels(set.Test), set.Test.Labels, 1)
 	return training, heldOut, err
 }
 

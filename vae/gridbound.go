@@ -1,7 +1,6 @@
 package vae
 
 import (
-	"fmt"
 	"math"
 
 	"github.com/latent-vae/latent/eval"
@@ -21,11 +20,12 @@ type PriorBound struct {
 }
 
 // priorBound is the bound of a discrete run's test images (binarized as
-// evaluated) under the best fitted prior that gives exact
-// log-probabilities, recon the evaluation's reconstruction term; nil for a
-// continuous run, or when no such prior is fitted (the uniform prior's
-// bound is the evaluation's own).
-func (s *Session) priorBound(model *eval.Model, images []float32, labels []int, recon float64, seed int64) (*PriorBound, error) {
+// evaluated), whose evaluation r holds their codes (eval.Result.Codes,
+// not encoded again) and reconstruction term, under the best fitted prior
+// that gives exact log-probabilities; nil for a continuous run, or when
+// no such prior is fitted (the uniform prior's bound is the evaluation's
+// own).
+func (s *Session) priorBound(r *eval.Result, labels []int) (*PriorBound, error) {
 	if models.Codebook(s.Model.Kind()) == 0 {
 		return nil, nil
 	}
@@ -33,11 +33,7 @@ func (s *Session) priorBound(model *eval.Model, images []float32, labels []int, 
 	if err != nil || kind == prior.Normal {
 		return nil, err
 	}
-	codes, err := model.Codes(images, labels, 1, seed, 1)
-	if err != nil {
-		return nil, fmt.Errorf("the test images' codes: %w", err)
-	}
-	logp, name, err := s.PriorLogProb(kind, codes, labels)
+	logp, name, err := s.PriorLogProb(kind, r.Codes, labels)
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +42,7 @@ func (s *Session) priorBound(model *eval.Model, images []float32, labels []int, 
 		sum -= l
 	}
 	b := &PriorBound{Prior: name, CodesNLL: sum / float64(len(logp))}
-	b.NegELBO = recon + b.CodesNLL
+	b.NegELBO = r.Recon + b.CodesNLL
 	b.BitsPerDim = b.NegELBO / (float64(s.Model.Height*s.Model.Width*s.Model.Channels) * math.Ln2)
 	return b, nil
 }

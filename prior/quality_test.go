@@ -1,6 +1,7 @@
 package prior
 
 import (
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -118,5 +119,31 @@ func TestBestSkipsAMismatchedPrior(t *testing.T) {
 	o.Latent = 4
 	if c, err := Best(run, &o); err != nil || c.Kind != Normal || !strings.Contains(c.Reason, "has a 4-dimensional code") {
 		t.Errorf("no prior of the run's 4-d codes: %+v, %v; want normal, saying why", c, err)
+	}
+}
+
+// TestOrderPutsUnusablePriorsLast: a prior this latent cannot open
+// (Entry.Unusable) comes after every prior that can draw, whatever its
+// score, and is named by Problem before a mismatch.
+func TestOrderPutsUnusablePriorsLast(t *testing.T) {
+	unusable := errors.New("p/ckpt.latent: fit it again")
+	entries := []Entry{
+		{Kind: "old", Rank: 9, Quality: &Quality{FID: 1}, Unusable: unusable},
+		{Kind: "unscored", Rank: 1},
+		{Kind: "scored", Rank: 2, Quality: &Quality{FID: 30}},
+	}
+	Order(entries)
+	var kinds []string
+	for _, e := range entries {
+		kinds = append(kinds, e.Kind)
+	}
+	if strings.Join(kinds, " ") != "scored unscored old" {
+		t.Errorf("Order: %v, want scored unscored old", kinds)
+	}
+	if err := (Entry{Unusable: unusable, Mismatch: errors.New("other step")}).Problem(); err != unusable {
+		t.Errorf("Problem of an unusable, mismatched prior: %v, want %v", err, unusable)
+	}
+	if err := entries[0].Problem(); err != nil {
+		t.Errorf("Problem of a prior that draws: %v", err)
 	}
 }

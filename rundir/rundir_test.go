@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -253,5 +254,36 @@ func TestLoadDataAsOtherSplit(t *testing.T) {
 	}
 	if total, want := set.Train.N+set.Test.N, 300; set.Test.N != want {
 		t.Errorf("shapes with a sprites run's settings: %d of %d images held out, want %d (the default 0.1)", set.Test.N, total, want)
+	}
+}
+
+// TestPixelsAsTrained: a run's splits as it learned from them: grey as
+// they are, or for a --binarize run binarized, the training split with the
+// run's seed and the test split with TestBinarizeSeed.
+func TestPixelsAsTrained(t *testing.T) {
+	split := &data.Split{N: 4, Height: 4, Width: 4, Channels: 1, Pixels: make([]uint8, 64)}
+	for i := range split.Pixels {
+		split.Pixels[i] = uint8(i * 4)
+	}
+	cfg := DefaultConfig()
+	cfg.Seed = 7
+	if !slices.Equal(cfg.TrainPixels(split), split.Images()) || !slices.Equal(cfg.TestPixels(split), split.Images()) {
+		t.Errorf("a grey run's pixels are not the split's own")
+	}
+	cfg.Data.Binarize = true
+	for _, tc := range []struct {
+		name string
+		got  []float32
+		seed int64
+	}{
+		{"training", cfg.TrainPixels(split), 7},
+		{"test", cfg.TestPixels(split), TestBinarizeSeed},
+	} {
+		if want := data.Binarize(split.Images(), tc.seed); !slices.Equal(tc.got, want) {
+			t.Errorf("a binarized run's %s pixels: %v, want the split binarized with seed %d, %v", tc.name, tc.got, tc.seed, want)
+		}
+	}
+	if slices.Equal(cfg.TrainPixels(split), cfg.TestPixels(split)) {
+		t.Errorf("the training and test splits are binarized alike: the seeds are not apart")
 	}
 }

@@ -163,3 +163,61 @@ func TestCellNeedsAVQRun(t *testing.T) {
 		t.Errorf("Sweep --cell on a test grid kind: %v; want a usage error naming --cell", err)
 	}
 }
+
+// TestGridTraverseFlags: on a vq run --order orders the cell's codes (use,
+// the default: the test split's most used first; index: codes 0, 1, …),
+// and the flags a grid has no use for are refused when given, as usage
+// errors naming the flag: --range (codes have no range to sweep) and
+// --order kl or dim (a grid has no dimensions); a run of dimensions
+// refuses the grid's orders.
+func TestGridTraverseFlags(t *testing.T) {
+	s := open(t, tinyVQRun(t, models.QuantizerVQ), io.Discard)
+	base := TraverseBase{Prior: "normal", PriorSteps: DefaultPriorSteps, Temperature: 1}
+	sweep := func(given map[string]bool, order string) (*Traversal, TraverseOptions, error) {
+		o := TraverseOptions{Base: base, Steps: 4, Span: 3, Order: order, Scale: 1}
+		if err := o.Choose(given); err != nil {
+			t.Fatal(err)
+		}
+		tr, err := s.Sweep(o)
+		return tr, o, err
+	}
+	byUse, o, err := sweep(nil, OrderKL)
+	if err != nil {
+		t.Fatalf("the default order: %v", err)
+	}
+	if byUse.CodeOrder != OrderUse || !strings.Contains(o.Describe(byUse), "the 4 codes the test split uses most") {
+		t.Fatalf("the default order: %q, %q", byUse.CodeOrder, o.Describe(byUse))
+	}
+	if use, _, err := sweep(map[string]bool{"order": true}, OrderUse); err != nil || !slices.Equal(use.Codes, byUse.Codes) || !slices.Equal(use.Images, byUse.Images) {
+		t.Errorf("--order use: %v; want the default's traversal", err)
+	}
+	byIndex, o, err := sweep(map[string]bool{"order": true}, OrderIndex)
+	if err != nil {
+		t.Fatalf("--order index: %v", err)
+	}
+	if !slices.Equal(byIndex.Codes, []int{0, 1, 2, 3}) || !strings.Contains(o.Describe(byIndex), "codes 0 to 3 (codebook order)") {
+		t.Errorf("--order index: codes %v, %q; want 0 to 3", byIndex.Codes, o.Describe(byIndex))
+	}
+	for _, tc := range []struct {
+		name  string
+		given map[string]bool
+		order string
+		want  string
+	}{
+		{"--range", map[string]bool{"range": true}, OrderKL, "--range 3: a vq run's traversal sets a cell of its grid to codes, which have no range to sweep"},
+		{"--order kl", map[string]bool{"order": true}, OrderKL, "--order kl: a vq run's grid has no dimensions to order"},
+		{"--order dim", map[string]bool{"order": true}, OrderDim, "--order dim: a vq run's grid has no dimensions to order"},
+	} {
+		_, _, err := sweep(tc.given, tc.order)
+		var arg *ArgError
+		if !errors.As(err, &arg) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s on a vq run: %v; want a usage error saying %q", tc.name, err, tc.want)
+		}
+	}
+	g := open(t, tinyRun(t), io.Discard)
+	_, err = g.Sweep(TraverseOptions{Base: base, Steps: 3, Span: 1, Order: OrderIndex, Scale: 1})
+	var arg *ArgError
+	if !errors.As(err, &arg) || !strings.Contains(err.Error(), "--order index: orders a vq run's codes") {
+		t.Errorf("--order index on a run of dimensions: %v; want a usage error naming --order", err)
+	}
+}

@@ -56,12 +56,17 @@ func CodesByUse(indices []float32, k int) []int {
 
 // gridSweep is Sweep on a vq run: for o.Cell (the centre by default), each
 // of GridTraverseBases base grids (test images from o.Base.Index, or grids
-// drawn with o.Base.Seed) decoded with that cell set to each of the o.Steps
-// codes the test split uses most (at any cell, the most used first), one
-// row per base. The codes of a grid have no order, so there is no range
-// to sweep: Span is 0.
+// drawn with o.Base.Seed) decoded with that cell set to each of o.Steps
+// codes, one row per base: by default (OrderUse) the codes the test split
+// uses most (at any cell, the most used first), or with OrderIndex codes
+// 0, 1, … (gridOrder). The codes of a grid have no order to sweep along,
+// so there is no range: Span is 0, and a --range given is refused.
 func (s *Session) gridSweep(o TraverseOptions) (*Traversal, error) {
 	m := s.Model
+	order, err := o.gridOrder()
+	if err != nil {
+		return nil, err
+	}
 	h, w := m.CodeGrid()
 	cell, err := ParseCell(o.Cell, h, w)
 	if err != nil {
@@ -82,12 +87,10 @@ func (s *Session) gridSweep(o TraverseOptions) (*Traversal, error) {
 	if err != nil {
 		return nil, err
 	}
-	test := LimitSplit(set.Test, TraverseKLImages)
-	used, err := s.Encode(test.Images(), test.Labels)
+	codes, err := s.cellCodes(set.Test, order, cols)
 	if err != nil {
-		return nil, fmt.Errorf("encoding the test split: %w", err)
+		return nil, err
 	}
-	codes := CodesByUse(used, m.Codes())[:cols]
 	bases, labels, names, err := s.gridBases(o.Base, set, label, haveLabel)
 	if err != nil {
 		return nil, err
@@ -109,11 +112,47 @@ func (s *Session) gridSweep(o TraverseOptions) (*Traversal, error) {
 		return nil, err
 	}
 	t := &Traversal{Images: images, Order: make([]int, len(names)), Steps: cols, Index: o.Base.Index,
-		Cell: &cell, Codes: codes, BaseNames: names, h: m.Height, w: m.Width, c: m.Channels}
+		Cell: &cell, Codes: codes, CodeOrder: order, BaseNames: names, h: m.Height, w: m.Width, c: m.Channels}
 	for i := range t.Order {
 		t.Order[i] = i
 	}
 	return t, nil
+}
+
+// gridOrder is the order of a vq run's traversal's codes, o.Order when it
+// is OrderUse or OrderIndex, else OrderUse, refusing, as an *ArgError,
+// the flags a grid has no use for when they were given: --range (codes
+// have no range to sweep) and --order kl or dim (a grid has no dimensions
+// to order).
+func (o TraverseOptions) gridOrder() (string, error) {
+	switch {
+	case o.SpanGiven:
+		return "", argErrorf("--range %g: a vq run's traversal sets a cell of its grid to codes, which have no range to sweep; leave --range out", o.Span)
+	case o.Order == OrderUse || o.Order == OrderIndex:
+		return o.Order, nil
+	case o.OrderGiven:
+		return "", argErrorf("--order %s: a vq run's grid has no dimensions to order; its traversal's codes take --order use (the test split's most used first, the default) or index (codes 0, 1, …)", o.Order)
+	}
+	return OrderUse, nil
+}
+
+// cellCodes are the n codes a vq run's traversal sets its cell to, in
+// order: OrderIndex's 0 to n−1, or OrderUse's n codes the first
+// TraverseKLImages images of test use most (CodesByUse).
+func (s *Session) cellCodes(test *data.Split, order string, n int) ([]int, error) {
+	if order == OrderIndex {
+		codes := make([]int, n)
+		for i := range codes {
+			codes[i] = i
+		}
+		return codes, nil
+	}
+	test = LimitSplit(test, TraverseKLImages)
+	used, err := s.Encode(test.Images(), test.Labels)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the test split: %w", err)
+	}
+	return CodesByUse(used, s.Model.Codes())[:n], nil
 }
 
 // gridBases returns the base grids of a vq run's traversal (indices as

@@ -129,6 +129,7 @@ type Traversal struct {
 	// each column the grid with Cell set to one of Codes.
 	Cell      *GridCell
 	Codes     []int
+	CodeOrder string // of Codes: OrderUse or OrderIndex
 	BaseNames []string
 	h, w, c   int // of an image
 }

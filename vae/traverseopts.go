@@ -6,10 +6,13 @@ import (
 	"strings"
 )
 
-// Row orders of a traversal (TraverseOptions.Order).
+// Orders of a traversal (TraverseOptions.Order): of its rows, the
+// dimensions; on a vq run, of its columns, the codes a cell is set to.
 const (
-	OrderKL  = "kl"  // by decreasing mean KL
-	OrderDim = "dim" // z1 first
+	OrderKL    = "kl"    // by decreasing mean KL
+	OrderDim   = "dim"   // z1 first
+	OrderUse   = "use"   // a vq run: the codes the test split uses most, the most used first (its default)
+	OrderIndex = "index" // a vq run: codes 0, 1, … in codebook order
 )
 
 // TraverseOptions are what `latent traverse` draws: every dimension swept
@@ -24,6 +27,18 @@ type TraverseOptions struct {
 	// Cell is a vq run's cell, "ROW,COL" ("": the centre), set to each
 	// code in turn (Sweep); other runs refuse it.
 	Cell string
+	// SpanGiven and OrderGiven say --range and --order were given
+	// (Choose): a vq run refuses them rather than ignore them where they
+	// have no meaning on its grid (gridOrder).
+	SpanGiven, OrderGiven bool
+}
+
+// Choose records which of the sweep's flags the flags given (by name)
+// chose: --range and --order, and the base code's (TraverseBase.Choose),
+// refusing base flags that do not go together.
+func (o *TraverseOptions) Choose(given map[string]bool) error {
+	o.SpanGiven, o.OrderGiven = given["range"], given["order"]
+	return o.Base.Choose(given)
 }
 
 // Check checks the options' values, each error an *ArgError naming its flag.
@@ -37,8 +52,8 @@ func (o TraverseOptions) Check() error {
 		return argErrorf("--index %d: want ≥ 0", o.Base.Index)
 	case o.Base.Which < 0:
 		return argErrorf("--which %d: want ≥ 0", o.Base.Which)
-	case o.Order != OrderKL && o.Order != OrderDim:
-		return argErrorf("--order %q: want kl or dim", o.Order)
+	case o.Order != OrderKL && o.Order != OrderDim && o.Order != OrderUse && o.Order != OrderIndex:
+		return argErrorf("--order %q: want kl or dim (a vq run: use or index)", o.Order)
 	}
 	if err := CheckScale(o.Scale); err != nil {
 		return err
@@ -64,6 +79,9 @@ func (s *Session) Sweep(o TraverseOptions) (*Traversal, error) {
 	}
 	if o.Cell != "" {
 		return nil, argErrorf("--cell %q: only a vq run's code is a grid of cells", o.Cell)
+	}
+	if o.Order == OrderUse || o.Order == OrderIndex {
+		return nil, argErrorf("--order %s: orders a vq run's codes; the rows of a traversal of dimensions are ordered by kl or dim", o.Order)
 	}
 	if _, err := s.Dimensions("traverse"); err != nil {
 		return nil, err
@@ -103,8 +121,12 @@ func (s *Session) Sweep(o TraverseOptions) (*Traversal, error) {
 // set has factors.
 func (o TraverseOptions) Describe(t *Traversal) string {
 	if t.Cell != nil {
-		return fmt.Sprintf("cell %d,%d of %d base grids set to each of the %d codes the test split uses most (most used first), rows %s",
-			t.Cell.Row, t.Cell.Col, len(t.BaseNames), len(t.Codes), strings.Join(t.BaseNames, ", "))
+		codes := fmt.Sprintf("the %d codes the test split uses most (most used first)", len(t.Codes))
+		if t.CodeOrder == OrderIndex {
+			codes = fmt.Sprintf("codes 0 to %d (codebook order)", len(t.Codes)-1)
+		}
+		return fmt.Sprintf("cell %d,%d of %d base grids set to each of %s, rows %s",
+			t.Cell.Row, t.Cell.Col, len(t.BaseNames), codes, strings.Join(t.BaseNames, ", "))
 	}
 	base := fmt.Sprintf("test image %d's code", t.Index)
 	if o.Base.Seeded {

@@ -81,14 +81,14 @@ func traverseFlags(fs *pflag.FlagSet) func() (*traverseArgs, error) {
 	a := &traverseArgs{common: genFlags(fs, "traverse.png")}
 	o, b := &a.opts, &a.opts.Base
 	fs.IntVar(&o.Steps, "steps", 9, "values per dimension, evenly spaced from −range to +range")
-	fs.Float64Var(&o.Span, "range", 3, "sweep each dimension from base−range to base+range")
+	fs.Float64Var(&o.Span, "range", 3, "sweep each dimension from base−range to base+range (a vq run's codes have no range: refused)")
 	fs.IntVar(&b.Index, "index", 0, "base code: the encoder mean of this test image (the default base)")
 	fs.Int64Var(&b.Seed, "seed", 0, "base code drawn from the prior (--prior; N(0, T²I) for normal) with this seed instead (--temperature 0: the zero vector under normal)")
 	fs.Float64Var(&b.Temperature, "temperature", 1, "standard deviation of a --seed base code")
 	a.prior = addPriorFlags(fs)
 	a.spec = runDataFlag(fs, "data set of the base image and of the KL that orders the rows")
 	fs.StringVar(&o.Cell, "cell", "", "a vq run: the grid cell ROW,COL (from 0) set to each of the --steps codes the test split uses most, for 4 base grids (default: the centre)")
-	fs.StringVar(&o.Order, "order", vae.OrderKL, "row order: kl (largest mean KL over the first 1000 test images first) or dim (z1 first)")
+	fs.StringVar(&o.Order, "order", vae.OrderKL, "row order: kl (largest mean KL over the first 1000 test images first) or dim (z1 first); a vq run's codes: use (most used first, its default) or index")
 	fs.StringVar(&a.gif, "gif", "", "also write an animation of the sweep to this .gif file: frame t shows every dimension at step t")
 	fs.IntVar(&a.fps, "fps", 6, "frames per second of --gif")
 	fs.BoolVar(&a.loop, "loop", false, "--gif plays forward then back")
@@ -101,7 +101,7 @@ func traverseFlags(fs *pflag.FlagSet) func() (*traverseArgs, error) {
 		}
 		b.Prior, b.PriorSteps, b.Data = *a.prior.name, *a.prior.steps, *a.spec.spec
 		b.ImageLabel, b.Which, b.Label, o.Scale = *a.imageLabel, *a.which, *a.label, *a.common.scale
-		if err := b.Choose(cli.Given(fs)); err != nil {
+		if err := o.Choose(cli.Given(fs)); err != nil {
 			return nil, err
 		}
 		if err := vae.CheckFPS(a.fps); err != nil {

@@ -26,23 +26,27 @@ func TestEveryCommandOnAVQRun(t *testing.T) {
 		args   []string
 		output string // written when the command works
 		refuse string // in the one-line refusal; "" when the command works
+		exit   int    // the refusal's exit status (0: any but 0)
 	}{
-		{[]string{"sample", "-o", out("s.png"), "--per-label", "2"}, out("s.png"), ""},
-		{[]string{"sample", "-o", out("s.npy"), "-n", "16", "--label", "3"}, out("s.npy"), ""},
-		{[]string{"reconstruct", "-o", out("r.png")}, out("r.png"), ""},
-		{[]string{"eval", "--iw", "5"}, "", ""},
-		{[]string{"anomaly", "-o", out("a.png")}, out("a.png"), ""},
-		{[]string{"export", "-o", out("m.safetensors")}, out("m.safetensors"), ""},
-		{[]string{"score", "-n", "64"}, "", ""},
-		{[]string{"interpolate", "-o", out("i.gif"), "--from-index", "0", "--to-index", "1", "--strip", out("i.png")}, out("i.png"), ""},
-		{[]string{"interpolate", "-o", out("i2.gif"), "--seed", "3", "--label", "2", "--method", "slerp"}, out("i2.gif"), ""},
-		{[]string{"traverse", "-o", out("t.png"), "--cell", "0,6", "--steps", "5"}, out("t.png"), ""},
-		{[]string{"traverse", "-o", out("t2.png"), "--seed", "4", "--label", "1"}, out("t2.png"), ""},
-		{[]string{"map", "-o", out("m.png")}, out("m.png"), ""},
-		{[]string{"map", "-o", out("m.csv"), "--method", "tsne"}, out("m.csv"), ""},
-		{[]string{"neighbors", "--index", "0", "-o", out("n.png")}, out("n.png"), ""},
-		{[]string{"map", "--manifold", "-o", out("mf.png")}, "", "--manifold needs a continuous latent"},
-		{[]string{"traverse", "--cell", "7,0", "-o", out("t3.png")}, "", `--cell "7,0": out of the 7×7 grid`},
+		{[]string{"sample", "-o", out("s.png"), "--per-label", "2"}, out("s.png"), "", 0},
+		{[]string{"sample", "-o", out("s.npy"), "-n", "16", "--label", "3"}, out("s.npy"), "", 0},
+		{[]string{"reconstruct", "-o", out("r.png")}, out("r.png"), "", 0},
+		{[]string{"eval", "--iw", "5"}, "", "", 0},
+		{[]string{"anomaly", "-o", out("a.png")}, out("a.png"), "", 0},
+		{[]string{"export", "-o", out("m.safetensors")}, out("m.safetensors"), "", 0},
+		{[]string{"score", "-n", "64"}, "", "", 0},
+		{[]string{"interpolate", "-o", out("i.gif"), "--from-index", "0", "--to-index", "1", "--strip", out("i.png")}, out("i.png"), "", 0},
+		{[]string{"interpolate", "-o", out("i2.gif"), "--seed", "3", "--label", "2", "--method", "slerp"}, out("i2.gif"), "", 0},
+		{[]string{"traverse", "-o", out("t.png"), "--cell", "0,6", "--steps", "5"}, out("t.png"), "", 0},
+		{[]string{"traverse", "-o", out("t2.png"), "--seed", "4", "--label", "1"}, out("t2.png"), "", 0},
+		{[]string{"map", "-o", out("m.png")}, out("m.png"), "", 0},
+		{[]string{"map", "-o", out("m.csv"), "--method", "tsne"}, out("m.csv"), "", 0},
+		{[]string{"neighbors", "--index", "0", "-o", out("n.png")}, out("n.png"), "", 0},
+		{[]string{"map", "--manifold", "-o", out("mf.png")}, "", "--manifold needs a continuous latent", 0},
+		{[]string{"traverse", "--cell", "7,0", "-o", out("t3.png")}, "", `--cell "7,0": out of the 7×7 grid`, 2},
+		{[]string{"traverse", "-o", out("t4.png"), "--order", "index", "--steps", "4"}, out("t4.png"), "", 0},
+		{[]string{"traverse", "--range", "2", "-o", out("t5.png")}, "", "--range 2: a vq run's traversal sets a cell of its grid to codes, which have no range", 2},
+		{[]string{"traverse", "--order", "dim", "-o", out("t6.png")}, "", "--order dim: a vq run's grid has no dimensions to order", 2},
 	} {
 		args := append([]string{tc.args[0], "--run", run}, tc.args[1:]...)
 		code, stdout, stderr := runLatent(t, nil, args...)
@@ -61,7 +65,7 @@ func TestEveryCommandOnAVQRun(t *testing.T) {
 				refusals = append(refusals, line)
 			}
 		}
-		if code == 0 || len(refusals) != 1 || !strings.Contains(refusals[0], tc.refuse) || !strings.Contains(refusals[0], "grid") {
+		if code == 0 || (tc.exit != 0 && code != tc.exit) || len(refusals) != 1 || !strings.Contains(refusals[0], tc.refuse) || !strings.Contains(refusals[0], "grid") {
 			t.Errorf("latent %s: exit %d, refusals %q; want one line saying %q and naming the grid\n%s", strings.Join(tc.args, " "), code, refusals, tc.refuse, stderr)
 		}
 	}

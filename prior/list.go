@@ -86,6 +86,7 @@ func WriteList(stdout, stderr io.Writer, runDir string, origin Origin, rows []Li
 	}
 	for _, r := range rows {
 		switch {
+		case r.Unusable: // scoring it would fail: it needs a new fit, which Problem says
 		case r.Quality == nil:
 			fmt.Fprintf(stderr, "%s: unscored, fitted before latent scored its fits, so ranked after the scored ones: score it with `latent prior score --run %s --kind %s`\n",
 				r.Kind, runDir, r.Kind)

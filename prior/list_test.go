@@ -42,6 +42,9 @@ func TestWriteList(t *testing.T) {
 			t.Errorf("line %d: %q, want %q", i, got, want[i])
 		}
 	}
+	if strings.Contains(errs.String(), "c: unscored") {
+		t.Errorf("stderr %q advises scoring c, which cannot be opened", errs.String())
+	}
 	for _, w := range []string{"a: unscored, fitted before latent scored its fits", "latent prior score --run runs/a --kind a", "a: fitted to step 5", "c: p/ckpt.latent: fit it again"} {
 		if !strings.Contains(errs.String(), w) {
 			t.Errorf("stderr %q lacks %q", errs.String(), w)

@@ -77,3 +77,39 @@ func lastHeldOutLoss(t *testing.T, path string) float64 {
 	}
 	return v
 }
+
+// TestPriorFitOfABinarizedRun: a transformer prior fitted to a VQ run
+// trained with --binarize is fitted to the codes of binarized images, as
+// the run saw them: its held-out loss is −log p_prior(codes) per cell of
+// the test images binarized as `latent eval --binarize` binarizes them
+// (its default --seed), not of the grey ones.
+func TestPriorFitOfABinarizedRun(t *testing.T) {
+	needMNISTAndXLA(t)
+	run := filepath.Join(t.TempDir(), "run")
+	if code, _, errOut := runLatent(t, nil, "train", "--out", run, "--model", "vq", "--binarize", "--codebook", "16",
+		"--train-limit", "320", "--test-limit", "64", "--eval-batch", "64", "--widths", "8,16", "--latent", "4",
+		"--batch-size", "32", "--steps", "6", "--quiet"); code != 0 {
+		t.Fatalf("training a binarized VQ run: exit %d\n%s", code, errOut)
+	}
+	genMustRun(t, "prior", "fit", "--run", run, "--kind", "transformer", "--steps", "20", "--width", "16", "--layers", "1", "--heads", "2", "--ema", "0")
+	held := lastHeldOutLoss(t, filepath.Join(run, "priors", "transformer", "metrics.csv"))
+	perCell := func(args ...string) float64 {
+		code, stdout, stderr := runLatent(t, nil, append([]string{"eval", "--run", run, "--iw", "0", "--json"}, args...)...)
+		var b struct {
+			PriorBound *struct {
+				CodesNLL float64 `json:"codes_nll"`
+			} `json:"prior_bound"`
+		}
+		if code != 0 || json.Unmarshal([]byte(stdout), &b) != nil || b.PriorBound == nil {
+			t.Fatalf("latent eval %v: exit %d\n%s\n%s", args, code, stdout, stderr)
+		}
+		return b.PriorBound.CodesNLL / 49
+	}
+	binarized, grey := perCell("--binarize"), perCell()
+	if !(math.Abs(binarized-held) <= 1e-4*held) {
+		t.Errorf("the fit's held-out loss %v is not −log p(codes) per cell of the binarized test images, %v (grey ones': %v)", held, binarized, grey)
+	}
+	if !(math.Abs(grey-binarized) > 1e-3*binarized) {
+		t.Errorf("grey and binarized test images' codes cost alike (%v, %v): the test cannot tell them apart", grey, binarized)
+	}
+}

@@ -192,6 +192,7 @@ func WithFamilyDefaults(c Config) Config {
 // Validate reports the first problem with c, naming the field.
 func (c Config) Validate() error {
 	down := 1 << len(c.Widths)
+	m, _ := modelOf(c)
 	switch {
 	case c.Height <= 0 || c.Width <= 0 || (c.Channels != 1 && c.Channels != 3):
 		return fmt.Errorf("image shape %dx%dx%d: want positive height and width and 1 or 3 channels", c.Height, c.Width, c.Channels)
@@ -201,7 +202,7 @@ func (c Config) Validate() error {
 		return fmt.Errorf("latent size %d: must be positive", c.Latent)
 	case len(c.Widths) == 0:
 		return fmt.Errorf("widths: at least one encoder convolution is needed")
-	case c.Height%down != 0 || c.Width%down != 0:
+	case !m.flat && (c.Height%down != 0 || c.Width%down != 0):
 		return fmt.Errorf("image size %dx%d is not divisible by 2^%d (one halving per width in %v)", c.Height, c.Width, len(c.Widths), c.Widths)
 	case c.Kernel <= 0 || c.Kernel%2 == 0:
 		return fmt.Errorf("kernel size %d: must be odd (GoMLX v0.26's convolution gradient is wrong for even kernels)", c.Kernel)

@@ -55,6 +55,9 @@ type Model struct {
 	Help string // what it is, in a few words, for --model's help
 	Rank int    // its place in lists: the lower, the earlier
 	net  network
+	// flat says that its widths are dense layers, not one halving of the
+	// image each: any image size suits it.
+	flat bool
 	// layers is a config's number of stochastic layers (nil: 1).
 	layers func(Config) int
 	// defaults fills in the fields the model needs that a config leaves at

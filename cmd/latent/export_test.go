@@ -31,7 +31,7 @@ import (
 const pythonDecoder = "../../examples/python/latent_decoder.py"
 
 // TestExportMatchesPythonDecoder exports tiny random models of each model
-// of the family (conv, resnet, broadcast, ladder, vq with a codebook or FSQ) and
+// of the family (conv, mlp, resnet, broadcast, ladder, vq with a codebook or FSQ) and
 // decoder variant and checks that examples/python/latent_decoder.py
 // decodes the same latents (a vq model's: index grids) to the same images
 // as latent's own decoder, within 1e-4 (float64 against float32).
@@ -52,6 +52,10 @@ func TestExportMatchesPythonDecoder(t *testing.T) {
 		}, "npy"},
 		{"conditional on 3 classes, decoded as class 2", func(c *models.Config) { c.Classes = 3 }, "npy"},
 		{"logistic, RGB", func(c *models.Config) { c.Likelihood, c.Channels = models.DiscreteLogistic, 3 }, "npy"},
+		{"mlp", func(c *models.Config) { c.Model = models.MLP }, "json"},
+		{"mlp, no hidden, conditional, logistic, RGB", func(c *models.Config) {
+			c.Model, c.Hidden, c.Classes, c.Likelihood, c.Channels = models.MLP, 0, 3, models.DiscreteLogistic, 3
+		}, "npy"},
 		{"resnet, one block", func(c *models.Config) { c.Model, c.Blocks = models.ResNet, 1 }, "npy"},
 		{"resnet, 2 blocks, layer norm, depth-to-space", func(c *models.Config) {
 			c.Model, c.Blocks, c.Norm, c.Upsample = models.ResNet, 2, models.NormLayer, models.UpsampleDepthToSpace

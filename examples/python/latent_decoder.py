@@ -20,12 +20,15 @@ each pixel a --scale x --scale block, with 1-pixel mid-grey separators.
 
 The file holds the model's configuration (the `model` metadata entry) and
 its weights: convolution kernels are HWIO [kh, kw, in, out], and dense layers
-are stored as 1x1 convolution kernels [1, 1, in, out]. It reads the five
+are stored as 1x1 convolution kernels [1, 1, in, out]. It reads the six
 models of latent's family (the config's "model"):
 
 - conv: dense+relu (if hidden > 0), dense+relu to h0*w0*c0, a reshape to
   NHWC, then for each width from the last: upsample 2x (nearest, or
   depth-to-space) and a same-padded convolution, relu except after the last.
+- mlp: dense+relu (if hidden > 0), dense+relu "decoder/dense{i}" for each
+  width from the last, and a dense layer "decoder/out" to H*W*C' values,
+  reshaped to NHWC.
 - resnet: dense+relu (if hidden > 0), then the residual trunk: dense+relu
   "project" and a reshape as conv's, then for each level from the last,
   `blocks` residual blocks h + f(h), f being twice (layer normalisation over
@@ -273,6 +276,15 @@ def broadcast_decode(weights, cfg, h):
     return conv_same(weights, "decoder/out", h)
 
 
+def mlp_decode(weights, cfg, h):
+    """The mlp model's decoder: inputs [n, in] to its output [n, H, W, C']."""
+    if cfg["hidden"] > 0:
+        h = relu(dense(weights, "decoder/hidden", h))
+    for i in reversed(range(len(cfg["widths"]))):
+        h = relu(dense(weights, f"decoder/dense{i}", h))
+    return dense(weights, "decoder/out", h).reshape(len(h), cfg["height"], cfg["width"], -1)
+
+
 def soft_clamp(x, bound=10):
     """Maps x smoothly into (-bound, bound), as latent's ladder does."""
     return x / np.sqrt(1 + (x / bound) ** 2)
@@ -311,8 +323,8 @@ def decode(weights, cfg, z, labels=None):
     class labels[i]: its decoder takes the code and the label's one-hot row.
     """
     model = cfg.get("model") or "conv"
-    if model not in ("conv", "resnet", "broadcast", "ladder", "vq"):
-        raise ValueError(f"unknown model {model!r}: this decoder reads conv, resnet, broadcast, ladder and vq")
+    if model not in ("conv", "mlp", "resnet", "broadcast", "ladder", "vq"):
+        raise ValueError(f"unknown model {model!r}: this decoder reads conv, mlp, resnet, broadcast, ladder and vq")
     kind = cfg.get("latent_kind") or "gaussian"
     if kind != ("grid" if model == "vq" else "gaussian"):
         raise ValueError(f"the {model} model's latent kind is {kind!r}: this decoder reads the gaussian kind's codes "
@@ -336,7 +348,7 @@ def decode(weights, cfg, z, labels=None):
         out = vq_decode(weights, cfg, z, one_hot)
     else:
         h = z if one_hot is None else np.concatenate([z, one_hot], axis=1)
-        out = {"resnet": resnet_decode, "broadcast": broadcast_decode}.get(model, conv_decode)(weights, cfg, h)
+        out = {"mlp": mlp_decode, "resnet": resnet_decode, "broadcast": broadcast_decode}.get(model, conv_decode)(weights, cfg, h)
     return mean_image(cfg, out).astype(np.float32)
 
 

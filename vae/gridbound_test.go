@@ -175,7 +175,7 @@ func TestOldLayoutTransformerPrior(t *testing.T) {
 	var log bytes.Buffer
 	s := open(t, runDir, &log)
 	fitTinyTransformer(t, s)
-	path := testrun.OldLayoutTransformer(t, runDir)
+	path := testrun.AddVariable(t, prior.Dir(runDir, prior.KindTransformer), testrun.OldAttentionScope, "weights", []float32{1, 2})
 
 	log.Reset()
 	out, _ := evaluateVQ(t, s)

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/latent-vae/latent/internal/testrun"
+	"github.com/latent-vae/latent/prior"
 	"github.com/latent-vae/latent/vae"
 )
 
@@ -134,7 +135,7 @@ func TestScoreSkipsAnUnusablePrior(t *testing.T) {
 		t.Fatalf("training a VQ run: exit %d\n%s", code, errOut)
 	}
 	genMustRun(t, "prior", "fit", "--run", run, "--kind", "transformer", "--steps", "20", "--width", "16", "--layers", "1", "--heads", "2")
-	path := testrun.OldLayoutTransformer(t, run)
+	path := testrun.AddVariable(t, prior.Dir(run, prior.KindTransformer), testrun.OldAttentionScope, "weights", []float32{1, 2})
 
 	code, stdout, stderr := runLatent(t, nil, "score", "--run", run, "-n", "64")
 	var skipped []string

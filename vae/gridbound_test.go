@@ -168,8 +168,9 @@ func TestPriorCodesOfABinarizedRun(t *testing.T) {
 // naming the prior's file and that it must be fitted again, and gives the
 // uniform prior's bound alone; prior list shows it unusable, not picked;
 // named with --prior it is refused with the same advice. score with
-// --prior all scores the uniform prior and skips it, saying why; named,
-// score and prior score refuse it, the latter storing nothing.
+// --prior all scores the uniform prior and skips it, saying why, as serve
+// does; named, score and prior score refuse it, the latter storing
+// nothing.
 func TestOldLayoutTransformerPrior(t *testing.T) {
 	runDir := tinyVQRun(t, models.QuantizerVQ)
 	var log bytes.Buffer
@@ -216,6 +217,14 @@ func TestOldLayoutTransformerPrior(t *testing.T) {
 	}
 	if _, _, err := s.ScoredPriors(prior.KindTransformer); err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "fit it again") {
 		t.Errorf("score --prior transformer, old layout: %v; want an error naming %s and saying to fit it again", err, path)
+	}
+	log.Reset()
+	served, samplers, err := s.OpenSamplers(DefaultPriorSteps, 1)
+	for _, c := range samplers {
+		c.Close()
+	}
+	if err != nil || !slices.Equal(served, []string{prior.Uniform}) || strings.Count(log.String(), path) != 1 || !strings.Contains(log.String(), "fit it again") {
+		t.Errorf("serve's samplers: %v, %v, log %q; want the uniform prior's alone and one line naming %s, saying to fit it again", served, err, log.String(), path)
 	}
 	stored := func() string {
 		b, err := os.ReadFile(filepath.Join(prior.Dir(runDir, prior.KindTransformer), prior.QualityFile))

@@ -65,53 +65,33 @@ type Row struct {
 
 // ScoredPriors are the priors whose samples the --prior value name asks to
 // score: the latent kind's default prior (N(0, I), or uniform for a grid)
-// then every fitted prior for AllPriors, else the one named (auto
-// resolved), the default prior by its name (prior.Baseline). Of every
-// fitted prior, one this latent cannot open (prior.Saved.Usable) is
-// skipped, with why; named, it is an error saying so. A fitted prior whose
-// files cannot be read is an error.
+// then every fitted prior that this latent can open for AllPriors
+// (UsablePriors, which also returns those skipped, with why), else the
+// one named (auto resolved), the default prior by its name
+// (prior.Baseline); named, a prior this latent cannot open is an error
+// saying why.
 func (s *Session) ScoredPriors(name string) ([]string, []Skipped, error) {
-	names := s.AvailablePriors()
-	if name != AllPriors {
-		if err := s.uniformFits(name); err != nil {
-			return nil, nil, err
-		}
-		kind, err := prior.Resolve(s.Run.Dir, name)
-		if err != nil {
-			return nil, nil, fmt.Errorf("--prior %s: %w", name, err)
-		}
-		if kind == prior.Normal {
-			kind = prior.Baseline(s.Model.Kind())
-		}
-		names = []string{kind}
+	if name == AllPriors {
+		return s.UsablePriors()
 	}
-	var kept []string
-	var skipped []Skipped
-	for _, kind := range names {
-		if _, fitted := prior.Lookup(kind); !fitted { // the default prior
-			kept = append(kept, kind)
-			continue
-		}
-		saved, err := prior.Read(s.Run.Dir, kind)
-		if err != nil {
-			return nil, nil, fmt.Errorf("--prior %s: %w", kind, err)
-		}
-		switch err := saved.Usable(); {
-		case err == nil:
-			kept = append(kept, kind)
-		case name != AllPriors:
-			return nil, nil, fmt.Errorf("--prior %s: %w", name, err)
-		default:
-			skipped = append(skipped, Skipped{Prior: kind, Reason: err.Error()})
-		}
+	if err := s.uniformFits(name); err != nil {
+		return nil, nil, err
 	}
-	return kept, skipped, nil
-}
-
-// Skipped is a fitted prior that Score does not score, and why.
-type Skipped struct {
-	Prior  string `json:"prior"`  // its kind
-	Reason string `json:"reason"` // why: its file, and that it must be fitted again
+	kind, err := prior.Resolve(s.Run.Dir, name)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--prior %s: %w", name, err)
+	}
+	if kind == prior.Normal {
+		kind = prior.Baseline(s.Model.Kind())
+	}
+	why, err := s.unusable(kind)
+	if err != nil {
+		return nil, nil, err
+	}
+	if why != nil {
+		return nil, nil, fmt.Errorf("--prior %s: %w", name, why)
+	}
+	return []string{kind}, nil, nil
 }
 
 // scorer is one Score: the feature extractor and the test split's

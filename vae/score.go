@@ -288,8 +288,10 @@ func (s *Session) Reconstructions(images []float32, labels []int) ([]float32, er
 // the run learned from it (rundir.Config.TrainPixels: binarized with the
 // run's seed for a run trained on binarized images), encoded, and one
 // posterior draw of its code decoded. They sample the aggregate posterior
-// that latent prior fit fits (vae.Session.PriorCodes encodes the same
-// pixels), so a fitted prior's samples score at best about as well.
+// that latent prior fit fits (PriorCodes encodes the training split the
+// same way; binarized, the picked images are Bernoulli draws of their own,
+// not the fit's draws of the same images), so a fitted prior's samples
+// score at best about as well.
 func (s *Session) PerfectPrior(train *data.Split, n int, seed int64) ([]float32, error) {
 	picked := perfectPick(train, n, seed)
 	return s.PosteriorDraws(s.Run.Config.TrainPixels(picked), picked.Labels, seed)

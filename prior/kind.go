@@ -261,6 +261,16 @@ func (s *Saved) Open(b backends.Backend, opt OpenOptions) (Sampler, error) {
 	return k.Open(s, b, opt)
 }
 
+// Usable is nil when this latent can open the saved prior, else why not
+// (its kind's Kind.Usable: one saved in an earlier layout of the kind's
+// network, naming its file and saying to fit it again).
+func (s *Saved) Usable() error {
+	if k, ok := Lookup(s.Config.Kind); ok && k.Usable != nil {
+		return k.Usable(s)
+	}
+	return nil
+}
+
 // SamplerFunc makes a sampler of a function that needs no closing.
 type SamplerFunc func(n int, seed int64, temperature float64, labels []int) ([]float32, error)
 

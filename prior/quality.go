@@ -142,10 +142,7 @@ func Fits(runDir string, origin *Origin) ([]Entry, error) {
 		if err != nil {
 			return nil, err
 		}
-		e := Entry{Kind: k.Name, Rank: k.Rank, Saved: s, Quality: q}
-		if k.Usable != nil {
-			e.Unusable = k.Usable(s)
-		}
+		e := Entry{Kind: k.Name, Rank: k.Rank, Saved: s, Quality: q, Unusable: s.Usable()}
 		if origin != nil {
 			e.Warning, e.Mismatch = origin.Check(s.Config, s.Ckpt.Path)
 		}

@@ -4,15 +4,16 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/gomlx/gomlx/pkg/ml/context"
-
-	"github.com/latent-vae/latent/checkpoints"
 	"github.com/latent-vae/latent/data"
+	"github.com/latent-vae/latent/internal/testrun"
 	"github.com/latent-vae/latent/models"
 	"github.com/latent-vae/latent/prior"
 )
@@ -162,38 +163,20 @@ func TestPriorCodesOfABinarizedRun(t *testing.T) {
 	}
 }
 
-// makeOldLayout rewrites the run's transformer prior as an earlier latent
-// saved it: with a variable under …/attention/MultiHeadAttention/, the
-// layout of layers.MultiHeadAttention that this latent no longer builds.
-func makeOldLayout(t *testing.T, runDir string) string {
-	t.Helper()
-	saved, err := prior.Read(runDir, prior.KindTransformer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.New()
-	if err := saved.Ckpt.Restore(ctx); err != nil {
-		t.Fatal(err)
-	}
-	ctx.InAbsPath("/transformer/block0/attention/MultiHeadAttention/query/dense").VariableWithValue("weights", []float32{1, 2})
-	path, err := checkpoints.Save(prior.Dir(runDir, prior.KindTransformer), saved.Ckpt.Step+1, saved.Config, ctx, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
 // TestOldLayoutTransformerPrior: a transformer prior saved with the old
 // attention layout is skipped by --prior auto: eval says so in one line
 // naming the prior's file and that it must be fitted again, and gives the
 // uniform prior's bound alone; prior list shows it unusable, not picked;
-// named with --prior it is refused with the same advice.
+// named with --prior it is refused with the same advice. score with
+// --prior all scores the uniform prior and skips it, saying why, as serve
+// does; named, score and prior score refuse it, the latter storing
+// nothing.
 func TestOldLayoutTransformerPrior(t *testing.T) {
 	runDir := tinyVQRun(t, models.QuantizerVQ)
 	var log bytes.Buffer
 	s := open(t, runDir, &log)
 	fitTinyTransformer(t, s)
-	path := makeOldLayout(t, runDir)
+	path := testrun.AddVariable(t, prior.Dir(runDir, prior.KindTransformer), testrun.OldAttentionScope, "weights", []float32{1, 2})
 
 	log.Reset()
 	out, _ := evaluateVQ(t, s)
@@ -224,5 +207,34 @@ func TestOldLayoutTransformerPrior(t *testing.T) {
 	var arg *ArgError
 	if err == nil || errors.As(err, &arg) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "fit it again") {
 		t.Errorf("--prior transformer, old layout: %v; want an error naming %s and saying to fit it again", err, path)
+	}
+
+	names, skipped, err := s.ScoredPriors(AllPriors)
+	if err != nil || !slices.Equal(names, []string{prior.Uniform}) || len(skipped) != 1 || skipped[0].Prior != prior.KindTransformer ||
+		!strings.Contains(skipped[0].Reason, path) || !strings.Contains(skipped[0].Reason, "fit it again") {
+		t.Errorf("score --prior all: rows %v, skipped %+v, %v; want the uniform prior's row, the transformer skipped naming %s and saying to fit it again",
+			names, skipped, err, path)
+	}
+	if _, _, err := s.ScoredPriors(prior.KindTransformer); err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "fit it again") {
+		t.Errorf("score --prior transformer, old layout: %v; want an error naming %s and saying to fit it again", err, path)
+	}
+	log.Reset()
+	served, samplers, err := s.OpenSamplers(DefaultPriorSteps, 1)
+	for _, c := range samplers {
+		c.Close()
+	}
+	if err != nil || !slices.Equal(served, []string{prior.Uniform}) || strings.Count(log.String(), path) != 1 || !strings.Contains(log.String(), "fit it again") {
+		t.Errorf("serve's samplers: %v, %v, log %q; want the uniform prior's alone and one line naming %s, saying to fit it again", served, err, log.String(), path)
+	}
+	stored := func() string {
+		b, err := os.ReadFile(filepath.Join(prior.Dir(runDir, prior.KindTransformer), prior.QualityFile))
+		return fmt.Sprint(string(b), err)
+	}
+	before := stored()
+	if _, err := s.ScorePrior(prior.KindTransformer); err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "fit it again") {
+		t.Errorf("prior score --kind transformer, old layout: %v; want an error naming %s and saying to fit it again", err, path)
+	}
+	if after := stored(); after != before {
+		t.Errorf("prior score of an old-layout prior stored %q (was %q); want nothing stored", after, before)
 	}
 }

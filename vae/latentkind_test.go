@@ -142,13 +142,13 @@ func TestBaselineName(t *testing.T) {
 			continue
 		}
 		c.Close()
-		if rows, err := tc.s.ScoredPriors(AllPriors); err != nil || !slices.Equal(rows, []string{tc.want}) {
-			t.Errorf("%s run: score's rows %v, %v; want [%s]", tc.s.Model.Kind().Name(), rows, err, tc.want)
+		if rows, skipped, err := tc.s.ScoredPriors(AllPriors); err != nil || !slices.Equal(rows, []string{tc.want}) || skipped != nil {
+			t.Errorf("%s run: score's rows %v, skipped %v, %v; want [%s], none skipped", tc.s.Model.Kind().Name(), rows, skipped, err, tc.want)
 		}
 	}
 	for _, call := range []func() error{
 		func() error { _, _, err := gauss.OpenSampler(prior.Uniform, 1, 4); return err },
-		func() error { _, err := gauss.ScoredPriors(prior.Uniform); return err },
+		func() error { _, _, err := gauss.ScoredPriors(prior.Uniform); return err },
 	} {
 		err := call()
 		var arg *ArgError

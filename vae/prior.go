@@ -165,13 +165,21 @@ func (s *Session) openFitted(kind string, steps, batch int) (prior.Sampler, erro
 }
 
 // OpenSamplers opens the latent kind's default prior and every prior
-// fitted to the run, each for steps steps and batch codes at a time, and
-// returns their names (AvailablePriors), the default first and the best
-// last.
+// fitted to the run that this latent can open (UsablePriors; it says on
+// Log in one line for each other which it skipped and why), each for
+// steps steps and batch codes at a time, and returns their names, the
+// default first and the best last.
 func (s *Session) OpenSamplers(steps, batch int) ([]string, map[string]prior.Sampler, error) {
+	usable, skipped, err := s.UsablePriors()
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, sk := range skipped {
+		fmt.Fprintf(s.Log, "prior %s skipped: %s\n", sk.Prior, sk.Reason)
+	}
 	var names []string
 	out := map[string]prior.Sampler{}
-	for _, name := range s.AvailablePriors() {
+	for _, name := range usable {
 		c, _, err := s.OpenSampler(name, steps, batch)
 		if err != nil {
 			for _, o := range out {
@@ -195,6 +203,46 @@ func (s *Session) AvailablePriors() []string {
 		}
 	}
 	return names
+}
+
+// Skipped is a fitted prior that UsablePriors passes over, and why.
+type Skipped struct {
+	Prior  string `json:"prior"`  // its kind
+	Reason string `json:"reason"` // why: its file, and that it must be fitted again
+}
+
+// UsablePriors are AvailablePriors less the fitted priors this latent
+// cannot open (prior.Saved.Usable: one saved in an earlier layout of its
+// kind's network), which it returns as skipped, with why. A fitted prior
+// whose files cannot be read is an error.
+func (s *Session) UsablePriors() ([]string, []Skipped, error) {
+	var names []string
+	var skipped []Skipped
+	for _, kind := range s.AvailablePriors() {
+		switch why, err := s.unusable(kind); {
+		case err != nil:
+			return nil, nil, err
+		case why != nil:
+			skipped = append(skipped, Skipped{Prior: kind, Reason: why.Error()})
+		default:
+			names = append(names, kind)
+		}
+	}
+	return names, skipped, nil
+}
+
+// unusable is why this latent cannot open the run's fitted prior of kind
+// (prior.Saved.Usable); nil for one it can and for the default prior. err
+// is why the prior's files cannot be read.
+func (s *Session) unusable(kind string) (why, err error) {
+	if _, fitted := prior.Lookup(kind); !fitted {
+		return nil, nil
+	}
+	saved, err := prior.Read(s.Run.Dir, kind)
+	if err != nil {
+		return nil, fmt.Errorf("--prior %s: %w", kind, err)
+	}
+	return saved.Usable(), nil
 }
 
 // uniformFits refuses, as an *ArgError, --prior uniform for a continuous

@@ -137,8 +137,9 @@ func (s *Session) samplesOf(c prior.Sampler, n int, seed int64, temperature floa
 // ScorePrior scores the run's fitted prior of kind in place (a prior
 // fitted before fits were scored, or one whose feature network is cached
 // since), under the kind's lock, and stores its score, keeping the fit's
-// time of an earlier score. A prior fitted to another run or checkpoint is
-// an error.
+// time of an earlier score. A prior fitted to another run or checkpoint,
+// or one this latent cannot open (prior.Saved.Usable), is an error: it
+// stores nothing.
 func (s *Session) ScorePrior(kind string) (prior.Quality, error) {
 	w, err := prior.Hold(s.Run.Dir, kind)
 	if err != nil {
@@ -154,6 +155,9 @@ func (s *Session) ScorePrior(kind string) (prior.Quality, error) {
 		return prior.Quality{}, fmt.Errorf("--run %s: %w", s.Run.Dir, err)
 	}
 	if _, err := origin.Check(saved.Config, saved.Ckpt.Path); err != nil {
+		return prior.Quality{}, fmt.Errorf("--kind %s: %w", kind, err)
+	}
+	if err := saved.Usable(); err != nil {
 		return prior.Quality{}, fmt.Errorf("--kind %s: %w", kind, err)
 	}
 	old, err := prior.ReadQuality(saved)

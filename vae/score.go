@@ -46,6 +46,8 @@ type Report struct {
 	Seed        int64    `json:"seed"`                   // ScoreOptions.Seed
 	Temperature float64  `json:"temperature"`            // ScoreOptions.Temperature
 	Rows        []Row    `json:"rows"`                   // a row per set of images
+	// Skipped are the fitted priors not scored (ScoredPriors), with why.
+	Skipped []Skipped `json:"skipped,omitempty"`
 }
 
 // Row is one set's scores against the test split.
@@ -63,23 +65,33 @@ type Row struct {
 
 // ScoredPriors are the priors whose samples the --prior value name asks to
 // score: the latent kind's default prior (N(0, I), or uniform for a grid)
-// then every fitted prior for AllPriors, else the one named (auto
-// resolved), the default prior by its name (prior.Baseline).
-func (s *Session) ScoredPriors(name string) ([]string, error) {
-	if name != AllPriors {
-		if err := s.uniformFits(name); err != nil {
-			return nil, err
-		}
-		kind, err := prior.Resolve(s.Run.Dir, name)
-		if err != nil {
-			return nil, fmt.Errorf("--prior %s: %w", name, err)
-		}
-		if kind == prior.Normal {
-			kind = prior.Baseline(s.Model.Kind())
-		}
-		return []string{kind}, nil
+// then every fitted prior that this latent can open for AllPriors
+// (UsablePriors, which also returns those skipped, with why), else the
+// one named (auto resolved), the default prior by its name
+// (prior.Baseline); named, a prior this latent cannot open is an error
+// saying why.
+func (s *Session) ScoredPriors(name string) ([]string, []Skipped, error) {
+	if name == AllPriors {
+		return s.UsablePriors()
 	}
-	return s.AvailablePriors(), nil
+	if err := s.uniformFits(name); err != nil {
+		return nil, nil, err
+	}
+	kind, err := prior.Resolve(s.Run.Dir, name)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--prior %s: %w", name, err)
+	}
+	if kind == prior.Normal {
+		kind = prior.Baseline(s.Model.Kind())
+	}
+	why, err := s.unusable(kind)
+	if err != nil {
+		return nil, nil, err
+	}
+	if why != nil {
+		return nil, nil, fmt.Errorf("--prior %s: %w", name, why)
+	}
+	return []string{kind}, nil, nil
 }
 
 // scorer is one Score: the feature extractor and the test split's
@@ -109,14 +121,17 @@ func (o ScoreOptions) Check() error {
 // Score measures the run's samples (o.N codes from each of o.Priors), a
 // perfect prior's samples, its reconstructions of the test split and o.N
 // training images against the test split, in the features of the network
-// o.Features names, with progress on Log, after checking o.
+// o.Features names, with progress on Log, after checking o. With o.Priors
+// nil, a fitted prior this latent cannot open is not scored: o.Prior
+// AllPriors lists it in Report.Skipped, with why; named, it is an error.
 func (s *Session) Score(o ScoreOptions) (Report, error) {
 	if err := o.Check(); err != nil {
 		return Report{}, err
 	}
+	var skipped []Skipped
 	var err error
 	if o.Priors == nil {
-		if o.Priors, err = s.ScoredPriors(o.Prior); err != nil {
+		if o.Priors, skipped, err = s.ScoredPriors(o.Prior); err != nil {
 			return Report{}, err
 		}
 	}
@@ -134,7 +149,7 @@ func (s *Session) Score(o ScoreOptions) (Report, error) {
 	}
 	defer sc.ext.Finalize()
 	rep := Report{Run: s.Run.Dir, Step: s.Run.Step, Features: name, Accuracy: net.Accuracy, Classes: net.Classes,
-		Reference: set.Test.N, Seed: o.Seed, Temperature: o.Temperature}
+		Reference: set.Test.N, Seed: o.Seed, Temperature: o.Temperature, Skipped: skipped}
 	for _, st := range s.scoredSets(o, set) {
 		images, err := st.images()
 		if err != nil {
@@ -192,7 +207,10 @@ type scoredSet struct {
 }
 
 // scoredSets are Score's rows: each prior's samples, the perfect prior's,
-// the reconstructions and the training split.
+// the reconstructions and the training split. The rows that encode images
+// (the perfect prior, the reconstructions) encode them as the run learned
+// from them (rundir.Config.TrainPixels, TestPixels); every row is scored
+// against the grey test split, which a decoder's means are comparable to.
 func (s *Session) scoredSets(o ScoreOptions, set *data.Set) []scoredSet {
 	var sets []scoredSet
 	for _, kind := range o.Priors {
@@ -207,7 +225,9 @@ func (s *Session) scoredSets(o ScoreOptions, set *data.Set) []scoredSet {
 	}
 	return append(sets, []scoredSet{
 		{"perfect prior", func() ([]float32, error) { return s.PerfectPrior(set.Train, o.N, o.Seed) }},
-		{"reconstructions", func() ([]float32, error) { return s.Reconstructions(set.Test) }},
+		{"reconstructions", func() ([]float32, error) {
+			return s.Reconstructions(s.Run.Config.TestPixels(set.Test), set.Test.Labels)
+		}},
 		{"training split", func() ([]float32, error) { return set.Train.Subset(o.N).Images(), nil }},
 	}...)
 }
@@ -250,49 +270,61 @@ func (s *Session) extract(ext *features.Extractor, name string, images []float32
 	return f, pred, nil
 }
 
-// Reconstructions returns the run's reconstructions of split: each image's
-// posterior mean, decoded, as values in [0, 1] rounded to bytes like a
-// sample.
-func (s *Session) Reconstructions(split *data.Split) ([]float32, error) {
-	codes, err := s.Encode(split.Images(), split.Labels)
+// Reconstructions returns the run's reconstructions of images (NHWC in
+// [0, 1], with their labels): each image's posterior mean, decoded, as
+// values in [0, 1] rounded to bytes like a sample. Score passes the test
+// split as the run's training scored it (rundir.Config.TestPixels:
+// binarized for a run trained on binarized images).
+func (s *Session) Reconstructions(images []float32, labels []int) ([]float32, error) {
+	codes, err := s.Encode(images, labels)
 	if err != nil {
 		return nil, err
 	}
-	return s.decodeSplit(codes, split)
+	return s.decodeCodes(codes, labels)
 }
 
-// PerfectPrior returns n samples of a perfect prior: images of all picked
-// at random (with replacement, by seed), each encoded and one posterior
-// draw of its code decoded. Of the training split, they sample the
-// aggregate posterior that latent prior fit fits, so a fitted prior's
-// samples score at best about as well.
-func (s *Session) PerfectPrior(all *data.Split, n int, seed int64) ([]float32, error) {
+// PerfectPrior returns n samples of a perfect prior: images of train (the
+// training split) picked at random (with replacement, by seed), each as
+// the run learned from it (rundir.Config.TrainPixels: binarized with the
+// run's seed for a run trained on binarized images), encoded, and one
+// posterior draw of its code decoded. They sample the aggregate posterior
+// that latent prior fit fits (PriorCodes encodes the training split the
+// same way; binarized, the picked images are Bernoulli draws of their own,
+// not the fit's draws of the same images), so a fitted prior's samples
+// score at best about as well.
+func (s *Session) PerfectPrior(train *data.Split, n int, seed int64) ([]float32, error) {
+	picked := perfectPick(train, n, seed)
+	return s.PosteriorDraws(s.Run.Config.TrainPixels(picked), picked.Labels, seed)
+}
+
+// perfectPick is the perfect prior's n images of train, picked at random
+// with replacement by seed.
+func perfectPick(train *data.Split, n int, seed int64) *data.Split {
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x70726f72)) // "pror"
 	picked := make([]int, n)
 	for i := range picked {
-		picked[i] = rng.IntN(all.N)
+		picked[i] = rng.IntN(train.N)
 	}
-	return s.PosteriorDraws(all.Pick(picked), seed)
+	return train.Pick(picked)
 }
 
-// PosteriorDraws returns one posterior draw of each image of split's code
-// (drawn with seed), decoded.
-func (s *Session) PosteriorDraws(split *data.Split, seed int64) ([]float32, error) {
+// PosteriorDraws returns one posterior draw of each image's code (images
+// NHWC in [0, 1], with their labels; drawn with seed), decoded.
+func (s *Session) PosteriorDraws(images []float32, labels []int, seed int64) ([]float32, error) {
 	m, err := s.EvalModel(1000)
 	if err != nil {
 		return nil, err
 	}
-	codes, err := m.Codes(split.Images(), split.Labels, 1, seed, 1)
+	codes, err := m.Codes(images, labels, 1, seed, 1)
 	if err != nil {
 		return nil, fmt.Errorf("--run %s: %w", s.Run.Dir, err)
 	}
-	return s.decodeSplit(codes, split)
+	return s.decodeCodes(codes, labels)
 }
 
-// decodeSplit decodes the codes of split's images (with their labels for a
-// conditional run) to values in [0, 1], as bytes like a sample.
-func (s *Session) decodeSplit(codes []float32, split *data.Split) ([]float32, error) {
-	labels := split.Labels
+// decodeCodes decodes codes (with their images' labels, which a
+// conditional run takes) to values in [0, 1], as bytes like a sample.
+func (s *Session) decodeCodes(codes []float32, labels []int) ([]float32, error) {
 	if !s.Model.Conditional() {
 		labels = nil
 	}

@@ -12,8 +12,8 @@ import (
 )
 
 // WriteText writes the report as `latent score` prints it: a table of
-// the scores, the class coverage of each row, and what the rows and the
-// KID column are.
+// the scores with a line for each prior skipped, saying why, the class
+// coverage of each row, and what the rows and the KID column are.
 func (r Report) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "run %s (step %d): samples at temperature %g, seed %d, against the test split (%d images)\n",
 		r.Run, r.Step, r.Temperature, r.Seed, r.Reference)
@@ -27,6 +27,9 @@ func (r Report) WriteText(w io.Writer) {
 	for _, row := range r.Rows {
 		fmt.Fprintf(w, "%-*s %6d %9.3f %9.4f ± %7.4f %9.3f %7.3f %9.3f\n", width, row.Name, row.N, row.FID,
 			row.KID, row.KIDStd, row.Precision, row.Recall, row.Entropy)
+	}
+	for _, sk := range r.Skipped {
+		fmt.Fprintf(w, "%-*s skipped: %s\n", width, "samples: "+sk.Prior, sk.Reason)
 	}
 	fmt.Fprintf(w, "\nclass coverage (%% of each row's images the feature network puts in each class; entropy in nats, at most %.3f):\n",
 		math.Log(float64(len(r.Classes))))

@@ -2,6 +2,7 @@ package vae
 
 import (
 	"bytes"
+	"cmp"
 	"slices"
 	"strings"
 	"testing"
@@ -63,6 +64,49 @@ func TestScoreTableAligns(t *testing.T) {
 				t.Errorf("%s table: row %q's fields end at columns %v, the header's at %v:\n%s\n%s",
 					table.name, row.Name, got[1:], want, lines[table.header], line)
 			}
+		}
+	}
+}
+
+// TestScoreReportSkipped: a prior Score skipped is one line of the text
+// report, below the scores, saying which and why, and in the JSON report
+// its kind and reason, with no scores; a report that skipped none has no
+// such line and no "skipped" key, as before skipping existed.
+func TestScoreReportSkipped(t *testing.T) {
+	const reason = "p/ckpt.latent: this transformer prior was fitted by an earlier latent; fit it again"
+	rows := []Row{{Name: "samples: uniform", N: 4, Shares: []float64{1}}, {Name: "perfect prior", N: 4, Shares: []float64{1}}}
+	for _, tc := range []struct {
+		name    string
+		skipped []Skipped
+		lines   int // of the text naming the transformer
+		json    string
+	}{
+		{"none skipped", nil, 0, ""},
+		{"one skipped", []Skipped{{Prior: "transformer", Reason: reason}}, 1,
+			`"skipped": [
+    {
+      "prior": "transformer",
+      "reason": "` + reason + `"
+    }
+  ]`},
+	} {
+		rep := Report{Run: "runs/x", Classes: []string{"0"}, Rows: rows, Skipped: tc.skipped}
+		var text, js bytes.Buffer
+		rep.WriteText(&text)
+		if err := rep.WriteJSON(&js); err != nil {
+			t.Fatal(err)
+		}
+		var named []string
+		for _, line := range strings.Split(text.String(), "\n") {
+			if strings.Contains(line, "transformer") && !strings.HasPrefix(line, "rows:") {
+				named = append(named, line)
+			}
+		}
+		if len(named) != tc.lines || tc.lines == 1 && !strings.HasPrefix(named[0], "samples: transformer skipped: "+reason) {
+			t.Errorf("%s: the text names the transformer in %q; want %d line(s) saying it was skipped and why", tc.name, named, tc.lines)
+		}
+		if got := strings.Contains(js.String(), `"skipped"`); got != (tc.json != "") || !strings.Contains(js.String(), tc.json) {
+			t.Errorf("%s: JSON\n%s\nwant it to hold %q", tc.name, js.String(), cmp.Or(tc.json, `no "skipped"`))
 		}
 	}
 }

@@ -269,8 +269,8 @@ func TestPerfectPrior(t *testing.T) {
 		t.Fatalf("PerfectPrior: %d values (want %d), errors %v %v %v; seed 5 twice equal %v, seeds 5 and 6 equal %v",
 			len(a), 7*size, errA, errB, errC, slices.Equal(a, b), slices.Equal(a, c))
 	}
-	draws, err := s.PosteriorDraws(set.Train, 1)
-	means, errM := s.Reconstructions(set.Train)
+	draws, err := s.PosteriorDraws(set.Train.Images(), set.Train.Labels, 1)
+	means, errM := s.Reconstructions(set.Train.Images(), set.Train.Labels)
 	if err != nil || errM != nil || len(draws) != len(means) || slices.Equal(draws, means) {
 		t.Fatalf("posterior draws %d values, reconstructions %d (%v, %v); want as many, not equal", len(draws), len(means), err, errM)
 	}

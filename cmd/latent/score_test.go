@@ -59,15 +59,15 @@ func scoreFeatureNet(t *testing.T, runDir string) string {
 func TestPerfectPrior(t *testing.T) {
 	runDir, _ := genTestRun(t, 1)
 	s, set := openTestRunData(t, runDir)
-	draws, err := s.PosteriorDraws(set.Train, 1)
+	draws, err := s.PosteriorDraws(set.Train.Images(), set.Train.Labels, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := s.PosteriorDraws(set.Train, 2)
+	other, err := s.PosteriorDraws(set.Train.Images(), set.Train.Labels, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	means, err := s.Reconstructions(set.Train)
+	means, err := s.Reconstructions(set.Train.Images(), set.Train.Labels)
 	if err != nil {
 		t.Fatal(err)
 	}

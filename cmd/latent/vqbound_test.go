@@ -4,8 +4,14 @@ import (
 	"encoding/json"
 	"math"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/latent-vae/latent/internal/testrun"
+	"github.com/latent-vae/latent/prior"
+	"github.com/latent-vae/latent/vae"
 )
 
 // TestEvalVQBoundWithPrior: `latent eval` on a VQ run gives the bound
@@ -111,5 +117,56 @@ func TestPriorFitOfABinarizedRun(t *testing.T) {
 	}
 	if !(math.Abs(grey-binarized) > 1e-3*binarized) {
 		t.Errorf("grey and binarized test images' codes cost alike (%v, %v): the test cannot tell them apart", grey, binarized)
+	}
+}
+
+// TestScoreSkipsAnUnusablePrior: `latent score` on a VQ run whose
+// transformer prior this latent cannot open (saved with the old attention
+// layout) scores the other rows and says in one line which prior it
+// skipped and why, and its JSON carries the prior with the reason and no
+// row; named with --prior, the prior is refused (exit 1), naming its file,
+// and so is `latent prior score --kind transformer`.
+func TestScoreSkipsAnUnusablePrior(t *testing.T) {
+	needMNISTAndXLA(t)
+	run := filepath.Join(t.TempDir(), "run")
+	if code, _, errOut := runLatent(t, nil, "train", "--out", run, "--model", "vq", "--codebook", "16",
+		"--train-limit", "320", "--test-limit", "64", "--eval-batch", "64", "--widths", "8,16", "--latent", "4",
+		"--batch-size", "32", "--steps", "6", "--quiet"); code != 0 {
+		t.Fatalf("training a VQ run: exit %d\n%s", code, errOut)
+	}
+	genMustRun(t, "prior", "fit", "--run", run, "--kind", "transformer", "--steps", "20", "--width", "16", "--layers", "1", "--heads", "2")
+	path := testrun.AddVariable(t, prior.Dir(run, prior.KindTransformer), testrun.OldAttentionScope, "weights", []float32{1, 2})
+
+	code, stdout, stderr := runLatent(t, nil, "score", "--run", run, "-n", "64")
+	var skipped []string
+	for _, line := range strings.Split(stdout, "\n") {
+		if strings.Contains(line, path) {
+			skipped = append(skipped, line)
+		}
+	}
+	if code != 0 || len(skipped) != 1 || !strings.HasPrefix(skipped[0], "samples: transformer") || !strings.Contains(skipped[0], "fit it again") ||
+		!strings.Contains(stdout, "samples: uniform") || !strings.Contains(stdout, "perfect prior") {
+		t.Errorf("latent score: exit %d, lines naming %s: %q; want exit 0, the other rows and one line saying the transformer was skipped and to fit it again\n%s\n%s",
+			code, path, skipped, stdout, stderr)
+	}
+
+	code, stdout, stderr = runLatent(t, nil, "score", "--run", run, "-n", "64", "--json")
+	var rep vae.Report
+	if code != 0 || json.Unmarshal([]byte(stdout), &rep) != nil {
+		t.Fatalf("latent score --json: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	var rows []string
+	for _, r := range rep.Rows {
+		rows = append(rows, r.Name)
+	}
+	if want := []string{"samples: uniform", "perfect prior", "reconstructions", "training split"}; !slices.Equal(rows, want) ||
+		len(rep.Skipped) != 1 || rep.Skipped[0].Prior != "transformer" || !strings.Contains(rep.Skipped[0].Reason, path) {
+		t.Errorf("latent score --json: rows %q, skipped %+v; want rows %q and the transformer skipped naming %s", rows, rep.Skipped, want, path)
+	}
+
+	for _, args := range [][]string{{"score", "--run", run, "-n", "64", "--prior", "transformer"}, {"prior", "score", "--run", run, "--kind", "transformer"}} {
+		if code, _, stderr := runLatent(t, nil, args...); code != 1 || !strings.Contains(stderr, path) || !strings.Contains(stderr, "fit it again") {
+			t.Errorf("latent %s: exit %d\n%s\nwant exit 1 naming %s and saying to fit it again", strings.Join(args, " "), code, stderr, path)
+		}
 	}
 }

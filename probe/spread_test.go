@@ -285,6 +285,7 @@ func TestNearestRows(t *testing.T) {
 		want  []int
 	}{
 		{2, false, []int{0, 1, 3, 4}}, // four at distance 1: by index
+		{2, false, []int{0, 1, 3}},    // the same, the fourth left out
 		{4, false, []int{0, 2, 4, 1}}, // 3, 5, 3 at distance 1, then the two 1s at 3: the lower
 		{0, true, []int{4, 1, 2, 3}},  // query 0 (at 3) leaves itself out, not its duplicate 4
 	} {
@@ -292,11 +293,11 @@ func TestNearestRows(t *testing.T) {
 		if tc.self {
 			queries = line
 		}
-		found, err := nearestRows(queries, line, 4, tc.self)
+		found, err := nearestRows(queries, line, len(tc.want), tc.self)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := make([]int, 4)
+		got := make([]int, len(tc.want))
 		for j, nb := range found[0] {
 			got[j] = nb.Index
 		}

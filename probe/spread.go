@@ -280,6 +280,9 @@ func EvaluateSpread(d *Draws, f Features, testLabels []int, s Spreading) (Score,
 		return Score{}, err
 	}
 	nt := len(testLabels)
+	if len(d.Images) == 0 {
+		return Score{}, fmt.Errorf("%s: no labelled images", f.Name)
+	}
 	if f.Dim < 1 || len(f.Train)%f.Dim != 0 || len(f.Test) != nt*f.Dim || len(f.Train)/f.Dim <= slices.Max(d.Images) {
 		return Score{}, fmt.Errorf("%s: %d training and %d test values are not rows of %d for the %d training images the draws index and %d test images",
 			f.Name, len(f.Train), len(f.Test), f.Dim, slices.Max(d.Images)+1, nt)

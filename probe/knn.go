@@ -22,11 +22,12 @@ const searchBlock = 128
 // index: a duplicate of it is still found, at distance 0). It computes the
 // distances of a block of queries to every point at once as
 // |q|² + |p|² − 2 q·p, the products through gonum's blocked matrix
-// multiply, so the search costs one n_q × n × dim product: what
-// embedding.Nearest (one query at a time, coordinate by coordinate) would
-// take minutes for on 60,000 codes. The distances it returns are those
-// sums, clamped at 0, and their rounding can differ from summing the
-// squared differences in the last bits (exact for integer coordinates).
+// multiply, so the search costs one n_q × n × dim product, about half the
+// time of embedding.Nearest's one query at a time, coordinate by
+// coordinate (measured on 60,000 codes of 16 dimensions). The distances it
+// returns are the square roots of those sums, clamped at 0, whose rounding
+// can differ from summing the squared differences in the last bits (exact
+// for integer coordinates).
 func nearestRows(queries, points *mat.Dense, k int, self bool) ([][]embedding.Neighbor, error) {
 	nq, dim := queries.Dims()
 	n, pd := points.Dims()

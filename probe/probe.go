@@ -9,7 +9,11 @@
 // The classifiers are the ones latent already has: disentangle's
 // logistic regression (sklearn's default LogisticRegression, C = 1, run
 // to convergence) and embedding's brute-force nearest-neighbour search
-// (Euclidean).
+// (Euclidean). Label spreading (EvaluateSpread, Zhou et al. 2004) also
+// uses the unlabelled training images' features: their k-nearest-neighbour
+// graph, found by a blocked search through gonum's matrix product, spreads
+// each draw's labels over every training image, and the test images vote
+// among their nearest training images' spread labels.
 package probe
 
 import (

@@ -12,11 +12,13 @@ import (
 // ProbeOptions are what `latent probe` measures: classifiers trained on
 // Labels labelled training images in all, balanced across classes, drawn
 // Draws times from Seed; k-NN votes among K neighbours; images are encoded
-// in batches of Batch.
+// in batches of Batch. Spread is label spreading's setting over the codes
+// of every training image; a Spread.K of 0 leaves it out.
 type ProbeOptions struct {
 	Labels, Draws, K int
 	Seed             int64
 	Batch            int
+	Spread           probe.Spreading
 }
 
 // MaxProbeDraws bounds --draws.
@@ -35,6 +37,10 @@ func (o ProbeOptions) Check() error {
 		return argErrorf("-k %d: more neighbours than the --labels %d labelled images", o.K, o.Labels)
 	case o.Batch < 1:
 		return argErrorf("--batch %d: want at least 1", o.Batch)
+	case o.Spread.K < 0:
+		return argErrorf("--spread-k %d: want at least 1, or 0 for no label spreading", o.Spread.K)
+	case o.Spread.K > 0 && !(o.Spread.Alpha > 0 && o.Spread.Alpha < 1):
+		return argErrorf("--spread-alpha %g: want it in (0, 1)", o.Spread.Alpha)
 	}
 	return nil
 }
@@ -66,8 +72,9 @@ type ProbeReference struct {
 // draws o.Labels labelled images of set's training split o.Draws times,
 // encodes them and test (the test split, as the caller limits it) to
 // their posterior means, and scores both classifiers on the means and on
-// the pixels. A discrete latent is refused: its codes are no vectors of
-// reals.
+// the pixels; then, unless o.Spread.K is 0, label spreading on the means
+// of every training image (probe.EvaluateSpread), on codes only. A
+// discrete latent is refused: its codes are no vectors of reals.
 func (s *Session) Probe(set *data.Set, test *data.Split, o ProbeOptions) (*ProbeResult, error) {
 	if err := o.Check(); err != nil {
 		return nil, err
@@ -91,6 +98,13 @@ func (s *Session) Probe(set *data.Set, test *data.Split, o ProbeOptions) (*Probe
 		}
 		r.Scores = append(r.Scores, scores...)
 	}
+	if o.Spread.K > 0 {
+		spread, err := s.probeSpread(set.Train, codes, test.Labels, draws, o)
+		if err != nil {
+			return nil, err
+		}
+		r.Scores = append(r.Scores, spread)
+	}
 	if set.Name == "mnist" && o.Labels == 100 {
 		r.Reference = &ProbeReference{Method: "M1 + TSVM (Kingma et al. 2014)", Error: probe.M1TSVMError}
 	}
@@ -112,6 +126,26 @@ func (s *Session) probeCodes(train, test *data.Split, batch int) (probe.Features
 		return probe.Features{}, fmt.Errorf("encoding the test split: %w", err)
 	}
 	return f, nil
+}
+
+// probeSpread scores label spreading on the codes: codes holds the test
+// split's, and every training image is encoded to its posterior mean for
+// the graph (the labelled ones again, so the graph's codes are of one
+// encoding).
+func (s *Session) probeSpread(train *data.Split, codes probe.Features, testLabels []int, draws *probe.Draws, o ProbeOptions) (probe.Score, error) {
+	if o.Spread.K >= train.N {
+		return probe.Score{}, argErrorf("--spread-k %d: the training split has %d images; want fewer neighbours", o.Spread.K, train.N)
+	}
+	m, err := s.EvalModel(o.Batch)
+	if err != nil {
+		return probe.Score{}, err
+	}
+	fmt.Fprintf(s.Log, "label spreading: encoding the %d training images, then their %d-nearest-neighbour graph\n", train.N, o.Spread.K)
+	all := probe.Features{Name: codes.Name, Dim: codes.Dim, Test: codes.Test}
+	if all.Train, _, err = m.Encode(train.Images(), train.Labels); err != nil {
+		return probe.Score{}, fmt.Errorf("encoding the training split: %w", err)
+	}
+	return probe.EvaluateSpread(draws, all, testLabels, o.Spread)
 }
 
 // classCount returns the number of distinct labels.

@@ -36,6 +36,10 @@ func TestEncodeProbeChecks(t *testing.T) {
 		{"probe k 0", withProbe(func(o *ProbeOptions) { o.K = 0 }), "-k 0: want at least 1"},
 		{"probe k over labels", withProbe(func(o *ProbeOptions) { o.K = 101 }), "-k 101: more neighbours than the --labels 100"},
 		{"probe batch", withProbe(func(o *ProbeOptions) { o.Batch = 0 }), "--batch 0: want at least 1"},
+		{"probe spreading", withProbe(func(o *ProbeOptions) { o.Spread = probe.Spreading{K: 10, Alpha: 0.99} }), ""},
+		{"probe spread-k", withProbe(func(o *ProbeOptions) { o.Spread = probe.Spreading{K: -1, Alpha: 0.99} }), "--spread-k -1: want at least 1, or 0"},
+		{"probe spread-alpha 1", withProbe(func(o *ProbeOptions) { o.Spread = probe.Spreading{K: 10, Alpha: 1} }), "--spread-alpha 1: want it in (0, 1)"},
+		{"probe spread-alpha 0", withProbe(func(o *ProbeOptions) { o.Spread = probe.Spreading{K: 10} }), "--spread-alpha 0: want it in (0, 1)"},
 	} {
 		var arg *ArgError
 		switch {
@@ -121,8 +125,11 @@ func TestEncodeSplit(t *testing.T) {
 
 // TestProbe: both classifiers on codes and on pixels, one error per draw;
 // the pixels' scores are probe.Evaluate's on the same draws; no reference
-// for a set other than MNIST; too few labels for the classes is an
-// *ArgError naming --labels.
+// for a set other than MNIST; label spreading, when asked for, comes last,
+// leaves the other scores as they were and is probe.EvaluateSpread's on
+// every training image's code; too few labels for the classes is an
+// *ArgError naming --labels, a --spread-k of every training image one
+// naming --spread-k.
 func TestProbe(t *testing.T) {
 	s := open(t, tinyRunOf(t, 3), io.Discard)
 	set, err := s.DataSet("", "--data")
@@ -160,8 +167,35 @@ func TestProbe(t *testing.T) {
 		strings.Contains(text.String(), "M1") {
 		t.Errorf("text %q (%v): want the protocol and no reference", text.String(), err)
 	}
-	o.Labels = 2
+	o.Spread = probe.Spreading{K: 3, Alpha: 0.5}
+	spread, err := s.Probe(set, set.Test, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(spread.Scores) != 5 || !slices.EqualFunc(spread.Scores[:4], r.Scores, func(a, b probe.Score) bool { return slices.Equal(a.Errors, b.Errors) }) {
+		t.Fatalf("with label spreading: %+v; want the 4 scores as before, then label spreading", spread.Scores)
+	}
+	all, err := s.EncodeSplit(set, EncodeOptions{Split: "train", Batch: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes, err := s.EncodeSplit(set, EncodeOptions{Split: "test", Batch: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := probe.EvaluateSpread(d, probe.Features{Name: "codes", Dim: all.Latent, Train: all.Mean, Test: codes.Mean}, set.Test.Labels, o.Spread)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := spread.Scores[4]; got.Features != "codes" || got.Classifier != "label spreading (k = 3, α = 0.5)" || !slices.Equal(got.Errors, want.Errors) {
+		t.Errorf("label spreading: %+v, probe.EvaluateSpread on every training code %+v", got, want)
+	}
+	o.Spread.K = set.Train.N
 	var arg *ArgError
+	if _, err := s.Probe(set, set.Test, o); !errors.As(err, &arg) || !strings.Contains(err.Error(), "--spread-k") {
+		t.Errorf("--spread-k of every training image: %v, want an *ArgError naming --spread-k", err)
+	}
+	o.Labels, o.Spread.K = 2, 0
 	if _, err := s.Probe(set, set.Test, o); !errors.As(err, &arg) || !strings.Contains(err.Error(), "--labels 2") {
 		t.Errorf("2 labels of 3 classes: %v, want an *ArgError naming --labels", err)
 	}

@@ -31,14 +31,9 @@ const Broadcast = "broadcast"
 
 func init() {
 	registerModel(Model{Name: Broadcast, Rank: 25,
-		Help: "the conv encoder and a spatial broadcast decoder: the code tiled with x, y channels, then stride-1 convolutions",
-		net:  oneLayer{convEncode, broadcastDecode},
-		check: func(c Config) error {
-			if c.Blocks != 0 || c.Norm != NormNone {
-				return fmt.Errorf("blocks %d, norm %q: only the %q and %q models have residual blocks", c.Blocks, c.Norm, ResNet, Ladder)
-			}
-			return oneStochasticLayer(c)
-		}})
+		Help:  "the conv encoder and a spatial broadcast decoder: the code tiled with x, y channels, then stride-1 convolutions",
+		net:   oneLayer{convEncode, broadcastDecode},
+		check: plainNetwork})
 }
 
 // broadcastDecode maps latents [B, Latent] to the likelihood's parameters

@@ -273,6 +273,15 @@ func needsBlocks(c Config) error {
 	return nil
 }
 
+// plainNetwork is the check of a network without residual blocks and with
+// one stochastic layer (conv, mlp, broadcast).
+func plainNetwork(c Config) error {
+	if c.Blocks != 0 || c.Norm != NormNone {
+		return fmt.Errorf("blocks %d, norm %q: only the %q and %q models have residual blocks", c.Blocks, c.Norm, ResNet, Ladder)
+	}
+	return oneStochasticLayer(c)
+}
+
 // oneStochasticLayer refuses groups on a model with one stochastic layer.
 func oneStochasticLayer(c Config) error {
 	if c.Groups != 0 {

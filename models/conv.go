@@ -18,13 +18,8 @@ import (
 
 func init() {
 	registerModel(Model{Name: Conv, Rank: 10, Help: "stride-2 convolutions and a mirrored decoder",
-		net: oneLayer{convEncode, convDecode},
-		check: func(c Config) error {
-			if c.Blocks != 0 || c.Norm != NormNone {
-				return fmt.Errorf("blocks %d, norm %q: only the %q and %q models have residual blocks", c.Blocks, c.Norm, ResNet, Ladder)
-			}
-			return oneStochasticLayer(c)
-		}})
+		net:   oneLayer{convEncode, convDecode},
+		check: plainNetwork})
 }
 
 // convEncode maps images [B, H, W, C] in [0, 1] to the posterior's mean

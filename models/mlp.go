@@ -24,15 +24,10 @@ const MLP = "mlp"
 
 func init() {
 	registerModel(Model{Name: MLP, Rank: 15,
-		Help: "fully connected layers of --widths units (β-TCVAE's dSprites model: --widths 1200,1200 --hidden 1200)",
-		net:  oneLayer{mlpEncode, mlpDecode},
-		flat: true,
-		check: func(c Config) error {
-			if c.Blocks != 0 || c.Norm != NormNone {
-				return fmt.Errorf("blocks %d, norm %q: only the %q and %q models have residual blocks", c.Blocks, c.Norm, ResNet, Ladder)
-			}
-			return oneStochasticLayer(c)
-		}})
+		Help:  "fully connected layers of --widths units (β-TCVAE's dSprites model: --widths 1200,1200 --hidden 1200)",
+		net:   oneLayer{mlpEncode, mlpDecode},
+		flat:  true,
+		check: plainNetwork})
 }
 
 // mlpEncode maps images [B, H, W, C] to the posterior's mean and

@@ -23,12 +23,7 @@ import (
 // plus it.
 func TestEvalVQBoundWithPrior(t *testing.T) {
 	needMNISTAndXLA(t)
-	run := filepath.Join(t.TempDir(), "run")
-	if code, _, errOut := runLatent(t, nil, "train", "--out", run, "--model", "vq", "--codebook", "16",
-		"--train-limit", "320", "--test-limit", "64", "--eval-batch", "64", "--widths", "8,16", "--latent", "4",
-		"--batch-size", "32", "--steps", "6", "--quiet"); code != 0 {
-		t.Fatalf("training a VQ run: exit %d\n%s", code, errOut)
-	}
+	run := trainTinyVQ(t)
 	type bound struct {
 		Recon      float64 `json:"recon"`
 		KL         float64 `json:"kl"`
@@ -91,12 +86,7 @@ func lastHeldOutLoss(t *testing.T, path string) float64 {
 // (its default --seed), not of the grey ones.
 func TestPriorFitOfABinarizedRun(t *testing.T) {
 	needMNISTAndXLA(t)
-	run := filepath.Join(t.TempDir(), "run")
-	if code, _, errOut := runLatent(t, nil, "train", "--out", run, "--model", "vq", "--binarize", "--codebook", "16",
-		"--train-limit", "320", "--test-limit", "64", "--eval-batch", "64", "--widths", "8,16", "--latent", "4",
-		"--batch-size", "32", "--steps", "6", "--quiet"); code != 0 {
-		t.Fatalf("training a binarized VQ run: exit %d\n%s", code, errOut)
-	}
+	run := trainTinyVQ(t, "--binarize")
 	genMustRun(t, "prior", "fit", "--run", run, "--kind", "transformer", "--steps", "20", "--width", "16", "--layers", "1", "--heads", "2", "--ema", "0")
 	held := lastHeldOutLoss(t, filepath.Join(run, "priors", "transformer", "metrics.csv"))
 	perCell := func(args ...string) float64 {
@@ -128,12 +118,7 @@ func TestPriorFitOfABinarizedRun(t *testing.T) {
 // and so is `latent prior score --kind transformer`.
 func TestScoreSkipsAnUnusablePrior(t *testing.T) {
 	needMNISTAndXLA(t)
-	run := filepath.Join(t.TempDir(), "run")
-	if code, _, errOut := runLatent(t, nil, "train", "--out", run, "--model", "vq", "--codebook", "16",
-		"--train-limit", "320", "--test-limit", "64", "--eval-batch", "64", "--widths", "8,16", "--latent", "4",
-		"--batch-size", "32", "--steps", "6", "--quiet"); code != 0 {
-		t.Fatalf("training a VQ run: exit %d\n%s", code, errOut)
-	}
+	run := trainTinyVQ(t)
 	genMustRun(t, "prior", "fit", "--run", run, "--kind", "transformer", "--steps", "20", "--width", "16", "--layers", "1", "--heads", "2")
 	path := testrun.AddVariable(t, prior.Dir(run, prior.KindTransformer), testrun.OldAttentionScope, "weights", []float32{1, 2})
 
@@ -169,4 +154,18 @@ func TestScoreSkipsAnUnusablePrior(t *testing.T) {
 			t.Errorf("latent %s: exit %d\n%s\nwant exit 1 naming %s and saying to fit it again", strings.Join(args, " "), code, stderr, path)
 		}
 	}
+}
+
+// trainTinyVQ trains a VQ run of 16 codes for 6 steps on 320 MNIST images
+// (64 test images), with extra flags, and returns its folder.
+func trainTinyVQ(t *testing.T, extra ...string) string {
+	t.Helper()
+	run := filepath.Join(t.TempDir(), "run")
+	args := append([]string{"train", "--out", run, "--model", "vq", "--codebook", "16",
+		"--train-limit", "320", "--test-limit", "64", "--eval-batch", "64", "--widths", "8,16", "--latent", "4",
+		"--batch-size", "32", "--steps", "6", "--quiet"}, extra...)
+	if code, _, errOut := runLatent(t, nil, args...); code != 0 {
+		t.Fatalf("training a VQ run: exit %d\n%s", code, errOut)
+	}
+	return run
 }

@@ -35,6 +35,12 @@ const (
 	gmmReg     = 1e-6
 	gmmMaxIter = 100
 	gmmTol     = 1e-3 // stop when the mean log-likelihood gains less than this (nats), as scikit-learn does
+	// gmmNegligible is the responsibility below which a row is left out
+	// of a component's M-step: a row holds a few components' mass, so
+	// with many components most of the M-step's work was on weights of
+	// e^−30 and less, which move no mean or covariance by a float64 bit
+	// that matters.
+	gmmNegligible = 1e-13
 )
 
 // FitGMM fits a k-component full-covariance mixture to x (n rows of d
@@ -96,7 +102,11 @@ func (g *GMM) responsibilities(x []float64, resp []float64) float64 {
 			}
 			lse := logSumExp(lp)
 			for c := range k {
-				resp[i*k+c] = math.Exp(lp[c] - lse)
+				r := math.Exp(lp[c] - lse)
+				if r < gmmNegligible {
+					r = 0 // so that the M-step skips the row for component c
+				}
+				resp[i*k+c] = r
 			}
 			lls[i] = lse
 		}
@@ -129,6 +139,9 @@ func (g *GMM) maximiseOne(c int, x, resp []float64) error {
 	nk = max(nk, 1e-12)
 	mean := make([]float64, d)
 	for i := range n {
+		if w[i] == 0 {
+			continue
+		}
 		for j := range d {
 			mean[j] += w[i] * x[i*d+j]
 		}

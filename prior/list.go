@@ -61,11 +61,12 @@ func WriteList(stdout, stderr io.Writer, runDir string, origin Origin, rows []Li
 	}
 	fmt.Fprintf(stdout, "run %s at step %d (checkpoint sha %.12s); best first, as --prior auto picks:\n", runDir, origin.Step, origin.Checkpoint)
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "auto\tprior\tFID\tprecision\trecall\tfit\tfitted to\tcurrent")
+	fmt.Fprintln(tw, "auto\tprior\tFID\tprecision\trecall\ttemperature\tfit\tfitted to\tcurrent")
 	for _, r := range rows {
-		fid, prec, rec, fit := "unscored", "-", "-", "-"
+		fid, prec, rec, temp, fit := "unscored", "-", "-", "-", "-"
 		if q := r.Quality; q.Scored() {
 			fid, prec, rec = fmt.Sprintf("%.4g", q.FID), fmt.Sprintf("%.3f", q.Precision), fmt.Sprintf("%.3f", q.Recall)
+			temp = fmt.Sprintf("%g", q.SampleTemperature())
 		}
 		if r.Quality != nil && r.Quality.FitSeconds > 0 {
 			fit = fmt.Sprintf("%.0fs", r.Quality.FitSeconds)
@@ -78,8 +79,8 @@ func WriteList(stdout, stderr io.Writer, runDir string, origin Origin, rows []Li
 		if r.Unusable {
 			current = "unusable"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\tstep %d, sha %s\t%s\n", map[bool]string{true: "*"}[r.AutoPick], r.Size,
-			fid, prec, rec, fit, r.RunStep, sha, current)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\tstep %d, sha %s\t%s\n", map[bool]string{true: "*"}[r.AutoPick], r.Size,
+			fid, prec, rec, temp, fit, r.RunStep, sha, current)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

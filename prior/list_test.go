@@ -19,7 +19,7 @@ func TestWriteList(t *testing.T) {
 	}
 	out.Reset()
 	rows := []ListRow{
-		{Kind: "b", Size: "b (3)", Quality: &Quality{FID: 1.25, Precision: 0.5, Recall: 0.25, FitSeconds: 9}, RunStep: 7, RunSHA: "0123456789abcdef", Current: true, AutoPick: true},
+		{Kind: "b", Size: "b (3)", Quality: &Quality{FID: 1.25, Precision: 0.5, Recall: 0.25, FitSeconds: 9, Temperature: 0.8}, RunStep: 7, RunSHA: "0123456789abcdef", Current: true, AutoPick: true},
 		{Kind: "a", Size: "a (1)", RunStep: 5, Problem: "fitted to step 5"},
 		{Kind: "c", Size: "c (2)", RunStep: 7, Unusable: true, Problem: "p/ckpt.latent: fit it again"},
 	}
@@ -29,10 +29,10 @@ func TestWriteList(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	want := [][]string{
 		{"run", "runs/a", "at", "step", "7", "(checkpoint", "sha", "0123456789ab);", "best", "first,", "as", "--prior", "auto", "picks:"},
-		{"auto", "prior", "FID", "precision", "recall", "fit", "fitted", "to", "current"},
-		{"*", "b", "(3)", "1.25", "0.500", "0.250", "9s", "step", "7,", "sha", "0123456789ab", "yes"},
-		{"a", "(1)", "unscored", "-", "-", "-", "step", "5,", "sha", "unrecorded", "no"},
-		{"c", "(2)", "unscored", "-", "-", "-", "step", "7,", "sha", "unrecorded", "unusable"},
+		{"auto", "prior", "FID", "precision", "recall", "temperature", "fit", "fitted", "to", "current"},
+		{"*", "b", "(3)", "1.25", "0.500", "0.250", "0.8", "9s", "step", "7,", "sha", "0123456789ab", "yes"},
+		{"a", "(1)", "unscored", "-", "-", "-", "-", "step", "5,", "sha", "unrecorded", "no"},
+		{"c", "(2)", "unscored", "-", "-", "-", "-", "step", "7,", "sha", "unrecorded", "unusable"},
 	}
 	if len(lines) != len(want) {
 		t.Fatalf("list: %q, want %d lines", out.String(), len(want))

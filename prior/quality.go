@@ -44,6 +44,44 @@ type Quality struct {
 	FeaturesSHA string  `json:"features_data_sha,omitempty"`
 	FitSeconds  float64 `json:"fit_seconds"`   // the fit, encoding the codes included
 	ScoreSecs   float64 `json:"score_seconds"` // the measurement
+	// Temperature is the sampling temperature the fit chose and FID,
+	// Precision and Recall were measured at: of QualityTemperatures, the
+	// one whose samples scored the lowest FID against the training split
+	// (Tried), so that the choice never looks at the test split the
+	// stored score is measured on. 0 in a file written before fits chose
+	// one: temperature 1.
+	Temperature float64 `json:"temperature,omitempty"`
+	// Tried is each temperature's FID against the training split.
+	Tried []TriedTemperature `json:"tried,omitempty"`
+}
+
+// TriedTemperature is one temperature a fit's score tried: the FID of its
+// samples against the training split.
+type TriedTemperature struct {
+	Temperature float64 `json:"temperature"`
+	TrainFID    float64 `json:"train_fid"`
+}
+
+// QualityTemperatures are the sampling temperatures a fit's score tries.
+// A lower temperature draws each code nearer its mode: a mixture's
+// components tighter, a diffusion prior's starting noise smaller. Which
+// helps is measured per prior: on MNIST runs a mixture's samples gained,
+// a diffusion prior's and a transformer's lost (docs/numbers.md).
+func QualityTemperatures() []float64 { return []float64{1, 0.9, 0.8, 0.7} }
+
+// ChosenTemperature, passed as a Sampler's temperature where a command was
+// given none, asks for the temperature the prior's fit chose
+// (Quality.SampleTemperature); vae.Session's samplers resolve it.
+const ChosenTemperature = -1
+
+// SampleTemperature is the temperature the prior draws at when none is
+// asked for: the one its fit chose, 1 for a prior scored before fits
+// chose one or not scored.
+func (q *Quality) SampleTemperature() float64 {
+	if !q.Scored() || !(q.Temperature > 0) {
+		return 1
+	}
+	return q.Temperature
 }
 
 // Scored reports whether q holds a finite FID.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/latent-vae/latent/data"
 	"github.com/latent-vae/latent/models"
+	"github.com/latent-vae/latent/prior"
 	"github.com/latent-vae/latent/vae"
 )
 
@@ -63,7 +64,7 @@ func Open(src Source, opt Options) (*Server, error) {
 	run := Run{Name: filepath.Base(s.Run.Dir), Step: s.Run.Step, Config: s.Model,
 		Decoder: dec, Model: model, Test: src.Test, Classes: classes,
 		Priors: names, Sample: func(name string, seed int64, label int) ([]float32, error) {
-			return samplers[name].Sample(1, seed, 1, []int{label})
+			return samplers[name].Sample(1, seed, prior.ChosenTemperature, []int{label})
 		}}
 	if discrete {
 		fmt.Fprintf(s.Log, "encoding %d test images of %s to their code grids\n", src.Test.N, src.Data)

@@ -1,6 +1,7 @@
 package vae
 
 import (
+	"fmt"
 	"math"
 	"slices"
 
@@ -37,11 +38,14 @@ func CheckCount(name string, n int) error {
 	return nil
 }
 
-// CheckTemperature checks --temperature: latents are float32.
+// CheckTemperature checks --temperature: latents are float32;
+// prior.ChosenTemperature (−1) asks for each prior's own.
 func CheckTemperature(t float64) error {
 	switch {
+	case t == prior.ChosenTemperature:
+		return nil
 	case !(t >= 0):
-		return argErrorf("--temperature %v: want ≥ 0", t)
+		return argErrorf("--temperature %v: want ≥ 0 (or −1: each prior's chosen temperature)", t)
 	case t > math.MaxFloat32:
 		return argErrorf("--temperature %v: want at most %.3g (float32's largest)", t, math.MaxFloat32)
 	}
@@ -75,4 +79,13 @@ func CheckFPS(fps int) error {
 		return argErrorf("--fps %d: want 1 to %d", fps, generate.MaxFPS)
 	}
 	return nil
+}
+
+// TemperatureWords names temperature t as a command reports it: "each
+// prior's chosen temperature" for prior.ChosenTemperature.
+func TemperatureWords(t float64) string {
+	if t == prior.ChosenTemperature {
+		return "the prior's chosen temperature"
+	}
+	return fmt.Sprintf("temperature %g", t)
 }

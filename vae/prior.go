@@ -80,10 +80,31 @@ func (s *Session) OpenSampler(name string, steps, batch int) (prior.Sampler, str
 				baseline, prior.BaselineWords(l), s.Run.Dir, prior.Either(s.fittingKinds()))
 		}
 		s.normalOpen = true
-		return NormalSampler(l), baseline, nil
+		return chosenTemperature(NormalSampler(l), 1), baseline, nil
 	}
 	c, err := s.openFitted(kind, steps, batch)
 	return c, kind, err
+}
+
+// chosenTemperature is c drawing at t where it is asked for
+// prior.ChosenTemperature.
+func chosenTemperature(c prior.Sampler, t float64) prior.Sampler {
+	return temperatureSampler{c, t}
+}
+
+// temperatureSampler resolves prior.ChosenTemperature to its own.
+type temperatureSampler struct {
+	prior.Sampler
+	chosen float64
+}
+
+// Sample draws as the sampler it wraps, at its chosen temperature where
+// asked for prior.ChosenTemperature.
+func (c temperatureSampler) Sample(n int, seed int64, temperature float64, labels []int) ([]float32, error) {
+	if temperature == prior.ChosenTemperature {
+		temperature = c.chosen
+	}
+	return c.Sampler.Sample(n, seed, temperature, labels)
 }
 
 // resolvePrior is resolve with its errors as the commands report them: a
@@ -130,6 +151,14 @@ func NormalSampler(kind models.LatentKind) prior.Sampler {
 	})
 }
 
+// temperatureWhy says where a prior's default temperature comes from.
+func temperatureWhy(q *prior.Quality) string {
+	if q.Scored() && q.Temperature > 0 {
+		return " (its fit's choice, by FID against training images)"
+	}
+	return ""
+}
+
 // openFitted opens the prior of kind fitted to the run, checking it was
 // fitted to this run's checkpoint.
 func (s *Session) openFitted(kind string, steps, batch int) (prior.Sampler, error) {
@@ -153,7 +182,13 @@ func (s *Session) openFitted(kind string, steps, batch int) (prior.Sampler, erro
 	if s.normalOpen { // N(0, I) is in use already: no need to name it
 		normal = ""
 	}
-	fmt.Fprintf(s.Log, "prior: %s, fitted at the run's step %d%s\n", saved.Config.Describe(), saved.Config.RunStep, normal)
+	q, err := prior.ReadQuality(saved)
+	if err != nil {
+		return nil, fmt.Errorf("--prior %s: %w", kind, err)
+	}
+	t := q.SampleTemperature()
+	fmt.Fprintf(s.Log, "prior: %s, fitted at the run's step %d, drawing at temperature %g%s unless --temperature is given%s\n",
+		saved.Config.Describe(), saved.Config.RunStep, t, temperatureWhy(q), normal)
 	if warning != "" {
 		fmt.Fprintln(s.Log, warning)
 	}
@@ -161,7 +196,7 @@ func (s *Session) openFitted(kind string, steps, batch int) (prior.Sampler, erro
 	if err != nil {
 		return nil, fmt.Errorf("--prior %s: %w", kind, err)
 	}
-	return c, nil
+	return chosenTemperature(c, t), nil
 }
 
 // OpenSamplers opens the latent kind's default prior and every prior

@@ -21,9 +21,12 @@ const QualitySamples = 2000
 // QualitySeed seeds the samples a fit scores.
 const QualitySeed = 1
 
-// MeasurePrior scores the prior fitted in w by QualitySamples samples at
-// temperature 1 against the run's test split in its data set's feature
-// network. Where that network ships with latent or is cached it measures;
+// MeasurePrior scores the prior fitted in w by QualitySamples samples
+// against the run's test split in its data set's feature network, at the
+// temperature it chooses (prior.Quality.Temperature): of
+// prior.QualityTemperatures, the one whose samples score the lowest FID
+// against as many training images, so that the stored score is of a
+// choice made without the test split. Where that network ships with latent or is cached it measures;
 // where it would first have to be trained (minutes), or the data set has
 // no labels to train one, it returns the quality unscored with the reason
 // and how to score the prior. A prior that cannot be scored (its samples
@@ -66,18 +69,19 @@ func (s *Session) measurePrior(w *prior.Workspace, q *prior.Quality) error {
 		return err
 	}
 	defer c.Close()
-	images, err := s.samplesOf(c, q.Samples, q.Seed, 1)
+	// One KID subset: a fit stores no KID, and latent score's 100 would
+	// take most of the measurement's time.
+	opt := score.Options{Seed: uint64(q.Seed), KIDSubsets: 1}
+	images, err := s.chooseTemperature(c, net, name, set.Train.Subset(set.Test.N), opt, q)
 	if err != nil {
 		return err
 	}
-	// One KID subset: a fit stores no KID, and latent score's 100 would
-	// take most of the measurement's time.
-	sc, err := s.newScorer(net, name, set.Test, score.Options{Seed: uint64(q.Seed), KIDSubsets: 1})
+	sc, err := s.newScorer(net, name, set.Test, opt)
 	if err != nil {
 		return err
 	}
 	defer sc.ext.Finalize()
-	row, err := sc.row("samples: "+w.Kind, images)
+	row, err := sc.row(fmt.Sprintf("samples: %s at temperature %g", w.Kind, q.Temperature), images)
 	if err != nil {
 		return err
 	}
@@ -86,6 +90,41 @@ func (s *Session) measurePrior(w *prior.Workspace, q *prior.Quality) error {
 	}
 	q.FID, q.Precision, q.Recall = row.FID, row.Precision, row.Recall
 	return nil
+}
+
+// chooseTemperature draws q.Samples samples of c at each of
+// prior.QualityTemperatures, scores them against train (training images,
+// never the test split), records each FID in q.Tried and the lowest's
+// temperature in q.Temperature, and returns that temperature's images.
+func (s *Session) chooseTemperature(c prior.Sampler, net *features.Net, name string, train *data.Split, opt score.Options, q *prior.Quality) ([]float32, error) {
+	sc, err := s.newScorerOn(net, name, train, "training split", opt)
+	if err != nil {
+		return nil, err
+	}
+	defer sc.ext.Finalize()
+	var best []float32
+	bestFID := math.Inf(1)
+	for _, t := range prior.QualityTemperatures() {
+		images, err := s.samplesOf(c, q.Samples, q.Seed, t)
+		if err != nil {
+			return nil, err
+		}
+		row, err := sc.row(fmt.Sprintf("samples at temperature %g", t), images)
+		if err != nil {
+			return nil, err
+		}
+		if math.IsNaN(row.FID) { // JSON holds no NaN
+			continue
+		}
+		q.Tried = append(q.Tried, prior.TriedTemperature{Temperature: t, TrainFID: row.FID})
+		if row.FID < bestFID {
+			best, bestFID, q.Temperature = images, row.FID, t
+		}
+	}
+	if best == nil {
+		return nil, fmt.Errorf("the samples' FID against the training split is NaN at every temperature tried")
+	}
+	return best, nil
 }
 
 // cachedFeatureNet returns the feature network of the run's data set (set,

@@ -101,14 +101,14 @@ func (s *Session) sampleLabel(o SampleOptions) (label int, ok bool, err error) {
 func (r *Samples) Describe(temperature float64) string {
 	b := r.Image.Bounds()
 	if r.PerClass > 0 {
-		return fmt.Sprintf("one row per class (%d), %d samples each from the %s prior at temperature %g, %dx%d pixels",
-			r.classes, r.PerClass, r.Prior, temperature, b.Dx(), b.Dy())
+		return fmt.Sprintf("one row per class (%d), %d samples each from the %s prior at %s, %dx%d pixels",
+			r.classes, r.PerClass, r.Prior, TemperatureWords(temperature), b.Dx(), b.Dy())
 	}
 	what := ""
 	if r.Class != "" {
 		what = " of class " + r.Class
 	}
-	return fmt.Sprintf("%d samples%s from the %s prior at temperature %g, %dx%d pixels", r.N, what, r.Prior, temperature, b.Dx(), b.Dy())
+	return fmt.Sprintf("%d samples%s from the %s prior at %s, %dx%d pixels", r.N, what, r.Prior, TemperatureWords(temperature), b.Dx(), b.Dy())
 }
 
 // SampleBytes draws o.N samples as bytes (SampleArray): of class o.Label,

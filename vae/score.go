@@ -100,6 +100,7 @@ type scorer struct {
 	s       *Session
 	ext     *features.Extractor
 	ref     *score.Reference
+	refName string // the split the reference is of: "test split" for Score
 	classes int
 }
 
@@ -168,6 +169,11 @@ func (s *Session) Score(o ScoreOptions) (Report, error) {
 // of net (named name), its reference prepared with opt; the caller
 // finalizes its extractor.
 func (s *Session) newScorer(net *features.Net, name string, test *data.Split, opt score.Options) (scorer, error) {
+	return s.newScorerOn(net, name, test, "test split", opt)
+}
+
+// newScorerOn is newScorer against split, named refName in what it logs.
+func (s *Session) newScorerOn(net *features.Net, name string, split *data.Split, refName string, opt score.Options) (scorer, error) {
 	m := s.Model
 	if net.Height != m.Height || net.Width != m.Width || net.Channels != m.Channels {
 		return scorer{}, fmt.Errorf("feature network %s takes %dx%dx%d images, the run makes %dx%dx%d",
@@ -177,26 +183,26 @@ func (s *Session) newScorer(net *features.Net, name string, test *data.Split, op
 	if err != nil {
 		return scorer{}, err
 	}
-	sc := scorer{s: s, ext: ext, classes: len(net.Classes)}
-	if sc.ref, err = sc.reference(test, opt); err != nil {
+	sc := scorer{s: s, ext: ext, refName: refName, classes: len(net.Classes)}
+	if sc.ref, err = sc.reference(split, opt); err != nil {
 		ext.Finalize()
 		return scorer{}, err
 	}
 	return sc, nil
 }
 
-// reference prepares the test split's features for comparisons.
-func (sc scorer) reference(test *data.Split, opt score.Options) (*score.Reference, error) {
-	realFeats, _, err := sc.s.extract(sc.ext, "test split", test.Images())
+// reference prepares split's features for comparisons.
+func (sc scorer) reference(split *data.Split, opt score.Options) (*score.Reference, error) {
+	realFeats, _, err := sc.s.extract(sc.ext, sc.refName, split.Images())
 	if err != nil {
 		return nil, err
 	}
 	start := time.Now()
 	ref, err := score.NewReference(realFeats, opt)
 	if err != nil {
-		return nil, fmt.Errorf("test split: %w", err)
+		return nil, fmt.Errorf("%s: %w", sc.refName, err)
 	}
-	fmt.Fprintf(sc.s.Log, "test split: reference prepared in %.1fs\n", time.Since(start).Seconds())
+	fmt.Fprintf(sc.s.Log, "%s: reference prepared in %.1fs\n", sc.refName, time.Since(start).Seconds())
 	return ref, nil
 }
 
@@ -239,7 +245,7 @@ func (sc scorer) row(name string, images []float32) (Row, error) {
 		return Row{}, err
 	}
 	start := time.Now()
-	fmt.Fprintf(sc.s.Log, "%s: scoring against the test split (FID, KID, precision/recall)…\n", name)
+	fmt.Fprintf(sc.s.Log, "%s: scoring against the %s (FID, KID, precision/recall)…\n", name, sc.refName)
 	c, err := sc.ref.Compare(feats)
 	if err != nil {
 		return Row{}, fmt.Errorf("%s: %w", name, err)

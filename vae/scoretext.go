@@ -15,8 +15,8 @@ import (
 // the scores with a line for each prior skipped, saying why, the class
 // coverage of each row, and what the rows and the KID column are.
 func (r Report) WriteText(w io.Writer) {
-	fmt.Fprintf(w, "run %s (step %d): samples at temperature %g, seed %d, against the test split (%d images)\n",
-		r.Run, r.Step, r.Temperature, r.Seed, r.Reference)
+	fmt.Fprintf(w, "run %s (step %d): samples at %s, seed %d, against the test split (%d images)\n",
+		r.Run, r.Step, TemperatureWords(r.Temperature), r.Seed, r.Reference)
 	fmt.Fprintf(w, "features: %s (test accuracy %.2f%%); latent's own scale, not comparable with Inception FIDs\n\n",
 		r.Features, 100*r.Accuracy)
 	width := 16 // of the name column: the longest row name (a kind's row may be longer)

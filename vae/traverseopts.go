@@ -130,7 +130,7 @@ func (o TraverseOptions) Describe(t *Traversal) string {
 	}
 	base := fmt.Sprintf("test image %d's code", t.Index)
 	if o.Base.Seeded {
-		base = fmt.Sprintf("a code drawn with seed %d at temperature %g", o.Base.Seed, o.Base.Temperature)
+		base = fmt.Sprintf("a code drawn with seed %d at %s", o.Base.Seed, TemperatureWords(o.Base.Temperature))
 	}
 	order := fmt.Sprintf("decreasing KL (mean over up to %d test images)", TraverseKLImages)
 	if o.Order == OrderDim {

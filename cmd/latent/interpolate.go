@@ -78,7 +78,7 @@ func interpolateFlags(fs *pflag.FlagSet) func() (*interpOptions, error) {
 	o := &interpOptions{common: genFlags(fs, "interp.gif")}
 	e := &o.opts.Ends
 	fs.Int64Var(&e.Seed, "seed", 1, "seed of random endpoints (used when no indices or files are given)")
-	fs.Float64Var(&e.Temperature, "temperature", 1, "standard deviation of random endpoints")
+	temperatureFlag(fs, &e.Temperature, "standard deviation of random endpoints")
 	o.prior = addPriorFlags(fs)
 	fs.IntVar(&e.FromIndex, "from-index", 0, "start at the encoding of this test image (with --to-index)")
 	fs.IntVar(&e.ToIndex, "to-index", 0, "end at the encoding of this test image (with --from-index)")

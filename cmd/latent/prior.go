@@ -124,6 +124,13 @@ func addPriorFlags(fs *pflag.FlagSet) priorFlags {
 	}
 }
 
+// temperatureFlag defines --temperature into t, what the temperature is
+// of; not given, each prior draws at the temperature its fit chose.
+func temperatureFlag(fs *pflag.FlagSet, t *float64, what string) {
+	fs.Float64Var(t, "temperature", prior.ChosenTemperature, what+" (default: the temperature the prior's fit chose by FID, shown by `latent prior list`; 1 for N(0, I))")
+	fs.Lookup("temperature").DefValue = ""
+}
+
 // topKFlag defines --top-k.
 func topKFlag(fs *pflag.FlagSet) *int {
 	return fs.Int("top-k", 0, "a prior over a grid of discrete codes draws each code from its K most likely (0: from every code)")

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -9,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/latent-vae/latent/prior"
+	"github.com/latent-vae/latent/vae"
 )
 
 // priorList runs latent prior list --json on run and decodes its rows.
@@ -108,11 +111,82 @@ func TestPriorFitStoresItsScore(t *testing.T) {
 	}
 }
 
-// setFID stores fid as the score of run's prior of kind.
+// setFID stores fid as the score of run's prior of kind, keeping the
+// temperature its fit chose.
 func setFID(t *testing.T, run, kind string, fid float64) {
 	t.Helper()
-	if err := prior.WriteQuality(prior.Dir(run, kind), prior.Quality{FID: fid, Samples: 2000, FitSeconds: 1}); err != nil {
+	setQuality(t, run, kind, func(q *prior.Quality) { q.FID = fid })
+}
+
+// setQuality changes the stored score of run's prior of kind by set (on a
+// zero Quality of 2000 samples when none is stored).
+func setQuality(t *testing.T, run, kind string, set func(*prior.Quality)) {
+	t.Helper()
+	saved, err := prior.Read(run, kind)
+	if err != nil {
 		t.Fatal(err)
+	}
+	q, err := prior.ReadQuality(saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q == nil {
+		q = &prior.Quality{Samples: 2000, FitSeconds: 1}
+	}
+	set(q)
+	if err := prior.WriteQuality(prior.Dir(run, kind), *q); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestPriorDrawsAtItsChosenTemperature: a fit tries each of
+// prior.QualityTemperatures against training images and stores the one
+// of the lowest FID; its stored score is what latent score measures at
+// that temperature; a command given no --temperature draws at the stored
+// one, and one given --temperature draws at that.
+func TestPriorDrawsAtItsChosenTemperature(t *testing.T) {
+	run := tinyRun(t, 4, 500, 200, 30, 32)
+	genMustRun(t, "prior", "fit", "--run", run, "--kind", "gmm", "--components", "2")
+	q := priorList(t, run)[0].Quality
+	tried := prior.QualityTemperatures()
+	if len(q.Tried) != len(tried) {
+		t.Fatalf("the fit tried %+v, want each of %v", q.Tried, tried)
+	}
+	best := q.Tried[0]
+	for i, tr := range q.Tried {
+		if tr.Temperature != tried[i] || !(tr.TrainFID > 0) {
+			t.Errorf("tried %d: %+v, want temperature %g and a finite FID", i, tr, tried[i])
+		}
+		if tr.TrainFID < best.TrainFID {
+			best = tr
+		}
+	}
+	if q.Temperature != best.Temperature {
+		t.Errorf("chose temperature %g, want %g, the lowest FID of %+v", q.Temperature, best.Temperature, q.Tried)
+	}
+	code, stdout, stderr := genLatent("score", "--run", run, "--prior", "gmm", "-n", "2000", "--seed", "1",
+		"--temperature", fmt.Sprint(q.Temperature), "--json")
+	var rep vae.Report
+	if code != 0 || json.Unmarshal([]byte(stdout), &rep) != nil || len(rep.Rows) == 0 {
+		t.Fatalf("latent score: exit %d: %s", code, stderr)
+	}
+	if got := rep.Rows[0].FID; !(math.Abs(got-q.FID) <= 1e-9*q.FID) {
+		t.Errorf("latent score at temperature %g: FID %g, the stored score %g", q.Temperature, got, q.FID)
+	}
+	setQuality(t, run, prior.KindGMM, func(q *prior.Quality) { q.Temperature = 0.5 })
+	draw := func(args ...string) []byte {
+		out := filepath.Join(t.TempDir(), "s.npy")
+		genMustRun(t, append([]string{"sample", "--run", run, "--prior", "gmm", "-n", "8", "-o", out}, args...)...)
+		return mustRead(t, out)
+	}
+	chosen, half, one := draw(), draw("--temperature", "0.5"), draw("--temperature", "1")
+	if !bytes.Equal(chosen, half) || bytes.Equal(chosen, one) {
+		t.Errorf("with 0.5 stored, no --temperature drew as --temperature 0.5: %v, as 1: %v; want as 0.5 only",
+			bytes.Equal(chosen, half), bytes.Equal(chosen, one))
+	}
+	if code, _, stderr := genLatent("sample", "--run", run, "--temperature", "-0.5", "-o", filepath.Join(t.TempDir(), "x.npy")); code == 0 ||
+		!strings.Contains(stderr, "--temperature -0.5: want ≥ 0") {
+		t.Errorf("--temperature -0.5: exit %d, stderr %q; want it refused naming the flag", code, stderr)
 	}
 }
 

@@ -20,7 +20,7 @@ func sampleCommand(fs *pflag.FlagSet) cli.RunFunc {
 	o := &vae.SampleOptions{}
 	fs.IntVarP(&o.N, "n", "n", 64, "number of samples")
 	fs.Int64Var(&o.Seed, "seed", 1, "seed of the latents")
-	fs.Float64Var(&o.Temperature, "temperature", 1, "standard deviation of the latents")
+	temperatureFlag(fs, &o.Temperature, "standard deviation of the latents")
 	labelArg := labelFlag(fs, "class of every sample")
 	pf := addPriorFlags(fs)
 	fs.IntVar(&o.PerLabel, "per-label", vae.DefaultPerLabel, "conditional runs: a grid of one row per class, N samples each, column j decoding the same latent in every row (what a conditional run samples without --label)")
@@ -69,8 +69,8 @@ func runSample(set map[string]bool, o vae.SampleOptions, common genCommon, topK 
 		if err := writeNPY(out, stdout, pixels, o.N, m.Height, m.Width, m.Channels); err != nil {
 			return err
 		}
-		cli.Wrote(out, stdout, stderr, "%d samples from the %s prior at temperature %g, uint8 [%d, %d, %d, %d]",
-			o.N, used, o.Temperature, o.N, m.Height, m.Width, m.Channels)
+		cli.Wrote(out, stdout, stderr, "%d samples from the %s prior at %s, uint8 [%d, %d, %d, %d]",
+			o.N, used, vae.TemperatureWords(o.Temperature), o.N, m.Height, m.Width, m.Channels)
 		return nil
 	}
 	if m.Conditional() && o.Label == "" && set["n"] {

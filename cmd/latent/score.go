@@ -28,7 +28,7 @@ func scoreCommand(fs *pflag.FlagSet) cli.RunFunc {
 	o := &vae.ScoreOptions{}
 	fs.IntVarP(&o.N, "n", "n", defaultScoreN, "number of samples (at least 2)")
 	fs.Int64Var(&o.Seed, "seed", 1, "seed of the samples' latents and of KID's subsets")
-	fs.Float64Var(&o.Temperature, "temperature", 1, "standard deviation of the latents")
+	temperatureFlag(fs, &o.Temperature, "standard deviation of the latents")
 	fs.StringVar(&o.Prior, "prior", vae.AllPriors, "priors whose samples are scored, a row each: all (N(0, I) and every prior fitted to the run), "+
 		"normal (uniform for a grid of discrete codes), "+suggest.Either(prior.KindNames()))
 	fs.IntVar(&o.Steps, "prior-steps", vae.DefaultPriorSteps, "sampling steps of a fitted prior that samples in steps (DDIM)")

@@ -84,7 +84,7 @@ func traverseFlags(fs *pflag.FlagSet) func() (*traverseArgs, error) {
 	fs.Float64Var(&o.Span, "range", 3, "sweep each dimension from base−range to base+range (a vq run's codes have no range: refused)")
 	fs.IntVar(&b.Index, "index", 0, "base code: the encoder mean of this test image (the default base)")
 	fs.Int64Var(&b.Seed, "seed", 0, "base code drawn from the prior (--prior; N(0, T²I) for normal) with this seed instead (--temperature 0: the zero vector under normal)")
-	fs.Float64Var(&b.Temperature, "temperature", 1, "standard deviation of a --seed base code")
+	temperatureFlag(fs, &b.Temperature, "standard deviation of a --seed base code")
 	a.prior = addPriorFlags(fs)
 	a.spec = runDataFlag(fs, "data set of the base image and of the KL that orders the rows")
 	fs.StringVar(&o.Cell, "cell", "", "a vq run: the grid cell ROW,COL (from 0) set to each of the --steps codes the test split uses most, for 4 base grids (default: the centre)")

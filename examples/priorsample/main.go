@@ -34,8 +34,9 @@ func main() {
 	defer s.Close()
 	cfg := s.Model
 	labels := vae.SampleLabels(cfg, *n) // a conditional run samples and decodes one class label per code
-	// "auto" becomes the fitted kind, or "normal"; n codes of cfg.Kind().Code().Size() numbers each, at temperature 1.
-	codes, kind := must.M2(s.Sample(*name, vae.DefaultPriorSteps, *n, *seed, 1, labels))
+	// "auto" becomes the fitted kind, or "normal"; n codes of cfg.Kind().Code().Size() numbers each,
+	// at the temperature the prior's fit chose (1 for N(0, I)).
+	codes, kind := must.M2(s.Sample(*name, vae.DefaultPriorSteps, *n, *seed, prior.ChosenTemperature, labels))
 	pixels := must.M1(s.Decode(codes, labels)) // NHWC in [0, 1]; a pixel head generates as it was trained
 	cols := min(*n, 8)
 	must.M(generate.WritePNG(*out, generate.Grid(pixels, *n, cfg.Height, cfg.Width, cfg.Channels, cols, 2)))

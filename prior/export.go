@@ -41,6 +41,10 @@ type ExportSpec struct {
 	// Schedule is the diffusion prior's noise schedule and the constants of
 	// its denoiser; nil for a mixture.
 	Schedule *Schedule `json:"schedule,omitempty"`
+	// Temperature is the one the prior's fit chose (Quality.SampleTemperature):
+	// latent draws at it unless told otherwise, and so does
+	// examples/python/latent_decoder.py.
+	Temperature float64 `json:"temperature"`
 }
 
 // Schedule is the diffusion prior's noise schedule and the fixed parts of
@@ -81,7 +85,11 @@ func DiffusionSchedule() Schedule {
 // weights (averaged, when it keeps averages, as it samples), named by
 // variable scope ("denoiser/in/conv/weights"), with its schedule.
 func (s *Saved) Export() (*Export, error) {
-	spec := ExportSpec{Kind: s.Config.Kind, Sampler: SamplerMixture, Config: s.Config}
+	q, err := ReadQuality(s)
+	if err != nil {
+		return nil, err
+	}
+	spec := ExportSpec{Kind: s.Config.Kind, Sampler: SamplerMixture, Config: s.Config, Temperature: q.SampleTemperature()}
 	if m, ok, err := s.asMixtures(); ok {
 		if err != nil {
 			return nil, err

@@ -554,7 +554,8 @@ def main():
     p.add_argument("--prior", metavar="KIND", help="draw the codes from the file's prior of this kind (gmm, diffusion, ...)")
     p.add_argument("-n", type=int, default=16, help="--prior: codes to draw")
     p.add_argument("--seed", type=int, default=1, help="--prior: seed of numpy's generator")
-    p.add_argument("--temperature", type=float, default=1.0, help="--prior: scale of the noise (1: the prior)")
+    p.add_argument("--temperature", type=float,
+                   help="--prior: scale of the noise (default: the temperature the prior's fit chose, as latent draws it; 1: the prior as fitted)")
     p.add_argument("--steps", type=int, default=50, help="--prior diffusion: DDIM steps (latent's --prior-steps default: 50)")
     p.add_argument("--noise", help="--prior: JSON noise to replay instead of numpy's (see the docstring)")
     p.add_argument("--codes", help="--prior: also write the drawn codes [n, latent] to this .npy")
@@ -593,7 +594,8 @@ def draw(weights, meta, args):
     if args.noise:
         with open(args.noise) as f:
             noise = json.load(f)
-    z = sample_prior(tensors, spec, args.n, args.seed, args.temperature, args.steps, args.label, noise)
+    temperature = args.temperature if args.temperature is not None else spec.get("temperature", 1.0)
+    z = sample_prior(tensors, spec, args.n, args.seed, temperature, args.steps, args.label, noise)
     if not np.all(np.isfinite(z)):
         raise ValueError(f"the {args.prior} prior drew codes that are not finite")
     if args.codes:

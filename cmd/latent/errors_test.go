@@ -30,7 +30,7 @@ func TestFriendlyErrors(t *testing.T) {
 		{[]string{"sample", "--run", nope}, "not a run folder: " + nope + " does not exist", "stat "},
 		{[]string{"plot", "--run", nope}, "not a run folder: " + nope + " does not exist", "stat "},
 		{[]string{"export", "--run", nope}, "not a run folder: " + nope + " does not exist", "stat "},
-		{[]string{"sample", "--run", run, "--temperature", "-1"}, "--temperature -1: want ≥ 0", "3.4028234663852886e+38"},
+		{[]string{"sample", "--run", run, "--temperature", "-2"}, "--temperature -2: want ≥ 0", "3.4028234663852886e+38"},
 		{[]string{"eval", "--run", run, "--limit", "-1"}, "--limit -1: want ≥ 0", ""},
 		{[]string{"serve", "--run", run, "--method", "isomap"}, `--method "isomap": want pca, tsne or umap`, ""},
 		{[]string{"train", "--out", nope, "--beta", "-1"}, "--beta -1: want a finite weight ≥ 0", ""},

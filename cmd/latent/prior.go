@@ -127,7 +127,7 @@ func addPriorFlags(fs *pflag.FlagSet) priorFlags {
 // temperatureFlag defines --temperature into t, what the temperature is
 // of; not given, each prior draws at the temperature its fit chose.
 func temperatureFlag(fs *pflag.FlagSet, t *float64, what string) {
-	fs.Float64Var(t, "temperature", prior.ChosenTemperature, what+" (default: the temperature the prior's fit chose by FID, shown by `latent prior list`; 1 for N(0, I))")
+	fs.Float64Var(t, "temperature", prior.ChosenTemperature, what+" (default: the temperature the prior's fit chose by FID, which latent prior list shows; 1 for N(0, I); −1 asks for it too)")
 	fs.Lookup("temperature").DefValue = ""
 }
 

@@ -193,7 +193,7 @@ func TestSampleErrors(t *testing.T) {
 		{"not a run folder", "not a run folder", []string{"--run", notRun, "-o", o}},
 		{"missing folder", "not a run folder", []string{"--run", filepath.Join(notRun, "nope"), "-o", o}},
 		{"no samples", "-n 0", []string{"--run", runDir, "-n", "0", "-o", o}},
-		{"negative temperature", "--temperature", []string{"--run", runDir, "--temperature", "-1", "-o", o}},
+		{"negative temperature", "--temperature", []string{"--run", runDir, "--temperature", "-0.5", "-o", o}},
 		{"zero scale", "--scale 0", []string{"--run", runDir, "--scale", "0", "-o", o}},
 		{"no output folder", "does not exist", []string{"--run", runDir, "-o", filepath.Join(out, "missing", "s.png")}},
 		{"temperature beyond float32", "--temperature 1e+39", []string{"--run", runDir, "--temperature", "1e39", "-o", o}},

@@ -138,14 +138,15 @@ $(PYVENV_STAMP):
 	touch $@
 
 # The main job: train on MNIST (or continue an unfinished run), fit a
-# 100-component Gaussian-mixture prior to its codes (half a minute), then write a sample grid
+# 200-component Gaussian-mixture prior to its codes (about two minutes, its
+# sampling temperature chosen by FID), then write a sample grid
 # and an interpolation GIF between random codes drawn from it, and the
 # grid N(0, I) gives beside it for comparison.
 demo: build
 	@mkdir -p out
 	if [ -f $(RUN)/config.json ]; then $(BIN) train --out $(RUN) --resume; \
 	else $(BIN) train --data mnist --epochs $(EPOCHS) --out $(RUN); fi
-	$(BIN) prior fit --run $(RUN) --kind gmm --components 100
+	$(BIN) prior fit --run $(RUN) --kind gmm --components 200
 	$(BIN) sample --run $(RUN) -n 64 --seed 1 -o out/samples.png
 	$(BIN) sample --run $(RUN) -n 64 --seed 1 --prior normal -o out/samples-normal.png
 	$(BIN) interpolate --run $(RUN) --seed 1 --pairs 4 --loop -o out/interpolation.gif --strip out/interpolation.png

@@ -3,11 +3,9 @@ package disentangle
 import (
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"math"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -147,20 +145,10 @@ func runReference(t *testing.T, python string, set Set, global *mat.Dense, train
 	if err := os.WriteFile(filepath.Join(dir, "meta.json"), meta, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(python, "testdata/reference.py", dir).Output()
-	if err != nil {
-		var exit *exec.ExitError
-		if errors.As(err, &exit) {
-			t.Fatalf("reference.py: %v\n%s", err, exit.Stderr)
-		}
-		t.Fatal(err)
-	}
 	var ref reference
-	if err := json.Unmarshal(out, &ref); err != nil {
-		t.Fatalf("reference.py printed %q: %v", out, err)
-	}
+	testenv.PythonJSON(t, &ref, python, nil, "testdata/reference.py", dir)
 	if len(ref.MI) != d || len(ref.Entropy) != set.Factors.NumFactors() {
-		t.Fatalf("reference.py printed %q: wrong shapes", out)
+		t.Fatalf("reference.py printed %+v: wrong shapes", ref)
 	}
 	return ref
 }

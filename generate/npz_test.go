@@ -8,7 +8,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -117,19 +116,13 @@ a = np.load(sys.argv[2], allow_pickle=False)
 out["npy"] = {"dtype": a.dtype.str, "shape": list(a.shape), "values": a.ravel().tolist()}
 print(json.dumps(out))
 `
-	msg, err := exec.Command(python, "-c", script, npz, npy).CombinedOutput()
-	if err != nil {
-		t.Fatalf("numpy cannot load the files: %v\n%s", err, msg)
-	}
 	type loaded struct {
 		Dtype  string
 		Shape  []int
 		Values []any
 	}
 	var got map[string]json.RawMessage
-	if err := json.Unmarshal(msg, &got); err != nil {
-		t.Fatalf("%v: %s", err, msg)
-	}
+	testenv.PythonJSON(t, &got, python, nil, "-c", script, npz, npy)
 	var order []string
 	_ = json.Unmarshal(got["order"], &order)
 	if strings.Join(order, ",") != "mean,indices,labels,factor_names" {

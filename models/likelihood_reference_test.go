@@ -1,10 +1,8 @@
 package models
 
 import (
-	"bytes"
 	"encoding/json"
 	"math"
-	"os/exec"
 	"testing"
 
 	"github.com/gomlx/gomlx/backends"
@@ -133,16 +131,8 @@ func numpyNLL(t *testing.T, python string, c likelihoodCase) numpyReference {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(python, "testdata/likelihood.py")
-	cmd.Stdin = bytes.NewReader(req)
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("testdata/likelihood.py: %v", err)
-	}
 	var ref numpyReference
-	if err := json.Unmarshal(out, &ref); err != nil {
-		t.Fatal(err)
-	}
+	testenv.PythonJSON(t, &ref, python, req, "testdata/likelihood.py")
 	if len(ref.NLL) != len(c.x) {
 		t.Fatalf("numpy returned %d values for %d images", len(ref.NLL), len(c.x))
 	}

@@ -1,11 +1,9 @@
 package models
 
 import (
-	"bytes"
 	"encoding/json"
 	"math"
 	"math/rand/v2"
-	"os/exec"
 	"testing"
 
 	"github.com/gomlx/gomlx/backends"
@@ -145,16 +143,8 @@ func numpyTC(t *testing.T, python string, c tcBatch, n int, estimator string) tc
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(python, "testdata/tc.py")
-	cmd.Stdin = bytes.NewReader(req)
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("testdata/tc.py: %v", err)
-	}
 	var r tcResult
-	if err := json.Unmarshal(out, &r); err != nil {
-		t.Fatal(err)
-	}
+	testenv.PythonJSON(t, &r, python, req, "testdata/tc.py")
 	if len(r.MI) != len(c.Z) {
 		t.Fatalf("numpy returned %d values for %d codes", len(r.MI), len(c.Z))
 	}

@@ -3,11 +3,9 @@ package probe
 import (
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"math"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -168,18 +166,8 @@ func runSpreadReference(t *testing.T, python string, train, test []float32, labe
 	if err := os.WriteFile(filepath.Join(dir, "meta.json"), meta, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(python, "testdata/spread.py", dir).Output()
-	if err != nil {
-		var exit *exec.ExitError
-		if errors.As(err, &exit) {
-			t.Fatalf("spread.py: %v\n%s", err, exit.Stderr)
-		}
-		t.Fatal(err)
-	}
 	var ref spreadReference
-	if err := json.Unmarshal(out, &ref); err != nil {
-		t.Fatalf("spread.py printed %q: %v", out, err)
-	}
+	testenv.PythonJSON(t, &ref, python, nil, "testdata/spread.py", dir)
 	if len(ref.Neighbors) != len(train)/2 || len(ref.Predictions) != len(test)/2 || len(ref.Scores) != len(train) {
 		t.Fatalf("spread.py printed %d neighbour lists, %d predictions, %d scores: wrong shapes",
 			len(ref.Neighbors), len(ref.Predictions), len(ref.Scores))

@@ -8,7 +8,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -143,21 +142,11 @@ func numpyScores(t *testing.T, python string, gen, real Features, ref *Reference
 	writeJSON(t, filepath.Join(dir, "shape.json"), map[string]int{"gen": gen.N, "real": real.N, "d": gen.D,
 		"k": c.k, "subsets": c.subsets, "subset_size": c.size})
 	writeJSON(t, filepath.Join(dir, "subsets.json"), map[string][][]int{"gen": gs, "real": rs})
-	out, err := exec.Command(python, "testdata/reference.py", dir).Output()
-	if err != nil {
-		var exit *exec.ExitError
-		if errors.As(err, &exit) {
-			t.Fatalf("reference.py: %v\n%s", err, exit.Stderr)
-		}
-		t.Fatal(err)
-	}
 	var raw map[string]float64
-	if err := json.Unmarshal(out, &raw); err != nil {
-		t.Fatalf("reference.py printed %q: %v", out, err)
-	}
+	testenv.PythonJSON(t, &raw, python, nil, "testdata/reference.py", dir)
 	for _, k := range []string{"fid", "kid", "kid_std", "precision", "recall"} {
 		if _, ok := raw[k]; !ok {
-			t.Fatalf("reference.py printed %q: no %q", out, k)
+			t.Fatalf("reference.py printed %v: no %q", raw, k)
 		}
 	}
 	return Scores{FID: raw["fid"], KID: raw["kid"], KIDStd: raw["kid_std"], Precision: raw["precision"], Recall: raw["recall"]}

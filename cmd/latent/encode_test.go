@@ -2,9 +2,7 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -32,14 +30,8 @@ z = np.load(sys.argv[1], allow_pickle=False)
 arrays = {k: z[k] for k in z.files} if isinstance(z, np.lib.npyio.NpzFile) else {"": z}
 print(json.dumps({k: {"dtype": a.dtype.str, "shape": list(a.shape), "values": a.ravel().tolist()} for k, a in arrays.items()}))
 `
-	msg, err := exec.Command(python, "-c", script, path).Output()
-	if err != nil {
-		t.Fatalf("numpy.load(%s): %v\n%s", path, err, msg)
-	}
 	var out map[string]numpyArray
-	if err := json.Unmarshal(msg, &out); err != nil {
-		t.Fatalf("numpy printed %q: %v", msg, err)
-	}
+	testenv.PythonJSON(t, &out, python, nil, "-c", script, path)
 	return out
 }
 

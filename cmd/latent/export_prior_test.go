@@ -227,9 +227,7 @@ func checkExportedPrior(t *testing.T, b *backend.Backend, python, dir, runDir, m
 		t.Errorf("the numpy decoding of the %s codes differs from latent's by up to %g, want ≤ 1e-4", kind, pixels)
 	}
 	pngFile := filepath.Join(dir, kind+".png")
-	if msg, err := exec.Command(python, append(args, "-n", "9", "--scale", "2", "-o", pngFile)...).CombinedOutput(); err != nil {
-		t.Fatalf("%s --prior %s -o %s: %v\n%s", pythonDecoder, kind, pngFile, err, msg)
-	}
+	testenv.RunPython(t, python, nil, append(args, "-n", "9", "--scale", "2", "-o", pngFile)...)
 	checkGridPNG(t, pngFile, 3*16+2)
 }
 
@@ -245,9 +243,7 @@ func replayNoise(t *testing.T, python, prefix string, args []string, noise prior
 	if err := os.WriteFile(noiseFile, raw, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if msg, err := exec.Command(python, append(args, "--noise", noiseFile, "--codes", codesFile, "-o", imagesFile)...).CombinedOutput(); err != nil {
-		t.Fatalf("%s: %v\n%s", pythonDecoder, err, msg)
-	}
+	testenv.RunPython(t, python, nil, append(args, "--noise", noiseFile, "--codes", codesFile, "-o", imagesFile)...)
 	codes, _ = readNpyFloat32(t, codesFile)
 	images, _ = readNpyFloat32(t, imagesFile)
 	return codes, images

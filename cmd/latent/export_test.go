@@ -106,10 +106,7 @@ func TestExportMatchesPythonDecoder(t *testing.T) {
 			if cfg.Conditional() {
 				args = append(args, "--label", fmt.Sprint(label))
 			}
-			cmd := exec.Command(python, args...)
-			if msg, err := cmd.CombinedOutput(); err != nil {
-				t.Fatalf("%s: %v\n%s", pythonDecoder, err, msg)
-			}
+			testenv.RunPython(t, python, nil, args...)
 			got, dims := readNpyFloat32(t, images)
 			if wantDims := []int{n, cfg.Height, cfg.Width, cfg.Channels}; fmt.Sprint(dims) != fmt.Sprint(wantDims) {
 				t.Fatalf("python images have shape %v, want %v", dims, wantDims)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"image/color"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -40,9 +39,7 @@ func numpyLoads(t *testing.T, path, shape string) {
 	t.Helper()
 	python := testenv.PythonNumpy(t)
 	check := fmt.Sprintf("import numpy as np; a = np.load(%q); assert a.shape == (%s,) and a.dtype == np.uint8, (a.shape, a.dtype)", path, shape)
-	if msg, err := exec.Command(python, "-c", check).CombinedOutput(); err != nil {
-		t.Errorf("numpy cannot read %s as uint8 (%s): %v\n%s", path, shape, err, msg)
-	}
+	testenv.RunPython(t, python, nil, "-c", check)
 }
 
 // TestSampleNPYRGB: an RGB run's `latent sample -o FILE.npy` is a uint8

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -33,9 +32,7 @@ func TestPythonDecoderPNG(t *testing.T) {
 			z := generate.RandomLatents(n, cfg.Latent, 3, 2)
 			latents, grid := filepath.Join(dir, "z.npy"), filepath.Join(dir, "grid.png")
 			writeLatents(t, latents, z, cfg.Latent)
-			if msg, err := exec.Command(python, pythonDecoder, model, latents, "-o", grid, "--scale", fmt.Sprint(scale)).CombinedOutput(); err != nil {
-				t.Fatalf("%s -o grid.png: %v\n%s", pythonDecoder, err, msg)
-			}
+			testenv.RunPython(t, python, nil, pythonDecoder, model, latents, "-o", grid, "--scale", fmt.Sprint(scale))
 			got := readPNG(t, grid)
 			want := generate.Grid(decodeRun(t, b, runDir, z, nil), n, cfg.Height, cfg.Width, channels, 0, scale)
 			if got.Bounds() != want.Bounds() {

@@ -7,7 +7,6 @@ import (
 	"image/png"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -242,9 +241,7 @@ func TestSampleNPY(t *testing.T) {
 	}
 	python := testenv.PythonNumpy(t)
 	check := fmt.Sprintf("import numpy as np; a = np.load(%q); assert a.shape == (4, 8, 8, 1) and a.dtype == np.uint8, (a.shape, a.dtype)", a)
-	if msg, err := exec.Command(python, "-c", check).CombinedOutput(); err != nil {
-		t.Errorf("numpy cannot read it: %v\n%s", err, msg)
-	}
+	testenv.RunPython(t, python, nil, "-c", check)
 }
 
 // TestSampleLabels: samples of a conditional run take the classes in

@@ -187,7 +187,7 @@ func (s *Session) openFitted(kind string, steps, batch int) (prior.Sampler, erro
 		return nil, fmt.Errorf("--prior %s: %w", kind, err)
 	}
 	t := q.SampleTemperature()
-	fmt.Fprintf(s.Log, "prior: %s, fitted at the run's step %d, drawing at temperature %g%s unless --temperature is given%s\n",
+	fmt.Fprintf(s.Log, "prior: %s, fitted at the run's step %d, drawing at temperature %g%s when --temperature does not say otherwise%s\n",
 		saved.Config.Describe(), saved.Config.RunStep, t, temperatureWhy(q), normal)
 	if warning != "" {
 		fmt.Fprintln(s.Log, warning)

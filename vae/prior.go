@@ -92,6 +92,19 @@ func chosenTemperature(c prior.Sampler, t float64) prior.Sampler {
 	return temperatureSampler{c, t}
 }
 
+// resolvedTemperature is the temperature c draws at when asked for t:
+// t, or for prior.ChosenTemperature the one an OpenSampler sampler chose
+// (1 for another sampler).
+func resolvedTemperature(c prior.Sampler, t float64) float64 {
+	if t != prior.ChosenTemperature {
+		return t
+	}
+	if ts, ok := c.(temperatureSampler); ok {
+		return ts.chosen
+	}
+	return 1
+}
+
 // temperatureSampler resolves prior.ChosenTemperature to its own.
 type temperatureSampler struct {
 	prior.Sampler

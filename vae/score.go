@@ -61,6 +61,9 @@ type Row struct {
 	Recall    float64   `json:"recall"`        // share of the test split inside the set's k-NN balls
 	Shares    []float64 `json:"class_shares"`  // share of the set the feature network puts in each class
 	Entropy   float64   `json:"class_entropy"` // entropy of Shares, in nats
+	// Temperature is what a prior's samples were drawn at (its chosen one
+	// unless --temperature was given); absent for the other rows.
+	Temperature float64 `json:"temperature,omitempty"`
 }
 
 // ScoredPriors are the priors whose samples the --prior value name asks to
@@ -152,7 +155,8 @@ func (s *Session) Score(o ScoreOptions) (Report, error) {
 	rep := Report{Run: s.Run.Dir, Step: s.Run.Step, Features: name, Accuracy: net.Accuracy, Classes: net.Classes,
 		Reference: set.Test.N, Seed: o.Seed, Temperature: o.Temperature, Skipped: skipped}
 	for _, st := range s.scoredSets(o, set) {
-		images, err := st.images()
+		var temperature float64
+		images, err := st.images(&temperature)
 		if err != nil {
 			return Report{}, fmt.Errorf("%s: %w", st.name, err)
 		}
@@ -160,6 +164,7 @@ func (s *Session) Score(o ScoreOptions) (Report, error) {
 		if err != nil {
 			return Report{}, err
 		}
+		row.Temperature = temperature
 		rep.Rows = append(rep.Rows, row)
 	}
 	return rep, nil
@@ -206,10 +211,11 @@ func (sc scorer) reference(split *data.Split, opt score.Options) (*score.Referen
 	return ref, nil
 }
 
-// scoredSet is one row's images, made when scored.
+// scoredSet is one row's images, made when scored; a prior's row sets
+// *temperature to the one its samples were drawn at.
 type scoredSet struct {
 	name   string
-	images func() ([]float32, error)
+	images func(temperature *float64) ([]float32, error)
 }
 
 // scoredSets are Score's rows: each prior's samples, the perfect prior's,
@@ -220,21 +226,22 @@ type scoredSet struct {
 func (s *Session) scoredSets(o ScoreOptions, set *data.Set) []scoredSet {
 	var sets []scoredSet
 	for _, kind := range o.Priors {
-		sets = append(sets, scoredSet{"samples: " + kind, func() ([]float32, error) {
+		sets = append(sets, scoredSet{"samples: " + kind, func(temperature *float64) ([]float32, error) {
 			c, _, err := s.OpenSampler(kind, o.Steps, generate.BatchFor(o.N))
 			if err != nil {
 				return nil, err
 			}
 			defer c.Close()
-			return s.samplesOf(c, o.N, o.Seed, o.Temperature)
+			*temperature = resolvedTemperature(c, o.Temperature)
+			return s.samplesOf(c, o.N, o.Seed, *temperature)
 		}})
 	}
 	return append(sets, []scoredSet{
-		{"perfect prior", func() ([]float32, error) { return s.PerfectPrior(set.Train, o.N, o.Seed) }},
-		{"reconstructions", func() ([]float32, error) {
+		{"perfect prior", func(*float64) ([]float32, error) { return s.PerfectPrior(set.Train, o.N, o.Seed) }},
+		{"reconstructions", func(*float64) ([]float32, error) {
 			return s.Reconstructions(s.Run.Config.TestPixels(set.Test), set.Test.Labels)
 		}},
-		{"training split", func() ([]float32, error) { return set.Train.Subset(o.N).Images(), nil }},
+		{"training split", func(*float64) ([]float32, error) { return set.Train.Subset(o.N).Images(), nil }},
 	}...)
 }
 

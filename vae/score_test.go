@@ -28,7 +28,7 @@ func TestScoredRowsEncodeAsTrained(t *testing.T) {
 		out := map[string][]float32{}
 		for _, st := range s.scoredSets(ScoreOptions{N: n, Seed: seed}, set) {
 			if st.name == "perfect prior" || st.name == "reconstructions" {
-				if out[st.name], err = st.images(); err != nil {
+				if out[st.name], err = st.images(new(float64)); err != nil {
 					t.Fatalf("%s: %v", st.name, err)
 				}
 			}

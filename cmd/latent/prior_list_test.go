@@ -179,6 +179,15 @@ func TestPriorDrawsAtItsChosenTemperature(t *testing.T) {
 		genMustRun(t, append([]string{"sample", "--run", run, "--prior", "gmm", "-n", "8", "-o", out}, args...)...)
 		return mustRead(t, out)
 	}
+	code, stdout, stderr = genLatent("score", "--run", run, "--prior", "gmm", "-n", "50", "--json")
+	rep = vae.Report{}
+	if code != 0 || json.Unmarshal([]byte(stdout), &rep) != nil || len(rep.Rows) < 2 {
+		t.Fatalf("latent score: exit %d: %s", code, stderr)
+	}
+	if r := rep.Rows; r[0].Temperature != 0.5 || r[1].Temperature != 0 {
+		t.Errorf("latent score without --temperature: rows %q at %g and %q at %g; want the gmm's at its stored 0.5, the next with none",
+			r[0].Name, r[0].Temperature, r[1].Name, r[1].Temperature)
+	}
 	chosen, half, one := draw(), draw("--temperature", "0.5"), draw("--temperature", "1")
 	if !bytes.Equal(chosen, half) || bytes.Equal(chosen, one) {
 		t.Errorf("with 0.5 stored, no --temperature drew as --temperature 0.5: %v, as 1: %v; want as 0.5 only",

@@ -138,7 +138,7 @@ $(PYVENV_STAMP):
 	touch $@
 
 # The main job: train on MNIST (or continue an unfinished run), fit a
-# 200-component Gaussian-mixture prior to its codes (about two minutes, its
+# 200-component Gaussian-mixture prior to its codes (under a minute and a half, its
 # sampling temperature chosen by FID), then write a sample grid
 # and an interpolation GIF between random codes drawn from it, and the
 # grid N(0, I) gives beside it for comparison.

@@ -19,13 +19,13 @@ func (r Report) WriteText(w io.Writer) {
 		r.Run, r.Step, TemperatureWords(r.Temperature), r.Seed, r.Reference)
 	fmt.Fprintf(w, "features: %s (test accuracy %.2f%%); latent's own scale, not comparable with Inception FIDs\n\n",
 		r.Features, 100*r.Accuracy)
-	width := 16 // of the name column: the longest row name (a kind's row may be longer)
+	width := 16 // of the name column: the longest row label (a kind's row may be longer)
 	for _, row := range r.Rows {
-		width = max(width, utf8.RuneCountInString(row.Name))
+		width = max(width, utf8.RuneCountInString(r.label(row)))
 	}
 	fmt.Fprintf(w, "%-*s %6s %9s %9s ± %7s %9s %7s %9s\n", width, "", "N", "FID", KIDHeader, "std", "precision", "recall", "entropy")
 	for _, row := range r.Rows {
-		fmt.Fprintf(w, "%-*s %6d %9.3f %9.4f ± %7.4f %9.3f %7.3f %9.3f\n", width, row.Name, row.N, row.FID,
+		fmt.Fprintf(w, "%-*s %6d %9.3f %9.4f ± %7.4f %9.3f %7.3f %9.3f\n", width, r.label(row), row.N, row.FID,
 			row.KID, row.KIDStd, row.Precision, row.Recall, row.Entropy)
 	}
 	for _, sk := range r.Skipped {
@@ -39,7 +39,7 @@ func (r Report) WriteText(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	for _, row := range r.Rows {
-		fmt.Fprintf(w, "%-*s", width, row.Name)
+		fmt.Fprintf(w, "%-*s", width, r.label(row))
 		for _, p := range row.Shares {
 			fmt.Fprintf(w, " %5.1f", 100*p)
 		}
@@ -51,6 +51,15 @@ func (r Report) WriteText(w io.Writer) {
 		"reconstructions: the test split's posterior means, decoded, each paired with its own test image (below what any prior reaches);\n",
 		"training split: N training images (the floor: two samples of the data itself);\n",
 		KIDLegend(), "\n")
+}
+
+// label is row's name in the table: a prior's row drawn at its chosen
+// temperature (no --temperature given) says which.
+func (r Report) label(row Row) string {
+	if r.Temperature == prior.ChosenTemperature && row.Temperature > 0 {
+		return fmt.Sprintf("%s (T %g)", row.Name, row.Temperature)
+	}
+	return row.Name
 }
 
 // KIDHeader heads the score table's KID column: KID as is, ×1, where

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/latent-vae/latent/prior"
 )
 
 // TestScoreTableAligns: in both tables `latent score` prints, every row's
@@ -14,14 +16,31 @@ import (
 // aligned), whatever the row's name ("samples: diffusion" is the longest)
 // and the numbers' widths.
 func TestScoreTableAligns(t *testing.T) {
-	rep := Report{Run: "runs/x", Step: 100, Features: "f.safetensors", Accuracy: 0.99, Seed: 1, Temperature: 1,
+	for _, tc := range []struct {
+		name        string
+		temperature float64         // the report's: --temperature, or the chosen one
+		drawn       map[int]float64 // rows' temperatures
+		labels      map[int]string  // rows' expected labels where not their names
+	}{
+		{"given", 1, map[int]float64{1: 1, 2: 1}, nil},
+		{"chosen", prior.ChosenTemperature, map[int]float64{1: 0.9, 2: 1},
+			map[int]string{1: "samples: gmm (T 0.9)", 2: "samples: diffusion (T 1)"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) { scoreTableAligns(t, tc.temperature, tc.drawn, tc.labels) })
+	}
+}
+
+// scoreTableAligns checks the score table of a report at temperature,
+// its rows drawn at drawn, labelled by labels where not by their names.
+func scoreTableAligns(t *testing.T, temperature float64, drawn map[int]float64, labels map[int]string) {
+	rep := Report{Run: "runs/x", Step: 100, Features: "f.safetensors", Accuracy: 0.99, Seed: 1, Temperature: temperature,
 		Classes: []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}, Reference: 10000}
 	for i, name := range []string{"samples: normal", "samples: gmm", "samples: diffusion", "perfect prior", "reconstructions", "training split"} {
 		shares := make([]float64, 10)
 		shares[i] = 1 // 100.0, the widest share
 		rep.Rows = append(rep.Rows, Row{Name: name, N: []int{10000, 20, 5}[i%3], FID: []float64{1234.5678, 0.5, 12}[i%3],
 			KID: []float64{-0.0012, 0.1234, 1.5}[i%3], KIDStd: []float64{0.0003, 12.3456, 0}[i%3],
-			Precision: float64(i) / 5, Recall: 1 - float64(i)/5, Entropy: 2.302585, Shares: shares})
+			Precision: float64(i) / 5, Recall: 1 - float64(i)/5, Entropy: 2.302585, Shares: shares, Temperature: drawn[i]})
 	}
 	var buf bytes.Buffer
 	rep.WriteText(&buf)
@@ -56,13 +75,16 @@ func TestScoreTableAligns(t *testing.T) {
 		}
 		want := ends(lines[table.header], "")
 		for i, row := range rep.Rows {
-			line := lines[table.header+1+i]
-			if !strings.HasPrefix(line, row.Name+" ") {
-				t.Fatalf("%s table, row %d: %q, want the row %q", table.name, i, line, row.Name)
+			line, label := lines[table.header+1+i], row.Name
+			if l, ok := labels[i]; ok {
+				label = l
 			}
-			if got := ends(line, row.Name); !slices.Equal(got[1:], want) {
+			if !strings.HasPrefix(line, label+" ") {
+				t.Fatalf("%s table, row %d: %q, want the row %q", table.name, i, line, label)
+			}
+			if got := ends(line, label); !slices.Equal(got[1:], want) {
 				t.Errorf("%s table: row %q's fields end at columns %v, the header's at %v:\n%s\n%s",
-					table.name, row.Name, got[1:], want, lines[table.header], line)
+					table.name, label, got[1:], want, lines[table.header], line)
 			}
 		}
 	}

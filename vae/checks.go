@@ -81,7 +81,7 @@ func CheckFPS(fps int) error {
 	return nil
 }
 
-// TemperatureWords names temperature t as a command reports it: "each
+// TemperatureWords names temperature t as a command reports it: "the
 // prior's chosen temperature" for prior.ChosenTemperature.
 func TemperatureWords(t float64) string {
 	if t == prior.ChosenTemperature {

@@ -72,15 +72,15 @@ func (s *Session) measurePrior(w *prior.Workspace, q *prior.Quality) error {
 	// One KID subset: a fit stores no KID, and latent score's 100 would
 	// take most of the measurement's time.
 	opt := score.Options{Seed: uint64(q.Seed), KIDSubsets: 1}
-	images, err := s.chooseTemperature(c, net, name, set.Train.Subset(set.Test.N), opt, q)
-	if err != nil {
-		return err
-	}
 	sc, err := s.newScorer(net, name, set.Test, opt)
 	if err != nil {
 		return err
 	}
 	defer sc.ext.Finalize()
+	images, err := s.chooseTemperature(c, sc, set.Train.Subset(set.Test.N), opt, q)
+	if err != nil {
+		return err
+	}
 	row, err := sc.row(fmt.Sprintf("samples: %s at temperature %g", w.Kind, q.Temperature), images)
 	if err != nil {
 		return err
@@ -93,15 +93,17 @@ func (s *Session) measurePrior(w *prior.Workspace, q *prior.Quality) error {
 }
 
 // chooseTemperature draws q.Samples samples of c at each of
-// prior.QualityTemperatures, scores them against train (training images,
-// never the test split), records each FID in q.Tried and the lowest's
-// temperature in q.Temperature, and returns that temperature's images.
-func (s *Session) chooseTemperature(c prior.Sampler, net *features.Net, name string, train *data.Split, opt score.Options, q *prior.Quality) ([]float32, error) {
-	sc, err := s.newScorerOn(net, name, train, "training split", opt)
-	if err != nil {
+// prior.QualityTemperatures, scores them in test's features against train
+// (training images, never the test split), records each FID in q.Tried
+// and the lowest's temperature in q.Temperature, and returns that
+// temperature's images.
+func (s *Session) chooseTemperature(c prior.Sampler, test scorer, train *data.Split, opt score.Options, q *prior.Quality) ([]float32, error) {
+	sc := test // the same extractor, another reference
+	sc.refName = "training split"
+	var err error
+	if sc.ref, err = sc.reference(train, opt); err != nil {
 		return nil, err
 	}
-	defer sc.ext.Finalize()
 	var best []float32
 	bestFID := math.Inf(1)
 	for _, t := range prior.QualityTemperatures() {

@@ -174,11 +174,6 @@ func (s *Session) Score(o ScoreOptions) (Report, error) {
 // of net (named name), its reference prepared with opt; the caller
 // finalizes its extractor.
 func (s *Session) newScorer(net *features.Net, name string, test *data.Split, opt score.Options) (scorer, error) {
-	return s.newScorerOn(net, name, test, "test split", opt)
-}
-
-// newScorerOn is newScorer against split, named refName in what it logs.
-func (s *Session) newScorerOn(net *features.Net, name string, split *data.Split, refName string, opt score.Options) (scorer, error) {
 	m := s.Model
 	if net.Height != m.Height || net.Width != m.Width || net.Channels != m.Channels {
 		return scorer{}, fmt.Errorf("feature network %s takes %dx%dx%d images, the run makes %dx%dx%d",
@@ -188,8 +183,8 @@ func (s *Session) newScorerOn(net *features.Net, name string, split *data.Split,
 	if err != nil {
 		return scorer{}, err
 	}
-	sc := scorer{s: s, ext: ext, refName: refName, classes: len(net.Classes)}
-	if sc.ref, err = sc.reference(split, opt); err != nil {
+	sc := scorer{s: s, ext: ext, refName: "test split", classes: len(net.Classes)}
+	if sc.ref, err = sc.reference(test, opt); err != nil {
 		ext.Finalize()
 		return scorer{}, err
 	}

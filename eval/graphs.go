@@ -48,18 +48,18 @@ func iwGraph(cfg models.Config, k int) func(ctx *context.Context, x, y, rng *Nod
 }
 
 // codeGraph maps images, an RNG state and a temperature t to the next
-// state and one posterior draw μ + tσε of each image's code [B, Latent], in
-// code coordinates (every stochastic layer's, top first: what the decoder
-// takes).
-func codeGraph(cfg models.Config) func(ctx *context.Context, x, y, rng, t *Node) (*Node, *Node) {
+// state and draws posterior draws μ + tσε of each image's code [draws, B,
+// Latent], in code coordinates (every stochastic layer's, top first: what
+// the decoder takes). The images are encoded once for all their draws.
+func codeGraph(cfg models.Config, draws int) func(ctx *context.Context, x, y, rng, t *Node) (*Node, *Node) {
 	return func(ctx *context.Context, x, y, rng, t *Node) (*Node, *Node) {
 		noise := models.StateNoise(rng).Scaled(t)
-		p := models.Sample(ctx, cfg, x, y, 1, noise)
+		p := models.Sample(ctx, cfg, x, y, draws, noise)
 		b := x.Shape().Dimensions[0]
 		parts := make([]*Node, len(p.Groups))
 		for i, g := range p.Groups {
-			parts[i] = Reshape(g.Z, b, -1)
+			parts[i] = Reshape(g.Z, b, draws, -1) // Sample's draws are image-major
 		}
-		return noise.State(), Concatenate(parts, -1)
+		return noise.State(), TransposeAllDims(Concatenate(parts, -1), 1, 0, 2)
 	}
 }

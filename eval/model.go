@@ -3,6 +3,7 @@ package eval
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/graph"
@@ -40,7 +41,7 @@ type Model struct {
 	backend      backends.Backend
 	ctx          *context.Context
 	encode, elbo *context.Exec
-	codes        *context.Exec         // built by Codes
+	codes        map[int]*context.Exec // by draws per image, built by Codes
 	sharedELBO   *context.Exec         // built by SharedELBO
 	iw           map[int]*context.Exec // by samples per call
 }
@@ -55,7 +56,7 @@ func NewModel(b backends.Backend, ctx *context.Context, cfg models.Config) (*Mod
 	}
 	ctx = ctx.Reuse()
 	m := &Model{Config: cfg, Batch: DefaultBatch, Chunk: DefaultChunk, backend: b, ctx: ctx,
-		iw: map[int]*context.Exec{}}
+		iw: map[int]*context.Exec{}, codes: map[int]*context.Exec{}}
 	var err error
 	if m.encode, err = context.NewExec(b, ctx, encodeGraph(cfg)); err != nil {
 		return nil, fmt.Errorf("building the encoder graph: %w", err)
@@ -70,8 +71,8 @@ func NewModel(b backends.Backend, ctx *context.Context, cfg models.Config) (*Mod
 func (m *Model) Finalize() {
 	m.encode.Finalize()
 	m.elbo.Finalize()
-	if m.codes != nil {
-		m.codes.Finalize()
+	for _, e := range m.codes {
+		e.Finalize()
 	}
 	if m.sharedELBO != nil {
 		m.sharedELBO.Finalize()
@@ -252,10 +253,12 @@ func (m *Model) Codes(images []float32, labels []int, draws int, seed int64, t f
 	if !(t >= 0) || math.IsInf(t, 1) {
 		return nil, fmt.Errorf("posterior temperature %g: want a finite value ≥ 0", t)
 	}
-	if m.codes == nil {
-		if m.codes, err = context.NewExec(m.backend, m.ctx, codeGraph(m.Config)); err != nil {
+	exec := m.codes[draws]
+	if exec == nil {
+		if exec, err = context.NewExec(m.backend, m.ctx, codeGraph(m.Config, draws)); err != nil {
 			return nil, fmt.Errorf("building the code graph: %w", err)
 		}
+		m.codes[draws] = exec
 	}
 	rng, err := graph.RNGStateFromSeed(seed)
 	if err != nil {
@@ -264,21 +267,27 @@ func (m *Model) Codes(images []float32, labels []int, draws int, seed int64, t f
 	defer func() { rng.FinalizeAll() }()
 	n, l := in.n, m.Config.Kind().Code().Size()
 	codes := make([]float32, draws*n*l)
-	for d := range draws {
-		out := codes[d*n*l : (d+1)*n*l]
-		err = m.forBatches("encode", in, m.batchSize(n, 1), func(x, y *tensors.Tensor, start, count int) error {
-			outs, err := m.codes.Exec(x, y, rng, float32(t))
-			if err != nil {
-				return fmt.Errorf("running the code graph: %w", err)
-			}
-			rng.FinalizeAll()
-			rng = outs[0]
-			defer batched.Finalize(outs[1:])
-			return batched.Rows(out[start*l:(start+count)*l], outs[1])
-		})
+	var batch []float32 // [draws, batch, l]
+	err = m.forBatches("encode", in, m.batchSize(n, 1), func(x, y *tensors.Tensor, start, count int) error {
+		outs, err := exec.Exec(x, y, rng, float32(t))
 		if err != nil {
-			return nil, err
+			return fmt.Errorf("running the code graph: %w", err)
 		}
+		rng.FinalizeAll()
+		rng = outs[0]
+		defer batched.Finalize(outs[1:])
+		b := outs[1].Shape().Dimensions[1] // count images, padded to a whole batch
+		batch = slices.Grow(batch[:0], draws*b*l)[:draws*b*l]
+		if err := batched.Rows(batch, outs[1]); err != nil {
+			return err
+		}
+		for d := range draws {
+			copy(codes[(d*n+start)*l:(d*n+start+count)*l], batch[d*b*l:(d*b+count)*l])
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return codes, nil
 }

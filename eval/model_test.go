@@ -3,6 +3,7 @@ package eval_test
 import (
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -118,6 +119,23 @@ func testCodesTemperature(t *testing.T, m *eval.Model, images []float32) {
 	}
 	if spread/float64(len(one)) < 1e-3 {
 		t.Fatalf("temperature 1: the draws are the means (mean |z − μ| %g)", spread/float64(len(one)))
+	}
+	// The draws of one image, encoded once, take noise of their own.
+	if half := len(one) / 2; slices.Equal(one[:half], one[half:]) {
+		t.Fatal("temperature 1: the second draw repeats the first")
+	}
+	// In batches that do not divide the images (the last one padded),
+	// every draw of every image is still its own mean at temperature 0.
+	defer func(b int) { m.Batch = b }(m.Batch)
+	m.Batch = 48
+	z, err := m.Codes(images, nil, 3, 9, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range z {
+		if mu := float64(means[i%len(means)]); !(math.Abs(float64(z[i])-mu) <= 1e-4) {
+			t.Fatalf("batches of 48, 3 draws: value %d is %v, the mean %v", i, z[i], mu)
+		}
 	}
 	if _, err := m.Codes(images, nil, 1, 9, -0.5); err == nil || !strings.Contains(err.Error(), "temperature -0.5") {
 		t.Fatalf("temperature -0.5: err %v, want an error naming it", err)

@@ -260,9 +260,10 @@ type Skipped struct {
 }
 
 // UsablePriors are AvailablePriors less the fitted priors this latent
-// cannot open (prior.Saved.Usable: one saved in an earlier layout of its
-// kind's network), which it returns as skipped, with why. A fitted prior
-// whose files cannot be read is an error.
+// cannot draw for the run (one saved in an earlier layout of its kind's
+// network, or fitted to another run or checkpoint), which it returns as
+// skipped, with why. A fitted prior whose files cannot be read is an
+// error.
 func (s *Session) UsablePriors() ([]string, []Skipped, error) {
 	var names []string
 	var skipped []Skipped
@@ -279,9 +280,11 @@ func (s *Session) UsablePriors() ([]string, []Skipped, error) {
 	return names, skipped, nil
 }
 
-// unusable is why this latent cannot open the run's fitted prior of kind
-// (prior.Saved.Usable); nil for one it can and for the default prior. err
-// is why the prior's files cannot be read.
+// unusable is why this latent cannot draw the run's fitted prior of kind
+// for the run: one saved in an earlier layout of its kind's network
+// (prior.Saved.Usable), or one fitted to another run or checkpoint
+// (prior.Origin.Check); nil for one it can and for the default prior. err
+// is why the prior's or the run's files cannot be read.
 func (s *Session) unusable(kind string) (why, err error) {
 	if _, fitted := prior.Lookup(kind); !fitted {
 		return nil, nil
@@ -290,7 +293,15 @@ func (s *Session) unusable(kind string) (why, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("--prior %s: %w", kind, err)
 	}
-	return saved.Usable(), nil
+	if why := saved.Usable(); why != nil {
+		return why, nil
+	}
+	origin, err := prior.OriginOf(s.Run)
+	if err != nil {
+		return nil, fmt.Errorf("--run %s: %w", s.Run.Dir, err)
+	}
+	_, why = origin.Check(saved.Config, saved.Ckpt.Path)
+	return why, nil
 }
 
 // uniformFits refuses, as an *ArgError, --prior uniform for a continuous

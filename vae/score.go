@@ -126,8 +126,9 @@ func (o ScoreOptions) Check() error {
 // perfect prior's samples, its reconstructions of the test split and o.N
 // training images against the test split, in the features of the network
 // o.Features names, with progress on Log, after checking o. With o.Priors
-// nil, a fitted prior this latent cannot open is not scored: o.Prior
-// AllPriors lists it in Report.Skipped, with why; named, it is an error.
+// nil, a fitted prior this latent cannot draw for the run (UsablePriors)
+// is not scored: o.Prior AllPriors lists it in Report.Skipped, with why;
+// named, it is an error.
 func (s *Session) Score(o ScoreOptions) (Report, error) {
 	if err := o.Check(); err != nil {
 		return Report{}, err

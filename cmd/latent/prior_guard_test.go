@@ -154,6 +154,23 @@ func TestPriorForeignRefused(t *testing.T) {
 			if tc.want != nil {
 				genMustFail(t, out, tc.want[0], args...)
 				genLatentFails(t, tc.want, args...)
+				// What `latent score --prior all` and serve open skips it,
+				// saying why, and opens the rest.
+				sess := openTestRun(t, runDir)
+				names, samplers, err := sess.OpenSamplers(vae.DefaultPriorSteps, 4)
+				if err != nil {
+					t.Fatalf("opening every prior: %v; want the gmm prior skipped", err)
+				}
+				for _, c := range samplers {
+					c.Close()
+				}
+				_, skipped, err := sess.UsablePriors()
+				if err != nil || len(skipped) != 1 || skipped[0].Prior != prior.KindGMM || !strings.Contains(skipped[0].Reason, tc.want[0]) {
+					t.Errorf("usable priors: skipped %+v, %v; want the gmm prior, saying %q", skipped, err, tc.want[0])
+				}
+				if !slices.Equal(names, []string{prior.Normal}) {
+					t.Errorf("opened %v; want N(0, I) alone", names)
+				}
 				return
 			}
 			code, _, stderr := genLatent(args...)

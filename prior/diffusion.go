@@ -57,21 +57,22 @@ const (
 
 // DefaultDiffusion is the recipe `latent prior fit --kind diffusion` uses
 // unless told otherwise, chosen on make demo's run among the recipes in
-// docs/numbers.md. Its 16,000 steps keep the fit within 5 minutes on the
-// slowest CPU seen here (the AVX2-only EPYC, about 1.9 times a Zen 4's
-// time); 32,000 steps scored better (FID 6.78 against 7.79 on make demo's
-// run) but took twice as long, and since each fit chooses its sampling
-// temperature the mixture prior scores better than either. A wider MLP or
-// a larger batch paid less for their time; a decaying or higher rate, a
-// slower average and scale-shift time conditioning did not help. The skip
-// path took FID from 8.42 to 7.74 on that run, and 11.38 to 9.22 on a 32-d
-// one. Whitening the codes and predicting v (--whiten, --predict v)
-// converge in fewer steps on 32-d codes (FID 12.7 against 18.0 at 8,000
-// steps), but at 16,000 steps they scored 8.44 on a make demo run where
-// this recipe scores 7.79, so they are not the default ("The diffusion
-// prior on 32-dimensional codes").
+// docs/numbers.md. Its 12,000 steps keep the whole fit within 5 minutes on
+// the slowest CPU seen here (the AVX2-only EPYC, about 1.9 times a Zen 4's
+// time) with room for a slower run or a loaded machine: on make demo's
+// run they scored FID 8.08 against 7.79 after 16,000 steps (within what
+// two samples differ by) and 6.78 after 32,000, which took twice as long;
+// since each fit chooses its sampling temperature the mixture prior scores
+// better than any of them. A wider MLP or a larger batch paid less for
+// their time; a decaying or higher rate, a slower average and scale-shift
+// time conditioning did not help. The skip path took FID from 8.42 to 7.74
+// on that run, and 11.38 to 9.22 on a 32-d one. Whitening the codes and
+// predicting v (--whiten, --predict v) converge in fewer steps on 32-d
+// codes (FID 12.7 against 18.0 at 8,000 steps), but at 16,000 steps they
+// scored 8.44 on a make demo run where this recipe scores 7.79, so they
+// are not the default ("The diffusion prior on 32-dimensional codes").
 func DefaultDiffusion() DiffusionConfig {
-	return DiffusionConfig{Width: 128, Blocks: 3, Steps: 16000, BatchSize: 256, LR: 2e-3, EMA: 0.999, Skip: true}
+	return DiffusionConfig{Width: 128, Blocks: 3, Steps: 12000, BatchSize: 256, LR: 2e-3, EMA: 0.999, Skip: true}
 }
 
 // schedule is the fit's learning rate: a linear warm-up over WarmupSteps,

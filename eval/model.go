@@ -3,7 +3,6 @@ package eval
 import (
 	"fmt"
 	"math"
-	"slices"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/graph"
@@ -267,7 +266,6 @@ func (m *Model) Codes(images []float32, labels []int, draws int, seed int64, t f
 	defer func() { rng.FinalizeAll() }()
 	n, l := in.n, m.Config.Kind().Code().Size()
 	codes := make([]float32, draws*n*l)
-	var batch []float32 // [draws, batch, l]
 	err = m.forBatches("encode", in, m.batchSize(n, 1), func(x, y *tensors.Tensor, start, count int) error {
 		outs, err := exec.Exec(x, y, rng, float32(t))
 		if err != nil {
@@ -276,15 +274,13 @@ func (m *Model) Codes(images []float32, labels []int, draws int, seed int64, t f
 		rng.FinalizeAll()
 		rng = outs[0]
 		defer batched.Finalize(outs[1:])
-		b := outs[1].Shape().Dimensions[1] // count images, padded to a whole batch
-		batch = slices.Grow(batch[:0], draws*b*l)[:draws*b*l]
-		if err := batched.Rows(batch, outs[1]); err != nil {
-			return err
-		}
-		for d := range draws {
-			copy(codes[(d*n+start)*l:(d*n+start+count)*l], batch[d*b*l:(d*b+count)*l])
-		}
-		return nil
+		// outs[1] is [draws, b, l]: count images, padded to a whole batch of b.
+		b := outs[1].Shape().Dimensions[1]
+		return tensors.ConstFlatData(outs[1], func(flat []float32) {
+			for d := range draws {
+				copy(codes[(d*n+start)*l:(d*n+start+count)*l], flat[d*b*l:(d*b+count)*l])
+			}
+		})
 	})
 	if err != nil {
 		return nil, err

@@ -74,11 +74,14 @@ func QualityTemperatures() []float64 { return []float64{1, 0.9, 0.8, 0.7} }
 // (Quality.SampleTemperature); vae.Session's samplers resolve it.
 const ChosenTemperature = -1
 
+// ChoseTemperature reports whether q's fit chose a temperature: false for
+// a prior scored before fits chose one, or not scored.
+func (q *Quality) ChoseTemperature() bool { return q.Scored() && q.Temperature > 0 }
+
 // SampleTemperature is the temperature the prior draws at when none is
-// asked for: the one its fit chose, 1 for a prior scored before fits
-// chose one or not scored.
+// asked for: the one its fit chose (ChoseTemperature), else 1.
 func (q *Quality) SampleTemperature() float64 {
-	if !q.Scored() || !(q.Temperature > 0) {
+	if !q.ChoseTemperature() {
 		return 1
 	}
 	return q.Temperature

@@ -166,7 +166,7 @@ func NormalSampler(kind models.LatentKind) prior.Sampler {
 
 // temperatureWhy says where a prior's default temperature comes from.
 func temperatureWhy(q *prior.Quality) string {
-	if q.Scored() && q.Temperature > 0 {
+	if q.ChoseTemperature() {
 		return " (its fit's choice, by FID against training images)"
 	}
 	return ""

@@ -368,6 +368,13 @@ func TestPriorDocumentedDefaults(t *testing.T) {
 			t.Errorf("docs/generate.md: %s is %s, the code's %s", tc.pattern, m[1], tc.code)
 		}
 	}
+	// The README's numbers name the diffusion fit's default steps too.
+	readme := strings.Join(strings.Fields(string(mustRead(t, "../../README.md"))), " ")
+	if m := regexp.MustCompile(`diffusion prior [\d.]+ \(its default ([\d,]+) steps`).FindStringSubmatch(readme); m == nil {
+		t.Error("README.md does not give the diffusion prior's default steps")
+	} else if got, want := strings.ReplaceAll(m[1], ",", ""), strconv.FormatInt(d.Steps, 10); got != want {
+		t.Errorf("README.md: the diffusion prior's default is %s steps, the code's %s", m[1], want)
+	}
 	// The draws' defaults are the flag check's.
 	for kind, want := range map[string]int{prior.KindGMM: 1, prior.KindDiffusion: 4} {
 		fs, f := priorFitFlagSet(io.Discard)

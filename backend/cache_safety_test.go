@@ -30,6 +30,9 @@ func TestMain(m *testing.M) {
 	if v, ok := os.LookupEnv(envChild); ok {
 		os.Exit(cacheChild(v))
 	}
+	if _, ok := os.LookupEnv(envArenas); ok {
+		os.Exit(arenasChild())
+	}
 	os.Exit(m.Run())
 }
 

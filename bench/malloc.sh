@@ -8,7 +8,9 @@
 # workloads:
 #   - the transformer prior's fit: 300 steps of 64 grids on a short VQ run;
 #   - training: `latent train` of the default model, 400 steps of 128;
-#   - the diffusion prior's fit: 1,500 steps on that run.
+#   - the diffusion prior's fit: 1,500 steps on that run;
+#   - `latent serve`'s decode: 2,000 requests from 16 clients
+#     (BenchmarkServeDecode), whose threads all take the one arena's lock.
 # It prints each workload's medians with min–max, their ratio, and the peak
 # memory of the training runs. Usage, after `make build`:
 #   bash bench/malloc.sh [ROUNDS]        (default 3)
@@ -38,6 +40,7 @@ fit_time() {
 	sed -n 's/.* steps in \([0-9.]*\)s.*/\1/p' "$log"
 }
 
+go test -c -o "$work/serve.test" ./serve
 "$latent" train --quiet --data mnist --model vq --steps 100 --out "$work/vq"
 for ((r = 1; r <= rounds; r++)); do
 	for setting in tuned default; do
@@ -47,15 +50,18 @@ for ((r = 1; r <= rounds; r++)); do
 		/usr/bin/time -f '%M' -o "$work/rss" "$latent" train --data mnist --steps 400 --out "$work/conv" 2>"$work/train.log"
 		speed=$(grep -o '[0-9.]* img/s' "$work/train.log" | tail -1 | cut -d' ' -f1)
 		df=$(fit_time "$work/conv" diffusion 1500)
-		echo "$setting $tf $speed $(tail -1 "$work/rss") $df" >>"$work/rows"
-		echo "round $r, $setting: transformer ${tf}s, training $speed img/s (peak $(($(tail -1 "$work/rss") / 1024)) MB), diffusion ${df}s" >&2
+		srv=$(cd serve && "$work/serve.test" -test.run '^$' -test.bench ServeDecode -test.benchtime 1x |
+			awk '/^Benchmark/ {for (i = 2; i <= NF; i++) if ($i ~ /_ms$|req\/s$/) printf "%s ", $(i - 1)}')
+		echo "$setting $tf $speed $(tail -1 "$work/rss") $df $srv" >>"$work/rows"
+		echo "round $r, $setting: transformer ${tf}s, training $speed img/s (peak $(($(tail -1 "$work/rss") / 1024)) MB), diffusion ${df}s, serve p50 p99 ms, req/s: $srv" >&2
 	done
 done
 unset GLIBC_TUNABLES
 python3 - "$work/rows" <<'PY'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]
-cols = ["transformer fit, 300 steps (s)", "training (img/s)", "training peak RSS (KB)", "diffusion fit, 1,500 steps (s)"]
+cols = ["transformer fit, 300 steps (s)", "training (img/s)", "training peak RSS (KB)", "diffusion fit, 1,500 steps (s)",
+        "serve decode p50 (ms)", "serve decode p99 (ms)", "serve decode (requests/s)"]
 for i, name in enumerate(cols, 1):
     v = {s: [float(r[i]) for r in rows if r[0] == s] for s in ("tuned", "default")}
     m = {s: statistics.median(x) for s, x in v.items()}

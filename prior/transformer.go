@@ -402,7 +402,8 @@ type TransformerRecipe struct {
 // (about 620 grids/s; width 96 with 3 layers 290, width 128 with 4 layers
 // 150), and the held-out loss still fell by 0.005 nats per cell per 500
 // steps at the end (docs/models.md): 4,000 steps leave room for slower
-// CPUs.
+// CPUs. (Those times are from before internal/malloc kept one arena, which
+// made the steps 1.8× faster: bench/NOTES.md, "malloc".)
 func DefaultTransformer() TransformerRecipe {
 	return TransformerRecipe{Width: 64, Layers: 2, Heads: 4, Steps: 4000, BatchSize: 64, LR: 2e-3, EMA: 0.995}
 }

@@ -83,8 +83,7 @@ func TestMallocOneArena(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("glibc's malloc is tuned on Linux only")
 	}
-	env := []string{"GLIBC_TUNABLES="}
-	if n := arenas(t, env...); n != 1 {
+	if n := arenas(t, "GLIBC_TUNABLES="); n != 1 {
 		t.Errorf("graphs run from 4 threads: %d malloc arenas, want 1", n)
 	}
 	if n := arenas(t, "GLIBC_TUNABLES=glibc.malloc.arena_max=8"); n < 2 {
